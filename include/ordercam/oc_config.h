@@ -1,0 +1,159 @@
+/* The edge configuration (docs/config.md): parsed, validated, resolved.
+ * Rule parameters are resolved at load time (zone/line, else
+ * defaults.<type>, else the built-in default), so the engine never looks
+ * anything up by name. The struct is read-only after loading; every string
+ * and array in it is owned by the config and freed by oc_config_free(). */
+#ifndef OC_CONFIG_H
+#define OC_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ordercam/oc_class.h"
+#include "ordercam/oc_geom.h"
+
+enum oc_zone_kind {
+    OC_ZONE_NO_PARKING,
+    OC_ZONE_TACTILE_PAVING,
+    OC_ZONE_CROSSWALK,
+    OC_ZONE_CARRIAGEWAY,
+    OC_ZONE_LANE,
+    OC_ZONE_NO_VENDING,
+    OC_ZONE_HELMET_ENFORCEMENT,
+    OC_ZONE__COUNT
+};
+
+enum oc_line_kind { OC_LINE_STOP, OC_LINE_EXIT };
+
+struct oc_zone_cfg {
+    char *id;
+    enum oc_zone_kind kind;
+    struct oc_pt *pts;
+    size_t n_pts;
+    struct oc_poly poly;
+    struct oc_pt dir; /* unit vector; lanes only */
+    int vtype;        /* violation type this zone decides, -1 for crosswalk/helmet zones */
+    oc_classmask_t classes;
+    int64_t dwell_ms, reacquire_ms;
+    double still_px, min_travel_px;
+    int min_frames;
+};
+
+/* Grace and exit window per group that a stop line judges. */
+enum { OC_LG_MOTOR, OC_LG_NONMOTOR, OC_LG_PEDESTRIAN, OC_LG__COUNT };
+
+struct oc_line_cfg {
+    char *id;
+    enum oc_line_kind kind;
+    struct oc_pt p, q;
+    struct oc_pt dir;
+    int signal;        /* index into oc_config.signals, -1 for exit lines */
+    int *exits;        /* indexes into the camera's lines */
+    size_t n_exits;
+    oc_classmask_t classes;
+    int64_t grace_ms[OC_LG__COUNT];
+    int64_t exit_ms[OC_LG__COUNT];
+};
+
+struct oc_camera_cfg {
+    char *id;
+    int width, height;
+    char *location, *road, *unit; /* NULL when not configured */
+    struct oc_zone_cfg *zones;
+    size_t n_zones;
+    struct oc_line_cfg *lines;
+    size_t n_lines;
+    uint64_t event_types;  /* bit t = violation type t is an enforced camera event */
+    int *event_zones;      /* zone indexes; NULL/0 = no zone filter */
+    size_t n_event_zones;
+    bool has_helmet_zones;
+    int helmet_min_frames; /* used when the camera has no helmet_enforcement zone */
+};
+
+struct oc_signal_cfg {
+    char *id;
+    int64_t stale_ms;
+};
+
+struct oc_alias {
+    char *from, *to;
+};
+
+struct oc_vtype_cfg {
+    char *name;
+    char *code; /* NULL: no code */
+};
+
+struct oc_mqtt_cfg {
+    char *host;
+    int port;
+    int qos;
+    char *client_id, *username, *password_file;
+    char *ca_file, *cert_file, *key_file; /* tls; NULL = plain TCP */
+    int keepalive_s;
+};
+
+struct oc_central_cfg {
+    char *url, *token_file, *ca_file, *cert_file, *key_file;
+    int push_interval_s;
+    bool insecure_skip_verify;
+};
+
+struct oc_evidence_cfg {
+    bool enabled;
+    int quality;
+    int ring_s;
+    int ring_max_mb;
+    int tolerance_ms;
+    char *dir, *font;
+};
+
+struct oc_config {
+    char *path;
+    char *box_id;
+    char *topic_prefix;
+    struct oc_mqtt_cfg mqtt;
+    struct oc_central_cfg central;
+    char *spool_dir;
+    int spool_max_mb;
+    struct oc_evidence_cfg evidence;
+    int64_t bucket_ms;
+    int64_t track_timeout_ms;
+    size_t max_tracks_per_camera;
+    size_t max_event_ids;
+    struct oc_alias *aliases;
+    size_t n_aliases;
+    struct oc_vtype_cfg *vtypes; /* built-in types first, then camera event types */
+    size_t n_vtypes;
+    struct oc_signal_cfg *signals;
+    size_t n_signals;
+    struct oc_camera_cfg *cameras;
+    size_t n_cameras;
+};
+
+/* Loads and validates the config file at path. On failure returns NULL and
+ * writes "FILE: $.json.path: problem" into err (errlen bytes). The caller
+ * owns the result and frees it with oc_config_free(). */
+struct oc_config *oc_config_load(const char *path, char *err, size_t errlen);
+
+/* As oc_config_load, from text[0..len) (need not be NUL-terminated); name
+ * is used in messages. */
+struct oc_config *oc_config_parse(const char *text, size_t len, const char *name, char *err,
+                                  size_t errlen);
+
+void oc_config_free(struct oc_config *cfg);
+
+/* Index of camera / signal / violation type by id, or -1. */
+int oc_config_camera(const struct oc_config *cfg, const char *id, size_t len);
+int oc_config_signal(const struct oc_config *cfg, const char *id, size_t len);
+int oc_config_vtype(const struct oc_config *cfg, const char *name);
+
+/* The canonical class name for name after class_aliases; name itself when
+ * no alias applies. The returned pointer is owned by cfg or is name. */
+const char *oc_config_alias(const struct oc_config *cfg, const char *name);
+
+/* True when s is a valid camera/signal id (1-64 of A-Za-z0-9._-). */
+bool oc_config_valid_id(const char *s, size_t len);
+
+#endif

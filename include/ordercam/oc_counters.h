@@ -1,0 +1,56 @@
+/* Named counters: messages accepted per kind, inputs dropped per reason, and
+ * engine events worth watching (limits reached, unconfirmed crossings).
+ * Every drop in ordercam increments exactly one of these, so nothing is
+ * dropped silently. */
+#ifndef OC_COUNTERS_H
+#define OC_COUNTERS_H
+
+#include <stdint.h>
+
+#define OC_COUNTER_LIST(X)                                                        \
+    X(MSG_DETECTIONS, "msg_detections", "detection messages processed")         \
+    X(MSG_EVENTS, "msg_events", "camera event messages processed")              \
+    X(MSG_FRAMES, "msg_frames", "frame messages processed")                     \
+    X(MSG_SIGNALS, "msg_signals", "signal messages processed")                  \
+    X(OBJECTS, "objects", "detected objects processed")                          \
+    X(DROP_BAD_TOPIC, "drop_bad_topic", "topic not under the prefix or malformed") \
+    X(DROP_TOO_LARGE, "drop_too_large", "payload over the size limit")          \
+    X(DROP_TOO_DEEP, "drop_too_deep", "JSON nested deeper than 64 levels")      \
+    X(DROP_BAD_UTF8, "drop_bad_utf8", "payload is not valid UTF-8")             \
+    X(DROP_BAD_JSON, "drop_bad_json", "payload is not JSON")                    \
+    X(DROP_NOT_OBJECT, "drop_not_object", "payload is not a JSON object")       \
+    X(DROP_MISSING_FIELD, "drop_missing_field", "a required field is missing")  \
+    X(DROP_WRONG_TYPE, "drop_wrong_type", "a required field has the wrong type") \
+    X(DROP_BAD_VALUE, "drop_bad_value", "a value is out of range (negative box, NaN, huge)") \
+    X(DROP_UNKNOWN_CAMERA, "drop_unknown_camera", "camera not in the config")   \
+    X(DROP_UNKNOWN_SIGNAL, "drop_unknown_signal", "signal not in the config")   \
+    X(DROP_SIGNAL_OLD, "drop_signal_out_of_order", "signal message older than the newest one") \
+    X(DROP_LOG_LINE, "drop_log_line", "event-log line malformed")               \
+    X(FIELD_DROPPED, "optional_field_dropped", "optional field of the wrong type ignored") \
+    X(TRACKS_STARTED, "tracks_started", "tracks started")                       \
+    X(TRACKS_ENDED, "tracks_ended", "tracks ended")                             \
+    X(TRACKS_EVICTED, "tracks_evicted", "tracks ended early: per-camera track limit reached") \
+    X(TRACKS_REACQUIRED, "tracks_reacquired", "stays continued by a re-numbered track") \
+    X(STAYS_EVICTED, "stays_evicted", "ended stays forgotten early: limit reached") \
+    X(CLASSES_OVERFLOW, "classes_overflow", "class names beyond the class table, kept as 'other'") \
+    X(RED_IN_GRACE, "red_within_grace", "red crossings inside the grace period (no violation)") \
+    X(UNCONFIRMED, "unconfirmed_crossings", "red crossings whose track was lost before exit_s") \
+    X(NONMOTOR_NO_EXIT, "nonmotor_no_exit", "non-motor red crossings with no exit crossing (no violation)") \
+    X(EVENT_IGNORED_TYPE, "events_ignored_type", "camera events of a type not enforced") \
+    X(EVENT_DUPLICATE, "events_duplicate", "camera events whose id was already counted") \
+    X(EVENT_OUTSIDE_ZONE, "events_outside_zone", "camera events outside the event zones") \
+    X(EVENT_DEDUP_EVICTED, "event_ids_evicted", "event ids forgotten early: dedup table full") \
+    X(VIOLATIONS, "violations", "violations established")
+
+enum oc_counter {
+#define OC__ENUM(name, str, doc) OC_C_##name,
+    OC_COUNTER_LIST(OC__ENUM)
+#undef OC__ENUM
+        OC_C__COUNT
+};
+
+/* Static name and description of counter c; never NULL. */
+const char *oc_counter_name(enum oc_counter c);
+const char *oc_counter_doc(enum oc_counter c);
+
+#endif

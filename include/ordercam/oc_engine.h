@@ -1,0 +1,100 @@
+/* The violation engine: feeds decoded messages into per-camera track,
+ * signal and zone state and calls a sink with each violation. Pure: no
+ * files, sockets, threads or wall clock; every timer runs on the camera
+ * clock (the newest ts received from that camera). Not thread-safe: one
+ * thread feeds one engine. */
+#ifndef OC_ENGINE_H
+#define OC_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "ordercam/oc_config.h"
+#include "ordercam/oc_counters.h"
+#include "ordercam/oc_event.h"
+
+#define OC_KEYS_MAX 3
+
+/* One established violation. Every pointer is borrowed: valid only during
+ * the sink call; a sink that keeps anything copies it. */
+struct oc_violation {
+    int camera;          /* config index */
+    const char *camera_id;
+    int vtype;           /* index into cfg->vtypes */
+    const char *type;
+    const char *code;    /* NULL: no code */
+    uint64_t seq;        /* per camera, from 1 (or oc_engine_set_seq) */
+    int64_t ts, ts_start;
+    int64_t bucket;      /* start of the tally bucket of ts */
+    const char *track;   /* NULL for a camera event without an object */
+    const char *cls;     /* NULL when no object */
+    const char *plate;   /* NULL when none seen */
+    double conf;
+    const char *zone, *line, *signal; /* NULL when not deciding */
+    const char *location, *road, *unit;
+    /* The key moments evidence should show and the object's box at each. */
+    size_t n_keys;
+    int64_t key_ts[OC_KEYS_MAX];
+    double key_box[OC_KEYS_MAX][4];
+};
+
+struct oc_engine_sink {
+    /* Called once per violation, in record order. Required. */
+    void (*violation)(void *ud, const struct oc_violation *v);
+    /* Called per received frame (from the frames topic, or a detection's
+     * base64 `jpeg` field, still encoded: is_b64 set). Optional. */
+    void (*frame)(void *ud, int camera, int64_t ts, const void *data, size_t len, int is_b64);
+};
+
+struct oc_engine;
+
+/* Creates an engine for cfg. cfg and sink must outlive the engine; the
+ * engine does not free them. Returns NULL when out of memory. */
+struct oc_engine *oc_engine_new(const struct oc_config *cfg, const struct oc_engine_sink *sink,
+                                void *ud);
+void oc_engine_free(struct oc_engine *e);
+
+/* Feeds one MQTT message: topic and payload are borrowed for the call.
+ * Bad messages are counted by reason and dropped; nothing else changes. */
+void oc_engine_feed(struct oc_engine *e, const char *topic, size_t topic_len, const void *payload,
+                    size_t len);
+
+/* The same for a topic already routed and a JSON payload already parsed
+ * (replay parses the whole log line once). root is borrowed. */
+void oc_engine_feed_json(struct oc_engine *e, const struct oc_topic *t, const cJSON *root);
+
+/* Routes topic, then as oc_engine_feed_json. */
+void oc_engine_feed_json_topic(struct oc_engine *e, const char *topic, size_t topic_len,
+                               const cJSON *root);
+
+/* A message whose payload bytes the caller did not load (a frame stored in
+ * a file): a frame advances its camera's clock; any other kind of topic
+ * cannot be judged without its payload and is counted as a bad log line. */
+void oc_engine_feed_unloaded(struct oc_engine *e, const char *topic, size_t topic_len);
+
+/* A frame whose bytes the caller may not have loaded (data NULL): the
+ * camera clock advances to t->frame_ts either way. */
+void oc_engine_feed_frame(struct oc_engine *e, const struct oc_topic *t, const void *data,
+                          size_t len);
+
+/* Counts a drop decided outside the engine (a malformed log line, a topic
+ * that did not route) so that all drops are in one place. */
+void oc_engine_count(struct oc_engine *e, enum oc_counter c);
+
+/* Advances a silent camera's clock to now_ms (no effect if not newer). */
+void oc_engine_tick(struct oc_engine *e, int camera, int64_t now_ms);
+
+/* Ends every track (as at the end of a replay): open stop-line windows
+ * become unconfirmed; nothing is emitted for them. */
+void oc_engine_finish(struct oc_engine *e);
+
+/* Next sequence number a camera's violation will get; lets the daemon
+ * continue a sequence across restarts. */
+void oc_engine_set_seq(struct oc_engine *e, int camera, uint64_t next_seq);
+
+uint64_t oc_engine_counter(const struct oc_engine *e, enum oc_counter c);
+size_t oc_engine_live_tracks(const struct oc_engine *e);
+
+#endif

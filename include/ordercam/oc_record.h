@@ -1,0 +1,26 @@
+/* The violation record of outputs.md as one JSON line. */
+#ifndef OC_RECORD_H
+#define OC_RECORD_H
+
+#include <stddef.h>
+
+#include "ordercam/oc_config.h"
+#include "ordercam/oc_engine.h"
+
+#define OC_RECORD_MAX 8192 /* a record never exceeds this (ids, names are bounded) */
+
+/* Evidence reference; the record says "evidence": null when NULL is passed. */
+struct oc_record_evidence {
+    const char *file;   /* relative to the evidence directory */
+    const char *sha256; /* 64 hex characters */
+    const int64_t *frames;
+    size_t n_frames;
+};
+
+/* Writes v as one JSON object plus '\n' into buf (cap bytes, NUL-terminated)
+ * with the fields in the order of outputs.md. Returns the length without
+ * the NUL, or 0 when buf is too small. */
+size_t oc_record_format(const struct oc_config *cfg, const struct oc_violation *v,
+                        const struct oc_record_evidence *ev, char *buf, size_t cap);
+
+#endif

@@ -1,0 +1,33 @@
+/* Byte-level checks and transforms on text before or around JSON parsing:
+ * UTF-8 validity and nesting depth (cJSON checks neither to our limits),
+ * comment stripping for configs, base64 decoding, JSON string escaping. */
+#ifndef OC_TEXT_H
+#define OC_TEXT_H
+
+#include <stddef.h>
+#include "ordercam/oc_err.h"
+
+#define OC_JSON_MAX_DEPTH 64
+
+/* Checks that buf[0..len) is valid UTF-8 (no overlongs, no surrogates) and
+ * that JSON arrays/objects outside strings nest at most max_depth deep.
+ * Returns OC_OK, OC_EPARSE for bad UTF-8, OC_ELIMIT for too deep. */
+oc_err_t oc_text_check_json(const char *buf, size_t len, int max_depth);
+
+/* Replaces // and block comments outside JSON strings with spaces, in place,
+ * so that offsets (and line numbers) stay those of the original text.
+ * Returns OC_EPARSE for an unterminated block comment. */
+oc_err_t oc_text_strip_comments(char *buf, size_t len);
+
+/* Decodes standard base64 (padding optional, whitespace not allowed) into
+ * out, which must hold at least oc_text_b64_max(len) bytes. Sets *out_len.
+ * Returns OC_EPARSE on a bad character or length. */
+size_t oc_text_b64_max(size_t len);
+oc_err_t oc_text_b64_decode(const char *in, size_t len, unsigned char *out, size_t *out_len);
+
+/* Writes s as a JSON string literal (with quotes) into out, at most cap
+ * bytes including the terminating NUL. Returns the length written, or
+ * cap when it did not fit (out then holds a truncated, unusable string). */
+size_t oc_text_json_quote(char *out, size_t cap, const char *s);
+
+#endif

@@ -1,0 +1,22 @@
+#!/bin/sh
+# Installs every Debian package the build, the tests and the benchmarks need.
+# Idempotent: packages already present are not downloaded again.
+set -eu
+PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev gzip
+libcjson-dev libcmocka-dev zlib1g-dev
+libmosquitto-dev mosquitto mosquitto-clients
+libcurl4-openssl-dev libturbojpeg0-dev libsqlite3-dev libmicrohttpd-dev"
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -z "$missing" ]; then
+    echo "setup: all packages present"
+    exit 0
+fi
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "setup: installing$missing"
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing

@@ -1,0 +1,1194 @@
+/* Config loading: one pass over the cJSON tree with a JSON-path stack for
+ * messages. Every key is checked against the table of its object, so a
+ * typo is refused rather than silently defaulted. */
+#include "ordercam/oc_config.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ordercam/oc_text.h"
+
+#define CFG_MAX_BYTES (4u << 20)
+
+struct ctx {
+    const char *name;
+    char *err;
+    size_t errlen;
+    char path[512];
+    size_t plen;
+    struct oc_config *cfg;
+    const cJSON *defaults;
+};
+
+static bool fail(struct ctx *c, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    snprintf(c->err, c->errlen, "%s: %s: %s", c->name, c->plen ? c->path : "$", msg);
+    return false;
+}
+
+static size_t push_key(struct ctx *c, const char *key)
+{
+    size_t old = c->plen;
+    if (old == 0) {
+        c->path[0] = '$';
+        c->plen = old = 1;
+    }
+    int n = snprintf(c->path + c->plen, sizeof c->path - c->plen, ".%s", key);
+    if (n > 0 && (size_t)n < sizeof c->path - c->plen)
+        c->plen += (size_t)n;
+    return old;
+}
+
+static size_t push_idx(struct ctx *c, size_t i)
+{
+    size_t old = c->plen;
+    int n = snprintf(c->path + c->plen, sizeof c->path - c->plen, "[%zu]", i);
+    if (n > 0 && (size_t)n < sizeof c->path - c->plen)
+        c->plen += (size_t)n;
+    return old;
+}
+
+static void pop(struct ctx *c, size_t old)
+{
+    c->plen = old;
+    c->path[old] = '\0';
+}
+
+static char *dupstr(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+/* Refuses keys of obj that are not in allowed (NULL-terminated). */
+static bool check_keys(struct ctx *c, const cJSON *obj, const char *const *allowed)
+{
+    for (const cJSON *it = obj->child; it; it = it->next) {
+        bool ok = false;
+        for (const char *const *a = allowed; *a && !ok; a++)
+            ok = strcmp(*a, it->string) == 0;
+        if (!ok) {
+            size_t old = push_key(c, it->string);
+            fail(c, "unknown key");
+            pop(c, old);
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool want_object(struct ctx *c, const cJSON *obj, const char *key, const cJSON **out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    *out = NULL;
+    if (!v || cJSON_IsNull(v))
+        return true;
+    if (!cJSON_IsObject(v)) {
+        size_t old = push_key(c, key);
+        fail(c, "must be an object");
+        pop(c, old);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+/* Copies string member key into *out (NULL when absent and optional). */
+static bool get_str(struct ctx *c, const cJSON *obj, const char *key, bool required, char **out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    *out = NULL;
+    if (!v || cJSON_IsNull(v)) {
+        if (required)
+            return fail(c, "missing required key \"%s\"", key);
+        return true;
+    }
+    size_t old = push_key(c, key);
+    bool ok = true;
+    if (!cJSON_IsString(v))
+        ok = fail(c, "must be a string");
+    else if (v->valuestring[0] == '\0')
+        ok = fail(c, "must not be empty");
+    else if (!(*out = dupstr(v->valuestring)))
+        ok = fail(c, "out of memory");
+    pop(c, old);
+    return ok;
+}
+
+static bool get_num(struct ctx *c, const cJSON *obj, const char *key, double lo, double hi,
+                    bool integer, double *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!v || cJSON_IsNull(v))
+        return true; /* *out keeps its default */
+    size_t old = push_key(c, key);
+    bool ok = true;
+    if (!cJSON_IsNumber(v))
+        ok = fail(c, "must be a number");
+    else if (!isfinite(v->valuedouble) || v->valuedouble < lo || v->valuedouble > hi)
+        ok = fail(c, "must be between %g and %g", lo, hi);
+    else if (integer && v->valuedouble != floor(v->valuedouble))
+        ok = fail(c, "must be an integer");
+    else
+        *out = v->valuedouble;
+    pop(c, old);
+    return ok;
+}
+
+static bool get_int(struct ctx *c, const cJSON *obj, const char *key, double lo, double hi, int *out)
+{
+    double d = *out;
+    if (!get_num(c, obj, key, lo, hi, true, &d))
+        return false;
+    *out = (int)d;
+    return true;
+}
+
+static bool get_bool(struct ctx *c, const cJSON *obj, const char *key, bool *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!v || cJSON_IsNull(v))
+        return true;
+    if (!cJSON_IsBool(v)) {
+        size_t old = push_key(c, key);
+        fail(c, "must be true or false");
+        pop(c, old);
+        return false;
+    }
+    *out = cJSON_IsTrue(v);
+    return true;
+}
+
+static bool get_point(struct ctx *c, const cJSON *v, struct oc_pt *out)
+{
+    if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) != 2)
+        return fail(c, "must be a point [x, y]");
+    const cJSON *x = cJSON_GetArrayItem(v, 0), *y = cJSON_GetArrayItem(v, 1);
+    if (!cJSON_IsNumber(x) || !cJSON_IsNumber(y) || !isfinite(x->valuedouble) ||
+        !isfinite(y->valuedouble) || fabs(x->valuedouble) > 1e6 || fabs(y->valuedouble) > 1e6)
+        return fail(c, "must be a point of two finite numbers");
+    out->x = x->valuedouble;
+    out->y = y->valuedouble;
+    return true;
+}
+
+/* Reads an array of points under key into a new array (caller frees). */
+static bool get_points(struct ctx *c, const cJSON *obj, const char *key, size_t min, size_t max,
+                       struct oc_pt **out, size_t *n)
+{
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(obj, key);
+    *out = NULL;
+    *n = 0;
+    if (!arr)
+        return fail(c, "missing required key \"%s\"", key);
+    size_t old = push_key(c, key);
+    if (!cJSON_IsArray(arr)) {
+        fail(c, "must be an array of points");
+        pop(c, old);
+        return false;
+    }
+    size_t cnt = (size_t)cJSON_GetArraySize(arr);
+    if (cnt < min || cnt > max) {
+        if (min == max)
+            fail(c, "must have exactly %zu points, has %zu", min, cnt);
+        else
+            fail(c, "must have %zu to %zu points, has %zu", min, max, cnt);
+        pop(c, old);
+        return false;
+    }
+    struct oc_pt *pts = calloc(cnt, sizeof *pts);
+    if (!pts) {
+        pop(c, old);
+        return fail(c, "out of memory");
+    }
+    size_t i = 0;
+    for (const cJSON *it = arr->child; it; it = it->next, i++) {
+        size_t o2 = push_idx(c, i);
+        if (!get_point(c, it, &pts[i])) {
+            free(pts);
+            return false; /* path kept for the message */
+        }
+        pop(c, o2);
+    }
+    pop(c, old);
+    *out = pts;
+    *n = cnt;
+    return true;
+}
+
+static bool get_direction(struct ctx *c, const cJSON *obj, bool required, struct oc_pt *dir)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, "direction");
+    if (!v) {
+        if (required)
+            return fail(c, "missing required key \"direction\"");
+        return true;
+    }
+    size_t old = push_key(c, "direction");
+    if (!get_point(c, v, dir))
+        return false;
+    double len = hypot(dir->x, dir->y);
+    if (len == 0.0)
+        return fail(c, "must not be the zero vector");
+    dir->x /= len;
+    dir->y /= len;
+    pop(c, old);
+    return true;
+}
+
+static bool parse_classes(struct ctx *c, const cJSON *v, oc_classmask_t *out)
+{
+    if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) == 0)
+        return fail(c, "must be a non-empty array of class or group names");
+    oc_classmask_t m = 0;
+    size_t i = 0;
+    for (const cJSON *it = v->child; it; it = it->next, i++) {
+        size_t old = push_idx(c, i);
+        if (!cJSON_IsString(it))
+            return fail(c, "must be a string");
+        const char *name = oc_config_alias(c->cfg, it->valuestring);
+        oc_classmask_t g = oc_class_group_mask(name);
+        int id = oc_class_lookup(name);
+        if (g)
+            m |= g;
+        else if (id >= 0)
+            m |= (oc_classmask_t)1 << id;
+        else
+            return fail(c, "unknown class or group \"%s\"", it->valuestring);
+        pop(c, old);
+    }
+    *out = m;
+    return true;
+}
+
+/* ---- rule parameters: zone/line, else defaults.<type>, else built-in ---- */
+
+enum param { P_DWELL, P_STILL, P_REACQUIRE, P_GRACE, P_EXIT, P_TRAVEL, P_FRAMES, P__COUNT };
+
+static const struct {
+    const char *key;
+    double lo, hi;
+    bool integer;
+} params[P__COUNT] = {
+    [P_DWELL] = {"dwell_s", 0.001, 1e7, false},
+    [P_STILL] = {"still_px", 0.001, 1e5, false},
+    [P_REACQUIRE] = {"reacquire_s", 0, 86400, false},
+    [P_GRACE] = {"grace_s", 0, 60, false},
+    [P_EXIT] = {"exit_s", 0.001, 3600, false},
+    [P_TRAVEL] = {"min_travel_px", 0.001, 1e5, false},
+    [P_FRAMES] = {"min_frames", 1, 1e6, true},
+};
+
+static const char *const param_keys[] = {"dwell_s", "still_px", "reacquire_s", "grace_s", "exit_s",
+                                         "min_travel_px", "min_frames", "classes", NULL};
+
+/* Resolves parameter p for violation type vt from obj, else defaults. */
+static bool param(struct ctx *c, const cJSON *obj, int vt, enum param p, double def, double *out)
+{
+    *out = def;
+    const cJSON *d = c->defaults
+                         ? cJSON_GetObjectItemCaseSensitive(c->defaults, oc_vtype_builtin_name(vt))
+                         : NULL;
+    if (d) {
+        size_t o1 = push_key(c, "defaults");
+        push_key(c, oc_vtype_builtin_name(vt));
+        if (!get_num(c, d, params[p].key, params[p].lo, params[p].hi, params[p].integer, out))
+            return false;
+        pop(c, o1);
+    }
+    return get_num(c, obj, params[p].key, params[p].lo, params[p].hi, params[p].integer, out);
+}
+
+static bool param_ms(struct ctx *c, const cJSON *obj, int vt, enum param p, double def, int64_t *out)
+{
+    double s;
+    if (!param(c, obj, vt, p, def, &s))
+        return false;
+    *out = (int64_t)llround(s * 1000.0);
+    return true;
+}
+
+static bool param_classes(struct ctx *c, const cJSON *obj, int vt, oc_classmask_t def,
+                          oc_classmask_t *out)
+{
+    *out = def;
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, "classes");
+    if (v) {
+        size_t old = push_key(c, "classes");
+        if (!parse_classes(c, v, out))
+            return false;
+        pop(c, old);
+        return true;
+    }
+    const cJSON *d = c->defaults
+                         ? cJSON_GetObjectItemCaseSensitive(c->defaults, oc_vtype_builtin_name(vt))
+                         : NULL;
+    v = d ? cJSON_GetObjectItemCaseSensitive(d, "classes") : NULL;
+    if (v) {
+        size_t o1 = push_key(c, "defaults");
+        push_key(c, oc_vtype_builtin_name(vt));
+        push_key(c, "classes");
+        if (!parse_classes(c, v, out))
+            return false;
+        pop(c, o1);
+    }
+    return true;
+}
+
+static oc_classmask_t mask_of(const char *const *names)
+{
+    oc_classmask_t m = 0;
+    for (; *names; names++) {
+        oc_classmask_t g = oc_class_group_mask(*names);
+        m |= g ? g : (oc_classmask_t)1 << oc_class_lookup(*names);
+    }
+    return m;
+}
+
+static const char *const zone_kind_names[OC_ZONE__COUNT] = {
+    "no_parking", "tactile_paving", "crosswalk", "carriageway", "lane", "no_vending",
+    "helmet_enforcement"};
+
+static bool parse_zone(struct ctx *c, const cJSON *z, struct oc_zone_cfg *zone)
+{
+    static const char *const keys[] = {"id", "kind", "polygon", "direction", "dwell_s",
+                                       "still_px", "reacquire_s", "min_travel_px", "min_frames",
+                                       "classes", NULL};
+    if (!cJSON_IsObject(z))
+        return fail(c, "must be an object");
+    if (!check_keys(c, z, keys))
+        return false;
+    char *kind = NULL;
+    if (!get_str(c, z, "id", true, &zone->id) || !get_str(c, z, "kind", true, &kind))
+        return false;
+    int k = -1;
+    for (int i = 0; i < OC_ZONE__COUNT; i++)
+        if (strcmp(zone_kind_names[i], kind) == 0)
+            k = i;
+    if (k < 0) {
+        size_t old = push_key(c, "kind");
+        fail(c, "unknown zone kind \"%s\"", kind);
+        pop(c, old);
+        free(kind);
+        return false;
+    }
+    free(kind);
+    zone->kind = (enum oc_zone_kind)k;
+    if (!get_points(c, z, "polygon", 3, 1024, &zone->pts, &zone->n_pts))
+        return false;
+    oc_geom_poly_init(&zone->poly, zone->pts, zone->n_pts);
+    if (!get_direction(c, z, zone->kind == OC_ZONE_LANE, &zone->dir))
+        return false;
+
+    static const char *const parking[] = {"car", "bus", "truck", "van", NULL};
+    static const char *const vehicles[] = {"motor", "nonmotor", NULL};
+    static const char *const vendor[] = {"vendor", NULL};
+    static const char *const walkers[] = {"pedestrian", NULL};
+    const char *const *defcls = NULL;
+    double dwell = 0, travel = 0;
+    switch (zone->kind) {
+    case OC_ZONE_NO_PARKING: zone->vtype = OC_V_ILLEGAL_PARKING; defcls = parking; dwell = 180; break;
+    case OC_ZONE_TACTILE_PAVING: zone->vtype = OC_V_TACTILE_PAVING; defcls = vehicles; dwell = 30; break;
+    case OC_ZONE_NO_VENDING: zone->vtype = OC_V_STREET_VENDING; defcls = vendor; dwell = 300; break;
+    case OC_ZONE_CARRIAGEWAY: zone->vtype = OC_V_JAYWALKING; defcls = walkers; travel = 100; break;
+    case OC_ZONE_LANE: zone->vtype = OC_V_WRONG_WAY; defcls = vehicles; travel = 80; break;
+    case OC_ZONE_HELMET_ENFORCEMENT: zone->vtype = OC_V_NO_HELMET; break;
+    default: zone->vtype = -1; break;
+    }
+    if (zone->vtype < 0)
+        return true;
+    int vt = zone->vtype;
+    double frames = 3;
+    if (!param_ms(c, z, vt, P_DWELL, dwell ? dwell : 1, &zone->dwell_ms) ||
+        !param_ms(c, z, vt, P_REACQUIRE, 30, &zone->reacquire_ms) ||
+        !param(c, z, vt, P_STILL, 15, &zone->still_px) ||
+        !param(c, z, vt, P_TRAVEL, travel ? travel : 1, &zone->min_travel_px) ||
+        !param(c, z, vt, P_FRAMES, 3, &frames))
+        return false;
+    zone->min_frames = (int)frames;
+    return param_classes(c, z, vt, defcls ? mask_of(defcls) : 0, &zone->classes);
+}
+
+static int find_line(const struct oc_camera_cfg *cam, size_t upto, const char *id)
+{
+    for (size_t i = 0; i < upto; i++)
+        if (strcmp(cam->lines[i].id, id) == 0)
+            return (int)i;
+    return -1;
+}
+
+static bool parse_line(struct ctx *c, const cJSON *l, struct oc_line_cfg *line)
+{
+    static const char *const keys[] = {"id", "kind", "points", "direction", "signal",
+                                       "exit_lines", "grace_s", "exit_s", "classes", NULL};
+    if (!cJSON_IsObject(l))
+        return fail(c, "must be an object");
+    if (!check_keys(c, l, keys))
+        return false;
+    char *kind = NULL, *sig = NULL;
+    if (!get_str(c, l, "id", true, &line->id) || !get_str(c, l, "kind", true, &kind))
+        return false;
+    line->signal = -1;
+    if (strcmp(kind, "stop_line") == 0) {
+        line->kind = OC_LINE_STOP;
+    } else if (strcmp(kind, "exit_line") == 0) {
+        line->kind = OC_LINE_EXIT;
+    } else {
+        size_t old = push_key(c, "kind");
+        fail(c, "unknown line kind \"%s\"", kind);
+        pop(c, old);
+        free(kind);
+        return false;
+    }
+    free(kind);
+    struct oc_pt *pts;
+    size_t n;
+    if (!get_points(c, l, "points", 2, 2, &pts, &n))
+        return false;
+    line->p = pts[0];
+    line->q = pts[1];
+    free(pts);
+    if (line->p.x == line->q.x && line->p.y == line->q.y) {
+        size_t old = push_key(c, "points");
+        fail(c, "the two points must differ");
+        pop(c, old);
+        return false;
+    }
+    if (!get_direction(c, l, true, &line->dir))
+        return false;
+    if (line->kind == OC_LINE_EXIT)
+        return true;
+    if (!get_str(c, l, "signal", true, &sig))
+        return false;
+    line->signal = oc_config_signal(c->cfg, sig, strlen(sig));
+    if (line->signal < 0) {
+        size_t old = push_key(c, "signal");
+        fail(c, "names signal \"%s\", which is not in $.signals", sig);
+        pop(c, old);
+        free(sig);
+        return false;
+    }
+    free(sig);
+    static const char *const judged[] = {"motor", "nonmotor", "pedestrian", NULL};
+    static const int types[OC_LG__COUNT] = {OC_V_RED_LIGHT, OC_V_NONMOTOR_RED_LIGHT,
+                                            OC_V_PEDESTRIAN_RED_LIGHT};
+    static const double grace[OC_LG__COUNT] = {0.3, 0.3, 0};
+    for (int g = 0; g < OC_LG__COUNT; g++)
+        if (!param_ms(c, l, types[g], P_GRACE, grace[g], &line->grace_ms[g]) ||
+            !param_ms(c, l, types[g], P_EXIT, 10, &line->exit_ms[g]))
+            return false;
+    return param_classes(c, l, OC_V_RED_LIGHT, mask_of(judged), &line->classes);
+}
+
+/* Second pass over a camera's lines: exit_lines refer to lines by id. */
+static bool link_exits(struct ctx *c, const cJSON *jl, struct oc_camera_cfg *cam, size_t li)
+{
+    struct oc_line_cfg *line = &cam->lines[li];
+    const cJSON *ex = cJSON_GetObjectItemCaseSensitive(jl, "exit_lines");
+    if (!ex || line->kind != OC_LINE_STOP)
+        return true;
+    size_t old = push_key(c, "exit_lines");
+    if (!cJSON_IsArray(ex))
+        return fail(c, "must be an array of line ids");
+    line->n_exits = (size_t)cJSON_GetArraySize(ex);
+    line->exits = calloc(line->n_exits ? line->n_exits : 1, sizeof *line->exits);
+    if (!line->exits)
+        return fail(c, "out of memory");
+    size_t i = 0;
+    for (const cJSON *it = ex->child; it; it = it->next, i++) {
+        push_idx(c, i);
+        if (!cJSON_IsString(it))
+            return fail(c, "must be a line id");
+        int idx = find_line(cam, cam->n_lines, it->valuestring);
+        if (idx < 0)
+            return fail(c, "names line \"%s\", which this camera does not have", it->valuestring);
+        if (cam->lines[idx].kind != OC_LINE_EXIT)
+            return fail(c, "line \"%s\" is not an exit_line", it->valuestring);
+        line->exits[i] = idx;
+        pop(c, old + strlen(".exit_lines"));
+    }
+    pop(c, old);
+    return true;
+}
+
+static bool valid_type_name(const char *s)
+{
+    if (!*s || strlen(s) > 48)
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
+            return false;
+    return true;
+}
+
+static int add_vtype(struct oc_config *cfg, const char *name)
+{
+    int t = oc_config_vtype(cfg, name);
+    if (t >= 0)
+        return t;
+    if (cfg->n_vtypes >= OC_VTYPE_MAX)
+        return -2;
+    char *d = dupstr(name);
+    if (!d)
+        return -3;
+    cfg->vtypes[cfg->n_vtypes].name = d;
+    cfg->vtypes[cfg->n_vtypes].code = NULL;
+    return (int)cfg->n_vtypes++;
+}
+
+/* Parses an `events` list into a type mask, registering new event types. */
+static bool parse_events(struct ctx *c, const cJSON *v, uint64_t *mask)
+{
+    size_t old = push_key(c, "events");
+    if (!cJSON_IsArray(v))
+        return fail(c, "must be an array of event type names");
+    *mask = 0;
+    size_t i = 0;
+    for (const cJSON *it = v->child; it; it = it->next, i++) {
+        size_t o2 = push_idx(c, i);
+        if (!cJSON_IsString(it) || !valid_type_name(it->valuestring))
+            return fail(c, "must be an event type name of a-z, 0-9 and _");
+        if (oc_config_vtype(c->cfg, it->valuestring) >= 0 &&
+            oc_config_vtype(c->cfg, it->valuestring) < OC_V_BUILTIN)
+            return fail(c, "\"%s\" is a built-in violation type, not a camera event",
+                        it->valuestring);
+        int t = add_vtype(c->cfg, it->valuestring);
+        if (t < 0)
+            return fail(c, t == -2 ? "too many violation types (limit 64)" : "out of memory");
+        *mask |= (uint64_t)1 << t;
+        pop(c, o2);
+    }
+    pop(c, old);
+    return true;
+}
+
+static bool parse_camera(struct ctx *c, const cJSON *jc, struct oc_camera_cfg *cam,
+                         uint64_t default_events)
+{
+    static const char *const keys[] = {"id", "width", "height", "location", "road", "unit",
+                                       "zones", "lines", "events", "event_zones", NULL};
+    if (!cJSON_IsObject(jc))
+        return fail(c, "must be an object");
+    if (!check_keys(c, jc, keys) || !get_str(c, jc, "id", true, &cam->id))
+        return false;
+    if (!oc_config_valid_id(cam->id, strlen(cam->id))) {
+        size_t old = push_key(c, "id");
+        fail(c, "\"%s\" is not 1-64 characters of A-Za-z0-9._-", cam->id);
+        pop(c, old);
+        return false;
+    }
+    if (!cJSON_GetObjectItemCaseSensitive(jc, "width") ||
+        !cJSON_GetObjectItemCaseSensitive(jc, "height"))
+        return fail(c, "missing required key \"%s\"",
+                    cJSON_GetObjectItemCaseSensitive(jc, "width") ? "height" : "width");
+    if (!get_int(c, jc, "width", 16, 16384, &cam->width) ||
+        !get_int(c, jc, "height", 16, 16384, &cam->height) ||
+        !get_str(c, jc, "location", false, &cam->location) ||
+        !get_str(c, jc, "road", false, &cam->road) || !get_str(c, jc, "unit", false, &cam->unit))
+        return false;
+
+    const cJSON *zs = cJSON_GetObjectItemCaseSensitive(jc, "zones");
+    const cJSON *ls = cJSON_GetObjectItemCaseSensitive(jc, "lines");
+    if (zs && !cJSON_IsArray(zs)) {
+        push_key(c, "zones");
+        return fail(c, "must be an array");
+    }
+    if (ls && !cJSON_IsArray(ls)) {
+        push_key(c, "lines");
+        return fail(c, "must be an array");
+    }
+    cam->n_zones = zs ? (size_t)cJSON_GetArraySize(zs) : 0;
+    cam->n_lines = ls ? (size_t)cJSON_GetArraySize(ls) : 0;
+    if (cam->n_zones > 256 || cam->n_lines > 256)
+        return fail(c, "at most 256 zones and 256 lines per camera");
+    cam->zones = calloc(cam->n_zones + 1, sizeof *cam->zones);
+    cam->lines = calloc(cam->n_lines + 1, sizeof *cam->lines);
+    if (!cam->zones || !cam->lines)
+        return fail(c, "out of memory");
+    size_t i = 0;
+    for (const cJSON *z = zs ? zs->child : NULL; z; z = z->next, i++) {
+        size_t o1 = push_key(c, "zones");
+        push_idx(c, i);
+        if (!parse_zone(c, z, &cam->zones[i]))
+            return false;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(cam->zones[j].id, cam->zones[i].id) == 0)
+                return fail(c, "duplicate zone id \"%s\"", cam->zones[i].id);
+        if (cam->zones[i].kind == OC_ZONE_HELMET_ENFORCEMENT)
+            cam->has_helmet_zones = true;
+        pop(c, o1);
+    }
+    i = 0;
+    for (const cJSON *l = ls ? ls->child : NULL; l; l = l->next, i++) {
+        size_t o1 = push_key(c, "lines");
+        push_idx(c, i);
+        if (!parse_line(c, l, &cam->lines[i]))
+            return false;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(cam->lines[j].id, cam->lines[i].id) == 0)
+                return fail(c, "duplicate line id \"%s\"", cam->lines[i].id);
+        for (size_t j = 0; j < cam->n_zones; j++)
+            if (strcmp(cam->zones[j].id, cam->lines[i].id) == 0)
+                return fail(c, "id \"%s\" is already a zone of this camera", cam->lines[i].id);
+        pop(c, o1);
+    }
+    i = 0;
+    for (const cJSON *l = ls ? ls->child : NULL; l; l = l->next, i++) {
+        size_t o1 = push_key(c, "lines");
+        push_idx(c, i);
+        if (!link_exits(c, l, cam, i))
+            return false;
+        pop(c, o1);
+    }
+    double frames = 3;
+    if (!param(c, jc, OC_V_NO_HELMET, P_FRAMES, 3, &frames))
+        return false;
+    cam->helmet_min_frames = (int)frames;
+
+    cam->event_types = default_events;
+    const cJSON *ev = cJSON_GetObjectItemCaseSensitive(jc, "events");
+    if (ev && !parse_events(c, ev, &cam->event_types))
+        return false;
+    const cJSON *ez = cJSON_GetObjectItemCaseSensitive(jc, "event_zones");
+    if (ez) {
+        size_t o1 = push_key(c, "event_zones");
+        if (!cJSON_IsArray(ez))
+            return fail(c, "must be an array of zone ids");
+        cam->n_event_zones = (size_t)cJSON_GetArraySize(ez);
+        cam->event_zones = calloc(cam->n_event_zones + 1, sizeof(int));
+        if (!cam->event_zones)
+            return fail(c, "out of memory");
+        i = 0;
+        for (const cJSON *it = ez->child; it; it = it->next, i++) {
+            push_idx(c, i);
+            int found = -1;
+            for (size_t j = 0; cJSON_IsString(it) && j < cam->n_zones; j++)
+                if (strcmp(cam->zones[j].id, it->valuestring) == 0)
+                    found = (int)j;
+            if (found < 0)
+                return fail(c, "must name a zone of this camera");
+            cam->event_zones[i] = found;
+            pop(c, o1 + strlen(".event_zones"));
+        }
+        pop(c, o1);
+    }
+    return true;
+}
+
+static bool parse_signals(struct ctx *c, const cJSON *root)
+{
+    const cJSON *s = cJSON_GetObjectItemCaseSensitive(root, "signals");
+    if (!s)
+        return true;
+    size_t o1 = push_key(c, "signals");
+    if (!cJSON_IsArray(s))
+        return fail(c, "must be an array");
+    struct oc_config *cfg = c->cfg;
+    cfg->n_signals = (size_t)cJSON_GetArraySize(s);
+    cfg->signals = calloc(cfg->n_signals + 1, sizeof *cfg->signals);
+    if (!cfg->signals)
+        return fail(c, "out of memory");
+    size_t i = 0;
+    for (const cJSON *it = s->child; it; it = it->next, i++) {
+        static const char *const keys[] = {"id", "stale_s", NULL};
+        push_idx(c, i);
+        struct oc_signal_cfg *sig = &cfg->signals[i];
+        double stale = 120;
+        if (!cJSON_IsObject(it))
+            return fail(c, "must be an object");
+        if (!check_keys(c, it, keys) || !get_str(c, it, "id", true, &sig->id) ||
+            !get_num(c, it, "stale_s", 0.001, 86400, false, &stale))
+            return false;
+        if (!oc_config_valid_id(sig->id, strlen(sig->id)))
+            return fail(c, "\"%s\" is not 1-64 characters of A-Za-z0-9._-", sig->id);
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(cfg->signals[j].id, sig->id) == 0)
+                return fail(c, "duplicate signal id \"%s\"", sig->id);
+        sig->stale_ms = (int64_t)llround(stale * 1000);
+        pop(c, o1 + strlen(".signals"));
+    }
+    pop(c, o1);
+    return true;
+}
+
+static bool parse_aliases(struct ctx *c, const cJSON *root)
+{
+    const cJSON *a;
+    if (!want_object(c, root, "class_aliases", &a))
+        return false;
+    if (!a)
+        return true;
+    size_t o1 = push_key(c, "class_aliases");
+    size_t n = (size_t)cJSON_GetArraySize(a);
+    c->cfg->aliases = calloc(n + 1, sizeof *c->cfg->aliases);
+    if (!c->cfg->aliases)
+        return fail(c, "out of memory");
+    for (const cJSON *it = a->child; it; it = it->next) {
+        size_t o2 = push_key(c, it->string);
+        if (!cJSON_IsString(it) || !it->valuestring[0])
+            return fail(c, "must be a class name");
+        struct oc_alias *al = &c->cfg->aliases[c->cfg->n_aliases++];
+        al->from = dupstr(it->string);
+        al->to = dupstr(it->valuestring);
+        if (!al->from || !al->to)
+            return fail(c, "out of memory");
+        pop(c, o2);
+    }
+    pop(c, o1);
+    return true;
+}
+
+static bool parse_defaults(struct ctx *c, const cJSON *root)
+{
+    const cJSON *d;
+    if (!want_object(c, root, "defaults", &d))
+        return false;
+    c->defaults = d;
+    if (!d)
+        return true;
+    size_t o1 = push_key(c, "defaults");
+    for (const cJSON *it = d->child; it; it = it->next) {
+        size_t o2 = push_key(c, it->string);
+        int t = oc_config_vtype(c->cfg, it->string);
+        if (t < 0 || t >= OC_V_BUILTIN)
+            return fail(c, "unknown violation type");
+        if (!cJSON_IsObject(it))
+            return fail(c, "must be an object");
+        if (!check_keys(c, it, param_keys))
+            return false;
+        double x = 0;
+        for (int p = 0; p < P__COUNT; p++)
+            if (!get_num(c, it, params[p].key, params[p].lo, params[p].hi, params[p].integer, &x))
+                return false;
+        const cJSON *cl = cJSON_GetObjectItemCaseSensitive(it, "classes");
+        oc_classmask_t m;
+        if (cl) {
+            push_key(c, "classes");
+            if (!parse_classes(c, cl, &m))
+                return false;
+        }
+        pop(c, o2);
+    }
+    pop(c, o1);
+    return true;
+}
+
+static bool parse_codes(struct ctx *c, const cJSON *root)
+{
+    const cJSON *codes;
+    if (!want_object(c, root, "codes", &codes))
+        return false;
+    for (const cJSON *it = codes ? codes->child : NULL; it; it = it->next) {
+        size_t o1 = push_key(c, "codes");
+        push_key(c, it->string);
+        int t = oc_config_vtype(c->cfg, it->string);
+        if (t < 0)
+            return fail(c, "unknown violation type");
+        struct oc_vtype_cfg *vt = &c->cfg->vtypes[t];
+        free(vt->code);
+        vt->code = NULL;
+        if (cJSON_IsString(it) && it->valuestring[0] && strlen(it->valuestring) <= 32) {
+            if (!(vt->code = dupstr(it->valuestring)))
+                return fail(c, "out of memory");
+        } else if (!cJSON_IsNull(it)) {
+            return fail(c, "must be a code string of 1-32 characters, or null");
+        }
+        pop(c, o1);
+    }
+    return true;
+}
+
+static bool parse_mqtt(struct ctx *c, const cJSON *root)
+{
+    static const char *const keys[] = {"host", "port", "topic_prefix", "qos", "client_id",
+                                       "username", "password_file", "tls", "keepalive_s", NULL};
+    static const char *const tls_keys[] = {"ca_file", "cert_file", "key_file", NULL};
+    struct oc_config *cfg = c->cfg;
+    const cJSON *m, *tls = NULL;
+    cfg->mqtt.port = 1883;
+    cfg->mqtt.qos = 1;
+    cfg->mqtt.keepalive_s = 30;
+    if (!want_object(c, root, "mqtt", &m))
+        return false;
+    if (m) {
+        size_t o1 = push_key(c, "mqtt");
+        if (!check_keys(c, m, keys) || !get_str(c, m, "host", false, &cfg->mqtt.host) ||
+            !get_int(c, m, "port", 1, 65535, &cfg->mqtt.port) ||
+            !get_int(c, m, "qos", 0, 2, &cfg->mqtt.qos) ||
+            !get_int(c, m, "keepalive_s", 5, 3600, &cfg->mqtt.keepalive_s) ||
+            !get_str(c, m, "client_id", false, &cfg->mqtt.client_id) ||
+            !get_str(c, m, "username", false, &cfg->mqtt.username) ||
+            !get_str(c, m, "password_file", false, &cfg->mqtt.password_file) ||
+            !want_object(c, m, "tls", &tls))
+            return false;
+        const cJSON *p = cJSON_GetObjectItemCaseSensitive(m, "topic_prefix");
+        if (p) {
+            size_t o2 = push_key(c, "topic_prefix");
+            if (!cJSON_IsString(p) || strlen(p->valuestring) > 128)
+                return fail(c, "must be a string of at most 128 bytes");
+            if (!(cfg->topic_prefix = dupstr(p->valuestring)))
+                return fail(c, "out of memory");
+            pop(c, o2);
+        }
+        if (tls) {
+            push_key(c, "tls");
+            if (!check_keys(c, tls, tls_keys) ||
+                !get_str(c, tls, "ca_file", false, &cfg->mqtt.ca_file) ||
+                !get_str(c, tls, "cert_file", false, &cfg->mqtt.cert_file) ||
+                !get_str(c, tls, "key_file", false, &cfg->mqtt.key_file))
+                return false;
+        }
+        pop(c, o1);
+    }
+    if (!cfg->mqtt.host && !(cfg->mqtt.host = dupstr("127.0.0.1")))
+        return fail(c, "out of memory");
+    if (!cfg->mqtt.client_id && !(cfg->mqtt.client_id = dupstr(cfg->box_id)))
+        return fail(c, "out of memory");
+    if (!cfg->topic_prefix && !(cfg->topic_prefix = dupstr("ordercam/")))
+        return fail(c, "out of memory");
+    return true;
+}
+
+static bool parse_sections(struct ctx *c, const cJSON *root)
+{
+    static const char *const central_keys[] = {"url", "token_file", "ca_file", "cert_file",
+                                               "key_file", "push_interval_s",
+                                               "insecure_skip_verify", NULL};
+    static const char *const spool_keys[] = {"dir", "max_mb", NULL};
+    static const char *const ev_keys[] = {"enabled", "quality", "ring_s", "ring_max_mb",
+                                          "tolerance_ms", "dir", "font", NULL};
+    static const char *const tally_keys[] = {"bucket_s", NULL};
+    static const char *const limit_keys[] = {"max_tracks_per_camera", "max_event_ids", NULL};
+    struct oc_config *cfg = c->cfg;
+    const cJSON *o;
+    size_t o1;
+
+    cfg->central.push_interval_s = 10;
+    if (!want_object(c, root, "central", &o))
+        return false;
+    if (o) {
+        o1 = push_key(c, "central");
+        if (!check_keys(c, o, central_keys) || !get_str(c, o, "url", false, &cfg->central.url) ||
+            !get_str(c, o, "token_file", false, &cfg->central.token_file) ||
+            !get_str(c, o, "ca_file", false, &cfg->central.ca_file) ||
+            !get_str(c, o, "cert_file", false, &cfg->central.cert_file) ||
+            !get_str(c, o, "key_file", false, &cfg->central.key_file) ||
+            !get_int(c, o, "push_interval_s", 1, 86400, &cfg->central.push_interval_s) ||
+            !get_bool(c, o, "insecure_skip_verify", &cfg->central.insecure_skip_verify))
+            return false;
+        pop(c, o1);
+    }
+    cfg->spool_max_mb = 2048;
+    if (!want_object(c, root, "spool", &o))
+        return false;
+    if (o) {
+        o1 = push_key(c, "spool");
+        if (!check_keys(c, o, spool_keys) || !get_str(c, o, "dir", false, &cfg->spool_dir) ||
+            !get_int(c, o, "max_mb", 1, 1 << 24, &cfg->spool_max_mb))
+            return false;
+        pop(c, o1);
+    }
+    struct oc_evidence_cfg *ev = &cfg->evidence;
+    ev->enabled = true;
+    ev->quality = 85;
+    ev->ring_s = 20;
+    ev->ring_max_mb = 64;
+    ev->tolerance_ms = 200;
+    if (!want_object(c, root, "evidence", &o))
+        return false;
+    if (o) {
+        o1 = push_key(c, "evidence");
+        if (!check_keys(c, o, ev_keys) || !get_bool(c, o, "enabled", &ev->enabled) ||
+            !get_int(c, o, "quality", 1, 100, &ev->quality) ||
+            !get_int(c, o, "ring_s", 1, 3600, &ev->ring_s) ||
+            !get_int(c, o, "ring_max_mb", 1, 65536, &ev->ring_max_mb) ||
+            !get_int(c, o, "tolerance_ms", 0, 10000, &ev->tolerance_ms) ||
+            !get_str(c, o, "dir", false, &ev->dir) || !get_str(c, o, "font", false, &ev->font))
+            return false;
+        pop(c, o1);
+    }
+    double bucket = 60, timeout = 5;
+    if (!want_object(c, root, "tally", &o))
+        return false;
+    if (o) {
+        o1 = push_key(c, "tally");
+        if (!check_keys(c, o, tally_keys) ||
+            !get_num(c, o, "bucket_s", 1, 86400, true, &bucket))
+            return false;
+        pop(c, o1);
+    }
+    cfg->bucket_ms = (int64_t)bucket * 1000;
+    if (!get_num(c, root, "track_timeout_s", 0.001, 3600, false, &timeout))
+        return false;
+    cfg->track_timeout_ms = (int64_t)llround(timeout * 1000);
+    int max_tracks = 512, max_ids = 4096;
+    if (!want_object(c, root, "limits", &o))
+        return false;
+    if (o) {
+        o1 = push_key(c, "limits");
+        if (!check_keys(c, o, limit_keys) ||
+            !get_int(c, o, "max_tracks_per_camera", 1, 1 << 20, &max_tracks) ||
+            !get_int(c, o, "max_event_ids", 1, 1 << 22, &max_ids))
+            return false;
+        pop(c, o1);
+    }
+    cfg->max_tracks_per_camera = (size_t)max_tracks;
+    cfg->max_event_ids = (size_t)max_ids;
+    return true;
+}
+
+static bool parse_root(struct ctx *c, const cJSON *root)
+{
+    static const char *const keys[] = {"box_id", "mqtt", "central", "spool", "evidence",
+                                       "tally", "track_timeout_s", "class_aliases", "codes",
+                                       "signals", "cameras", "defaults", "events", "limits",
+                                       NULL};
+    static const char *const default_events[] = {"littering", "throwing_from_vehicle",
+                                                 "spitting", "dog_unleashed", "open_burning",
+                                                 "illegal_poster"};
+    struct oc_config *cfg = c->cfg;
+    if (!cJSON_IsObject(root))
+        return fail(c, "the config must be a JSON object");
+    if (!check_keys(c, root, keys) || !get_str(c, root, "box_id", true, &cfg->box_id))
+        return false;
+    if (!oc_config_valid_id(cfg->box_id, strlen(cfg->box_id))) {
+        push_key(c, "box_id");
+        return fail(c, "\"%s\" is not 1-64 characters of A-Za-z0-9._-", cfg->box_id);
+    }
+    cfg->vtypes = calloc(OC_VTYPE_MAX, sizeof *cfg->vtypes);
+    if (!cfg->vtypes)
+        return fail(c, "out of memory");
+    for (int t = 0; t < OC_V_BUILTIN; t++) {
+        add_vtype(cfg, oc_vtype_builtin_name(t));
+        const char *code = oc_vtype_default_code(t);
+        if (code && !(cfg->vtypes[t].code = dupstr(code)))
+            return fail(c, "out of memory");
+    }
+    uint64_t events = 0;
+    for (size_t i = 0; i < sizeof default_events / sizeof *default_events; i++)
+        events |= (uint64_t)1 << add_vtype(cfg, default_events[i]);
+    const cJSON *ev = cJSON_GetObjectItemCaseSensitive(root, "events");
+    if (!parse_mqtt(c, root) || !parse_sections(c, root) || !parse_aliases(c, root) ||
+        !parse_defaults(c, root) || !parse_signals(c, root) ||
+        (ev && !parse_events(c, ev, &events)))
+        return false;
+    const cJSON *cams = cJSON_GetObjectItemCaseSensitive(root, "cameras");
+    if (!cams)
+        return fail(c, "missing required key \"cameras\"");
+    size_t o1 = push_key(c, "cameras");
+    if (!cJSON_IsArray(cams) || cJSON_GetArraySize(cams) == 0)
+        return fail(c, "must be a non-empty array");
+    cfg->n_cameras = (size_t)cJSON_GetArraySize(cams);
+    cfg->cameras = calloc(cfg->n_cameras, sizeof *cfg->cameras);
+    if (!cfg->cameras)
+        return fail(c, "out of memory");
+    size_t i = 0;
+    for (const cJSON *it = cams->child; it; it = it->next, i++) {
+        push_idx(c, i);
+        if (!parse_camera(c, it, &cfg->cameras[i], events))
+            return false;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(cfg->cameras[j].id, cfg->cameras[i].id) == 0)
+                return fail(c, "duplicate camera id \"%s\"", cfg->cameras[i].id);
+        pop(c, o1 + strlen(".cameras"));
+    }
+    pop(c, o1);
+    return parse_codes(c, root);
+}
+
+struct oc_config *oc_config_parse(const char *text, size_t len, const char *name, char *err,
+                                  size_t errlen)
+{
+    struct ctx c = {.name = name ? name : "config", .err = err, .errlen = errlen};
+    if (errlen)
+        err[0] = '\0';
+    if (len > CFG_MAX_BYTES) {
+        fail(&c, "file larger than 4 MiB");
+        return NULL;
+    }
+    char *buf = malloc(len + 1);
+    if (!buf) {
+        fail(&c, "out of memory");
+        return NULL;
+    }
+    memcpy(buf, text, len);
+    buf[len] = '\0';
+    oc_err_t e = oc_text_check_json(buf, len, OC_JSON_MAX_DEPTH);
+    if (e == OC_OK && memchr(buf, '\0', len))
+        e = OC_EPARSE;
+    if (e != OC_OK) {
+        fail(&c, e == OC_ELIMIT ? "nested deeper than 64 levels" : "not valid UTF-8 text");
+        free(buf);
+        return NULL;
+    }
+    if (oc_text_strip_comments(buf, len) != OC_OK) {
+        fail(&c, "unterminated /* comment");
+        free(buf);
+        return NULL;
+    }
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithOpts(buf, &end, true);
+    if (!root) {
+        size_t off = end ? (size_t)(end - buf) : 0, line = 1, col = 1;
+        for (size_t i = 0; i < off && i < len; i++, col++)
+            if (buf[i] == '\n') {
+                line++;
+                col = 0;
+            }
+        fail(&c, "invalid JSON near line %zu, column %zu", line, col);
+        free(buf);
+        return NULL;
+    }
+    free(buf);
+    c.cfg = calloc(1, sizeof *c.cfg);
+    bool ok = c.cfg && parse_root(&c, root);
+    if (ok && !(c.cfg->path = dupstr(c.name)))
+        ok = fail(&c, "out of memory");
+    cJSON_Delete(root);
+    if (!ok) {
+        if (!c.cfg)
+            fail(&c, "out of memory");
+        oc_config_free(c.cfg);
+        return NULL;
+    }
+    return c.cfg;
+}
+
+struct oc_config *oc_config_load(const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    char *buf = malloc(CFG_MAX_BYTES + 1);
+    size_t n = buf ? fread(buf, 1, CFG_MAX_BYTES + 1, f) : 0;
+    int rerr = ferror(f);
+    fclose(f);
+    if (!buf || rerr) {
+        snprintf(err, errlen, "%s: cannot read: %s", path, buf ? "read error" : "out of memory");
+        free(buf);
+        return NULL;
+    }
+    struct oc_config *cfg = oc_config_parse(buf, n, path, err, errlen);
+    free(buf);
+    return cfg;
+}
+
+static void free_camera(struct oc_camera_cfg *cam)
+{
+    for (size_t i = 0; cam->zones && i < cam->n_zones; i++) {
+        free(cam->zones[i].id);
+        free(cam->zones[i].pts);
+    }
+    for (size_t i = 0; cam->lines && i < cam->n_lines; i++) {
+        free(cam->lines[i].id);
+        free(cam->lines[i].exits);
+    }
+    free(cam->zones);
+    free(cam->lines);
+    free(cam->event_zones);
+    free(cam->id);
+    free(cam->location);
+    free(cam->road);
+    free(cam->unit);
+}
+
+void oc_config_free(struct oc_config *cfg)
+{
+    if (!cfg)
+        return;
+    for (size_t i = 0; cfg->cameras && i < cfg->n_cameras; i++)
+        free_camera(&cfg->cameras[i]);
+    for (size_t i = 0; cfg->signals && i < cfg->n_signals; i++)
+        free(cfg->signals[i].id);
+    for (size_t i = 0; i < cfg->n_aliases; i++) {
+        free(cfg->aliases[i].from);
+        free(cfg->aliases[i].to);
+    }
+    for (size_t i = 0; i < cfg->n_vtypes; i++) {
+        free(cfg->vtypes[i].name);
+        free(cfg->vtypes[i].code);
+    }
+    free(cfg->cameras);
+    free(cfg->signals);
+    free(cfg->aliases);
+    free(cfg->vtypes);
+    free(cfg->path);
+    free(cfg->box_id);
+    free(cfg->topic_prefix);
+    free(cfg->mqtt.host);
+    free(cfg->mqtt.client_id);
+    free(cfg->mqtt.username);
+    free(cfg->mqtt.password_file);
+    free(cfg->mqtt.ca_file);
+    free(cfg->mqtt.cert_file);
+    free(cfg->mqtt.key_file);
+    free(cfg->central.url);
+    free(cfg->central.token_file);
+    free(cfg->central.ca_file);
+    free(cfg->central.cert_file);
+    free(cfg->central.key_file);
+    free(cfg->spool_dir);
+    free(cfg->evidence.dir);
+    free(cfg->evidence.font);
+    free(cfg);
+}
+
+int oc_config_camera(const struct oc_config *cfg, const char *id, size_t len)
+{
+    for (size_t i = 0; i < cfg->n_cameras; i++)
+        if (strncmp(cfg->cameras[i].id, id, len) == 0 && cfg->cameras[i].id[len] == '\0')
+            return (int)i;
+    return -1;
+}
+
+int oc_config_signal(const struct oc_config *cfg, const char *id, size_t len)
+{
+    for (size_t i = 0; i < cfg->n_signals; i++)
+        if (strncmp(cfg->signals[i].id, id, len) == 0 && cfg->signals[i].id[len] == '\0')
+            return (int)i;
+    return -1;
+}
+
+int oc_config_vtype(const struct oc_config *cfg, const char *name)
+{
+    for (size_t i = 0; i < cfg->n_vtypes; i++)
+        if (strcmp(cfg->vtypes[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+const char *oc_config_alias(const struct oc_config *cfg, const char *name)
+{
+    for (size_t i = 0; i < cfg->n_aliases; i++)
+        if (strcmp(cfg->aliases[i].from, name) == 0)
+            return cfg->aliases[i].to;
+    return name;
+}
+
+bool oc_config_valid_id(const char *s, size_t len)
+{
+    if (len < 1 || len > 64)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char ch = s[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '.' || ch == '_' || ch == '-'))
+            return false;
+    }
+    return true;
+}

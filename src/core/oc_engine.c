@@ -1,0 +1,688 @@
+/* Engine plumbing: message routing, camera clocks, the per-camera track
+ * table, track lifecycle, and the ordered hand-over of violations. */
+#include "oc_engine_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ordercam/oc_geom.h"
+
+static uint32_t hash_str(const char *s)
+{
+    uint32_t h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+static size_t pow2_at_least(size_t n)
+{
+    size_t c = 16;
+    while (c < n)
+        c <<= 1;
+    return c;
+}
+
+struct oc_engine *oc_engine_new(const struct oc_config *cfg, const struct oc_engine_sink *sink,
+                                void *ud)
+{
+    struct oc_engine *e = calloc(1, sizeof *e);
+    if (!e)
+        return NULL;
+    e->cfg = cfg;
+    e->sink = sink;
+    e->ud = ud;
+    e->cams = calloc(cfg->n_cameras, sizeof *e->cams);
+    e->signals = calloc(cfg->n_signals + 1, sizeof *e->signals);
+    e->cap_pending = 64;
+    e->pending = malloc(e->cap_pending * sizeof *e->pending);
+    if (!e->cams || !e->signals || !e->pending) {
+        oc_engine_free(e);
+        return NULL;
+    }
+    for (size_t i = 0; i < cfg->n_signals; i++)
+        oc_signal_init(&e->signals[i], cfg->signals[i].stale_ms);
+    for (size_t i = 0; i < cfg->n_cameras; i++) {
+        struct oc_cam *c = &e->cams[i];
+        c->cfg = &cfg->cameras[i];
+        c->cap = pow2_at_least(cfg->max_tracks_per_camera * 2);
+        c->slots = calloc(c->cap, sizeof *c->slots);
+        c->event_ids = calloc(cfg->max_event_ids, sizeof *c->event_ids);
+        if (!c->slots || !c->event_ids) {
+            oc_engine_free(e);
+            return NULL;
+        }
+        c->next_deadline = NO_DEADLINE;
+        c->next_seq = 1;
+        for (size_t z = 0; z < c->cfg->n_zones; z++)
+            if (c->cfg->zones[z].reacquire_ms > c->max_reacquire_ms)
+                c->max_reacquire_ms = c->cfg->zones[z].reacquire_ms;
+    }
+    return e;
+}
+
+static void free_track(struct oc_track *tr)
+{
+    free(tr->z);
+    free(tr->l);
+    free(tr);
+}
+
+void oc_engine_free(struct oc_engine *e)
+{
+    if (!e)
+        return;
+    for (size_t i = 0; e->cams && i < e->cfg->n_cameras; i++) {
+        struct oc_cam *c = &e->cams[i];
+        for (size_t s = 0; c->slots && s < c->cap; s++)
+            if (c->slots[s])
+                free_track(c->slots[s]);
+        for (struct oc_track *g = c->ghosts, *next; g; g = next) {
+            next = g->next;
+            free_track(g);
+        }
+        free(c->slots);
+        free(c->event_ids);
+    }
+    for (size_t i = 0; i < e->n_classes; i++)
+        free(e->class_names[i]);
+    free(e->cams);
+    free(e->signals);
+    free(e->pending);
+    free(e);
+}
+
+void oc_engine_count(struct oc_engine *e, enum oc_counter c)
+{
+    if ((unsigned)c < OC_C__COUNT)
+        e->counters[c]++;
+}
+
+uint64_t oc_engine_counter(const struct oc_engine *e, enum oc_counter c)
+{
+    return (unsigned)c < OC_C__COUNT ? e->counters[c] : 0;
+}
+
+size_t oc_engine_live_tracks(const struct oc_engine *e)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < e->cfg->n_cameras; i++)
+        n += e->cams[i].n_live;
+    return n;
+}
+
+void oc_engine_set_seq(struct oc_engine *e, int camera, uint64_t next_seq)
+{
+    if (camera >= 0 && (size_t)camera < e->cfg->n_cameras && next_seq > 0)
+        e->cams[camera].next_seq = next_seq;
+}
+
+/* ---- classes ---- */
+
+const char *oc_engine__class_name(const struct oc_engine *e, int cls)
+{
+    if (cls < OC_CLASS_KNOWN)
+        return oc_class_name(cls);
+    if (cls == OC_CLS_OTHER)
+        return "other";
+    return e->class_names[cls - OC_CLASS_KNOWN - 1];
+}
+
+/* Class id for a name as sent, after aliases; unknown names are interned
+ * until the table is full, then become OC_CLS_OTHER (counted). */
+int oc_engine__class_id(struct oc_engine *e, const char *sent)
+{
+    const char *name = oc_config_alias(e->cfg, sent);
+    int id = oc_class_lookup(name);
+    if (id >= 0)
+        return id;
+    for (size_t i = 0; i < e->n_classes; i++)
+        if (strcmp(e->class_names[i], name) == 0)
+            return OC_CLASS_KNOWN + 1 + (int)i;
+    if (OC_CLASS_KNOWN + 1 + e->n_classes >= OC_CLASS_MAX) {
+        e->counters[OC_C_CLASSES_OVERFLOW]++;
+        return OC_CLS_OTHER;
+    }
+    size_t n = strlen(name) + 1;
+    char *copy = malloc(n);
+    if (!copy) {
+        e->counters[OC_C_CLASSES_OVERFLOW]++;
+        return OC_CLS_OTHER;
+    }
+    memcpy(copy, name, n);
+    e->class_names[e->n_classes] = copy;
+    return OC_CLASS_KNOWN + 1 + (int)e->n_classes++;
+}
+
+/* ---- track table ---- */
+
+static size_t find_slot(const struct oc_cam *c, const char *id, uint32_t h)
+{
+    size_t mask = c->cap - 1, i = h & mask;
+    while (c->slots[i] && (c->slots[i]->hash != h || strcmp(c->slots[i]->id, id) != 0))
+        i = (i + 1) & mask;
+    return i;
+}
+
+static void table_remove(struct oc_cam *c, struct oc_track *tr)
+{
+    size_t mask = c->cap - 1, i = find_slot(c, tr->id, tr->hash);
+    c->slots[i] = NULL;
+    /* Backward-shift deletion keeps probe chains intact without tombstones. */
+    for (size_t j = (i + 1) & mask; c->slots[j]; j = (j + 1) & mask) {
+        size_t home = c->slots[j]->hash & mask;
+        if (((j - home) & mask) >= ((j - i) & mask)) {
+            c->slots[i] = c->slots[j];
+            c->slots[j] = NULL;
+            i = j;
+        }
+    }
+}
+
+static void lru_unlink(struct oc_cam *c, struct oc_track *tr)
+{
+    if (tr->prev)
+        tr->prev->next = tr->next;
+    else
+        c->oldest = tr->next;
+    if (tr->next)
+        tr->next->prev = tr->prev;
+    else
+        c->newest = tr->prev;
+    tr->prev = tr->next = NULL;
+}
+
+/* Keeps the live list sorted by last observation: usually already last. */
+static void lru_place(struct oc_cam *c, struct oc_track *tr)
+{
+    struct oc_track *after = c->newest;
+    while (after && after->last_ts > tr->last_ts)
+        after = after->prev;
+    tr->prev = after;
+    tr->next = after ? after->next : c->oldest;
+    if (tr->next)
+        tr->next->prev = tr;
+    else
+        c->newest = tr;
+    if (after)
+        after->next = tr;
+    else
+        c->oldest = tr;
+}
+
+static void ghost_unlink(struct oc_cam *c, struct oc_track *g)
+{
+    if (g->prev)
+        g->prev->next = g->next;
+    else
+        c->ghosts = g->next;
+    if (g->next)
+        g->next->prev = g->prev;
+    g->prev = g->next = NULL;
+    c->n_ghosts--;
+}
+
+void oc_engine__end_track(struct oc_engine *e, struct oc_cam *c, struct oc_track *tr,
+                          bool keep_stays)
+{
+    bool has_stay = oc_rules_track_end(e, (int)(c - e->cams), tr);
+    table_remove(c, tr);
+    lru_unlink(c, tr);
+    c->n_live--;
+    e->counters[OC_C_TRACKS_ENDED]++;
+    if (!keep_stays || !has_stay || c->max_reacquire_ms == 0) {
+        free_track(tr);
+        return;
+    }
+    if (c->n_ghosts >= e->cfg->max_tracks_per_camera) {
+        struct oc_track *old = c->ghosts;
+        ghost_unlink(c, old);
+        free_track(old);
+        e->counters[OC_C_STAYS_EVICTED]++;
+    }
+    /* Append: ghosts stay ordered by when their track ended. */
+    struct oc_track **tail = &c->ghosts, *prev = NULL;
+    while (*tail) {
+        prev = *tail;
+        tail = &(*tail)->next;
+    }
+    tr->prev = prev;
+    tr->next = NULL;
+    *tail = tr;
+    c->n_ghosts++;
+}
+
+void oc_engine__retire(struct oc_engine *e, struct oc_cam *c, struct oc_track *old, bool ghost)
+{
+    if (ghost) {
+        ghost_unlink(c, old);
+        free_track(old);
+    } else {
+        oc_engine__end_track(e, c, old, false);
+    }
+}
+
+static struct oc_track *new_track(struct oc_engine *e, struct oc_cam *c, const char *id,
+                                  uint32_t h)
+{
+    if (c->n_live >= e->cfg->max_tracks_per_camera) {
+        e->counters[OC_C_TRACKS_EVICTED]++;
+        oc_engine__end_track(e, c, c->oldest, true);
+    }
+    struct oc_track *tr = calloc(1, sizeof *tr);
+    if (!tr)
+        return NULL;
+    tr->z = calloc(c->cfg->n_zones + 1, sizeof *tr->z);
+    tr->l = calloc(c->cfg->n_lines + 1, sizeof *tr->l);
+    if (!tr->z || !tr->l) {
+        free_track(tr);
+        return NULL;
+    }
+    size_t n = strlen(id);
+    memcpy(tr->id, id, n + 1);
+    tr->hash = h;
+    tr->cls = -1;
+    c->slots[find_slot(c, id, h)] = tr;
+    c->n_live++;
+    e->counters[OC_C_TRACKS_STARTED]++;
+    return tr;
+}
+
+/* ---- camera clock ---- */
+
+void oc_engine__note_deadline(struct oc_cam *c, int64_t deadline)
+{
+    if (deadline < c->next_deadline)
+        c->next_deadline = deadline;
+}
+
+/* Moves the camera clock to now: fires the deadlines that fall before now,
+ * ends the tracks whose timeout passed, forgets ghosts past re-acquisition. */
+static void advance(struct oc_engine *e, int ci, int64_t now)
+{
+    struct oc_cam *c = &e->cams[ci];
+    if (c->has_clock && now <= c->clock)
+        return;
+    c->clock = now;
+    c->has_clock = true;
+    int64_t timeout = e->cfg->track_timeout_ms;
+    bool expiring = c->oldest && now - c->oldest->last_ts > timeout;
+    if (now > c->next_deadline || expiring) {
+        int64_t next = NO_DEADLINE;
+        for (struct oc_track *tr = c->oldest; tr; tr = tr->next) {
+            oc_rules_timers(e, ci, tr, now);
+            int64_t d = oc_rules_next_deadline(e, ci, tr);
+            if (d < next)
+                next = d;
+        }
+        c->next_deadline = next;
+    }
+    while (c->oldest && now - c->oldest->last_ts > timeout)
+        oc_engine__end_track(e, c, c->oldest, true);
+    while (c->ghosts && now - c->ghosts->last_ts > c->max_reacquire_ms) {
+        struct oc_track *g = c->ghosts;
+        ghost_unlink(c, g);
+        free_track(g);
+    }
+}
+
+/* ---- violations: collected per step, handed over in record order ---- */
+
+struct oc_pending *oc_engine__emit_raw(struct oc_engine *e, int cam, int vtype, int64_t ts,
+                                       int64_t ts_start)
+{
+    if (e->n_pending == e->cap_pending) {
+        size_t cap = e->cap_pending * 2;
+        struct oc_pending *p = realloc(e->pending, cap * sizeof *p);
+        if (!p)
+            return NULL;
+        e->pending = p;
+        e->cap_pending = cap;
+    }
+    struct oc_pending *p = &e->pending[e->n_pending];
+    memset(p, 0, sizeof *p);
+    p->camera = cam;
+    p->vtype = vtype;
+    p->ts = ts;
+    p->ts_start = ts_start;
+    p->cls = -1;
+    p->zone = p->line = -1;
+    p->order = e->n_pending++;
+    return p;
+}
+
+static const char *best_plate(const struct oc_track *tr)
+{
+    int best = -1;
+    for (int i = 0; i < OC_TRACK_PLATES; i++) {
+        if (!tr->plate_n[i])
+            continue;
+        if (best < 0 || tr->plate_n[i] > tr->plate_n[best] ||
+            (tr->plate_n[i] == tr->plate_n[best] && tr->plate_seen[i] > tr->plate_seen[best]))
+            best = i;
+    }
+    return best < 0 ? "" : tr->plate[best];
+}
+
+void oc_engine__emit(struct oc_engine *e, int cam, const struct oc_track *tr, int vtype,
+                     int64_t ts, int64_t ts_start, int zone, int line)
+{
+    struct oc_pending *p = oc_engine__emit_raw(e, cam, vtype, ts, ts_start);
+    if (!p)
+        return; /* out of memory: counted as a violation nowhere, so say so */
+    p->has_track = true;
+    memcpy(p->track, tr->id, sizeof p->track);
+    p->cls = tr->cls;
+    const char *plate = best_plate(tr);
+    memcpy(p->plate, plate, strlen(plate) + 1);
+    p->conf = tr->conf;
+    p->zone = zone;
+    p->line = line;
+}
+
+static int cmp_pending(const void *a, const void *b, const struct oc_engine *e)
+{
+    const struct oc_pending *x = a, *y = b;
+    if (x->ts != y->ts)
+        return x->ts < y->ts ? -1 : 1;
+    if (x->camera != y->camera)
+        return strcmp(e->cfg->cameras[x->camera].id, e->cfg->cameras[y->camera].id);
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static void sort_pending(struct oc_engine *e)
+{
+    /* Insertion sort: a step yields a handful of violations at most. */
+    for (size_t i = 1; i < e->n_pending; i++) {
+        struct oc_pending tmp = e->pending[i];
+        size_t j = i;
+        while (j > 0 && cmp_pending(&e->pending[j - 1], &tmp, e) > 0) {
+            e->pending[j] = e->pending[j - 1];
+            j--;
+        }
+        e->pending[j] = tmp;
+    }
+}
+
+static void flush(struct oc_engine *e)
+{
+    if (e->n_pending == 0)
+        return;
+    sort_pending(e);
+    const struct oc_config *cfg = e->cfg;
+    for (size_t i = 0; i < e->n_pending; i++) {
+        const struct oc_pending *p = &e->pending[i];
+        struct oc_cam *c = &e->cams[p->camera];
+        const struct oc_camera_cfg *cc = c->cfg;
+        struct oc_violation v = {
+            .camera = p->camera,
+            .camera_id = cc->id,
+            .vtype = p->vtype,
+            .type = cfg->vtypes[p->vtype].name,
+            .code = cfg->vtypes[p->vtype].code,
+            .seq = c->next_seq++,
+            .ts = p->ts,
+            .ts_start = p->ts_start,
+            .bucket = p->ts - (((p->ts % cfg->bucket_ms) + cfg->bucket_ms) % cfg->bucket_ms),
+            .track = p->has_track ? p->track : NULL,
+            .cls = p->cls >= 0 ? oc_engine__class_name(e, p->cls) : NULL,
+            .plate = p->plate[0] ? p->plate : NULL,
+            .conf = p->conf,
+            .zone = p->zone >= 0 ? cc->zones[p->zone].id : NULL,
+            .line = p->line >= 0 ? cc->lines[p->line].id : NULL,
+            .signal = p->line >= 0 && cc->lines[p->line].signal >= 0
+                          ? cfg->signals[cc->lines[p->line].signal].id
+                          : NULL,
+            .location = cc->location,
+            .road = cc->road,
+            .unit = cc->unit,
+            .n_keys = p->n_keys,
+        };
+        memcpy(v.key_ts, p->key_ts, sizeof v.key_ts);
+        memcpy(v.key_box, p->key_box, sizeof v.key_box);
+        e->counters[OC_C_VIOLATIONS]++;
+        e->sink->violation(e->ud, &v);
+    }
+    e->n_pending = 0;
+}
+
+/* ---- observations ---- */
+
+static void count_class(struct oc_track *tr, int cls)
+{
+    int slot = -1, weakest = 0;
+    for (int i = 0; i < OC_TRACK_CLASSES; i++) {
+        if (tr->cls_n[i] && tr->cls_id[i] == cls)
+            slot = i;
+        if (tr->cls_n[i] < tr->cls_n[weakest] ||
+            (tr->cls_n[i] == tr->cls_n[weakest] && tr->cls_seen[i] < tr->cls_seen[weakest]))
+            weakest = i;
+    }
+    if (slot < 0) {
+        slot = weakest; /* a fifth class replaces the least counted one */
+        tr->cls_id[slot] = (uint8_t)cls;
+        tr->cls_n[slot] = 0;
+    }
+    tr->cls_n[slot]++;
+    tr->cls_seen[slot] = tr->n_obs;
+    int best = slot;
+    for (int i = 0; i < OC_TRACK_CLASSES; i++)
+        if (tr->cls_n[i] > tr->cls_n[best])
+            best = i;
+    tr->cls = tr->cls_id[best];
+}
+
+static void count_plate(struct oc_track *tr, const char *plate)
+{
+    int slot = -1, weakest = 0;
+    for (int i = 0; i < OC_TRACK_PLATES; i++) {
+        if (tr->plate_n[i] && strcmp(tr->plate[i], plate) == 0)
+            slot = i;
+        if (tr->plate_n[i] < tr->plate_n[weakest] ||
+            (tr->plate_n[i] == tr->plate_n[weakest] && tr->plate_seen[i] < tr->plate_seen[weakest]))
+            weakest = i;
+    }
+    if (slot < 0) {
+        slot = weakest;
+        memcpy(tr->plate[slot], plate, strlen(plate) + 1);
+        tr->plate_n[slot] = 0;
+    }
+    tr->plate_n[slot]++;
+    tr->plate_seen[slot] = tr->n_obs;
+}
+
+static void observe(struct oc_engine *e, int ci, const struct oc_obj *o, int64_t t)
+{
+    struct oc_cam *c = &e->cams[ci];
+    uint32_t h = hash_str(o->id);
+    struct oc_track *tr = c->slots[find_slot(c, o->id, h)];
+    bool is_new = false;
+    if (!tr) {
+        tr = new_track(e, c, o->id, h);
+        if (!tr)
+            return;
+        is_new = true;
+    } else {
+        lru_unlink(c, tr);
+    }
+    tr->n_obs++;
+    count_class(tr, oc_engine__class_id(e, o->cls));
+    if (o->plate)
+        count_plate(tr, o->plate);
+    bool has_prev = !is_new && t > tr->last_ts;
+    struct oc_pt prev = tr->anchor;
+    int64_t prev_ts = tr->last_ts;
+    double prev_box[4];
+    memcpy(prev_box, tr->box, sizeof prev_box);
+    if (is_new || t >= tr->last_ts) {
+        tr->anchor = (struct oc_pt){o->x + o->w / 2, o->y + o->h};
+        tr->box[0] = o->x;
+        tr->box[1] = o->y;
+        tr->box[2] = o->w;
+        tr->box[3] = o->h;
+        tr->conf = o->conf;
+    }
+    if (is_new) {
+        tr->first_ts = tr->last_ts = t;
+    } else if (t > tr->last_ts) {
+        tr->last_ts = t;
+    }
+    lru_place(c, tr);
+    e->counters[OC_C_OBJECTS]++;
+    oc_rules_observe(e, ci, tr, o, t, has_prev, prev, prev_ts, prev_box, is_new);
+    oc_engine__note_deadline(c, oc_rules_next_deadline(e, ci, tr));
+}
+
+static void on_detections(struct oc_engine *e, int ci, const cJSON *root)
+{
+    struct oc_detections d;
+    enum oc_counter why;
+    unsigned dropped;
+    if (!oc_event_detections(&e->dec, root, &d, &why, &dropped)) {
+        e->counters[why]++;
+        return;
+    }
+    e->counters[OC_C_FIELD_DROPPED] += dropped;
+    e->counters[OC_C_MSG_DETECTIONS]++;
+    advance(e, ci, d.ts);
+    for (size_t i = 0; i < d.n_objs; i++)
+        observe(e, ci, &d.objs[i], d.ts);
+    if (d.jpeg_b64 && e->sink->frame)
+        e->sink->frame(e->ud, ci, d.ts, d.jpeg_b64, d.jpeg_b64_len, 1);
+}
+
+static void on_event(struct oc_engine *e, int ci, const cJSON *root)
+{
+    struct oc_cam_event ev;
+    enum oc_counter why;
+    unsigned dropped;
+    if (!oc_event_camera_event(root, &ev, &why, &dropped)) {
+        e->counters[why]++;
+        return;
+    }
+    e->counters[OC_C_FIELD_DROPPED] += dropped;
+    e->counters[OC_C_MSG_EVENTS]++;
+    advance(e, ci, ev.ts);
+    oc_rules_camera_event(e, ci, &ev);
+}
+
+static void on_signal(struct oc_engine *e, int si, const cJSON *root)
+{
+    struct oc_signal_msg m;
+    enum oc_counter why;
+    if (!oc_event_signal(root, &m, &why)) {
+        e->counters[why]++;
+        return;
+    }
+    if (oc_signal_add(&e->signals[si], m.ts, m.state) != OC_OK) {
+        e->counters[OC_C_DROP_SIGNAL_OLD]++;
+        return;
+    }
+    e->counters[OC_C_MSG_SIGNALS]++;
+}
+
+void oc_engine_feed_json(struct oc_engine *e, const struct oc_topic *t, const cJSON *root)
+{
+    if (!cJSON_IsObject(root)) {
+        e->counters[OC_C_DROP_NOT_OBJECT]++;
+        return;
+    }
+    switch (t->kind) {
+    case OC_MSG_DETECTIONS: on_detections(e, t->camera, root); break;
+    case OC_MSG_EVENT: on_event(e, t->camera, root); break;
+    case OC_MSG_SIGNAL: on_signal(e, t->signal, root); break;
+    case OC_MSG_FRAME: e->counters[OC_C_DROP_BAD_VALUE]++; break; /* frames are not JSON */
+    }
+    flush(e);
+}
+
+void oc_engine_feed_frame(struct oc_engine *e, const struct oc_topic *t, const void *data,
+                          size_t len)
+{
+    if (len > OC_JPEG_MAX_BYTES) {
+        e->counters[OC_C_DROP_TOO_LARGE]++;
+        return;
+    }
+    e->counters[OC_C_MSG_FRAMES]++;
+    advance(e, t->camera, t->frame_ts);
+    if (data && e->sink->frame)
+        e->sink->frame(e->ud, t->camera, t->frame_ts, data, len, 0);
+    flush(e);
+}
+
+void oc_engine_feed(struct oc_engine *e, const char *topic, size_t topic_len, const void *payload,
+                    size_t len)
+{
+    struct oc_topic t;
+    enum oc_counter why;
+    if (!oc_event_topic(e->cfg, topic, topic_len, &t, &why)) {
+        e->counters[why]++;
+        return;
+    }
+    if (t.kind == OC_MSG_FRAME) {
+        oc_engine_feed_frame(e, &t, payload, len);
+        return;
+    }
+    cJSON *root = oc_event_parse(payload, len, &why);
+    if (!root) {
+        e->counters[why]++;
+        return;
+    }
+    oc_engine_feed_json(e, &t, root);
+    cJSON_Delete(root);
+}
+
+void oc_engine_feed_json_topic(struct oc_engine *e, const char *topic, size_t topic_len,
+                               const cJSON *root)
+{
+    struct oc_topic t;
+    enum oc_counter why;
+    if (!oc_event_topic(e->cfg, topic, topic_len, &t, &why)) {
+        e->counters[why]++;
+        return;
+    }
+    oc_engine_feed_json(e, &t, root);
+}
+
+void oc_engine_feed_unloaded(struct oc_engine *e, const char *topic, size_t topic_len)
+{
+    struct oc_topic t;
+    enum oc_counter why;
+    if (!oc_event_topic(e->cfg, topic, topic_len, &t, &why)) {
+        e->counters[why]++;
+        return;
+    }
+    if (t.kind != OC_MSG_FRAME) {
+        e->counters[OC_C_DROP_LOG_LINE]++;
+        return;
+    }
+    oc_engine_feed_frame(e, &t, NULL, 0);
+}
+
+void oc_engine_tick(struct oc_engine *e, int camera, int64_t now_ms)
+{
+    if (camera < 0 || (size_t)camera >= e->cfg->n_cameras)
+        return;
+    advance(e, camera, now_ms);
+    flush(e);
+}
+
+void oc_engine_finish(struct oc_engine *e)
+{
+    for (size_t i = 0; i < e->cfg->n_cameras; i++) {
+        struct oc_cam *c = &e->cams[i];
+        while (c->oldest)
+            oc_engine__end_track(e, c, c->oldest, false);
+        while (c->ghosts) {
+            struct oc_track *g = c->ghosts;
+            ghost_unlink(c, g);
+            free_track(g);
+        }
+    }
+    flush(e);
+}
+
+struct oc_track *oc_engine__ghosts(struct oc_cam *c)
+{
+    return c->ghosts;
+}

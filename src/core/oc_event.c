@@ -1,0 +1,338 @@
+#include "ordercam/oc_event.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ordercam/oc_text.h"
+
+static bool parse_ts(const char *s, size_t len, int64_t *out)
+{
+    if (len == 0 || len > 15)
+        return false;
+    int64_t v = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    if (v > OC_TS_MAX)
+        return false;
+    *out = v;
+    return true;
+}
+
+bool oc_event_topic(const struct oc_config *cfg, const char *topic, size_t len,
+                    struct oc_topic *out, enum oc_counter *why)
+{
+    size_t plen = strlen(cfg->topic_prefix);
+    *why = OC_C_DROP_BAD_TOPIC;
+    if (len < plen || memcmp(topic, cfg->topic_prefix, plen) != 0)
+        return false;
+    const char *p = topic + plen, *end = topic + len;
+    const char *slash;
+    if ((size_t)(end - p) > 8 && memcmp(p, "signals/", 8) == 0) {
+        p += 8;
+        if (memchr(p, '/', (size_t)(end - p)) || !oc_config_valid_id(p, (size_t)(end - p)))
+            return false;
+        out->kind = OC_MSG_SIGNAL;
+        out->signal = oc_config_signal(cfg, p, (size_t)(end - p));
+        out->camera = -1;
+        if (out->signal < 0) {
+            *why = OC_C_DROP_UNKNOWN_SIGNAL;
+            return false;
+        }
+        return true;
+    }
+    if ((size_t)(end - p) <= 8 || memcmp(p, "cameras/", 8) != 0)
+        return false;
+    p += 8;
+    slash = memchr(p, '/', (size_t)(end - p));
+    if (!slash || !oc_config_valid_id(p, (size_t)(slash - p)))
+        return false;
+    const char *cam = p;
+    size_t cam_len = (size_t)(slash - p);
+    const char *rest = slash + 1;
+    size_t rlen = (size_t)(end - rest);
+    out->signal = -1;
+    if (rlen == 10 && memcmp(rest, "detections", 10) == 0) {
+        out->kind = OC_MSG_DETECTIONS;
+    } else if (rlen == 6 && memcmp(rest, "events", 6) == 0) {
+        out->kind = OC_MSG_EVENT;
+    } else if (rlen > 7 && memcmp(rest, "frames/", 7) == 0) {
+        out->kind = OC_MSG_FRAME;
+        if (!parse_ts(rest + 7, rlen - 7, &out->frame_ts))
+            return false;
+    } else {
+        return false;
+    }
+    out->camera = oc_config_camera(cfg, cam, cam_len);
+    if (out->camera < 0) {
+        *why = OC_C_DROP_UNKNOWN_CAMERA;
+        return false;
+    }
+    return true;
+}
+
+cJSON *oc_event_parse(const char *payload, size_t len, enum oc_counter *why)
+{
+    if (len > OC_JSON_MAX_BYTES) {
+        *why = OC_C_DROP_TOO_LARGE;
+        return NULL;
+    }
+    oc_err_t e = oc_text_check_json(payload, len, OC_JSON_MAX_DEPTH);
+    if (e != OC_OK) {
+        *why = e == OC_ELIMIT ? OC_C_DROP_TOO_DEEP : OC_C_DROP_BAD_UTF8;
+        return NULL;
+    }
+    cJSON *root = cJSON_ParseWithLength(payload, len);
+    if (!root) {
+        *why = OC_C_DROP_BAD_JSON;
+        return NULL;
+    }
+    if (!cJSON_IsObject(root)) {
+        cJSON_Delete(root);
+        *why = OC_C_DROP_NOT_OBJECT;
+        return NULL;
+    }
+    return root;
+}
+
+/* Required integer millisecond timestamp. */
+static bool get_ts(const cJSON *root, int64_t *out, enum oc_counter *why)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "ts");
+    if (!v) {
+        *why = OC_C_DROP_MISSING_FIELD;
+        return false;
+    }
+    if (!cJSON_IsNumber(v)) {
+        *why = OC_C_DROP_WRONG_TYPE;
+        return false;
+    }
+    double d = v->valuedouble;
+    if (!isfinite(d) || d < OC_TS_MIN || d > (double)OC_TS_MAX || d != floor(d)) {
+        *why = OC_C_DROP_BAD_VALUE;
+        return false;
+    }
+    *out = (int64_t)d;
+    return true;
+}
+
+static bool decode_object(const cJSON *o, struct oc_obj *obj, enum oc_counter *why,
+                          unsigned *dropped)
+{
+    if (!cJSON_IsObject(o)) {
+        *why = OC_C_DROP_WRONG_TYPE;
+        return false;
+    }
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "id");
+    const cJSON *cls = cJSON_GetObjectItemCaseSensitive(o, "class");
+    const cJSON *box = cJSON_GetObjectItemCaseSensitive(o, "box");
+    if (!id || !cls || !box) {
+        *why = OC_C_DROP_MISSING_FIELD;
+        return false;
+    }
+    *why = OC_C_DROP_WRONG_TYPE;
+    if (cJSON_IsString(id)) {
+        size_t n = strlen(id->valuestring);
+        if (n == 0 || n > OC_ID_MAX) {
+            *why = OC_C_DROP_BAD_VALUE;
+            return false;
+        }
+        obj->id = id->valuestring;
+    } else if (cJSON_IsNumber(id)) {
+        double d = id->valuedouble;
+        if (!isfinite(d) || d != floor(d) || fabs(d) > 9007199254740992.0) {
+            *why = OC_C_DROP_BAD_VALUE;
+            return false;
+        }
+        snprintf(obj->idbuf, sizeof obj->idbuf, "%lld", (long long)d);
+        obj->id = obj->idbuf;
+    } else {
+        return false;
+    }
+    if (!cJSON_IsString(cls))
+        return false;
+    size_t clen = strlen(cls->valuestring);
+    if (clen == 0 || clen > 64) {
+        *why = OC_C_DROP_BAD_VALUE;
+        return false;
+    }
+    obj->cls = cls->valuestring;
+    if (!cJSON_IsArray(box) || cJSON_GetArraySize(box) != 4)
+        return false;
+    double b[4];
+    int i = 0;
+    for (const cJSON *it = box->child; it; it = it->next, i++) {
+        if (!cJSON_IsNumber(it))
+            return false;
+        b[i] = it->valuedouble;
+        if (!isfinite(b[i]) || fabs(b[i]) > OC_COORD_MAX) {
+            *why = OC_C_DROP_BAD_VALUE;
+            return false;
+        }
+    }
+    if (b[2] < 0 || b[3] < 0) {
+        *why = OC_C_DROP_BAD_VALUE;
+        return false;
+    }
+    obj->x = b[0];
+    obj->y = b[1];
+    obj->w = b[2];
+    obj->h = b[3];
+    obj->conf = 1.0;
+    const cJSON *conf = cJSON_GetObjectItemCaseSensitive(o, "conf");
+    if (conf) {
+        if (cJSON_IsNumber(conf) && conf->valuedouble >= 0 && conf->valuedouble <= 1)
+            obj->conf = conf->valuedouble;
+        else
+            (*dropped)++;
+    }
+    obj->plate = NULL;
+    obj->helmet = OC_HELMET_UNKNOWN;
+    const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(o, "attrs");
+    if (attrs && !cJSON_IsObject(attrs)) {
+        (*dropped)++;
+    } else if (attrs) {
+        const cJSON *plate = cJSON_GetObjectItemCaseSensitive(attrs, "plate");
+        if (plate) {
+            if (cJSON_IsString(plate) && strlen(plate->valuestring) <= OC_PLATE_MAX)
+                obj->plate = plate->valuestring[0] ? plate->valuestring : NULL;
+            else if (!cJSON_IsNull(plate))
+                (*dropped)++;
+        }
+        const cJSON *helmet = cJSON_GetObjectItemCaseSensitive(attrs, "helmet");
+        if (helmet) {
+            if (cJSON_IsBool(helmet))
+                obj->helmet = cJSON_IsTrue(helmet) ? OC_HELMET_YES : OC_HELMET_NO;
+            else if (!cJSON_IsNull(helmet))
+                (*dropped)++;
+        }
+    }
+    return true;
+}
+
+bool oc_event_detections(struct oc_decoder *dec, const cJSON *root, struct oc_detections *out,
+                         enum oc_counter *why, unsigned *fields_dropped)
+{
+    *fields_dropped = 0;
+    if (!get_ts(root, &out->ts, why))
+        return false;
+    const cJSON *objs = cJSON_GetObjectItemCaseSensitive(root, "objects");
+    if (!objs) {
+        *why = OC_C_DROP_MISSING_FIELD;
+        return false;
+    }
+    if (!cJSON_IsArray(objs)) {
+        *why = OC_C_DROP_WRONG_TYPE;
+        return false;
+    }
+    size_t n = 0;
+    for (const cJSON *it = objs->child; it; it = it->next) {
+        if (n == OC_MAX_OBJECTS) {
+            *why = OC_C_DROP_TOO_LARGE;
+            return false;
+        }
+        if (!decode_object(it, &dec->objs[n], why, fields_dropped))
+            return false;
+        n++;
+    }
+    out->objs = dec->objs;
+    out->n_objs = n;
+    out->frame = -1;
+    const cJSON *frame = cJSON_GetObjectItemCaseSensitive(root, "frame");
+    if (frame) {
+        if (cJSON_IsNumber(frame) && frame->valuedouble >= 0 && frame->valuedouble < 9e15)
+            out->frame = (int64_t)frame->valuedouble;
+        else
+            (*fields_dropped)++;
+    }
+    out->jpeg_b64 = NULL;
+    out->jpeg_b64_len = 0;
+    const cJSON *jpeg = cJSON_GetObjectItemCaseSensitive(root, "jpeg");
+    if (jpeg) {
+        if (cJSON_IsString(jpeg)) {
+            out->jpeg_b64 = jpeg->valuestring;
+            out->jpeg_b64_len = strlen(jpeg->valuestring);
+        } else {
+            (*fields_dropped)++;
+        }
+    }
+    return true;
+}
+
+bool oc_event_camera_event(const cJSON *root, struct oc_cam_event *out, enum oc_counter *why,
+                           unsigned *fields_dropped)
+{
+    *fields_dropped = 0;
+    if (!get_ts(root, &out->ts, why))
+        return false;
+    const cJSON *type = cJSON_GetObjectItemCaseSensitive(root, "type");
+    if (!type) {
+        *why = OC_C_DROP_MISSING_FIELD;
+        return false;
+    }
+    if (!cJSON_IsString(type) || !type->valuestring[0] || strlen(type->valuestring) > 64) {
+        *why = cJSON_IsString(type) ? OC_C_DROP_BAD_VALUE : OC_C_DROP_WRONG_TYPE;
+        return false;
+    }
+    out->type = type->valuestring;
+    out->id = NULL;
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(root, "id");
+    if (id) {
+        if (cJSON_IsString(id) && id->valuestring[0] && strlen(id->valuestring) <= OC_ID_MAX)
+            out->id = id->valuestring;
+        else
+            (*fields_dropped)++;
+    }
+    out->conf = 1.0;
+    const cJSON *conf = cJSON_GetObjectItemCaseSensitive(root, "conf");
+    if (conf) {
+        if (cJSON_IsNumber(conf) && conf->valuedouble >= 0 && conf->valuedouble <= 1)
+            out->conf = conf->valuedouble;
+        else
+            (*fields_dropped)++;
+    }
+    out->has_object = false;
+    const cJSON *obj = cJSON_GetObjectItemCaseSensitive(root, "object");
+    if (obj) {
+        enum oc_counter ignored;
+        unsigned n = 0;
+        if (decode_object(obj, &out->object, &ignored, &n))
+            out->has_object = true;
+        else
+            (*fields_dropped)++;
+        *fields_dropped += n;
+    }
+    return true;
+}
+
+static const char *const state_names[] = {"unknown", "red", "yellow", "green", "flashing", "off"};
+
+const char *oc_sig_state_name(enum oc_sig_state s)
+{
+    return (unsigned)s < sizeof state_names / sizeof *state_names ? state_names[s] : "unknown";
+}
+
+bool oc_event_signal(const cJSON *root, struct oc_signal_msg *out, enum oc_counter *why)
+{
+    if (!get_ts(root, &out->ts, why))
+        return false;
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(root, "state");
+    if (!st) {
+        *why = OC_C_DROP_MISSING_FIELD;
+        return false;
+    }
+    if (!cJSON_IsString(st)) {
+        *why = OC_C_DROP_WRONG_TYPE;
+        return false;
+    }
+    for (int s = OC_SIG_RED; s <= OC_SIG_OFF; s++)
+        if (strcmp(st->valuestring, state_names[s]) == 0) {
+            out->state = (enum oc_sig_state)s;
+            return true;
+        }
+    *why = OC_C_DROP_BAD_VALUE;
+    return false;
+}

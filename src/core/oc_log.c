@@ -1,0 +1,183 @@
+#include "ordercam/oc_log.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <zlib.h>
+
+#include "ordercam/oc_event.h"
+#include "ordercam/oc_text.h"
+
+struct oc_log {
+    gzFile gz;
+    char *buf;
+    size_t cap;
+    cJSON *root;
+    unsigned long line;
+    uint64_t size;
+    char *dir;
+};
+
+struct oc_log *oc_log_open(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return NULL;
+    if (S_ISDIR(st.st_mode)) {
+        errno = EISDIR;
+        return NULL;
+    }
+    struct oc_log *log = calloc(1, sizeof *log);
+    if (!log)
+        return NULL;
+    log->size = (uint64_t)st.st_size;
+    log->cap = 64 * 1024;
+    log->buf = malloc(log->cap);
+    size_t plen = strlen(path);
+    log->dir = malloc(plen + 2);
+    log->gz = gzopen(path, "rb");
+    if (!log->buf || !log->dir || !log->gz) {
+        int saved = errno ? errno : ENOMEM;
+        oc_log_close(log);
+        errno = saved;
+        return NULL;
+    }
+    gzbuffer(log->gz, 256 * 1024);
+    memcpy(log->dir, path, plen + 1);
+    char *slash = strrchr(log->dir, '/');
+    if (slash)
+        slash[1] = '\0';
+    else
+        strcpy(log->dir, "./");
+    return log;
+}
+
+void oc_log_close(struct oc_log *log)
+{
+    if (!log)
+        return;
+    if (log->gz)
+        gzclose(log->gz);
+    cJSON_Delete(log->root);
+    free(log->buf);
+    free(log->dir);
+    free(log);
+}
+
+const char *oc_log_dir(const struct oc_log *log)
+{
+    return log->dir;
+}
+
+void oc_log_progress(const struct oc_log *log, uint64_t *done, uint64_t *total)
+{
+    z_off_t off = gzoffset(log->gz);
+    *done = off < 0 ? 0 : (uint64_t)off;
+    *total = log->size;
+}
+
+/* Reads one line into buf (without '\n'). Returns 1, 0 at EOF, -1 on error,
+ * 2 for a line over the limit (consumed and discarded). */
+static int read_line(struct oc_log *log, size_t *len)
+{
+    size_t n = 0;
+    int too_long = 0;
+    for (;;) {
+        if (log->cap - n < 2) {
+            if (log->cap >= OC_LOG_LINE_MAX) {
+                too_long = 1;
+                n = 0; /* keep reading to the end of the line, discarding */
+            } else {
+                size_t cap = log->cap * 2;
+                char *b = realloc(log->buf, cap);
+                if (!b)
+                    return -1;
+                log->buf = b;
+                log->cap = cap;
+            }
+        }
+        if (!gzgets(log->gz, log->buf + n, (int)(log->cap - n))) {
+            int err;
+            gzerror(log->gz, &err);
+            if (err != Z_OK && err != Z_BUF_ERROR)
+                return -1;
+            if (n == 0 && !too_long)
+                return 0;
+            break; /* last line without '\n' */
+        }
+        n += strlen(log->buf + n);
+        if (n > 0 && log->buf[n - 1] == '\n') {
+            n--;
+            break;
+        }
+    }
+    if (n > 0 && log->buf[n - 1] == '\r')
+        n--;
+    log->buf[n] = '\0';
+    *len = n;
+    return too_long ? 2 : 1;
+}
+
+static oc_err_t bad(const char **why, const char *reason)
+{
+    *why = reason;
+    return OC_EPARSE;
+}
+
+oc_err_t oc_log_next(struct oc_log *log, struct oc_log_msg *msg, const char **why)
+{
+    cJSON_Delete(log->root);
+    log->root = NULL;
+    size_t len;
+    int r;
+    do {
+        r = read_line(log, &len);
+        log->line++;
+    } while (r == 1 && len == 0); /* blank lines are not messages */
+    msg->line = log->line;
+    msg->line_len = len;
+    if (r == 0)
+        return OC_ENOTFOUND;
+    if (r < 0)
+        return OC_EIO;
+    if (r == 2)
+        return bad(why, "line longer than 24 MiB");
+    oc_err_t e = oc_text_check_json(log->buf, len, OC_JSON_MAX_DEPTH + 1);
+    if (e != OC_OK)
+        return bad(why, e == OC_ELIMIT ? "nested too deep" : "invalid UTF-8");
+    log->root = cJSON_ParseWithLength(log->buf, len);
+    if (!log->root)
+        return bad(why, "not JSON");
+    const cJSON *ts = cJSON_GetObjectItemCaseSensitive(log->root, "ts");
+    const cJSON *topic = cJSON_GetObjectItemCaseSensitive(log->root, "topic");
+    if (!cJSON_IsObject(log->root) || !cJSON_IsNumber(ts) || !cJSON_IsString(topic))
+        return bad(why, "needs numeric \"ts\" and string \"topic\"");
+    if (!isfinite(ts->valuedouble) || ts->valuedouble < 0 || ts->valuedouble > (double)OC_TS_MAX)
+        return bad(why, "\"ts\" out of range");
+    msg->ts = (int64_t)ts->valuedouble;
+    msg->topic = topic->valuestring;
+    msg->topic_len = strlen(topic->valuestring);
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(log->root, "payload");
+    const cJSON *b = cJSON_GetObjectItemCaseSensitive(log->root, "payload_b64");
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(log->root, "payload_file");
+    if ((p != NULL) + (b != NULL) + (f != NULL) != 1)
+        return bad(why, "needs exactly one of payload, payload_b64, payload_file");
+    msg->json = p;
+    msg->text = NULL;
+    msg->text_len = 0;
+    if (p) {
+        msg->kind = OC_LOG_JSON;
+    } else {
+        const cJSON *s = b ? b : f;
+        if (!cJSON_IsString(s))
+            return bad(why, b ? "payload_b64 must be a string" : "payload_file must be a string");
+        msg->kind = b ? OC_LOG_B64 : OC_LOG_FILE;
+        msg->text = s->valuestring;
+        msg->text_len = strlen(s->valuestring);
+        if (f && (msg->text_len == 0 || s->valuestring[0] == '/' || strstr(s->valuestring, "..")))
+            return bad(why, "payload_file must be a relative path inside the log's folder");
+    }
+    return OC_OK;
+}

@@ -1,0 +1,88 @@
+#include "ordercam/oc_record.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "ordercam/oc_text.h"
+
+struct out {
+    char *buf;
+    size_t cap, len;
+    int full;
+};
+
+static void put(struct out *o, const char *fmt, ...)
+{
+    if (o->full)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= o->cap - o->len)
+        o->full = 1;
+    else
+        o->len += (size_t)n;
+}
+
+/* "key": "escaped" or "key": null */
+static void put_str(struct out *o, const char *key, const char *val)
+{
+    put(o, ",\"%s\":", key);
+    if (o->full)
+        return;
+    if (!val) {
+        put(o, "null");
+        return;
+    }
+    size_t n = oc_text_json_quote(o->buf + o->len, o->cap - o->len, val);
+    if (n >= o->cap - o->len)
+        o->full = 1;
+    else
+        o->len += n;
+}
+
+size_t oc_record_format(const struct oc_config *cfg, const struct oc_violation *v,
+                        const struct oc_record_evidence *ev, char *buf, size_t cap)
+{
+    struct out o = {buf, cap, 0, 0};
+    if (cap == 0)
+        return 0;
+    /* ids are validated to [A-Za-z0-9._-], so they need no escaping */
+    put(&o, "{\"id\":\"%s:%s:%" PRIu64 "\"", cfg->box_id, v->camera_id, v->seq);
+    put_str(&o, "box", cfg->box_id);
+    put_str(&o, "camera", v->camera_id);
+    put_str(&o, "type", v->type);
+    put_str(&o, "code", v->code);
+    put(&o, ",\"ts\":%" PRId64 ",\"ts_start\":%" PRId64, v->ts, v->ts_start);
+    put_str(&o, "track", v->track);
+    put_str(&o, "class", v->cls);
+    put_str(&o, "plate", v->plate);
+    put(&o, ",\"conf\":%.4g", v->conf);
+    put_str(&o, "zone", v->zone);
+    put_str(&o, "line", v->line);
+    put_str(&o, "signal", v->signal);
+    put_str(&o, "location", v->location);
+    put_str(&o, "road", v->road);
+    put_str(&o, "unit", v->unit);
+    if (!ev) {
+        put(&o, ",\"evidence\":null}\n");
+    } else {
+        put_str(&o, "evidence", NULL);
+        o.len -= o.full ? 0 : 4; /* replace the null with the object */
+        put(&o, "{\"file\":");
+        if (!o.full) {
+            size_t n = oc_text_json_quote(o.buf + o.len, o.cap - o.len, ev->file);
+            if (n >= o.cap - o.len)
+                o.full = 1;
+            else
+                o.len += n;
+        }
+        put(&o, ",\"sha256\":\"%s\",\"frames\":[", ev->sha256);
+        for (size_t i = 0; i < ev->n_frames; i++)
+            put(&o, "%s%" PRId64, i ? "," : "", ev->frames[i]);
+        put(&o, "]}}\n");
+    }
+    return o.full ? 0 : o.len;
+}

@@ -1,0 +1,491 @@
+/* What each violation type means (docs/violations.md): stop lines and exit
+ * windows, stays and dwell, jaywalking, wrong way, helmets, camera events.
+ * Each type is decided here and nowhere else. */
+#include "oc_engine_int.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EVENT_DEDUP_MS (24LL * 3600 * 1000)
+
+static bool is_dwell_zone(enum oc_zone_kind k)
+{
+    return k == OC_ZONE_NO_PARKING || k == OC_ZONE_TACTILE_PAVING || k == OC_ZONE_NO_VENDING;
+}
+
+static bool class_in(oc_classmask_t mask, int cls)
+{
+    return cls >= 0 && cls < 64 && (mask & ((oc_classmask_t)1 << cls));
+}
+
+static void set_key(struct oc_pending *p, int64_t ts, const double box[4])
+{
+    if (!p || p->n_keys >= OC_KEYS_MAX)
+        return;
+    p->key_ts[p->n_keys] = ts;
+    memcpy(p->key_box[p->n_keys], box, sizeof p->key_box[0]);
+    p->n_keys++;
+}
+
+/* Emits for a track and returns the pending record for key moments. */
+static struct oc_pending *emit(struct oc_engine *e, int ci, const struct oc_track *tr, int vtype,
+                               int64_t ts, int64_t ts_start, int zone, int line)
+{
+    size_t before = e->n_pending;
+    oc_engine__emit(e, ci, tr, vtype, ts, ts_start, zone, line);
+    return e->n_pending > before ? &e->pending[e->n_pending - 1] : NULL;
+}
+
+/* ---- stop lines, exit lines ---- */
+
+static int line_group(int cls)
+{
+    switch (oc_class_group(cls)) {
+    case OC_GRP_MOTOR: return OC_LG_MOTOR;
+    case OC_GRP_NONMOTOR: return OC_LG_NONMOTOR;
+    case OC_GRP_PEDESTRIAN: return OC_LG_PEDESTRIAN;
+    default: return -1;
+    }
+}
+
+static int red_type(int lg)
+{
+    return lg == OC_LG_MOTOR ? OC_V_RED_LIGHT
+           : lg == OC_LG_NONMOTOR ? OC_V_NONMOTOR_RED_LIGHT
+                                  : OC_V_PEDESTRIAN_RED_LIGHT;
+}
+
+static void stop_crossing(struct oc_engine *e, int ci, struct oc_track *tr, int li, int64_t tc,
+                          int64_t prev_ts, const double prev_box[4], int64_t t)
+{
+    const struct oc_line_cfg *line = &e->cams[ci].cfg->lines[li];
+    struct oc_lstate *ls = &tr->l[li];
+    int lg = line_group(tr->cls);
+    if (lg < 0 || !class_in(line->classes, tr->cls) || ls->done || ls->pending)
+        return;
+    int64_t onset = 0;
+    if (oc_signal_at(&e->signals[line->signal], tc, &onset) != OC_SIG_RED)
+        return;
+    if (tc - onset < line->grace_ms[lg]) {
+        e->counters[OC_C_RED_IN_GRACE]++;
+        return;
+    }
+    ls->group = lg;
+    ls->t_cross = tc;
+    ls->t_before = prev_ts;
+    ls->t_after = t;
+    memcpy(ls->box_before, prev_box, sizeof ls->box_before);
+    memcpy(ls->box_after, tr->box, sizeof ls->box_after);
+    if (lg == OC_LG_PEDESTRIAN || line->n_exits == 0) {
+        struct oc_pending *p = emit(e, ci, tr, red_type(lg), tc, tc, -1, li);
+        set_key(p, prev_ts, prev_box);
+        set_key(p, t, tr->box);
+        ls->done = true;
+        return;
+    }
+    ls->pending = true;
+    ls->deadline = tc + line->exit_ms[lg];
+}
+
+static void exit_crossing(struct oc_engine *e, int ci, struct oc_track *tr, int exit_li,
+                          int64_t tc)
+{
+    const struct oc_camera_cfg *cc = e->cams[ci].cfg;
+    for (size_t li = 0; li < cc->n_lines; li++) {
+        struct oc_lstate *ls = &tr->l[li];
+        if (!ls->pending || tc > ls->deadline)
+            continue;
+        const struct oc_line_cfg *line = &cc->lines[li];
+        bool listed = false;
+        for (size_t k = 0; k < line->n_exits && !listed; k++)
+            listed = line->exits[k] == exit_li;
+        if (!listed)
+            continue;
+        struct oc_pending *p = emit(e, ci, tr, red_type(ls->group), tc, ls->t_cross, -1, (int)li);
+        set_key(p, ls->t_before, ls->box_before);
+        set_key(p, ls->t_after, ls->box_after);
+        set_key(p, tc, tr->box);
+        ls->pending = false;
+        ls->done = true;
+    }
+}
+
+static void lines_observe(struct oc_engine *e, int ci, struct oc_track *tr, struct oc_pt prev,
+                          struct oc_pt a, int64_t prev_ts, int64_t t, const double prev_box[4])
+{
+    const struct oc_camera_cfg *cc = e->cams[ci].cfg;
+    for (size_t li = 0; li < cc->n_lines; li++) {
+        const struct oc_line_cfg *line = &cc->lines[li];
+        double f;
+        if (!oc_geom_cross(prev, a, line->p, line->q, &f))
+            continue;
+        if ((a.x - prev.x) * line->dir.x + (a.y - prev.y) * line->dir.y <= 0)
+            continue;
+        int64_t tc = prev_ts + llround(f * (double)(t - prev_ts));
+        if (line->kind == OC_LINE_STOP)
+            stop_crossing(e, ci, tr, (int)li, tc, prev_ts, prev_box, t);
+        else
+            exit_crossing(e, ci, tr, (int)li, tc);
+    }
+}
+
+/* ---- stays (dwell zones) ---- */
+
+static struct oc_pt stay_ref(const struct oc_zstate *zs)
+{
+    return (struct oc_pt){zs->sx / zs->n, zs->sy / zs->n};
+}
+
+static void stay_start(struct oc_zstate *zs, struct oc_pt a, int64_t t, const double box[4])
+{
+    zs->active = true;
+    zs->emitted = false;
+    zs->has_out = false;
+    zs->start = t;
+    zs->sx = a.x;
+    zs->sy = a.y;
+    zs->n = 1;
+    memcpy(zs->start_box, box, sizeof zs->start_box);
+}
+
+static void stay_add(struct oc_zstate *zs, struct oc_pt a)
+{
+    zs->sx += a.x;
+    zs->sy += a.y;
+    zs->n++;
+}
+
+static void dwell_fire(struct oc_engine *e, int ci, struct oc_track *tr, int zi, int64_t ts)
+{
+    struct oc_zstate *zs = &tr->z[zi];
+    const struct oc_zone_cfg *zone = &e->cams[ci].cfg->zones[zi];
+    struct oc_pending *p = emit(e, ci, tr, zone->vtype, ts, zs->start, zi, -1);
+    set_key(p, zs->start, zs->start_box);
+    set_key(p, ts, tr->box);
+    zs->emitted = true;
+}
+
+static void stay_observe(struct oc_engine *e, int ci, struct oc_track *tr, int zi, bool inside,
+                         struct oc_pt a, int64_t t)
+{
+    struct oc_zstate *zs = &tr->z[zi];
+    const struct oc_zone_cfg *zone = &e->cams[ci].cfg->zones[zi];
+    if (!inside) {
+        zs->active = false;
+        zs->has_out = false;
+        return;
+    }
+    if (!zs->active) {
+        stay_start(zs, a, t, tr->box);
+    } else if (oc_geom_dist(a, stay_ref(zs)) > zone->still_px) {
+        if (!zs->has_out) {
+            zs->has_out = true; /* one far observation is not yet a move */
+            zs->out = a;
+            zs->out_ts = t;
+            memcpy(zs->out_box, tr->box, sizeof zs->out_box);
+        } else {
+            /* Two in a row: it moved. The stay restarts at the first. */
+            struct oc_pt o = zs->out;
+            int64_t ots = zs->out_ts;
+            double obox[4];
+            memcpy(obox, zs->out_box, sizeof obox);
+            stay_start(zs, o, ots, obox);
+            if (oc_geom_dist(a, o) > zone->still_px) {
+                zs->has_out = true;
+                zs->out = a;
+                zs->out_ts = t;
+                memcpy(zs->out_box, tr->box, sizeof zs->out_box);
+            } else {
+                stay_add(zs, a);
+            }
+        }
+    } else {
+        if (zs->has_out) {
+            stay_add(zs, zs->out);
+            zs->has_out = false;
+        }
+        stay_add(zs, a);
+    }
+    int64_t clock = e->cams[ci].clock;
+    if (!zs->emitted && class_in(zone->classes, tr->cls) && clock - zs->start >= zone->dwell_ms)
+        dwell_fire(e, ci, tr, zi, zs->start + zone->dwell_ms);
+}
+
+/* A new track may continue the stay of a track the tracker lost and
+ * re-numbered (scene.md, re-acquisition). */
+static void reacquire(struct oc_engine *e, int ci, struct oc_track *tr, const bool *inside,
+                      struct oc_pt a, int64_t t)
+{
+    struct oc_cam *c = &e->cams[ci];
+    const struct oc_camera_cfg *cc = c->cfg;
+    struct oc_track *best = NULL;
+    bool best_ghost = false;
+    double best_d = INFINITY;
+    int grp = oc_class_group(tr->cls);
+    for (int pass = 0; pass < 2; pass++) {
+        for (struct oc_track *cand = pass ? c->oldest : oc_engine__ghosts(c); cand;
+             cand = cand->next) {
+            if (cand == tr || cand->last_ts >= t)
+                continue;
+            int cg = oc_class_group(cand->cls);
+            if (cg != grp || (grp == OC_GRP_NONE && cand->cls != tr->cls))
+                continue;
+            for (size_t zi = 0; zi < cc->n_zones; zi++) {
+                const struct oc_zone_cfg *zone = &cc->zones[zi];
+                const struct oc_zstate *zs = &cand->z[zi];
+                if (!is_dwell_zone(zone->kind) || !inside[zi] || !zs->active ||
+                    t - cand->last_ts > zone->reacquire_ms)
+                    continue;
+                double d = oc_geom_dist(a, stay_ref(zs));
+                if (d <= zone->still_px && d < best_d) {
+                    best = cand;
+                    best_ghost = pass == 0;
+                    best_d = d;
+                }
+            }
+        }
+    }
+    if (!best)
+        return;
+    for (size_t zi = 0; zi < cc->n_zones; zi++)
+        if (is_dwell_zone(cc->zones[zi].kind) && inside[zi] && best->z[zi].active)
+            tr->z[zi] = best->z[zi];
+    e->counters[OC_C_TRACKS_REACQUIRED]++;
+    oc_engine__retire(e, c, best, best_ghost);
+}
+
+/* ---- jaywalking and wrong way: straight-line travel inside a region ---- */
+
+static void region_observe(struct oc_engine *e, int ci, struct oc_track *tr, int zi, bool in,
+                           struct oc_pt a, int64_t t)
+{
+    struct oc_zstate *zs = &tr->z[zi];
+    const struct oc_zone_cfg *zone = &e->cams[ci].cfg->zones[zi];
+    if (!in) {
+        zs->active = false;
+        return;
+    }
+    if (!zs->active) {
+        zs->active = true;
+        zs->entry = a;
+        zs->start = t;
+        memcpy(zs->start_box, tr->box, sizeof zs->start_box);
+    }
+    if (zs->emitted || !class_in(zone->classes, tr->cls))
+        return;
+    struct oc_pt d = {a.x - zs->entry.x, a.y - zs->entry.y};
+    double len = hypot(d.x, d.y);
+    if (len < zone->min_travel_px)
+        return;
+    if (zone->kind == OC_ZONE_LANE && (d.x * zone->dir.x + d.y * zone->dir.y) / len > -0.5)
+        return;
+    struct oc_pending *p = emit(e, ci, tr, zone->vtype, t, zs->start, zi, -1);
+    set_key(p, zs->start, zs->start_box);
+    set_key(p, t, tr->box);
+    zs->emitted = true; /* once per track and zone */
+}
+
+/* ---- helmets ---- */
+
+static void helmet_observe(struct oc_engine *e, int ci, struct oc_track *tr,
+                           const struct oc_obj *o, const bool *inside, int64_t t)
+{
+    const struct oc_camera_cfg *cc = e->cams[ci].cfg;
+    if (o->helmet == OC_HELMET_UNKNOWN || tr->helmet_done)
+        return;
+    int zone = -1;
+    int min_frames = cc->helmet_min_frames;
+    if (cc->has_helmet_zones) {
+        for (size_t zi = 0; zi < cc->n_zones && zone < 0; zi++)
+            if (cc->zones[zi].kind == OC_ZONE_HELMET_ENFORCEMENT && inside[zi])
+                zone = (int)zi;
+        if (zone < 0)
+            return; /* outside enforcement zones: counts neither way */
+        min_frames = cc->zones[zone].min_frames;
+    }
+    tr->helmet_obs++;
+    if (o->helmet == OC_HELMET_NO) {
+        if (tr->helmet_false++ == 0) {
+            tr->helmet_first_false = t;
+            memcpy(tr->helmet_first_box, tr->box, sizeof tr->helmet_first_box);
+        }
+    }
+    if (tr->cls != OC_CLS_MOTORCYCLE && tr->cls != OC_CLS_EBIKE)
+        return;
+    if (tr->helmet_false < (uint32_t)min_frames ||
+        (uint64_t)tr->helmet_false * 5 < (uint64_t)tr->helmet_obs * 3)
+        return;
+    struct oc_pending *p = emit(e, ci, tr, OC_V_NO_HELMET, t, tr->helmet_first_false, zone, -1);
+    set_key(p, tr->helmet_first_false, tr->helmet_first_box);
+    set_key(p, t, tr->box);
+    tr->helmet_done = true;
+}
+
+/* ---- the observation entry point ---- */
+
+void oc_rules_observe(struct oc_engine *e, int ci, struct oc_track *tr, const struct oc_obj *o,
+                      int64_t t, bool has_prev, struct oc_pt prev, int64_t prev_ts,
+                      const double prev_box[4], bool is_new)
+{
+    const struct oc_camera_cfg *cc = e->cams[ci].cfg;
+    struct oc_pt a = {o->x + o->w / 2, o->y + o->h};
+    bool inside[256 + 1];
+    bool in_crosswalk = false;
+    for (size_t zi = 0; zi < cc->n_zones; zi++) {
+        inside[zi] = oc_geom_inside(&cc->zones[zi].poly, a);
+        if (inside[zi] && cc->zones[zi].kind == OC_ZONE_CROSSWALK)
+            in_crosswalk = true;
+    }
+    helmet_observe(e, ci, tr, o, inside, t);
+    if (!is_new && !has_prev)
+        return; /* an older or same-time observation: no motion to judge */
+    if (has_prev)
+        lines_observe(e, ci, tr, prev, a, prev_ts, t, prev_box);
+    if (is_new)
+        reacquire(e, ci, tr, inside, a, t);
+    for (size_t zi = 0; zi < cc->n_zones; zi++) {
+        switch (cc->zones[zi].kind) {
+        case OC_ZONE_NO_PARKING:
+        case OC_ZONE_TACTILE_PAVING:
+        case OC_ZONE_NO_VENDING: stay_observe(e, ci, tr, (int)zi, inside[zi], a, t); break;
+        case OC_ZONE_CARRIAGEWAY:
+            region_observe(e, ci, tr, (int)zi, inside[zi] && !in_crosswalk, a, t);
+            break;
+        case OC_ZONE_LANE: region_observe(e, ci, tr, (int)zi, inside[zi], a, t); break;
+        default: break;
+        }
+        tr->z[zi].inside = inside[zi];
+    }
+}
+
+/* ---- timers ---- */
+
+static bool dwell_pending(const struct oc_engine *e, int ci, const struct oc_track *tr, size_t zi)
+{
+    const struct oc_zone_cfg *zone = &e->cams[ci].cfg->zones[zi];
+    const struct oc_zstate *zs = &tr->z[zi];
+    return is_dwell_zone(zone->kind) && zs->active && !zs->emitted &&
+           class_in(zone->classes, tr->cls);
+}
+
+int64_t oc_rules_next_deadline(const struct oc_engine *e, int ci, const struct oc_track *tr)
+{
+    const struct oc_camera_cfg *cc = e->cams[ci].cfg;
+    int64_t next = NO_DEADLINE;
+    for (size_t zi = 0; zi < cc->n_zones; zi++)
+        if (dwell_pending(e, ci, tr, zi) && tr->z[zi].start + cc->zones[zi].dwell_ms < next)
+            next = tr->z[zi].start + cc->zones[zi].dwell_ms;
+    for (size_t li = 0; li < cc->n_lines; li++)
+        if (tr->l[li].pending && tr->l[li].deadline < next)
+            next = tr->l[li].deadline;
+    return next;
+}
+
+void oc_rules_timers(struct oc_engine *e, int ci, struct oc_track *tr, int64_t before)
+{
+    const struct oc_camera_cfg *cc = e->cams[ci].cfg;
+    int64_t end = tr->last_ts + e->cfg->track_timeout_ms;
+    for (size_t zi = 0; zi < cc->n_zones; zi++) {
+        int64_t d = tr->z[zi].start + cc->zones[zi].dwell_ms;
+        if (dwell_pending(e, ci, tr, zi) && d < before && d <= end)
+            dwell_fire(e, ci, tr, (int)zi, d);
+    }
+    for (size_t li = 0; li < cc->n_lines; li++) {
+        struct oc_lstate *ls = &tr->l[li];
+        if (!ls->pending || ls->deadline >= before || ls->deadline > end)
+            continue;
+        ls->pending = false;
+        ls->done = true;
+        if (ls->group != OC_LG_MOTOR) {
+            e->counters[OC_C_NONMOTOR_NO_EXIT]++; /* stop_line_crossing is for motor tracks */
+            continue;
+        }
+        struct oc_pending *p =
+            emit(e, ci, tr, OC_V_STOP_LINE_CROSSING, ls->deadline, ls->t_cross, -1, (int)li);
+        set_key(p, ls->t_before, ls->box_before);
+        set_key(p, ls->t_after, ls->box_after);
+        set_key(p, ls->deadline, tr->box);
+    }
+}
+
+bool oc_rules_track_end(struct oc_engine *e, int ci, struct oc_track *tr)
+{
+    const struct oc_camera_cfg *cc = e->cams[ci].cfg;
+    for (size_t li = 0; li < cc->n_lines; li++) {
+        if (!tr->l[li].pending)
+            continue;
+        tr->l[li].pending = false;
+        e->counters[tr->l[li].group == OC_LG_MOTOR ? OC_C_UNCONFIRMED : OC_C_NONMOTOR_NO_EXIT]++;
+    }
+    bool stay = false;
+    for (size_t zi = 0; zi < cc->n_zones; zi++)
+        stay |= is_dwell_zone(cc->zones[zi].kind) && tr->z[zi].active;
+    return stay;
+}
+
+/* ---- camera events ---- */
+
+static bool event_seen(struct oc_engine *e, struct oc_cam *c, const char *id, int64_t ts)
+{
+    size_t cap = e->cfg->max_event_ids;
+    for (size_t k = 0; k < c->ev_n; k++) {
+        const struct oc_event_id *x = &c->event_ids[(c->ev_head + cap - k) % cap];
+        if (llabs(x->ts - ts) <= EVENT_DEDUP_MS && strcmp(x->id, id) == 0)
+            return true;
+    }
+    c->ev_head = (c->ev_head + 1) % cap;
+    struct oc_event_id *slot = &c->event_ids[c->ev_head];
+    if (c->ev_n == cap && llabs(slot->ts - ts) <= EVENT_DEDUP_MS)
+        e->counters[OC_C_EVENT_DEDUP_EVICTED]++;
+    if (c->ev_n < cap)
+        c->ev_n++;
+    memcpy(slot->id, id, strlen(id) + 1);
+    slot->ts = ts;
+    return false;
+}
+
+void oc_rules_camera_event(struct oc_engine *e, int ci, const struct oc_cam_event *ev)
+{
+    struct oc_cam *c = &e->cams[ci];
+    const struct oc_camera_cfg *cc = c->cfg;
+    int t = oc_config_vtype(e->cfg, ev->type);
+    if (t < OC_V_BUILTIN || !(cc->event_types & ((uint64_t)1 << t))) {
+        e->counters[OC_C_EVENT_IGNORED_TYPE]++;
+        return;
+    }
+    int zone = -1;
+    const struct oc_obj *o = ev->has_object ? &ev->object : NULL;
+    if (cc->n_event_zones) {
+        struct oc_pt a = o ? (struct oc_pt){o->x + o->w / 2, o->y + o->h} : (struct oc_pt){0, 0};
+        for (size_t k = 0; o && k < cc->n_event_zones && zone < 0; k++)
+            if (oc_geom_inside(&cc->zones[cc->event_zones[k]].poly, a))
+                zone = cc->event_zones[k];
+        if (zone < 0) {
+            e->counters[OC_C_EVENT_OUTSIDE_ZONE]++;
+            return;
+        }
+    }
+    if (ev->id && event_seen(e, c, ev->id, ev->ts)) {
+        e->counters[OC_C_EVENT_DUPLICATE]++;
+        return;
+    }
+    struct oc_pending *p = oc_engine__emit_raw(e, ci, t, ev->ts, ev->ts);
+    if (!p)
+        return;
+    p->conf = ev->conf;
+    p->zone = zone;
+    double box[4] = {0, 0, 0, 0};
+    if (o) {
+        p->has_track = true;
+        memcpy(p->track, o->id, strlen(o->id) + 1);
+        p->cls = oc_engine__class_id(e, o->cls);
+        if (o->plate)
+            memcpy(p->plate, o->plate, strlen(o->plate) + 1);
+        box[0] = o->x;
+        box[1] = o->y;
+        box[2] = o->w;
+        box[3] = o->h;
+    }
+    set_key(p, ev->ts, box);
+}

@@ -1,0 +1,250 @@
+/* ordercam-replay: the engine run offline over an event log
+ * (docs/replay.md). Deterministic: the same log and config give the same
+ * bytes. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ordercam/oc_config.h"
+#include "ordercam/oc_engine.h"
+#include "ordercam/oc_log.h"
+#include "ordercam/oc_record.h"
+#include "ordercam/oc_tally.h"
+#include "ordercam/oc_text.h"
+
+#ifndef OC_VERSION
+#define OC_VERSION "0.0.0"
+#endif
+
+#define TALLY_MAX_ROWS (4u << 20)
+
+struct replay {
+    const struct oc_config *cfg;
+    FILE *out;
+    struct oc_tally *tally;
+    uint64_t *per; /* n_cameras x n_vtypes */
+    uint64_t tally_overflow;
+    int write_failed;
+    char rec[OC_RECORD_MAX];
+};
+
+static void on_violation(void *ud, const struct oc_violation *v)
+{
+    struct replay *r = ud;
+    size_t n = oc_record_format(r->cfg, v, NULL, r->rec, sizeof r->rec);
+    if (n == 0 || fwrite(r->rec, 1, n, r->out) != n)
+        r->write_failed = 1;
+    r->per[(size_t)v->camera * r->cfg->n_vtypes + (size_t)v->vtype]++;
+    if (r->tally && oc_tally_add(r->tally, v->camera, v->vtype, v->bucket) != OC_OK)
+        r->tally_overflow++;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: ordercam-replay --config EDGE.json --log LOG.jsonl[.gz] [--out FILE|-]\n"
+            "                       [--tallies FILE] [--quiet]\n"
+            "  Runs the violation engine over an event log and writes violation records\n"
+            "  as JSON Lines (default: stdout) and a summary table on stderr.\n"
+            "  --tallies FILE  also write per-bucket counts as JSON Lines\n"
+            "  --quiet         no summary table and no progress bar\n"
+            "exit status: 0 done; 1 bad config, unreadable log or unwritable output; 2 usage\n");
+}
+
+/* Feeds one log message to the engine, which counts whatever it drops. */
+static void feed(struct oc_engine *eng, const struct oc_log_msg *m)
+{
+    if (m->kind == OC_LOG_JSON) {
+        if (m->line_len > OC_JSON_MAX_BYTES + 4096) {
+            oc_engine_count(eng, OC_C_DROP_TOO_LARGE);
+            return;
+        }
+        oc_engine_feed_json_topic(eng, m->topic, m->topic_len, m->json);
+        return;
+    }
+    if (m->kind == OC_LOG_FILE) {
+        /* Only frames come from files in practice; their bytes are needed
+         * for evidence only, so the clock advances without reading them. */
+        oc_engine_feed_unloaded(eng, m->topic, m->topic_len);
+        return;
+    }
+    unsigned char *bytes = malloc(oc_text_b64_max(m->text_len));
+    size_t n = 0;
+    if (!bytes || oc_text_b64_decode(m->text, m->text_len, bytes, &n) != OC_OK) {
+        oc_engine_count(eng, OC_C_DROP_LOG_LINE);
+        free(bytes);
+        return;
+    }
+    oc_engine_feed(eng, m->topic, m->topic_len, bytes, n);
+    free(bytes);
+}
+
+static void progress(struct oc_log *log, int done)
+{
+    uint64_t pos, total;
+    oc_log_progress(log, &pos, &total);
+    int pct = done ? 100 : total ? (int)(pos * 100 / total) : 0;
+    if (pct > 100)
+        pct = 100;
+    char bar[41];
+    memset(bar, '#', (size_t)(pct * 40 / 100));
+    memset(bar + pct * 40 / 100, '.', (size_t)(40 - pct * 40 / 100));
+    bar[40] = '\0';
+    fprintf(stderr, "\rreplay [%s] %3d%%%s", bar, pct, done ? "\n" : "");
+    fflush(stderr);
+}
+
+static void summary(const struct replay *r, const struct oc_engine *eng, unsigned long bad_lines)
+{
+    const struct oc_config *cfg = r->cfg;
+    uint64_t total = 0;
+    fprintf(stderr, "%-24s %-26s %8s\n", "camera", "type", "count");
+    for (size_t c = 0; c < cfg->n_cameras; c++)
+        for (size_t t = 0; t < cfg->n_vtypes; t++) {
+            uint64_t n = r->per[c * cfg->n_vtypes + t];
+            if (!n)
+                continue;
+            total += n;
+            fprintf(stderr, "%-24s %-26s %8" PRIu64 "\n", cfg->cameras[c].id, cfg->vtypes[t].name,
+                    n);
+        }
+    fprintf(stderr, "%-24s %-26s %8" PRIu64 "\n", "total", "", total);
+    fprintf(stderr, "messages: %" PRIu64 " detections, %" PRIu64 " events, %" PRIu64
+                    " frames, %" PRIu64 " signals; %" PRIu64 " objects\n",
+            oc_engine_counter(eng, OC_C_MSG_DETECTIONS), oc_engine_counter(eng, OC_C_MSG_EVENTS),
+            oc_engine_counter(eng, OC_C_MSG_FRAMES), oc_engine_counter(eng, OC_C_MSG_SIGNALS),
+            oc_engine_counter(eng, OC_C_OBJECTS));
+    if (bad_lines)
+        fprintf(stderr, "malformed log lines: %lu\n", bad_lines);
+    for (int c = OC_C_DROP_BAD_TOPIC; c < OC_C__COUNT; c++) {
+        uint64_t n = oc_engine_counter(eng, (enum oc_counter)c);
+        if (n && c != OC_C_TRACKS_STARTED && c != OC_C_TRACKS_ENDED && c != OC_C_VIOLATIONS)
+            fprintf(stderr, "  %-28s %8" PRIu64 "  (%s)\n", oc_counter_name((enum oc_counter)c), n,
+                    oc_counter_doc((enum oc_counter)c));
+    }
+    if (r->tally_overflow)
+        fprintf(stderr, "tally rows beyond the limit, not written: %" PRIu64 "\n",
+                r->tally_overflow);
+}
+
+static int write_tallies(struct replay *r, const char *path)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+    if (!f)
+        return -1;
+    size_t n;
+    const struct oc_tally_row *rows = oc_tally_rows(r->tally, &n);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f,
+                "{\"box\":\"%s\",\"camera\":\"%s\",\"type\":\"%s\",\"bucket\":%" PRId64
+                ",\"count\":%" PRIu64 "}\n",
+                r->cfg->box_id, r->cfg->cameras[rows[i].camera].id,
+                r->cfg->vtypes[rows[i].vtype].name, rows[i].bucket, rows[i].count);
+    int bad = ferror(f);
+    if (f != stdout && fclose(f) != 0)
+        bad = 1;
+    return bad ? -1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'}, {"log", required_argument, NULL, 'l'},
+        {"out", required_argument, NULL, 'o'},    {"tallies", required_argument, NULL, 't'},
+        {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0}};
+    const char *config = NULL, *logpath = NULL, *outpath = "-", *tallies = NULL;
+    int quiet = 0, ch;
+    while ((ch = getopt_long(argc, argv, "c:l:o:t:qhV", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'c': config = optarg; break;
+        case 'l': logpath = optarg; break;
+        case 'o': outpath = optarg; break;
+        case 't': tallies = optarg; break;
+        case 'q': quiet = 1; break;
+        case 'h': usage(stdout); return 0;
+        case 'V': printf("ordercam-replay %s\n", OC_VERSION); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (!config || !logpath || optind != argc) {
+        usage(stderr);
+        return 2;
+    }
+    char err[768];
+    struct oc_config *cfg = oc_config_load(config, err, sizeof err);
+    if (!cfg) {
+        fprintf(stderr, "ordercam-replay: %s\n", err);
+        return 1;
+    }
+    struct oc_log *log = oc_log_open(logpath);
+    if (!log) {
+        fprintf(stderr, "ordercam-replay: %s: %s\n", logpath, strerror(errno));
+        oc_config_free(cfg);
+        return 1;
+    }
+    struct replay r = {.cfg = cfg};
+    r.out = strcmp(outpath, "-") == 0 ? stdout : fopen(outpath, "w");
+    r.per = calloc(cfg->n_cameras * cfg->n_vtypes, sizeof *r.per);
+    r.tally = tallies ? oc_tally_new(TALLY_MAX_ROWS) : NULL;
+    static const struct oc_engine_sink sink = {.violation = on_violation};
+    struct oc_engine *eng = oc_engine_new(cfg, &sink, &r);
+    int rc = 0;
+    if (!r.out || !r.per || !eng || (tallies && !r.tally)) {
+        fprintf(stderr, "ordercam-replay: %s\n",
+                !r.out ? strerror(errno) : "out of memory");
+        rc = 1;
+        goto done;
+    }
+    static char outbuf[1 << 16];
+    setvbuf(r.out, outbuf, _IOFBF, sizeof outbuf);
+    uint64_t fsize, pos;
+    oc_log_progress(log, &pos, &fsize);
+    int bar = !quiet && isatty(STDERR_FILENO) && fsize > (8u << 20);
+    unsigned long bad_lines = 0, n = 0;
+    struct oc_log_msg m;
+    const char *why;
+    oc_err_t e;
+    while ((e = oc_log_next(log, &m, &why)) != OC_ENOTFOUND) {
+        if (e == OC_EIO) {
+            fprintf(stderr, "ordercam-replay: %s: read error at line %lu\n", logpath, m.line);
+            rc = 1;
+            break;
+        }
+        if (e == OC_EPARSE) {
+            if (bad_lines++ < 10)
+                fprintf(stderr, "ordercam-replay: %s:%lu: %s\n", logpath, m.line, why);
+            oc_engine_count(eng, OC_C_DROP_LOG_LINE);
+            continue;
+        }
+        feed(eng, &m);
+        if (bar && (++n & 0xFFFF) == 0)
+            progress(log, 0);
+    }
+    oc_engine_finish(eng);
+    if (bar)
+        progress(log, 1);
+    if (fflush(r.out) != 0 || ferror(r.out) || r.write_failed) {
+        fprintf(stderr, "ordercam-replay: %s: write failed\n", outpath);
+        rc = 1;
+    }
+    if (tallies && write_tallies(&r, tallies) != 0) {
+        fprintf(stderr, "ordercam-replay: %s: cannot write tallies\n", tallies);
+        rc = 1;
+    }
+    if (!quiet)
+        summary(&r, eng, bad_lines);
+done:
+    if (r.out && r.out != stdout)
+        fclose(r.out);
+    oc_engine_free(eng);
+    oc_tally_free(r.tally);
+    free(r.per);
+    oc_log_close(log);
+    oc_config_free(cfg);
+    return rc;
+}
