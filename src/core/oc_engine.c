@@ -296,8 +296,9 @@ void oc_engine__note_deadline(struct oc_cam *c, int64_t deadline)
         c->next_deadline = deadline;
 }
 
-/* Moves the camera clock to now: fires the deadlines that fall before now,
- * ends the tracks whose timeout passed, forgets ghosts past re-acquisition. */
+/* Moves the camera clock to now: fires the dwell deadlines that fall
+ * before now, ends the tracks whose timeout passed (firing what fell due
+ * while they lived), forgets ghosts past re-acquisition. */
 static void advance(struct oc_engine *e, int ci, int64_t now)
 {
     struct oc_cam *c = &e->cams[ci];
@@ -306,24 +307,35 @@ static void advance(struct oc_engine *e, int ci, int64_t now)
     c->clock = now;
     c->has_clock = true;
     int64_t timeout = e->cfg->track_timeout_ms;
-    bool expiring = c->oldest && now - c->oldest->last_ts > timeout;
-    if (now > c->next_deadline || expiring) {
-        int64_t next = NO_DEADLINE;
-        for (struct oc_track *tr = c->oldest; tr; tr = tr->next) {
-            oc_rules_timers(e, ci, tr, now);
-            int64_t d = oc_rules_next_deadline(e, ci, tr);
-            if (d < next)
-                next = d;
-        }
-        c->next_deadline = next;
-    }
-    while (c->oldest && now - c->oldest->last_ts > timeout)
+    if (now > c->next_deadline)
+        for (struct oc_track *tr = c->oldest; tr; tr = tr->next)
+            oc_rules_timers(e, ci, tr, now, OC_TIMER_DWELL);
+    while (c->oldest && now - c->oldest->last_ts > timeout) {
+        oc_rules_timers(e, ci, c->oldest, now, OC_TIMER_ALL);
         oc_engine__end_track(e, c, c->oldest, true);
+    }
     while (c->ghosts && now - c->ghosts->last_ts > c->max_reacquire_ms) {
         struct oc_track *g = c->ghosts;
         ghost_unlink(c, g);
         free_track(g);
     }
+}
+
+/* After a message's observations: closes the exit windows that ended
+ * before the clock, and recomputes the earliest pending deadline. */
+static void settle(struct oc_engine *e, int ci)
+{
+    struct oc_cam *c = &e->cams[ci];
+    if (!c->has_clock || c->clock <= c->next_deadline)
+        return;
+    int64_t next = NO_DEADLINE;
+    for (struct oc_track *tr = c->oldest; tr; tr = tr->next) {
+        oc_rules_timers(e, ci, tr, c->clock, OC_TIMER_EXIT);
+        int64_t d = oc_rules_next_deadline(e, ci, tr);
+        if (d < next)
+            next = d;
+    }
+    c->next_deadline = next;
 }
 
 /* ---- violations: collected per step, handed over in record order ---- */
@@ -547,6 +559,7 @@ static void on_detections(struct oc_engine *e, int ci, const cJSON *root)
     advance(e, ci, d.ts);
     for (size_t i = 0; i < d.n_objs; i++)
         observe(e, ci, &d.objs[i], d.ts);
+    settle(e, ci);
     if (d.jpeg_b64 && e->sink->frame)
         e->sink->frame(e->ud, ci, d.ts, d.jpeg_b64, d.jpeg_b64_len, 1);
 }
@@ -564,6 +577,7 @@ static void on_event(struct oc_engine *e, int ci, const cJSON *root)
     e->counters[OC_C_MSG_EVENTS]++;
     advance(e, ci, ev.ts);
     oc_rules_camera_event(e, ci, &ev);
+    settle(e, ci);
 }
 
 static void on_signal(struct oc_engine *e, int si, const cJSON *root)
@@ -605,6 +619,7 @@ void oc_engine_feed_frame(struct oc_engine *e, const struct oc_topic *t, const v
     }
     e->counters[OC_C_MSG_FRAMES]++;
     advance(e, t->camera, t->frame_ts);
+    settle(e, t->camera);
     if (data && e->sink->frame)
         e->sink->frame(e->ud, t->camera, t->frame_ts, data, len, 0);
     flush(e);
@@ -664,6 +679,7 @@ void oc_engine_tick(struct oc_engine *e, int camera, int64_t now_ms)
     if (camera < 0 || (size_t)camera >= e->cfg->n_cameras)
         return;
     advance(e, camera, now_ms);
+    settle(e, camera);
     flush(e);
 }
 

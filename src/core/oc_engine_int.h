@@ -133,9 +133,13 @@ struct oc_track *oc_engine__ghosts(struct oc_cam *c);
 void oc_rules_observe(struct oc_engine *e, int cam, struct oc_track *tr, const struct oc_obj *o,
                       int64_t t, bool has_prev, struct oc_pt prev, int64_t prev_ts,
                       const double prev_box[4], bool is_new);
-/* Fires the dwell and exit-window deadlines of tr that are < before and
- * <= tr's end time (last observation + track timeout). */
-void oc_rules_timers(struct oc_engine *e, int cam, struct oc_track *tr, int64_t before);
+/* Timer kinds. Dwell deadlines fire before a message's observations (the
+ * stay lasted until an observation shows it ended); exit windows close
+ * after them (an exit crossing observed now may have happened in time). */
+enum { OC_TIMER_DWELL = 1, OC_TIMER_EXIT = 2, OC_TIMER_ALL = 3 };
+/* Fires the deadlines of the given kinds of tr that are < before and <=
+ * tr's end time (last observation + track timeout). */
+void oc_rules_timers(struct oc_engine *e, int cam, struct oc_track *tr, int64_t before, int kinds);
 /* The earliest pending deadline of tr, NO_DEADLINE if none. */
 int64_t oc_rules_next_deadline(const struct oc_engine *e, int cam, const struct oc_track *tr);
 /* Track end: counts open exit windows as unconfirmed. Returns true when

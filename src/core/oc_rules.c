@@ -382,16 +382,16 @@ int64_t oc_rules_next_deadline(const struct oc_engine *e, int ci, const struct o
     return next;
 }
 
-void oc_rules_timers(struct oc_engine *e, int ci, struct oc_track *tr, int64_t before)
+void oc_rules_timers(struct oc_engine *e, int ci, struct oc_track *tr, int64_t before, int kinds)
 {
     const struct oc_camera_cfg *cc = e->cams[ci].cfg;
     int64_t end = tr->last_ts + e->cfg->track_timeout_ms;
-    for (size_t zi = 0; zi < cc->n_zones; zi++) {
+    for (size_t zi = 0; (kinds & OC_TIMER_DWELL) && zi < cc->n_zones; zi++) {
         int64_t d = tr->z[zi].start + cc->zones[zi].dwell_ms;
         if (dwell_pending(e, ci, tr, zi) && d < before && d <= end)
             dwell_fire(e, ci, tr, (int)zi, d);
     }
-    for (size_t li = 0; li < cc->n_lines; li++) {
+    for (size_t li = 0; (kinds & OC_TIMER_EXIT) && li < cc->n_lines; li++) {
         struct oc_lstate *ls = &tr->l[li];
         if (!ls->pending || ls->deadline >= before || ls->deadline > end)
             continue;
