@@ -73,10 +73,16 @@ static char *dupstr(const char *s)
     return d;
 }
 
-/* Refuses keys of obj that are not in allowed (NULL-terminated). */
+/* Refuses keys of obj that are not in allowed (NULL-terminated), and keys
+ * given twice (which one would win is nobody's guess). */
 static bool check_keys(struct ctx *c, const cJSON *obj, const char *const *allowed)
 {
     for (const cJSON *it = obj->child; it; it = it->next) {
+        for (const cJSON *prev = obj->child; prev != it; prev = prev->next)
+            if (strcmp(prev->string, it->string) == 0) {
+                push_key(c, it->string);
+                return fail(c, "key given twice");
+            }
         bool ok = false;
         for (const char *const *a = allowed; *a && !ok; a++)
             ok = strcmp(*a, it->string) == 0;

@@ -1,0 +1,230 @@
+/* Scene configuration: every mistake is refused with the file, the JSON
+ * path and the problem; valid configs resolve defaults as scene.md says. */
+#include "oc_test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ordercam/oc_config.h"
+
+#define CAM "{\"id\":\"c\",\"width\":1920,\"height\":1080%s}"
+#define POLY "[[0,0],[10,0],[10,10]]"
+
+/* Builds {"box_id":"b","signals":[{"id":"s"}],"cameras":[CAM with extra]}+top */
+static char *doc(const char *cam_extra, const char *top)
+{
+    static char buf[8192];
+    char cam[4096];
+    snprintf(cam, sizeof cam, CAM, cam_extra);
+    snprintf(buf, sizeof buf,
+             "{\"box_id\":\"b\",\"signals\":[{\"id\":\"s\"}],\"cameras\":[%s]%s%s}", cam,
+             top[0] ? "," : "", top);
+    return buf;
+}
+
+static void refused(const char *text, const char *expect)
+{
+    char err[512];
+    struct oc_config *cfg = oc_config_parse(text, strlen(text), "edge.json", err, sizeof err);
+    if (cfg) {
+        oc_config_free(cfg);
+        fail_msg("accepted: %s", text);
+    }
+    if (!strstr(err, expect))
+        fail_msg("message \"%s\" lacks \"%s\"", err, expect);
+    assert_true(strncmp(err, "edge.json: ", 11) == 0);
+}
+
+static struct oc_config *accepted(const char *text)
+{
+    char err[512];
+    struct oc_config *cfg = oc_config_parse(text, strlen(text), "edge.json", err, sizeof err);
+    if (!cfg)
+        fail_msg("refused: %s", err);
+    return cfg;
+}
+
+static void syntax_errors(void **state)
+{
+    (void)state;
+    refused("{\"box_id\": \"b\",\n \"cameras\": [\n}", "invalid JSON near line 3");
+    refused("[]", "$: the config must be a JSON object");
+    refused("{\"box_id\":\"b\" /* unterminated", "unterminated /* comment");
+    refused("{\"box_id\":\"\xff\"}", "not valid UTF-8");
+}
+
+static void comments_allowed(void **state)
+{
+    (void)state;
+    struct oc_config *cfg = accepted(
+        "// edge box\n{\"box_id\": \"b\", /* the id */ \"cameras\": [{\"id\":\"c\",\"width\":100,"
+        "\"height\":100, \"location\": \"a // not a comment /* either */\"}]}");
+    assert_string_equal(cfg->cameras[0].location, "a // not a comment /* either */");
+    oc_config_free(cfg);
+}
+
+static void required_and_unknown_keys(void **state)
+{
+    (void)state;
+    refused("{\"cameras\":[]}", "$: missing required key \"box_id\"");
+    refused("{\"box_id\":\"b\"}", "$: missing required key \"cameras\"");
+    refused("{\"box_id\":\"b\",\"cameras\":[]}", "$.cameras: must be a non-empty array");
+    refused(doc("", "\"tracktimeout_s\":5"), "$.tracktimeout_s: unknown key");
+    refused(doc(",\"zones\":[{\"id\":\"z\",\"kind\":\"no_parking\",\"polygon\":" POLY ",\"dwel_s\":3}]", ""),
+            "$.cameras[0].zones[0].dwel_s: unknown key");
+    refused("{\"box_id\":\"b\",\"cameras\":[{\"id\":\"c\",\"height\":5}]}",
+            "$.cameras[0]: missing required key \"width\"");
+    refused(doc("", "\"mqtt\":{\"port\":70000}"), "$.mqtt.port: must be between 1 and 65535");
+    refused(doc("", "\"mqtt\":{\"qos\":1.5}"), "$.mqtt.qos: must be an integer");
+    refused(doc("", "\"mqtt\":{\"tls\":{\"ca\":\"x\"}}"), "$.mqtt.tls.ca: unknown key");
+    refused(doc("", "\"evidence\":{\"enabled\":\"yes\"}"), "$.evidence.enabled: must be true or false");
+    refused(doc("", "\"central\":\"https://x\""), "$.central: must be an object");
+}
+
+static void ids(void **state)
+{
+    (void)state;
+    refused("{\"box_id\":\"b b\",\"cameras\":[]}", "$.box_id: \"b b\" is not 1-64 characters");
+    refused("{\"box_id\":\"b\",\"cameras\":[{\"id\":\"cam/1\",\"width\":5,\"height\":5}]}",
+            "$.cameras[0].id: \"cam/1\" is not 1-64 characters");
+    refused("{\"box_id\":\"b\",\"cameras\":[{\"id\":\"c\",\"width\":50,\"height\":50},"
+            "{\"id\":\"c\",\"width\":50,\"height\":50}]}",
+            "$.cameras[1]: duplicate camera id \"c\"");
+    refused("{\"box_id\":\"b\",\"signals\":[{\"id\":\"s\"},{\"id\":\"s\"}],\"cameras\":[]}",
+            "$.signals[1]: duplicate signal id \"s\"");
+    refused(doc("", "\"signals\":[]"), "$.signals: key given twice");
+    refused(doc(",\"zones\":[{\"id\":\"z\",\"kind\":\"crosswalk\",\"polygon\":" POLY "},"
+                "{\"id\":\"z\",\"kind\":\"crosswalk\",\"polygon\":" POLY "}]", ""),
+            "$.cameras[0].zones[1]: duplicate zone id \"z\"");
+}
+
+static void zones(void **state)
+{
+    (void)state;
+    refused(doc(",\"zones\":[{\"id\":\"z\",\"kind\":\"no_smoking\",\"polygon\":" POLY "}]", ""),
+            "$.cameras[0].zones[0].kind: unknown zone kind \"no_smoking\"");
+    refused(doc(",\"zones\":[{\"id\":\"z\",\"kind\":\"crosswalk\",\"polygon\":[[0,0],[1,1]]}]", ""),
+            "$.cameras[0].zones[0].polygon: must have 3 to 1024 points, has 2");
+    refused(doc(",\"zones\":[{\"id\":\"z\",\"kind\":\"crosswalk\",\"polygon\":[[0,0],[1,1],[2]]}]", ""),
+            "$.cameras[0].zones[0].polygon[2]: must be a point [x, y]");
+    refused(doc(",\"zones\":[{\"id\":\"z\",\"kind\":\"lane\",\"polygon\":" POLY "}]", ""),
+            "$.cameras[0].zones[0]: missing required key \"direction\"");
+    refused(doc(",\"zones\":[{\"id\":\"z\",\"kind\":\"lane\",\"polygon\":" POLY ",\"direction\":[0,0]}]", ""),
+            "$.cameras[0].zones[0].direction: must not be the zero vector");
+    refused(doc(",\"zones\":[{\"id\":\"z\",\"kind\":\"no_parking\",\"polygon\":" POLY ",\"dwell_s\":-1}]", ""),
+            "$.cameras[0].zones[0].dwell_s: must be between");
+    refused(doc(",\"zones\":[{\"id\":\"z\",\"kind\":\"no_parking\",\"polygon\":" POLY ",\"classes\":[\"spaceship\"]}]", ""),
+            "$.cameras[0].zones[0].classes[0]: unknown class or group \"spaceship\"");
+    refused(doc(",\"zones\":[{\"id\":\"z\",\"kind\":\"no_parking\",\"polygon\":" POLY ",\"classes\":[]}]", ""),
+            "$.cameras[0].zones[0].classes: must be a non-empty array");
+    refused(doc(",\"event_zones\":[\"nope\"]", ""), "$.cameras[0].event_zones[0]: must name a zone");
+}
+
+#define STOP "{\"id\":\"l\",\"kind\":\"stop_line\",\"points\":[[0,0],[0,10]],\"direction\":[1,0]"
+
+static void lines(void **state)
+{
+    (void)state;
+    refused(doc(",\"lines\":[" STOP ",\"signal\":\"missing\"}]", ""),
+            "$.cameras[0].lines[0].signal: names signal \"missing\", which is not in $.signals");
+    refused(doc(",\"lines\":[" STOP "}]", ""), "$.cameras[0].lines[0]: missing required key \"signal\"");
+    refused(doc(",\"lines\":[{\"id\":\"l\",\"kind\":\"stop_line\",\"points\":[[0,0],[0,10]],\"signal\":\"s\"}]", ""),
+            "missing required key \"direction\"");
+    refused(doc(",\"lines\":[{\"id\":\"l\",\"kind\":\"yield_line\",\"points\":[[0,0],[0,10]]}]", ""),
+            "$.cameras[0].lines[0].kind: unknown line kind \"yield_line\"");
+    refused(doc(",\"lines\":[{\"id\":\"l\",\"kind\":\"exit_line\",\"points\":[[0,0],[0,0]],\"direction\":[1,0]}]", ""),
+            "$.cameras[0].lines[0].points: the two points must differ");
+    refused(doc(",\"lines\":[{\"id\":\"l\",\"kind\":\"exit_line\",\"points\":[[0,0],[0,1],[0,2]],\"direction\":[1,0]}]", ""),
+            "$.cameras[0].lines[0].points: must have exactly 2 points, has 3");
+    refused(doc(",\"lines\":[" STOP ",\"signal\":\"s\",\"exit_lines\":[\"x\"]}]", ""),
+            "$.cameras[0].lines[0].exit_lines[0]: names line \"x\", which this camera does not have");
+    refused(doc(",\"lines\":[" STOP ",\"signal\":\"s\",\"exit_lines\":[\"l\"]}]", ""),
+            "$.cameras[0].lines[0].exit_lines[0]: line \"l\" is not an exit_line");
+    refused(doc(",\"lines\":[" STOP ",\"signal\":\"s\",\"grace_s\":\"0.3\"}]", ""),
+            "$.cameras[0].lines[0].grace_s: must be a number");
+    refused(doc(",\"zones\":[{\"id\":\"l\",\"kind\":\"crosswalk\",\"polygon\":" POLY "}],\"lines\":[" STOP ",\"signal\":\"s\"}]", ""),
+            "id \"l\" is already a zone of this camera");
+}
+
+static void defaults_codes_events_aliases(void **state)
+{
+    (void)state;
+    refused(doc("", "\"defaults\":{\"red_lite\":{}}"), "$.defaults.red_lite: unknown violation type");
+    refused(doc("", "\"defaults\":{\"red_light\":{\"grace\":1}}"), "$.defaults.red_light.grace: unknown key");
+    refused(doc("", "\"defaults\":{\"red_light\":{\"exit_s\":0}}"), "$.defaults.red_light.exit_s: must be between");
+    refused(doc("", "\"codes\":{\"speeding\":\"1\"}"), "$.codes.speeding: unknown violation type");
+    refused(doc("", "\"codes\":{\"red_light\":1625}"), "$.codes.red_light: must be a code string");
+    refused(doc("", "\"events\":[\"red_light\"]"), "$.events[0]: \"red_light\" is a built-in violation type");
+    refused(doc("", "\"events\":[\"Bad Name\"]"), "$.events[0]: must be an event type name");
+    refused(doc("", "\"class_aliases\":{\"motorbike\":3}"), "$.class_aliases.motorbike: must be a class name");
+}
+
+static void resolved_values(void **state)
+{
+    (void)state;
+    struct oc_config *cfg = accepted(doc(
+        ",\"zones\":[{\"id\":\"np\",\"kind\":\"no_parking\",\"polygon\":" POLY "},"
+        "{\"id\":\"tp\",\"kind\":\"tactile_paving\",\"polygon\":" POLY ",\"dwell_s\":12},"
+        "{\"id\":\"ln\",\"kind\":\"lane\",\"polygon\":" POLY ",\"direction\":[0,-2]}],"
+        "\"lines\":[" STOP ",\"signal\":\"s\"}],\"events\":[\"fly_tipping\"]",
+        "\"codes\":{\"red_light\":\"X1\",\"wrong_way\":null,\"littering\":\"L9\"},"
+        "\"defaults\":{\"illegal_parking\":{\"dwell_s\":90},\"nonmotor_red_light\":{\"exit_s\":4}},"
+        "\"class_aliases\":{\"motorbike\":\"motorcycle\"}"));
+    const struct oc_camera_cfg *c = &cfg->cameras[0];
+    assert_int_equal(c->zones[0].dwell_ms, 90000);
+    assert_int_equal(c->zones[1].dwell_ms, 12000);
+    assert_true(c->zones[0].still_px == 15);
+    assert_int_equal(c->zones[0].reacquire_ms, 30000);
+    assert_true(c->zones[2].dir.y == -1.0);
+    assert_int_equal(c->lines[0].grace_ms[OC_LG_MOTOR], 300);
+    assert_int_equal(c->lines[0].grace_ms[OC_LG_PEDESTRIAN], 0);
+    assert_int_equal(c->lines[0].exit_ms[OC_LG_MOTOR], 10000);
+    assert_int_equal(c->lines[0].exit_ms[OC_LG_NONMOTOR], 4000);
+    assert_int_equal(cfg->track_timeout_ms, 5000);
+    assert_int_equal(cfg->bucket_ms, 60000);
+    assert_string_equal(cfg->vtypes[OC_V_RED_LIGHT].code, "X1");
+    assert_null(cfg->vtypes[OC_V_WRONG_WAY].code);
+    assert_string_equal(cfg->vtypes[OC_V_ILLEGAL_PARKING].code, "1039");
+    assert_string_equal(cfg->vtypes[OC_V_STOP_LINE_CROSSING].code, "1211");
+    assert_string_equal(cfg->vtypes[OC_V_NONMOTOR_RED_LIGHT].code, "2002");
+    assert_null(cfg->vtypes[OC_V_JAYWALKING].code);
+    int litter = oc_config_vtype(cfg, "littering");
+    assert_string_equal(cfg->vtypes[litter].code, "L9");
+    /* the camera's own events list replaces the default six */
+    assert_false(c->event_types & ((uint64_t)1 << litter));
+    assert_true(c->event_types & ((uint64_t)1 << oc_config_vtype(cfg, "fly_tipping")));
+    assert_string_equal(oc_config_alias(cfg, "motorbike"), "motorcycle");
+    assert_string_equal(cfg->topic_prefix, "ordercam/");
+    assert_string_equal(cfg->mqtt.client_id, "b");
+    oc_config_free(cfg);
+}
+
+static void sample_scene_loads(void **state)
+{
+    (void)state;
+    const char *dir = getenv("OC_SAMPLES");
+    assert_non_null(dir);
+    char path[1024], err[512];
+    snprintf(path, sizeof path, "%s/scene.json", dir);
+    struct oc_config *cfg = oc_config_load(path, err, sizeof err);
+    if (!cfg)
+        fail_msg("%s", err);
+    assert_int_equal(cfg->n_cameras, 2);
+    oc_config_free(cfg);
+    cfg = oc_config_load("/nonexistent/edge.json", err, sizeof err);
+    assert_null(cfg);
+    assert_non_null(strstr(err, "/nonexistent/edge.json: cannot open"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(syntax_errors),     cmocka_unit_test(comments_allowed),
+        cmocka_unit_test(required_and_unknown_keys), cmocka_unit_test(ids),
+        cmocka_unit_test(zones),             cmocka_unit_test(lines),
+        cmocka_unit_test(defaults_codes_events_aliases), cmocka_unit_test(resolved_values),
+        cmocka_unit_test(sample_scene_loads),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
