@@ -58,6 +58,7 @@ struct oc_line_cfg {
 
 struct oc_camera_cfg {
     char *id;
+    uint32_t id_hash; /* of id, to route topics without comparing every id */
     int width, height;
     char *location, *road, *unit; /* NULL when not configured */
     struct oc_zone_cfg *zones;
@@ -73,6 +74,7 @@ struct oc_camera_cfg {
 
 struct oc_signal_cfg {
     char *id;
+    uint32_t id_hash;
     int64_t stale_ms;
 };
 
@@ -152,6 +154,9 @@ int oc_config_vtype(const struct oc_config *cfg, const char *name);
 /* The canonical class name for name after class_aliases; name itself when
  * no alias applies. The returned pointer is owned by cfg or is name. */
 const char *oc_config_alias(const struct oc_config *cfg, const char *name);
+
+/* FNV-1a of s[0..len), the hash of ids in this config. */
+uint32_t oc_config_hash(const char *s, size_t len);
 
 /* True when s is a valid camera/signal id (1-64 of A-Za-z0-9._-). */
 bool oc_config_valid_id(const char *s, size_t len);

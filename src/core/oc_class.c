@@ -21,9 +21,26 @@ const char *oc_class_name(int id)
 
 int oc_class_lookup(const char *name)
 {
-    for (int i = 0; i < OC_CLASS_KNOWN; i++)
-        if (strcmp(known[i].name, name) == 0)
-            return i;
+    /* Called per detected object: the first letter narrows the candidates
+     * to two. Entries hold id + 1 so that 0 means "none". */
+#define C(id) ((id) + 1)
+    static const unsigned char first[26][2] = {
+        ['b' - 'a'] = {C(OC_CLS_BUS), C(OC_CLS_BICYCLE)},
+        ['c' - 'a'] = {C(OC_CLS_CAR), C(OC_CLS_CART)},
+        ['e' - 'a'] = {C(OC_CLS_EBIKE), 0},
+        ['m' - 'a'] = {C(OC_CLS_MOTORCYCLE), 0},
+        ['p' - 'a'] = {C(OC_CLS_PERSON), 0},
+        ['t' - 'a'] = {C(OC_CLS_TRUCK), C(OC_CLS_TRICYCLE)},
+        ['v' - 'a'] = {C(OC_CLS_VAN), C(OC_CLS_VENDOR_STALL)},
+    };
+#undef C
+    if (name[0] < 'a' || name[0] > 'z')
+        return -1;
+    for (int k = 0; k < 2; k++) {
+        int id = first[name[0] - 'a'][k] - 1;
+        if (id >= 0 && strcmp(known[id].name, name) == 0)
+            return id;
+    }
     return -1;
 }
 

@@ -25,7 +25,7 @@ struct ctx {
     const cJSON *defaults;
 };
 
-static bool fail(struct ctx *c, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static bool fail(struct ctx *c, const char *fmt, ...)
 {
     char msg[256];
     va_list ap;
@@ -724,6 +724,7 @@ static bool parse_signals(struct ctx *c, const cJSON *root)
             if (strcmp(cfg->signals[j].id, sig->id) == 0)
                 return fail(c, "duplicate signal id \"%s\"", sig->id);
         sig->stale_ms = (int64_t)llround(stale * 1000);
+        sig->id_hash = oc_config_hash(sig->id, strlen(sig->id));
         pop(c, o1 + strlen(".signals"));
     }
     pop(c, o1);
@@ -1006,6 +1007,7 @@ static bool parse_root(struct ctx *c, const cJSON *root)
         push_idx(c, i);
         if (!parse_camera(c, it, &cfg->cameras[i], events))
             return false;
+        cfg->cameras[i].id_hash = oc_config_hash(cfg->cameras[i].id, strlen(cfg->cameras[i].id));
         for (size_t j = 0; j < i; j++)
             if (strcmp(cfg->cameras[j].id, cfg->cameras[i].id) == 0)
                 return fail(c, "duplicate camera id \"%s\"", cfg->cameras[i].id);
@@ -1154,18 +1156,30 @@ void oc_config_free(struct oc_config *cfg)
     free(cfg);
 }
 
+uint32_t oc_config_hash(const char *s, size_t len)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h;
+}
+
 int oc_config_camera(const struct oc_config *cfg, const char *id, size_t len)
 {
+    uint32_t h = oc_config_hash(id, len);
     for (size_t i = 0; i < cfg->n_cameras; i++)
-        if (strncmp(cfg->cameras[i].id, id, len) == 0 && cfg->cameras[i].id[len] == '\0')
+        if (cfg->cameras[i].id_hash == h && strncmp(cfg->cameras[i].id, id, len) == 0 &&
+            cfg->cameras[i].id[len] == '\0')
             return (int)i;
     return -1;
 }
 
 int oc_config_signal(const struct oc_config *cfg, const char *id, size_t len)
 {
+    uint32_t h = oc_config_hash(id, len);
     for (size_t i = 0; i < cfg->n_signals; i++)
-        if (strncmp(cfg->signals[i].id, id, len) == 0 && cfg->signals[i].id[len] == '\0')
+        if (cfg->signals[i].id_hash == h && strncmp(cfg->signals[i].id, id, len) == 0 &&
+            cfg->signals[i].id[len] == '\0')
             return (int)i;
     return -1;
 }

@@ -119,21 +119,26 @@ static bool get_ts(const cJSON *root, int64_t *out, enum oc_counter *why)
     return true;
 }
 
-static bool decode_object(const cJSON *o, struct oc_obj *obj, enum oc_counter *why,
-                          unsigned *dropped)
+/* Writes v (|v| < 2^53) in decimal; faster than snprintf on the hot path. */
+static void format_id(char *buf, long long v)
 {
-    if (!cJSON_IsObject(o)) {
-        *why = OC_C_DROP_WRONG_TYPE;
-        return false;
-    }
-    const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "id");
-    const cJSON *cls = cJSON_GetObjectItemCaseSensitive(o, "class");
-    const cJSON *box = cJSON_GetObjectItemCaseSensitive(o, "box");
-    if (!id || !cls || !box) {
-        *why = OC_C_DROP_MISSING_FIELD;
-        return false;
-    }
-    *why = OC_C_DROP_WRONG_TYPE;
+    char tmp[24];
+    size_t n = 0;
+    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    size_t o = 0;
+    if (v < 0)
+        buf[o++] = '-';
+    while (n)
+        buf[o++] = tmp[--n];
+    buf[o] = '\0';
+}
+
+static bool decode_id(const cJSON *id, struct oc_obj *obj, enum oc_counter *why)
+{
     if (cJSON_IsString(id)) {
         size_t n = strlen(id->valuestring);
         if (n == 0 || n > OC_ID_MAX) {
@@ -141,31 +146,31 @@ static bool decode_object(const cJSON *o, struct oc_obj *obj, enum oc_counter *w
             return false;
         }
         obj->id = id->valuestring;
-    } else if (cJSON_IsNumber(id)) {
-        double d = id->valuedouble;
-        if (!isfinite(d) || d != floor(d) || fabs(d) > 9007199254740992.0) {
-            *why = OC_C_DROP_BAD_VALUE;
-            return false;
-        }
-        snprintf(obj->idbuf, sizeof obj->idbuf, "%lld", (long long)d);
-        obj->id = obj->idbuf;
-    } else {
+        return true;
+    }
+    if (!cJSON_IsNumber(id)) {
+        *why = OC_C_DROP_WRONG_TYPE;
         return false;
     }
-    if (!cJSON_IsString(cls))
-        return false;
-    size_t clen = strlen(cls->valuestring);
-    if (clen == 0 || clen > 64) {
+    double d = id->valuedouble;
+    if (!isfinite(d) || d != floor(d) || fabs(d) > 9007199254740992.0) {
         *why = OC_C_DROP_BAD_VALUE;
         return false;
     }
-    obj->cls = cls->valuestring;
-    if (!cJSON_IsArray(box) || cJSON_GetArraySize(box) != 4)
+    format_id(obj->idbuf, (long long)d);
+    obj->id = obj->idbuf;
+    return true;
+}
+
+static bool decode_box(const cJSON *box, struct oc_obj *obj, enum oc_counter *why)
+{
+    *why = OC_C_DROP_WRONG_TYPE;
+    if (!cJSON_IsArray(box))
         return false;
     double b[4];
     int i = 0;
     for (const cJSON *it = box->child; it; it = it->next, i++) {
-        if (!cJSON_IsNumber(it))
+        if (i == 4 || !cJSON_IsNumber(it))
             return false;
         b[i] = it->valuedouble;
         if (!isfinite(b[i]) || fabs(b[i]) > OC_COORD_MAX) {
@@ -173,6 +178,8 @@ static bool decode_object(const cJSON *o, struct oc_obj *obj, enum oc_counter *w
             return false;
         }
     }
+    if (i != 4)
+        return false;
     if (b[2] < 0 || b[3] < 0) {
         *why = OC_C_DROP_BAD_VALUE;
         return false;
@@ -181,8 +188,68 @@ static bool decode_object(const cJSON *o, struct oc_obj *obj, enum oc_counter *w
     obj->y = b[1];
     obj->w = b[2];
     obj->h = b[3];
+    return true;
+}
+
+static void decode_attrs(const cJSON *attrs, struct oc_obj *obj, unsigned *dropped)
+{
+    for (const cJSON *a = attrs->child; a; a = a->next) {
+        if (strcmp(a->string, "plate") == 0) {
+            if (cJSON_IsString(a) && strlen(a->valuestring) <= OC_PLATE_MAX)
+                obj->plate = a->valuestring[0] ? a->valuestring : NULL;
+            else if (!cJSON_IsNull(a))
+                (*dropped)++;
+        } else if (strcmp(a->string, "helmet") == 0) {
+            if (cJSON_IsBool(a))
+                obj->helmet = cJSON_IsTrue(a) ? OC_HELMET_YES : OC_HELMET_NO;
+            else if (!cJSON_IsNull(a))
+                (*dropped)++;
+        }
+    }
+}
+
+/* One pass over the object's members: a detection has a handful, and
+ * looking each key up by name would walk them again per key. */
+static bool decode_object(const cJSON *o, struct oc_obj *obj, enum oc_counter *why,
+                          unsigned *dropped)
+{
+    if (!cJSON_IsObject(o)) {
+        *why = OC_C_DROP_WRONG_TYPE;
+        return false;
+    }
+    const cJSON *id = NULL, *cls = NULL, *box = NULL, *conf = NULL, *attrs = NULL;
+    for (const cJSON *m = o->child; m; m = m->next) {
+        const char *k = m->string;
+        if (k[0] == 'i' && strcmp(k, "id") == 0)
+            id = m;
+        else if (k[0] == 'c' && strcmp(k, "class") == 0)
+            cls = m;
+        else if (k[0] == 'b' && strcmp(k, "box") == 0)
+            box = m;
+        else if (k[0] == 'c' && strcmp(k, "conf") == 0)
+            conf = m;
+        else if (k[0] == 'a' && strcmp(k, "attrs") == 0)
+            attrs = m;
+    }
+    if (!id || !cls || !box) {
+        *why = OC_C_DROP_MISSING_FIELD;
+        return false;
+    }
+    if (!decode_id(id, obj, why))
+        return false;
+    if (!cJSON_IsString(cls)) {
+        *why = OC_C_DROP_WRONG_TYPE;
+        return false;
+    }
+    size_t clen = strlen(cls->valuestring);
+    if (clen == 0 || clen > 64) {
+        *why = OC_C_DROP_BAD_VALUE;
+        return false;
+    }
+    obj->cls = cls->valuestring;
+    if (!decode_box(box, obj, why))
+        return false;
     obj->conf = 1.0;
-    const cJSON *conf = cJSON_GetObjectItemCaseSensitive(o, "conf");
     if (conf) {
         if (cJSON_IsNumber(conf) && conf->valuedouble >= 0 && conf->valuedouble <= 1)
             obj->conf = conf->valuedouble;
@@ -191,25 +258,10 @@ static bool decode_object(const cJSON *o, struct oc_obj *obj, enum oc_counter *w
     }
     obj->plate = NULL;
     obj->helmet = OC_HELMET_UNKNOWN;
-    const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(o, "attrs");
-    if (attrs && !cJSON_IsObject(attrs)) {
+    if (attrs && !cJSON_IsObject(attrs))
         (*dropped)++;
-    } else if (attrs) {
-        const cJSON *plate = cJSON_GetObjectItemCaseSensitive(attrs, "plate");
-        if (plate) {
-            if (cJSON_IsString(plate) && strlen(plate->valuestring) <= OC_PLATE_MAX)
-                obj->plate = plate->valuestring[0] ? plate->valuestring : NULL;
-            else if (!cJSON_IsNull(plate))
-                (*dropped)++;
-        }
-        const cJSON *helmet = cJSON_GetObjectItemCaseSensitive(attrs, "helmet");
-        if (helmet) {
-            if (cJSON_IsBool(helmet))
-                obj->helmet = cJSON_IsTrue(helmet) ? OC_HELMET_YES : OC_HELMET_NO;
-            else if (!cJSON_IsNull(helmet))
-                (*dropped)++;
-        }
-    }
+    else if (attrs)
+        decode_attrs(attrs, obj, dropped);
     return true;
 }
 
@@ -219,7 +271,15 @@ bool oc_event_detections(struct oc_decoder *dec, const cJSON *root, struct oc_de
     *fields_dropped = 0;
     if (!get_ts(root, &out->ts, why))
         return false;
-    const cJSON *objs = cJSON_GetObjectItemCaseSensitive(root, "objects");
+    const cJSON *objs = NULL, *frame = NULL, *jpeg = NULL;
+    for (const cJSON *m = root->child; m; m = m->next) {
+        if (strcmp(m->string, "objects") == 0)
+            objs = m;
+        else if (strcmp(m->string, "frame") == 0)
+            frame = m;
+        else if (strcmp(m->string, "jpeg") == 0)
+            jpeg = m;
+    }
     if (!objs) {
         *why = OC_C_DROP_MISSING_FIELD;
         return false;
@@ -241,7 +301,6 @@ bool oc_event_detections(struct oc_decoder *dec, const cJSON *root, struct oc_de
     out->objs = dec->objs;
     out->n_objs = n;
     out->frame = -1;
-    const cJSON *frame = cJSON_GetObjectItemCaseSensitive(root, "frame");
     if (frame) {
         if (cJSON_IsNumber(frame) && frame->valuedouble >= 0 && frame->valuedouble < 9e15)
             out->frame = (int64_t)frame->valuedouble;
@@ -250,7 +309,6 @@ bool oc_event_detections(struct oc_decoder *dec, const cJSON *root, struct oc_de
     }
     out->jpeg_b64 = NULL;
     out->jpeg_b64_len = 0;
-    const cJSON *jpeg = cJSON_GetObjectItemCaseSensitive(root, "jpeg");
     if (jpeg) {
         if (cJSON_IsString(jpeg)) {
             out->jpeg_b64 = jpeg->valuestring;

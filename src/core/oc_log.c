@@ -150,18 +150,30 @@ oc_err_t oc_log_next(struct oc_log *log, struct oc_log_msg *msg, const char **wh
     log->root = cJSON_ParseWithLength(log->buf, len);
     if (!log->root)
         return bad(why, "not JSON");
-    const cJSON *ts = cJSON_GetObjectItemCaseSensitive(log->root, "ts");
-    const cJSON *topic = cJSON_GetObjectItemCaseSensitive(log->root, "topic");
-    if (!cJSON_IsObject(log->root) || !cJSON_IsNumber(ts) || !cJSON_IsString(topic))
+    if (!cJSON_IsObject(log->root))
+        return bad(why, "not a JSON object");
+    /* one pass over the envelope's members instead of a lookup per key */
+    const cJSON *ts = NULL, *topic = NULL, *p = NULL, *b = NULL, *f = NULL;
+    for (const cJSON *m = log->root->child; m; m = m->next) {
+        const char *k = m->string;
+        if (strcmp(k, "ts") == 0)
+            ts = m;
+        else if (strcmp(k, "topic") == 0)
+            topic = m;
+        else if (strcmp(k, "payload") == 0)
+            p = m;
+        else if (strcmp(k, "payload_b64") == 0)
+            b = m;
+        else if (strcmp(k, "payload_file") == 0)
+            f = m;
+    }
+    if (!cJSON_IsNumber(ts) || !cJSON_IsString(topic))
         return bad(why, "needs numeric \"ts\" and string \"topic\"");
     if (!isfinite(ts->valuedouble) || ts->valuedouble < 0 || ts->valuedouble > (double)OC_TS_MAX)
         return bad(why, "\"ts\" out of range");
     msg->ts = (int64_t)ts->valuedouble;
     msg->topic = topic->valuestring;
     msg->topic_len = strlen(topic->valuestring);
-    const cJSON *p = cJSON_GetObjectItemCaseSensitive(log->root, "payload");
-    const cJSON *b = cJSON_GetObjectItemCaseSensitive(log->root, "payload_b64");
-    const cJSON *f = cJSON_GetObjectItemCaseSensitive(log->root, "payload_file");
     if ((p != NULL) + (b != NULL) + (f != NULL) != 1)
         return bad(why, "needs exactly one of payload, payload_b64, payload_file");
     msg->json = p;

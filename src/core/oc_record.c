@@ -12,7 +12,7 @@ struct out {
     int full;
 };
 
-static void put(struct out *o, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void put(struct out *o, const char *fmt, ...)
 {
     if (o->full)
         return;

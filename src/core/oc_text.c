@@ -36,36 +36,52 @@ static size_t utf8_seq(const unsigned char *p, size_t avail)
     return 0;
 }
 
+/* Byte classes for the scan: most bytes are plain and cost one lookup in
+ * the tight loop below; bytes >= 0x80 start a UTF-8 sequence. */
+enum { C_PLAIN, C_QUOTE, C_BSLASH, C_OPEN, C_CLOSE, C_HIGH };
+
+#define H4 C_HIGH, C_HIGH, C_HIGH, C_HIGH
+#define H16 H4, H4, H4, H4
+static const unsigned char byte_class[256] = {
+    ['"'] = C_QUOTE, ['\\'] = C_BSLASH, ['{'] = C_OPEN, ['['] = C_OPEN, ['}'] = C_CLOSE,
+    [']'] = C_CLOSE, [0x80] = H16, H16, H16, H16, H16, H16, H16, H16,
+};
+
 oc_err_t oc_text_check_json(const char *buf, size_t len, int max_depth)
 {
     const unsigned char *p = (const unsigned char *)buf;
     int depth = 0, in_str = 0;
     size_t i = 0;
-    while (i < len) {
-        unsigned c = p[i];
-        if (c >= 0x80) {
+    for (;;) {
+        while (i + 4 <= len && !(byte_class[p[i]] | byte_class[p[i + 1]] |
+                                 byte_class[p[i + 2]] | byte_class[p[i + 3]]))
+            i += 4;
+        while (i < len && byte_class[p[i]] == C_PLAIN)
+            i++;
+        if (i >= len)
+            return OC_OK;
+        switch (byte_class[p[i]]) {
+        case C_HIGH: {
             size_t n = utf8_seq(p + i, len - i);
             if (n == 0)
                 return OC_EPARSE;
             i += n;
-            continue;
+            break;
         }
-        if (in_str) {
-            if (c == '\\')
-                i++; /* the escaped byte is ASCII in valid JSON; cJSON judges the rest */
-            else if (c == '"')
-                in_str = 0;
-        } else if (c == '"') {
-            in_str = 1;
-        } else if (c == '{' || c == '[') {
-            if (++depth > max_depth)
+        case C_QUOTE: in_str = !in_str; i++; break;
+        /* the escaped byte is ASCII in valid JSON; cJSON judges the rest */
+        case C_BSLASH: i += in_str ? 2 : 1; break;
+        case C_OPEN:
+            if (!in_str && ++depth > max_depth)
                 return OC_ELIMIT;
-        } else if (c == '}' || c == ']') {
-            depth--;
+            i++;
+            break;
+        default: /* C_CLOSE */
+            depth -= !in_str;
+            i++;
+            break;
         }
-        i++;
     }
-    return OC_OK;
 }
 
 oc_err_t oc_text_strip_comments(char *buf, size_t len)

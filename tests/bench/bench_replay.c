@@ -1,0 +1,143 @@
+/* Replay throughput against cJSON parsing alone, on the same log, in one
+ * run (docs/bench.md). Prints messages/s, objects/s, the ratio, and RSS as
+ * the log is read, to show memory is flat when live tracks are constant. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cjson/cJSON.h>
+
+#include "ordercam/oc_config.h"
+#include "ordercam/oc_engine.h"
+#include "ordercam/oc_log.h"
+#include "ordercam/oc_record.h"
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static long rss_kb(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    long pages = 0, res = 0;
+    if (f) {
+        if (fscanf(f, "%ld %ld", &pages, &res) != 2)
+            res = 0;
+        fclose(f);
+    }
+    return res * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+/* Reference: read each line and parse it with cJSON, nothing else. */
+static double parse_only(const char *path, long *lines)
+{
+    static char buf[1 << 20];
+    gzFile gz = gzopen(path, "rb");
+    if (!gz)
+        exit(1);
+    gzbuffer(gz, 256 * 1024);
+    double t0 = now_s();
+    long n = 0;
+    while (gzgets(gz, buf, sizeof buf)) {
+        cJSON *j = cJSON_Parse(buf);
+        if (j)
+            n++;
+        cJSON_Delete(j);
+    }
+    double dt = now_s() - t0;
+    gzclose(gz);
+    *lines = n;
+    return dt;
+}
+
+struct out {
+    const struct oc_config *cfg;
+    FILE *f;
+    char rec[OC_RECORD_MAX];
+    long violations;
+};
+
+static void on_violation(void *ud, const struct oc_violation *v)
+{
+    struct out *o = ud;
+    size_t n = oc_record_format(o->cfg, v, NULL, o->rec, sizeof o->rec);
+    fwrite(o->rec, 1, n, o->f);
+    o->violations++;
+}
+
+/* The replay path: the same reading, the engine, records written out. */
+static double replay(const struct oc_config *cfg, const char *path, long total, long *msgs,
+                     unsigned long *objects, long rss[4], long *violations)
+{
+    struct out o = {.cfg = cfg, .f = fopen("/dev/null", "w")};
+    static const struct oc_engine_sink sink = {.violation = on_violation};
+    struct oc_engine *e = oc_engine_new(cfg, &sink, &o);
+    struct oc_log *log = oc_log_open(path);
+    if (!e || !log || !o.f)
+        exit(1);
+    struct oc_log_msg m;
+    const char *why;
+    long n = 0;
+    oc_err_t err;
+    double t0 = now_s();
+    while ((err = oc_log_next(log, &m, &why)) != OC_ENOTFOUND) {
+        if (err == OC_OK && m.kind == OC_LOG_JSON)
+            oc_engine_feed_json_topic(e, m.topic, m.topic_len, m.json);
+        n++;
+        if (total > 4 && n % (total / 4) == 0 && n / (total / 4) <= 4)
+            rss[n / (total / 4) - 1] = rss_kb();
+    }
+    oc_engine_finish(e);
+    double dt = now_s() - t0;
+    *msgs = n;
+    *objects = oc_engine_counter(e, OC_C_OBJECTS);
+    *violations = o.violations;
+    oc_log_close(log);
+    oc_engine_free(e);
+    fclose(o.f);
+    return dt;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 3) {
+        fprintf(stderr, "usage: bench_replay SCENE.json LOG.jsonl\n");
+        return 2;
+    }
+    char err[512];
+    struct oc_config *cfg = oc_config_load(argv[1], err, sizeof err);
+    if (!cfg) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
+    long lines = 0, msgs = 0, violations = 0, rss[4] = {0};
+    unsigned long objects = 0;
+    double best_parse = 1e30, best_replay = 1e30;
+    for (int round = 0; round < 2; round++) {
+        double p = parse_only(argv[2], &lines);
+        double r = replay(cfg, argv[2], lines, &msgs, &objects, rss, &violations);
+        best_parse = p < best_parse ? p : best_parse;
+        best_replay = r < best_replay ? r : best_replay;
+    }
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    double parse_rate = (double)lines / best_parse, replay_rate = (double)msgs / best_replay;
+    printf("log: %ld messages, %lu objects, %zu cameras, %ld violations\n", msgs, objects,
+           cfg->n_cameras, violations);
+    printf("parse-only (cJSON):  %10.0f messages/s  (%.2f s)\n", parse_rate, best_parse);
+    printf("replay (engine):     %10.0f messages/s  %10.0f objects/s  (%.2f s)\n", replay_rate,
+           (double)objects / best_replay, best_replay);
+    printf("ratio replay/parse:  %10.2f   (target >= 0.60)\n", replay_rate / parse_rate);
+    printf("target 250000 msg/s: %s\n", replay_rate >= 250000 ? "met" : "NOT met");
+    printf("RSS at 25/50/75/100%% of the log: %ld %ld %ld %ld kB; peak %ld kB\n", rss[0],
+           rss[1], rss[2], rss[3], ru.ru_maxrss);
+    oc_config_free(cfg);
+    return 0;
+}
