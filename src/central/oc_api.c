@@ -1,0 +1,861 @@
+/* Request handling: body collection with limits, authentication, routing,
+ * the endpoints. Every response to an API error is {"error": "..."}. */
+#include "oc_api.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ordercam/oc_config.h"
+#include "ordercam/oc_text.h"
+#include "oc_web.h"
+
+#define MAX_BATCH 10000
+#define MAX_TALLY_ROWS 100000
+
+struct oc_api {
+    const struct oc_ccfg *cfg;
+    struct oc_store *store;
+    struct oc_auth *auth;
+    struct MHD_Daemon *d;
+    char *cert, *key;
+};
+
+struct req {
+    char *body;
+    size_t len, cap, limit;
+    int too_large;
+};
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- responses ---- */
+
+static enum MHD_Result send_buf(struct MHD_Connection *c, unsigned status, const char *type,
+                                const void *buf, size_t len, enum MHD_ResponseMemoryMode mode)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)buf, mode);
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, "Content-Type", type);
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "X-Frame-Options", "DENY");
+    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(r, "Content-Security-Policy",
+                            "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; "
+                            "script-src 'self'; frame-ancestors 'none'");
+    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, cJSON *j)
+{
+    char *text = j ? cJSON_PrintUnformatted(j) : NULL;
+    cJSON_Delete(j);
+    if (!text)
+        return send_buf(c, 500, "application/json", "{\"error\":\"out of memory\"}", 25,
+                        MHD_RESPMEM_PERSISTENT);
+    return send_buf(c, status, "application/json; charset=utf-8", text, strlen(text),
+                    MHD_RESPMEM_MUST_FREE);
+}
+
+static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, const char *msg)
+{
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "error", msg);
+    return send_json(c, status, j);
+}
+
+/* ---- who is asking ---- */
+
+enum who { WHO_NOBODY, WHO_BOX, WHO_VIEWER };
+
+static const char *cookie_session(struct MHD_Connection *c)
+{
+    return MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "oc_session");
+}
+
+static enum who identify(struct oc_api *api, struct MHD_Connection *c, const char **box)
+{
+    const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+    *box = NULL;
+    if (h && strncmp(h, "Bearer ", 7) == 0) {
+        const struct oc_token *t = oc_auth_token(api->auth, h + 7, strlen(h + 7));
+        if (!t)
+            return WHO_NOBODY;
+        if (t->role == OC_ROLE_VIEWER)
+            return WHO_VIEWER;
+        *box = t->box;
+        return WHO_BOX;
+    }
+    if (oc_auth_session_ok(api->auth, cookie_session(c), now_ms()))
+        return WHO_VIEWER;
+    return WHO_NOBODY;
+}
+
+/* ---- validation helpers ---- */
+
+static const char *jstr(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static int is_int(const cJSON *v, double lo, double hi)
+{
+    return cJSON_IsNumber(v) && v->valuedouble == (double)(long long)v->valuedouble &&
+           v->valuedouble >= lo && v->valuedouble <= hi;
+}
+
+static int valid_type(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > 64)
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
+            return 0;
+    return 1;
+}
+
+static int valid_id(const char *s)
+{
+    return s && oc_config_valid_id(s, strlen(s));
+}
+
+/* "<box>:<camera>:<seq>" with box and camera ids and a decimal seq. */
+static int valid_record_id(const char *id, const char *box, const char *camera)
+{
+    if (!id || strlen(id) > 160)
+        return 0;
+    const char *a = strchr(id, ':'), *b = a ? strchr(a + 1, ':') : NULL;
+    if (!a || !b || !oc_config_valid_id(id, (size_t)(a - id)) ||
+        !oc_config_valid_id(a + 1, (size_t)(b - a - 1)) || !b[1] || strlen(b + 1) > 20)
+        return 0;
+    for (const char *p = b + 1; *p; p++)
+        if (*p < '0' || *p > '9')
+            return 0;
+    if (box && (strncmp(id, box, (size_t)(a - id)) != 0 || box[a - id] != '\0'))
+        return 0;
+    if (camera && (strncmp(a + 1, camera, (size_t)(b - a - 1)) != 0 || camera[b - a - 1] != '\0'))
+        return 0;
+    return 1;
+}
+
+static int valid_opt_str(const cJSON *o, const char *k, size_t max)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return !v || cJSON_IsNull(v) || (cJSON_IsString(v) && strlen(v->valuestring) <= max);
+}
+
+static int valid_sha_hex(const char *s)
+{
+    if (!s || strlen(s) != 64)
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
+            return 0;
+    return 1;
+}
+
+/* Checks one record; writes why into msg. */
+static int valid_record(const cJSON *r, const char *box, char *msg, size_t len)
+{
+    static const char *const opt[] = {"code", "track", "class", "plate", "zone", "line",
+                                      "signal", "location", "road", "unit"};
+    if (!cJSON_IsObject(r)) {
+        snprintf(msg, len, "not an object");
+        return 0;
+    }
+    const char *camera = jstr(r, "camera");
+    if (!valid_id(camera)) {
+        snprintf(msg, len, "\"camera\" must be a camera id");
+        return 0;
+    }
+    if (!valid_record_id(jstr(r, "id"), box, camera)) {
+        snprintf(msg, len, "\"id\" must be \"%s:%s:<seq>\"", box, camera);
+        return 0;
+    }
+    const char *rbox = jstr(r, "box");
+    if (rbox && strcmp(rbox, box) != 0) {
+        snprintf(msg, len, "\"box\" is not the sending box");
+        return 0;
+    }
+    if (!valid_type(jstr(r, "type"))) {
+        snprintf(msg, len, "\"type\" must be a violation type name");
+        return 0;
+    }
+    if (!is_int(cJSON_GetObjectItemCaseSensitive(r, "ts"), 0, 4102444800000.0) ||
+        !is_int(cJSON_GetObjectItemCaseSensitive(r, "ts_start"), 0, 4102444800000.0)) {
+        snprintf(msg, len, "\"ts\" and \"ts_start\" must be integer ms");
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof opt / sizeof *opt; i++)
+        if (!valid_opt_str(r, opt[i], 512)) {
+            snprintf(msg, len, "\"%s\" must be a string of at most 512 bytes or null", opt[i]);
+            return 0;
+        }
+    const cJSON *ev = cJSON_GetObjectItemCaseSensitive(r, "evidence");
+    if (ev && !cJSON_IsNull(ev) && (!cJSON_IsObject(ev) || !valid_sha_hex(jstr(ev, "sha256")))) {
+        snprintf(msg, len, "\"evidence\" must be null or carry a lower-case hex \"sha256\"");
+        return 0;
+    }
+    return 1;
+}
+
+/* ---- writes ---- */
+
+static cJSON *parse_body(struct req *rq, struct MHD_Connection *c, enum MHD_Result *ret)
+{
+    cJSON *j = NULL;
+    if (oc_text_check_json(rq->body ? rq->body : "", rq->len, OC_JSON_MAX_DEPTH) == OC_OK)
+        j = cJSON_ParseWithLength(rq->body ? rq->body : "", rq->len);
+    if (!cJSON_IsObject(j)) {
+        cJSON_Delete(j);
+        *ret = send_error(c, 400, "body must be a JSON object (UTF-8, at most 64 levels deep)");
+        return NULL;
+    }
+    return j;
+}
+
+static const char *body_box(const cJSON *j, const char *token_box, unsigned *status)
+{
+    const char *box = jstr(j, "box");
+    if (!valid_id(box)) {
+        *status = 400;
+        return NULL;
+    }
+    if (strcmp(box, token_box) != 0) {
+        *status = 403;
+        return NULL;
+    }
+    return box;
+}
+
+static enum MHD_Result post_tallies(struct oc_api *api, struct MHD_Connection *c, struct req *rq,
+                                    const char *token_box)
+{
+    enum MHD_Result ret;
+    cJSON *j = parse_body(rq, c, &ret);
+    if (!j)
+        return ret;
+    unsigned status = 0;
+    const char *box = body_box(j, token_box, &status);
+    const cJSON *tallies = cJSON_GetObjectItemCaseSensitive(j, "tallies");
+    const cJSON *cams = cJSON_GetObjectItemCaseSensitive(j, "cameras");
+    const cJSON *version = cJSON_GetObjectItemCaseSensitive(j, "version");
+    const cJSON *backlog = cJSON_GetObjectItemCaseSensitive(j, "backlog");
+    const char *msg = NULL;
+    if (!box)
+        msg = status == 403 ? "a box token may only write its own box" : "\"box\" must be a box id";
+    else if (!cJSON_IsArray(tallies) || cJSON_GetArraySize(tallies) > MAX_TALLY_ROWS)
+        msg = "\"tallies\" must be an array of at most 100000 rows";
+    else if (cams && !cJSON_IsArray(cams))
+        msg = "\"cameras\" must be an array";
+    else if (version && !(cJSON_IsString(version) && strlen(version->valuestring) <= 64))
+        msg = "\"version\" must be a string of at most 64 bytes";
+    else if (backlog && !is_int(backlog, 0, 9e15))
+        msg = "\"backlog\" must be a non-negative integer";
+    if (msg) {
+        cJSON_Delete(j);
+        return send_error(c, status == 403 ? 403 : 400, msg);
+    }
+    size_t n = (size_t)cJSON_GetArraySize(tallies), nc = cams ? (size_t)cJSON_GetArraySize(cams) : 0;
+    struct oc_tally_in *t = calloc(n + 1, sizeof *t);
+    struct oc_camera_in *ci = calloc(nc + 1, sizeof *ci);
+    char why[160] = "";
+    size_t i = 0;
+    for (const cJSON *r = tallies->child; r && t; r = r->next, i++) {
+        t[i].camera = jstr(r, "camera");
+        t[i].type = jstr(r, "type");
+        const cJSON *b = cJSON_GetObjectItemCaseSensitive(r, "bucket");
+        const cJSON *k = cJSON_GetObjectItemCaseSensitive(r, "count");
+        if (!valid_id(t[i].camera) || !valid_type(t[i].type) || !is_int(b, 0, 4102444800000.0) ||
+            !is_int(k, 0, 1e12)) {
+            snprintf(why, sizeof why, "tallies[%zu]: needs camera id, type, integer bucket and count >= 0", i);
+            break;
+        }
+        t[i].bucket = (int64_t)b->valuedouble;
+        t[i].count = (int64_t)k->valuedouble;
+    }
+    i = 0;
+    for (const cJSON *r = cams ? cams->child : NULL; r && ci && !why[0]; r = r->next, i++) {
+        ci[i].id = jstr(r, "id");
+        ci[i].location = jstr(r, "location");
+        ci[i].road = jstr(r, "road");
+        ci[i].unit = jstr(r, "unit");
+        if (!valid_id(ci[i].id) || !valid_opt_str(r, "location", 512) ||
+            !valid_opt_str(r, "road", 512) || !valid_opt_str(r, "unit", 512))
+            snprintf(why, sizeof why, "cameras[%zu]: needs an id and string location, road, unit", i);
+    }
+    if (!t || !ci) {
+        ret = send_error(c, 500, "out of memory");
+    } else if (why[0]) {
+        ret = send_error(c, 400, why);
+    } else {
+        oc_err_t e = api->store->ops->put_tallies(
+            api->store, box, cJSON_IsString(version) ? version->valuestring : NULL,
+            backlog ? (int64_t)backlog->valuedouble : -1, now_ms(), t, n, ci, nc);
+        if (e != OC_OK) {
+            ret = send_error(c, 503, "store busy or failing; retry");
+        } else {
+            cJSON *out = cJSON_CreateObject();
+            cJSON_AddNumberToObject(out, "upserted", (double)n);
+            ret = send_json(c, 200, out);
+        }
+    }
+    free(t);
+    free(ci);
+    cJSON_Delete(j);
+    return ret;
+}
+
+static enum MHD_Result post_violations(struct oc_api *api, struct MHD_Connection *c,
+                                       struct req *rq, const char *token_box)
+{
+    enum MHD_Result ret;
+    cJSON *j = parse_body(rq, c, &ret);
+    if (!j)
+        return ret;
+    unsigned status = 0;
+    const char *box = body_box(j, token_box, &status);
+    const cJSON *recs = cJSON_GetObjectItemCaseSensitive(j, "violations");
+    if (!box) {
+        cJSON_Delete(j);
+        return send_error(c, status == 403 ? 403 : 400,
+                          status == 403 ? "a box token may only write its own box"
+                                        : "\"box\" must be a box id");
+    }
+    if (!cJSON_IsArray(recs) || cJSON_GetArraySize(recs) > MAX_BATCH) {
+        cJSON_Delete(j);
+        return send_error(c, 400, "\"violations\" must be an array of at most 10000 records");
+    }
+    size_t i = 0;
+    for (const cJSON *r = recs->child; r; r = r->next, i++) {
+        char why[160], msg[200];
+        if (!valid_record(r, box, why, sizeof why)) {
+            snprintf(msg, sizeof msg, "violations[%zu]: %s", i, why);
+            cJSON_Delete(j);
+            return send_error(c, 400, msg);
+        }
+    }
+    struct oc_insert_result res;
+    oc_err_t e = api->store->ops->put_violations(api->store, box, now_ms(), recs, &res);
+    cJSON_Delete(j);
+    if (e != OC_OK)
+        return send_error(c, 503, "store busy or failing; retry");
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddNumberToObject(out, "inserted", (double)res.inserted);
+    cJSON_AddNumberToObject(out, "duplicates", (double)res.duplicates);
+    return send_json(c, 200, out);
+}
+
+/* Writes data to path atomically: temp file, fsync, rename, fsync dir. */
+static int write_atomic(const char *dir, const char *path, const void *data, size_t len)
+{
+    char tmp[PATH_MAX];
+    int n = snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path);
+    if (n < 0 || (size_t)n >= sizeof tmp)
+        return -1;
+    int fd = mkstemp(tmp); /* unique: two uploads of one image may race */
+    if (fd < 0)
+        return -1;
+    fchmod(fd, 0644);
+    const char *p = data;
+    size_t off = 0;
+    while (off < len) {
+        ssize_t w = write(fd, p + off, len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            close(fd);
+            unlink(tmp);
+            return -1;
+        }
+        off += (size_t)w;
+    }
+    if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return -1;
+    }
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+    return 0;
+}
+
+static int mkdir_p(const char *dir)
+{
+    char buf[PATH_MAX];
+    snprintf(buf, sizeof buf, "%s", dir);
+    for (char *p = buf + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    return mkdir(buf, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+static enum MHD_Result put_evidence(struct oc_api *api, struct MHD_Connection *c, struct req *rq,
+                                    const char *id, const char *token_box)
+{
+    if (!valid_record_id(id, NULL, NULL))
+        return send_error(c, 400, "bad violation id");
+    if (!valid_record_id(id, token_box, NULL))
+        return send_error(c, 403, "a box token may only write its own box");
+    const char *claimed = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Content-SHA256");
+    char actual[65];
+    oc_auth_sha256_hex(rq->body ? rq->body : "", rq->len, actual);
+    if (!claimed || strlen(claimed) != 64)
+        return send_error(c, 400, "X-Content-SHA256 header with 64 hex digits required");
+    if (strcasecmp(claimed, actual) != 0)
+        return send_error(c, 400, "body does not match X-Content-SHA256");
+    if (rq->len < 3 || memcmp(rq->body, "\xff\xd8\xff", 3) != 0)
+        return send_error(c, 400, "body is not a JPEG");
+    char box[80], expect[80], stored[PATH_MAX];
+    oc_err_t e = api->store->ops->evidence_expected(api->store, id, box, sizeof box, expect,
+                                                    sizeof expect, stored, sizeof stored);
+    if (e == OC_ENOTFOUND)
+        return send_error(c, 404, "no such violation: send the record first");
+    if (e != OC_OK)
+        return send_error(c, 503, "store busy or failing; retry");
+    if (expect[0] && strcmp(expect, actual) != 0)
+        return send_error(c, 409, "the record announced a different sha256");
+    /* Content-addressed: the path comes from the digest and the validated
+     * box id only, never from the request's text. */
+    char dir[PATH_MAX], path[PATH_MAX + 80];
+    int n1 = snprintf(dir, sizeof dir, "%s/%s/%.2s", api->cfg->evidence_dir, box, actual);
+    int n2 = snprintf(path, sizeof path, "%s/%s.jpg", dir, actual);
+    if (n1 < 0 || (size_t)n1 >= sizeof dir || n2 < 0 || (size_t)n2 >= sizeof path)
+        return send_error(c, 500, "evidence path too long");
+    struct stat st;
+    if (!(stored[0] && strcmp(stored, path) == 0 && stat(path, &st) == 0)) {
+        if (mkdir_p(dir) != 0 || write_atomic(dir, path, rq->body, rq->len) != 0)
+            return send_error(c, 507, "cannot store evidence");
+        if (api->store->ops->evidence_stored(api->store, id, path, (int64_t)rq->len) != OC_OK)
+            return send_error(c, 503, "store busy or failing; retry");
+    }
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddStringToObject(out, "sha256", actual);
+    return send_json(c, 200, out);
+}
+
+/* ---- reads ---- */
+
+static int parse_int_arg(struct MHD_Connection *c, const char *name, long long lo, long long hi,
+                         long long *out)
+{
+    const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
+    if (!v || !*v)
+        return 1;
+    char *end;
+    errno = 0;
+    long long x = strtoll(v, &end, 10);
+    if (*end || errno || x < lo || x > hi)
+        return 0;
+    *out = x;
+    return 1;
+}
+
+static int read_filter(struct MHD_Connection *c, struct oc_store_filter *f)
+{
+    long long from = 0, to = 0;
+    if (!parse_int_arg(c, "from", 0, 4102444800000LL, &from) ||
+        !parse_int_arg(c, "to", 0, 4102444800000LL, &to))
+        return 0;
+    f->from = from;
+    f->to = to;
+    f->type = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "type");
+    f->camera = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "camera");
+    f->box = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "box");
+    f->road = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "road");
+    f->unit = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "unit");
+    return 1;
+}
+
+static enum MHD_Result get_counts(struct oc_api *api, struct MHD_Connection *c)
+{
+    struct oc_store_counts_q q = {.tz_offset_min = api->cfg->tz_offset_min};
+    long long tz = q.tz_offset_min;
+    if (!read_filter(c, &q.f) || !parse_int_arg(c, "tz", -720, 840, &tz))
+        return send_error(c, 400, "from, to (ms) and tz (minutes) must be integers in range");
+    q.tz_offset_min = (int)tz;
+    const char *g = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "group");
+    if (g && *g) {
+        char buf[256];
+        if (strlen(g) >= sizeof buf)
+            return send_error(c, 400, "group too long");
+        strcpy(buf, g);
+        for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
+             tok = strtok_r(NULL, ",", &save)) {
+            int d = oc_store_dim_parse(tok);
+            if (d < 0 || q.n_group == OC_DIM__COUNT)
+                return send_error(c, 400, "group: comma list of type, camera, box, road, unit, hour, day, hour_of_day");
+            for (size_t k = 0; k < q.n_group; k++)
+                if (q.group[k] == (enum oc_store_dim)d)
+                    return send_error(c, 400, "group: a dimension given twice");
+            q.group[q.n_group++] = (enum oc_store_dim)d;
+        }
+    }
+    cJSON *out = api->store->ops->counts(api->store, &q);
+    return out ? send_json(c, 200, out) : send_error(c, 503, "store busy or failing; retry");
+}
+
+static enum MHD_Result get_violations(struct oc_api *api, struct MHD_Connection *c)
+{
+    struct oc_store_filter f;
+    long long limit = 100;
+    if (!read_filter(c, &f) || !parse_int_arg(c, "limit", 1, 1000, &limit))
+        return send_error(c, 400, "from, to must be ms; limit 1..1000");
+    const char *before = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "before");
+    long long bts = 0;
+    const char *bid = NULL;
+    if (before && *before) {
+        char *end;
+        bts = strtoll(before, &end, 10);
+        if (*end != '|' || !valid_record_id(end + 1, NULL, NULL))
+            return send_error(c, 400, "before: a cursor from a previous page's \"next\"");
+        bid = end + 1;
+    }
+    cJSON *out = api->store->ops->violations(api->store, &f, (int)limit, bts, bid);
+    return out ? send_json(c, 200, out) : send_error(c, 503, "store busy or failing; retry");
+}
+
+static enum MHD_Result get_evidence(struct oc_api *api, struct MHD_Connection *c, const char *id)
+{
+    if (!valid_record_id(id, NULL, NULL))
+        return send_error(c, 400, "bad violation id");
+    char box[80], expect[80], path[PATH_MAX];
+    oc_err_t e = api->store->ops->evidence_expected(api->store, id, box, sizeof box, expect,
+                                                    sizeof expect, path, sizeof path);
+    if (e == OC_ENOTFOUND || (e == OC_OK && !path[0]))
+        return send_error(c, 404, "no evidence for this violation");
+    if (e != OC_OK)
+        return send_error(c, 503, "store busy or failing; retry");
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        if (fd >= 0)
+            close(fd);
+        return send_error(c, 404, "evidence file missing");
+    }
+    struct MHD_Response *r = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
+    if (!r) {
+        close(fd);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, "Content-Type", "image/jpeg");
+    MHD_add_response_header(r, "Cache-Control", "private, max-age=86400, immutable");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    enum MHD_Result ret = MHD_queue_response(c, 200, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* ---- dashboard ---- */
+
+static enum MHD_Result send_asset(struct MHD_Connection *c, const struct oc_web_asset *a)
+{
+    return send_buf(c, 200, a->type, a->data, a->len, MHD_RESPMEM_PERSISTENT);
+}
+
+/* The login form posts token=<urlencoded>; decoded into out. */
+static int form_token(const char *body, size_t len, char *out, size_t cap)
+{
+    const char *p = body;
+    const char *end = body + len;
+    while (p < end) {
+        const char *amp = memchr(p, '&', (size_t)(end - p));
+        const char *stop = amp ? amp : end;
+        if ((size_t)(stop - p) > 6 && memcmp(p, "token=", 6) == 0) {
+            size_t o = 0;
+            for (const char *q = p + 6; q < stop && o + 1 < cap; q++) {
+                if (*q == '+') {
+                    out[o++] = ' ';
+                } else if (*q == '%' && q + 2 < stop) {
+                    char hex[3] = {q[1], q[2], 0};
+                    out[o++] = (char)strtol(hex, NULL, 16);
+                    q += 2;
+                } else {
+                    out[o++] = *q;
+                }
+            }
+            out[o] = '\0';
+            return 1;
+        }
+        p = stop + 1;
+    }
+    return 0;
+}
+
+static enum MHD_Result redirect(struct MHD_Connection *c, const char *to, const char *cookie)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, "Location", to);
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    if (cookie)
+        MHD_add_response_header(r, "Set-Cookie", cookie);
+    enum MHD_Result ret = MHD_queue_response(c, 303, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result login(struct oc_api *api, struct MHD_Connection *c, struct req *rq)
+{
+    char token[512];
+    const struct oc_token *t = NULL;
+    if (form_token(rq->body ? rq->body : "", rq->len, token, sizeof token))
+        t = oc_auth_token(api->auth, token, strlen(token));
+    if (!t || t->role != OC_ROLE_VIEWER)
+        return redirect(c, "/login?failed=1", NULL);
+    char id[OC_SESSION_ID_LEN + 1], cookie[256];
+    if (oc_auth_session_new(api->auth, now_ms(), id) != 0)
+        return send_error(c, 500, "no randomness");
+    snprintf(cookie, sizeof cookie,
+             "oc_session=%s; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=%lld", id,
+             (long long)(OC_SESSION_TTL_MS / 1000));
+    return redirect(c, "/", cookie);
+}
+
+static enum MHD_Result logout(struct oc_api *api, struct MHD_Connection *c)
+{
+    oc_auth_session_end(api->auth, cookie_session(c));
+    return redirect(c, "/login",
+                    "oc_session=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0");
+}
+
+/* ---- routing ---- */
+
+static enum MHD_Result route(struct oc_api *api, struct MHD_Connection *c, const char *url,
+                             const char *method, struct req *rq)
+{
+    int get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+    int post = strcmp(method, "POST") == 0, put = strcmp(method, "PUT") == 0;
+    if (rq->too_large)
+        return send_error(c, 413, "request body too large");
+    /* the dashboard and its assets */
+    if (strncmp(url, "/api/", 5) != 0) {
+        if (get && strcmp(url, "/login") == 0)
+            return send_asset(c, &oc_web_login_html);
+        if (post && strcmp(url, "/login") == 0)
+            return login(api, c, rq);
+        if (post && strcmp(url, "/logout") == 0)
+            return logout(api, c);
+        if (get && strcmp(url, "/") == 0) {
+            if (!oc_auth_session_ok(api->auth, cookie_session(c), now_ms()))
+                return redirect(c, "/login", NULL);
+            return send_asset(c, &oc_web_dashboard_html);
+        }
+        if (get && strcmp(url, "/app.js") == 0)
+            return send_asset(c, &oc_web_app_js);
+        if (get && strcmp(url, "/app.css") == 0)
+            return send_asset(c, &oc_web_app_css);
+        return send_error(c, 404, "not found");
+    }
+    const char *box = NULL;
+    enum who who = identify(api, c, &box);
+    if (who == WHO_NOBODY)
+        return send_error(c, 401, "missing or unknown bearer token");
+    const char *ev = "/api/v1/evidence/";
+    int is_ev = strncmp(url, ev, strlen(ev)) == 0;
+    if (post || put) {
+        if (who != WHO_BOX)
+            return send_error(c, 403, "viewer tokens may only read");
+        if (post && strcmp(url, "/api/v1/tallies") == 0)
+            return post_tallies(api, c, rq, box);
+        if (post && strcmp(url, "/api/v1/violations") == 0)
+            return post_violations(api, c, rq, box);
+        if (put && is_ev)
+            return put_evidence(api, c, rq, url + strlen(ev), box);
+    } else if (get) {
+        if (who != WHO_VIEWER)
+            return send_error(c, 403, "box tokens may only write");
+        if (strcmp(url, "/api/v1/counts") == 0)
+            return get_counts(api, c);
+        if (strcmp(url, "/api/v1/violations") == 0)
+            return get_violations(api, c);
+        if (strcmp(url, "/api/v1/boxes") == 0) {
+            cJSON *out = api->store->ops->boxes(api->store, now_ms(),
+                                                (int64_t)api->cfg->silent_after_s * 1000);
+            return out ? send_json(c, 200, out) : send_error(c, 503, "store busy; retry");
+        }
+        if (is_ev)
+            return get_evidence(api, c, url + strlen(ev));
+    }
+    return send_error(c, strncmp(url, "/api/v1/", 8) == 0 && (get || post || put) ? 404 : 405,
+                      "no such endpoint or method");
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload, size_t *upload_size, void **state)
+{
+    (void)version;
+    struct oc_api *api = cls;
+    struct req *rq = *state;
+    if (!rq) {
+        rq = calloc(1, sizeof *rq);
+        if (!rq)
+            return MHD_NO;
+        rq->limit = strncmp(url, "/api/v1/evidence/", 17) == 0 ? api->cfg->max_evidence_bytes
+                                                               : api->cfg->max_json_bytes;
+        *state = rq;
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+        if (cl && strtoull(cl, NULL, 10) > rq->limit)
+            rq->too_large = 1; /* answered once the body is drained */
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        if (!rq->too_large && rq->len + *upload_size > rq->limit)
+            rq->too_large = 1;
+        if (!rq->too_large) {
+            if (rq->len + *upload_size + 1 > rq->cap) {
+                size_t cap = (rq->len + *upload_size + 1) * 2;
+                cap = cap > rq->limit + 1 ? rq->limit + 1 : cap;
+                char *b = realloc(rq->body, cap);
+                if (!b)
+                    return MHD_NO;
+                rq->body = b;
+                rq->cap = cap;
+            }
+            memcpy(rq->body + rq->len, upload, *upload_size);
+            rq->len += *upload_size;
+        }
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    return route(api, c, url, method, rq);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **state,
+                         enum MHD_RequestTerminationCode code)
+{
+    (void)cls;
+    (void)c;
+    (void)code;
+    struct req *rq = *state;
+    if (rq) {
+        free(rq->body);
+        free(rq);
+    }
+    *state = NULL;
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = calloc(1, 1 << 20);
+    size_t n = buf ? fread(buf, 1, (1 << 20) - 1, f) : 0;
+    fclose(f);
+    if (buf && n == 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+struct oc_api *oc_api_start(const struct oc_ccfg *cfg, struct oc_store *store,
+                            struct oc_auth *auth, char *err, size_t errlen)
+{
+    struct oc_api *api = calloc(1, sizeof *api);
+    if (!api) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    api->cfg = cfg;
+    api->store = store;
+    api->auth = auth;
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_NUMERICSERV};
+    struct addrinfo *ai = NULL;
+    char port[16];
+    snprintf(port, sizeof port, "%d", cfg->listen_port);
+    int gai = getaddrinfo(cfg->listen_host, port, &hints, &ai);
+    if (gai != 0) {
+        snprintf(err, errlen, "listen %s: %s", cfg->listen_host, gai_strerror(gai));
+        free(api);
+        return NULL;
+    }
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    if (ai->ai_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    if (!cfg->insecure_http) {
+        api->cert = slurp(cfg->cert_file);
+        api->key = slurp(cfg->key_file);
+        if (!api->cert || !api->key) {
+            snprintf(err, errlen, "cannot read %s", !api->cert ? cfg->cert_file : cfg->key_file);
+            freeaddrinfo(ai);
+            free(api->cert);
+            free(api->key);
+            free(api);
+            return NULL;
+        }
+        flags |= MHD_USE_TLS;
+    }
+    struct MHD_OptionItem tls_opts[] = {
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, api->cert},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, api->key},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    api->d = MHD_start_daemon(
+        flags, (uint16_t)cfg->listen_port, NULL, NULL, on_request, api,
+        MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)(cfg->max_connections / 2 + 1),
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->request_timeout_s,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, api,
+        MHD_OPTION_ARRAY, cfg->insecure_http ? tls_opts + 2 : tls_opts,
+        MHD_OPTION_END);
+    freeaddrinfo(ai);
+    if (!api->d) {
+        snprintf(err, errlen, "cannot listen on %s:%d (in use, or bad certificate/key)",
+                 cfg->listen_host, cfg->listen_port);
+        free(api->cert);
+        free(api->key);
+        free(api);
+        return NULL;
+    }
+    return api;
+}
+
+int oc_api_port(const struct oc_api *api)
+{
+    const union MHD_DaemonInfo *i = MHD_get_daemon_info(api->d, MHD_DAEMON_INFO_BIND_PORT);
+    return i ? i->port : -1;
+}
+
+void oc_api_stop(struct oc_api *api)
+{
+    if (!api)
+        return;
+    MHD_stop_daemon(api->d);
+    free(api->cert);
+    free(api->key);
+    free(api);
+}

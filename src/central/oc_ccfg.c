@@ -1,0 +1,305 @@
+#include "oc_ccfg.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ordercam/oc_config.h"
+#include "ordercam/oc_text.h"
+
+struct ctx {
+    const char *name;
+    char *err;
+    size_t errlen;
+};
+
+__attribute__((format(printf, 3, 4))) static bool fail(struct ctx *c, const char *path,
+                                                       const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    snprintf(c->err, c->errlen, "%s: %s: %s", c->name, path, msg);
+    return false;
+}
+
+static char *dup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+static bool str(struct ctx *c, const cJSON *o, const char *key, const char *path, char **out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!v)
+        return true;
+    if (!cJSON_IsString(v) || !v->valuestring[0])
+        return fail(c, path, "must be a non-empty string");
+    return (*out = dup(v->valuestring)) != NULL || fail(c, path, "out of memory");
+}
+
+static bool num(struct ctx *c, const cJSON *o, const char *key, const char *path, double lo,
+                double hi, int *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!v)
+        return true;
+    if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) || v->valuedouble < lo ||
+        v->valuedouble > hi)
+        return fail(c, path, "must be an integer between %g and %g", lo, hi);
+    *out = (int)v->valuedouble;
+    return true;
+}
+
+static bool keys(struct ctx *c, const cJSON *o, const char *prefix, const char *const *allowed)
+{
+    for (const cJSON *it = o->child; it; it = it->next) {
+        bool ok = false;
+        for (const char *const *a = allowed; *a; a++)
+            ok |= strcmp(*a, it->string) == 0;
+        for (const cJSON *p = o->child; p != it; p = p->next)
+            if (strcmp(p->string, it->string) == 0)
+                return fail(c, prefix, "key \"%s\" given twice", it->string);
+        if (!ok)
+            return fail(c, prefix, "unknown key \"%s\"", it->string);
+    }
+    return true;
+}
+
+static int hexval(char h)
+{
+    if (h >= '0' && h <= '9')
+        return h - '0';
+    if (h >= 'a' && h <= 'f')
+        return h - 'a' + 10;
+    if (h >= 'A' && h <= 'F')
+        return h - 'A' + 10;
+    return -1;
+}
+
+static bool parse_token(struct ctx *c, const cJSON *t, size_t i, struct oc_token *tok)
+{
+    static const char *const allowed[] = {"token", "token_sha256", "box", "role", NULL};
+    char path[64];
+    snprintf(path, sizeof path, "$.tokens[%zu]", i);
+    if (!cJSON_IsObject(t))
+        return fail(c, path, "must be an object");
+    if (!keys(c, t, path, allowed))
+        return false;
+    const cJSON *plain = cJSON_GetObjectItemCaseSensitive(t, "token");
+    const cJSON *hash = cJSON_GetObjectItemCaseSensitive(t, "token_sha256");
+    const cJSON *box = cJSON_GetObjectItemCaseSensitive(t, "box");
+    const cJSON *role = cJSON_GetObjectItemCaseSensitive(t, "role");
+    if ((plain != NULL) == (hash != NULL))
+        return fail(c, path, "needs exactly one of \"token\" and \"token_sha256\"");
+    if (plain) {
+        if (!cJSON_IsString(plain) || strlen(plain->valuestring) < 16)
+            return fail(c, path, "\"token\" must be a string of at least 16 characters");
+        unsigned int n = 0;
+        EVP_Digest(plain->valuestring, strlen(plain->valuestring), tok->sha256, &n, EVP_sha256(),
+                   NULL);
+    } else {
+        if (!cJSON_IsString(hash) || strlen(hash->valuestring) != 64)
+            return fail(c, path, "\"token_sha256\" must be 64 hex digits");
+        for (int k = 0; k < 32; k++) {
+            int hi = hexval(hash->valuestring[2 * k]), lo = hexval(hash->valuestring[2 * k + 1]);
+            if (hi < 0 || lo < 0)
+                return fail(c, path, "\"token_sha256\" must be 64 hex digits");
+            tok->sha256[k] = (unsigned char)(hi << 4 | lo);
+        }
+    }
+    if (box && role)
+        return fail(c, path, "has both \"box\" and \"role\"");
+    if (box) {
+        if (!cJSON_IsString(box) || !oc_config_valid_id(box->valuestring, strlen(box->valuestring)))
+            return fail(c, path, "\"box\" must be a box id (1-64 of A-Za-z0-9._-)");
+        tok->role = OC_ROLE_BOX;
+        return (tok->box = dup(box->valuestring)) != NULL || fail(c, path, "out of memory");
+    }
+    if (!cJSON_IsString(role) || strcmp(role->valuestring, "viewer") != 0)
+        return fail(c, path, "needs \"box\": \"<id>\" or \"role\": \"viewer\"");
+    tok->role = OC_ROLE_VIEWER;
+    return true;
+}
+
+static bool parse_listen(struct ctx *c, const cJSON *root, struct oc_ccfg *cfg)
+{
+    const cJSON *l = cJSON_GetObjectItemCaseSensitive(root, "listen");
+    const char *s = cJSON_IsString(l) ? l->valuestring : NULL;
+    if (!l)
+        s = "127.0.0.1:8443";
+    const char *colon = s ? strrchr(s, ':') : NULL;
+    if (!colon || colon == s)
+        return fail(c, "$.listen", "must be \"HOST:PORT\"");
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end || port < 0 || port > 65535)
+        return fail(c, "$.listen", "bad port");
+    cfg->listen_port = (int)port;
+    size_t hl = (size_t)(colon - s);
+    cfg->listen_host = malloc(hl + 1);
+    if (!cfg->listen_host)
+        return fail(c, "$.listen", "out of memory");
+    memcpy(cfg->listen_host, s, hl);
+    cfg->listen_host[hl] = '\0';
+    return true;
+}
+
+static bool parse_root(struct ctx *c, const cJSON *root, struct oc_ccfg *cfg)
+{
+    static const char *const allowed[] = {"listen", "tls", "insecure_http", "db", "evidence_dir",
+                                          "tokens", "silent_after_s", "tz_offset_min", "limits",
+                                          NULL};
+    static const char *const tls_keys[] = {"cert_file", "key_file", NULL};
+    static const char *const limit_keys[] = {"threads", "max_connections", "request_timeout_s",
+                                             "max_json_kb", "max_evidence_mb", NULL};
+    if (!cJSON_IsObject(root))
+        return fail(c, "$", "the config must be a JSON object");
+    if (!keys(c, root, "$", allowed) || !parse_listen(c, root, cfg))
+        return false;
+    const cJSON *tls = cJSON_GetObjectItemCaseSensitive(root, "tls");
+    const cJSON *insecure = cJSON_GetObjectItemCaseSensitive(root, "insecure_http");
+    if (insecure && !cJSON_IsBool(insecure))
+        return fail(c, "$.insecure_http", "must be true or false");
+    cfg->insecure_http = cJSON_IsTrue(insecure);
+    if (tls) {
+        if (!cJSON_IsObject(tls))
+            return fail(c, "$.tls", "must be an object");
+        if (!keys(c, tls, "$.tls", tls_keys) ||
+            !str(c, tls, "cert_file", "$.tls.cert_file", &cfg->cert_file) ||
+            !str(c, tls, "key_file", "$.tls.key_file", &cfg->key_file))
+            return false;
+        if (!cfg->cert_file || !cfg->key_file)
+            return fail(c, "$.tls", "needs both \"cert_file\" and \"key_file\"");
+    } else if (!cfg->insecure_http) {
+        return fail(c, "$", "no \"tls\": refusing to serve without TLS unless \"insecure_http\": true");
+    }
+    if (!str(c, root, "db", "$.db", &cfg->db) ||
+        !str(c, root, "evidence_dir", "$.evidence_dir", &cfg->evidence_dir))
+        return false;
+    if (!cfg->db && !(cfg->db = dup("central.sqlite")))
+        return fail(c, "$.db", "out of memory");
+    if (!cfg->evidence_dir) {
+        size_t n = strlen(cfg->db) + 16;
+        cfg->evidence_dir = malloc(n);
+        if (!cfg->evidence_dir)
+            return fail(c, "$", "out of memory");
+        snprintf(cfg->evidence_dir, n, "%s.evidence", cfg->db);
+    }
+    cfg->silent_after_s = 300;
+    cfg->threads = 4;
+    cfg->max_connections = 256;
+    cfg->request_timeout_s = 30;
+    int json_kb = 8192, ev_mb = 32;
+    if (!num(c, root, "silent_after_s", "$.silent_after_s", 1, 86400 * 30, &cfg->silent_after_s) ||
+        !num(c, root, "tz_offset_min", "$.tz_offset_min", -720, 840, &cfg->tz_offset_min))
+        return false;
+    const cJSON *lim = cJSON_GetObjectItemCaseSensitive(root, "limits");
+    if (lim) {
+        if (!cJSON_IsObject(lim))
+            return fail(c, "$.limits", "must be an object");
+        if (!keys(c, lim, "$.limits", limit_keys) ||
+            !num(c, lim, "threads", "$.limits.threads", 1, 256, &cfg->threads) ||
+            !num(c, lim, "max_connections", "$.limits.max_connections", 1, 65536,
+                 &cfg->max_connections) ||
+            !num(c, lim, "request_timeout_s", "$.limits.request_timeout_s", 1, 3600,
+                 &cfg->request_timeout_s) ||
+            !num(c, lim, "max_json_kb", "$.limits.max_json_kb", 1, 1 << 20, &json_kb) ||
+            !num(c, lim, "max_evidence_mb", "$.limits.max_evidence_mb", 1, 1024, &ev_mb))
+            return false;
+    }
+    cfg->max_json_bytes = (size_t)json_kb * 1024;
+    cfg->max_evidence_bytes = (size_t)ev_mb << 20;
+    const cJSON *toks = cJSON_GetObjectItemCaseSensitive(root, "tokens");
+    if (!cJSON_IsArray(toks) || cJSON_GetArraySize(toks) == 0)
+        return fail(c, "$.tokens", "must be a non-empty array");
+    cfg->n_tokens = (size_t)cJSON_GetArraySize(toks);
+    cfg->tokens = calloc(cfg->n_tokens, sizeof *cfg->tokens);
+    if (!cfg->tokens)
+        return fail(c, "$.tokens", "out of memory");
+    size_t i = 0;
+    for (const cJSON *t = toks->child; t; t = t->next, i++)
+        if (!parse_token(c, t, i, &cfg->tokens[i]))
+            return false;
+    return true;
+}
+
+struct oc_ccfg *oc_ccfg_parse(const char *text, size_t len, const char *name, char *err,
+                              size_t errlen)
+{
+    struct ctx c = {name, err, errlen};
+    char *buf = malloc(len + 1);
+    if (!buf) {
+        fail(&c, "$", "out of memory");
+        return NULL;
+    }
+    memcpy(buf, text, len);
+    buf[len] = '\0';
+    if (oc_text_check_json(buf, len, OC_JSON_MAX_DEPTH) != OC_OK ||
+        oc_text_strip_comments(buf, len) != OC_OK) {
+        fail(&c, "$", "not valid UTF-8 JSON text");
+        free(buf);
+        return NULL;
+    }
+    cJSON *root = cJSON_Parse(buf);
+    free(buf);
+    if (!root) {
+        fail(&c, "$", "invalid JSON");
+        return NULL;
+    }
+    struct oc_ccfg *cfg = calloc(1, sizeof *cfg);
+    bool ok = cfg && parse_root(&c, root, cfg) && (cfg->path = dup(name)) != NULL;
+    cJSON_Delete(root);
+    if (!ok) {
+        if (!cfg)
+            fail(&c, "$", "out of memory");
+        oc_ccfg_free(cfg);
+        return NULL;
+    }
+    return cfg;
+}
+
+struct oc_ccfg *oc_ccfg_load(const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    int bad = ferror(f) || !feof(f);
+    fclose(f);
+    if (bad) {
+        snprintf(err, errlen, "%s: cannot read, or larger than 64 KiB", path);
+        return NULL;
+    }
+    return oc_ccfg_parse(buf, n, path, err, errlen);
+}
+
+void oc_ccfg_free(struct oc_ccfg *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; c->tokens && i < c->n_tokens; i++)
+        free(c->tokens[i].box);
+    free(c->tokens);
+    free(c->path);
+    free(c->listen_host);
+    free(c->cert_file);
+    free(c->key_file);
+    free(c->db);
+    free(c->evidence_dir);
+    free(c);
+}

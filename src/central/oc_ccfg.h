@@ -1,0 +1,43 @@
+/* ordercam-central's configuration (docs/central.md). Read-only after
+ * loading; freed with oc_ccfg_free(). */
+#ifndef OC_CCFG_H
+#define OC_CCFG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum oc_role { OC_ROLE_BOX, OC_ROLE_VIEWER };
+
+struct oc_token {
+    unsigned char sha256[32];
+    enum oc_role role;
+    char *box; /* OC_ROLE_BOX only */
+};
+
+struct oc_ccfg {
+    char *path;
+    char *listen_host;
+    int listen_port;
+    char *cert_file, *key_file; /* NULL with insecure_http */
+    bool insecure_http;
+    char *db;
+    char *evidence_dir;
+    struct oc_token *tokens;
+    size_t n_tokens;
+    int silent_after_s;
+    int tz_offset_min;
+    int threads;
+    int max_connections;
+    int request_timeout_s;
+    size_t max_json_bytes;
+    size_t max_evidence_bytes;
+};
+
+/* Loads path; NULL with "FILE: $.path: problem" in err on failure. */
+struct oc_ccfg *oc_ccfg_load(const char *path, char *err, size_t errlen);
+struct oc_ccfg *oc_ccfg_parse(const char *text, size_t len, const char *name, char *err,
+                              size_t errlen);
+void oc_ccfg_free(struct oc_ccfg *c);
+
+#endif

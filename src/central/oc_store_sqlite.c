@@ -1,0 +1,670 @@
+/* The SQLite store: WAL, a small pool of connections, prepared statements
+ * only, schema versioned with migrations. Tallies are kept at three
+ * grains (the box's bucket, the hour, the local day) with road and unit
+ * copied in, so a month of counts by road and type reads a few thousand
+ * rows instead of millions. */
+#include "oc_store.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HOUR_MS 3600000LL
+#define DAY_MS 86400000LL
+
+struct conn {
+    sqlite3 *db;
+    pthread_mutex_t lock;
+};
+
+struct sqlite_store {
+    struct oc_store base;
+    struct conn *pool;
+    int n;
+    unsigned next; /* round robin start */
+    pthread_mutex_t next_lock;
+    int tz_offset_min; /* the city's day boundary, for the day grain */
+};
+
+static const char *const migrations[] = {
+    /* 1: the first schema */
+    "CREATE TABLE boxes(box TEXT PRIMARY KEY, last_seen INTEGER NOT NULL, version TEXT,"
+    " backlog INTEGER);"
+    "CREATE TABLE cameras(box TEXT NOT NULL, camera TEXT NOT NULL, location TEXT, road TEXT,"
+    " unit TEXT, PRIMARY KEY(box, camera)) WITHOUT ROWID;"
+    "CREATE TABLE tallies(box TEXT NOT NULL, camera TEXT NOT NULL, type TEXT NOT NULL,"
+    " bucket INTEGER NOT NULL, count INTEGER NOT NULL, road TEXT, unit TEXT,"
+    " PRIMARY KEY(box, camera, type, bucket)) WITHOUT ROWID;"
+    "CREATE INDEX tallies_bucket ON tallies(bucket);"
+    "CREATE TABLE tallies_hour(box TEXT NOT NULL, camera TEXT NOT NULL, type TEXT NOT NULL,"
+    " bucket INTEGER NOT NULL, count INTEGER NOT NULL, road TEXT, unit TEXT,"
+    " PRIMARY KEY(box, camera, type, bucket)) WITHOUT ROWID;"
+    "CREATE INDEX tallies_hour_bucket ON tallies_hour(bucket);"
+    "CREATE TABLE tallies_day(box TEXT NOT NULL, camera TEXT NOT NULL, type TEXT NOT NULL,"
+    " bucket INTEGER NOT NULL, count INTEGER NOT NULL, road TEXT, unit TEXT,"
+    " PRIMARY KEY(box, camera, type, bucket)) WITHOUT ROWID;"
+    "CREATE INDEX tallies_day_bucket ON tallies_day(bucket);"
+    "CREATE TABLE violations(id TEXT PRIMARY KEY, box TEXT NOT NULL, camera TEXT NOT NULL,"
+    " type TEXT NOT NULL, ts INTEGER NOT NULL, road TEXT, unit TEXT, sha256 TEXT,"
+    " evidence_path TEXT, record TEXT NOT NULL, received INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX violations_ts ON violations(ts, id);"
+    "CREATE INDEX violations_camera_ts ON violations(camera, ts);"
+    "CREATE INDEX violations_type_ts ON violations(type, ts);"
+    "CREATE INDEX violations_box_ts ON violations(box, ts);"
+    "CREATE INDEX violations_road_ts ON violations(road, ts);"
+    "CREATE INDEX violations_unit_ts ON violations(unit, ts);",
+};
+
+static int exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(err, errlen, "%s", msg ? msg : sqlite3_errmsg(db));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int migrate(sqlite3 *db, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    int version = 0;
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        version = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    int want = (int)(sizeof migrations / sizeof *migrations);
+    if (version > want) {
+        snprintf(err, errlen, "database schema version %d is newer than this program (%d)",
+                 version, want);
+        return -1;
+    }
+    for (int v = version; v < want; v++) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "PRAGMA user_version=%d", v + 1);
+        if (exec(db, "BEGIN IMMEDIATE", err, errlen) || exec(db, migrations[v], err, errlen) ||
+            exec(db, sql, err, errlen) || exec(db, "COMMIT", err, errlen)) {
+            exec(db, "ROLLBACK", err + strlen(err), 0);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static struct conn *acquire(struct sqlite_store *s)
+{
+    pthread_mutex_lock(&s->next_lock);
+    unsigned start = s->next++;
+    pthread_mutex_unlock(&s->next_lock);
+    for (int k = 0; k < s->n; k++) {
+        struct conn *c = &s->pool[(start + (unsigned)k) % (unsigned)s->n];
+        if (pthread_mutex_trylock(&c->lock) == 0)
+            return c;
+    }
+    struct conn *c = &s->pool[start % (unsigned)s->n];
+    pthread_mutex_lock(&c->lock);
+    return c;
+}
+
+static void release(struct conn *c)
+{
+    pthread_mutex_unlock(&c->lock);
+}
+
+/* Prepared statements are cached by SQLite per connection (prepare_v3
+ * with PERSISTENT); we keep it simple and prepare per call where the SQL
+ * is built from a whitelist, and use sqlite3's own cache elsewhere. */
+static sqlite3_stmt *prep(struct conn *c, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK)
+        return NULL;
+    return st;
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s)
+        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static void sqlite_close(struct oc_store *base)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    for (int i = 0; i < s->n; i++) {
+        sqlite3_close_v2(s->pool[i].db);
+        pthread_mutex_destroy(&s->pool[i].lock);
+    }
+    pthread_mutex_destroy(&s->next_lock);
+    free(s->pool);
+    free(s);
+}
+
+/* ---- writes ---- */
+
+static oc_err_t step_done(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? OC_OK : OC_EIO;
+}
+
+static oc_err_t touch_box(struct conn *c, const char *box, const char *version, int64_t backlog,
+                          int64_t now)
+{
+    sqlite3_stmt *st = prep(c, "INSERT INTO boxes(box, last_seen, version, backlog) VALUES(?,?,?,?)"
+                               " ON CONFLICT(box) DO UPDATE SET last_seen=excluded.last_seen,"
+                               " version=COALESCE(excluded.version, version),"
+                               " backlog=COALESCE(excluded.backlog, backlog)");
+    if (!st)
+        return OC_EIO;
+    bind_text(st, 1, box);
+    sqlite3_bind_int64(st, 2, now);
+    bind_text(st, 3, version);
+    if (backlog >= 0)
+        sqlite3_bind_int64(st, 4, backlog);
+    else
+        sqlite3_bind_null(st, 4);
+    oc_err_t e = step_done(st);
+    sqlite3_finalize(st);
+    return e;
+}
+
+static oc_err_t put_camera(struct conn *c, const char *box, const struct oc_camera_in *cam)
+{
+    static const char *const sql[] = {
+        "INSERT INTO cameras(box, camera, location, road, unit) VALUES(?1,?2,?3,?4,?5)"
+        " ON CONFLICT(box, camera) DO UPDATE SET location=?3, road=?4, unit=?5",
+        "UPDATE tallies SET road=?4, unit=?5 WHERE box=?1 AND camera=?2 AND"
+        " (road IS NOT ?4 OR unit IS NOT ?5)",
+        "UPDATE tallies_hour SET road=?4, unit=?5 WHERE box=?1 AND camera=?2 AND"
+        " (road IS NOT ?4 OR unit IS NOT ?5)",
+        "UPDATE tallies_day SET road=?4, unit=?5 WHERE box=?1 AND camera=?2 AND"
+        " (road IS NOT ?4 OR unit IS NOT ?5)",
+        "UPDATE violations SET road=?4, unit=?5 WHERE box=?1 AND camera=?2 AND"
+        " (road IS NOT ?4 OR unit IS NOT ?5)",
+    };
+    for (size_t i = 0; i < sizeof sql / sizeof *sql; i++) {
+        sqlite3_stmt *st = prep(c, sql[i]);
+        if (!st)
+            return OC_EIO;
+        bind_text(st, 1, box);
+        bind_text(st, 2, cam->id);
+        bind_text(st, 3, cam->location);
+        bind_text(st, 4, cam->road);
+        bind_text(st, 5, cam->unit);
+        oc_err_t e = step_done(st);
+        sqlite3_finalize(st);
+        if (e != OC_OK)
+            return e;
+    }
+    return OC_OK;
+}
+
+static int64_t floor_to(int64_t t, int64_t unit, int64_t offset)
+{
+    int64_t x = t + offset;
+    int64_t r = ((x % unit) + unit) % unit;
+    return x - r - offset;
+}
+
+/* Sets one bucket's absolute count and moves the hour and day grains by
+ * the difference, so that a resend changes nothing anywhere. */
+static oc_err_t put_tally(struct sqlite_store *s, struct conn *c, const char *box,
+                          const struct oc_tally_in *t)
+{
+    int64_t old = 0;
+    sqlite3_stmt *st = prep(c, "SELECT count FROM tallies WHERE box=? AND camera=? AND type=? AND bucket=?");
+    if (!st)
+        return OC_EIO;
+    bind_text(st, 1, box);
+    bind_text(st, 2, t->camera);
+    bind_text(st, 3, t->type);
+    sqlite3_bind_int64(st, 4, t->bucket);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        old = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    int64_t delta = t->count - old;
+    if (delta == 0 && old != 0)
+        return OC_OK;
+    static const char *const up[] = {
+        "INSERT INTO tallies(box, camera, type, bucket, count, road, unit)"
+        " SELECT ?1, ?2, ?3, ?4, ?5, road, unit FROM (SELECT 1) LEFT JOIN cameras ON box=?1 AND camera=?2 WHERE true"
+        " ON CONFLICT DO UPDATE SET count=excluded.count",
+        "INSERT INTO tallies_hour(box, camera, type, bucket, count, road, unit)"
+        " SELECT ?1, ?2, ?3, ?6, ?7, road, unit FROM (SELECT 1) LEFT JOIN cameras ON box=?1 AND camera=?2 WHERE true"
+        " ON CONFLICT DO UPDATE SET count=count+?7",
+        "INSERT INTO tallies_day(box, camera, type, bucket, count, road, unit)"
+        " SELECT ?1, ?2, ?3, ?8, ?7, road, unit FROM (SELECT 1) LEFT JOIN cameras ON box=?1 AND camera=?2 WHERE true"
+        " ON CONFLICT DO UPDATE SET count=count+?7",
+    };
+    for (size_t i = 0; i < 3; i++) {
+        st = prep(c, up[i]);
+        if (!st)
+            return OC_EIO;
+        bind_text(st, 1, box);
+        bind_text(st, 2, t->camera);
+        bind_text(st, 3, t->type);
+        sqlite3_bind_int64(st, 4, t->bucket);
+        sqlite3_bind_int64(st, 5, t->count);
+        sqlite3_bind_int64(st, 6, floor_to(t->bucket, HOUR_MS, 0));
+        sqlite3_bind_int64(st, 7, delta);
+        sqlite3_bind_int64(st, 8, floor_to(t->bucket, DAY_MS, (int64_t)s->tz_offset_min * 60000));
+        oc_err_t e = step_done(st);
+        sqlite3_finalize(st);
+        if (e != OC_OK)
+            return e;
+    }
+    return OC_OK;
+}
+
+static oc_err_t sqlite_put_tallies(struct oc_store *base, const char *box, const char *version,
+                                   int64_t backlog, int64_t now, const struct oc_tally_in *t,
+                                   size_t n, const struct oc_camera_in *cams, size_t nc)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    struct conn *c = acquire(s);
+    char err[256];
+    oc_err_t e = exec(c->db, "BEGIN IMMEDIATE", err, sizeof err) ? OC_EIO : OC_OK;
+    for (size_t i = 0; e == OC_OK && i < nc; i++)
+        e = put_camera(c, box, &cams[i]);
+    for (size_t i = 0; e == OC_OK && i < n; i++)
+        e = put_tally(s, c, box, &t[i]);
+    if (e == OC_OK)
+        e = touch_box(c, box, version, backlog, now);
+    if (e == OC_OK && exec(c->db, "COMMIT", err, sizeof err))
+        e = OC_EIO;
+    if (e != OC_OK)
+        exec(c->db, "ROLLBACK", err, sizeof err);
+    release(c);
+    return e;
+}
+
+static const char *jstr(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static oc_err_t sqlite_put_violations(struct oc_store *base, const char *box, int64_t now,
+                                      const cJSON *records, struct oc_insert_result *res)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    struct conn *c = acquire(s);
+    char err[256];
+    res->inserted = res->duplicates = 0;
+    oc_err_t e = exec(c->db, "BEGIN IMMEDIATE", err, sizeof err) ? OC_EIO : OC_OK;
+    sqlite3_stmt *st = e == OC_OK ? prep(c,
+        "INSERT INTO violations(id, box, camera, type, ts, road, unit, sha256, record, received)"
+        " VALUES(?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO NOTHING") : NULL;
+    if (!st)
+        e = OC_EIO;
+    for (const cJSON *r = records ? records->child : NULL; e == OC_OK && r; r = r->next) {
+        char *text = cJSON_PrintUnformatted(r);
+        if (!text) {
+            e = OC_ENOMEM;
+            break;
+        }
+        const cJSON *ev = cJSON_GetObjectItemCaseSensitive(r, "evidence");
+        bind_text(st, 1, jstr(r, "id"));
+        bind_text(st, 2, box);
+        bind_text(st, 3, jstr(r, "camera"));
+        bind_text(st, 4, jstr(r, "type"));
+        sqlite3_bind_int64(st, 5, (sqlite3_int64)cJSON_GetObjectItemCaseSensitive(r, "ts")->valuedouble);
+        bind_text(st, 6, jstr(r, "road"));
+        bind_text(st, 7, jstr(r, "unit"));
+        bind_text(st, 8, cJSON_IsObject(ev) ? jstr(ev, "sha256") : NULL);
+        bind_text(st, 9, text);
+        sqlite3_bind_int64(st, 10, now);
+        int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        free(text);
+        if (rc != SQLITE_DONE) {
+            e = OC_EIO;
+            break;
+        }
+        if (sqlite3_changes(c->db))
+            res->inserted++;
+        else
+            res->duplicates++;
+    }
+    sqlite3_finalize(st);
+    if (e == OC_OK)
+        e = touch_box(c, box, NULL, -1, now);
+    if (e == OC_OK && exec(c->db, "COMMIT", err, sizeof err))
+        e = OC_EIO;
+    if (e != OC_OK)
+        exec(c->db, "ROLLBACK", err, sizeof err);
+    release(c);
+    return e;
+}
+
+static void copy_col(sqlite3_stmt *st, int col, char *out, size_t len)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    snprintf(out, len, "%s", t ? (const char *)t : "");
+}
+
+static oc_err_t sqlite_evidence_expected(struct oc_store *base, const char *id, char *box,
+                                         size_t boxlen, char *hex, size_t hexlen, char *path,
+                                         size_t pathlen)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    struct conn *c = acquire(s);
+    sqlite3_stmt *st = prep(c, "SELECT box, sha256, evidence_path FROM violations WHERE id=?");
+    oc_err_t e = OC_EIO;
+    if (st) {
+        bind_text(st, 1, id);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            copy_col(st, 0, box, boxlen);
+            copy_col(st, 1, hex, hexlen);
+            copy_col(st, 2, path, pathlen);
+            e = OC_OK;
+        } else {
+            e = rc == SQLITE_DONE ? OC_ENOTFOUND : OC_EIO;
+        }
+        sqlite3_finalize(st);
+    }
+    release(c);
+    return e;
+}
+
+static oc_err_t sqlite_evidence_stored(struct oc_store *base, const char *id, const char *path,
+                                       int64_t size)
+{
+    (void)size;
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    struct conn *c = acquire(s);
+    sqlite3_stmt *st = prep(c, "UPDATE violations SET evidence_path=? WHERE id=?");
+    oc_err_t e = OC_EIO;
+    if (st) {
+        bind_text(st, 1, path);
+        bind_text(st, 2, id);
+        e = step_done(st);
+        sqlite3_finalize(st);
+    }
+    release(c);
+    return e;
+}
+
+/* ---- queries ---- */
+
+static const char *const dim_names[OC_DIM__COUNT] = {"type", "camera", "box", "road", "unit",
+                                                     "hour", "day", "hour_of_day"};
+
+const char *oc_store_dim_name(enum oc_store_dim d)
+{
+    return (unsigned)d < OC_DIM__COUNT ? dim_names[d] : "?";
+}
+
+int oc_store_dim_parse(const char *name)
+{
+    for (int i = 0; i < OC_DIM__COUNT; i++)
+        if (strcmp(dim_names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+/* Appends " AND col=?" for each set filter; binds happen in the same order. */
+static void filter_sql(char *sql, size_t cap, const struct oc_store_filter *f, const char *ts_col)
+{
+    size_t n = strlen(sql);
+    n += (size_t)snprintf(sql + n, cap - n, " WHERE %s>=?", ts_col);
+    if (f->to)
+        n += (size_t)snprintf(sql + n, cap - n, " AND %s<?", ts_col);
+    const char *cols[] = {"type", "camera", "box", "road", "unit"};
+    const char *vals[] = {f->type, f->camera, f->box, f->road, f->unit};
+    for (int i = 0; i < 5; i++)
+        if (vals[i])
+            n += (size_t)snprintf(sql + n, cap - n, " AND %s=?", cols[i]);
+}
+
+static int bind_filter(sqlite3_stmt *st, int i, const struct oc_store_filter *f)
+{
+    sqlite3_bind_int64(st, i++, f->from);
+    if (f->to)
+        sqlite3_bind_int64(st, i++, f->to);
+    const char *vals[] = {f->type, f->camera, f->box, f->road, f->unit};
+    for (int k = 0; k < 5; k++)
+        if (vals[k])
+            bind_text(st, i++, vals[k]);
+    return i;
+}
+
+static cJSON *sqlite_counts(struct oc_store *base, const struct oc_store_counts_q *q)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    int64_t tz = (int64_t)q->tz_offset_min * 60000, city = (int64_t)s->tz_offset_min * 60000;
+    int needs_hour = 0, needs_bucket = 0;
+    for (size_t i = 0; i < q->n_group; i++) {
+        if (q->group[i] == OC_DIM_HOUR || q->group[i] == OC_DIM_HOUR_OF_DAY)
+            needs_hour = 1;
+        if (q->group[i] == OC_DIM_DAY && tz != city)
+            needs_hour = 1;
+    }
+    /* The coarsest grain whose buckets the range boundaries do not cut. */
+    const char *table = "tallies_day";
+    int64_t to = q->f.to ? q->f.to : 0;
+    if (needs_hour || floor_to(q->f.from, DAY_MS, city) != q->f.from ||
+        (to && floor_to(to, DAY_MS, city) != to))
+        table = "tallies_hour";
+    if (floor_to(q->f.from, HOUR_MS, 0) != q->f.from || (to && floor_to(to, HOUR_MS, 0) != to))
+        needs_bucket = 1;
+    if (needs_bucket)
+        table = "tallies";
+    char select[512] = "", group[256] = "";
+    size_t ns = 0, ng = 0;
+    for (size_t i = 0; i < q->n_group; i++) {
+        const char *expr;
+        char buf[160];
+        switch (q->group[i]) {
+        case OC_DIM_HOUR:
+            snprintf(buf, sizeof buf, "((bucket+%lld)/%lld*%lld-%lld)", (long long)tz,
+                     (long long)HOUR_MS, (long long)HOUR_MS, (long long)tz);
+            expr = buf;
+            break;
+        case OC_DIM_DAY:
+            snprintf(buf, sizeof buf, "((bucket+%lld)/%lld*%lld-%lld)", (long long)tz,
+                     (long long)DAY_MS, (long long)DAY_MS, (long long)tz);
+            expr = buf;
+            break;
+        case OC_DIM_HOUR_OF_DAY:
+            snprintf(buf, sizeof buf, "(((bucket+%lld)/%lld)%%24)", (long long)tz,
+                     (long long)HOUR_MS);
+            expr = buf;
+            break;
+        default: expr = dim_names[q->group[i]]; break;
+        }
+        ns += (size_t)snprintf(select + ns, sizeof select - ns, "%s AS %s, ", expr,
+                               dim_names[q->group[i]]);
+        ng += (size_t)snprintf(group + ng, sizeof group - ng, "%s%s", i ? "," : " GROUP BY ",
+                               dim_names[q->group[i]]);
+    }
+    char sql[2048];
+    snprintf(sql, sizeof sql, "SELECT %sSUM(count) FROM %s", select, table);
+    filter_sql(sql, sizeof sql, &q->f, "bucket");
+    size_t n = strlen(sql);
+    snprintf(sql + n, sizeof sql - n, "%s%s", group, q->n_group ? " ORDER BY 1" : "");
+    struct conn *c = acquire(s);
+    sqlite3_stmt *st = NULL;
+    cJSON *out = NULL;
+    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) == SQLITE_OK) {
+        bind_filter(st, 1, &q->f);
+        out = cJSON_CreateObject();
+        cJSON *rows = cJSON_AddArrayToObject(out, "rows");
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            if (sqlite3_column_type(st, (int)q->n_group) == SQLITE_NULL)
+                continue; /* SUM over no rows */
+            cJSON *row = cJSON_CreateObject();
+            for (size_t i = 0; i < q->n_group; i++) {
+                const char *k = dim_names[q->group[i]];
+                if (sqlite3_column_type(st, (int)i) == SQLITE_INTEGER)
+                    cJSON_AddNumberToObject(row, k, (double)sqlite3_column_int64(st, (int)i));
+                else if (sqlite3_column_type(st, (int)i) == SQLITE_NULL)
+                    cJSON_AddNullToObject(row, k);
+                else
+                    cJSON_AddStringToObject(row, k, (const char *)sqlite3_column_text(st, (int)i));
+            }
+            cJSON_AddNumberToObject(row, "count", (double)sqlite3_column_int64(st, (int)q->n_group));
+            cJSON_AddItemToArray(rows, row);
+        }
+        if (rc != SQLITE_DONE) {
+            cJSON_Delete(out);
+            out = NULL;
+        }
+        sqlite3_finalize(st);
+    }
+    release(c);
+    return out;
+}
+
+static cJSON *sqlite_violations(struct oc_store *base, const struct oc_store_filter *f, int limit,
+                                int64_t before_ts, const char *before_id)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    char sql[1024] = "SELECT record, evidence_path IS NOT NULL, ts, id FROM violations";
+    filter_sql(sql, sizeof sql, f, "ts");
+    size_t n = strlen(sql);
+    if (before_id)
+        n += (size_t)snprintf(sql + n, sizeof sql - n, " AND (ts<? OR (ts=? AND id<?))");
+    snprintf(sql + n, sizeof sql - n, " ORDER BY ts DESC, id DESC LIMIT ?");
+    struct conn *c = acquire(s);
+    sqlite3_stmt *st = NULL;
+    cJSON *out = NULL;
+    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) == SQLITE_OK) {
+        int i = bind_filter(st, 1, f);
+        if (before_id) {
+            sqlite3_bind_int64(st, i++, before_ts);
+            sqlite3_bind_int64(st, i++, before_ts);
+            bind_text(st, i++, before_id);
+        }
+        sqlite3_bind_int(st, i, limit + 1);
+        out = cJSON_CreateObject();
+        cJSON *arr = cJSON_AddArrayToObject(out, "violations");
+        int count = 0, rc;
+        char cursor[256] = "";
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            if (count == limit) {
+                break; /* one more exists: the cursor points after the last kept */
+            }
+            cJSON *rec = cJSON_Parse((const char *)sqlite3_column_text(st, 0));
+            if (!rec)
+                continue;
+            const char *id = (const char *)sqlite3_column_text(st, 3);
+            if (sqlite3_column_int(st, 1)) {
+                char url[512];
+                snprintf(url, sizeof url, "/api/v1/evidence/%s", id);
+                cJSON_AddStringToObject(rec, "evidence_url", url);
+            } else {
+                cJSON_AddNullToObject(rec, "evidence_url");
+            }
+            cJSON_AddItemToArray(arr, rec);
+            snprintf(cursor, sizeof cursor, "%lld|%s", (long long)sqlite3_column_int64(st, 2), id);
+            count++;
+        }
+        if (rc == SQLITE_ROW && count == limit)
+            cJSON_AddStringToObject(out, "next", cursor);
+        else
+            cJSON_AddNullToObject(out, "next");
+        sqlite3_finalize(st);
+    }
+    release(c);
+    return out;
+}
+
+static cJSON *sqlite_boxes(struct oc_store *base, int64_t now, int64_t silent_after)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    struct conn *c = acquire(s);
+    sqlite3_stmt *st = NULL;
+    cJSON *out = NULL;
+    if (sqlite3_prepare_v2(c->db,
+                           "SELECT b.box, b.last_seen, b.version, b.backlog,"
+                           " (SELECT COUNT(*) FROM cameras c WHERE c.box=b.box)"
+                           " FROM boxes b ORDER BY b.box", -1, &st, NULL) == SQLITE_OK) {
+        out = cJSON_CreateObject();
+        cJSON *arr = cJSON_AddArrayToObject(out, "boxes");
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            cJSON *b = cJSON_CreateObject();
+            int64_t seen = sqlite3_column_int64(st, 1);
+            cJSON_AddStringToObject(b, "box", (const char *)sqlite3_column_text(st, 0));
+            cJSON_AddNumberToObject(b, "last_seen", (double)seen);
+            if (sqlite3_column_type(st, 2) == SQLITE_NULL)
+                cJSON_AddNullToObject(b, "version");
+            else
+                cJSON_AddStringToObject(b, "version", (const char *)sqlite3_column_text(st, 2));
+            if (sqlite3_column_type(st, 3) == SQLITE_NULL)
+                cJSON_AddNullToObject(b, "backlog");
+            else
+                cJSON_AddNumberToObject(b, "backlog", (double)sqlite3_column_int64(st, 3));
+            cJSON_AddNumberToObject(b, "cameras", sqlite3_column_int(st, 4));
+            cJSON_AddBoolToObject(b, "silent", now - seen > silent_after);
+            cJSON_AddItemToArray(arr, b);
+        }
+        sqlite3_finalize(st);
+    }
+    release(c);
+    return out;
+}
+
+static const struct oc_store_ops sqlite_ops = {
+    .name = "sqlite",
+    .close = sqlite_close,
+    .put_tallies = sqlite_put_tallies,
+    .put_violations = sqlite_put_violations,
+    .evidence_expected = sqlite_evidence_expected,
+    .evidence_stored = sqlite_evidence_stored,
+    .counts = sqlite_counts,
+    .violations = sqlite_violations,
+    .boxes = sqlite_boxes,
+};
+
+struct oc_store *oc_store_sqlite_open(const char *path, int connections, int tz_offset_min,
+                                      char *err, size_t errlen)
+{
+    struct sqlite_store *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    s->base.ops = &sqlite_ops;
+    s->tz_offset_min = tz_offset_min;
+    s->n = connections < 1 ? 1 : connections;
+    s->pool = calloc((size_t)s->n, sizeof *s->pool);
+    pthread_mutex_init(&s->next_lock, NULL);
+    if (!s->pool) {
+        snprintf(err, errlen, "out of memory");
+        free(s);
+        return NULL;
+    }
+    for (int i = 0; i < s->n; i++) {
+        pthread_mutex_init(&s->pool[i].lock, NULL);
+        if (sqlite3_open_v2(path, &s->pool[i].db,
+                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                            NULL) != SQLITE_OK) {
+            snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(s->pool[i].db));
+            s->n = i + 1;
+            sqlite_close(&s->base);
+            return NULL;
+        }
+        sqlite3_busy_timeout(s->pool[i].db, 10000);
+        char e2[256] = "";
+        if (exec(s->pool[i].db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                                " PRAGMA foreign_keys=ON;", e2, sizeof e2) ||
+            (i == 0 && migrate(s->pool[i].db, e2, sizeof e2))) {
+            snprintf(err, errlen, "%s: %s", path, e2);
+            s->n = i + 1;
+            sqlite_close(&s->base);
+            return NULL;
+        }
+    }
+    return &s->base;
+}

@@ -1,0 +1,258 @@
+/* The ordercam dashboard. Plain DOM, no libraries, no network beyond this
+ * server. Every text that came from a box is set with textContent, never
+ * parsed as HTML. */
+'use strict';
+
+const SVG = 'http://www.w3.org/2000/svg';
+const COLORS = ['#c0392b', '#2471a3', '#d68910', '#1e8449', '#7d3c98', '#117a65', '#a04000',
+  '#2e4053', '#b7950b', '#6c3483', '#1a5276', '#922b21'];
+const REFRESH_MS = 30000;
+const views = {}; // name -> {columns, rows} for CSV export
+
+function el(tag, attrs, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === 'class') e.className = v; else e.setAttribute(k, v);
+  }
+  for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return e;
+}
+
+function svg(tag, attrs, text) {
+  const e = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
+  if (text !== undefined) e.textContent = String(text);
+  return e;
+}
+
+async function api(path, params) {
+  const q = new URLSearchParams(params || {});
+  const r = await fetch(`/api/v1/${path}?${q}`, { credentials: 'same-origin' });
+  if (r.status === 401) { location.href = '/login'; throw new Error('signed out'); }
+  if (!r.ok) throw new Error(`${path}: ${r.status}`);
+  return r.json();
+}
+
+function fmtTime(ms, withDate) {
+  const d = new Date(ms);
+  const p = (n) => String(n).padStart(2, '0');
+  const date = `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+  return withDate === false ? `${p(d.getHours())}:${p(d.getMinutes())}` :
+    `${date} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+function label(v) { return v === null || v === undefined || v === '' ? '(none)' : v; }
+
+/* Horizontal bars: items [{label, value, color?}] */
+function barChart(container, items) {
+  container.replaceChildren();
+  if (!items.length) { container.append(el('p', { class: 'muted' }, 'no data')); return; }
+  const max = Math.max(...items.map((i) => i.value)) || 1;
+  const rowH = 22, labelW = 220, barW = 420;
+  const s = svg('svg', { width: labelW + barW + 60, height: items.length * rowH + 4, role: 'img' });
+  items.forEach((it, i) => {
+    const y = i * rowH + 2;
+    s.append(svg('text', { x: labelW - 6, y: y + 15, 'text-anchor': 'end' }, it.label));
+    s.append(svg('rect', { x: labelW, y: y + 3, height: rowH - 8,
+      width: Math.max(1, (it.value / max) * barW), fill: it.color || COLORS[0] }));
+    s.append(svg('text', { x: labelW + (it.value / max) * barW + 4, y: y + 15 }, it.value));
+  });
+  container.append(s);
+}
+
+/* Lines per series over time: series {name: [[t, v], ...]} */
+function lineChart(container, series, step) {
+  container.replaceChildren();
+  const names = Object.keys(series);
+  if (!names.length) { container.append(el('p', { class: 'muted' }, 'no data')); return; }
+  const pts = names.flatMap((n) => series[n]);
+  const t0 = Math.min(...pts.map((p) => p[0])), t1 = Math.max(...pts.map((p) => p[0]));
+  const vmax = Math.max(...pts.map((p) => p[1])) || 1;
+  const W = 900, H = 220, L = 40, B = 24, T = 8;
+  const x = (t) => L + (t1 === t0 ? (W - L) / 2 : ((t - t0) / (t1 - t0)) * (W - L - 10));
+  const y = (v) => T + (1 - v / vmax) * (H - B - T);
+  const s = svg('svg', { width: W, height: H + 18 * Math.ceil(names.length / 4), role: 'img' });
+  s.append(svg('line', { x1: L, y1: H - B, x2: W, y2: H - B, stroke: '#999' }));
+  s.append(svg('text', { x: 4, y: T + 10 }, vmax));
+  s.append(svg('text', { x: L, y: H - 6 }, fmtTime(t0, step < 86400000 ? undefined : true)));
+  s.append(svg('text', { x: W - 4, y: H - 6, 'text-anchor': 'end' }, fmtTime(t1)));
+  names.forEach((n, i) => {
+    const color = COLORS[i % COLORS.length];
+    const byT = new Map(series[n]);
+    const d = [];
+    for (let t = t0; t <= t1; t += step) d.push(`${d.length ? 'L' : 'M'}${x(t)},${y(byT.get(t) || 0)}`);
+    s.append(svg('path', { d: d.join(' '), fill: 'none', stroke: color, 'stroke-width': 2 }));
+    const lx = 10 + (i % 4) * 220, ly = H + 12 + 18 * Math.floor(i / 4);
+    s.append(svg('rect', { x: lx, y: ly - 9, width: 10, height: 10, fill: color }));
+    s.append(svg('text', { x: lx + 14, y: ly }, n));
+  });
+  container.append(s);
+}
+
+function table(tableEl, columns, rows) {
+  tableEl.replaceChildren();
+  tableEl.append(el('tr', {}, ...columns.map((c) => el('th', { class: c.num ? 'num' : '' }, c.title))));
+  for (const r of rows) {
+    tableEl.append(el('tr', {}, ...columns.map((c) => {
+      const v = c.render ? c.render(r) : label(r[c.key]);
+      return el('td', { class: c.num ? 'num' : '' }, v);
+    })));
+  }
+  if (!rows.length) tableEl.append(el('tr', {}, el('td', { class: 'muted' }, 'no data')));
+}
+
+function pivot(rows, key) {
+  // rows with {key, type, count} -> [{name, total, byType}]
+  const m = new Map();
+  for (const r of rows) {
+    const k = label(r[key]);
+    if (!m.has(k)) m.set(k, { name: k, total: 0, byType: {} });
+    const e = m.get(k);
+    e.total += r.count;
+    e.byType[r.type] = (e.byType[r.type] || 0) + r.count;
+  }
+  return [...m.values()].sort((a, b) => b.total - a.total);
+}
+
+function period() {
+  const days = Number(document.getElementById('period').value);
+  const to = Date.now();
+  return days ? { from: to - days * 86400000, to } : { from: 0, to: 0 };
+}
+
+async function refresh() {
+  const p = period();
+  const base = { from: p.from };
+  if (p.to) base.to = p.to;
+  base.tz = -new Date().getTimezoneOffset();
+  const step = p.to && p.to - p.from <= 2 * 86400000 ? 3600000 : 86400000;
+  const [totals, trend, roads, units, cams, heat, recent, boxes] = await Promise.all([
+    api('counts', { ...base, group: 'type' }),
+    api('counts', { ...base, group: `${step === 3600000 ? 'hour' : 'day'},type` }),
+    api('counts', { ...base, group: 'road,type' }),
+    api('counts', { ...base, group: 'unit,type' }),
+    api('counts', { ...base, group: 'camera,box,road,unit' }),
+    api('counts', { ...base, group: 'hour_of_day,type' }),
+    api('violations', { ...base, limit: 25 }),
+    api('boxes'),
+  ]);
+  const types = totals.rows.map((r) => r.type).sort();
+  const color = (t) => COLORS[types.indexOf(t) % COLORS.length];
+
+  // totals
+  const total = totals.rows.reduce((a, r) => a + r.count, 0);
+  const cards = document.getElementById('totals');
+  cards.replaceChildren(el('div', { class: 'card' }, el('div', { class: 'n' }, total),
+    el('div', { class: 't' }, 'all violations')));
+  const sorted = [...totals.rows].sort((a, b) => b.count - a.count);
+  for (const r of sorted) {
+    cards.append(el('div', { class: 'card', 'data-type': r.type },
+      el('div', { class: 'n' }, r.count), el('div', { class: 't' }, r.type)));
+  }
+  barChart(document.getElementById('totals-chart'),
+    sorted.map((r) => ({ label: r.type, value: r.count, color: color(r.type) })));
+  views.totals = { columns: ['type', 'count'], rows: sorted };
+
+  // trend
+  const dim = step === 3600000 ? 'hour' : 'day';
+  const series = {};
+  for (const r of trend.rows) (series[r.type] = series[r.type] || []).push([r[dim], r.count]);
+  lineChart(document.getElementById('trend'), series, step);
+  views.trend = { columns: [dim, 'type', 'count'], rows: trend.rows };
+
+  // roads and units
+  for (const [key, id] of [['road', 'roads'], ['unit', 'units']]) {
+    const pv = pivot(key === 'road' ? roads.rows : units.rows, key);
+    barChart(document.getElementById(`${id}-chart`), pv.slice(0, 15).map((e) => ({ label: e.name, value: e.total })));
+    table(document.getElementById(id),
+      [{ title: key, key: 'name' }, ...types.map((t) => ({ title: t, num: true, render: (e) => e.byType[t] || 0 })),
+        { title: 'total', key: 'total', num: true }], pv);
+    views[id] = { columns: [key, 'type', 'count'], rows: key === 'road' ? roads.rows : units.rows };
+  }
+
+  // hot spots
+  const hot = [...cams.rows].sort((a, b) => b.count - a.count).slice(0, 15);
+  table(document.getElementById('cameras'), [
+    { title: 'camera', key: 'camera' }, { title: 'box', key: 'box' }, { title: 'road', key: 'road' },
+    { title: 'unit', key: 'unit' }, { title: 'violations', key: 'count', num: true }], hot);
+  views.cameras = { columns: ['camera', 'box', 'road', 'unit', 'count'], rows: cams.rows };
+
+  // heat map
+  heatMap(document.getElementById('heat'), heat.rows, types);
+  views.heat = { columns: ['hour_of_day', 'type', 'count'], rows: heat.rows };
+
+  // recent
+  table(document.getElementById('recent'), [
+    { title: 'time', render: (r) => fmtTime(r.ts) },
+    { title: 'type', key: 'type' }, { title: 'code', key: 'code' },
+    { title: 'camera', key: 'camera' }, { title: 'location', key: 'location' },
+    { title: 'plate', key: 'plate' }, { title: 'unit', key: 'unit' },
+    { title: 'evidence', render: (r) => {
+      if (!r.evidence_url) return el('span', { class: 'muted' }, 'none');
+      const img = el('img', { class: 'thumb', src: r.evidence_url, alt: `evidence ${r.id}`, loading: 'lazy' });
+      img.addEventListener('click', () => openEvidence(r.evidence_url));
+      return img;
+    } }], recent.violations);
+
+  // boxes
+  table(document.getElementById('boxes'), [
+    { title: 'box', key: 'box' }, { title: 'version', key: 'version' },
+    { title: 'cameras', key: 'cameras', num: true },
+    { title: 'last seen', render: (b) => fmtTime(b.last_seen) },
+    { title: 'spool backlog', key: 'backlog', num: true },
+    { title: 'state', render: (b) => el('span', { class: b.silent ? 'bad' : 'ok' }, b.silent ? 'SILENT' : 'reporting') }],
+  boxes.boxes);
+
+  document.getElementById('range').textContent = p.from ? `${fmtTime(p.from)} – ${fmtTime(p.to)}` : 'all time';
+  document.getElementById('updated').textContent = `updated ${fmtTime(Date.now(), false)}`;
+  document.body.dataset.loaded = '1';
+}
+
+function heatMap(container, rows, types) {
+  container.replaceChildren();
+  if (!rows.length) { container.append(el('p', { class: 'muted' }, 'no data')); return; }
+  const cell = 22, L = 190, T = 18;
+  const max = Math.max(...rows.map((r) => r.count)) || 1;
+  const s = svg('svg', { width: L + 24 * cell + 4, height: T + types.length * cell + 4, role: 'img' });
+  for (let h = 0; h < 24; h += 3) s.append(svg('text', { x: L + h * cell + 2, y: 12 }, `${h}h`));
+  types.forEach((t, i) => s.append(svg('text', { x: L - 6, y: T + i * cell + 15, 'text-anchor': 'end' }, t)));
+  for (const r of rows) {
+    const i = types.indexOf(r.type);
+    if (i < 0) continue;
+    const a = 0.12 + 0.88 * (r.count / max);
+    const rect = svg('rect', { x: L + r.hour_of_day * cell, y: T + i * cell, width: cell - 2, height: cell - 2,
+      fill: `rgba(192,57,43,${a.toFixed(3)})` });
+    rect.append(svg('title', {}, `${r.type} ${r.hour_of_day}:00 — ${r.count}`));
+    s.append(rect);
+  }
+  container.append(s);
+}
+
+function openEvidence(url) {
+  const box = document.getElementById('lightbox');
+  document.getElementById('lightbox-img').src = url;
+  box.hidden = false;
+}
+
+function csv(name) {
+  const v = views[name];
+  if (!v) return;
+  const q = (x) => {
+    const s = x === null || x === undefined ? '' : String(x);
+    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  const text = [v.columns.join(','), ...v.rows.map((r) => v.columns.map((c) => q(r[c])).join(','))].join('\n');
+  const a = el('a', { href: URL.createObjectURL(new Blob(['\ufeff' + text], { type: 'text/csv' })),
+    download: `ordercam-${name}.csv` });
+  document.body.append(a);
+  a.click();
+  a.remove();
+}
+
+document.addEventListener('DOMContentLoaded', () => {
+  document.getElementById('period').addEventListener('change', () => refresh().catch(console.error));
+  document.getElementById('lightbox').addEventListener('click', (e) => { e.currentTarget.hidden = true; });
+  for (const b of document.querySelectorAll('button.csv')) b.addEventListener('click', () => csv(b.dataset.view));
+  refresh().catch(console.error);
+  setInterval(() => refresh().catch(console.error), REFRESH_MS);
+});
