@@ -2,10 +2,10 @@
 # Installs every Debian package the build, the tests and the benchmarks need.
 # Idempotent: packages already present are not downloaded again.
 set -eu
-PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev gzip
+PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev gzip openssl curl
 libcjson-dev libcmocka-dev zlib1g-dev
 libmosquitto-dev mosquitto mosquitto-clients
-libcurl4-openssl-dev libturbojpeg0-dev libsqlite3-dev libmicrohttpd-dev"
+libcurl4-openssl-dev libturbojpeg0-dev libsqlite3-dev libmicrohttpd-dev libssl-dev sqlite3"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -1,0 +1,591 @@
+/* ordercam-central over real HTTPS, with certificates made at test time
+ * and a real SQLite file: every endpoint, every auth rule, idempotency,
+ * error statuses, oversized and malformed bodies, hostile strings. */
+#include <curl/curl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <cmocka.h>
+
+#include "oc_proc.h"
+
+#define BOX_TOKEN "box-token-0123456789abcdef"
+#define BOX2_TOKEN "box2-token-0123456789abcdef"
+#define VIEWER_TOKEN "viewer-token-0123456789abcdef"
+
+static char dir[256], base_url[128];
+static struct oc_proc central;
+
+struct resp {
+    long status;
+    char *body;
+    size_t len;
+    char headers[4096];
+};
+
+static size_t on_body(char *p, size_t sz, size_t n, void *ud)
+{
+    struct resp *r = ud;
+    char *b = realloc(r->body, r->len + sz * n + 1);
+    if (!b)
+        return 0;
+    memcpy(b + r->len, p, sz * n);
+    r->len += sz * n;
+    b[r->len] = '\0';
+    r->body = b;
+    return sz * n;
+}
+
+static size_t on_header(char *p, size_t sz, size_t n, void *ud)
+{
+    struct resp *r = ud;
+    size_t have = strlen(r->headers);
+    if (have + sz * n < sizeof r->headers) {
+        memcpy(r->headers + have, p, sz * n);
+        r->headers[have + sz * n] = '\0';
+    }
+    return sz * n;
+}
+
+/* One request; the response body is NUL-terminated. ca NULL = the test CA. */
+static CURLcode request(const char *method, const char *path, const char *token, const void *body,
+                        size_t len, const char *extra_header, const char *ca, struct resp *r)
+{
+    char url[1024], auth[256], cafile[512];
+    memset(r, 0, sizeof *r);
+    snprintf(url, sizeof url, "%s%s", base_url, path);
+    snprintf(cafile, sizeof cafile, "%s/%s", dir, ca ? ca : "ca.pem");
+    CURL *c = curl_easy_init();
+    struct curl_slist *h = NULL;
+    if (token) {
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+        h = curl_slist_append(h, auth);
+    }
+    if (extra_header)
+        h = curl_slist_append(h, extra_header);
+    h = curl_slist_append(h, "Expect:");
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c, CURLOPT_CAINFO, cafile);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+    if (body) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    }
+    CURLcode rc = curl_easy_perform(c);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    if (!r->body)
+        r->body = calloc(1, 1);
+    return rc;
+}
+
+static long call(const char *method, const char *path, const char *token, const char *body,
+                 struct resp *r)
+{
+    CURLcode rc = request(method, path, token, body, body ? strlen(body) : 0, NULL, NULL, r);
+    if (rc != CURLE_OK)
+        fail_msg("%s %s: %s", method, path, curl_easy_strerror(rc));
+    return r->status;
+}
+
+static long status_of(const char *method, const char *path, const char *token, const char *body)
+{
+    struct resp r;
+    long s = call(method, path, token, body, &r);
+    if (s >= 400) {
+        cJSON *j = cJSON_Parse(r.body);
+        if (!j || !cJSON_IsString(cJSON_GetObjectItem(j, "error")))
+            fail_msg("%s %s -> %ld without a JSON error body: %s", method, path, s, r.body);
+        cJSON_Delete(j);
+    }
+    free(r.body);
+    return s;
+}
+
+static cJSON *get_json(const char *path)
+{
+    struct resp r;
+    long s = call("GET", path, VIEWER_TOKEN, NULL, &r);
+    if (s != 200)
+        fail_msg("GET %s -> %ld %s", path, s, r.body);
+    cJSON *j = cJSON_Parse(r.body);
+    free(r.body);
+    assert_non_null(j);
+    return j;
+}
+
+/* The count of the only row of a counts query, or 0 when there is none. */
+static double count1(const char *query)
+{
+    char path[512];
+    snprintf(path, sizeof path, "/api/v1/counts?%s", query);
+    cJSON *j = get_json(path);
+    cJSON *rows = cJSON_GetObjectItem(j, "rows");
+    double n = cJSON_GetArraySize(rows) ? cJSON_GetObjectItem(cJSON_GetArrayItem(rows, 0), "count")->valuedouble : 0;
+    cJSON_Delete(j);
+    return n;
+}
+
+static const char *record(char *buf, size_t len, const char *box, const char *cam, int seq,
+                          long long ts, const char *type, const char *extra)
+{
+    snprintf(buf, len,
+             "{\"id\":\"%s:%s:%d\",\"box\":\"%s\",\"camera\":\"%s\",\"type\":\"%s\",\"code\":null,"
+             "\"ts\":%lld,\"ts_start\":%lld,\"track\":\"t1\",\"class\":\"car\",\"plate\":\"晋E12345\","
+             "\"conf\":0.9,\"zone\":null,\"line\":\"stop\",\"signal\":\"s\",\"location\":\"凤台街\","
+             "\"road\":\"Fengtai Rd\",\"unit\":\"Brigade 2\",\"evidence\":%s}",
+             box, cam, seq, box, cam, type, ts, ts - 1000, extra ? extra : "null");
+    return buf;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    assert_int_equal(oc_tmpdir(dir, sizeof dir), 0);
+    assert_int_equal(oc_make_certs(dir), 0);
+    char cfg[512], portfile[512], log[512];
+    snprintf(cfg, sizeof cfg, "%s/central.json", dir);
+    snprintf(portfile, sizeof portfile, "%s/port", dir);
+    snprintf(log, sizeof log, "%s/central.log", dir);
+    FILE *f = fopen(cfg, "w");
+    fprintf(f,
+            "{\"listen\": \"127.0.0.1:0\", \"tls\": {\"cert_file\": \"%s/server.pem\", \"key_file\": \"%s/server.key\"},\n"
+            " \"db\": \"%s/central.sqlite\", \"silent_after_s\": 2, \"tz_offset_min\": 480,\n"
+            " \"limits\": {\"max_json_kb\": 256, \"max_evidence_mb\": 1, \"threads\": 2},\n"
+            " \"tokens\": [{\"token\": \"" BOX_TOKEN "\", \"box\": \"edge-1\"},\n"
+            "            {\"token\": \"" BOX2_TOKEN "\", \"box\": \"edge-2\"},\n"
+            "            {\"token_sha256\": \"%s\", \"role\": \"viewer\"}]}\n",
+            dir, dir, dir,
+            /* sha256("viewer-token-0123456789abcdef") computed below by openssl */
+            "VIEWERHASH");
+    fclose(f);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "h=$(printf '%%s' '" VIEWER_TOKEN "' | openssl dgst -sha256 -r | cut -d' ' -f1) && "
+             "sed -i \"s/VIEWERHASH/$h/\" '%s'", cfg);
+    assert_int_equal(system(cmd), 0);
+    char bin[512];
+    snprintf(bin, sizeof bin, "%s/ordercam-central", getenv("OC_BIN"));
+    char *argv[] = {bin, "-c", cfg, "--port-file", portfile, NULL};
+    assert_int_equal(oc_proc_start(&central, argv, log), 0);
+    int port = oc_proc_wait_port(portfile, 10000);
+    assert_true(port > 0);
+    snprintf(base_url, sizeof base_url, "https://localhost:%d", port);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    assert_int_equal(oc_proc_stop(&central, SIGTERM), 0);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        return -1;
+    curl_global_cleanup();
+    return 0;
+}
+
+static void auth_rules(void **state)
+{
+    (void)state;
+    const char *t = "{\"box\":\"edge-1\",\"tallies\":[]}";
+    assert_int_equal(status_of("GET", "/api/v1/boxes", NULL, NULL), 401);
+    assert_int_equal(status_of("GET", "/api/v1/boxes", "wrong-token-000000000000", NULL), 401);
+    assert_int_equal(status_of("GET", "/api/v1/boxes", BOX_TOKEN, NULL), 403);
+    assert_int_equal(status_of("GET", "/api/v1/counts", BOX_TOKEN, NULL), 403);
+    assert_int_equal(status_of("POST", "/api/v1/tallies", VIEWER_TOKEN, t), 403);
+    assert_int_equal(status_of("POST", "/api/v1/tallies", NULL, t), 401);
+    assert_int_equal(status_of("POST", "/api/v1/tallies", BOX2_TOKEN, t), 403);
+    assert_int_equal(status_of("POST", "/api/v1/violations", BOX2_TOKEN,
+                               "{\"box\":\"edge-1\",\"violations\":[]}"), 403);
+    assert_int_equal(status_of("PUT", "/api/v1/evidence/edge-1:cam-1:1", BOX2_TOKEN, "x"), 403);
+    assert_int_equal(status_of("POST", "/api/v1/tallies", BOX_TOKEN, t), 200);
+}
+
+static void tls_is_verified(void **state)
+{
+    (void)state;
+    struct resp r;
+    /* a client that trusts another CA refuses this server */
+    CURLcode rc = request("GET", "/api/v1/boxes", VIEWER_TOKEN, NULL, 0, NULL, "other-ca.pem", &r);
+    free(r.body);
+    assert_int_not_equal(rc, CURLE_OK);
+    /* plain HTTP to the TLS port gets nothing useful */
+    char plain[200];
+    snprintf(plain, sizeof plain, "http%s", base_url + 5);
+    CURL *c = curl_easy_init();
+    curl_easy_setopt(c, CURLOPT_URL, plain);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 5L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    struct resp r2 = {0};
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &r2);
+    CURLcode rc2 = curl_easy_perform(c);
+    long code = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    curl_easy_cleanup(c);
+    free(r2.body);
+    assert_true(rc2 != CURLE_OK || code != 200);
+}
+
+static void tallies_are_absolute_and_idempotent(void **state)
+{
+    (void)state;
+    const char *b1 =
+        "{\"box\":\"edge-1\",\"version\":\"1.2.3\",\"backlog\":7,\"tallies\":["
+        "{\"camera\":\"cam-1\",\"type\":\"red_light\",\"bucket\":1763802000000,\"count\":2},"
+        "{\"camera\":\"cam-1\",\"type\":\"illegal_parking\",\"bucket\":1763802060000,\"count\":1},"
+        "{\"camera\":\"cam-2\",\"type\":\"red_light\",\"bucket\":1763805600000,\"count\":4}],"
+        "\"cameras\":[{\"id\":\"cam-1\",\"location\":\"凤台街与泽州路口\",\"road\":\"凤台街\",\"unit\":\"交警二大队\"},"
+        "{\"id\":\"cam-2\",\"location\":\"泽州路\",\"road\":\"泽州路\",\"unit\":\"交警一大队\"}]}";
+    assert_int_equal(status_of("POST", "/api/v1/tallies", BOX_TOKEN, b1), 200);
+    assert_int_equal(status_of("POST", "/api/v1/tallies", BOX_TOKEN, b1), 200);
+    assert_true(count1("box=edge-1&type=red_light") == 6);
+    assert_true(count1("box=edge-1&camera=cam-1&type=red_light") == 2);
+    /* a later absolute count replaces, never adds */
+    const char *b2 = "{\"box\":\"edge-1\",\"tallies\":["
+                     "{\"camera\":\"cam-1\",\"type\":\"red_light\",\"bucket\":1763802000000,\"count\":3}]}";
+    assert_int_equal(status_of("POST", "/api/v1/tallies", BOX_TOKEN, b2), 200);
+    assert_int_equal(status_of("POST", "/api/v1/tallies", BOX_TOKEN, b2), 200);
+    assert_true(count1("box=edge-1&type=red_light") == 7);
+    /* grouping by road, unit, hour, day, hour_of_day and time ranges */
+    assert_true(count1("box=edge-1&road=%E5%87%A4%E5%8F%B0%E8%A1%97") == 4);
+    assert_true(count1("box=edge-1&unit=%E4%BA%A4%E8%AD%A6%E4%B8%80%E5%A4%A7%E9%98%9F") == 4);
+    assert_true(count1("box=edge-1&from=1763802000000&to=1763802060000") == 3);     /* minute grain */
+    assert_true(count1("box=edge-1&from=1763802000000&to=1763805600000") == 4);     /* hour grain */
+    assert_true(count1("box=edge-1&from=1763740800000&to=1763827200000") == 8);     /* day grain */
+    cJSON *j = get_json("/api/v1/counts?box=edge-1&group=road,type");
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "rows")), 3);
+    cJSON_Delete(j);
+    j = get_json("/api/v1/counts?box=edge-1&group=hour_of_day&tz=480");
+    cJSON *rows = cJSON_GetObjectItem(j, "rows");
+    assert_int_equal(cJSON_GetArraySize(rows), 2);
+    assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(rows, 0), "hour_of_day")->valueint, 17);
+    cJSON_Delete(j);
+    /* cam-1's two types share an hour; cam-2 has another */
+    j = get_json("/api/v1/counts?box=edge-1&group=day,camera,box,unit,hour");
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "rows")), 2);
+    cJSON_Delete(j);
+    j = get_json("/api/v1/boxes");
+    cJSON *b = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "boxes"), 0);
+    assert_string_equal(cJSON_GetObjectItem(b, "box")->valuestring, "edge-1");
+    assert_string_equal(cJSON_GetObjectItem(b, "version")->valuestring, "1.2.3");
+    assert_int_equal(cJSON_GetObjectItem(b, "backlog")->valueint, 7);
+    assert_int_equal(cJSON_GetObjectItem(b, "cameras")->valueint, 2);
+    assert_false(cJSON_IsTrue(cJSON_GetObjectItem(b, "silent")));
+    cJSON_Delete(j);
+    assert_int_equal(status_of("GET", "/api/v1/counts?group=street", VIEWER_TOKEN, NULL), 400);
+    assert_int_equal(status_of("GET", "/api/v1/counts?group=type,type", VIEWER_TOKEN, NULL), 400);
+    assert_int_equal(status_of("GET", "/api/v1/counts?from=yesterday", VIEWER_TOKEN, NULL), 400);
+}
+
+static void violations_insert_once_and_page(void **state)
+{
+    (void)state;
+    char body[16384], r1[1024], r2[1024], r3[1024];
+    snprintf(body, sizeof body, "{\"box\":\"edge-1\",\"violations\":[%s,%s,%s]}",
+             record(r1, sizeof r1, "edge-1", "cam-1", 1, 1763802001000, "red_light", NULL),
+             record(r2, sizeof r2, "edge-1", "cam-1", 2, 1763802002000, "wrong_way", NULL),
+             record(r3, sizeof r3, "edge-1", "cam-2", 1, 1763802002000, "littering", NULL));
+    struct resp r;
+    assert_int_equal(call("POST", "/api/v1/violations", BOX_TOKEN, body, &r), 200);
+    assert_non_null(strstr(r.body, "\"inserted\":3"));
+    free(r.body);
+    assert_int_equal(call("POST", "/api/v1/violations", BOX_TOKEN, body, &r), 200);
+    assert_non_null(strstr(r.body, "\"inserted\":0,\"duplicates\":3"));
+    free(r.body);
+    /* newest first, paged with the cursor */
+    cJSON *j = get_json("/api/v1/violations?box=edge-1&limit=2");
+    cJSON *v = cJSON_GetObjectItem(j, "violations");
+    assert_int_equal(cJSON_GetArraySize(v), 2);
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(v, 0), "id")->valuestring, "edge-1:cam-2:1");
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(v, 1), "id")->valuestring, "edge-1:cam-1:2");
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(v, 0), "plate")->valuestring, "晋E12345");
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetArrayItem(v, 0), "evidence_url")));
+    char path[512];
+    char *esc = curl_easy_escape(NULL, cJSON_GetObjectItem(j, "next")->valuestring, 0);
+    snprintf(path, sizeof path, "/api/v1/violations?box=edge-1&limit=2&before=%s", esc);
+    curl_free(esc);
+    cJSON_Delete(j);
+    j = get_json(path);
+    v = cJSON_GetObjectItem(j, "violations");
+    assert_int_equal(cJSON_GetArraySize(v), 1);
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(v, 0), "id")->valuestring, "edge-1:cam-1:1");
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "next")));
+    cJSON_Delete(j);
+    j = get_json("/api/v1/violations?type=wrong_way");
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "violations")), 1);
+    cJSON_Delete(j);
+    assert_int_equal(status_of("GET", "/api/v1/violations?limit=0", VIEWER_TOKEN, NULL), 400);
+    assert_int_equal(status_of("GET", "/api/v1/violations?before=zzz", VIEWER_TOKEN, NULL), 400);
+}
+
+static void malformed_and_oversized(void **state)
+{
+    (void)state;
+    char rec[1024], body[4096];
+    assert_int_equal(status_of("POST", "/api/v1/violations", BOX_TOKEN, "{\"box\":"), 400);
+    assert_int_equal(status_of("POST", "/api/v1/violations", BOX_TOKEN, "[]"), 400);
+    assert_int_equal(status_of("POST", "/api/v1/violations", BOX_TOKEN, "{\"box\":\"edge-1\"}"), 400);
+    assert_int_equal(status_of("POST", "/api/v1/violations", BOX_TOKEN, "{\"box\":\"ed ge\",\"violations\":[]}"), 400);
+    assert_int_equal(status_of("POST", "/api/v1/violations", BOX_TOKEN, "{\"box\":\"edge-1\",\"violations\":[],\"x\":\"\xff\"}"), 400);
+    /* a record of another box, or with a bad id, type or ts, refuses the batch */
+    snprintf(body, sizeof body, "{\"box\":\"edge-1\",\"violations\":[%s]}",
+             record(rec, sizeof rec, "edge-2", "cam-1", 9, 1763802001000, "red_light", NULL));
+    assert_int_equal(status_of("POST", "/api/v1/violations", BOX_TOKEN, body), 400);
+    snprintf(body, sizeof body, "{\"box\":\"edge-1\",\"violations\":[%s]}",
+             record(rec, sizeof rec, "edge-1", "cam-1", 9, 1763802001000, "Red Light!", NULL));
+    assert_int_equal(status_of("POST", "/api/v1/violations", BOX_TOKEN, body), 400);
+    snprintf(body, sizeof body, "{\"box\":\"edge-1\",\"violations\":[%s]}",
+             record(rec, sizeof rec, "edge-1", "cam-1", 9, -5, "red_light", NULL));
+    assert_int_equal(status_of("POST", "/api/v1/violations", BOX_TOKEN, body), 400);
+    assert_int_equal(status_of("POST", "/api/v1/tallies", BOX_TOKEN,
+                               "{\"box\":\"edge-1\",\"tallies\":[{\"camera\":\"c\",\"type\":\"t\",\"bucket\":1,\"count\":-1}]}"), 400);
+    /* deep nesting */
+    char deep[300] = "{\"box\":\"edge-1\",\"x\":";
+    size_t n = strlen(deep);
+    for (int i = 0; i < 70; i++)
+        deep[n++] = '[';
+    deep[n] = '\0';
+    assert_int_equal(status_of("POST", "/api/v1/violations", BOX_TOKEN, deep), 400);
+    /* over max_json_kb (256 KiB) */
+    size_t big = 300 * 1024;
+    char *huge = malloc(big + 1);
+    memset(huge, ' ', big);
+    huge[big] = '\0';
+    memcpy(huge, "{\"box\":\"edge-1\",\"violations\":[]", 31);
+    huge[big - 1] = '}';
+    assert_int_equal(status_of("POST", "/api/v1/violations", BOX_TOKEN, huge), 413);
+    free(huge);
+    /* nothing of the above was stored */
+    cJSON *j = get_json("/api/v1/violations?box=edge-1&limit=1000");
+    cJSON *v;
+    cJSON_ArrayForEach(v, cJSON_GetObjectItem(j, "violations"))
+        assert_true(strstr(cJSON_GetObjectItem(v, "id")->valuestring, ":9") == NULL);
+    cJSON_Delete(j);
+    /* unknown endpoints and methods */
+    assert_int_equal(status_of("GET", "/api/v1/nothing", VIEWER_TOKEN, NULL), 404);
+    assert_int_equal(status_of("DELETE", "/api/v1/violations", BOX_TOKEN, NULL), 405);
+    assert_int_equal(status_of("GET", "/etc/passwd", NULL, NULL), 404);
+}
+
+static void hostile_strings_are_data(void **state)
+{
+    (void)state;
+    const char *sql = "'); DROP TABLE violations; --";
+    const char *script = "<script>alert(1)</script>";
+    char body[4096];
+    snprintf(body, sizeof body,
+             "{\"box\":\"edge-1\",\"violations\":[{\"id\":\"edge-1:cam-9:1\",\"box\":\"edge-1\",\"camera\":\"cam-9\","
+             "\"type\":\"littering\",\"code\":\"%s\",\"ts\":1763802009000,\"ts_start\":1763802009000,"
+             "\"track\":\"%s\",\"class\":\"%s\",\"plate\":\"%s\",\"conf\":1,\"zone\":\"%s\",\"line\":\"%s\","
+             "\"signal\":\"%s\",\"location\":\"%s\",\"road\":\"%s\",\"unit\":\"%s\",\"evidence\":null}]}",
+             sql, script, sql, script, sql, script, sql, script, sql, script);
+    assert_int_equal(status_of("POST", "/api/v1/violations", BOX_TOKEN, body), 200);
+    snprintf(body, sizeof body,
+             "{\"box\":\"edge-1\",\"version\":\"%s\",\"tallies\":[{\"camera\":\"cam-9\",\"type\":\"littering\","
+             "\"bucket\":1763802000000,\"count\":1}],\"cameras\":[{\"id\":\"cam-9\",\"location\":\"%s\","
+             "\"road\":\"%s\",\"unit\":\"%s\"}]}", script, sql, sql, script);
+    assert_int_equal(status_of("POST", "/api/v1/tallies", BOX_TOKEN, body), 200);
+    cJSON *j = get_json("/api/v1/violations?camera=cam-9");
+    cJSON *v = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "violations"), 0);
+    assert_string_equal(cJSON_GetObjectItem(v, "code")->valuestring, sql);
+    assert_string_equal(cJSON_GetObjectItem(v, "location")->valuestring, script);
+    assert_string_equal(cJSON_GetObjectItem(v, "road")->valuestring, sql);
+    cJSON_Delete(j);
+    char path[512];
+    char *esc = curl_easy_escape(NULL, sql, 0);
+    snprintf(path, sizeof path, "/api/v1/counts?road=%s&group=road,unit", esc);
+    curl_free(esc);
+    j = get_json(path);
+    v = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "rows"), 0);
+    assert_string_equal(cJSON_GetObjectItem(v, "unit")->valuestring, script);
+    cJSON_Delete(j);
+    /* the tables are all still there */
+    j = get_json("/api/v1/violations?limit=1000");
+    assert_true(cJSON_GetArraySize(cJSON_GetObjectItem(j, "violations")) >= 4);
+    cJSON_Delete(j);
+}
+
+static void sha_hex(const void *data, size_t len, char *hex)
+{
+    char path[600], cmd[800];
+    snprintf(path, sizeof path, "%s/blob", dir);
+    FILE *f = fopen(path, "wb");
+    fwrite(data, 1, len, f);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "openssl dgst -sha256 -r '%s'", path);
+    FILE *p = popen(cmd, "r");
+    assert_int_equal(fscanf(p, "%64s", hex), 1);
+    pclose(p);
+}
+
+static void evidence(void **state)
+{
+    (void)state;
+    unsigned char jpeg[600];
+    memset(jpeg, 0x42, sizeof jpeg);
+    memcpy(jpeg, "\xff\xd8\xff\xe0", 4);
+    memcpy(jpeg + sizeof jpeg - 2, "\xff\xd9", 2);
+    char hex[65], hdr[128], rec[2048], body[4096], extra[160];
+    sha_hex(jpeg, sizeof jpeg, hex);
+    snprintf(hdr, sizeof hdr, "X-Content-SHA256: %s", hex);
+    struct resp r;
+    /* before its record: 404 */
+    request("PUT", "/api/v1/evidence/edge-1:cam-5:1", BOX_TOKEN, jpeg, sizeof jpeg, hdr, NULL, &r);
+    assert_int_equal(r.status, 404);
+    free(r.body);
+    snprintf(extra, sizeof extra, "{\"file\":\"evidence/x.jpg\",\"sha256\":\"%s\",\"frames\":[1]}", hex);
+    snprintf(body, sizeof body, "{\"box\":\"edge-1\",\"violations\":[%s]}",
+             record(rec, sizeof rec, "edge-1", "cam-5", 1, 1763802005000, "red_light", extra));
+    assert_int_equal(status_of("POST", "/api/v1/violations", BOX_TOKEN, body), 200);
+    /* digest mismatch, no digest, not a JPEG */
+    request("PUT", "/api/v1/evidence/edge-1:cam-5:1", BOX_TOKEN, jpeg, sizeof jpeg - 1, hdr, NULL, &r);
+    assert_int_equal(r.status, 400);
+    free(r.body);
+    request("PUT", "/api/v1/evidence/edge-1:cam-5:1", BOX_TOKEN, jpeg, sizeof jpeg, NULL, NULL, &r);
+    assert_int_equal(r.status, 400);
+    free(r.body);
+    char hex2[65], hdr2[128];
+    sha_hex("GIF89a", 6, hex2);
+    snprintf(hdr2, sizeof hdr2, "X-Content-SHA256: %s", hex2);
+    request("PUT", "/api/v1/evidence/edge-1:cam-5:1", BOX_TOKEN, "GIF89a", 6, hdr2, NULL, &r);
+    assert_int_equal(r.status, 400);
+    free(r.body);
+    /* a valid JPEG whose digest differs from what the record announced: 409 */
+    unsigned char other[600];
+    memcpy(other, jpeg, sizeof other);
+    other[100] = 0x43;
+    sha_hex(other, sizeof other, hex2);
+    snprintf(hdr2, sizeof hdr2, "X-Content-SHA256: %s", hex2);
+    request("PUT", "/api/v1/evidence/edge-1:cam-5:1", BOX_TOKEN, other, sizeof other, hdr2, NULL, &r);
+    assert_int_equal(r.status, 409);
+    free(r.body);
+    /* stored, twice: same result */
+    for (int i = 0; i < 2; i++) {
+        request("PUT", "/api/v1/evidence/edge-1:cam-5:1", BOX_TOKEN, jpeg, sizeof jpeg, hdr, NULL, &r);
+        assert_int_equal(r.status, 200);
+        free(r.body);
+    }
+    request("GET", "/api/v1/evidence/edge-1:cam-5:1", VIEWER_TOKEN, NULL, 0, NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.len, sizeof jpeg);
+    assert_memory_equal(r.body, jpeg, sizeof jpeg);
+    assert_non_null(strstr(r.headers, "image/jpeg"));
+    free(r.body);
+    cJSON *j = get_json("/api/v1/violations?camera=cam-5");
+    cJSON *v = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "violations"), 0);
+    assert_string_equal(cJSON_GetObjectItem(v, "evidence_url")->valuestring, "/api/v1/evidence/edge-1:cam-5:1");
+    cJSON_Delete(j);
+    /* ids cannot steer paths */
+    assert_int_equal(status_of("GET", "/api/v1/evidence/..%2F..%2Fetc%2Fpasswd", VIEWER_TOKEN, NULL), 400);
+    assert_int_equal(status_of("PUT", "/api/v1/evidence/edge-1:..:1", BOX_TOKEN, "x"), 400);
+    assert_int_equal(status_of("GET", "/api/v1/evidence/edge-1:cam-1:1", VIEWER_TOKEN, NULL), 404);
+    /* over max_evidence_mb (1 MiB) */
+    size_t big = (1u << 20) + 10;
+    unsigned char *huge = calloc(1, big);
+    memcpy(huge, "\xff\xd8\xff", 3);
+    request("PUT", "/api/v1/evidence/edge-1:cam-5:1", BOX_TOKEN, huge, big, hdr, NULL, &r);
+    assert_int_equal(r.status, 413);
+    free(r.body);
+    free(huge);
+}
+
+static void dashboard_session(void **state)
+{
+    (void)state;
+    struct resp r;
+    assert_int_equal(call("GET", "/", NULL, NULL, &r), 303);
+    assert_non_null(strstr(r.headers, "Location: /login"));
+    free(r.body);
+    assert_int_equal(call("GET", "/login", NULL, NULL, &r), 200);
+    assert_non_null(strstr(r.body, "<form"));
+    free(r.body);
+    /* a box token is no viewer */
+    assert_int_equal(call("POST", "/login", NULL, "token=" BOX_TOKEN, &r), 303);
+    assert_non_null(strstr(r.headers, "Location: /login?failed=1"));
+    assert_null(strstr(r.headers, "Set-Cookie"));
+    free(r.body);
+    assert_int_equal(call("POST", "/login", NULL, "token=" VIEWER_TOKEN, &r), 303);
+    char *sc = strstr(r.headers, "Set-Cookie: oc_session=");
+    assert_non_null(sc);
+    assert_non_null(strstr(sc, "HttpOnly"));
+    assert_non_null(strstr(sc, "Secure"));
+    assert_non_null(strstr(sc, "SameSite=Strict"));
+    char session[65], header[256];
+    assert_int_equal(sscanf(sc, "Set-Cookie: oc_session=%64[0-9a-f]", session), 1);
+    assert_int_equal(strlen(session), 64);
+    free(r.body);
+    snprintf(header, sizeof header, "Cookie: oc_session=%s", session);
+    request("GET", "/", NULL, NULL, 0, header, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "ordercam"));
+    assert_non_null(strstr(r.headers, "Content-Security-Policy"));
+    free(r.body);
+    request("GET", "/api/v1/boxes", NULL, NULL, 0, header, NULL, &r);
+    assert_int_equal(r.status, 200);
+    free(r.body);
+    request("GET", "/app.js", NULL, NULL, 0, NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "textContent"));
+    free(r.body);
+    request("POST", "/logout", NULL, NULL, 0, header, NULL, &r);
+    assert_int_equal(r.status, 303);
+    free(r.body);
+    request("GET", "/api/v1/boxes", NULL, NULL, 0, header, NULL, &r);
+    assert_int_equal(r.status, 401);
+    free(r.body);
+}
+
+static void silent_boxes(void **state)
+{
+    (void)state;
+    assert_int_equal(status_of("POST", "/api/v1/tallies", BOX2_TOKEN, "{\"box\":\"edge-2\",\"tallies\":[]}"), 200);
+    sleep(3); /* silent_after_s is 2 */
+    assert_int_equal(status_of("POST", "/api/v1/tallies", BOX2_TOKEN, "{\"box\":\"edge-2\",\"tallies\":[]}"), 200);
+    cJSON *j = get_json("/api/v1/boxes");
+    cJSON *b;
+    int seen = 0;
+    cJSON_ArrayForEach(b, cJSON_GetObjectItem(j, "boxes")) {
+        const char *id = cJSON_GetObjectItem(b, "box")->valuestring;
+        int silent = cJSON_IsTrue(cJSON_GetObjectItem(b, "silent"));
+        if (strcmp(id, "edge-1") == 0)
+            assert_true(silent), seen++;
+        if (strcmp(id, "edge-2") == 0)
+            assert_false(silent), seen++;
+    }
+    assert_int_equal(seen, 2);
+    cJSON_Delete(j);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(auth_rules),
+        cmocka_unit_test(tls_is_verified),
+        cmocka_unit_test(tallies_are_absolute_and_idempotent),
+        cmocka_unit_test(violations_insert_once_and_page),
+        cmocka_unit_test(malformed_and_oversized),
+        cmocka_unit_test(hostile_strings_are_data),
+        cmocka_unit_test(evidence),
+        cmocka_unit_test(dashboard_session),
+        cmocka_unit_test(silent_boxes),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

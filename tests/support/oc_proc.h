@@ -1,0 +1,29 @@
+/* Starting the real programs in tests: a child process with its output in
+ * a file, waiting for the port it wrote, stopping it; certificates made at
+ * test time with the openssl command. */
+#ifndef OC_PROC_H
+#define OC_PROC_H
+
+#include <sys/types.h>
+
+struct oc_proc {
+    pid_t pid;
+    char log[512];
+};
+
+/* Starts argv (argv[0] a path) with stdout/stderr to `log`. 0 or -1. */
+int oc_proc_start(struct oc_proc *p, char *const argv[], const char *log);
+/* Waits up to timeout_ms for `path` to hold a port number; returns it or -1. */
+int oc_proc_wait_port(const char *path, int timeout_ms);
+/* Sends sig and waits for the exit; returns the exit status (or 128+signal). */
+int oc_proc_stop(struct oc_proc *p, int sig);
+
+/* Makes a fresh temporary directory (under $TMPDIR or /tmp) into dir. */
+int oc_tmpdir(char *dir, size_t len);
+
+/* Makes in dir: ca.pem/ca.key (a test CA), server.pem/server.key (for
+ * localhost and 127.0.0.1, signed by the CA), other-ca.pem (a CA that
+ * signed nothing here). Returns 0 or -1. */
+int oc_make_certs(const char *dir);
+
+#endif
