@@ -82,6 +82,7 @@ function lineChart(container, series, step) {
     const d = [];
     for (let t = t0; t <= t1; t += step) d.push(`${d.length ? 'L' : 'M'}${x(t)},${y(byT.get(t) || 0)}`);
     s.append(svg('path', { d: d.join(' '), fill: 'none', stroke: color, 'stroke-width': 2 }));
+    for (const [t, v] of series[n]) s.append(svg('circle', { cx: x(t), cy: y(v), r: 3, fill: color }));
     const lx = 10 + (i % 4) * 220, ly = H + 12 + 18 * Math.floor(i / 4);
     s.append(svg('rect', { x: lx, y: ly - 9, width: 10, height: 10, fill: color }));
     s.append(svg('text', { x: lx + 14, y: ly }, n));
@@ -114,9 +115,19 @@ function pivot(rows, key) {
   return [...m.values()].sort((a, b) => b.total - a.total);
 }
 
+// Periods end at the newest data when nothing was reported lately (a
+// replayed sample, a box that was offline), so the page is never blank.
+let anchorTo = Date.now();
+
+async function findAnchor() {
+  const days = await api('counts', { group: 'day', tz: -new Date().getTimezoneOffset() });
+  const latest = Math.max(0, ...days.rows.map((r) => r.day));
+  anchorTo = latest && latest + 86400000 < Date.now() ? latest + 86400000 : Date.now();
+}
+
 function period() {
   const days = Number(document.getElementById('period').value);
-  const to = Date.now();
+  const to = anchorTo;
   return days ? { from: to - days * 86400000, to } : { from: 0, to: 0 };
 }
 
@@ -125,8 +136,8 @@ async function refresh() {
   const base = { from: p.from };
   if (p.to) base.to = p.to;
   base.tz = -new Date().getTimezoneOffset();
-  const step = p.to && p.to - p.from <= 2 * 86400000 ? 3600000 : 86400000;
-  const [totals, trend, roads, units, cams, heat, recent, boxes] = await Promise.all([
+  let step = p.to && p.to - p.from <= 2 * 86400000 ? 3600000 : 86400000;
+  const [totals, trendDays, roads, units, cams, heat, recent, boxes] = await Promise.all([
     api('counts', { ...base, group: 'type' }),
     api('counts', { ...base, group: `${step === 3600000 ? 'hour' : 'day'},type` }),
     api('counts', { ...base, group: 'road,type' }),
@@ -153,7 +164,12 @@ async function refresh() {
     sorted.map((r) => ({ label: r.type, value: r.count, color: color(r.type) })));
   views.totals = { columns: ['type', 'count'], rows: sorted };
 
-  // trend
+  // trend: by day, or by hour when the data covers two days or fewer
+  let trend = trendDays;
+  if (step !== 3600000 && new Set(trendDays.rows.map((r) => r.day)).size <= 2) {
+    step = 3600000;
+    trend = await api('counts', { ...base, group: 'hour,type' });
+  }
   const dim = step === 3600000 ? 'hour' : 'day';
   const series = {};
   for (const r of trend.rows) (series[r.type] = series[r.type] || []).push([r[dim], r.count]);
@@ -183,10 +199,11 @@ async function refresh() {
 
   // recent
   table(document.getElementById('recent'), [
-    { title: 'time', render: (r) => fmtTime(r.ts) },
+    { title: 'time', render: (r) => el('span', { class: 'nowrap' }, fmtTime(r.ts)) },
     { title: 'type', key: 'type' }, { title: 'code', key: 'code' },
     { title: 'camera', key: 'camera' }, { title: 'location', key: 'location' },
-    { title: 'plate', key: 'plate' }, { title: 'unit', key: 'unit' },
+    { title: 'plate', render: (r) => el('span', { class: 'nowrap' }, label(r.plate)) },
+    { title: 'unit', key: 'unit' },
     { title: 'evidence', render: (r) => {
       if (!r.evidence_url) return el('span', { class: 'muted' }, 'none');
       const img = el('img', { class: 'thumb', src: r.evidence_url, alt: `evidence ${r.id}`, loading: 'lazy' });
@@ -253,6 +270,6 @@ document.addEventListener('DOMContentLoaded', () => {
   document.getElementById('period').addEventListener('change', () => refresh().catch(console.error));
   document.getElementById('lightbox').addEventListener('click', (e) => { e.currentTarget.hidden = true; });
   for (const b of document.querySelectorAll('button.csv')) b.addEventListener('click', () => csv(b.dataset.view));
-  refresh().catch(console.error);
-  setInterval(() => refresh().catch(console.error), REFRESH_MS);
+  findAnchor().then(refresh).catch(console.error);
+  setInterval(() => findAnchor().then(refresh).catch(console.error), REFRESH_MS);
 });

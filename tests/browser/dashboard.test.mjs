@@ -1,0 +1,110 @@
+// Browser test: Debian's chromium, driven by playwright-core, against a
+// live ordercam-central over HTTPS. Loads the sample's records and tallies
+// as an edge box would, signs in as a viewer, checks that the charts and
+// tables show the sample's counts, opens an evidence image, and takes a
+// screenshot of the dashboard.
+// usage: node dashboard.test.mjs BASE_URL SAMPLES_DIR SCREENSHOT_PATH
+import { chromium } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import assert from 'node:assert/strict';
+
+const [base, samples, shot] = process.argv.slice(2);
+const BOX = 'box-token-0123456789abcdef';
+const VIEWER = 'viewer-token-0123456789abcdef';
+
+const lines = (f) => readFileSync(`${samples}/${f}`, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const records = lines('expected/sample.violations.jsonl');
+const tallies = lines('expected/sample.tallies.jsonl');
+// camera places, as the box sends them with its tallies
+const scene = JSON.parse(readFileSync(`${samples}/scene.json`, 'utf8').replace(/^\s*\/\/.*$/mg, '').replace(/\/\*[\s\S]*?\*\//g, ''));
+const cameras = scene.cameras.map((c) => ({ id: c.id, location: c.location, road: c.road, unit: c.unit }));
+
+async function post(path, body, token = BOX, headers = {}) {
+  const r = await fetch(`${base}${path}`, {
+    method: path.startsWith('/api/v1/evidence/') ? 'PUT' : 'POST',
+    headers: { Authorization: `Bearer ${token}`, ...headers },
+    body: typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body),
+  });
+  const text = await r.text();
+  assert.equal(r.status, 200, `${path}: ${r.status} ${text}`);
+  return JSON.parse(text);
+}
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+try {
+  await post('/api/v1/tallies', { box: 'edge-jc-0001', version: '0.1.0', backlog: 0, cameras, tallies });
+  await post('/api/v1/violations', { box: 'edge-jc-0001', violations: records });
+
+  // An evidence image for the first red light: a synthetic camera frame
+  // drawn by the browser itself and saved as JPEG.
+  const maker = await browser.newPage({ viewport: { width: 960, height: 540 } });
+  await maker.setContent(`<body style="margin:0;background:#4a5560">
+    <div style="position:absolute;left:0;top:300px;width:960px;height:140px;background:#333"></div>
+    <div style="position:absolute;left:450px;top:300px;width:4px;height:140px;background:#fff"></div>
+    <div style="position:absolute;left:520px;top:330px;width:120px;height:70px;border:4px solid #e33"></div>
+    <div style="position:absolute;left:10px;top:500px;color:#fff;font:20px sans-serif">cam-e1 晋E12345 red_light</div></body>`);
+  const jpeg = await maker.screenshot({ type: 'jpeg', quality: 80 });
+  await maker.close();
+  const red = records.find((r) => r.type === 'red_light');
+  const sha = createHash('sha256').update(jpeg).digest('hex');
+  await post(`/api/v1/evidence/${red.id}`, jpeg, BOX, { 'X-Content-SHA256': sha, 'Content-Type': 'image/jpeg' });
+
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(`${base}/`);
+  assert.match(page.url(), /\/login$/);
+  await page.fill('#token', VIEWER);
+  await Promise.all([page.waitForURL(`${base}/`), page.click('button[type=submit]')]);
+  await page.waitForSelector('body[data-loaded="1"]', { timeout: 15000 });
+
+  // totals: the cards show the sample's tallies per type and in all
+  const want = {};
+  for (const t of tallies) want[t.type] = (want[t.type] || 0) + t.count;
+  const total = Object.values(want).reduce((a, b) => a + b, 0);
+  assert.equal(total, records.length);
+  const cards = await page.$$eval('#totals .card', (cs) => cs.map((c) => [c.dataset.type || '*', Number(c.querySelector('.n').textContent)]));
+  assert.deepEqual(Object.fromEntries(cards.filter(([t]) => t !== '*')), want);
+  assert.equal(cards.find(([t]) => t === '*')[1], total);
+  assert.equal(await page.locator('#totals-chart svg rect').count(), Object.keys(want).length);
+
+  // by road and by responsible unit, with Chinese names intact
+  const byRoad = {};
+  for (const r of records) byRoad[r.road] = (byRoad[r.road] || 0) + 1;
+  const roadRows = await page.$$eval('#roads tr', (rs) => rs.slice(1).map((r) => [...r.children].map((c) => c.textContent)));
+  for (const [road, n] of Object.entries(byRoad)) {
+    const row = roadRows.find((r) => r[0] === road);
+    assert.ok(row, `road ${road} missing`);
+    assert.equal(Number(row[row.length - 1]), n);
+  }
+  const unitText = await page.textContent('#units');
+  assert.ok(unitText.includes('交警二大队 Brigade 2') && unitText.includes('城管执法一中队'), unitText);
+  assert.ok((await page.locator('#trend svg path').count()) > 0);
+  assert.ok((await page.locator('#heat svg rect').count()) > 0);
+  assert.equal(await page.locator('#cameras tr').count(), 3);
+  assert.ok((await page.textContent('#boxes')).includes('edge-jc-0001'));
+
+  // recent violations: newest first, with the evidence thumbnail that opens full size
+  const recent = await page.$$eval('#recent tr', (rs) => rs.length - 1);
+  assert.equal(recent, records.length);
+  const thumb = page.locator('#recent img.thumb');
+  assert.equal(await thumb.count(), 1);
+  await page.waitForFunction(() => document.querySelector('#recent img.thumb').naturalWidth > 0);
+  await page.screenshot({ path: shot, fullPage: true });
+  await thumb.click();
+  await page.waitForSelector('#lightbox:not([hidden])');
+  await page.waitForFunction(() => document.getElementById('lightbox-img').naturalWidth === 960);
+
+  // text from boxes is never markup
+  assert.equal(await page.locator('#recent script').count(), 0);
+  assert.deepEqual(errors, []);
+  console.log(`browser: ok (${records.length} violations, ${Object.keys(want).length} types, screenshot ${shot})`);
+} finally {
+  await browser.close();
+}

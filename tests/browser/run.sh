@@ -1,0 +1,46 @@
+#!/bin/sh
+# Browser test of the dashboard: installs chromium, a CJK font and
+# playwright-core (into the build tree), starts ordercam-central with
+# certificates made now, and runs dashboard.test.mjs against it.
+# usage: run.sh SOURCE_DIR BUILD_DIR
+set -eu
+src=$1
+bin=$2
+here=$src/tests/browser
+work=$(mktemp -d)
+pid=
+cleanup() {
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    rm -rf "$work"
+}
+trap cleanup EXIT
+need=""
+for p in chromium fonts-wqy-zenhei; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need="$need $p"
+done
+command -v node >/dev/null 2>&1 || need="$need nodejs npm"
+if [ -n "$need" ]; then
+    # shellcheck disable=SC2086
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $need >/dev/null
+fi
+mkdir -p "$bin/browser"
+# the test script sits beside node_modules so that its import resolves there
+cp "$here/package.json" "$here/package-lock.json" "$here/dashboard.test.mjs" "$bin/browser/"
+(cd "$bin/browser" && { [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund >/dev/null; })
+
+cd "$work"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -days 2 \
+    -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 >/dev/null 2>&1
+cat >central.json <<JSON
+{"listen": "127.0.0.1:0", "tls": {"cert_file": "cert.pem", "key_file": "key.pem"}, "db": "central.sqlite",
+ "tokens": [{"token": "box-token-0123456789abcdef", "box": "edge-jc-0001"},
+            {"token": "viewer-token-0123456789abcdef", "role": "viewer"}]}
+JSON
+"$bin/ordercam-central" -c central.json --port-file port 2>central.log &
+pid=$!
+i=0
+while [ ! -s port ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+[ -s port ] || { cat central.log; exit 1; }
+port=$(cat port)
+NODE_EXTRA_CA_CERTS="$work/cert.pem" node "$bin/browser/dashboard.test.mjs" \
+    "https://localhost:$port" "$src/samples" "${OC_SCREENSHOT:-$bin/browser/dashboard.png}"
