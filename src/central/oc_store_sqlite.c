@@ -28,33 +28,41 @@ struct sqlite_store {
     int tz_offset_min; /* the city's day boundary, for the day grain */
 };
 
+/* Tallies are kept at several grains, each keyed by bucket first so that a
+ * time range is one sequential read:
+ *   tallies          the box's bucket, per camera and type (the truth)
+ *   tallies_hour     UTC hours, per camera and type
+ *   tallies_day      local days, per camera and type
+ *   tallies_day_road local days, per road, unit and type (city-wide views)
+ *   tallies_day_hod  local days and hour of day, per type (the heat map)
+ * Each upsert moves every coarser grain by the difference it made. */
 static const char *const migrations[] = {
     /* 1: the first schema */
     "CREATE TABLE boxes(box TEXT PRIMARY KEY, last_seen INTEGER NOT NULL, version TEXT,"
     " backlog INTEGER);"
     "CREATE TABLE cameras(box TEXT NOT NULL, camera TEXT NOT NULL, location TEXT, road TEXT,"
     " unit TEXT, PRIMARY KEY(box, camera)) WITHOUT ROWID;"
-    "CREATE TABLE tallies(box TEXT NOT NULL, camera TEXT NOT NULL, type TEXT NOT NULL,"
-    " bucket INTEGER NOT NULL, count INTEGER NOT NULL, road TEXT, unit TEXT,"
-    " PRIMARY KEY(box, camera, type, bucket)) WITHOUT ROWID;"
-    "CREATE INDEX tallies_bucket ON tallies(bucket);"
-    "CREATE TABLE tallies_hour(box TEXT NOT NULL, camera TEXT NOT NULL, type TEXT NOT NULL,"
-    " bucket INTEGER NOT NULL, count INTEGER NOT NULL, road TEXT, unit TEXT,"
-    " PRIMARY KEY(box, camera, type, bucket)) WITHOUT ROWID;"
-    "CREATE INDEX tallies_hour_bucket ON tallies_hour(bucket);"
-    "CREATE TABLE tallies_day(box TEXT NOT NULL, camera TEXT NOT NULL, type TEXT NOT NULL,"
-    " bucket INTEGER NOT NULL, count INTEGER NOT NULL, road TEXT, unit TEXT,"
-    " PRIMARY KEY(box, camera, type, bucket)) WITHOUT ROWID;"
-    "CREATE INDEX tallies_day_bucket ON tallies_day(bucket);"
+    "CREATE TABLE tallies(bucket INTEGER NOT NULL, box TEXT NOT NULL, camera TEXT NOT NULL,"
+    " type TEXT NOT NULL, count INTEGER NOT NULL, road TEXT, unit TEXT,"
+    " PRIMARY KEY(bucket, box, camera, type)) WITHOUT ROWID;"
+    "CREATE TABLE tallies_hour(bucket INTEGER NOT NULL, box TEXT NOT NULL, camera TEXT NOT NULL,"
+    " type TEXT NOT NULL, count INTEGER NOT NULL, road TEXT, unit TEXT,"
+    " PRIMARY KEY(bucket, box, camera, type)) WITHOUT ROWID;"
+    "CREATE TABLE tallies_day(bucket INTEGER NOT NULL, box TEXT NOT NULL, camera TEXT NOT NULL,"
+    " type TEXT NOT NULL, count INTEGER NOT NULL, road TEXT, unit TEXT,"
+    " PRIMARY KEY(bucket, box, camera, type)) WITHOUT ROWID;"
+    "CREATE TABLE tallies_day_road(bucket INTEGER NOT NULL, road TEXT NOT NULL, unit TEXT NOT NULL,"
+    " type TEXT NOT NULL, count INTEGER NOT NULL,"
+    " PRIMARY KEY(bucket, road, unit, type)) WITHOUT ROWID;"
+    "CREATE TABLE tallies_day_hod(bucket INTEGER NOT NULL, hour_of_day INTEGER NOT NULL,"
+    " type TEXT NOT NULL, count INTEGER NOT NULL,"
+    " PRIMARY KEY(bucket, hour_of_day, type)) WITHOUT ROWID;"
     "CREATE TABLE violations(id TEXT PRIMARY KEY, box TEXT NOT NULL, camera TEXT NOT NULL,"
     " type TEXT NOT NULL, ts INTEGER NOT NULL, road TEXT, unit TEXT, sha256 TEXT,"
     " evidence_path TEXT, record TEXT NOT NULL, received INTEGER NOT NULL) WITHOUT ROWID;"
     "CREATE INDEX violations_ts ON violations(ts, id);"
     "CREATE INDEX violations_camera_ts ON violations(camera, ts);"
-    "CREATE INDEX violations_type_ts ON violations(type, ts);"
-    "CREATE INDEX violations_box_ts ON violations(box, ts);"
-    "CREATE INDEX violations_road_ts ON violations(road, ts);"
-    "CREATE INDEX violations_unit_ts ON violations(unit, ts);",
+    "CREATE INDEX violations_type_ts ON violations(type, ts);",
 };
 
 static int exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
@@ -176,35 +184,62 @@ static oc_err_t touch_box(struct conn *c, const char *box, const char *version, 
     return e;
 }
 
+static oc_err_t run(struct conn *c, const char *sql, const char *box, const char *camera,
+                    const char *a, const char *b, const char *d, const char *e)
+{
+    sqlite3_stmt *st = prep(c, sql);
+    if (!st)
+        return OC_EIO;
+    bind_text(st, 1, box);
+    bind_text(st, 2, camera);
+    bind_text(st, 3, a);
+    bind_text(st, 4, b);
+    bind_text(st, 5, d);
+    bind_text(st, 6, e);
+    oc_err_t err = step_done(st);
+    sqlite3_finalize(st);
+    return err;
+}
+
+/* Records a camera's place. When its road or unit changes, its past counts
+ * move with it in every grain, so a renamed road is one road. */
 static oc_err_t put_camera(struct conn *c, const char *box, const struct oc_camera_in *cam)
 {
-    static const char *const sql[] = {
-        "INSERT INTO cameras(box, camera, location, road, unit) VALUES(?1,?2,?3,?4,?5)"
-        " ON CONFLICT(box, camera) DO UPDATE SET location=?3, road=?4, unit=?5",
-        "UPDATE tallies SET road=?4, unit=?5 WHERE box=?1 AND camera=?2 AND"
-        " (road IS NOT ?4 OR unit IS NOT ?5)",
-        "UPDATE tallies_hour SET road=?4, unit=?5 WHERE box=?1 AND camera=?2 AND"
-        " (road IS NOT ?4 OR unit IS NOT ?5)",
-        "UPDATE tallies_day SET road=?4, unit=?5 WHERE box=?1 AND camera=?2 AND"
-        " (road IS NOT ?4 OR unit IS NOT ?5)",
-        "UPDATE violations SET road=?4, unit=?5 WHERE box=?1 AND camera=?2 AND"
-        " (road IS NOT ?4 OR unit IS NOT ?5)",
-    };
-    for (size_t i = 0; i < sizeof sql / sizeof *sql; i++) {
-        sqlite3_stmt *st = prep(c, sql[i]);
-        if (!st)
-            return OC_EIO;
-        bind_text(st, 1, box);
-        bind_text(st, 2, cam->id);
-        bind_text(st, 3, cam->location);
-        bind_text(st, 4, cam->road);
-        bind_text(st, 5, cam->unit);
-        oc_err_t e = step_done(st);
-        sqlite3_finalize(st);
-        if (e != OC_OK)
-            return e;
+    char old_road[600] = "", old_unit[600] = "";
+    int known = 0;
+    sqlite3_stmt *st = prep(c, "SELECT COALESCE(road,''), COALESCE(unit,'') FROM cameras WHERE box=? AND camera=?");
+    if (!st)
+        return OC_EIO;
+    bind_text(st, 1, box);
+    bind_text(st, 2, cam->id);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        snprintf(old_road, sizeof old_road, "%s", (const char *)sqlite3_column_text(st, 0));
+        snprintf(old_unit, sizeof old_unit, "%s", (const char *)sqlite3_column_text(st, 1));
+        known = 1;
     }
-    return OC_OK;
+    sqlite3_finalize(st);
+    const char *road = cam->road ? cam->road : "", *unit = cam->unit ? cam->unit : "";
+    oc_err_t e = run(c, "INSERT INTO cameras(box, camera, location, road, unit) VALUES(?1,?2,?3,?4,?5)"
+                        " ON CONFLICT(box, camera) DO UPDATE SET location=?3, road=?4, unit=?5",
+                     box, cam->id, cam->location, cam->road, cam->unit, NULL);
+    if (e != OC_OK || (known && strcmp(old_road, road) == 0 && strcmp(old_unit, unit) == 0))
+        return e;
+    static const char *const moves[] = {
+        "UPDATE tallies SET road=?3, unit=?4 WHERE box=?1 AND camera=?2",
+        "UPDATE tallies_hour SET road=?3, unit=?4 WHERE box=?1 AND camera=?2",
+        "UPDATE violations SET road=?3, unit=?4 WHERE box=?1 AND camera=?2",
+        /* out of the old place, into the new one */
+        "INSERT INTO tallies_day_road(bucket, road, unit, type, count) SELECT bucket, ?5, ?6, type,"
+        " -count FROM tallies_day WHERE box=?1 AND camera=?2 AND true"
+        " ON CONFLICT DO UPDATE SET count=count+excluded.count",
+        "UPDATE tallies_day SET road=?3, unit=?4 WHERE box=?1 AND camera=?2",
+        "INSERT INTO tallies_day_road(bucket, road, unit, type, count) SELECT bucket,"
+        " COALESCE(?3,''), COALESCE(?4,''), type, count FROM tallies_day WHERE box=?1 AND camera=?2"
+        " AND true ON CONFLICT DO UPDATE SET count=count+excluded.count",
+    };
+    for (size_t i = 0; e == OC_OK && i < sizeof moves / sizeof *moves; i++)
+        e = run(c, moves[i], box, cam->id, cam->road, cam->unit, old_road, old_unit);
+    return e;
 }
 
 static int64_t floor_to(int64_t t, int64_t unit, int64_t offset)
@@ -243,8 +278,13 @@ static oc_err_t put_tally(struct sqlite_store *s, struct conn *c, const char *bo
         "INSERT INTO tallies_day(box, camera, type, bucket, count, road, unit)"
         " SELECT ?1, ?2, ?3, ?8, ?7, road, unit FROM (SELECT 1) LEFT JOIN cameras ON box=?1 AND camera=?2 WHERE true"
         " ON CONFLICT DO UPDATE SET count=count+?7",
+        "INSERT INTO tallies_day_road(bucket, road, unit, type, count)"
+        " SELECT ?8, COALESCE(road,''), COALESCE(unit,''), ?3, ?7 FROM (SELECT 1) LEFT JOIN cameras"
+        " ON box=?1 AND camera=?2 WHERE true ON CONFLICT DO UPDATE SET count=count+?7",
+        "INSERT INTO tallies_day_hod(bucket, hour_of_day, type, count) VALUES(?8, ?9, ?3, ?7)"
+        " ON CONFLICT DO UPDATE SET count=count+?7",
     };
-    for (size_t i = 0; i < 3; i++) {
+    for (size_t i = 0; i < sizeof up / sizeof *up; i++) {
         st = prep(c, up[i]);
         if (!st)
             return OC_EIO;
@@ -255,7 +295,9 @@ static oc_err_t put_tally(struct sqlite_store *s, struct conn *c, const char *bo
         sqlite3_bind_int64(st, 5, t->count);
         sqlite3_bind_int64(st, 6, floor_to(t->bucket, HOUR_MS, 0));
         sqlite3_bind_int64(st, 7, delta);
-        sqlite3_bind_int64(st, 8, floor_to(t->bucket, DAY_MS, (int64_t)s->tz_offset_min * 60000));
+        int64_t city = (int64_t)s->tz_offset_min * 60000;
+        sqlite3_bind_int64(st, 8, floor_to(t->bucket, DAY_MS, city));
+        sqlite3_bind_int64(st, 9, (t->bucket - floor_to(t->bucket, DAY_MS, city)) / HOUR_MS);
         oc_err_t e = step_done(st);
         sqlite3_finalize(st);
         if (e != OC_OK)
@@ -438,57 +480,115 @@ static int bind_filter(sqlite3_stmt *st, int i, const struct oc_store_filter *f)
     return i;
 }
 
+enum grain { G_BUCKET, G_HOUR, G_DAY, G_DAY_ROAD, G_DAY_HOD };
+
+static const char *const grain_table[] = {"tallies", "tallies_hour", "tallies_day",
+                                          "tallies_day_road", "tallies_day_hod"};
+
+/* The coarsest grain that can answer q exactly: its buckets are not cut by
+ * the range, and it has every column q groups or filters by. */
+static enum grain pick_grain(const struct sqlite_store *s, const struct oc_store_counts_q *q)
+{
+    int64_t tz = (int64_t)q->tz_offset_min * 60000, city = (int64_t)s->tz_offset_min * 60000;
+    unsigned dims = 0;
+    for (size_t i = 0; i < q->n_group; i++)
+        dims |= 1u << q->group[i];
+    if (q->f.camera)
+        dims |= 1u << OC_DIM_CAMERA;
+    if (q->f.box)
+        dims |= 1u << OC_DIM_BOX;
+    if (q->f.road)
+        dims |= 1u << OC_DIM_ROAD;
+    if (q->f.unit)
+        dims |= 1u << OC_DIM_UNIT;
+    int day_ok = tz == city && floor_to(q->f.from, DAY_MS, city) == q->f.from &&
+                 (!q->f.to || floor_to(q->f.to, DAY_MS, city) == q->f.to);
+    unsigned hod_only = (1u << OC_DIM_HOUR_OF_DAY) | (1u << OC_DIM_TYPE) | (1u << OC_DIM_DAY);
+    unsigned road_only = (1u << OC_DIM_ROAD) | (1u << OC_DIM_UNIT) | (1u << OC_DIM_TYPE) |
+                         (1u << OC_DIM_DAY);
+    if (day_ok && !(dims & ~hod_only) && (dims & (1u << OC_DIM_HOUR_OF_DAY)))
+        return G_DAY_HOD;
+    if (day_ok && !(dims & ((1u << OC_DIM_HOUR) | (1u << OC_DIM_HOUR_OF_DAY))))
+        return dims & ~road_only ? G_DAY : G_DAY_ROAD;
+    int hour_ok = tz % HOUR_MS == 0 && floor_to(q->f.from, HOUR_MS, 0) == q->f.from &&
+                  (!q->f.to || floor_to(q->f.to, HOUR_MS, 0) == q->f.to);
+    return hour_ok ? G_HOUR : G_BUCKET;
+}
+
+/* The SQL expression of a group dimension at a grain. */
+static void dim_expr(enum oc_store_dim d, enum grain g, int64_t tz, char *buf, size_t len)
+{
+    switch (d) {
+    case OC_DIM_HOUR:
+        snprintf(buf, len, "((bucket+%lld)/%lld*%lld-%lld)", (long long)tz, (long long)HOUR_MS,
+                 (long long)HOUR_MS, (long long)tz);
+        break;
+    case OC_DIM_DAY:
+        snprintf(buf, len, "((bucket+%lld)/%lld*%lld-%lld)", (long long)tz, (long long)DAY_MS,
+                 (long long)DAY_MS, (long long)tz);
+        break;
+    case OC_DIM_HOUR_OF_DAY:
+        if (g == G_DAY_HOD)
+            snprintf(buf, len, "hour_of_day");
+        else
+            snprintf(buf, len, "(((bucket+%lld)/%lld)%%24)", (long long)tz, (long long)HOUR_MS);
+        break;
+    case OC_DIM_ROAD:
+    case OC_DIM_UNIT:
+        /* the road grain stores an unknown place as '' */
+        snprintf(buf, len, g == G_DAY_ROAD ? "NULLIF(%s,'')" : "%s", dim_names[d]);
+        break;
+    default: snprintf(buf, len, "%s", dim_names[d]); break;
+    }
+}
+
+static cJSON *counts_rows(sqlite3_stmt *st, const struct oc_store_counts_q *q)
+{
+    cJSON *out = cJSON_CreateObject();
+    cJSON *rows = cJSON_AddArrayToObject(out, "rows");
+    int rc;
+    int n = (int)q->n_group;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (sqlite3_column_type(st, n) == SQLITE_NULL)
+            continue; /* SUM over no rows */
+        cJSON *row = cJSON_CreateObject();
+        for (int i = 0; i < n; i++) {
+            const char *k = dim_names[q->group[i]];
+            switch (sqlite3_column_type(st, i)) {
+            case SQLITE_INTEGER:
+                cJSON_AddNumberToObject(row, k, (double)sqlite3_column_int64(st, i));
+                break;
+            case SQLITE_NULL: cJSON_AddNullToObject(row, k); break;
+            default: cJSON_AddStringToObject(row, k, (const char *)sqlite3_column_text(st, i));
+            }
+        }
+        cJSON_AddNumberToObject(row, "count", (double)sqlite3_column_int64(st, n));
+        cJSON_AddItemToArray(rows, row);
+    }
+    if (rc != SQLITE_DONE) {
+        cJSON_Delete(out);
+        return NULL;
+    }
+    return out;
+}
+
 static cJSON *sqlite_counts(struct oc_store *base, const struct oc_store_counts_q *q)
 {
     struct sqlite_store *s = (struct sqlite_store *)base;
-    int64_t tz = (int64_t)q->tz_offset_min * 60000, city = (int64_t)s->tz_offset_min * 60000;
-    int needs_hour = 0, needs_bucket = 0;
-    for (size_t i = 0; i < q->n_group; i++) {
-        if (q->group[i] == OC_DIM_HOUR || q->group[i] == OC_DIM_HOUR_OF_DAY)
-            needs_hour = 1;
-        if (q->group[i] == OC_DIM_DAY && tz != city)
-            needs_hour = 1;
-    }
-    /* The coarsest grain whose buckets the range boundaries do not cut. */
-    const char *table = "tallies_day";
-    int64_t to = q->f.to ? q->f.to : 0;
-    if (needs_hour || floor_to(q->f.from, DAY_MS, city) != q->f.from ||
-        (to && floor_to(to, DAY_MS, city) != to))
-        table = "tallies_hour";
-    if (floor_to(q->f.from, HOUR_MS, 0) != q->f.from || (to && floor_to(to, HOUR_MS, 0) != to))
-        needs_bucket = 1;
-    if (needs_bucket)
-        table = "tallies";
-    char select[512] = "", group[256] = "";
+    int64_t tz = (int64_t)q->tz_offset_min * 60000;
+    enum grain g = pick_grain(s, q);
+    char select[1024] = "", group[256] = "";
     size_t ns = 0, ng = 0;
     for (size_t i = 0; i < q->n_group; i++) {
-        const char *expr;
-        char buf[160];
-        switch (q->group[i]) {
-        case OC_DIM_HOUR:
-            snprintf(buf, sizeof buf, "((bucket+%lld)/%lld*%lld-%lld)", (long long)tz,
-                     (long long)HOUR_MS, (long long)HOUR_MS, (long long)tz);
-            expr = buf;
-            break;
-        case OC_DIM_DAY:
-            snprintf(buf, sizeof buf, "((bucket+%lld)/%lld*%lld-%lld)", (long long)tz,
-                     (long long)DAY_MS, (long long)DAY_MS, (long long)tz);
-            expr = buf;
-            break;
-        case OC_DIM_HOUR_OF_DAY:
-            snprintf(buf, sizeof buf, "(((bucket+%lld)/%lld)%%24)", (long long)tz,
-                     (long long)HOUR_MS);
-            expr = buf;
-            break;
-        default: expr = dim_names[q->group[i]]; break;
-        }
+        char expr[160];
+        dim_expr(q->group[i], g, tz, expr, sizeof expr);
         ns += (size_t)snprintf(select + ns, sizeof select - ns, "%s AS %s, ", expr,
                                dim_names[q->group[i]]);
         ng += (size_t)snprintf(group + ng, sizeof group - ng, "%s%s", i ? "," : " GROUP BY ",
                                dim_names[q->group[i]]);
     }
     char sql[2048];
-    snprintf(sql, sizeof sql, "SELECT %sSUM(count) FROM %s", select, table);
+    snprintf(sql, sizeof sql, "SELECT %sSUM(count) FROM %s", select, grain_table[g]);
     filter_sql(sql, sizeof sql, &q->f, "bucket");
     size_t n = strlen(sql);
     snprintf(sql + n, sizeof sql - n, "%s%s", group, q->n_group ? " ORDER BY 1" : "");
@@ -497,29 +597,7 @@ static cJSON *sqlite_counts(struct oc_store *base, const struct oc_store_counts_
     cJSON *out = NULL;
     if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) == SQLITE_OK) {
         bind_filter(st, 1, &q->f);
-        out = cJSON_CreateObject();
-        cJSON *rows = cJSON_AddArrayToObject(out, "rows");
-        int rc;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            if (sqlite3_column_type(st, (int)q->n_group) == SQLITE_NULL)
-                continue; /* SUM over no rows */
-            cJSON *row = cJSON_CreateObject();
-            for (size_t i = 0; i < q->n_group; i++) {
-                const char *k = dim_names[q->group[i]];
-                if (sqlite3_column_type(st, (int)i) == SQLITE_INTEGER)
-                    cJSON_AddNumberToObject(row, k, (double)sqlite3_column_int64(st, (int)i));
-                else if (sqlite3_column_type(st, (int)i) == SQLITE_NULL)
-                    cJSON_AddNullToObject(row, k);
-                else
-                    cJSON_AddStringToObject(row, k, (const char *)sqlite3_column_text(st, (int)i));
-            }
-            cJSON_AddNumberToObject(row, "count", (double)sqlite3_column_int64(st, (int)q->n_group));
-            cJSON_AddItemToArray(rows, row);
-        }
-        if (rc != SQLITE_DONE) {
-            cJSON_Delete(out);
-            out = NULL;
-        }
+        out = counts_rows(st, q);
         sqlite3_finalize(st);
     }
     release(c);

@@ -290,6 +290,39 @@ static void tallies_are_absolute_and_idempotent(void **state)
     assert_int_equal(cJSON_GetObjectItem(b, "cameras")->valueint, 2);
     assert_false(cJSON_IsTrue(cJSON_GetObjectItem(b, "silent")));
     cJSON_Delete(j);
+    /* every grain answers alike: day grains (road and heat-map rollups),
+     * hours, and the boxes' own buckets */
+    static const char *const grains[] = {
+        "from=1763740800000&to=1763827200000",                 /* local days */
+        "from=1763798400000&to=1763812800000",                 /* UTC hours */
+        "from=1763801940000&to=1763812860000",                 /* minutes */
+    };
+    for (size_t g = 0; g < 3; g++) {
+        char q[256];
+        snprintf(q, sizeof q, "/api/v1/counts?group=road,type&%s", grains[g]);
+        j = get_json(q);
+        char *text = cJSON_PrintUnformatted(cJSON_GetObjectItem(j, "rows"));
+        assert_string_equal(text, "[{\"road\":\"凤台街\",\"type\":\"illegal_parking\",\"count\":1},"
+                                  "{\"road\":\"凤台街\",\"type\":\"red_light\",\"count\":3},"
+                                  "{\"road\":\"泽州路\",\"type\":\"red_light\",\"count\":4}]");
+        free(text);
+        cJSON_Delete(j);
+        snprintf(q, sizeof q, "/api/v1/counts?group=hour_of_day,type&tz=480&%s", grains[g]);
+        j = get_json(q);
+        text = cJSON_PrintUnformatted(cJSON_GetObjectItem(j, "rows"));
+        assert_string_equal(text, "[{\"hour_of_day\":17,\"type\":\"illegal_parking\",\"count\":1},"
+                                  "{\"hour_of_day\":17,\"type\":\"red_light\",\"count\":3},"
+                                  "{\"hour_of_day\":18,\"type\":\"red_light\",\"count\":4}]");
+        free(text);
+        cJSON_Delete(j);
+    }
+    /* a camera moved to another road takes its counts along, in every grain */
+    const char *moved = "{\"box\":\"edge-1\",\"tallies\":[],\"cameras\":[{\"id\":\"cam-2\","
+                        "\"location\":\"x\",\"road\":\"凤台街\",\"unit\":\"交警一大队\"}]}";
+    assert_int_equal(status_of("POST", "/api/v1/tallies", BOX_TOKEN, moved), 200);
+    assert_true(count1("road=%E5%87%A4%E5%8F%B0%E8%A1%97&from=1763740800000&to=1763827200000") == 8);
+    assert_true(count1("road=%E5%87%A4%E5%8F%B0%E8%A1%97&from=1763801940000&to=1763812860000") == 8);
+    assert_true(count1("road=%E6%B3%BD%E5%B7%9E%E8%B7%AF&from=1763740800000&to=1763827200000") == 0);
     assert_int_equal(status_of("GET", "/api/v1/counts?group=street", VIEWER_TOKEN, NULL), 400);
     assert_int_equal(status_of("GET", "/api/v1/counts?group=type,type", VIEWER_TOKEN, NULL), 400);
     assert_int_equal(status_of("GET", "/api/v1/counts?from=yesterday", VIEWER_TOKEN, NULL), 400);

@@ -1,0 +1,302 @@
+/* Benchmarks of ordercam-central (docs/bench.md):
+ *   ingest URL CA N_CLIENTS RECORDS  concurrent boxes posting batches of records and tallies
+ *   load DB VIOLATIONS               fills a store directly (30 days, 500 cameras, 10 types)
+ *   query URL CA RUNS                the counts query by road x type over 30 days
+ * Box i uses token "bench-box-token-<i>-0123456789", the viewer "bench-viewer-token-0123456789". */
+#include <curl/curl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define T0 1761955200000LL /* 2025-11-01 00:00 UTC */
+#define DAY 86400000LL
+#define CAMERAS 500
+static const char *const TYPES[] = {"red_light", "illegal_parking", "wrong_way", "jaywalking",
+                                    "no_helmet", "stop_line_crossing", "nonmotor_red_light",
+                                    "pedestrian_red_light", "tactile_paving_occupied", "littering"};
+#define NTYPES 10
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static size_t sink(char *p, size_t s, size_t n, void *u)
+{
+    (void)p;
+    (void)u;
+    return s * n;
+}
+
+struct client {
+    const char *url, *ca;
+    int id, records;
+    double busy;
+    long failures;
+};
+
+static long post(CURL *c, const char *url, const char *token, const char *body, size_t len)
+{
+    char auth[128];
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+    struct curl_slist *h = curl_slist_append(NULL, auth);
+    h = curl_slist_append(h, "Expect:");
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    long status = 0;
+    if (curl_easy_perform(c) == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(h);
+    return status;
+}
+
+static void *ingest_client(void *arg)
+{
+    struct client *cl = arg;
+    char token[64], box[32], url[256];
+    snprintf(token, sizeof token, "bench-box-token-%d-0123456789", cl->id);
+    snprintf(box, sizeof box, "bench-%d", cl->id);
+    CURL *c = curl_easy_init();
+    curl_easy_setopt(c, CURLOPT_CAINFO, cl->ca);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
+    size_t cap = 1000 * 700 + 256;
+    char *body = malloc(cap);
+    int seq = 1;
+    for (int done = 0; done < cl->records; done += 1000) {
+        size_t n = (size_t)snprintf(body, cap, "{\"box\":\"%s\",\"violations\":[", box);
+        for (int k = 0; k < 1000; k++, seq++) {
+            long long ts = T0 + (long long)seq * 1000;
+            n += (size_t)snprintf(body + n, cap - n,
+                "%s{\"id\":\"%s:cam-%d:%d\",\"box\":\"%s\",\"camera\":\"cam-%d\",\"type\":\"%s\",\"code\":\"1625\","
+                "\"ts\":%lld,\"ts_start\":%lld,\"track\":\"t%d\",\"class\":\"car\",\"plate\":\"晋E%05d\",\"conf\":0.9,"
+                "\"zone\":null,\"line\":\"stop\",\"signal\":\"s\",\"location\":\"Road %d x Street\",\"road\":\"Road %d\","
+                "\"unit\":\"Brigade %d\",\"evidence\":null}",
+                k ? "," : "", box, seq % 16, seq, box, seq % 16, TYPES[seq % NTYPES], ts, ts - 500, seq,
+                seq % 100000, seq % 16, seq % 16, seq % 4);
+        }
+        n += (size_t)snprintf(body + n, cap - n, "]}");
+        snprintf(url, sizeof url, "%s/api/v1/violations", cl->url);
+        double t = now_s();
+        if (post(c, url, token, body, n) != 200)
+            cl->failures++;
+        /* and the tallies of this batch: 1000 rows, absolute counts */
+        n = (size_t)snprintf(body, cap, "{\"box\":\"%s\",\"version\":\"bench\",\"backlog\":0,\"tallies\":[", box);
+        for (int k = 0; k < 1000; k++)
+            n += (size_t)snprintf(body + n, cap - n, "%s{\"camera\":\"cam-%d\",\"type\":\"%s\",\"bucket\":%lld,\"count\":%d}",
+                                  k ? "," : "", k % 16, TYPES[k % NTYPES], T0 + (long long)(done / 1000 * 1000 + k) * 60000, 1 + k % 3);
+        n += (size_t)snprintf(body + n, cap - n, "]}");
+        snprintf(url, sizeof url, "%s/api/v1/tallies", cl->url);
+        if (post(c, url, token, body, n) != 200)
+            cl->failures++;
+        cl->busy += now_s() - t;
+    }
+    free(body);
+    curl_easy_cleanup(c);
+    return NULL;
+}
+
+static int ingest(const char *url, const char *ca, int clients, int records)
+{
+    struct client cl[64];
+    pthread_t th[64];
+    if (clients > 64)
+        clients = 64;
+    double t0 = now_s();
+    for (int i = 0; i < clients; i++) {
+        cl[i] = (struct client){url, ca, i, records / clients, 0, 0};
+        pthread_create(&th[i], NULL, ingest_client, &cl[i]);
+    }
+    long failures = 0;
+    for (int i = 0; i < clients; i++) {
+        pthread_join(th[i], NULL);
+        failures += cl[i].failures;
+    }
+    double dt = now_s() - t0;
+    double recs = (double)(records / clients / 1000 * 1000 * clients);
+    printf("ingest: %d clients, %.0f records + %.0f tally rows in %.2f s\n", clients, recs, recs, dt);
+    printf("ingest: %.0f records/s and %.0f tally rows/s together (target >= 20000 records/s); %ld failed requests\n",
+           recs / dt, recs / dt, failures);
+    return failures ? 1 : 0;
+}
+
+/* Fills the store directly through SQLite with the server's own schema:
+ * violations spread over 30 days, 500 cameras on 50 roads and 10 units,
+ * and the matching tallies at all three grains. */
+static int load(const char *db, long n)
+{
+    sqlite3 *s;
+    if (sqlite3_open(db, &s) != SQLITE_OK)
+        return 1;
+    sqlite3_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF; BEGIN", NULL, NULL, NULL);
+    sqlite3_stmt *cam, *vio, *tal[3], *road_st, *hod_st;
+    /* secondary indexes are rebuilt once at the end: much faster than
+     * keeping them up to date row by row */
+    sqlite3_exec(s, "DROP INDEX IF EXISTS violations_ts; DROP INDEX IF EXISTS violations_camera_ts;"
+                    " DROP INDEX IF EXISTS violations_type_ts", NULL, NULL, NULL);
+    sqlite3_prepare_v2(s, "INSERT INTO tallies_day_road VALUES(?,?,?,?,1) ON CONFLICT DO UPDATE SET count=count+1",
+                       -1, &road_st, NULL);
+    sqlite3_prepare_v2(s, "INSERT INTO tallies_day_hod VALUES(?,?,?,1) ON CONFLICT DO UPDATE SET count=count+1",
+                       -1, &hod_st, NULL);
+    sqlite3_prepare_v2(s, "INSERT OR REPLACE INTO cameras VALUES(?,?,?,?,?)", -1, &cam, NULL);
+    sqlite3_prepare_v2(s, "INSERT INTO violations(id, box, camera, type, ts, road, unit, sha256, record, received)"
+                          " VALUES(?,?,?,?,?,?,?,NULL,?,0)", -1, &vio, NULL);
+    const char *tables[3] = {"tallies", "tallies_hour", "tallies_day"};
+    for (int g = 0; g < 3; g++) {
+        char sql[256];
+        snprintf(sql, sizeof sql, "INSERT INTO %s(box, camera, type, bucket, count, road, unit)"
+                 " VALUES(?,?,?,?,1,?,?) ON CONFLICT DO UPDATE SET count=count+1", tables[g]);
+        sqlite3_prepare_v2(s, sql, -1, &tal[g], NULL);
+    }
+    char box[32], camera[32], road[32], unit[32], id[96], rec[512];
+    for (int c = 0; c < CAMERAS; c++) {
+        snprintf(box, sizeof box, "box-%03d", c / 10);
+        snprintf(camera, sizeof camera, "cam-%03d", c);
+        snprintf(road, sizeof road, "Road %02d", c % 50);
+        snprintf(unit, sizeof unit, "Brigade %d", c % 10);
+        sqlite3_bind_text(cam, 1, box, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(cam, 2, camera, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(cam, 3, road, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(cam, 4, road, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(cam, 5, unit, -1, SQLITE_TRANSIENT);
+        sqlite3_step(cam);
+        sqlite3_reset(cam);
+    }
+    double t0 = now_s();
+    uint64_t x = 88172645463325252ull;
+    for (long i = 0; i < n; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        int c = (int)(x % CAMERAS);
+        const char *type = TYPES[(x >> 20) % NTYPES];
+        long long ts = T0 + (long long)((x >> 24) % (uint64_t)(30 * DAY));
+        snprintf(box, sizeof box, "box-%03d", c / 10);
+        snprintf(camera, sizeof camera, "cam-%03d", c);
+        snprintf(road, sizeof road, "Road %02d", c % 50);
+        snprintf(unit, sizeof unit, "Brigade %d", c % 10);
+        snprintf(id, sizeof id, "%s:%s:%ld", box, camera, i + 1);
+        snprintf(rec, sizeof rec, "{\"id\":\"%s\",\"box\":\"%s\",\"camera\":\"%s\",\"type\":\"%s\",\"ts\":%lld,"
+                 "\"ts_start\":%lld,\"road\":\"%s\",\"unit\":\"%s\",\"evidence\":null}",
+                 id, box, camera, type, ts, ts, road, unit);
+        sqlite3_bind_text(vio, 1, id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(vio, 2, box, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(vio, 3, camera, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(vio, 4, type, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(vio, 5, ts);
+        sqlite3_bind_text(vio, 6, road, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(vio, 7, unit, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(vio, 8, rec, -1, SQLITE_TRANSIENT);
+        sqlite3_step(vio);
+        sqlite3_reset(vio);
+        long long grain[3] = {ts - ts % 60000, ts - ts % 3600000, ts - (ts + 8 * 3600000) % DAY};
+        for (int g = 0; g < 3; g++) {
+            sqlite3_bind_text(tal[g], 1, box, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(tal[g], 2, camera, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(tal[g], 3, type, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(tal[g], 4, grain[g]);
+            sqlite3_bind_text(tal[g], 5, road, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(tal[g], 6, unit, -1, SQLITE_TRANSIENT);
+            sqlite3_step(tal[g]);
+            sqlite3_reset(tal[g]);
+        }
+        sqlite3_bind_int64(road_st, 1, grain[2]);
+        sqlite3_bind_text(road_st, 2, road, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(road_st, 3, unit, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(road_st, 4, type, -1, SQLITE_STATIC);
+        sqlite3_step(road_st);
+        sqlite3_reset(road_st);
+        sqlite3_bind_int64(hod_st, 1, grain[2]);
+        sqlite3_bind_int64(hod_st, 2, (ts - grain[2]) / 3600000);
+        sqlite3_bind_text(hod_st, 3, type, -1, SQLITE_STATIC);
+        sqlite3_step(hod_st);
+        sqlite3_reset(hod_st);
+        if ((i + 1) % 1000000 == 0) {
+            sqlite3_exec(s, "COMMIT; BEGIN", NULL, NULL, NULL);
+            fprintf(stderr, "load: %ld violations (%.0f/s)\n", i + 1, (double)(i + 1) / (now_s() - t0));
+        }
+    }
+    sqlite3_exec(s, "COMMIT", NULL, NULL, NULL);
+    fprintf(stderr, "load: rebuilding indexes\n");
+    sqlite3_exec(s, "CREATE INDEX violations_ts ON violations(ts, id);"
+                    "CREATE INDEX violations_camera_ts ON violations(camera, ts);"
+                    "CREATE INDEX violations_type_ts ON violations(type, ts);", NULL, NULL, NULL);
+    sqlite3_finalize(road_st);
+    sqlite3_finalize(hod_st);
+    sqlite3_finalize(cam);
+    sqlite3_finalize(vio);
+    for (int g = 0; g < 3; g++)
+        sqlite3_finalize(tal[g]);
+    sqlite3_exec(s, "PRAGMA wal_checkpoint(TRUNCATE); ANALYZE", NULL, NULL, NULL);
+    sqlite3_close(s);
+    printf("load: %ld violations in %.1f s\n", n, now_s() - t0);
+    return 0;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int query(const char *url, const char *ca, int runs)
+{
+    char full[512];
+    /* 30 local days (UTC+8) */
+    snprintf(full, sizeof full, "%s/api/v1/counts?group=road,type&from=%lld&to=%lld", url,
+             T0 - 8 * 3600000LL, T0 - 8 * 3600000LL + 30 * DAY);
+    CURL *c = curl_easy_init();
+    struct curl_slist *h = curl_slist_append(NULL, "Authorization: Bearer bench-viewer-token-0123456789");
+    curl_easy_setopt(c, CURLOPT_URL, full);
+    curl_easy_setopt(c, CURLOPT_CAINFO, ca);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
+    double t[256];
+    if (runs > 256)
+        runs = 256;
+    long status = 0;
+    curl_easy_perform(c); /* connect and warm up */
+    for (int i = 0; i < runs; i++) {
+        double t0 = now_s();
+        curl_easy_perform(c);
+        t[i] = (now_s() - t0) * 1000;
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    }
+    /* the same request's round trip on an empty path, as the floor */
+    snprintf(full, sizeof full, "%s/api/v1/nothing", url);
+    curl_easy_setopt(c, CURLOPT_URL, full);
+    double floor_ms[32];
+    for (int i = 0; i < 32; i++) {
+        double t0 = now_s();
+        curl_easy_perform(c);
+        floor_ms[i] = (now_s() - t0) * 1000;
+    }
+    qsort(t, (size_t)runs, sizeof *t, cmp_d);
+    qsort(floor_ms, 32, sizeof *floor_ms, cmp_d);
+    printf("counts by road x type over 30 days: median %.1f ms, max %.1f ms over %d runs (HTTP %ld; target < 100 ms)\n",
+           t[runs / 2], t[runs - 1], runs, status);
+    printf("  reference: a 404 round trip on the same connection, median %.2f ms\n", floor_ms[16]);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    return status == 200 ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (argc == 6 && strcmp(argv[1], "ingest") == 0)
+        return ingest(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]));
+    if (argc == 4 && strcmp(argv[1], "load") == 0)
+        return load(argv[2], atol(argv[3]));
+    if (argc == 5 && strcmp(argv[1], "query") == 0)
+        return query(argv[2], argv[3], atoi(argv[4]));
+    fprintf(stderr, "usage: bench_central ingest URL CA CLIENTS RECORDS | load DB N | query URL CA RUNS\n");
+    return 2;
+}
