@@ -14,9 +14,17 @@
 #define HOUR_MS 3600000LL
 #define DAY_MS 86400000LL
 
+#define STMT_CACHE 32
+
+/* A connection and its prepared statements, keyed by the address of their
+ * (static) SQL text: each statement is parsed once per connection. */
 struct conn {
     sqlite3 *db;
     pthread_mutex_t lock;
+    struct {
+        const char *sql;
+        sqlite3_stmt *st;
+    } cache[STMT_CACHE];
 };
 
 struct sqlite_store {
@@ -123,15 +131,37 @@ static void release(struct conn *c)
     pthread_mutex_unlock(&c->lock);
 }
 
-/* Prepared statements are cached by SQLite per connection (prepare_v3
- * with PERSISTENT); we keep it simple and prepare per call where the SQL
- * is built from a whitelist, and use sqlite3's own cache elsewhere. */
+/* The prepared statement for a static SQL text, from the connection's
+ * cache; give it back with done(). SQL built at run time (counts) is
+ * prepared and finalized by its caller instead. */
 static sqlite3_stmt *prep(struct conn *c, const char *sql)
 {
+    int free_slot = -1;
+    for (int i = 0; i < STMT_CACHE; i++) {
+        if (c->cache[i].sql == sql)
+            return c->cache[i].st;
+        if (!c->cache[i].sql && free_slot < 0)
+            free_slot = i;
+    }
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK)
         return NULL;
-    return st;
+    if (free_slot >= 0) {
+        c->cache[free_slot].sql = sql;
+        c->cache[free_slot].st = st;
+    }
+    return st; /* a full cache is a programming error; done() then finalizes */
+}
+
+static void done(struct conn *c, sqlite3_stmt *st)
+{
+    for (int i = 0; i < STMT_CACHE; i++)
+        if (c->cache[i].st == st) {
+            sqlite3_reset(st);
+            sqlite3_clear_bindings(st);
+            return;
+        }
+    sqlite3_finalize(st);
 }
 
 static void bind_text(sqlite3_stmt *st, int i, const char *s)
@@ -146,6 +176,8 @@ static void sqlite_close(struct oc_store *base)
 {
     struct sqlite_store *s = (struct sqlite_store *)base;
     for (int i = 0; i < s->n; i++) {
+        for (int k = 0; k < STMT_CACHE; k++)
+            sqlite3_finalize(s->pool[i].cache[k].st);
         sqlite3_close_v2(s->pool[i].db);
         pthread_mutex_destroy(&s->pool[i].lock);
     }
@@ -180,7 +212,7 @@ static oc_err_t touch_box(struct conn *c, const char *box, const char *version, 
     else
         sqlite3_bind_null(st, 4);
     oc_err_t e = step_done(st);
-    sqlite3_finalize(st);
+    done(c, st);
     return e;
 }
 
@@ -197,7 +229,7 @@ static oc_err_t run(struct conn *c, const char *sql, const char *box, const char
     bind_text(st, 5, d);
     bind_text(st, 6, e);
     oc_err_t err = step_done(st);
-    sqlite3_finalize(st);
+    done(c, st);
     return err;
 }
 
@@ -217,7 +249,7 @@ static oc_err_t put_camera(struct conn *c, const char *box, const struct oc_came
         snprintf(old_unit, sizeof old_unit, "%s", (const char *)sqlite3_column_text(st, 1));
         known = 1;
     }
-    sqlite3_finalize(st);
+    done(c, st);
     const char *road = cam->road ? cam->road : "", *unit = cam->unit ? cam->unit : "";
     oc_err_t e = run(c, "INSERT INTO cameras(box, camera, location, road, unit) VALUES(?1,?2,?3,?4,?5)"
                         " ON CONFLICT(box, camera) DO UPDATE SET location=?3, road=?4, unit=?5",
@@ -264,7 +296,7 @@ static oc_err_t put_tally(struct sqlite_store *s, struct conn *c, const char *bo
     sqlite3_bind_int64(st, 4, t->bucket);
     if (sqlite3_step(st) == SQLITE_ROW)
         old = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    done(c, st);
     int64_t delta = t->count - old;
     if (delta == 0 && old != 0)
         return OC_OK;
@@ -299,7 +331,7 @@ static oc_err_t put_tally(struct sqlite_store *s, struct conn *c, const char *bo
         sqlite3_bind_int64(st, 8, floor_to(t->bucket, DAY_MS, city));
         sqlite3_bind_int64(st, 9, (t->bucket - floor_to(t->bucket, DAY_MS, city)) / HOUR_MS);
         oc_err_t e = step_done(st);
-        sqlite3_finalize(st);
+        done(c, st);
         if (e != OC_OK)
             return e;
     }
@@ -376,7 +408,7 @@ static oc_err_t sqlite_put_violations(struct oc_store *base, const char *box, in
         else
             res->duplicates++;
     }
-    sqlite3_finalize(st);
+    done(c, st);
     if (e == OC_OK)
         e = touch_box(c, box, NULL, -1, now);
     if (e == OC_OK && exec(c->db, "COMMIT", err, sizeof err))
@@ -412,7 +444,7 @@ static oc_err_t sqlite_evidence_expected(struct oc_store *base, const char *id, 
         } else {
             e = rc == SQLITE_DONE ? OC_ENOTFOUND : OC_EIO;
         }
-        sqlite3_finalize(st);
+        done(c, st);
     }
     release(c);
     return e;
@@ -430,7 +462,7 @@ static oc_err_t sqlite_evidence_stored(struct oc_store *base, const char *id, co
         bind_text(st, 1, path);
         bind_text(st, 2, id);
         e = step_done(st);
-        sqlite3_finalize(st);
+        done(c, st);
     }
     release(c);
     return e;
@@ -708,6 +740,8 @@ static const struct oc_store_ops sqlite_ops = {
 struct oc_store *oc_store_sqlite_open(const char *path, int connections, int tz_offset_min,
                                       char *err, size_t errlen)
 {
+    /* no global allocation statistics: they take a mutex on every malloc */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     struct sqlite_store *s = calloc(1, sizeof *s);
     if (!s) {
         snprintf(err, errlen, "out of memory");
