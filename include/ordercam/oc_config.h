@@ -117,13 +117,16 @@ struct oc_config {
     char *topic_prefix;
     struct oc_mqtt_cfg mqtt;
     struct oc_central_cfg central;
-    char *spool_dir;
+    char *spool_dir;   /* default /var/lib/ordercam */
     int spool_max_mb;
+    int snapshot_s;    /* how often the daemon saves the engine state */
+    char *metrics_listen; /* HOST:PORT of the Prometheus endpoint; NULL: off */
     struct oc_evidence_cfg evidence;
     int64_t bucket_ms;
     int64_t track_timeout_ms;
     size_t max_tracks_per_camera;
     size_t max_event_ids;
+    size_t rx_queue_msgs, rx_queue_bytes;
     struct oc_alias *aliases;
     size_t n_aliases;
     struct oc_vtype_cfg *vtypes; /* built-in types first, then camera event types */

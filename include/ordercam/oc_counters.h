@@ -24,6 +24,7 @@
     X(DROP_BAD_VALUE, "drop_bad_value", "a value is out of range (negative box, NaN, huge)") \
     X(DROP_UNKNOWN_CAMERA, "drop_unknown_camera", "camera not in the config")   \
     X(DROP_UNKNOWN_SIGNAL, "drop_unknown_signal", "signal not in the config")   \
+    X(DROP_NOT_JPEG, "drop_not_jpeg", "frame payload that is not a JPEG")             \
     X(DROP_SIGNAL_OLD, "drop_signal_out_of_order", "signal message older than the newest one") \
     X(DROP_LOG_LINE, "drop_log_line", "event-log line malformed")               \
     X(FIELD_DROPPED, "optional_field_dropped", "optional field of the wrong type ignored") \

@@ -6,13 +6,16 @@
 #ifndef OC_ENGINE_H
 #define OC_ENGINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <cjson/cJSON.h>
 
 #include "ordercam/oc_config.h"
 #include "ordercam/oc_counters.h"
+#include "ordercam/oc_err.h"
 #include "ordercam/oc_event.h"
 
 #define OC_KEYS_MAX 3
@@ -93,6 +96,24 @@ void oc_engine_finish(struct oc_engine *e);
 /* Next sequence number a camera's violation will get; lets the daemon
  * continue a sequence across restarts. */
 void oc_engine_set_seq(struct oc_engine *e, int camera, uint64_t next_seq);
+
+/* Writes the engine's whole state to f: binary, readable only by this
+ * build with the same config (config_hash is the caller's fingerprint of
+ * it). Counters are not saved. */
+oc_err_t oc_engine_save(const struct oc_engine *e, FILE *f, uint64_t config_hash);
+
+/* Restores a state written by oc_engine_save into a fresh engine (no
+ * message fed yet). OC_EINVAL: written for another config or build;
+ * OC_EPARSE: damaged. After a failure the engine must be freed. */
+oc_err_t oc_engine_load(struct oc_engine *e, FILE *f, uint64_t config_hash);
+
+/* Config index of a camera id, or -1. */
+int oc_engine_camera(const struct oc_engine *e, const char *id, size_t len);
+
+/* A camera's clock; false when it has received nothing yet. */
+bool oc_engine_clock(const struct oc_engine *e, int camera, int64_t *clock);
+/* The seq the camera's next violation will get. */
+uint64_t oc_engine_next_seq(const struct oc_engine *e, int camera);
 
 uint64_t oc_engine_counter(const struct oc_engine *e, enum oc_counter c);
 size_t oc_engine_live_tracks(const struct oc_engine *e);

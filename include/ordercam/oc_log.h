@@ -13,7 +13,12 @@
 
 #define OC_LOG_LINE_MAX (24u << 20) /* a 16 MiB frame in base64, plus the envelope */
 
-enum oc_log_payload { OC_LOG_JSON, OC_LOG_B64, OC_LOG_FILE };
+enum oc_log_payload {
+    OC_LOG_JSON,
+    OC_LOG_B64,
+    OC_LOG_FILE,
+    OC_LOG_TICK /* {"ts", "tick": {"camera", "ts"}}: a silent camera's clock moved (ordercamd) */
+};
 
 struct oc_log_msg {
     int64_t ts;
@@ -21,10 +26,11 @@ struct oc_log_msg {
     size_t topic_len;
     enum oc_log_payload kind;
     const cJSON *json;  /* OC_LOG_JSON */
-    const char *text;   /* OC_LOG_B64: base64 text; OC_LOG_FILE: relative path */
+    const char *text;   /* OC_LOG_B64: base64 text; OC_LOG_FILE: relative path; OC_LOG_TICK: camera id */
     size_t text_len;
     unsigned long line; /* 1-based line number */
     size_t line_len;    /* bytes of the line */
+    int64_t tick_ts;    /* OC_LOG_TICK: the camera clock to move to */
 };
 
 struct oc_log;

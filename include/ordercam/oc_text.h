@@ -25,6 +25,12 @@ oc_err_t oc_text_strip_comments(char *buf, size_t len);
 size_t oc_text_b64_max(size_t len);
 oc_err_t oc_text_b64_decode(const char *in, size_t len, unsigned char *out, size_t *out_len);
 
+/* Encodes len bytes as standard base64 with padding into out, which must
+ * hold oc_text_b64_encoded_len(len) + 1 bytes; NUL-terminates; returns the
+ * encoded length. */
+size_t oc_text_b64_encoded_len(size_t len);
+size_t oc_text_b64_encode(const void *in, size_t len, char *out);
+
 /* Writes s as a JSON string literal (with quotes) into out, at most cap
  * bytes including the terminating NUL. Returns the length written, or
  * cap when it did not fit (out then holds a truncated, unusable string). */

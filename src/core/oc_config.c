@@ -874,11 +874,13 @@ static bool parse_sections(struct ctx *c, const cJSON *root)
     static const char *const central_keys[] = {"url", "token_file", "ca_file", "cert_file",
                                                "key_file", "push_interval_s",
                                                "insecure_skip_verify", NULL};
-    static const char *const spool_keys[] = {"dir", "max_mb", NULL};
+    static const char *const spool_keys[] = {"dir", "max_mb", "snapshot_s", NULL};
+    static const char *const metrics_keys[] = {"listen", NULL};
     static const char *const ev_keys[] = {"enabled", "quality", "ring_s", "ring_max_mb",
                                           "tolerance_ms", "dir", "font", NULL};
     static const char *const tally_keys[] = {"bucket_s", NULL};
-    static const char *const limit_keys[] = {"max_tracks_per_camera", "max_event_ids", NULL};
+    static const char *const limit_keys[] = {"max_tracks_per_camera", "max_event_ids",
+                                             "rx_queue_msgs", "rx_queue_mb", NULL};
     struct oc_config *cfg = c->cfg;
     const cJSON *o;
     size_t o1;
@@ -899,12 +901,25 @@ static bool parse_sections(struct ctx *c, const cJSON *root)
         pop(c, o1);
     }
     cfg->spool_max_mb = 2048;
+    cfg->snapshot_s = 60;
     if (!want_object(c, root, "spool", &o))
         return false;
     if (o) {
         o1 = push_key(c, "spool");
         if (!check_keys(c, o, spool_keys) || !get_str(c, o, "dir", false, &cfg->spool_dir) ||
-            !get_int(c, o, "max_mb", 1, 1 << 24, &cfg->spool_max_mb))
+            !get_int(c, o, "max_mb", 1, 1 << 24, &cfg->spool_max_mb) ||
+            !get_int(c, o, "snapshot_s", 1, 86400, &cfg->snapshot_s))
+            return false;
+        pop(c, o1);
+    }
+    if (!cfg->spool_dir && !(cfg->spool_dir = dupstr("/var/lib/ordercam")))
+        return fail(c, "out of memory");
+    if (!want_object(c, root, "metrics", &o))
+        return false;
+    if (o) {
+        o1 = push_key(c, "metrics");
+        if (!check_keys(c, o, metrics_keys) ||
+            !get_str(c, o, "listen", false, &cfg->metrics_listen))
             return false;
         pop(c, o1);
     }
@@ -941,19 +956,23 @@ static bool parse_sections(struct ctx *c, const cJSON *root)
     if (!get_num(c, root, "track_timeout_s", 0.001, 3600, false, &timeout))
         return false;
     cfg->track_timeout_ms = (int64_t)llround(timeout * 1000);
-    int max_tracks = 512, max_ids = 4096;
+    int max_tracks = 512, max_ids = 4096, rxq_msgs = 65536, rxq_mb = 64;
     if (!want_object(c, root, "limits", &o))
         return false;
     if (o) {
         o1 = push_key(c, "limits");
         if (!check_keys(c, o, limit_keys) ||
             !get_int(c, o, "max_tracks_per_camera", 1, 1 << 20, &max_tracks) ||
-            !get_int(c, o, "max_event_ids", 1, 1 << 22, &max_ids))
+            !get_int(c, o, "max_event_ids", 1, 1 << 22, &max_ids) ||
+            !get_int(c, o, "rx_queue_msgs", 16, 1 << 24, &rxq_msgs) ||
+            !get_int(c, o, "rx_queue_mb", 1, 4096, &rxq_mb))
             return false;
         pop(c, o1);
     }
     cfg->max_tracks_per_camera = (size_t)max_tracks;
     cfg->max_event_ids = (size_t)max_ids;
+    cfg->rx_queue_msgs = (size_t)rxq_msgs;
+    cfg->rx_queue_bytes = (size_t)rxq_mb << 20;
     return true;
 }
 
@@ -962,7 +981,7 @@ static bool parse_root(struct ctx *c, const cJSON *root)
     static const char *const keys[] = {"box_id", "mqtt", "central", "spool", "evidence",
                                        "tally", "track_timeout_s", "class_aliases", "codes",
                                        "signals", "cameras", "defaults", "events", "limits",
-                                       NULL};
+                                       "metrics", NULL};
     static const char *const default_events[] = {"littering", "throwing_from_vehicle",
                                                  "spitting", "dog_unleashed", "open_burning",
                                                  "illegal_poster"};
@@ -1151,6 +1170,7 @@ void oc_config_free(struct oc_config *cfg)
     free(cfg->central.cert_file);
     free(cfg->central.key_file);
     free(cfg->spool_dir);
+    free(cfg->metrics_listen);
     free(cfg->evidence.dir);
     free(cfg->evidence.font);
     free(cfg);

@@ -111,6 +111,24 @@ size_t oc_engine_live_tracks(const struct oc_engine *e)
     return n;
 }
 
+int oc_engine_camera(const struct oc_engine *e, const char *id, size_t len)
+{
+    return oc_config_camera(e->cfg, id, len);
+}
+
+bool oc_engine_clock(const struct oc_engine *e, int camera, int64_t *clock)
+{
+    if (camera < 0 || (size_t)camera >= e->cfg->n_cameras || !e->cams[camera].has_clock)
+        return false;
+    *clock = e->cams[camera].clock;
+    return true;
+}
+
+uint64_t oc_engine_next_seq(const struct oc_engine *e, int camera)
+{
+    return camera >= 0 && (size_t)camera < e->cfg->n_cameras ? e->cams[camera].next_seq : 0;
+}
+
 void oc_engine_set_seq(struct oc_engine *e, int camera, uint64_t next_seq)
 {
     if (camera >= 0 && (size_t)camera < e->cfg->n_cameras && next_seq > 0)
@@ -617,6 +635,11 @@ void oc_engine_feed_frame(struct oc_engine *e, const struct oc_topic *t, const v
         e->counters[OC_C_DROP_TOO_LARGE]++;
         return;
     }
+    /* a frame that is not even a JPEG must not move the camera's clock */
+    if (data && (len < 3 || memcmp(data, "\xff\xd8\xff", 3) != 0)) {
+        e->counters[OC_C_DROP_NOT_JPEG]++;
+        return;
+    }
     e->counters[OC_C_MSG_FRAMES]++;
     advance(e, t->camera, t->frame_ts);
     settle(e, t->camera);
@@ -696,6 +719,25 @@ void oc_engine_finish(struct oc_engine *e)
         }
     }
     flush(e);
+}
+
+void oc_engine__adopt(struct oc_engine *e, struct oc_cam *c, struct oc_track *tr, bool ghost)
+{
+    (void)e;
+    if (ghost) {
+        struct oc_track **tail = &c->ghosts, *prev = NULL;
+        while (*tail) {
+            prev = *tail;
+            tail = &(*tail)->next;
+        }
+        tr->prev = prev;
+        *tail = tr;
+        c->n_ghosts++;
+        return;
+    }
+    c->slots[find_slot(c, tr->id, tr->hash)] = tr;
+    c->n_live++;
+    lru_place(c, tr);
 }
 
 struct oc_track *oc_engine__ghosts(struct oc_cam *c)

@@ -126,6 +126,8 @@ int oc_engine__class_id(struct oc_engine *e, const char *sent);
 /* Removes a ghost, or ends a live track, whose stay a new track continues. */
 void oc_engine__retire(struct oc_engine *e, struct oc_cam *c, struct oc_track *old, bool ghost);
 struct oc_track *oc_engine__ghosts(struct oc_cam *c);
+/* Takes a restored track: live ones in observation order, ghosts in end order. */
+void oc_engine__adopt(struct oc_engine *e, struct oc_cam *c, struct oc_track *tr, bool ghost);
 
 /* oc_rules.c */
 /* Applies one observation at time t to tr (already counted for class,

@@ -153,7 +153,7 @@ oc_err_t oc_log_next(struct oc_log *log, struct oc_log_msg *msg, const char **wh
     if (!cJSON_IsObject(log->root))
         return bad(why, "not a JSON object");
     /* one pass over the envelope's members instead of a lookup per key */
-    const cJSON *ts = NULL, *topic = NULL, *p = NULL, *b = NULL, *f = NULL;
+    const cJSON *ts = NULL, *topic = NULL, *p = NULL, *b = NULL, *f = NULL, *tick = NULL;
     for (const cJSON *m = log->root->child; m; m = m->next) {
         const char *k = m->string;
         if (strcmp(k, "ts") == 0)
@@ -166,6 +166,25 @@ oc_err_t oc_log_next(struct oc_log *log, struct oc_log_msg *msg, const char **wh
             b = m;
         else if (strcmp(k, "payload_file") == 0)
             f = m;
+        else if (strcmp(k, "tick") == 0)
+            tick = m;
+    }
+    if (tick && !topic) {
+        const cJSON *cam = cJSON_GetObjectItemCaseSensitive(tick, "camera");
+        const cJSON *cts = cJSON_GetObjectItemCaseSensitive(tick, "ts");
+        if (!cJSON_IsNumber(ts) || !cJSON_IsString(cam) || !cJSON_IsNumber(cts) ||
+            !isfinite(cts->valuedouble) || cts->valuedouble < 0 ||
+            cts->valuedouble > (double)OC_TS_MAX)
+            return bad(why, "a tick needs numeric \"ts\" and {\"camera\", \"ts\"}");
+        msg->ts = (int64_t)ts->valuedouble;
+        msg->kind = OC_LOG_TICK;
+        msg->text = cam->valuestring;
+        msg->text_len = strlen(cam->valuestring);
+        msg->tick_ts = (int64_t)cts->valuedouble;
+        msg->topic = NULL;
+        msg->topic_len = 0;
+        msg->json = NULL;
+        return OC_OK;
     }
     if (!cJSON_IsNumber(ts) || !cJSON_IsString(topic))
         return bad(why, "needs numeric \"ts\" and string \"topic\"");

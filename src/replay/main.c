@@ -15,6 +15,7 @@
 #include "ordercam/oc_record.h"
 #include "ordercam/oc_tally.h"
 #include "ordercam/oc_text.h"
+#include "publish.h"
 
 #ifndef OC_VERSION
 #define OC_VERSION "0.0.0"
@@ -48,10 +49,14 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: ordercam-replay --config EDGE.json --log LOG.jsonl[.gz] [--out FILE|-]\n"
             "                       [--tallies FILE] [--quiet]\n"
+            "       ordercam-replay --config EDGE.json --log LOG.jsonl[.gz] --publish HOST:PORT\n"
+            "                       [--speed X] [--qos N] [--cafile CA.pem]\n"
             "  Runs the violation engine over an event log and writes violation records\n"
             "  as JSON Lines (default: stdout) and a summary table on stderr.\n"
             "  --tallies FILE  also write per-bucket counts as JSON Lines\n"
             "  --quiet         no summary table and no progress bar\n"
+            "  --publish       send the log's messages to an MQTT broker instead, at the\n"
+            "                  recorded pace times --speed (default 1; 0 = as fast as possible)\n"
             "exit status: 0 done; 1 bad config, unreadable log or unwritable output; 2 usage\n");
 }
 
@@ -64,6 +69,14 @@ static void feed(struct oc_engine *eng, const struct oc_log_msg *m)
             return;
         }
         oc_engine_feed_json_topic(eng, m->topic, m->topic_len, m->json);
+        return;
+    }
+    if (m->kind == OC_LOG_TICK) {
+        int cam = oc_engine_camera(eng, m->text, m->text_len);
+        if (cam < 0)
+            oc_engine_count(eng, OC_C_DROP_UNKNOWN_CAMERA);
+        else
+            oc_engine_tick(eng, cam, m->tick_ts);
         return;
     }
     if (m->kind == OC_LOG_FILE) {
@@ -156,10 +169,13 @@ int main(int argc, char **argv)
         {"config", required_argument, NULL, 'c'}, {"log", required_argument, NULL, 'l'},
         {"out", required_argument, NULL, 'o'},    {"tallies", required_argument, NULL, 't'},
         {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0}};
-    const char *config = NULL, *logpath = NULL, *outpath = "-", *tallies = NULL;
+        {"version", no_argument, NULL, 'V'},      {"publish", required_argument, NULL, 'p'},
+        {"speed", required_argument, NULL, 's'},  {"qos", required_argument, NULL, 'Q'},
+        {"cafile", required_argument, NULL, 'C'}, {NULL, 0, NULL, 0}};
+    const char *config = NULL, *logpath = NULL, *outpath = "-", *tallies = NULL, *publish = NULL;
+    struct oc_publish_opts po = {.speed = 1, .qos = 1};
     int quiet = 0, ch;
-    while ((ch = getopt_long(argc, argv, "c:l:o:t:qhV", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "c:l:o:t:qhVp:s:Q:C:", opts, NULL)) != -1) {
         switch (ch) {
         case 'c': config = optarg; break;
         case 'l': logpath = optarg; break;
@@ -168,6 +184,10 @@ int main(int argc, char **argv)
         case 'q': quiet = 1; break;
         case 'h': usage(stdout); return 0;
         case 'V': printf("ordercam-replay %s\n", OC_VERSION); return 0;
+        case 'p': publish = optarg; break;
+        case 's': po.speed = atof(optarg); break;
+        case 'Q': po.qos = atoi(optarg); break;
+        case 'C': po.cafile = optarg; break;
         default: usage(stderr); return 2;
         }
     }
@@ -180,6 +200,22 @@ int main(int argc, char **argv)
     if (!cfg) {
         fprintf(stderr, "ordercam-replay: %s\n", err);
         return 1;
+    }
+    if (publish) {
+        char host[256];
+        snprintf(host, sizeof host, "%s", publish);
+        char *colon = strrchr(host, ':');
+        if (!colon || po.speed < 0 || po.qos < 0 || po.qos > 2) {
+            usage(stderr);
+            oc_config_free(cfg);
+            return 2;
+        }
+        *colon = '\0';
+        po.host = host;
+        po.port = atoi(colon + 1);
+        int prc = oc_publish_log(logpath, &po, stderr);
+        oc_config_free(cfg);
+        return prc;
     }
     struct oc_log *log = oc_log_open(logpath);
     if (!log) {

@@ -64,6 +64,7 @@ static void each_kind_of_bad_message(void **state)
         {"cameras/c/other", "{\"ts\":5,\"objects\":[]}", OC_C_DROP_BAD_TOPIC},
         {"cameras/c d/detections", "{\"ts\":5,\"objects\":[]}", OC_C_DROP_BAD_TOPIC},
         {"cameras/c/frames/abc", "x", OC_C_DROP_BAD_TOPIC},
+        {"cameras/c/frames/99999999999", "GIF89a", OC_C_DROP_NOT_JPEG},
         {"signals/zz", "{\"ts\":5,\"state\":\"red\"}", OC_C_DROP_UNKNOWN_SIGNAL},
         {"signals/s", "{\"ts\":5,\"state\":\"purple\"}", OC_C_DROP_BAD_VALUE},
         {"signals/s", "{\"ts\":5}", OC_C_DROP_MISSING_FIELD},

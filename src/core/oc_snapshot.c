@@ -1,0 +1,160 @@
+/* Saving and restoring the engine's state, so that a daemon restarted
+ * after a crash continues exactly where it was (snapshot + the journal of
+ * messages since). The format is for one build and one config: a header
+ * carries the struct sizes and the caller's config fingerprint, and any
+ * mismatch refuses the file rather than misreading it. */
+#include "oc_engine_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MAGIC "OCSNAP01"
+
+struct header {
+    char magic[8];
+    uint64_t config_hash;
+    uint32_t track_size, zstate_size, lstate_size, signal_size, event_id_size;
+    uint32_t n_cameras, n_signals, n_classes;
+};
+
+static int put(FILE *f, const void *p, size_t n)
+{
+    return n == 0 || fwrite(p, 1, n, f) == n ? 0 : -1;
+}
+
+static int get(FILE *f, void *p, size_t n)
+{
+    return n == 0 || fread(p, 1, n, f) == n ? 0 : -1;
+}
+
+static int save_track(FILE *f, const struct oc_cam *c, const struct oc_track *tr)
+{
+    struct oc_track copy = *tr;
+    copy.prev = copy.next = NULL;
+    copy.z = NULL;
+    copy.l = NULL;
+    return put(f, &copy, sizeof copy) || put(f, tr->z, c->cfg->n_zones * sizeof *tr->z) ||
+           put(f, tr->l, c->cfg->n_lines * sizeof *tr->l);
+}
+
+oc_err_t oc_engine_save(const struct oc_engine *e, FILE *f, uint64_t config_hash)
+{
+    const struct oc_config *cfg = e->cfg;
+    struct header h = {.config_hash = config_hash,
+                       .track_size = sizeof(struct oc_track),
+                       .zstate_size = sizeof(struct oc_zstate),
+                       .lstate_size = sizeof(struct oc_lstate),
+                       .signal_size = sizeof(struct oc_signal),
+                       .event_id_size = sizeof(struct oc_event_id),
+                       .n_cameras = (uint32_t)cfg->n_cameras,
+                       .n_signals = (uint32_t)cfg->n_signals,
+                       .n_classes = (uint32_t)e->n_classes};
+    memcpy(h.magic, MAGIC, 8);
+    if (put(f, &h, sizeof h) || put(f, e->signals, cfg->n_signals * sizeof *e->signals))
+        return OC_EIO;
+    for (size_t i = 0; i < e->n_classes; i++) {
+        uint32_t n = (uint32_t)strlen(e->class_names[i]);
+        if (put(f, &n, sizeof n) || put(f, e->class_names[i], n))
+            return OC_EIO;
+    }
+    for (size_t ci = 0; ci < cfg->n_cameras; ci++) {
+        const struct oc_cam *c = &e->cams[ci];
+        uint64_t fields[6] = {(uint64_t)c->clock, c->has_clock, c->next_seq, c->ev_head, c->ev_n,
+                              c->n_live};
+        if (put(f, fields, sizeof fields) ||
+            put(f, c->event_ids, cfg->max_event_ids * sizeof *c->event_ids))
+            return OC_EIO;
+        for (const struct oc_track *tr = c->oldest; tr; tr = tr->next)
+            if (save_track(f, c, tr))
+                return OC_EIO;
+        uint64_t ng = c->n_ghosts;
+        if (put(f, &ng, sizeof ng))
+            return OC_EIO;
+        for (const struct oc_track *g = c->ghosts; g; g = g->next)
+            if (save_track(f, c, g))
+                return OC_EIO;
+    }
+    return fflush(f) == 0 && !ferror(f) ? OC_OK : OC_EIO;
+}
+
+static struct oc_track *load_track(FILE *f, const struct oc_cam *c)
+{
+    struct oc_track *tr = malloc(sizeof *tr);
+    if (!tr)
+        return NULL;
+    tr->z = calloc(c->cfg->n_zones + 1, sizeof *tr->z);
+    tr->l = calloc(c->cfg->n_lines + 1, sizeof *tr->l);
+    struct oc_zstate *z = tr->z;
+    struct oc_lstate *l = tr->l;
+    if (!z || !l || get(f, tr, sizeof *tr) || get(f, z, c->cfg->n_zones * sizeof *z) ||
+        get(f, l, c->cfg->n_lines * sizeof *l) || memchr(tr->id, '\0', sizeof tr->id) == NULL) {
+        free(z);
+        free(l);
+        free(tr);
+        return NULL;
+    }
+    tr->z = z;
+    tr->l = l;
+    tr->prev = tr->next = NULL;
+    return tr;
+}
+
+oc_err_t oc_engine_load(struct oc_engine *e, FILE *f, uint64_t config_hash)
+{
+    const struct oc_config *cfg = e->cfg;
+    struct header h;
+    if (get(f, &h, sizeof h) || memcmp(h.magic, MAGIC, 8) != 0)
+        return OC_EPARSE;
+    if (h.config_hash != config_hash || h.track_size != sizeof(struct oc_track) ||
+        h.zstate_size != sizeof(struct oc_zstate) || h.lstate_size != sizeof(struct oc_lstate) ||
+        h.signal_size != sizeof(struct oc_signal) ||
+        h.event_id_size != sizeof(struct oc_event_id) || h.n_cameras != cfg->n_cameras ||
+        h.n_signals != cfg->n_signals || h.n_classes > OC_CLASS_MAX - OC_CLASS_KNOWN - 1)
+        return OC_EINVAL;
+    if (get(f, e->signals, cfg->n_signals * sizeof *e->signals))
+        return OC_EPARSE;
+    for (uint32_t i = 0; i < h.n_classes; i++) {
+        uint32_t n;
+        if (get(f, &n, sizeof n) || n > 64)
+            return OC_EPARSE;
+        char *name = calloc(1, n + 1);
+        if (!name || get(f, name, n)) {
+            free(name);
+            return OC_EPARSE;
+        }
+        e->class_names[e->n_classes++] = name;
+    }
+    for (size_t ci = 0; ci < cfg->n_cameras; ci++) {
+        struct oc_cam *c = &e->cams[ci];
+        uint64_t fields[6];
+        if (get(f, fields, sizeof fields) ||
+            get(f, c->event_ids, cfg->max_event_ids * sizeof *c->event_ids) ||
+            fields[3] >= cfg->max_event_ids || fields[4] > cfg->max_event_ids ||
+            fields[5] > cfg->max_tracks_per_camera)
+            return OC_EPARSE;
+        c->clock = (int64_t)fields[0];
+        c->has_clock = fields[1] != 0;
+        c->next_seq = fields[2];
+        c->ev_head = (size_t)fields[3];
+        c->ev_n = (size_t)fields[4];
+        for (uint64_t k = 0; k < fields[5]; k++) {
+            struct oc_track *tr = load_track(f, c);
+            if (!tr)
+                return OC_EPARSE;
+            oc_engine__adopt(e, c, tr, false);
+        }
+        uint64_t ng;
+        if (get(f, &ng, sizeof ng) || ng > cfg->max_tracks_per_camera)
+            return OC_EPARSE;
+        for (uint64_t k = 0; k < ng; k++) {
+            struct oc_track *g = load_track(f, c);
+            if (!g)
+                return OC_EPARSE;
+            oc_engine__adopt(e, c, g, true);
+        }
+        c->next_deadline = NO_DEADLINE;
+        for (const struct oc_track *tr = c->oldest; tr; tr = tr->next)
+            oc_engine__note_deadline(c, oc_rules_next_deadline(e, (int)ci, tr));
+    }
+    return OC_OK;
+}

@@ -1,0 +1,861 @@
+/* ordercamd: the edge daemon (docs/daemon.md). main owns every piece of
+ * state; three threads meet only through bounded, counted structures:
+ *   MQTT thread    receive → journal append → rx queue (full: drop, counted)
+ *   engine thread  rx queue → record file → engine → violations file,
+ *                  frame ring; ticks for silent cameras; snapshots; metrics text
+ *   metrics thread (libmicrohttpd) serves the last metrics text */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <microhttpd.h>
+#include <mosquitto.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ordercam/oc_config.h"
+#include "ordercam/oc_engine.h"
+#include "ordercam/oc_record.h"
+#include "ordercam/oc_text.h"
+#include "oc_journal.h"
+#include "oc_mqtt.h"
+#include "oc_ring.h"
+#include "oc_rxq.h"
+
+#ifndef OC_VERSION
+#define OC_VERSION "0.0.0"
+#endif
+
+#define SNAP_MAGIC "OCDSNAP1"
+#define SILENT_MS 2000 /* a camera quiet this long has its clock advanced */
+
+/* Set by signal handlers; read by the engine thread. */
+static volatile sig_atomic_t got_term, got_hup;
+
+enum dcounter { D_RX_FULL, D_JOURNAL_ERR, D_NOT_JPEG, D_WRITE_ERR, D_RECOVERED, D_SUPPRESSED,
+                D__COUNT };
+static const char *const dcounter_names[] = {"rx_queue_full", "journal_write_errors",
+                                             "frames_not_jpeg", "violation_write_errors",
+                                             "journal_messages_replayed",
+                                             "violations_already_written"};
+
+struct daemon {
+    const char *config_path, *record_path;
+    struct oc_config *cfg;
+    uint64_t cfg_hash;
+    struct oc_engine *eng;
+    struct oc_engine_sink sink;
+    struct oc_journal *journal;
+    struct oc_rxq *rxq;
+    struct oc_ring *ring;
+    struct oc_mqtt *mqtt;
+    struct MHD_Daemon *metrics;
+    int vfd;
+    FILE *record;
+    uint64_t *file_next;  /* per camera: first seq not in the violations file */
+    uint64_t *by_type;    /* violations written per type */
+    int64_t *anchor_wall, *anchor_clock; /* per camera, for ticks */
+    uint64_t applied;     /* last journal seq applied to the engine */
+    uint64_t applied_at_snapshot;
+    atomic_ulong dc[D__COUNT];
+    atomic_int mqtt_up;
+    int log_level;
+    pthread_mutex_t mlock;
+    char *metrics_text;
+    size_t metrics_len;
+    uint64_t last_drops[OC_C__COUNT];
+    char rec[OC_RECORD_MAX];
+};
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* journald-friendly: "<level>" prefixes (systemd strips them). */
+__attribute__((format(printf, 3, 4))) static void logm(const struct daemon *d, int level,
+                                                       const char *fmt, ...)
+{
+    if (level > d->log_level)
+        return;
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "<%d>ordercamd: %s\n", level, msg);
+}
+
+/* ---------------- files ---------------- */
+
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static uint64_t fnv64(const void *data, size_t len)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ ((const unsigned char *)data)[i]) * 1099511628211ull;
+    return h;
+}
+
+static uint64_t file_hash(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    return fnv64(buf, n);
+}
+
+static void spool_path(const struct daemon *d, const char *name, char *out, size_t len)
+{
+    snprintf(out, len, "%s/%s", d->cfg->spool_dir, name);
+}
+
+/* Reads violations.jsonl: the next seq per camera, and cuts a last line
+ * that a crash left half written. */
+static int open_violations(struct daemon *d)
+{
+    char path[PATH_MAX];
+    spool_path(d, "violations.jsonl", path, sizeof path);
+    FILE *f = fopen(path, "r");
+    off_t good = 0;
+    if (f) {
+        char *line = NULL;
+        size_t cap = 0;
+        ssize_t n;
+        off_t pos = 0;
+        while ((n = getline(&line, &cap, f)) > 0) {
+            pos += n;
+            if (line[n - 1] != '\n')
+                break;
+            good = pos;
+            const char *id = strstr(line, "\"id\":\"");
+            if (!id)
+                continue;
+            id += 6;
+            const char *a = strchr(id, ':'), *b = a ? strchr(a + 1, ':') : NULL;
+            if (!b)
+                continue;
+            int cam = oc_config_camera(d->cfg, a + 1, (size_t)(b - a - 1));
+            uint64_t seq = strtoull(b + 1, NULL, 10);
+            if (cam >= 0 && seq + 1 > d->file_next[cam])
+                d->file_next[cam] = seq + 1;
+        }
+        free(line);
+        fclose(f);
+        if (truncate(path, good) != 0 && errno != ENOENT)
+            return -1;
+    }
+    d->vfd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    return d->vfd < 0 ? -1 : 0;
+}
+
+/* ---------------- engine sinks ---------------- */
+
+static void on_violation(void *ud, const struct oc_violation *v)
+{
+    struct daemon *d = ud;
+    if (v->seq < d->file_next[v->camera]) {
+        atomic_fetch_add(&d->dc[D_SUPPRESSED], 1); /* written before a crash */
+        return;
+    }
+    size_t n = oc_record_format(d->cfg, v, NULL, d->rec, sizeof d->rec);
+    if (n == 0 || write_all(d->vfd, d->rec, n) != 0) {
+        atomic_fetch_add(&d->dc[D_WRITE_ERR], 1);
+        logm(d, 3, "cannot write violation %s:%s:%" PRIu64 ": %s", d->cfg->box_id, v->camera_id,
+             v->seq, strerror(errno));
+        return;
+    }
+    d->file_next[v->camera] = v->seq + 1;
+    d->by_type[v->vtype]++;
+    logm(d, 6, "violation %s:%s:%" PRIu64 " %s", d->cfg->box_id, v->camera_id, v->seq, v->type);
+}
+
+static void on_frame(void *ud, int camera, int64_t ts, const void *data, size_t len, int is_b64)
+{
+    struct daemon *d = ud;
+    if (!d->ring)
+        return;
+    unsigned char *bytes = NULL;
+    if (is_b64) {
+        bytes = malloc(oc_text_b64_max(len) + 1);
+        size_t n = 0;
+        if (!bytes || oc_text_b64_decode(data, len, bytes, &n) != OC_OK) {
+            free(bytes);
+            atomic_fetch_add(&d->dc[D_NOT_JPEG], 1);
+            return;
+        }
+        data = bytes;
+        len = n;
+    }
+    if (len < 3 || memcmp(data, "\xff\xd8\xff", 3) != 0)
+        atomic_fetch_add(&d->dc[D_NOT_JPEG], 1);
+    else
+        oc_ring_add(d->ring, camera, ts, data, len);
+    free(bytes);
+}
+
+/* ---------------- the record file (--record) ---------------- */
+
+static void record_message(struct daemon *d, const char *topic, size_t tlen, const char *payload,
+                           size_t len)
+{
+    if (!d->record)
+        return;
+    char *tq = malloc(tlen * 6 + 3);
+    char *t = malloc(tlen + 1);
+    if (!tq || !t) {
+        free(tq);
+        free(t);
+        return;
+    }
+    memcpy(t, topic, tlen);
+    t[tlen] = '\0';
+    oc_text_json_quote(tq, tlen * 6 + 3, t);
+    fprintf(d->record, "{\"ts\":%" PRId64 ",\"topic\":%s,", wall_ms(), tq);
+    enum oc_counter why;
+    cJSON *j = strstr(t, "/frames/") ? NULL : oc_event_parse(payload, len, &why);
+    if (j) {
+        /* valid JSON: kept as is, newlines between tokens made spaces */
+        fputs("\"payload\":", d->record);
+        for (size_t i = 0; i < len; i++)
+            fputc(payload[i] == '\n' || payload[i] == '\r' ? ' ' : payload[i], d->record);
+        cJSON_Delete(j);
+    } else {
+        char *b = malloc(oc_text_b64_encoded_len(len) + 1);
+        if (b) {
+            oc_text_b64_encode(payload, len, b);
+            fprintf(d->record, "\"payload_b64\":\"%s\"", b);
+            free(b);
+        }
+    }
+    fputs("}\n", d->record);
+    fflush(d->record);
+    free(tq);
+    free(t);
+}
+
+/* ---------------- applying messages and ticks ---------------- */
+
+static void note_clock(struct daemon *d, int cam)
+{
+    int64_t clock;
+    if (cam >= 0 && oc_engine_clock(d->eng, cam, &clock) && clock != d->anchor_clock[cam]) {
+        d->anchor_clock[cam] = clock;
+        d->anchor_wall[cam] = mono_ms();
+    }
+}
+
+static int topic_camera(const struct daemon *d, const char *topic, size_t len)
+{
+    struct oc_topic t;
+    enum oc_counter why;
+    return oc_event_topic(d->cfg, topic, len, &t, &why) ? t.camera : -1;
+}
+
+static void apply(struct daemon *d, uint64_t seq, const char *topic, size_t tlen,
+                  const char *payload, size_t len)
+{
+    record_message(d, topic, tlen, payload, len);
+    oc_engine_feed(d->eng, topic, tlen, payload, len);
+    if (seq)
+        d->applied = seq;
+    note_clock(d, topic_camera(d, topic, tlen));
+}
+
+static void tick(struct daemon *d, int cam, int64_t camera_ts, int journal)
+{
+    oc_engine_tick(d->eng, cam, camera_ts);
+    if (journal)
+        oc_journal_tick(d->journal, wall_ms(), d->cfg->cameras[cam].id, camera_ts, d->applied);
+    if (d->record)
+        fprintf(d->record, "{\"ts\":%" PRId64 ",\"tick\":{\"camera\":\"%s\",\"ts\":%" PRId64 "}}\n",
+                wall_ms(), d->cfg->cameras[cam].id, camera_ts);
+}
+
+/* Silent cameras: the clock follows wall time, SILENT_MS behind, so that
+ * tracks end and dwell timers fire, but a message merely late still
+ * arrives before its time is judged. */
+static void tick_silent(struct daemon *d)
+{
+    int64_t now = mono_ms();
+    for (size_t c = 0; c < d->cfg->n_cameras; c++) {
+        int64_t clock;
+        if (!oc_engine_clock(d->eng, (int)c, &clock) || now - d->anchor_wall[c] < 2 * SILENT_MS)
+            continue;
+        int64_t target = d->anchor_clock[c] + (now - d->anchor_wall[c]) - SILENT_MS;
+        if (target > clock)
+            tick(d, (int)c, target, 1);
+    }
+}
+
+/* ---------------- snapshots ---------------- */
+
+static int save_snapshot(struct daemon *d)
+{
+    char tmp[PATH_MAX], path[PATH_MAX];
+    spool_path(d, "snapshot.tmp", tmp, sizeof tmp);
+    spool_path(d, "snapshot.bin", path, sizeof path);
+    FILE *f = fopen(tmp, "wb");
+    if (!f)
+        return -1;
+    uint64_t hdr[2] = {d->applied, d->cfg_hash};
+    int bad = fwrite(SNAP_MAGIC, 1, 8, f) != 8 || fwrite(hdr, sizeof hdr, 1, f) != 1 ||
+              oc_engine_save(d->eng, f, d->cfg_hash) != OC_OK || fflush(f) != 0 ||
+              fsync(fileno(f)) != 0;
+    if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return -1;
+    }
+    int dfd = open(d->cfg->spool_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+    /* the violations written so far are part of what the snapshot assumes */
+    fsync(d->vfd);
+    d->applied_at_snapshot = d->applied;
+    oc_journal_rotate(d->journal, d->applied);
+    return 0;
+}
+
+/* Loads the snapshot if it was made by this build for this config. */
+static int load_snapshot(struct daemon *d)
+{
+    char path[PATH_MAX];
+    spool_path(d, "snapshot.bin", path, sizeof path);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    char magic[8];
+    uint64_t hdr[2];
+    int ok = fread(magic, 1, 8, f) == 8 && memcmp(magic, SNAP_MAGIC, 8) == 0 &&
+             fread(hdr, sizeof hdr, 1, f) == 1 && hdr[1] == d->cfg_hash &&
+             oc_engine_load(d->eng, f, d->cfg_hash) == OC_OK;
+    fclose(f);
+    if (!ok)
+        return -1;
+    d->applied = d->applied_at_snapshot = hdr[0];
+    return 0;
+}
+
+static void replay_message(void *ud, uint64_t seq, const char *topic, size_t tlen,
+                           const void *payload, size_t len)
+{
+    struct daemon *d = ud;
+    oc_engine_feed(d->eng, topic, tlen, payload, len);
+    d->applied = seq;
+    atomic_fetch_add(&d->dc[D_RECOVERED], 1);
+}
+
+static void replay_tick(void *ud, const char *camera, int64_t ts)
+{
+    struct daemon *d = ud;
+    int cam = oc_config_camera(d->cfg, camera, strlen(camera));
+    if (cam >= 0)
+        oc_engine_tick(d->eng, cam, ts);
+}
+
+static void sync_seqs(struct daemon *d)
+{
+    for (size_t c = 0; c < d->cfg->n_cameras; c++)
+        if (oc_engine_next_seq(d->eng, (int)c) < d->file_next[c])
+            oc_engine_set_seq(d->eng, (int)c, d->file_next[c]);
+}
+
+/* Rebuilds the engine as it was: snapshot, then the journal after it. A
+ * snapshot of another config cannot be used; the engine then starts fresh
+ * and the journal (of the old config) is set aside. */
+static int recover(struct daemon *d)
+{
+    int have = load_snapshot(d) == 0;
+    if (!have) {
+        char path[PATH_MAX];
+        spool_path(d, "snapshot.bin", path, sizeof path);
+        if (access(path, F_OK) == 0) {
+            logm(d, 4, "snapshot is for another config or build: starting the engine fresh");
+            oc_engine_free(d->eng);
+            d->eng = oc_engine_new(d->cfg, &d->sink, d);
+            sync_seqs(d);
+            d->applied = oc_journal_next_seq(d->journal) - 1;
+            return save_snapshot(d);
+        }
+    }
+    static const struct oc_journal_sink js = {replay_message, replay_tick};
+    uint64_t msgs = 0, bad = 0;
+    oc_journal_replay(d->journal, d->applied, &js, d, &msgs, &bad);
+    sync_seqs(d);
+    for (size_t c = 0; c < d->cfg->n_cameras; c++)
+        note_clock(d, (int)c);
+    logm(d, 5, "recovered: %s, %" PRIu64 " journal messages replayed (%" PRIu64 " damaged lines)",
+         have ? "snapshot loaded" : "no snapshot", msgs, bad);
+    return save_snapshot(d);
+}
+
+/* ---------------- MQTT callbacks (MQTT thread) ---------------- */
+
+static void on_mqtt_message(void *ud, const char *topic, const void *payload, size_t len)
+{
+    struct daemon *d = ud;
+    size_t tlen = strlen(topic);
+    size_t msgs, bytes;
+    oc_rxq_depth(d->rxq, &msgs, &bytes);
+    if (msgs + 1 > d->cfg->rx_queue_msgs || bytes + tlen + len + 2 > d->cfg->rx_queue_bytes) {
+        atomic_fetch_add(&d->dc[D_RX_FULL], 1);
+        return;
+    }
+    uint64_t seq = 0;
+    int is_frame = strstr(topic, "/frames/") != NULL;
+    if (oc_journal_message(d->journal, wall_ms(), topic, tlen, payload, len, is_frame, &seq) != OC_OK) {
+        atomic_fetch_add(&d->dc[D_JOURNAL_ERR], 1);
+        seq = 0;
+    }
+    if (oc_rxq_push(d->rxq, seq, topic, tlen, payload, len) != OC_OK)
+        atomic_fetch_add(&d->dc[D_RX_FULL], 1);
+}
+
+static void on_mqtt_state(void *ud, int up, const char *why)
+{
+    struct daemon *d = ud;
+    atomic_store(&d->mqtt_up, up);
+    logm(d, up ? 5 : 4, "broker %s:%d %s%s%s", d->cfg->mqtt.host, d->cfg->mqtt.port,
+         up ? "connected" : "unreachable", up ? "" : ": ", up ? "" : why);
+}
+
+static char *read_secret(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    char buf[512];
+    char *s = fgets(buf, sizeof buf, f) ? strdup(buf) : strdup("");
+    fclose(f);
+    if (s)
+        s[strcspn(s, "\r\n")] = '\0';
+    return s;
+}
+
+static int start_mqtt(struct daemon *d)
+{
+    const struct oc_mqtt_cfg *m = &d->cfg->mqtt;
+    char *password = NULL;
+    if (m->password_file && !(password = read_secret(m->password_file))) {
+        logm(d, 3, "cannot read %s: %s", m->password_file, strerror(errno));
+        return -1;
+    }
+    struct oc_mqtt_opts o = {
+        .host = m->host, .port = m->port, .client_id = m->client_id, .username = m->username,
+        .password = password, .ca_file = m->ca_file, .cert_file = m->cert_file,
+        .key_file = m->key_file, .keepalive_s = m->keepalive_s, .qos = m->qos,
+        .prefix = d->cfg->topic_prefix, .backoff_min_ms = 500, .backoff_max_ms = 30000};
+    char err[256];
+    d->mqtt = oc_mqtt_start(&o, on_mqtt_message, on_mqtt_state, d, err, sizeof err);
+    free(password);
+    if (!d->mqtt) {
+        logm(d, 3, "%s", err);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---------------- metrics ---------------- */
+
+static void metrics_build(struct daemon *d)
+{
+    size_t cap = 16384, n = 0;
+    char *b = malloc(cap);
+    if (!b)
+        return;
+#define P(...)                                                                                \
+    do {                                                                                      \
+        if (n < cap)                                                                          \
+            n += (size_t)snprintf(b + n, cap - n, __VA_ARGS__);                               \
+    } while (0)
+    static const enum oc_counter kinds[] = {OC_C_MSG_DETECTIONS, OC_C_MSG_EVENTS,
+                                            OC_C_MSG_FRAMES, OC_C_MSG_SIGNALS};
+    static const char *const kind_names[] = {"detections", "events", "frames", "signals"};
+    P("# HELP ordercam_messages_total Messages processed by the engine, per topic kind.\n"
+      "# TYPE ordercam_messages_total counter\n");
+    for (int i = 0; i < 4; i++)
+        P("ordercam_messages_total{kind=\"%s\"} %" PRIu64 "\n", kind_names[i],
+          oc_engine_counter(d->eng, kinds[i]));
+    P("# HELP ordercam_drops_total Inputs dropped, per reason.\n# TYPE ordercam_drops_total counter\n");
+    for (int c = OC_C_DROP_BAD_TOPIC; c <= OC_C_DROP_LOG_LINE; c++)
+        P("ordercam_drops_total{reason=\"%s\"} %" PRIu64 "\n", oc_counter_name(c) + 5,
+          oc_engine_counter(d->eng, (enum oc_counter)c));
+    P("ordercam_drops_total{reason=\"rx_queue_full\"} %lu\n", atomic_load(&d->dc[D_RX_FULL]));
+    P("ordercam_drops_total{reason=\"frame_not_jpeg\"} %lu\n", atomic_load(&d->dc[D_NOT_JPEG]));
+    P("# HELP ordercam_engine_events_total Engine events worth watching.\n"
+      "# TYPE ordercam_engine_events_total counter\n");
+    for (int c = OC_C_FIELD_DROPPED; c < OC_C__COUNT; c++)
+        P("ordercam_engine_events_total{event=\"%s\"} %" PRIu64 "\n", oc_counter_name(c),
+          oc_engine_counter(d->eng, (enum oc_counter)c));
+    for (int c = 0; c < D__COUNT; c++)
+        P("ordercam_engine_events_total{event=\"%s\"} %lu\n", dcounter_names[c],
+          atomic_load(&d->dc[c]));
+    P("# HELP ordercam_violations_total Violations written, per type.\n"
+      "# TYPE ordercam_violations_total counter\n");
+    for (size_t t = 0; t < d->cfg->n_vtypes; t++)
+        P("ordercam_violations_total{type=\"%s\"} %" PRIu64 "\n", d->cfg->vtypes[t].name,
+          d->by_type[t]);
+    size_t qm, qb;
+    oc_rxq_depth(d->rxq, &qm, &qb);
+    struct oc_ring_stats rs = {0};
+    if (d->ring)
+        oc_ring_stats(d->ring, &rs);
+    P("# TYPE ordercam_rx_queue_messages gauge\nordercam_rx_queue_messages %zu\n"
+      "# TYPE ordercam_rx_queue_bytes gauge\nordercam_rx_queue_bytes %zu\n"
+      "# TYPE ordercam_tracks_live gauge\nordercam_tracks_live %zu\n"
+      "# TYPE ordercam_ring_bytes gauge\nordercam_ring_bytes %" PRIu64 "\n"
+      "# TYPE ordercam_ring_frames gauge\nordercam_ring_frames %" PRIu64 "\n"
+      "# TYPE ordercam_ring_dropped_total counter\n"
+      "ordercam_ring_dropped_total{reason=\"age\"} %" PRIu64 "\n"
+      "ordercam_ring_dropped_total{reason=\"bytes\"} %" PRIu64 "\n"
+      "ordercam_ring_dropped_total{reason=\"too_large\"} %" PRIu64 "\n"
+      "# TYPE ordercam_mqtt_connected gauge\nordercam_mqtt_connected %d\n"
+      "# TYPE ordercam_mqtt_connect_failures_total counter\nordercam_mqtt_connect_failures_total %lu\n"
+      "# TYPE ordercam_journal_applied_seq gauge\nordercam_journal_applied_seq %" PRIu64 "\n",
+      qm, qb, oc_engine_live_tracks(d->eng), rs.bytes, rs.frames, rs.expired, rs.evicted,
+      rs.too_large, atomic_load(&d->mqtt_up) > 0, d->mqtt ? oc_mqtt_failures(d->mqtt) : 0,
+      d->applied);
+#undef P
+    pthread_mutex_lock(&d->mlock);
+    free(d->metrics_text);
+    d->metrics_text = b;
+    d->metrics_len = n < cap ? n : cap - 1;
+    pthread_mutex_unlock(&d->mlock);
+}
+
+static enum MHD_Result on_metrics(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version, const char *upload,
+                                  size_t *upload_size, void **state)
+{
+    (void)version;
+    (void)upload;
+    (void)upload_size;
+    (void)state;
+    struct daemon *d = cls;
+    struct MHD_Response *r;
+    unsigned status = 200;
+    if (strcmp(method, "GET") != 0 || (strcmp(url, "/metrics") != 0 && strcmp(url, "/health") != 0)) {
+        status = 404;
+        r = MHD_create_response_from_buffer(10, (void *)"not found\n", MHD_RESPMEM_PERSISTENT);
+    } else if (strcmp(url, "/health") == 0) {
+        int up = atomic_load(&d->mqtt_up) > 0;
+        status = up ? 200 : 503;
+        r = MHD_create_response_from_buffer(up ? 3 : 22, (void *)(up ? "ok\n" : "broker not connected\n"),
+                                            MHD_RESPMEM_PERSISTENT);
+    } else {
+        pthread_mutex_lock(&d->mlock);
+        r = MHD_create_response_from_buffer(d->metrics_len, d->metrics_text ? d->metrics_text : (char *)"",
+                                            MHD_RESPMEM_MUST_COPY);
+        pthread_mutex_unlock(&d->mlock);
+        MHD_add_response_header(r, "Content-Type", "text/plain; version=0.0.4");
+    }
+    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static int start_metrics(struct daemon *d)
+{
+    if (!d->cfg->metrics_listen)
+        return 0;
+    char host[256];
+    snprintf(host, sizeof host, "%s", d->cfg->metrics_listen);
+    char *colon = strrchr(host, ':');
+    if (!colon) {
+        logm(d, 3, "metrics.listen must be HOST:PORT");
+        return -1;
+    }
+    *colon = '\0';
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *ai;
+    if (getaddrinfo(host, colon + 1, &hints, &ai) != 0) {
+        logm(d, 3, "metrics.listen: cannot resolve %s", host);
+        return -1;
+    }
+    d->metrics = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
+                                      (ai->ai_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+                                  0, NULL, NULL, on_metrics, d, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+                                  MHD_OPTION_CONNECTION_LIMIT, 16u, MHD_OPTION_CONNECTION_TIMEOUT,
+                                  10u, MHD_OPTION_END);
+    freeaddrinfo(ai);
+    if (!d->metrics) {
+        logm(d, 3, "cannot listen on %s for metrics", d->cfg->metrics_listen);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---------------- reload ---------------- */
+
+static void reload(struct daemon *d)
+{
+    char err[768];
+    struct oc_config *cfg = oc_config_load(d->config_path, err, sizeof err);
+    if (!cfg) {
+        logm(d, 3, "reload refused, keeping the running config: %s", err);
+        return;
+    }
+    uint64_t *next = calloc(cfg->n_cameras, sizeof *next);
+    uint64_t *by_type = calloc(cfg->n_vtypes, sizeof *by_type);
+    int64_t *aw = calloc(cfg->n_cameras, sizeof *aw), *ac = calloc(cfg->n_cameras, sizeof *ac);
+    struct oc_engine *eng = next && by_type && aw && ac ? oc_engine_new(cfg, &d->sink, d) : NULL;
+    if (!eng) {
+        logm(d, 3, "reload: out of memory, keeping the running config");
+        free(next), free(by_type), free(aw), free(ac);
+        oc_config_free(cfg);
+        return;
+    }
+    /* sequences continue per camera id */
+    for (size_t c = 0; c < cfg->n_cameras; c++) {
+        int old = oc_config_camera(d->cfg, cfg->cameras[c].id, strlen(cfg->cameras[c].id));
+        next[c] = old >= 0 ? d->file_next[old] : 1;
+        if (old >= 0 && oc_engine_next_seq(d->eng, old) > next[c])
+            next[c] = oc_engine_next_seq(d->eng, old);
+        oc_engine_set_seq(eng, (int)c, next[c]);
+    }
+    oc_engine_finish(d->eng);
+    oc_engine_free(d->eng);
+    int mqtt_changed = strcmp(cfg->mqtt.host, d->cfg->mqtt.host) != 0 ||
+                       cfg->mqtt.port != d->cfg->mqtt.port || cfg->mqtt.qos != d->cfg->mqtt.qos ||
+                       strcmp(cfg->topic_prefix, d->cfg->topic_prefix) != 0;
+    if (mqtt_changed) {
+        oc_mqtt_stop(d->mqtt);
+        d->mqtt = NULL;
+    }
+    oc_config_free(d->cfg);
+    free(d->file_next), free(d->by_type), free(d->anchor_wall), free(d->anchor_clock);
+    d->cfg = cfg;
+    d->eng = eng;
+    d->file_next = next;
+    d->by_type = by_type;
+    d->anchor_wall = aw;
+    d->anchor_clock = ac;
+    d->cfg_hash = file_hash(d->config_path);
+    if (mqtt_changed)
+        start_mqtt(d);
+    save_snapshot(d);
+    logm(d, 5, "reloaded %s: %zu cameras", d->config_path, cfg->n_cameras);
+}
+
+/* ---------------- main loop ---------------- */
+
+static void log_drops(struct daemon *d)
+{
+    char line[768] = "";
+    size_t n = 0;
+    for (int c = OC_C_DROP_BAD_TOPIC; c <= OC_C_DROP_LOG_LINE; c++) {
+        uint64_t now = oc_engine_counter(d->eng, (enum oc_counter)c);
+        if (now > d->last_drops[c] && n < sizeof line)
+            n += (size_t)snprintf(line + n, sizeof line - n, " %s %" PRIu64, oc_counter_name(c) + 5,
+                                  now - d->last_drops[c]);
+        d->last_drops[c] = now;
+    }
+    if (n)
+        logm(d, 4, "bad input in the last minute:%s", line);
+}
+
+static void run(struct daemon *d)
+{
+    int64_t last_tick = mono_ms(), last_snap = mono_ms(), last_drop_log = mono_ms();
+    int64_t stop_at = 0;
+    for (;;) {
+        if (got_term && !stop_at) {
+            logm(d, 5, "stopping: draining the queue");
+            oc_mqtt_stop(d->mqtt); /* no more input; what was received is processed */
+            d->mqtt = NULL;
+            stop_at = mono_ms();
+        }
+        if (got_hup) {
+            got_hup = 0;
+            reload(d);
+        }
+        struct oc_rxmsg *m = oc_rxq_pop(d->rxq, stop_at ? 0 : 200);
+        if (m) {
+            apply(d, m->seq, m->topic, m->topic_len, m->payload, m->len);
+            free(m);
+        } else if (stop_at) {
+            break;
+        }
+        int64_t now = mono_ms();
+        if (now - last_tick >= 1000) {
+            last_tick = now;
+            tick_silent(d);
+            metrics_build(d);
+        }
+        if (now - last_drop_log >= 60000) {
+            last_drop_log = now;
+            log_drops(d);
+        }
+        if (now - last_snap >= (int64_t)d->cfg->snapshot_s * 1000 &&
+            d->applied != d->applied_at_snapshot) {
+            last_snap = now;
+            if (save_snapshot(d) != 0)
+                logm(d, 3, "cannot save the engine snapshot: %s", strerror(errno));
+        }
+    }
+    save_snapshot(d);
+    log_drops(d);
+}
+
+static void on_signal(int sig)
+{
+    if (sig == SIGHUP)
+        got_hup = 1;
+    else
+        got_term = 1;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: ordercamd -c EDGE.json [--check] [--record FILE] [--log-level 0-7]\n"
+               "  --check        validate the config and exit\n"
+               "  --record FILE  also write every processed message to an event log\n"
+               "  SIGHUP reloads the config (a bad file keeps the running one); SIGTERM drains and exits\n");
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'}, {"check", no_argument, NULL, 'k'},
+        {"record", required_argument, NULL, 'r'}, {"log-level", required_argument, NULL, 'l'},
+        {"help", no_argument, NULL, 'h'},         {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0}};
+    struct daemon d = {.log_level = 6, .vfd = -1};
+    int check = 0, ch;
+    while ((ch = getopt_long(argc, argv, "c:kr:l:hV", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'c': d.config_path = optarg; break;
+        case 'k': check = 1; break;
+        case 'r': d.record_path = optarg; break;
+        case 'l': d.log_level = atoi(optarg); break;
+        case 'h': usage(stdout); return 0;
+        case 'V': printf("ordercamd %s\n", OC_VERSION); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (!d.config_path || optind != argc) {
+        usage(stderr);
+        return 2;
+    }
+    char err[768];
+    d.cfg = oc_config_load(d.config_path, err, sizeof err);
+    if (!d.cfg) {
+        fprintf(stderr, "<3>ordercamd: %s\n", err);
+        return 1;
+    }
+    if (check) {
+        printf("%s: ok (%zu cameras, %zu signals)\n", d.config_path, d.cfg->n_cameras,
+               d.cfg->n_signals);
+        oc_config_free(d.cfg);
+        return 0;
+    }
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    pthread_mutex_init(&d.mlock, NULL);
+    mosquitto_lib_init();
+    d.cfg_hash = file_hash(d.config_path);
+    d.sink = (struct oc_engine_sink){.violation = on_violation, .frame = on_frame};
+    d.file_next = calloc(d.cfg->n_cameras, sizeof *d.file_next);
+    d.by_type = calloc(d.cfg->n_vtypes, sizeof *d.by_type);
+    d.anchor_wall = calloc(d.cfg->n_cameras, sizeof *d.anchor_wall);
+    d.anchor_clock = calloc(d.cfg->n_cameras, sizeof *d.anchor_clock);
+    d.rxq = oc_rxq_new(d.cfg->rx_queue_msgs, d.cfg->rx_queue_bytes);
+    if (d.cfg->evidence.enabled)
+        d.ring = oc_ring_new(d.cfg->n_cameras, (int64_t)d.cfg->evidence.ring_s * 1000,
+                             (size_t)d.cfg->evidence.ring_max_mb << 20);
+    d.eng = oc_engine_new(d.cfg, &d.sink, &d);
+    int rc = 1;
+    if (!d.file_next || !d.by_type || !d.anchor_wall || !d.anchor_clock || !d.rxq || !d.eng ||
+        (d.cfg->evidence.enabled && !d.ring)) {
+        logm(&d, 3, "out of memory");
+        goto out;
+    }
+    if (mkdir(d.cfg->spool_dir, 0755) != 0 && errno != EEXIST) {
+        logm(&d, 3, "cannot create %s: %s", d.cfg->spool_dir, strerror(errno));
+        goto out;
+    }
+    if (open_violations(&d) != 0) {
+        logm(&d, 3, "cannot open %s/violations.jsonl: %s", d.cfg->spool_dir, strerror(errno));
+        goto out;
+    }
+    if (!(d.journal = oc_journal_open(d.cfg->spool_dir, err, sizeof err))) {
+        logm(&d, 3, "%s", err);
+        goto out;
+    }
+    if (d.record_path && !(d.record = fopen(d.record_path, "a"))) {
+        logm(&d, 3, "cannot open %s: %s", d.record_path, strerror(errno));
+        goto out;
+    }
+    if (recover(&d) != 0)
+        logm(&d, 4, "cannot save the engine snapshot: %s", strerror(errno));
+    metrics_build(&d);
+    if (start_metrics(&d) != 0 || start_mqtt(&d) != 0)
+        goto out;
+    logm(&d, 5, "started %s: box %s, %zu cameras, spool %s", OC_VERSION, d.cfg->box_id,
+         d.cfg->n_cameras, d.cfg->spool_dir);
+    run(&d);
+    logm(&d, 5, "stopped");
+    rc = 0;
+out:
+    oc_mqtt_stop(d.mqtt);
+    if (d.metrics)
+        MHD_stop_daemon(d.metrics);
+    if (d.record)
+        fclose(d.record);
+    if (d.vfd >= 0) {
+        fsync(d.vfd);
+        close(d.vfd);
+    }
+    oc_journal_close(d.journal);
+    oc_engine_free(d.eng);
+    oc_ring_free(d.ring);
+    oc_rxq_free(d.rxq);
+    free(d.file_next);
+    free(d.by_type);
+    free(d.anchor_wall);
+    free(d.anchor_clock);
+    free(d.metrics_text);
+    oc_config_free(d.cfg);
+    mosquitto_lib_cleanup();
+    return rc;
+}

@@ -1,0 +1,347 @@
+#include "oc_journal.h"
+
+#include <cjson/cJSON.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ordercam/oc_text.h"
+
+#define MAX_GENERATIONS 64
+
+struct oc_journal {
+    pthread_mutex_t lock;
+    char dir[PATH_MAX - 64]; /* leaves room for the file names */
+    int fd;
+    uint64_t gen;
+    uint64_t next_seq;
+    /* generations on disk and the highest message seq in each */
+    uint64_t gens[MAX_GENERATIONS], gen_max[MAX_GENERATIONS];
+    size_t n_gens;
+    char *buf;
+    size_t cap;
+};
+
+static int gen_path(const struct oc_journal *j, uint64_t gen, char *out, size_t len)
+{
+    int n = snprintf(out, len, "%s/%020" PRIu64 ".jsonl", j->dir, gen);
+    return n > 0 && (size_t)n < len ? 0 : -1;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Highest "seq" in a generation file. */
+static uint64_t scan_max_seq(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    char *line = NULL;
+    size_t cap = 0;
+    uint64_t max = 0;
+    while (getline(&line, &cap, f) > 0) {
+        const char *p = strstr(line, "\"seq\":");
+        if (p) {
+            uint64_t s = strtoull(p + 6, NULL, 10);
+            if (s > max)
+                max = s;
+        }
+    }
+    free(line);
+    fclose(f);
+    return max;
+}
+
+static int open_gen(struct oc_journal *j, uint64_t gen)
+{
+    char path[PATH_MAX];
+    if (gen_path(j, gen, path, sizeof path))
+        return -1;
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -1;
+    if (j->fd >= 0)
+        close(j->fd);
+    j->fd = fd;
+    j->gen = gen;
+    return 0;
+}
+
+struct oc_journal *oc_journal_open(const char *dir, char *err, size_t errlen)
+{
+    struct oc_journal *j = calloc(1, sizeof *j);
+    if (!j) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    j->fd = -1;
+    pthread_mutex_init(&j->lock, NULL);
+    snprintf(j->dir, sizeof j->dir, "%s/journal", dir);
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+        oc_journal_close(j);
+        return NULL;
+    }
+    if (mkdir(j->dir, 0755) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "%s: %s", j->dir, strerror(errno));
+        oc_journal_close(j);
+        return NULL;
+    }
+    DIR *d = opendir(j->dir);
+    for (struct dirent *de; d && (de = readdir(d));) {
+        char *end;
+        uint64_t g = strtoull(de->d_name, &end, 10);
+        if (end != de->d_name && strcmp(end, ".jsonl") == 0 && j->n_gens < MAX_GENERATIONS)
+            j->gens[j->n_gens++] = g;
+    }
+    if (d)
+        closedir(d);
+    qsort(j->gens, j->n_gens, sizeof *j->gens, cmp_u64);
+    uint64_t max = 0;
+    for (size_t i = 0; i < j->n_gens; i++) {
+        char path[PATH_MAX];
+        gen_path(j, j->gens[i], path, sizeof path);
+        j->gen_max[i] = scan_max_seq(path);
+        if (j->gen_max[i] > max)
+            max = j->gen_max[i];
+    }
+    j->next_seq = max + 1;
+    uint64_t gen = j->n_gens ? j->gens[j->n_gens - 1] : 1;
+    if (!j->n_gens) {
+        j->gens[0] = gen;
+        j->n_gens = 1;
+    }
+    if (open_gen(j, gen) != 0) {
+        snprintf(err, errlen, "%s: cannot open journal: %s", j->dir, strerror(errno));
+        oc_journal_close(j);
+        return NULL;
+    }
+    return j;
+}
+
+void oc_journal_close(struct oc_journal *j)
+{
+    if (!j)
+        return;
+    if (j->fd >= 0)
+        close(j->fd);
+    pthread_mutex_destroy(&j->lock);
+    free(j->buf);
+    free(j);
+}
+
+static int reserve(struct oc_journal *j, size_t need)
+{
+    if (need <= j->cap)
+        return 0;
+    size_t cap = need * 2;
+    char *b = realloc(j->buf, cap);
+    if (!b)
+        return -1;
+    j->buf = b;
+    j->cap = cap;
+    return 0;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+oc_err_t oc_journal_message(struct oc_journal *j, int64_t wall_ms, const char *topic,
+                            size_t topic_len, const void *payload, size_t len, int is_frame,
+                            uint64_t *seq)
+{
+    if (is_frame)
+        len = 0;
+    pthread_mutex_lock(&j->lock);
+    *seq = j->next_seq++;
+    oc_err_t e = OC_OK;
+    size_t need = 128 + topic_len * 6 + oc_text_b64_encoded_len(len);
+    if (reserve(j, need) != 0) {
+        e = OC_ENOMEM;
+    } else {
+        char *tq = malloc(topic_len + 1);
+        if (!tq) {
+            e = OC_ENOMEM;
+        } else {
+            memcpy(tq, topic, topic_len);
+            tq[topic_len] = '\0';
+            int n = snprintf(j->buf, j->cap, "{\"ts\":%" PRId64 ",\"seq\":%" PRIu64 ",\"topic\":",
+                             wall_ms, *seq);
+            size_t o = (size_t)n;
+            o += oc_text_json_quote(j->buf + o, j->cap - o, tq);
+            free(tq);
+            memcpy(j->buf + o, ",\"payload_b64\":\"", 16);
+            o += 16;
+            o += oc_text_b64_encode(payload, len, j->buf + o);
+            memcpy(j->buf + o, "\"}\n", 3);
+            o += 3;
+            if (write_all(j->fd, j->buf, o) != 0)
+                e = OC_EIO;
+        }
+    }
+    if (e == OC_OK)
+        j->gen_max[j->n_gens - 1] = *seq;
+    pthread_mutex_unlock(&j->lock);
+    return e;
+}
+
+oc_err_t oc_journal_tick(struct oc_journal *j, int64_t wall_ms, const char *camera,
+                         int64_t camera_ts, uint64_t after)
+{
+    char line[256];
+    int n = snprintf(line, sizeof line,
+                     "{\"ts\":%" PRId64 ",\"tick\":{\"camera\":\"%s\",\"ts\":%" PRId64
+                     "},\"after\":%" PRIu64 "}\n",
+                     wall_ms, camera, camera_ts, after);
+    if (n < 0 || (size_t)n >= sizeof line)
+        return OC_EINVAL;
+    pthread_mutex_lock(&j->lock);
+    oc_err_t e = write_all(j->fd, line, (size_t)n) == 0 ? OC_OK : OC_EIO;
+    pthread_mutex_unlock(&j->lock);
+    return e;
+}
+
+oc_err_t oc_journal_rotate(struct oc_journal *j, uint64_t applied)
+{
+    pthread_mutex_lock(&j->lock);
+    oc_err_t e = OC_OK;
+    if (j->n_gens == MAX_GENERATIONS || open_gen(j, j->gen + 1) != 0) {
+        e = OC_EIO;
+    } else {
+        j->gens[j->n_gens] = j->gen;
+        j->gen_max[j->n_gens] = 0;
+        j->n_gens++;
+    }
+    /* drop fully applied generations, oldest first, never the current one */
+    size_t keep = 0;
+    for (size_t i = 0; i < j->n_gens; i++) {
+        char path[PATH_MAX];
+        if (i + 1 < j->n_gens && j->gen_max[i] <= applied && keep == 0 &&
+            gen_path(j, j->gens[i], path, sizeof path) == 0 && unlink(path) == 0)
+            continue;
+        j->gens[keep] = j->gens[i];
+        j->gen_max[keep] = j->gen_max[i];
+        keep++;
+    }
+    j->n_gens = keep;
+    pthread_mutex_unlock(&j->lock);
+    return e;
+}
+
+uint64_t oc_journal_next_seq(struct oc_journal *j)
+{
+    pthread_mutex_lock(&j->lock);
+    uint64_t s = j->next_seq;
+    pthread_mutex_unlock(&j->lock);
+    return s;
+}
+
+struct tick {
+    uint64_t after;
+    int64_t ts;
+    char camera[72];
+};
+
+static int cmp_tick(const void *a, const void *b)
+{
+    const struct tick *x = a, *y = b;
+    return x->after < y->after ? -1 : x->after > y->after;
+}
+
+/* Reads every line of the generations; messages are applied in order, each
+ * followed by the ticks that came after it. Ticks are few: kept in memory. */
+oc_err_t oc_journal_replay(struct oc_journal *j, uint64_t after, const struct oc_journal_sink *s,
+                           void *ud, uint64_t *messages, uint64_t *bad_lines)
+{
+    struct tick *ticks = NULL;
+    size_t n_ticks = 0, cap_ticks = 0, next_tick = 0;
+    *messages = *bad_lines = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t g = 0; g < j->n_gens; g++) {
+            char path[PATH_MAX];
+            gen_path(j, j->gens[g], path, sizeof path);
+            FILE *f = fopen(path, "r");
+            if (!f)
+                continue;
+            char *line = NULL;
+            size_t cap = 0;
+            ssize_t n;
+            while ((n = getline(&line, &cap, f)) > 0) {
+                cJSON *root = cJSON_ParseWithLength(line, (size_t)n);
+                const cJSON *tick = cJSON_GetObjectItemCaseSensitive(root, "tick");
+                const cJSON *seq = cJSON_GetObjectItemCaseSensitive(root, "seq");
+                if (!root || (!tick && !cJSON_IsNumber(seq))) {
+                    if (pass == 1)
+                        (*bad_lines)++; /* a line cut by the crash */
+                } else if (tick && pass == 0) {
+                    const cJSON *cam = cJSON_GetObjectItemCaseSensitive(tick, "camera");
+                    const cJSON *ts = cJSON_GetObjectItemCaseSensitive(tick, "ts");
+                    const cJSON *af = cJSON_GetObjectItemCaseSensitive(root, "after");
+                    if (cJSON_IsString(cam) && cJSON_IsNumber(ts) && cJSON_IsNumber(af) &&
+                        (uint64_t)af->valuedouble >= after) {
+                        if (n_ticks == cap_ticks) {
+                            cap_ticks = cap_ticks ? cap_ticks * 2 : 64;
+                            struct tick *t2 = realloc(ticks, cap_ticks * sizeof *t2);
+                            if (!t2)
+                                break;
+                            ticks = t2;
+                        }
+                        struct tick *t = &ticks[n_ticks++];
+                        t->after = (uint64_t)af->valuedouble;
+                        t->ts = (int64_t)ts->valuedouble;
+                        snprintf(t->camera, sizeof t->camera, "%s", cam->valuestring);
+                    }
+                } else if (!tick && pass == 1 && (uint64_t)seq->valuedouble > after) {
+                    uint64_t sq = (uint64_t)seq->valuedouble;
+                    while (next_tick < n_ticks && ticks[next_tick].after < sq)
+                        s->tick(ud, ticks[next_tick].camera, ticks[next_tick].ts), next_tick++;
+                    const cJSON *topic = cJSON_GetObjectItemCaseSensitive(root, "topic");
+                    const cJSON *b64 = cJSON_GetObjectItemCaseSensitive(root, "payload_b64");
+                    unsigned char *bytes = NULL;
+                    size_t len = 0;
+                    if (cJSON_IsString(topic) && cJSON_IsString(b64) &&
+                        (bytes = malloc(oc_text_b64_max(strlen(b64->valuestring)) + 1)) &&
+                        oc_text_b64_decode(b64->valuestring, strlen(b64->valuestring), bytes, &len) == OC_OK) {
+                        s->message(ud, sq, topic->valuestring, strlen(topic->valuestring), bytes, len);
+                        (*messages)++;
+                    } else {
+                        (*bad_lines)++;
+                    }
+                    free(bytes);
+                }
+                cJSON_Delete(root);
+            }
+            free(line);
+            fclose(f);
+        }
+        if (pass == 0)
+            qsort(ticks, n_ticks, sizeof *ticks, cmp_tick);
+    }
+    while (next_tick < n_ticks)
+        s->tick(ud, ticks[next_tick].camera, ticks[next_tick].ts), next_tick++;
+    free(ticks);
+    return OC_OK;
+}

@@ -1,0 +1,49 @@
+/* The daemon's crash journal: every received message, appended by the
+ * receive thread before it is queued, and every clock tick of a silent
+ * camera, numbered. With the engine snapshot (oc_engine_save) it lets a
+ * restarted daemon rebuild exactly the state it had. Files are event logs
+ * (docs/events.md) in <spool>/journal/<generation>.jsonl with two extra
+ * fields: "seq" on messages and, on ticks, "after" (the seq of the last
+ * message applied before the tick). Thread-safe. */
+#ifndef OC_JOURNAL_H
+#define OC_JOURNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ordercam/oc_err.h"
+
+struct oc_journal;
+
+/* Opens <dir>/journal, continuing the newest generation and its numbering.
+ * NULL with a message in err on failure. */
+struct oc_journal *oc_journal_open(const char *dir, char *err, size_t errlen);
+void oc_journal_close(struct oc_journal *j);
+
+/* Appends a message and returns its seq in *seq (0 when the write failed:
+ * the caller counts it; the message is still processed). Frames are
+ * journaled without their bytes: only their topic matters to the engine. */
+oc_err_t oc_journal_message(struct oc_journal *j, int64_t wall_ms, const char *topic,
+                            size_t topic_len, const void *payload, size_t len, int is_frame,
+                            uint64_t *seq);
+oc_err_t oc_journal_tick(struct oc_journal *j, int64_t wall_ms, const char *camera,
+                         int64_t camera_ts, uint64_t after);
+
+/* Starts a new generation and deletes generations whose every message is
+ * at most `applied` (already in a durable snapshot). */
+oc_err_t oc_journal_rotate(struct oc_journal *j, uint64_t applied);
+
+/* Replays generations in order: messages with seq > after, and the ticks
+ * that follow them, in the order the engine applied them. */
+struct oc_journal_sink {
+    void (*message)(void *ud, uint64_t seq, const char *topic, size_t topic_len,
+                    const void *payload, size_t len);
+    void (*tick)(void *ud, const char *camera, int64_t camera_ts);
+};
+oc_err_t oc_journal_replay(struct oc_journal *j, uint64_t after, const struct oc_journal_sink *s,
+                           void *ud, uint64_t *messages, uint64_t *bad_lines);
+
+/* The seq the next message will get. */
+uint64_t oc_journal_next_seq(struct oc_journal *j);
+
+#endif

@@ -1,0 +1,89 @@
+/* ordercam-central's config: TLS is required unless insecure_http, tokens
+ * are checked and kept as digests, mistakes name the JSON path. */
+#include "oc_test.h"
+
+#include <string.h>
+
+#include "oc_ccfg.h"
+
+static void refused(const char *text, const char *expect)
+{
+    char err[512];
+    struct oc_ccfg *c = oc_ccfg_parse(text, strlen(text), "central.json", err, sizeof err);
+    if (c) {
+        oc_ccfg_free(c);
+        fail_msg("accepted: %s", text);
+    }
+    if (!strstr(err, expect))
+        fail_msg("\"%s\" lacks \"%s\"", err, expect);
+}
+
+#define TOK "\"tokens\":[{\"token\":\"0123456789abcdef\",\"role\":\"viewer\"}]"
+
+static void tls_required(void **state)
+{
+    (void)state;
+    refused("{" TOK "}", "central.json: $: no \"tls\": refusing to serve without TLS");
+    refused("{\"insecure_http\":\"yes\"," TOK "}", "$.insecure_http: must be true or false");
+    refused("{\"tls\":{\"cert_file\":\"c\"}," TOK "}", "$.tls: needs both");
+    char err[256];
+    const char *ok = "{\"insecure_http\":true," TOK "}";
+    struct oc_ccfg *c = oc_ccfg_parse(ok, strlen(ok), "central.json", err, sizeof err);
+    assert_non_null(c);
+    assert_true(c->insecure_http);
+    assert_string_equal(c->listen_host, "127.0.0.1");
+    assert_int_equal(c->listen_port, 8443);
+    assert_string_equal(c->evidence_dir, "central.sqlite.evidence");
+    oc_ccfg_free(c);
+}
+
+static void tokens(void **state)
+{
+    (void)state;
+    refused("{\"insecure_http\":true}", "$.tokens: must be a non-empty array");
+    refused("{\"insecure_http\":true,\"tokens\":[{\"token\":\"short\",\"role\":\"viewer\"}]}",
+            "$.tokens[0]: \"token\" must be a string of at least 16 characters");
+    refused("{\"insecure_http\":true,\"tokens\":[{\"token_sha256\":\"abc\",\"role\":\"viewer\"}]}",
+            "$.tokens[0]: \"token_sha256\" must be 64 hex digits");
+    refused("{\"insecure_http\":true,\"tokens\":[{\"token\":\"0123456789abcdef\",\"role\":\"admin\"}]}",
+            "needs \"box\": \"<id>\" or \"role\": \"viewer\"");
+    refused("{\"insecure_http\":true,\"tokens\":[{\"token\":\"0123456789abcdef\",\"box\":\"a b\"}]}",
+            "\"box\" must be a box id");
+    refused("{\"insecure_http\":true,\"tokens\":[{\"token\":\"0123456789abcdef\",\"token_sha256\":\"x\",\"box\":\"b\"}]}",
+            "needs exactly one of");
+    /* the digest of a plain token equals its token_sha256 form */
+    const char *a = "{\"insecure_http\":true,\"tokens\":[{\"token\":\"0123456789abcdef\",\"box\":\"b1\"}]}";
+    const char *b = "{\"insecure_http\":true,\"tokens\":[{\"token_sha256\":"
+                    "\"9f9f5111f7b27a781f1f1ddde5ebc2dd2b796bfc7365c9c28b548e564176929f\",\"box\":\"b1\"}]}";
+    char err[256];
+    struct oc_ccfg *x = oc_ccfg_parse(a, strlen(a), "a", err, sizeof err);
+    struct oc_ccfg *y = oc_ccfg_parse(b, strlen(b), "b", err, sizeof err);
+    assert_non_null(x);
+    assert_non_null(y);
+    assert_memory_equal(x->tokens[0].sha256, y->tokens[0].sha256, 32);
+    assert_int_equal(x->tokens[0].role, OC_ROLE_BOX);
+    assert_string_equal(x->tokens[0].box, "b1");
+    oc_ccfg_free(x);
+    oc_ccfg_free(y);
+}
+
+static void other_mistakes(void **state)
+{
+    (void)state;
+    refused("{\"insecure_http\":true,\"listen\":\"8443\"," TOK "}", "$.listen: must be \"HOST:PORT\"");
+    refused("{\"insecure_http\":true,\"listen\":\"h:99999\"," TOK "}", "$.listen: bad port");
+    refused("{\"insecure_http\":true,\"colour\":1," TOK "}", "$: unknown key \"colour\"");
+    refused("{\"insecure_http\":true,\"limits\":{\"threads\":0}," TOK "}", "$.limits.threads: must be an integer between 1 and 256");
+    refused("{\"insecure_http\":true,\"tz_offset_min\":900," TOK "}", "$.tz_offset_min");
+    refused("{\"insecure_http\":true,\"insecure_http\":true," TOK "}", "given twice");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(tls_required),
+        cmocka_unit_test(tokens),
+        cmocka_unit_test(other_mistakes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
