@@ -38,7 +38,7 @@ static void on_connect(struct mosquitto *mosq, void *obj, int rc)
         snprintf(topic, sizeof topic, "%s%s", m->prefix, subs[i]);
         mosquitto_subscribe(mosq, NULL, topic, m->qos);
     }
-    if (!m->up) {
+    if (m->up != 1) {
         m->up = 1;
         m->on_state(m->ud, 1, "connected");
     }

@@ -1,0 +1,173 @@
+#!/bin/bash
+# ordercamd against a real mosquitto (started here on a free loopback port):
+#  1. the sample published through the broker gives exactly offline replay's
+#     records, and replaying the daemon's --record log gives them too;
+#  2. SIGKILLed mid-stream and restarted, then the broker restarted: nothing
+#     lost, nothing doubled (QoS 1, persistent session, journal + snapshot);
+#  3. a flood of garbage on every topic changes nothing;
+#  4. TLS to the broker with certificates made now;
+#  5. SIGHUP with a bad file keeps running; SIGTERM drains and exits 0.
+# usage: daemon_test.sh SOURCE_DIR BUILD_DIR
+set -euo pipefail
+src=$1
+bin=$2
+WORK=$(mktemp -d)
+DPID=
+cleanup() {
+    [ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null || true
+    stop_broker || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+. "$src/tests/support/broker.sh"
+fail() { echo "daemon_test: FAIL: $*" >&2; for f in "$WORK"/*.log; do echo "== $f"; tail -20 "$f"; done >&2; exit 1; }
+expected=$src/samples/expected/sample.violations.jsonl
+sample=$src/samples/sample.jsonl.gz
+
+edge_config() { # spool_dir [mqtt extra json]
+    sed -e "s#\"port\": 1883#\"port\": $BROKER_PORT${2:-}#" \
+        -e "s#\"dir\": \"/var/lib/ordercam\"#\"dir\": \"$1\", \"snapshot_s\": 1#" \
+        -e "s#\"tally\": {\"bucket_s\": 60},#\"tally\": {\"bucket_s\": 60}, \"metrics\": {\"listen\": \"127.0.0.1:$METRICS_PORT\"},#" \
+        "$src/samples/scene.json" >"$WORK/edge.json"
+}
+
+start_daemon() { # extra args
+    "$bin/ordercamd" -c "$WORK/edge.json" "$@" >>"$WORK/daemon.log" 2>&1 &
+    DPID=$!
+    for _ in $(seq 100); do
+        grep -q "broker.*connected" "$WORK/daemon.log" 2>/dev/null && return 0
+        sleep 0.05
+    done
+    fail "daemon did not connect"
+}
+
+metric() { # name{labels}
+    curl -s "http://127.0.0.1:$METRICS_PORT/metrics" | grep -v '^#' | grep -F "$1 " | awk '{print $2}'
+}
+
+# Waits until the daemon has processed `want` detection messages and its
+# queue is empty.
+wait_processed() {
+    want=$1
+    for _ in $(seq 600); do
+        n=$(metric 'ordercam_messages_total{kind="detections"}' || true)
+        q=$(metric 'ordercam_rx_queue_messages' || true)
+        [ "${n:-0}" -ge "$want" ] && [ "${q:-1}" = 0 ] && return 0
+        sleep 0.1
+    done
+    fail "daemon processed ${n:-0} of $want detection messages"
+}
+
+stop_daemon() {
+    kill -TERM "$DPID"
+    for _ in $(seq 100); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.05; done
+    kill -0 "$DPID" 2>/dev/null && fail "SIGTERM: still running after 5 s"
+    wait "$DPID" || fail "SIGTERM: exit status $?"
+    DPID=
+}
+
+# detection messages the engine accepts, as the offline summary counts them
+total_det=$(awk '/^messages:/ {print $2}' "$src/samples/expected/sample.summary.txt")
+METRICS_PORT=$(free_port)
+
+echo "== 1. live equals offline, and record/replay"
+start_broker
+edge_config "$WORK/spool1"
+start_daemon --record "$WORK/rec.jsonl"
+"$bin/ordercam-replay" --config "$WORK/edge.json" --log "$sample" --publish "127.0.0.1:$BROKER_PORT" --speed 0 2>>"$WORK/pub.log"
+wait_processed "$total_det"
+cmp "$WORK/spool1/violations.jsonl" "$expected" || fail "live records differ from offline replay"
+"$bin/ordercam-replay" --config "$WORK/edge.json" --log "$WORK/rec.jsonl" -q >"$WORK/rec-out.jsonl"
+cmp "$WORK/rec-out.jsonl" "$WORK/spool1/violations.jsonl" || fail "replaying --record differs from the live run"
+curl -s "http://127.0.0.1:$METRICS_PORT/health" | grep -q ok || fail "/health"
+stop_daemon
+
+echo "== 2. SIGKILL mid-stream, restart, broker restart"
+edge_config "$WORK/spool2"
+gzip -dc "$sample" >"$WORK/all.jsonl"
+lines=$(wc -l <"$WORK/all.jsonl")
+head -n $((lines / 2)) "$WORK/all.jsonl" >"$WORK/part1.jsonl"
+tail -n +$((lines / 2 + 1)) "$WORK/all.jsonl" >"$WORK/part2.jsonl"
+start_daemon
+"$bin/ordercam-replay" --config "$WORK/edge.json" --log "$WORK/part1.jsonl" --publish "127.0.0.1:$BROKER_PORT" --speed 40 2>>"$WORK/pub.log" &
+PUB=$!
+sleep 2
+kill -9 "$DPID"; wait "$DPID" 2>/dev/null || true; DPID=
+sleep 1                       # the broker keeps QoS 1 messages for the session meanwhile
+start_daemon
+sleep 1.5
+kill -9 "$DPID"; wait "$DPID" 2>/dev/null || true; DPID=
+start_daemon
+wait "$PUB" || fail "publishing part 1"
+stop_broker                   # the broker goes away and comes back
+start_broker
+"$bin/ordercam-replay" --config "$WORK/edge.json" --log "$WORK/part2.jsonl" --publish "127.0.0.1:$BROKER_PORT" --speed 0 2>>"$WORK/pub.log"
+for _ in $(seq 200); do
+    [ "$(wc -l <"$WORK/spool2/violations.jsonl")" -ge "$(wc -l <"$expected")" ] && break
+    sleep 0.1
+done
+sleep 1
+cmp "$WORK/spool2/violations.jsonl" "$expected" || {
+    diff "$WORK/spool2/violations.jsonl" "$expected" | head -20
+    fail "after SIGKILLs and a broker restart the records differ"
+}
+grep -q "journal messages replayed" "$WORK/daemon.log" || fail "no recovery logged"
+stop_daemon
+
+echo "== 3. garbage on every topic"
+edge_config "$WORK/spool3"
+awk 'BEGIN { srand(7) }
+     { print }
+     NR % 7 == 0 {
+        t[0] = "ordercam/cameras/cam-e1/detections"; t[1] = "ordercam/cameras/cam-s1/events";
+        t[2] = "ordercam/signals/sig-e-straight"; t[3] = "ordercam/cameras/cam-e1/frames/1763802999999";
+        t[4] = "ordercam/cameras/nobody/detections"; t[5] = "ordercam/signals/nobody";
+        p[0] = "\"payload_b64\":\"e3sie30=\""; p[1] = "\"payload\":{\"ts\":\"soon\",\"objects\":[]}";
+        p[2] = "\"payload\":[1,2,3]"; p[3] = "\"payload\":{\"ts\":5,\"objects\":[{\"id\":1,\"class\":\"car\",\"box\":[1,1,-1,1]}]}";
+        p[4] = "\"payload_b64\":\"/////w==\""; p[5] = "\"payload\":{\"ts\":1e999,\"state\":\"red\"}";
+        p[6] = "\"payload\":{\"ts\":-1,\"type\":\"littering\"}"; p[7] = "\"payload_b64\":\"R0lGODlh\"";
+        printf "{\"ts\":%s,\"topic\":\"%s\",%s}\n", 1763802000000 + NR, t[int(rand() * 6)], p[int(rand() * 8)]
+     }' "$WORK/all.jsonl" >"$WORK/garbage.jsonl"
+start_daemon
+"$bin/ordercam-replay" --config "$WORK/edge.json" --log "$WORK/garbage.jsonl" --publish "127.0.0.1:$BROKER_PORT" --speed 0 2>>"$WORK/pub.log"
+wait_processed "$total_det"
+sleep 0.5
+cmp "$WORK/spool3/violations.jsonl" "$expected" || fail "garbage changed the records"
+drops=$(curl -s "http://127.0.0.1:$METRICS_PORT/metrics" | awk '/^ordercam_drops_total/ {s += $2} END {print s}')
+[ "$drops" -ge "$((lines / 7))" ] || fail "only $drops drops counted"
+echo "   $drops bad messages dropped and counted"
+
+echo "== 5. SIGHUP with a bad file keeps running; SIGTERM drains"
+cp "$WORK/edge.json" "$WORK/edge.good"
+echo '{"box_id": "x", "cameras": [' >"$WORK/edge.json"
+kill -HUP "$DPID"
+sleep 0.5
+grep -q "reload refused, keeping the running config" "$WORK/daemon.log" || fail "bad reload not reported"
+kill -0 "$DPID" || fail "daemon died on a bad reload"
+cp "$WORK/edge.good" "$WORK/edge.json"
+kill -HUP "$DPID"
+sleep 0.5
+grep -q "reloaded" "$WORK/daemon.log" || fail "good reload not reported"
+stop_daemon
+stop_broker
+
+echo "== 4. TLS to the broker"
+mkdir -p "$WORK/tls"
+. /dev/stdin <<SH
+$(sed -n '/^int oc_make_certs/,/^}/p' "$src/tests/support/oc_proc.c" >/dev/null; echo true)
+SH
+(cd "$WORK/tls" &&
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj '/CN=test CA' >/dev/null 2>&1 &&
+    openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj '/CN=localhost' >/dev/null 2>&1 &&
+    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >san.ext &&
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile san.ext >/dev/null 2>&1)
+BROKER_PORT=$(free_port)
+start_broker "cafile $WORK/tls/ca.pem" "certfile $WORK/tls/server.pem" "keyfile $WORK/tls/server.key"
+edge_config "$WORK/spool4" ", \"tls\": {\"ca_file\": \"$WORK/tls/ca.pem\"}"
+sed -i "s#\"host\": \"127.0.0.1\"#\"host\": \"localhost\"#" "$WORK/edge.json"
+start_daemon
+"$bin/ordercam-replay" --config "$WORK/edge.json" --log "$sample" --publish "localhost:$BROKER_PORT" --cafile "$WORK/tls/ca.pem" --speed 0 2>>"$WORK/pub.log"
+wait_processed "$total_det"
+cmp "$WORK/spool4/violations.jsonl" "$expected" || fail "records over TLS differ"
+stop_daemon
+echo "daemon_test: ok"
