@@ -14,7 +14,12 @@ cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build-bench -j"$(nproc)" >/dev/null
 bin=$PWD/build-bench
 work=$bin/central-bench
-rm -rf "$work"
+# REUSE=1 keeps a store built by an earlier run (the load takes minutes)
+if [ "${REUSE:-0}" = 1 ] && [ -s "$work/query.sqlite" ]; then
+    find "$work" -maxdepth 1 -type f ! -name 'query.sqlite*' -delete
+else
+    rm -rf "$work"
+fi
 mkdir -p "$work"
 cd "$work"
 openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -days 2 \
@@ -37,14 +42,17 @@ JSON
     while [ ! -s port ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
     url="https://localhost:$(cat port)"
 }
+rm -f ingest.sqlite*
 start_central ingest.sqlite
 "$bin/tests/bench/bench_central" ingest "$url" cert.pem "$clients" "$records"
 kill "$pid"; wait "$pid" || true
 
-echo "building a store of $violations violations (once per run; takes a while)..."
-start_central query.sqlite   # creates the schema
-kill "$pid"; wait "$pid" || true
-"$bin/tests/bench/bench_central" load query.sqlite "$violations"
+if [ ! -s query.sqlite ]; then
+    echo "building a store of $violations violations (takes minutes; REUSE=1 keeps it)..."
+    start_central query.sqlite   # creates the schema
+    kill "$pid"; wait "$pid" || true
+    "$bin/tests/bench/bench_central" load query.sqlite "$violations"
+fi
 start_central query.sqlite
 "$bin/tests/bench/bench_central" query "$url" cert.pem 50
 mkdir -p "$bin/browser"

@@ -533,7 +533,8 @@ static enum grain pick_grain(const struct sqlite_store *s, const struct oc_store
         dims |= 1u << OC_DIM_ROAD;
     if (q->f.unit)
         dims |= 1u << OC_DIM_UNIT;
-    int day_ok = tz == city && floor_to(q->f.from, DAY_MS, city) == q->f.from &&
+    /* from 0 is "no lower bound": it cuts no bucket */
+    int day_ok = tz == city && (q->f.from == 0 || floor_to(q->f.from, DAY_MS, city) == q->f.from) &&
                  (!q->f.to || floor_to(q->f.to, DAY_MS, city) == q->f.to);
     unsigned hod_only = (1u << OC_DIM_HOUR_OF_DAY) | (1u << OC_DIM_TYPE) | (1u << OC_DIM_DAY);
     unsigned road_only = (1u << OC_DIM_ROAD) | (1u << OC_DIM_UNIT) | (1u << OC_DIM_TYPE) |
@@ -542,7 +543,8 @@ static enum grain pick_grain(const struct sqlite_store *s, const struct oc_store
         return G_DAY_HOD;
     if (day_ok && !(dims & ((1u << OC_DIM_HOUR) | (1u << OC_DIM_HOUR_OF_DAY))))
         return dims & ~road_only ? G_DAY : G_DAY_ROAD;
-    int hour_ok = tz % HOUR_MS == 0 && floor_to(q->f.from, HOUR_MS, 0) == q->f.from &&
+    int hour_ok = tz % HOUR_MS == 0 &&
+                  (q->f.from == 0 || floor_to(q->f.from, HOUR_MS, 0) == q->f.from) &&
                   (!q->f.to || floor_to(q->f.to, HOUR_MS, 0) == q->f.to);
     return hour_ok ? G_HOUR : G_BUCKET;
 }

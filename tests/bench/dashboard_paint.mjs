@@ -8,7 +8,9 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
     '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
-const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1400, height: 900 } });
+// a viewer in the city: the browser's time zone is the city's (tz_offset_min 480)
+const context = await browser.newContext({ ignoreHTTPSErrors: true, timezoneId: 'Asia/Shanghai',
+  viewport: { width: 1400, height: 900 } });
 const page = await context.newPage();
 await page.goto(`${base}/login`);
 await page.fill('#token', token);
