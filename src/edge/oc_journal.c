@@ -337,7 +337,7 @@ oc_err_t oc_journal_replay(struct oc_journal *j, uint64_t after, const struct oc
             free(line);
             fclose(f);
         }
-        if (pass == 0)
+        if (pass == 0 && n_ticks > 0)
             qsort(ticks, n_ticks, sizeof *ticks, cmp_tick);
     }
     while (next_tick < n_ticks)
