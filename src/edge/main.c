@@ -67,6 +67,7 @@ struct daemon {
     int64_t *anchor_wall, *anchor_clock; /* per camera, for ticks */
     uint64_t applied;     /* last journal seq applied to the engine */
     uint64_t applied_at_snapshot;
+    double last_apply; /* wall time of the last message applied, in seconds */
     atomic_ulong dc[D__COUNT];
     atomic_int mqtt_up;
     int log_level;
@@ -292,6 +293,7 @@ static void apply(struct daemon *d, uint64_t seq, const char *topic, size_t tlen
 {
     record_message(d, topic, tlen, payload, len);
     oc_engine_feed(d->eng, topic, tlen, payload, len);
+    d->last_apply = (double)wall_ms() / 1000.0;
     if (seq)
         d->applied = seq;
     note_clock(d, topic_camera(d, topic, tlen));
@@ -548,10 +550,12 @@ static void metrics_build(struct daemon *d)
       "ordercam_ring_dropped_total{reason=\"too_large\"} %" PRIu64 "\n"
       "# TYPE ordercam_mqtt_connected gauge\nordercam_mqtt_connected %d\n"
       "# TYPE ordercam_mqtt_connect_failures_total counter\nordercam_mqtt_connect_failures_total %lu\n"
-      "# TYPE ordercam_journal_applied_seq gauge\nordercam_journal_applied_seq %" PRIu64 "\n",
+      "# TYPE ordercam_journal_applied_seq gauge\nordercam_journal_applied_seq %" PRIu64 "\n"
+      "# TYPE ordercam_last_message_timestamp_seconds gauge\n"
+      "ordercam_last_message_timestamp_seconds %.3f\n",
       qm, qb, oc_engine_live_tracks(d->eng), rs.bytes, rs.frames, rs.expired, rs.evicted,
       rs.too_large, atomic_load(&d->mqtt_up) > 0, d->mqtt ? oc_mqtt_failures(d->mqtt) : 0,
-      d->applied);
+      d->applied, d->last_apply);
 #undef P
     pthread_mutex_lock(&d->mlock);
     free(d->metrics_text);

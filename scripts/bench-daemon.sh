@@ -1,0 +1,75 @@
+#!/bin/bash
+# Benchmark of ordercamd (docs/bench.md): on one real mosquitto, the rate at
+# which mosquitto_sub alone receives a stream of detection messages from
+# PUBLISHERS parallel publishers (default 4), then the rate at which ordercamd
+# receives and classifies the same stream at QoS 1, its losses and peak RSS.
+#   MESSAGES  stream length (default 400000), 16 cameras, 4 objects each
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh >/dev/null
+messages=${MESSAGES:-400000}
+publishers=${PUBLISHERS:-4}
+cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build-bench -j"$(nproc)" >/dev/null
+bin=$PWD/build-bench
+WORK=$bin/daemon-bench
+rm -rf "$WORK"
+mkdir -p "$WORK"
+. tests/support/broker.sh
+trap 'stop_broker; [ -n "${DPID:-}" ] && kill -9 "$DPID" 2>/dev/null; true' EXIT
+"$bin/ordercam-gen" bench --out "$WORK/stream.jsonl" --scene "$WORK/scene.json" --cameras 16 \
+    --objects 4 --messages "$messages" --seed 3
+total=$(wc -l <"$WORK/stream.jsonl")
+split -n l/"$publishers" -d "$WORK/stream.jsonl" "$WORK/part."
+start_broker
+
+now() { date +%s.%N; } # wall clock, as the daemon's last-message timestamp
+publish_all() {
+    pids=()
+    for p in "$WORK"/part.*; do
+        "$bin/ordercam-replay" --config "$WORK/scene.json" --log "$p" \
+            --publish "127.0.0.1:$BROKER_PORT" --speed 0 --qos 1 2>>"$WORK/pub.log" &
+        pids+=($!)
+    done
+    for p in "${pids[@]}"; do wait "$p"; done
+}
+
+# 1. the reference: mosquitto_sub alone
+mosquitto_sub -h 127.0.0.1 -p "$BROKER_PORT" -t 'ordercam/#' -q 1 -C "$total" >/dev/null &
+SUB=$!
+sleep 0.5
+t0=$(now)
+publish_all
+wait "$SUB"
+t1=$(now)
+sub_rate=$(echo "$total / ($t1 - $t0)" | bc -l)
+
+# 2. ordercamd on the same stream
+sed -e "s#\"box_id\": \"edge-bench\",#\"box_id\": \"edge-bench\", \"mqtt\": {\"port\": $BROKER_PORT, \"qos\": 1}, \"spool\": {\"dir\": \"$WORK/spool\"}, \"metrics\": {\"listen\": \"127.0.0.1:$(free_port)\"}, \"evidence\": {\"enabled\": false},#" \
+    "$WORK/scene.json" >"$WORK/edge.json"
+mport=$(grep -o '"listen": "127.0.0.1:[0-9]*"' "$WORK/edge.json" | grep -o '[0-9]*"$' | tr -d '"')
+"$bin/ordercamd" -c "$WORK/edge.json" --log-level 4 >"$WORK/daemon.log" 2>&1 &
+DPID=$!
+sleep 1
+metric() { curl -s "http://127.0.0.1:$mport/metrics" | grep -v '^#' | grep -F "$1 " | awk '{print $2}'; }
+t0=$(now)
+publish_all
+# received = processed + dropped (parallel publishers deliver some signal
+# heartbeats out of order: those are dropped as signal_out_of_order, counted)
+received() {
+    curl -s "http://127.0.0.1:$mport/metrics" |
+        awk '/^ordercam_(messages_total|drops_total)/ {s += $2} END {print s + 0}'
+}
+while [ "$(received)" -lt "$total" ]; do sleep 0.2; done
+sleep 1.1 # the metrics text is rebuilt every second
+t1=$(metric ordercam_last_message_timestamp_seconds)
+d_rate=$(echo "$total / ($t1 - $t0)" | bc -l)
+drops=$(curl -s "http://127.0.0.1:$mport/metrics" | awk '/^ordercam_drops_total/ && !/signal_out_of_order/ {s += $2} END {print s}')
+late=$(metric 'ordercam_drops_total{reason="signal_out_of_order"}')
+got=$(received)
+rss=$(awk '/VmHWM/ {print $2}' "/proc/$DPID/status")
+kill -TERM "$DPID"; wait "$DPID"; DPID=
+printf 'stream: %d messages (16 cameras, ~4 objects per detection message), %d QoS 1 publishers\n' "$total" "$publishers"
+printf 'mosquitto_sub alone: %8.0f messages/s\n' "$sub_rate"
+printf 'ordercamd:           %8.0f messages/s  (ratio %.2f; target >= 0.90)\n' "$d_rate" "$(echo "$d_rate / $sub_rate" | bc -l)"
+printf 'ordercamd: %d received, %d lost or dropped (plus %d signal heartbeats reordered by the parallel publishers), peak RSS %d kB (target < 32768 kB)\n' "$got" "$drops" "$late" "$rss"
