@@ -47,4 +47,12 @@ set -e
 [ $rc -eq 1 ] || fail "missing log: exit $rc, want 1"
 grep -q "missing.jsonl: No such file" "$tmp/err" || fail "missing log message: $(cat "$tmp/err")"
 [ $rc2 -eq 2 ] || fail "usage error: exit $rc2, want 2"
+# the example configs are valid; ordercamd --check says so, and refuses a bad one
+"$bin/ordercamd" -c "$src/config/edge.example.json" --check >/dev/null || fail "edge.example.json refused"
+"$bin/ordercam-central" -c "$src/config/central.example.json" --check >/dev/null || fail "central.example.json refused"
+set +e
+"$bin/ordercamd" -c "$tmp/bad.json" --check >/dev/null 2>"$tmp/err"
+rc=$?
+set -e
+[ $rc -eq 1 ] && grep -q 'unknown zone kind "moat"' "$tmp/err" || fail "ordercamd --check on a bad config: $rc $(cat "$tmp/err")"
 echo "golden: ok"

@@ -80,6 +80,8 @@ static void required_and_unknown_keys(void **state)
     refused(doc("", "\"mqtt\":{\"tls\":{\"ca\":\"x\"}}"), "$.mqtt.tls.ca: unknown key");
     refused(doc("", "\"evidence\":{\"enabled\":\"yes\"}"), "$.evidence.enabled: must be true or false");
     refused(doc("", "\"central\":\"https://x\""), "$.central: must be an object");
+    refused(doc("", "\"metrics\":{\"port\":1}"), "$.metrics.port: unknown key");
+    refused(doc("", "\"limits\":{\"rx_queue_msgs\":1}"), "$.limits.rx_queue_msgs: must be between 16");
 }
 
 static void ids(void **state)
@@ -197,6 +199,11 @@ static void resolved_values(void **state)
     assert_string_equal(oc_config_alias(cfg, "motorbike"), "motorcycle");
     assert_string_equal(cfg->topic_prefix, "ordercam/");
     assert_string_equal(cfg->mqtt.client_id, "b");
+    assert_string_equal(cfg->spool_dir, "/var/lib/ordercam");
+    assert_int_equal(cfg->snapshot_s, 60);
+    assert_null(cfg->metrics_listen);
+    assert_int_equal(cfg->rx_queue_msgs, 65536);
+    assert_int_equal(cfg->rx_queue_bytes, 64u << 20);
     oc_config_free(cfg);
 }
 
