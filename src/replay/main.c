@@ -26,6 +26,8 @@
 struct replay {
     const struct oc_config *cfg;
     FILE *out;
+    FILE *central; /* --central-out: the body of POST /api/v1/violations, streamed */
+    unsigned long central_n;
     struct oc_tally *tally;
     uint64_t *per; /* n_cameras x n_vtypes */
     uint64_t tally_overflow;
@@ -39,6 +41,10 @@ static void on_violation(void *ud, const struct oc_violation *v)
     size_t n = oc_record_format(r->cfg, v, NULL, r->rec, sizeof r->rec);
     if (n == 0 || fwrite(r->rec, 1, n, r->out) != n)
         r->write_failed = 1;
+    if (r->central && n > 0 &&
+        (fputs(r->central_n++ ? "," : "", r->central) < 0 ||
+         fwrite(r->rec, 1, n - 1, r->central) != n - 1))
+        r->write_failed = 1;
     r->per[(size_t)v->camera * r->cfg->n_vtypes + (size_t)v->vtype]++;
     if (r->tally && oc_tally_add(r->tally, v->camera, v->vtype, v->bucket) != OC_OK)
         r->tally_overflow++;
@@ -48,12 +54,14 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: ordercam-replay --config EDGE.json --log LOG.jsonl[.gz] [--out FILE|-]\n"
-            "                       [--tallies FILE] [--quiet]\n"
+            "                       [--tallies FILE] [--central-out DIR] [--quiet]\n"
             "       ordercam-replay --config EDGE.json --log LOG.jsonl[.gz] --publish HOST:PORT\n"
             "                       [--speed X] [--qos N] [--cafile CA.pem]\n"
             "  Runs the violation engine over an event log and writes violation records\n"
             "  as JSON Lines (default: stdout) and a summary table on stderr.\n"
             "  --tallies FILE  also write per-bucket counts as JSON Lines\n"
+            "  --central-out DIR  also write DIR/violations.json and DIR/tallies.json, the\n"
+            "                  bodies of central's POST /api/v1/violations and /tallies\n"
             "  --quiet         no summary table and no progress bar\n"
             "  --publish       send the log's messages to an MQTT broker instead, at the\n"
             "                  recorded pace times --speed (default 1; 0 = as fast as possible)\n"
@@ -144,6 +152,48 @@ static void summary(const struct replay *r, const struct oc_engine *eng, unsigne
                 r->tally_overflow);
 }
 
+static void json_str(FILE *f, const char *s)
+{
+    char buf[2048];
+    if (!s) {
+        fputs("null", f);
+        return;
+    }
+    oc_text_json_quote(buf, sizeof buf, s);
+    fputs(buf, f);
+}
+
+/* The body of POST /api/v1/tallies: absolute counts and camera places. */
+static int write_central_tallies(struct replay *r, const char *dir)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/tallies.json", dir);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    fprintf(f, "{\"box\":\"%s\",\"version\":\"%s\",\"tallies\":[", r->cfg->box_id, OC_VERSION);
+    size_t n;
+    const struct oc_tally_row *rows = oc_tally_rows(r->tally, &n);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%s{\"camera\":\"%s\",\"type\":\"%s\",\"bucket\":%" PRId64 ",\"count\":%" PRIu64 "}",
+                i ? "," : "", r->cfg->cameras[rows[i].camera].id,
+                r->cfg->vtypes[rows[i].vtype].name, rows[i].bucket, rows[i].count);
+    fputs("],\"cameras\":[", f);
+    for (size_t c = 0; c < r->cfg->n_cameras; c++) {
+        const struct oc_camera_cfg *cam = &r->cfg->cameras[c];
+        fprintf(f, "%s{\"id\":\"%s\",\"location\":", c ? "," : "", cam->id);
+        json_str(f, cam->location);
+        fputs(",\"road\":", f);
+        json_str(f, cam->road);
+        fputs(",\"unit\":", f);
+        json_str(f, cam->unit);
+        fputs("}", f);
+    }
+    fputs("]}\n", f);
+    int bad = ferror(f);
+    return fclose(f) != 0 || bad ? -1 : 0;
+}
+
 static int write_tallies(struct replay *r, const char *path)
 {
     FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
@@ -171,11 +221,13 @@ int main(int argc, char **argv)
         {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},      {"publish", required_argument, NULL, 'p'},
         {"speed", required_argument, NULL, 's'},  {"qos", required_argument, NULL, 'Q'},
-        {"cafile", required_argument, NULL, 'C'}, {NULL, 0, NULL, 0}};
+        {"cafile", required_argument, NULL, 'C'}, {"central-out", required_argument, NULL, 'X'},
+        {NULL, 0, NULL, 0}};
     const char *config = NULL, *logpath = NULL, *outpath = "-", *tallies = NULL, *publish = NULL;
+    const char *central_dir = NULL;
     struct oc_publish_opts po = {.speed = 1, .qos = 1};
     int quiet = 0, ch;
-    while ((ch = getopt_long(argc, argv, "c:l:o:t:qhVp:s:Q:C:", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "c:l:o:t:qhVp:s:Q:C:X:", opts, NULL)) != -1) {
         switch (ch) {
         case 'c': config = optarg; break;
         case 'l': logpath = optarg; break;
@@ -188,6 +240,7 @@ int main(int argc, char **argv)
         case 's': po.speed = atof(optarg); break;
         case 'Q': po.qos = atoi(optarg); break;
         case 'C': po.cafile = optarg; break;
+        case 'X': central_dir = optarg; break;
         default: usage(stderr); return 2;
         }
     }
@@ -226,11 +279,23 @@ int main(int argc, char **argv)
     struct replay r = {.cfg = cfg};
     r.out = strcmp(outpath, "-") == 0 ? stdout : fopen(outpath, "w");
     r.per = calloc(cfg->n_cameras * cfg->n_vtypes, sizeof *r.per);
-    r.tally = tallies ? oc_tally_new(TALLY_MAX_ROWS) : NULL;
+    r.tally = tallies || central_dir ? oc_tally_new(TALLY_MAX_ROWS) : NULL;
+    if (central_dir) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/violations.json", central_dir);
+        r.central = fopen(path, "w");
+        if (!r.central) {
+            fprintf(stderr, "ordercam-replay: %s: %s\n", path, strerror(errno));
+            oc_log_close(log);
+            oc_config_free(cfg);
+            return 1;
+        }
+        fprintf(r.central, "{\"box\":\"%s\",\"violations\":[", cfg->box_id);
+    }
     static const struct oc_engine_sink sink = {.violation = on_violation};
     struct oc_engine *eng = oc_engine_new(cfg, &sink, &r);
     int rc = 0;
-    if (!r.out || !r.per || !eng || (tallies && !r.tally)) {
+    if (!r.out || !r.per || !eng || ((tallies || central_dir) && !r.tally)) {
         fprintf(stderr, "ordercam-replay: %s\n",
                 !r.out ? strerror(errno) : "out of memory");
         rc = 1;
@@ -268,6 +333,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "ordercam-replay: %s: write failed\n", outpath);
         rc = 1;
     }
+    if (r.central && (fputs("]}\n", r.central) < 0 || fclose(r.central) != 0 ||
+                      write_central_tallies(&r, central_dir) != 0)) {
+        fprintf(stderr, "ordercam-replay: %s: cannot write central bodies\n", central_dir);
+        rc = 1;
+    }
+    r.central = NULL;
     if (tallies && write_tallies(&r, tallies) != 0) {
         fprintf(stderr, "ordercam-replay: %s: cannot write tallies\n", tallies);
         rc = 1;
