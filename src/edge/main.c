@@ -304,9 +304,11 @@ static void tick(struct daemon *d, int cam, int64_t camera_ts, int journal)
     oc_engine_tick(d->eng, cam, camera_ts);
     if (journal)
         oc_journal_tick(d->journal, wall_ms(), d->cfg->cameras[cam].id, camera_ts, d->applied);
-    if (d->record)
+    if (d->record) {
         fprintf(d->record, "{\"ts\":%" PRId64 ",\"tick\":{\"camera\":\"%s\",\"ts\":%" PRId64 "}}\n",
                 wall_ms(), d->cfg->cameras[cam].id, camera_ts);
+        fflush(d->record);
+    }
 }
 
 /* Silent cameras: the clock follows wall time, SILENT_MS behind, so that

@@ -10,6 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -242,6 +246,33 @@ static void tls_is_verified(void **state)
     curl_easy_cleanup(c);
     free(r2.body);
     assert_true(rc2 != CURLE_OK || code != 200);
+}
+
+/* Connections that open and then say nothing (or dribble) hold only
+ * themselves: everyone else is served at once. */
+static void slow_clients_do_not_stall_others(void **state)
+{
+    (void)state;
+    int port = atoi(strrchr(base_url, ':') + 1);
+    int fds[40];
+    for (int i = 0; i < 40; i++) {
+        fds[i] = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        assert_int_equal(connect(fds[i], (struct sockaddr *)&a, sizeof a), 0);
+        if (i % 2)
+            assert_int_equal(write(fds[i], "\x16\x03", 2), 2); /* half a TLS record */
+    }
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(status_of("GET", "/api/v1/boxes", VIEWER_TOKEN, NULL), 200);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    for (int i = 0; i < 40; i++)
+        close(fds[i]);
+    if (s > 5.0)
+        fail_msg("10 requests took %.1f s beside 40 idle connections", s);
 }
 
 static void tallies_are_absolute_and_idempotent(void **state)
@@ -612,6 +643,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(auth_rules),
         cmocka_unit_test(tls_is_verified),
+        cmocka_unit_test(slow_clients_do_not_stall_others),
         cmocka_unit_test(tallies_are_absolute_and_idempotent),
         cmocka_unit_test(violations_insert_once_and_page),
         cmocka_unit_test(malformed_and_oversized),
