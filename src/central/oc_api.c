@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "ordercam/oc_config.h"
+#include "ordercam/oc_io.h"
 #include "ordercam/oc_text.h"
 #include "oc_web.h"
 
@@ -366,56 +367,6 @@ static enum MHD_Result post_violations(struct oc_api *api, struct MHD_Connection
     return send_json(c, 200, out);
 }
 
-/* Writes data to path atomically: temp file, fsync, rename, fsync dir. */
-static int write_atomic(const char *dir, const char *path, const void *data, size_t len)
-{
-    char tmp[PATH_MAX];
-    int n = snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path);
-    if (n < 0 || (size_t)n >= sizeof tmp)
-        return -1;
-    int fd = mkstemp(tmp); /* unique: two uploads of one image may race */
-    if (fd < 0)
-        return -1;
-    fchmod(fd, 0644);
-    const char *p = data;
-    size_t off = 0;
-    while (off < len) {
-        ssize_t w = write(fd, p + off, len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            close(fd);
-            unlink(tmp);
-            return -1;
-        }
-        off += (size_t)w;
-    }
-    if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return -1;
-    }
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
-    return 0;
-}
-
-static int mkdir_p(const char *dir)
-{
-    char buf[PATH_MAX];
-    snprintf(buf, sizeof buf, "%s", dir);
-    for (char *p = buf + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-                return -1;
-            *p = '/';
-        }
-    return mkdir(buf, 0755) != 0 && errno != EEXIST ? -1 : 0;
-}
-
 static enum MHD_Result put_evidence(struct oc_api *api, struct MHD_Connection *c, struct req *rq,
                                     const char *id, const char *token_box)
 {
@@ -450,7 +401,7 @@ static enum MHD_Result put_evidence(struct oc_api *api, struct MHD_Connection *c
         return send_error(c, 500, "evidence path too long");
     struct stat st;
     if (!(stored[0] && strcmp(stored, path) == 0 && stat(path, &st) == 0)) {
-        if (mkdir_p(dir) != 0 || write_atomic(dir, path, rq->body, rq->len) != 0)
+        if (oc_io_mkdir_p(dir) != 0 || oc_io_write_atomic(dir, path, rq->body, rq->len) != 0)
             return send_error(c, 507, "cannot store evidence");
         if (api->store->ops->evidence_stored(api->store, id, path, (int64_t)rq->len) != OC_OK)
             return send_error(c, 503, "store busy or failing; retry");

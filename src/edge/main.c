@@ -26,6 +26,7 @@
 #include "ordercam/oc_config.h"
 #include "ordercam/oc_engine.h"
 #include "ordercam/oc_record.h"
+#include "ordercam/oc_io.h"
 #include "ordercam/oc_text.h"
 #include "oc_journal.h"
 #include "oc_mqtt.h"
@@ -108,20 +109,6 @@ __attribute__((format(printf, 3, 4))) static void logm(const struct daemon *d, i
 
 /* ---------------- files ---------------- */
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 static uint64_t fnv64(const void *data, size_t len)
 {
     uint64_t h = 1469598103934665603ull;
@@ -195,7 +182,7 @@ static void on_violation(void *ud, const struct oc_violation *v)
         return;
     }
     size_t n = oc_record_format(d->cfg, v, NULL, d->rec, sizeof d->rec);
-    if (n == 0 || write_all(d->vfd, d->rec, n) != 0) {
+    if (n == 0 || oc_io_write_all(d->vfd, d->rec, n) != 0) {
         atomic_fetch_add(&d->dc[D_WRITE_ERR], 1);
         logm(d, 3, "cannot write violation %s:%s:%" PRIu64 ": %s", d->cfg->box_id, v->camera_id,
              v->seq, strerror(errno));

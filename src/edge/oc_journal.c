@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ordercam/oc_io.h"
 #include "ordercam/oc_text.h"
 
 #define MAX_GENERATIONS 64
@@ -155,20 +156,6 @@ static int reserve(struct oc_journal *j, size_t need)
     return 0;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 oc_err_t oc_journal_message(struct oc_journal *j, int64_t wall_ms, const char *topic,
                             size_t topic_len, const void *payload, size_t len, int is_frame,
                             uint64_t *seq)
@@ -198,7 +185,7 @@ oc_err_t oc_journal_message(struct oc_journal *j, int64_t wall_ms, const char *t
             o += oc_text_b64_encode(payload, len, j->buf + o);
             memcpy(j->buf + o, "\"}\n", 3);
             o += 3;
-            if (write_all(j->fd, j->buf, o) != 0)
+            if (oc_io_write_all(j->fd, j->buf, o) != 0)
                 e = OC_EIO;
         }
     }
@@ -219,7 +206,7 @@ oc_err_t oc_journal_tick(struct oc_journal *j, int64_t wall_ms, const char *came
     if (n < 0 || (size_t)n >= sizeof line)
         return OC_EINVAL;
     pthread_mutex_lock(&j->lock);
-    oc_err_t e = write_all(j->fd, line, (size_t)n) == 0 ? OC_OK : OC_EIO;
+    oc_err_t e = oc_io_write_all(j->fd, line, (size_t)n) == 0 ? OC_OK : OC_EIO;
     pthread_mutex_unlock(&j->lock);
     return e;
 }
