@@ -313,8 +313,8 @@ static oc_err_t put_tally(struct sqlite_store *s, struct conn *c, const char *bo
         "INSERT INTO tallies_day_road(bucket, road, unit, type, count)"
         " SELECT ?8, COALESCE(road,''), COALESCE(unit,''), ?3, ?7 FROM (SELECT 1) LEFT JOIN cameras"
         " ON box=?1 AND camera=?2 WHERE true ON CONFLICT DO UPDATE SET count=count+?7",
-        "INSERT INTO tallies_day_hod(bucket, hour_of_day, type, count) VALUES(?8, ?9, ?3, ?7)"
-        " ON CONFLICT DO UPDATE SET count=count+?7",
+        ("INSERT INTO tallies_day_hod(bucket, hour_of_day, type, count) VALUES(?8, ?9, ?3, ?7)"
+         " ON CONFLICT DO UPDATE SET count=count+?7"),
     };
     for (size_t i = 0; i < sizeof up / sizeof *up; i++) {
         st = prep(c, up[i]);
