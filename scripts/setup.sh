@@ -5,11 +5,15 @@ set -eu
 PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev gzip openssl curl bc
 libcjson-dev libcmocka-dev zlib1g-dev
 libmosquitto-dev mosquitto mosquitto-clients
-libcurl4-openssl-dev libturbojpeg0-dev libsqlite3-dev libmicrohttpd-dev libssl-dev sqlite3"
+libcurl4-openssl-dev libturbojpeg0-dev libsqlite3-dev libmicrohttpd-dev libssl-dev sqlite3
+chromium fonts-wqy-zenhei"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
+# the browser test drives chromium from Node.js; the machine's own Node is
+# used when there is one, else Debian's
+command -v node >/dev/null 2>&1 || missing="$missing nodejs npm"
 if [ -z "$missing" ]; then
     echo "setup: all packages present"
     exit 0
