@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <microhttpd.h>
+#include <openssl/rand.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -597,6 +598,24 @@ static enum MHD_Result logout(struct oc_api *api, struct MHD_Connection *c)
                     "oc_session=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0");
 }
 
+/* Testing aid ("faults" in the config): a write refused as an overloaded
+ * or failing server would, before anything is stored. */
+static enum MHD_Result fault(struct MHD_Connection *c, int kind)
+{
+    static const unsigned codes[] = {503, 429, 500};
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "error", "injected fault (faults.write_error_rate)");
+    char *text = cJSON_PrintUnformatted(j);
+    cJSON_Delete(j);
+    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+    MHD_add_response_header(r, "Content-Type", "application/json");
+    if (kind < 2)
+        MHD_add_response_header(r, "Retry-After", "1");
+    enum MHD_Result ret = MHD_queue_response(c, codes[kind], r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
 /* ---- routing ---- */
 
 static enum MHD_Result route(struct oc_api *api, struct MHD_Connection *c, const char *url,
@@ -634,6 +653,12 @@ static enum MHD_Result route(struct oc_api *api, struct MHD_Connection *c, const
     if (post || put) {
         if (who != WHO_BOX)
             return send_error(c, 403, "viewer tokens may only read");
+        if (api->cfg->write_error_rate > 0) {
+            unsigned char r[2];
+            RAND_bytes(r, sizeof r);
+            if (r[0] < api->cfg->write_error_rate * 256)
+                return fault(c, r[1] % 3);
+        }
         if (post && strcmp(url, "/api/v1/tallies") == 0)
             return post_tallies(api, c, rq, box);
         if (post && strcmp(url, "/api/v1/violations") == 0)

@@ -160,7 +160,7 @@ static bool parse_root(struct ctx *c, const cJSON *root, struct oc_ccfg *cfg)
 {
     static const char *const allowed[] = {"listen", "tls", "insecure_http", "db", "evidence_dir",
                                           "tokens", "silent_after_s", "tz_offset_min", "limits",
-                                          NULL};
+                                          "faults", NULL};
     static const char *const tls_keys[] = {"cert_file", "key_file", NULL};
     static const char *const limit_keys[] = {"threads", "max_connections", "request_timeout_s",
                                              "max_json_kb", "max_evidence_mb", NULL};
@@ -218,6 +218,16 @@ static bool parse_root(struct ctx *c, const cJSON *root, struct oc_ccfg *cfg)
             !num(c, lim, "max_json_kb", "$.limits.max_json_kb", 1, 1 << 20, &json_kb) ||
             !num(c, lim, "max_evidence_mb", "$.limits.max_evidence_mb", 1, 1024, &ev_mb))
             return false;
+    }
+    const cJSON *faults = cJSON_GetObjectItemCaseSensitive(root, "faults");
+    if (faults) {
+        static const char *const fault_keys[] = {"write_error_rate", NULL};
+        const cJSON *r = cJSON_GetObjectItemCaseSensitive(faults, "write_error_rate");
+        if (!cJSON_IsObject(faults) || !keys(c, faults, "$.faults", fault_keys))
+            return fail(c, "$.faults", "must be {\"write_error_rate\": 0..1}");
+        if (r && (!cJSON_IsNumber(r) || r->valuedouble < 0 || r->valuedouble > 1))
+            return fail(c, "$.faults.write_error_rate", "must be a number from 0 to 1");
+        cfg->write_error_rate = r ? r->valuedouble : 0;
     }
     cfg->max_json_bytes = (size_t)json_kb * 1024;
     cfg->max_evidence_bytes = (size_t)ev_mb << 20;

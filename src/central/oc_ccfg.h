@@ -32,6 +32,7 @@ struct oc_ccfg {
     int request_timeout_s;
     size_t max_json_bytes;
     size_t max_evidence_bytes;
+    double write_error_rate; /* testing aid: that share of writes fails (503/429/500) */
 };
 
 /* Loads path; NULL with "FILE: $.path: problem" in err on failure. */

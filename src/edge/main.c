@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <curl/curl.h>
 #include <microhttpd.h>
 #include <mosquitto.h>
 #include <netdb.h>
@@ -32,6 +33,8 @@
 #include "oc_mqtt.h"
 #include "oc_ring.h"
 #include "oc_rxq.h"
+#include "oc_spool.h"
+#include "oc_uplink.h"
 
 #ifndef OC_VERSION
 #define OC_VERSION "0.0.0"
@@ -60,6 +63,8 @@ struct daemon {
     struct oc_rxq *rxq;
     struct oc_ring *ring;
     struct oc_mqtt *mqtt;
+    struct oc_spool *spool;
+    struct oc_uplink *uplink;
     struct MHD_Daemon *metrics;
     int vfd;
     FILE *record;
@@ -168,6 +173,11 @@ static int open_violations(struct daemon *d)
         if (truncate(path, good) != 0 && errno != ENOENT)
             return -1;
     }
+    for (size_t c = 0; c < d->cfg->n_cameras; c++) {
+        uint64_t n = oc_spool_next_seq(d->spool, d->cfg->cameras[c].id);
+        if (n > d->file_next[c])
+            d->file_next[c] = n;
+    }
     d->vfd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     return d->vfd < 0 ? -1 : 0;
 }
@@ -182,7 +192,23 @@ static void on_violation(void *ud, const struct oc_violation *v)
         return;
     }
     size_t n = oc_record_format(d->cfg, v, NULL, d->rec, sizeof d->rec);
-    if (n == 0 || oc_io_write_all(d->vfd, d->rec, n) != 0) {
+    char id[256];
+    snprintf(id, sizeof id, "%s:%s:%" PRIu64, d->cfg->box_id, v->camera_id, v->seq);
+    /* the spool is the record (kept without the newline); violations.jsonl
+     * a copy for people */
+    oc_err_t e = OC_EINVAL;
+    if (n > 0) {
+        d->rec[n - 1] = '\0';
+        e = oc_spool_add(d->spool, v->camera_id, v->seq, id, v->ts, v->type, v->bucket, d->rec);
+        d->rec[n - 1] = '\n';
+    }
+    if (e != OC_OK) {
+        atomic_fetch_add(&d->dc[D_WRITE_ERR], 1);
+        logm(d, 3, "cannot spool violation %s", id);
+        return;
+    }
+    oc_uplink_poke(d->uplink);
+    if (oc_io_write_all(d->vfd, d->rec, n) != 0) {
         atomic_fetch_add(&d->dc[D_WRITE_ERR], 1);
         logm(d, 3, "cannot write violation %s:%s:%" PRIu64 ": %s", d->cfg->box_id, v->camera_id,
              v->seq, strerror(errno));
@@ -460,6 +486,50 @@ static char *read_secret(const char *path)
     return s;
 }
 
+static void uplink_log(void *ud, int level, const char *msg)
+{
+    logm(ud, level, "%s", msg);
+}
+
+/* The cameras' places, sent with every tally upload. */
+static char *cameras_json(const struct oc_config *cfg)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; a && i < cfg->n_cameras; i++) {
+        const struct oc_camera_cfg *c = &cfg->cameras[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "id", c->id);
+        if (c->location)
+            cJSON_AddStringToObject(o, "location", c->location);
+        if (c->road)
+            cJSON_AddStringToObject(o, "road", c->road);
+        if (c->unit)
+            cJSON_AddStringToObject(o, "unit", c->unit);
+        cJSON_AddItemToArray(a, o);
+    }
+    char *s = a ? cJSON_PrintUnformatted(a) : NULL;
+    cJSON_Delete(a);
+    return s;
+}
+
+static void start_uplink(struct daemon *d)
+{
+    const struct oc_central_cfg *c = &d->cfg->central;
+    if (!c->url) {
+        logm(d, 5, "no central.url: violations stay in the spool");
+        return;
+    }
+    char *cams = cameras_json(d->cfg);
+    struct oc_uplink_opts o = {.url = c->url, .token_file = c->token_file, .ca_file = c->ca_file,
+                               .cert_file = c->cert_file, .key_file = c->key_file,
+                               .insecure_skip_verify = c->insecure_skip_verify,
+                               .push_interval_s = c->push_interval_s, .box_id = d->cfg->box_id,
+                               .version = OC_VERSION, .spool_dir = d->cfg->spool_dir,
+                               .cameras_json = cams, .log = uplink_log, .ud = d};
+    d->uplink = oc_uplink_start(&o);
+    free(cams);
+}
+
 static int start_mqtt(struct daemon *d)
 {
     const struct oc_mqtt_cfg *m = &d->cfg->mqtt;
@@ -545,6 +615,24 @@ static void metrics_build(struct daemon *d)
       qm, qb, oc_engine_live_tracks(d->eng), rs.bytes, rs.frames, rs.expired, rs.evicted,
       rs.too_large, atomic_load(&d->mqtt_up) > 0, d->mqtt ? oc_mqtt_failures(d->mqtt) : 0,
       d->applied, d->last_apply);
+    if (d->uplink) {
+        struct oc_uplink_stats us;
+        oc_uplink_stats(d->uplink, &us);
+        P("# TYPE ordercam_uplink_requests_total counter\n"
+          "ordercam_uplink_requests_total{result=\"ok\"} %" PRIu64 "\n"
+          "ordercam_uplink_requests_total{result=\"failed\"} %" PRIu64 "\n"
+          "# TYPE ordercam_uplink_records_total counter\n"
+          "ordercam_uplink_records_total{result=\"sent\"} %" PRIu64 "\n"
+          "ordercam_uplink_records_total{result=\"rejected\"} %" PRIu64 "\n"
+          "# TYPE ordercam_uplink_tally_rows_sent_total counter\nordercam_uplink_tally_rows_sent_total %" PRIu64 "\n"
+          "# TYPE ordercam_uplink_auth_failures_total counter\nordercam_uplink_auth_failures_total %" PRIu64 "\n"
+          "# TYPE ordercam_uplink_last_status gauge\nordercam_uplink_last_status %ld\n",
+          us.requests_ok, us.requests_failed, us.records_sent, us.records_rejected,
+          us.tally_rows_sent, us.auth_failures, us.last_status);
+    }
+    P("# HELP ordercam_spool_backlog Records in the spool that central has not accepted yet.\n"
+      "# TYPE ordercam_spool_backlog gauge\nordercam_spool_backlog %" PRIu64 "\n",
+      oc_spool_backlog(d->spool));
 #undef P
     pthread_mutex_lock(&d->mlock);
     free(d->metrics_text);
@@ -662,6 +750,9 @@ static void reload(struct daemon *d)
     d->cfg_hash = file_hash(d->config_path);
     if (mqtt_changed)
         start_mqtt(d);
+    oc_uplink_stop(d->uplink); /* new cameras or central settings */
+    d->uplink = NULL;
+    start_uplink(d);
     save_snapshot(d);
     logm(d, 5, "reloaded %s: %zu cameras", d->config_path, cfg->n_cameras);
 }
@@ -786,6 +877,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     pthread_mutex_init(&d.mlock, NULL);
     mosquitto_lib_init();
+    curl_global_init(CURL_GLOBAL_DEFAULT); /* before any thread starts */
     d.cfg_hash = file_hash(d.config_path);
     d.sink = (struct oc_engine_sink){.violation = on_violation, .frame = on_frame};
     d.file_next = calloc(d.cfg->n_cameras, sizeof *d.file_next);
@@ -807,6 +899,10 @@ int main(int argc, char **argv)
         logm(&d, 3, "cannot create %s: %s", d.cfg->spool_dir, strerror(errno));
         goto out;
     }
+    if (!(d.spool = oc_spool_open(d.cfg->spool_dir, err, sizeof err))) {
+        logm(&d, 3, "%s", err);
+        goto out;
+    }
     if (open_violations(&d) != 0) {
         logm(&d, 3, "cannot open %s/violations.jsonl: %s", d.cfg->spool_dir, strerror(errno));
         goto out;
@@ -821,6 +917,7 @@ int main(int argc, char **argv)
     }
     if (recover(&d) != 0)
         logm(&d, 4, "cannot save the engine snapshot: %s", strerror(errno));
+    start_uplink(&d);
     metrics_build(&d);
     if (start_metrics(&d) != 0 || start_mqtt(&d) != 0)
         goto out;
@@ -831,6 +928,7 @@ int main(int argc, char **argv)
     rc = 0;
 out:
     oc_mqtt_stop(d.mqtt);
+    oc_uplink_stop(d.uplink);
     if (d.metrics)
         MHD_stop_daemon(d.metrics);
     if (d.record)
@@ -841,6 +939,7 @@ out:
     }
     oc_journal_close(d.journal);
     oc_engine_free(d.eng);
+    oc_spool_close(d.spool);
     oc_ring_free(d.ring);
     oc_rxq_free(d.rxq);
     free(d.file_next);
@@ -850,5 +949,6 @@ out:
     free(d.metrics_text);
     oc_config_free(d.cfg);
     mosquitto_lib_cleanup();
+    curl_global_cleanup();
     return rc;
 }

@@ -1,0 +1,46 @@
+/* The edge box's durable spool (SQLite, WAL) under spool.dir: violation
+ * records, tally counts per bucket and their upload state. A violation and
+ * its tally increment are committed together, so SIGKILL at any moment
+ * leaves both or neither. Each thread opens its own handle. */
+#ifndef OC_SPOOL_H
+#define OC_SPOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ordercam/oc_err.h"
+
+struct oc_spool;
+
+/* Opens (creating) <dir>/spool.sqlite. NULL with a message in err. */
+struct oc_spool *oc_spool_open(const char *dir, char *err, size_t errlen);
+void oc_spool_close(struct oc_spool *s);
+
+/* Stores a record and counts it in its tally bucket, in one transaction.
+ * record is the JSON line without newline. */
+oc_err_t oc_spool_add(struct oc_spool *s, const char *camera, uint64_t seq, const char *id,
+                      int64_t ts, const char *type, int64_t bucket, const char *record);
+
+/* The seq after the highest stored for camera (1 when none). */
+uint64_t oc_spool_next_seq(struct oc_spool *s, const char *camera);
+
+/* Up to limit records not yet accepted by central, oldest first: calls fn
+ * with each (borrowed) id and record. Returns how many. */
+size_t oc_spool_pending(struct oc_spool *s, size_t limit,
+                        void (*fn)(void *ud, const char *id, const char *record), void *ud);
+/* Marks records accepted (sent=1) or permanently rejected (sent=2). */
+oc_err_t oc_spool_mark(struct oc_spool *s, const char *const *ids, size_t n, int state);
+/* Records still to send. */
+uint64_t oc_spool_backlog(struct oc_spool *s);
+
+/* Tally rows changed since central last accepted them, up to limit: fn gets
+ * camera, type, bucket, absolute count and the row's version. */
+size_t oc_spool_dirty_tallies(struct oc_spool *s, size_t limit,
+                              void (*fn)(void *ud, const char *camera, const char *type,
+                                         int64_t bucket, int64_t count, int64_t version),
+                              void *ud);
+/* Central accepted the row at that version (a later change stays dirty). */
+oc_err_t oc_spool_tally_sent(struct oc_spool *s, const char *camera, const char *type,
+                             int64_t bucket, int64_t version);
+
+#endif

@@ -1,0 +1,155 @@
+#!/bin/bash
+# ordercamd's spool and uplink against the real ordercam-central over HTTPS
+# (certificates made now) and a real mosquitto. Central must end up with
+# exactly offline replay's records and counts when:
+#  a. central is down for the whole replay and comes up after;
+#  b. central fails half its writes (503/429 with Retry-After, 500);
+#  c. the daemon is SIGKILLed repeatedly while uploading;
+#  d. the token is wrong (401 in logs and metrics), then fixed;
+# and e. a server certificate from an unknown CA is refused, nothing lost.
+# usage: uplink_test.sh SOURCE_DIR BUILD_DIR
+set -euo pipefail
+src=$1
+bin=$2
+WORK=$(mktemp -d)
+DPID=
+CPID=
+cleanup() {
+    [ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null || true
+    [ -n "$CPID" ] && kill "$CPID" 2>/dev/null || true
+    stop_broker || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+. "$src/tests/support/broker.sh"
+fail() { echo "uplink_test: FAIL: $*" >&2; for f in "$WORK"/*.log; do echo "== $f"; tail -15 "$f"; done >&2; exit 1; }
+sample=$src/samples/sample.jsonl.gz
+want_total=$(wc -l <"$src/samples/expected/sample.violations.jsonl")
+# expected counts per camera and type, from offline replay's tallies
+expected_counts=$(sed -E 's/.*"camera":"([^"]*)","type":"([^"]*)","bucket":[0-9]+,"count":([0-9]+).*/\1 \2 \3/' \
+    "$src/samples/expected/sample.tallies.jsonl" | awk '{s[$1" "$2] += $3} END {for (k in s) print k, s[k]}' | sort)
+expected_ids=$(grep -o '"id":"[^"]*"' "$src/samples/expected/sample.violations.jsonl" | sort)
+
+cd "$WORK"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj '/CN=test CA' >/dev/null 2>&1
+openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj '/CN=localhost' >/dev/null 2>&1
+printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >san.ext
+openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile san.ext >/dev/null 2>&1
+openssl req -x509 -newkey rsa:2048 -nodes -keyout other.key -out other-ca.pem -days 2 -subj '/CN=other CA' >/dev/null 2>&1
+echo "box-token-0123456789abcdef" >box.token
+VIEWER=viewer-token-0123456789abcdef
+CPORT=$(free_port)
+METRICS_PORT=$(free_port)
+start_broker
+
+start_central() { # db [fault rate]
+    local faults=""
+    [ -n "${2:-}" ] && faults=", \"faults\": {\"write_error_rate\": $2}"
+    cat >central.json <<JSON
+{"listen": "127.0.0.1:$CPORT", "tls": {"cert_file": "server.pem", "key_file": "server.key"},
+ "db": "$1"$faults,
+ "tokens": [{"token": "box-token-0123456789abcdef", "box": "edge-jc-0001"},
+            {"token": "$VIEWER", "role": "viewer"}]}
+JSON
+    "$bin/ordercam-central" -c central.json >>central.log 2>&1 &
+    CPID=$!
+    for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$CPORT) 2>/dev/null && return 0; sleep 0.05; done
+    fail "central did not start"
+}
+stop_central() { kill "$CPID"; wait "$CPID" || true; CPID=; }
+
+edge_config() { # spool [ca]
+    sed -e "s#\"port\": 1883#\"port\": $BROKER_PORT#" \
+        -e "s#\"dir\": \"/var/lib/ordercam\"#\"dir\": \"$WORK/$1\", \"snapshot_s\": 1#" \
+        -e "s#\"tally\": {\"bucket_s\": 60},#\"tally\": {\"bucket_s\": 60}, \"metrics\": {\"listen\": \"127.0.0.1:$METRICS_PORT\"}, \"central\": {\"url\": \"https://localhost:$CPORT\", \"token_file\": \"$WORK/box.token\", \"ca_file\": \"$WORK/${2:-ca.pem}\", \"push_interval_s\": 1},#" \
+        "$src/samples/scene.json" >edge.json
+}
+start_daemon() {
+    "$bin/ordercamd" -c edge.json >>daemon.log 2>&1 &
+    DPID=$!
+    for _ in $(seq 100); do grep -q "broker.*connected" daemon.log 2>/dev/null && return 0; sleep 0.05; done
+    fail "daemon did not connect"
+}
+stop_daemon() { kill -TERM "$DPID"; wait "$DPID" || fail "daemon exit $?"; DPID=; }
+metric() { curl -s "http://127.0.0.1:$METRICS_PORT/metrics" | grep -v '^#' | grep -F "$1 " | awk '{print $2}'; }
+publish() { "$bin/ordercam-replay" --config edge.json --log "$sample" --publish "127.0.0.1:$BROKER_PORT" --speed "${1:-0}" 2>>pub.log; }
+
+central_counts() {
+    curl -sf --cacert ca.pem -H "Authorization: Bearer $VIEWER" "https://localhost:$CPORT/api/v1/counts?group=camera,type" |
+        grep -o '{[^}]*}' | sed -E 's/.*"camera":"([^"]*)","type":"([^"]*)","count":([0-9]+).*/\1 \2 \3/' | sort
+}
+central_ids() {
+    curl -sf --cacert ca.pem -H "Authorization: Bearer $VIEWER" "https://localhost:$CPORT/api/v1/violations?limit=1000" |
+        grep -o '"id":"[^"]*"' | sort
+}
+# Waits until central holds exactly the sample's records and counts.
+wait_central_exact() {
+    for _ in $(seq 300); do
+        [ "$(central_counts)" = "$expected_counts" ] && [ "$(central_ids)" = "$expected_ids" ] && return 0
+        sleep 0.2
+    done
+    diff <(central_counts) <(echo "$expected_counts") || true
+    fail "$1: central's counts or records differ from offline replay"
+}
+
+echo "== a. central down for the whole replay, then up"
+edge_config spool-a
+start_daemon
+publish 0
+for _ in $(seq 100); do [ "$(metric ordercam_spool_backlog)" = "$want_total" ] && break; sleep 0.1; done
+[ "$(metric ordercam_spool_backlog)" = "$want_total" ] || fail "backlog is $(metric ordercam_spool_backlog), want $want_total"
+start_central a.sqlite
+wait_central_exact a
+stop_daemon; stop_central
+
+echo "== b. central fails half its writes"
+edge_config spool-b
+start_central b.sqlite 0.5
+start_daemon
+publish 0
+wait_central_exact b
+[ "$(metric 'ordercam_uplink_requests_total{result="failed"}')" -gt 0 ] || fail "no failed request seen: faults not injected?"
+stop_daemon; stop_central
+
+echo "== c. SIGKILL while uploading"
+edge_config spool-c
+start_central c.sqlite 0.3
+start_daemon
+publish 20 &
+PUB=$!
+for i in 1 2 3; do
+    sleep 1.5
+    kill -9 "$DPID"; wait "$DPID" 2>/dev/null || true; DPID=
+    start_daemon
+done
+wait "$PUB"
+wait_central_exact c
+stop_daemon; stop_central
+
+echo "== d. a wrong token, then the right one"
+echo "not-the-token-0000000000" >box.token
+edge_config spool-d
+start_central d.sqlite
+start_daemon
+publish 0
+for _ in $(seq 100); do [ "$(metric ordercam_uplink_auth_failures_total)" -gt 0 ] && break; sleep 0.1; done
+[ "$(metric ordercam_uplink_auth_failures_total)" -gt 0 ] || fail "no 401 in the metrics"
+[ "$(metric ordercam_uplink_last_status)" = 401 ] || fail "last status $(metric ordercam_uplink_last_status), want 401"
+grep -q "central refused our token (HTTP 401)" daemon.log || fail "401 not logged"
+[ -z "$(central_ids)" ] || fail "records arrived with a wrong token"
+echo "box-token-0123456789abcdef" >box.token
+wait_central_exact d
+stop_daemon; stop_central
+
+echo "== e. a server certificate from an unknown CA"
+edge_config spool-e other-ca.pem
+start_central e.sqlite
+start_daemon
+publish 0
+for _ in $(seq 100); do grep -qi "certificate" daemon.log && break; sleep 0.1; done
+grep -qi "uplink to https://localhost:$CPORT: .*certificate" daemon.log || fail "refusal of the certificate not logged"
+for _ in $(seq 50); do [ "$(metric ordercam_spool_backlog)" = "$want_total" ] && break; sleep 0.1; done
+[ "$(metric ordercam_spool_backlog)" = "$want_total" ] || fail "backlog $(metric ordercam_spool_backlog), want $want_total"
+[ -z "$(central_ids)" ] || fail "records sent to a server we cannot verify"
+stop_daemon; stop_central
+echo "uplink_test: ok"
