@@ -47,11 +47,24 @@
 static volatile sig_atomic_t got_term, got_hup;
 
 enum dcounter { D_RX_FULL, D_JOURNAL_ERR, D_NOT_JPEG, D_WRITE_ERR, D_RECOVERED, D_SUPPRESSED,
-                D__COUNT };
+                D_LOST_DISK_FULL, D__COUNT };
 static const char *const dcounter_names[] = {"rx_queue_full", "journal_write_errors",
                                              "frames_not_jpeg", "violation_write_errors",
                                              "journal_messages_replayed",
-                                             "violations_already_written"};
+                                             "violations_already_written",
+                                             "violations_lost_spool_unwritable"};
+
+#define HELD_MAX 100000 /* violations held in memory while the spool cannot be written */
+
+/* A violation the spool could not take (disk full): kept, in order, and
+ * written as soon as the spool takes writes again. */
+struct held {
+    struct held *next;
+    char camera[72], type[72], id[256];
+    uint64_t seq;
+    int64_t ts, bucket;
+    char record[];
+};
 
 struct daemon {
     const char *config_path, *record_path;
@@ -81,6 +94,8 @@ struct daemon {
     char *metrics_text;
     size_t metrics_len;
     uint64_t last_drops[OC_C__COUNT];
+    struct held *held, *held_tail;
+    size_t n_held;
     char rec[OC_RECORD_MAX];
 };
 
@@ -184,6 +199,62 @@ static int open_violations(struct daemon *d)
 
 /* ---------------- engine sinks ---------------- */
 
+/* Writes the held violations, oldest first, while the spool takes them. */
+static void flush_held(struct daemon *d)
+{
+    size_t before = d->n_held;
+    while (d->held) {
+        struct held *h = d->held;
+        if (oc_spool_add(d->spool, h->camera, h->seq, h->id, h->ts, h->type, h->bucket,
+                         h->record) != OC_OK)
+            break;
+        d->held = h->next;
+        if (!d->held)
+            d->held_tail = NULL;
+        d->n_held--;
+        free(h);
+    }
+    if (before && !d->n_held) {
+        logm(d, 5, "spool writable again: %zu held violations stored", before);
+        oc_uplink_poke(d->uplink);
+    }
+}
+
+static void hold_or_spool(struct daemon *d, const char *camera, uint64_t seq, const char *id,
+                          int64_t ts, const char *type, int64_t bucket, const char *record)
+{
+    if (!d->held && oc_spool_add(d->spool, camera, seq, id, ts, type, bucket, record) == OC_OK) {
+        oc_uplink_poke(d->uplink);
+        return;
+    }
+    if (d->n_held >= HELD_MAX) {
+        atomic_fetch_add(&d->dc[D_LOST_DISK_FULL], 1);
+        logm(d, 2, "spool unwritable and %d violations held: %s lost", HELD_MAX, id);
+        return;
+    }
+    size_t len = strlen(record) + 1;
+    struct held *h = calloc(1, sizeof *h + len);
+    if (!h) {
+        atomic_fetch_add(&d->dc[D_LOST_DISK_FULL], 1);
+        return;
+    }
+    if (!d->n_held)
+        logm(d, 3, "cannot write the spool (disk full?): holding violations in memory, counting goes on");
+    snprintf(h->camera, sizeof h->camera, "%s", camera);
+    snprintf(h->type, sizeof h->type, "%s", type);
+    snprintf(h->id, sizeof h->id, "%s", id);
+    h->seq = seq;
+    h->ts = ts;
+    h->bucket = bucket;
+    memcpy(h->record, record, len);
+    if (d->held_tail)
+        d->held_tail->next = h;
+    else
+        d->held = h;
+    d->held_tail = h;
+    d->n_held++;
+}
+
 static void on_violation(void *ud, const struct oc_violation *v)
 {
     struct daemon *d = ud;
@@ -196,24 +267,15 @@ static void on_violation(void *ud, const struct oc_violation *v)
     snprintf(id, sizeof id, "%s:%s:%" PRIu64, d->cfg->box_id, v->camera_id, v->seq);
     /* the spool is the record (kept without the newline); violations.jsonl
      * a copy for people */
-    oc_err_t e = OC_EINVAL;
-    if (n > 0) {
-        d->rec[n - 1] = '\0';
-        e = oc_spool_add(d->spool, v->camera_id, v->seq, id, v->ts, v->type, v->bucket, d->rec);
-        d->rec[n - 1] = '\n';
-    }
-    if (e != OC_OK) {
+    if (n == 0) {
         atomic_fetch_add(&d->dc[D_WRITE_ERR], 1);
-        logm(d, 3, "cannot spool violation %s", id);
         return;
     }
-    oc_uplink_poke(d->uplink);
-    if (oc_io_write_all(d->vfd, d->rec, n) != 0) {
+    d->rec[n - 1] = '\0';
+    hold_or_spool(d, v->camera_id, v->seq, id, v->ts, v->type, v->bucket, d->rec);
+    d->rec[n - 1] = '\n';
+    if (oc_io_write_all(d->vfd, d->rec, n) != 0)
         atomic_fetch_add(&d->dc[D_WRITE_ERR], 1);
-        logm(d, 3, "cannot write violation %s:%s:%" PRIu64 ": %s", d->cfg->box_id, v->camera_id,
-             v->seq, strerror(errno));
-        return;
-    }
     d->file_next[v->camera] = v->seq + 1;
     d->by_type[v->vtype]++;
     logm(d, 6, "violation %s:%s:%" PRIu64 " %s", d->cfg->box_id, v->camera_id, v->seq, v->type);
@@ -631,8 +693,10 @@ static void metrics_build(struct daemon *d)
           us.tally_rows_sent, us.auth_failures, us.last_status);
     }
     P("# HELP ordercam_spool_backlog Records in the spool that central has not accepted yet.\n"
-      "# TYPE ordercam_spool_backlog gauge\nordercam_spool_backlog %" PRIu64 "\n",
-      oc_spool_backlog(d->spool));
+      "# TYPE ordercam_spool_backlog gauge\nordercam_spool_backlog %" PRIu64 "\n"
+      "# HELP ordercam_spool_held Violations held in memory because the spool cannot be written.\n"
+      "# TYPE ordercam_spool_held gauge\nordercam_spool_held %zu\n",
+      oc_spool_backlog(d->spool), d->n_held);
 #undef P
     pthread_mutex_lock(&d->mlock);
     free(d->metrics_text);
@@ -799,6 +863,7 @@ static void run(struct daemon *d)
         int64_t now = mono_ms();
         if (now - last_tick >= 1000) {
             last_tick = now;
+            flush_held(d);
             tick_silent(d);
             metrics_build(d);
         }
@@ -806,14 +871,21 @@ static void run(struct daemon *d)
             last_drop_log = now;
             log_drops(d);
         }
+        /* never while violations wait in memory: a snapshot past them would
+         * keep a restart from establishing them again */
         if (now - last_snap >= (int64_t)d->cfg->snapshot_s * 1000 &&
-            d->applied != d->applied_at_snapshot) {
+            d->applied != d->applied_at_snapshot && !d->n_held) {
             last_snap = now;
             if (save_snapshot(d) != 0)
                 logm(d, 3, "cannot save the engine snapshot: %s", strerror(errno));
         }
     }
-    save_snapshot(d);
+    flush_held(d);
+    if (d->n_held)
+        logm(d, 2, "exiting with %zu violations the spool could not take; the journal keeps "
+                   "what it could", d->n_held);
+    else
+        save_snapshot(d);
     log_drops(d);
 }
 
@@ -940,6 +1012,10 @@ out:
     oc_journal_close(d.journal);
     oc_engine_free(d.eng);
     oc_spool_close(d.spool);
+    for (struct held *h = d.held, *next; h; h = next) {
+        next = h->next;
+        free(h);
+    }
     oc_ring_free(d.ring);
     oc_rxq_free(d.rxq);
     free(d.file_next);

@@ -32,10 +32,11 @@ edge_config() { # spool_dir [mqtt extra json]
 }
 
 start_daemon() { # extra args
+    local from=$(($(stat -c %s "$WORK/daemon.log" 2>/dev/null || echo 0) + 1)) # this run's lines
     "$bin/ordercamd" -c "$WORK/edge.json" "$@" >>"$WORK/daemon.log" 2>&1 &
     DPID=$!
     for _ in $(seq 100); do
-        grep -q "broker.*connected" "$WORK/daemon.log" 2>/dev/null && return 0
+        tail -c +$from "$WORK/daemon.log" | grep -q "broker.*connected" && return 0
         sleep 0.05
     done
     fail "daemon did not connect"

@@ -6,7 +6,9 @@
 #  b. central fails half its writes (503/429 with Retry-After, 500);
 #  c. the daemon is SIGKILLed repeatedly while uploading;
 #  d. the token is wrong (401 in logs and metrics), then fixed;
-# and e. a server certificate from an unknown CA is refused, nothing lost.
+# e. a server certificate from an unknown CA is refused, nothing lost;
+# f. the spool's filesystem fills up (a small tmpfs): counting goes on, and
+#    everything arrives once there is room again.
 # usage: uplink_test.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
 src=$1
@@ -16,6 +18,7 @@ DPID=
 CPID=
 cleanup() {
     [ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null || true
+    umount "$WORK/small" 2>/dev/null || true
     [ -n "$CPID" ] && kill "$CPID" 2>/dev/null || true
     stop_broker || true
     rm -rf "$WORK"
@@ -65,9 +68,10 @@ edge_config() { # spool [ca]
         "$src/samples/scene.json" >edge.json
 }
 start_daemon() {
+    local from=$(($(stat -c %s daemon.log 2>/dev/null || echo 0) + 1)) # only this run's lines
     "$bin/ordercamd" -c edge.json >>daemon.log 2>&1 &
     DPID=$!
-    for _ in $(seq 100); do grep -q "broker.*connected" daemon.log 2>/dev/null && return 0; sleep 0.05; done
+    for _ in $(seq 100); do tail -c +$from daemon.log | grep -q "broker.*connected" && return 0; sleep 0.05; done
     fail "daemon did not connect"
 }
 stop_daemon() { kill -TERM "$DPID"; wait "$DPID" || fail "daemon exit $?"; DPID=; }
@@ -152,4 +156,23 @@ for _ in $(seq 50); do [ "$(metric ordercam_spool_backlog)" = "$want_total" ] &&
 [ "$(metric ordercam_spool_backlog)" = "$want_total" ] || fail "backlog $(metric ordercam_spool_backlog), want $want_total"
 [ -z "$(central_ids)" ] || fail "records sent to a server we cannot verify"
 stop_daemon; stop_central
+echo "== f. the spool's filesystem fills up, then has room again"
+if mkdir -p "$WORK/small" && mount -t tmpfs -o size=8m tmpfs "$WORK/small" 2>/dev/null; then
+    edge_config small/spool
+    start_central f.sqlite
+    start_daemon
+    dd if=/dev/zero of="$WORK/small/filler" bs=64k >/dev/null 2>&1 || true # until ENOSPC
+    publish 0
+    for _ in $(seq 100); do [ "$(metric ordercam_spool_held)" = "$want_total" ] && break; sleep 0.1; done
+    [ "$(metric ordercam_spool_held)" = "$want_total" ] || fail "held $(metric ordercam_spool_held), want $want_total"
+    [ "$(metric 'ordercam_messages_total{kind="detections"}')" -gt 7000 ] || fail "counting stopped on a full disk"
+    grep -q "cannot write the spool (disk full?)" daemon.log || fail "full disk not logged"
+    rm -f "$WORK/small/filler"
+    wait_central_exact f
+    [ "$(metric ordercam_spool_held)" = 0 ] || fail "violations still held"
+    stop_daemon; stop_central
+    umount "$WORK/small"
+else
+    echo "   (skipped: cannot mount a tmpfs here; needs root)"
+fi
 echo "uplink_test: ok"
