@@ -185,3 +185,16 @@ oc_err_t oc_spool_tally_sent(struct oc_spool *s, const char *camera, const char 
     sqlite3_bind_int64(s->sent, 4, version);
     return step(s->sent) ? OC_EIO : OC_OK;
 }
+
+oc_err_t oc_spool_begin(struct oc_spool *s)
+{
+    return sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? OC_OK : OC_EIO;
+}
+
+oc_err_t oc_spool_commit(struct oc_spool *s)
+{
+    if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+        return OC_OK;
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return OC_EIO;
+}

@@ -39,6 +39,11 @@ size_t oc_spool_dirty_tallies(struct oc_spool *s, size_t limit,
                               void (*fn)(void *ud, const char *camera, const char *type,
                                          int64_t bucket, int64_t count, int64_t version),
                               void *ud);
+/* Groups the following calls into one transaction (one fsync instead of
+ * one per row); oc_spool_commit ends it. */
+oc_err_t oc_spool_begin(struct oc_spool *s);
+oc_err_t oc_spool_commit(struct oc_spool *s);
+
 /* Central accepted the row at that version (a later change stays dirty). */
 oc_err_t oc_spool_tally_sent(struct oc_spool *s, const char *camera, const char *type,
                              int64_t bucket, int64_t version);

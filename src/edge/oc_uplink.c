@@ -120,7 +120,10 @@ static long post(struct oc_uplink *u, const char *path, const char *token)
     curl_easy_setopt(u->curl, CURLOPT_HTTPHEADER, h);
     curl_easy_setopt(u->curl, CURLOPT_POSTFIELDS, u->body.p);
     curl_easy_setopt(u->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)u->body.len);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     CURLcode rc = curl_easy_perform(u->curl);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
     long status = 0;
     if (rc == CURLE_OK) {
         curl_easy_getinfo(u->curl, CURLINFO_RESPONSE_CODE, &status);
@@ -138,6 +141,7 @@ static long post(struct oc_uplink *u, const char *path, const char *token)
         logf_(u, 4, "uplink: connected to %s WITHOUT verifying its certificate (insecure_skip_verify)", u->url);
     curl_slist_free_all(h);
     pthread_mutex_lock(&u->lock);
+    u->st.request_seconds += (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     u->st.last_status = status;
     if (status == 200)
         u->st.requests_ok++;
@@ -233,9 +237,11 @@ static int cycle(struct oc_uplink *u)
         if (u->auth_state != 1 && u->auth_state == -1)
             logf_(u, 5, "uplink: central accepts our token again");
         u->auth_state = 1;
+        oc_spool_begin(u->spool);
         for (size_t i = 0; i < n; i++)
             oc_spool_tally_sent(u->spool, c.rows[i].camera, c.rows[i].type, c.rows[i].bucket,
                                 c.rows[i].version);
+        oc_spool_commit(u->spool);
         pthread_mutex_lock(&u->lock);
         u->st.tally_rows_sent += n;
         pthread_mutex_unlock(&u->lock);

@@ -27,6 +27,7 @@ struct oc_uplink_stats {
     uint64_t requests_ok, requests_failed, records_sent, records_rejected, tally_rows_sent;
     uint64_t auth_failures;
     long last_status; /* HTTP status of the last attempt, 0: no response */
+    double request_seconds; /* wall time spent in requests, in all */
     uint64_t backlog;
 };
 
