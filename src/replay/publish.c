@@ -154,9 +154,11 @@ int oc_publish_log(const char *logpath, const struct oc_publish_opts *o, FILE *e
     fprintf(err, "ordercam-replay: published %lu messages in %.1f s (%lu unreadable, %lu ticks skipped)\n",
             sent, now_s() - start, bad, skipped);
     rc = atomic_load(&p.done) >= sent && e != OC_EIO ? 0 : 1;
-    mosquitto_disconnect(mosq);
 stop:
-    mosquitto_loop_stop(mosq, false);
+    /* force: after a refused connection the network thread would keep
+     * reconnecting and never return on its own */
+    mosquitto_disconnect(mosq);
+    mosquitto_loop_stop(mosq, true);
 out:
     mosquitto_destroy(mosq);
     mosquitto_lib_cleanup();

@@ -175,4 +175,26 @@ start_daemon
 wait_processed "$total_det"
 cmp "$WORK/spool4/violations.jsonl" "$expected" || fail "records over TLS differ"
 stop_daemon
+echo "== 6. username and password (from a file), and a wrong one"
+stop_broker
+BROKER_PORT=
+: >"$WORK/passwd"
+mosquitto_passwd -b "$WORK/passwd" edge-jc-0001 's3cret-pass' >/dev/null 2>&1
+start_broker "password_file $WORK/passwd" "allow_anonymous false"
+echo "wrong-pass" >"$WORK/mqtt.pass"
+edge_config "$WORK/spool6" ", \"username\": \"edge-jc-0001\", \"password_file\": \"$WORK/mqtt.pass\""
+: >"$WORK/daemon.log"
+"$bin/ordercamd" -c "$WORK/edge.json" >>"$WORK/daemon.log" 2>&1 &
+DPID=$!
+for _ in $(seq 100); do grep -q "unreachable: refused by the broker" "$WORK/daemon.log" && break; sleep 0.05; done
+grep -q "unreachable: refused by the broker: bad username/password" "$WORK/daemon.log" ||
+    fail "a refused password is not reported"
+sleep 2
+[ "$(grep -c "unreachable" "$WORK/daemon.log")" = 1 ] || fail "the refusal is logged per retry, not once"
+stop_daemon
+echo "s3cret-pass" >"$WORK/mqtt.pass"
+start_daemon
+"$bin/ordercam-replay" --config "$WORK/edge.json" --log "$sample" --publish "127.0.0.1:$BROKER_PORT" --speed 0 2>>"$WORK/pub.log" &&
+    fail "an anonymous publisher was let in"
+stop_daemon
 echo "daemon_test: ok"
