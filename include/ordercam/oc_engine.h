@@ -60,8 +60,10 @@ struct oc_engine *oc_engine_new(const struct oc_config *cfg, const struct oc_eng
 void oc_engine_free(struct oc_engine *e);
 
 /* Feeds one MQTT message: topic and payload are borrowed for the call.
- * Bad messages are counted by reason and dropped; nothing else changes. */
-void oc_engine_feed(struct oc_engine *e, const char *topic, size_t topic_len, const void *payload,
+ * Bad messages are counted by reason and dropped; nothing else changes.
+ * Returns the index of the camera the topic names (whether or not the
+ * payload was good), -1 for signals and unroutable topics. */
+int oc_engine_feed(struct oc_engine *e, const char *topic, size_t topic_len, const void *payload,
                     size_t len);
 
 /* The same for a topic already routed and a JSON payload already parsed

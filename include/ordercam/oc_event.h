@@ -95,4 +95,8 @@ bool oc_event_signal(const cJSON *root, struct oc_signal_msg *out, enum oc_count
 
 const char *oc_sig_state_name(enum oc_sig_state s);
 
+/* True when data starts like a JPEG (SOI marker): the cheap check every
+ * frame gets before it may move a clock or enter the frame ring. */
+bool oc_event_is_jpeg(const void *data, size_t len);
+
 #endif

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "ordercam/oc_config.h"
+#include "ordercam/oc_event.h"
 #include "ordercam/oc_io.h"
 #include "ordercam/oc_text.h"
 #include "oc_web.h"
@@ -382,7 +383,7 @@ static enum MHD_Result put_evidence(struct oc_api *api, struct MHD_Connection *c
         return send_error(c, 400, "X-Content-SHA256 header with 64 hex digits required");
     if (strcasecmp(claimed, actual) != 0)
         return send_error(c, 400, "body does not match X-Content-SHA256");
-    if (rq->len < 3 || memcmp(rq->body, "\xff\xd8\xff", 3) != 0)
+    if (!oc_event_is_jpeg(rq->body, rq->len))
         return send_error(c, 400, "body is not a JPEG");
     char box[80], expect[80], stored[PATH_MAX];
     oc_err_t e = api->store->ops->evidence_expected(api->store, id, box, sizeof box, expect,

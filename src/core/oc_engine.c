@@ -636,7 +636,7 @@ void oc_engine_feed_frame(struct oc_engine *e, const struct oc_topic *t, const v
         return;
     }
     /* a frame that is not even a JPEG must not move the camera's clock */
-    if (data && (len < 3 || memcmp(data, "\xff\xd8\xff", 3) != 0)) {
+    if (data && !oc_event_is_jpeg(data, len)) {
         e->counters[OC_C_DROP_NOT_JPEG]++;
         return;
     }
@@ -648,26 +648,27 @@ void oc_engine_feed_frame(struct oc_engine *e, const struct oc_topic *t, const v
     flush(e);
 }
 
-void oc_engine_feed(struct oc_engine *e, const char *topic, size_t topic_len, const void *payload,
-                    size_t len)
+int oc_engine_feed(struct oc_engine *e, const char *topic, size_t topic_len, const void *payload,
+                   size_t len)
 {
     struct oc_topic t;
     enum oc_counter why;
     if (!oc_event_topic(e->cfg, topic, topic_len, &t, &why)) {
         e->counters[why]++;
-        return;
+        return -1;
     }
     if (t.kind == OC_MSG_FRAME) {
         oc_engine_feed_frame(e, &t, payload, len);
-        return;
+        return t.camera;
     }
     cJSON *root = oc_event_parse(payload, len, &why);
     if (!root) {
         e->counters[why]++;
-        return;
+        return t.camera;
     }
     oc_engine_feed_json(e, &t, root);
     cJSON_Delete(root);
+    return t.camera;
 }
 
 void oc_engine_feed_json_topic(struct oc_engine *e, const char *topic, size_t topic_len,

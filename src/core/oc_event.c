@@ -368,6 +368,11 @@ bool oc_event_camera_event(const cJSON *root, struct oc_cam_event *out, enum oc_
 
 static const char *const state_names[] = {"unknown", "red", "yellow", "green", "flashing", "off"};
 
+bool oc_event_is_jpeg(const void *data, size_t len)
+{
+    return len >= 3 && memcmp(data, "\xff\xd8\xff", 3) == 0;
+}
+
 const char *oc_sig_state_name(enum oc_sig_state s)
 {
     return (unsigned)s < sizeof state_names / sizeof *state_names ? state_names[s] : "unknown";

@@ -298,7 +298,7 @@ static void on_frame(void *ud, int camera, int64_t ts, const void *data, size_t 
         data = bytes;
         len = n;
     }
-    if (len < 3 || memcmp(data, "\xff\xd8\xff", 3) != 0)
+    if (!oc_event_is_jpeg(data, len))
         atomic_fetch_add(&d->dc[D_NOT_JPEG], 1);
     else
         oc_ring_add(d->ring, camera, ts, data, len);
@@ -356,22 +356,15 @@ static void note_clock(struct daemon *d, int cam)
     }
 }
 
-static int topic_camera(const struct daemon *d, const char *topic, size_t len)
-{
-    struct oc_topic t;
-    enum oc_counter why;
-    return oc_event_topic(d->cfg, topic, len, &t, &why) ? t.camera : -1;
-}
-
 static void apply(struct daemon *d, uint64_t seq, const char *topic, size_t tlen,
                   const char *payload, size_t len)
 {
     record_message(d, topic, tlen, payload, len);
-    oc_engine_feed(d->eng, topic, tlen, payload, len);
+    int cam = oc_engine_feed(d->eng, topic, tlen, payload, len);
     d->last_apply = (double)wall_ms() / 1000.0;
     if (seq)
         d->applied = seq;
-    note_clock(d, topic_camera(d, topic, tlen));
+    note_clock(d, cam);
 }
 
 static void tick(struct daemon *d, int cam, int64_t camera_ts, int journal)

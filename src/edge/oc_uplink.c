@@ -234,7 +234,7 @@ static int cycle(struct oc_uplink *u)
     long status = post(u, "/api/v1/tallies", token);
     int k = classify(u, status);
     if (k == 1) {
-        if (u->auth_state != 1 && u->auth_state == -1)
+        if (u->auth_state == -1)
             logf_(u, 5, "uplink: central accepts our token again");
         u->auth_state = 1;
         oc_spool_begin(u->spool);
@@ -253,8 +253,6 @@ static int cycle(struct oc_uplink *u)
         free(token);
         return -1;
     }
-    if (n == TALLIES_PER_BATCH)
-        rc = 0;
     /* then records, oldest first */
     c = (struct collect){.u = u, .ids = calloc(u->batch, sizeof(char *))};
     u->body.len = 0;
