@@ -112,6 +112,12 @@ start_central b.sqlite 0.5
 start_daemon
 publish 0
 wait_central_exact b
+# the uplink keeps posting tallies every second: with half failing, one shows
+# up within seconds (the metrics text is rebuilt once a second)
+for _ in $(seq 100); do
+    [ "$(metric 'ordercam_uplink_requests_total{result="failed"}')" -gt 0 ] && break
+    sleep 0.1
+done
 [ "$(metric 'ordercam_uplink_requests_total{result="failed"}')" -gt 0 ] || fail "no failed request seen: faults not injected?"
 stop_daemon; stop_central
 
