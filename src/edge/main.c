@@ -31,7 +31,7 @@
 #include "ordercam/oc_text.h"
 #include "oc_journal.h"
 #include "oc_mqtt.h"
-#include "oc_ring.h"
+#include "ordercam/oc_ring.h"
 #include "oc_rxq.h"
 #include "oc_spool.h"
 #include "oc_uplink.h"

@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#include "oc_ring.h"
+#include "ordercam/oc_ring.h"
 
 static unsigned char jpeg[1000];
 

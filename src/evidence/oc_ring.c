@@ -1,4 +1,4 @@
-#include "oc_ring.h"
+#include "ordercam/oc_ring.h"
 
 #include <stdlib.h>
 #include <string.h>

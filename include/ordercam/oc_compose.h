@@ -1,0 +1,52 @@
+/* The evidence image of outputs.md, composed from a violation's key frames:
+ * a 2x2 sheet (the "four-in-one" layout of Chinese traffic enforcement
+ * evidence) of up to three key frames decoded at a reduced DCT scale, the
+ * object boxed on each, plus a close-up of the object decoded at full
+ * resolution from the frame where it is largest, over a caption band.
+ * With fewer frames the sheet has fewer cells (1 frame: 2x1). */
+#ifndef OC_COMPOSE_H
+#define OC_COMPOSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ordercam/oc_err.h"
+#include "ordercam/oc_font.h"
+#include "ordercam/oc_jpeg.h"
+
+#define OC_COMPOSE_MAX_FRAMES 3
+#define OC_COMPOSE_CELL_MAX_W 960 /* a key frame's cell is at most this wide */
+
+struct oc_compose_frame {
+    const void *jpeg; /* borrowed */
+    size_t len;
+    int64_t ts;
+    double box[4];    /* x, y, w, h in the camera's detection pixels */
+    const char *label; /* short text over the cell (borrowed), may be NULL */
+};
+
+struct oc_compose_in {
+    int cam_w, cam_h; /* the camera's configured resolution */
+    const struct oc_compose_frame *frames;
+    size_t n_frames;
+    const char *caption[2]; /* the caption band's two lines (borrowed) */
+    int quality;
+};
+
+/* What happened to the frames; each is also a counter in the caller. */
+struct oc_compose_report {
+    int used[OC_COMPOSE_MAX_FRAMES]; /* 1 when frame i is on the sheet */
+    unsigned n_used;
+    unsigned corrupt;       /* not a JPEG, damaged or truncated: left out */
+    unsigned wrong_size;    /* other aspect ratio than the camera's, or too large: left out */
+    unsigned rescaled;      /* other size, same aspect: boxes scaled to it */
+    unsigned box_clipped;   /* box partly or wholly outside the frame */
+};
+
+/* Composes the sheet. *jpeg is malloc'd (caller frees) on OC_OK.
+ * OC_ENOTFOUND: no frame was usable (nothing composed). j and font are
+ * the caller's, used by one thread at a time. */
+oc_err_t oc_compose(struct oc_jpeg *j, struct oc_font *font, const struct oc_compose_in *in,
+                    unsigned char **jpeg, size_t *len, struct oc_compose_report *rep);
+
+#endif

@@ -1,0 +1,284 @@
+#include "ordercam/oc_evidence.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct held {
+    struct held *next;
+    void *tag;
+    int camera;
+    int64_t due;
+    size_t n_keys;
+    int64_t key_ts[OC_KEYS_MAX];
+    double key_box[OC_KEYS_MAX][4];
+    char file[OC_EVIDENCE_FILE_MAX];
+    char *caption[2];
+};
+
+struct oc_evidence {
+    const struct oc_config *cfg;
+    oc_evidence_ready_fn ready;
+    void *ud;
+    struct oc_ring *ring;
+    struct held **head; /* per camera, in the order established */
+    struct oc_evidence_stats st;
+};
+
+void oc_evidence_job_free(struct oc_evidence_job *job)
+{
+    if (!job)
+        return;
+    free(job->caption[0]);
+    free(job->caption[1]);
+    free(job);
+}
+
+struct oc_evidence *oc_evidence_new(const struct oc_config *cfg, oc_evidence_ready_fn ready,
+                                    void *ud)
+{
+    struct oc_evidence *ev = calloc(1, sizeof *ev);
+    if (!ev)
+        return NULL;
+    ev->cfg = cfg;
+    ev->ready = ready;
+    ev->ud = ud;
+    ev->head = calloc(cfg->n_cameras + 1, sizeof *ev->head);
+    ev->ring = oc_ring_new(cfg->n_cameras, (int64_t)cfg->evidence.ring_s * 1000,
+                           (size_t)cfg->evidence.ring_max_mb << 20);
+    if (!ev->head || !ev->ring) {
+        oc_evidence_free(ev);
+        return NULL;
+    }
+    return ev;
+}
+
+static void held_free(struct held *h)
+{
+    free(h->caption[0]);
+    free(h->caption[1]);
+    free(h);
+}
+
+void oc_evidence_free(struct oc_evidence *ev)
+{
+    if (!ev)
+        return;
+    for (size_t c = 0; ev->head && c < ev->cfg->n_cameras; c++)
+        for (struct held *h = ev->head[c], *next; h; h = next) {
+            next = h->next;
+            held_free(h);
+        }
+    free(ev->head);
+    oc_ring_free(ev->ring);
+    free(ev);
+}
+
+void oc_evidence_local_time(int64_t ms, char *buf, size_t len, int with_date)
+{
+    time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    char hms[64];
+    strftime(hms, sizeof hms, with_date ? "%Y-%m-%d %H:%M:%S" : "%H:%M:%S", &tm);
+    int ms3 = (int)(ms - (int64_t)t * 1000);
+    if (!with_date) {
+        snprintf(buf, len, "%s.%03d", hms, ms3);
+        return;
+    }
+    long off = tm.tm_gmtoff / 60;
+    snprintf(buf, len, "%s.%03d UTC%c%02ld:%02ld", hms, ms3, off < 0 ? '-' : '+',
+             (off < 0 ? -off : off) / 60, (off < 0 ? -off : off) % 60);
+}
+
+__attribute__((format(printf, 1, 2)))
+static char *dup_printf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (!s)
+        return NULL;
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+/* The caption band's two lines and the file name, made now while the
+ * violation's strings are valid. */
+static int describe(const struct oc_evidence *ev, const struct oc_violation *v, struct held *h)
+{
+    const char *box = ev->cfg->box_id;
+    char when[64];
+    oc_evidence_local_time(v->ts, when, sizeof when, 1);
+    h->caption[0] = dup_printf("%s   %s%s%s   %s   %s", when, v->type, v->code ? " " : "",
+                               v->code ? v->code : "", v->plate ? v->plate : "no plate",
+                               v->cls ? v->cls : "");
+    h->caption[1] = dup_printf("%s · %s · %s · %s:%s:%" PRIu64, box, v->camera_id,
+                               v->location ? v->location : "", box, v->camera_id, v->seq);
+    time_t t = (time_t)(v->ts / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    char day[16];
+    strftime(day, sizeof day, "%Y%m%d", &tm);
+    int n = snprintf(h->file, sizeof h->file, "%s/%s-%s-%" PRIu64 ".jpg", day, box, v->camera_id,
+                     v->seq);
+    return h->caption[0] && h->caption[1] && n > 0 && (size_t)n < sizeof h->file ? 0 : -1;
+}
+
+/* Copies the frames nearest to the key moments into one allocation. */
+static struct oc_evidence_job *gather(struct oc_evidence *ev, struct held *h)
+{
+    const void *src[OC_KEYS_MAX];
+    size_t len[OC_KEYS_MAX], n = 0, total = 0;
+    int64_t fts[OC_KEYS_MAX];
+    size_t key[OC_KEYS_MAX];
+    int64_t tol = ev->cfg->evidence.tolerance_ms;
+    for (size_t k = 0; k < h->n_keys; k++) {
+        const void *p = oc_ring_nearest(ev->ring, h->camera, h->key_ts[k], tol, &len[n], &fts[n]);
+        if (!p || (n > 0 && fts[n - 1] == fts[n]))
+            continue; /* none near, or the same frame as the previous key */
+        src[n] = p;
+        key[n] = k;
+        total += len[n++];
+    }
+    if (n == 0)
+        return NULL;
+    size_t labels = 48 * n;
+    struct oc_evidence_job *job = malloc(sizeof *job + total + labels);
+    if (!job) {
+        ev->st.nomem++;
+        return NULL;
+    }
+    memset(job, 0, sizeof *job);
+    unsigned char *p = (unsigned char *)(job + 1);
+    char *lab = (char *)p + total;
+    for (size_t i = 0; i < n; i++) {
+        memcpy(p, src[i], len[i]);
+        char t[32];
+        oc_evidence_local_time(fts[i], t, sizeof t, 0);
+        snprintf(lab + 48 * i, 48, "%zu  %s", key[i] + 1, t);
+        job->frames[i] = (struct oc_compose_frame){p, len[i], fts[i],
+                                                   {h->key_box[key[i]][0], h->key_box[key[i]][1],
+                                                    h->key_box[key[i]][2], h->key_box[key[i]][3]},
+                                                   lab + 48 * i};
+        p += len[i];
+    }
+    job->n_frames = n;
+    job->bytes = sizeof *job + total + labels;
+    return job;
+}
+
+static void release(struct oc_evidence *ev, struct held *h)
+{
+    struct oc_evidence_job *job = gather(ev, h);
+    if (job) {
+        const struct oc_camera_cfg *cam = &ev->cfg->cameras[h->camera];
+        job->tag = h->tag;
+        memcpy(job->file, h->file, sizeof job->file);
+        job->caption[0] = h->caption[0];
+        job->caption[1] = h->caption[1];
+        h->caption[0] = h->caption[1] = NULL;
+        job->cam_w = cam->width;
+        job->cam_h = cam->height;
+    } else {
+        ev->st.no_frame++;
+    }
+    ev->st.pending--;
+    void *tag = h->tag;
+    held_free(h);
+    ev->ready(ev->ud, tag, job);
+}
+
+oc_err_t oc_evidence_frame(struct oc_evidence *ev, int camera, int64_t ts, const void *jpeg,
+                           size_t len)
+{
+    return oc_ring_add(ev->ring, camera, ts, jpeg, len);
+}
+
+void oc_evidence_clock(struct oc_evidence *ev, int camera, int64_t clock)
+{
+    struct held **pp = &ev->head[camera];
+    while (*pp) {
+        struct held *h = *pp;
+        if (h->due > clock) {
+            pp = &h->next;
+            continue;
+        }
+        *pp = h->next;
+        release(ev, h);
+    }
+}
+
+/* The camera holding the most violations gives up its oldest. */
+static void release_oldest(struct oc_evidence *ev)
+{
+    size_t best = 0, best_n = 0;
+    for (size_t c = 0; c < ev->cfg->n_cameras; c++) {
+        size_t n = 0;
+        for (struct held *h = ev->head[c]; h; h = h->next)
+            n++;
+        if (n > best_n) {
+            best = c;
+            best_n = n;
+        }
+    }
+    struct held *h = ev->head[best];
+    ev->head[best] = h->next;
+    ev->st.released_early++;
+    release(ev, h);
+}
+
+void oc_evidence_violation(struct oc_evidence *ev, const struct oc_violation *v, void *tag)
+{
+    struct held *h = calloc(1, sizeof *h);
+    if (!h || v->n_keys == 0 || describe(ev, v, h) != 0) {
+        if (h)
+            held_free(h);
+        if (!h || v->n_keys > 0)
+            ev->st.nomem++;
+        ev->st.no_frame++;
+        ev->ready(ev->ud, tag, NULL);
+        return;
+    }
+    h->tag = tag;
+    h->camera = v->camera;
+    h->n_keys = v->n_keys > OC_KEYS_MAX ? OC_KEYS_MAX : v->n_keys;
+    int64_t last = v->key_ts[0];
+    for (size_t k = 0; k < h->n_keys; k++) {
+        h->key_ts[k] = v->key_ts[k];
+        memcpy(h->key_box[k], v->key_box[k], sizeof h->key_box[k]);
+        if (v->key_ts[k] > last)
+            last = v->key_ts[k];
+    }
+    h->due = last + ev->cfg->evidence.tolerance_ms + OC_EVIDENCE_LAG_MS;
+    if (ev->st.pending >= OC_EVIDENCE_PENDING_MAX)
+        release_oldest(ev);
+    struct held **pp = &ev->head[v->camera];
+    while (*pp)
+        pp = &(*pp)->next;
+    *pp = h;
+    ev->st.pending++;
+}
+
+void oc_evidence_flush(struct oc_evidence *ev)
+{
+    for (size_t c = 0; c < ev->cfg->n_cameras; c++)
+        while (ev->head[c]) {
+            struct held *h = ev->head[c];
+            ev->head[c] = h->next;
+            release(ev, h);
+        }
+}
+
+void oc_evidence_stats(const struct oc_evidence *ev, struct oc_evidence_stats *s)
+{
+    *s = ev->st;
+    oc_ring_stats(ev->ring, &s->ring);
+}
