@@ -49,7 +49,13 @@ struct oc_engine_sink {
     /* Called per received frame (from the frames topic, or a detection's
      * base64 `jpeg` field, still encoded: is_b64 set). Optional. */
     void (*frame)(void *ud, int camera, int64_t ts, const void *data, size_t len, int is_b64);
+    /* A stay has lasted OC_STAY_KEEP_MS: its start may become a key moment
+     * long after a frame ring would have let its frame go, so keep the
+     * frame near ts until the camera clock passes until. Optional. */
+    void (*keep)(void *ud, int camera, int64_t ts, int64_t until);
 };
+
+#define OC_STAY_KEEP_MS 5000
 
 struct oc_engine;
 
@@ -70,14 +76,16 @@ int oc_engine_feed(struct oc_engine *e, const char *topic, size_t topic_len, con
  * (replay parses the whole log line once). root is borrowed. */
 void oc_engine_feed_json(struct oc_engine *e, const struct oc_topic *t, const cJSON *root);
 
-/* Routes topic, then as oc_engine_feed_json. */
-void oc_engine_feed_json_topic(struct oc_engine *e, const char *topic, size_t topic_len,
-                               const cJSON *root);
+/* Routes topic, then as oc_engine_feed_json. Returns the camera as
+ * oc_engine_feed does. */
+int oc_engine_feed_json_topic(struct oc_engine *e, const char *topic, size_t topic_len,
+                              const cJSON *root);
 
 /* A message whose payload bytes the caller did not load (a frame stored in
  * a file): a frame advances its camera's clock; any other kind of topic
- * cannot be judged without its payload and is counted as a bad log line. */
-void oc_engine_feed_unloaded(struct oc_engine *e, const char *topic, size_t topic_len);
+ * cannot be judged without its payload and is counted as a bad log line.
+ * Returns the camera as oc_engine_feed does. */
+int oc_engine_feed_unloaded(struct oc_engine *e, const char *topic, size_t topic_len);
 
 /* A frame whose bytes the caller may not have loaded (data NULL): the
  * camera clock advances to t->frame_ts either way. */

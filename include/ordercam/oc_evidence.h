@@ -61,6 +61,10 @@ void oc_evidence_free(struct oc_evidence *ev);
 oc_err_t oc_evidence_frame(struct oc_evidence *ev, int camera, int64_t ts, const void *jpeg,
                            size_t len);
 
+/* The engine's keep hook (a stay's start): holds its frame until the
+ * camera clock passes until plus the time a violation waits here. */
+void oc_evidence_keep(struct oc_evidence *ev, int camera, int64_t ts, int64_t until);
+
 /* The camera's clock moved to clock: releases the violations now due. */
 void oc_evidence_clock(struct oc_evidence *ev, int camera, int64_t clock);
 

@@ -671,31 +671,33 @@ int oc_engine_feed(struct oc_engine *e, const char *topic, size_t topic_len, con
     return t.camera;
 }
 
-void oc_engine_feed_json_topic(struct oc_engine *e, const char *topic, size_t topic_len,
-                               const cJSON *root)
+int oc_engine_feed_json_topic(struct oc_engine *e, const char *topic, size_t topic_len,
+                              const cJSON *root)
 {
     struct oc_topic t;
     enum oc_counter why;
     if (!oc_event_topic(e->cfg, topic, topic_len, &t, &why)) {
         e->counters[why]++;
-        return;
+        return -1;
     }
     oc_engine_feed_json(e, &t, root);
+    return t.camera;
 }
 
-void oc_engine_feed_unloaded(struct oc_engine *e, const char *topic, size_t topic_len)
+int oc_engine_feed_unloaded(struct oc_engine *e, const char *topic, size_t topic_len)
 {
     struct oc_topic t;
     enum oc_counter why;
     if (!oc_event_topic(e->cfg, topic, topic_len, &t, &why)) {
         e->counters[why]++;
-        return;
+        return -1;
     }
     if (t.kind != OC_MSG_FRAME) {
         e->counters[OC_C_DROP_LOG_LINE]++;
-        return;
+        return t.camera;
     }
     oc_engine_feed_frame(e, &t, NULL, 0);
+    return t.camera;
 }
 
 void oc_engine_tick(struct oc_engine *e, int camera, int64_t now_ms)

@@ -20,6 +20,7 @@ struct oc_zstate {
     bool active;   /* stay or region visit in progress */
     bool emitted;  /* violation already established for this stay/visit */
     bool has_out;  /* one far observation waits for confirmation */
+    bool kept;     /* the sink was asked to keep the stay start's frame */
     int64_t start; /* stay start / region entry time */
     double sx, sy; /* sum of anchors since the stay (re)started */
     uint32_t n;

@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "ordercam/oc_text.h"
 
@@ -43,6 +44,27 @@ static void put_str(struct out *o, const char *key, const char *val)
         o->len += n;
 }
 
+/* ,"evidence":{...}}\n or ,"evidence":null}\n: the record's last field */
+static void put_evidence(struct out *o, const struct oc_record_evidence *ev)
+{
+    if (!ev) {
+        put(o, ",\"evidence\":null}\n");
+        return;
+    }
+    put(o, ",\"evidence\":{\"file\":");
+    if (!o->full) {
+        size_t n = oc_text_json_quote(o->buf + o->len, o->cap - o->len, ev->file);
+        if (n >= o->cap - o->len)
+            o->full = 1;
+        else
+            o->len += n;
+    }
+    put(o, ",\"sha256\":\"%s\",\"frames\":[", ev->sha256);
+    for (size_t i = 0; i < ev->n_frames; i++)
+        put(o, "%s%" PRId64, i ? "," : "", ev->frames[i]);
+    put(o, "]}}\n");
+}
+
 size_t oc_record_format(const struct oc_config *cfg, const struct oc_violation *v,
                         const struct oc_record_evidence *ev, char *buf, size_t cap)
 {
@@ -66,23 +88,24 @@ size_t oc_record_format(const struct oc_config *cfg, const struct oc_violation *
     put_str(&o, "location", v->location);
     put_str(&o, "road", v->road);
     put_str(&o, "unit", v->unit);
-    if (!ev) {
-        put(&o, ",\"evidence\":null}\n");
-    } else {
-        put_str(&o, "evidence", NULL);
-        o.len -= o.full ? 0 : 4; /* replace the null with the object */
-        put(&o, "{\"file\":");
-        if (!o.full) {
-            size_t n = oc_text_json_quote(o.buf + o.len, o.cap - o.len, ev->file);
-            if (n >= o.cap - o.len)
-                o.full = 1;
-            else
-                o.len += n;
-        }
-        put(&o, ",\"sha256\":\"%s\",\"frames\":[", ev->sha256);
-        for (size_t i = 0; i < ev->n_frames; i++)
-            put(&o, "%s%" PRId64, i ? "," : "", ev->frames[i]);
-        put(&o, "]}}\n");
-    }
+    put_evidence(&o, ev);
+    return o.full ? 0 : o.len;
+}
+
+size_t oc_record_set_evidence(const char *rec, size_t len, const struct oc_record_evidence *ev,
+                              char *buf, size_t cap)
+{
+    static const char tail[] = ",\"evidence\":null}";
+    size_t n = len;
+    while (n > 0 && (rec[n - 1] == '\n' || rec[n - 1] == ' '))
+        n--;
+    if (n < sizeof tail - 1 || memcmp(rec + n - (sizeof tail - 1), tail, sizeof tail - 1) != 0)
+        return 0;
+    n -= sizeof tail - 1;
+    if (n >= cap)
+        return 0;
+    memmove(buf, rec, n); /* rec may be buf */
+    struct out o = {buf, cap, n, 0};
+    put_evidence(&o, ev);
     return o.full ? 0 : o.len;
 }

@@ -89,7 +89,7 @@ static void stop_crossing(struct oc_engine *e, int ci, struct oc_track *tr, int 
 }
 
 static void exit_crossing(struct oc_engine *e, int ci, struct oc_track *tr, int exit_li,
-                          int64_t tc)
+                          int64_t tc, int64_t t)
 {
     const struct oc_camera_cfg *cc = e->cams[ci].cfg;
     for (size_t li = 0; li < cc->n_lines; li++) {
@@ -105,7 +105,7 @@ static void exit_crossing(struct oc_engine *e, int ci, struct oc_track *tr, int 
         struct oc_pending *p = emit(e, ci, tr, red_type(ls->group), tc, ls->t_cross, -1, (int)li);
         set_key(p, ls->t_before, ls->box_before);
         set_key(p, ls->t_after, ls->box_after);
-        set_key(p, tc, tr->box);
+        set_key(p, t, tr->box); /* the observation past the line: its box is at its time */
         ls->pending = false;
         ls->done = true;
     }
@@ -126,7 +126,7 @@ static void lines_observe(struct oc_engine *e, int ci, struct oc_track *tr, stru
         if (line->kind == OC_LINE_STOP)
             stop_crossing(e, ci, tr, (int)li, tc, prev_ts, prev_box, t);
         else
-            exit_crossing(e, ci, tr, (int)li, tc);
+            exit_crossing(e, ci, tr, (int)li, tc, t);
     }
 }
 
@@ -142,6 +142,7 @@ static void stay_start(struct oc_zstate *zs, struct oc_pt a, int64_t t, const do
     zs->active = true;
     zs->emitted = false;
     zs->has_out = false;
+    zs->kept = false;
     zs->start = t;
     zs->sx = a.x;
     zs->sy = a.y;
@@ -208,6 +209,11 @@ static void stay_observe(struct oc_engine *e, int ci, struct oc_track *tr, int z
         stay_add(zs, a);
     }
     int64_t clock = e->cams[ci].clock;
+    if (!zs->kept && !zs->emitted && e->sink->keep && class_in(zone->classes, tr->cls) &&
+        t - zs->start >= OC_STAY_KEEP_MS && zone->dwell_ms > OC_STAY_KEEP_MS) {
+        zs->kept = true;
+        e->sink->keep(e->ud, ci, zs->start, zs->start + zone->dwell_ms + zone->reacquire_ms);
+    }
     if (!zs->emitted && class_in(zone->classes, tr->cls) && clock - zs->start >= zone->dwell_ms)
         dwell_fire(e, ci, tr, zi, zs->start + zone->dwell_ms);
 }

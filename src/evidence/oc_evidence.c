@@ -202,6 +202,12 @@ oc_err_t oc_evidence_frame(struct oc_evidence *ev, int camera, int64_t ts, const
     return oc_ring_add(ev->ring, camera, ts, jpeg, len);
 }
 
+void oc_evidence_keep(struct oc_evidence *ev, int camera, int64_t ts, int64_t until)
+{
+    int64_t tol = ev->cfg->evidence.tolerance_ms;
+    oc_ring_keep(ev->ring, camera, ts, tol, until + tol + OC_EVIDENCE_LAG_MS + 1000);
+}
+
 void oc_evidence_clock(struct oc_evidence *ev, int camera, int64_t clock)
 {
     struct held **pp = &ev->head[camera];

@@ -72,11 +72,12 @@ static int actor_pos(const struct actor *a, double t, double *x, double *y)
 
 /* Appends one object to buf; returns the new length. */
 static size_t put_object(char *buf, size_t len, size_t cap, const struct actor *a, int *obs,
-                         double ax, double ay, int first, struct rng *r)
+                         double ax, double ay, int first, struct rng *r, struct gen_obj *drawn)
 {
     double noise = (double)rng_int(r, -1, 1);
     ax += (*obs % 2 ? a->jitter : -a->jitter);
     double x = round(ax - a->w / 2), y = round(ay - a->h + noise);
+    *drawn = (struct gen_obj){{x, y, a->w, a->h}, a->cls, a->plate};
     int n = snprintf(buf + len, cap - len,
                      "%s{\"id\":\"%s\",\"class\":\"%s\",\"box\":[%.0f,%.0f,%.0f,%.0f],\"conf\":%.2f",
                      first ? "" : ",", a->id, a->cls, x, y, a->w, a->h, 0.75 + 0.2 * rng_unit(r));
@@ -267,10 +268,31 @@ static int write_manifest(FILE *m, const struct actor *a, size_t n)
     return ferror(m) ? -1 : 0;
 }
 
-static void camera_frame(FILE *log, const struct actor *a, int *obs, size_t n, const char *cam,
-                         int64_t ms, long frame, struct rng *r)
+/* The sample's frames: one a second, and every analysed frame within
+ * 1.5 s of a scripted violation's start or establishment, or of a camera
+ * event, so that every key moment has a frame near it. */
+static int frame_wanted(const struct actor *a, const char *cam, int64_t ms)
+{
+    if (ms % 1000 < 100)
+        return 1;
+    double t = ms / 1000.0;
+    for (size_t i = 0; i < N_SCRIPT; i++)
+        if (a[i].expect && strcmp(a[i].cam, cam) == 0 &&
+            (fabs(t - a[i].expect_ts) <= 1.5 || fabs(t - a[i].expect_start) <= 1.5))
+            return 1;
+    static const double events[] = {50, 51, 80, 90, 150};
+    for (size_t i = 0; i < sizeof events / sizeof *events; i++)
+        if (strcmp(cam, "cam-s1") == 0 && fabs(t - events[i]) <= 1.5)
+            return 1;
+    return 0;
+}
+
+static int camera_frame(FILE *log, const struct actor *a, int *obs, size_t n, const char *cam,
+                        int64_t ms, long frame, struct rng *r, struct gen_frames *frames)
 {
     static char buf[1 << 16];
+    static struct gen_obj drawn[MAX_ACTORS];
+    size_t n_drawn = 0;
     size_t len = (size_t)snprintf(buf, sizeof buf,
                                   "{\"ts\":%" PRId64 ",\"topic\":\"ordercam/cameras/%s/detections\","
                                   "\"payload\":{\"ts\":%" PRId64 ",\"frame\":%ld,\"objects\":[",
@@ -280,10 +302,19 @@ static void camera_frame(FILE *log, const struct actor *a, int *obs, size_t n, c
         double x, y;
         if (strcmp(a[i].cam, cam) != 0 || !actor_pos(&a[i], ms / 1000.0, &x, &y))
             continue;
-        len = put_object(buf, len, sizeof buf, &a[i], &obs[i], x, y, first, r);
+        len = put_object(buf, len, sizeof buf, &a[i], &obs[i], x, y, first, r, &drawn[n_drawn++]);
         first = 0;
     }
     fprintf(log, "%.*s]}}\n", (int)len, buf);
+    if (!frames || !frame_wanted(a, cam, ms))
+        return 0;
+    char rel[256];
+    if (gen_frames_write(frames, cam, OC_GEN_T0 + ms, drawn, n_drawn, rel, sizeof rel) != 0)
+        return -1;
+    fprintf(log, "{\"ts\":%" PRId64 ",\"topic\":\"ordercam/cameras/%s/frames/%" PRId64
+                 "\",\"payload_file\":\"%s\"}\n",
+            OC_GEN_T0 + ms + 8, cam, OC_GEN_T0 + ms, rel);
+    return 0;
 }
 
 static void camera_event(FILE *log, int64_t ms, const char *type, const char *id,
@@ -317,7 +348,7 @@ static void bad_messages(FILE *log, int64_t ms)
         fprintf(log, "this line is not JSON\n");
 }
 
-int oc_gen_sample(FILE *log, FILE *manifest, uint64_t seed)
+int oc_gen_sample(FILE *log, FILE *manifest, uint64_t seed, struct gen_frames *frames)
 {
     static struct actor a[MAX_ACTORS];
     static int obs[MAX_ACTORS];
@@ -338,10 +369,10 @@ int oc_gen_sample(FILE *log, FILE *manifest, uint64_t seed)
                          "\"payload\":{\"ts\":%" PRId64 ",\"state\":\"%s\"}}\n",
                     OC_GEN_T0 + ms + 3, OC_GEN_T0 + ms, sig_name(ped_at(ms / 1000.0)));
         }
-        if (ms % 100 == 50)
-            camera_frame(log, a, obs, n, "cam-e1", ms, fe++, &r);
-        if (ms % 100 == 0)
-            camera_frame(log, a, obs, n, "cam-s1", ms, fs++, &r);
+        if (ms % 100 == 50 && camera_frame(log, a, obs, n, "cam-e1", ms, fe++, &r, frames) != 0)
+            return -1;
+        if (ms % 100 == 0 && camera_frame(log, a, obs, n, "cam-s1", ms, fs++, &r, frames) != 0)
+            return -1;
         if (ms == 50000)
             camera_event(log, ms, "littering", "ev-1", "p-1", "person");
         if (ms == 51000) /* the camera repeats itself: counted once */

@@ -6,13 +6,17 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "frames.h"
+
 /* Epoch of generated logs: 2025-11-22 09:00:00 UTC. */
 #define OC_GEN_T0 ((int64_t)1763802000000)
 
 /* Writes the sample scenario for samples/scene.json to log, and to manifest
  * (if not NULL) one JSON line per scripted actor saying which violation it
- * must produce ("type": null for none). Returns 0, -1 on a write error. */
-int oc_gen_sample(FILE *log, FILE *manifest, uint64_t seed);
+ * must produce ("type": null for none). With frames (may be NULL), also
+ * frames near every key moment (and one a second) as payload_file lines.
+ * Returns 0, -1 on a write error. */
+int oc_gen_sample(FILE *log, FILE *manifest, uint64_t seed, struct gen_frames *frames);
 
 /* Writes a synthetic scene (cameras copies of one intersection) to scene
  * and a log of `messages` detection messages (about `objects` objects each,

@@ -5,10 +5,14 @@
 #include <string.h>
 
 #include "gen.h"
+#include "ordercam/oc_config.h"
 
 static void usage(FILE *f)
 {
     fprintf(f, "usage: ordercam-gen sample --out LOG [--manifest FILE] [--seed N]\n"
+               "                          [--frames --scene SCENE.json]\n"
+               "         --frames: also draw frames near each key moment (and one a second)\n"
+               "         under frames/ beside LOG, for evidence\n"
                "       ordercam-gen bench --out LOG --scene SCENE.json [--cameras N]\n"
                "                          [--messages N] [--objects N] [--seed N]\n");
 }
@@ -20,6 +24,7 @@ int main(int argc, char **argv)
         {"scene", required_argument, NULL, 's'},    {"seed", required_argument, NULL, 'S'},
         {"cameras", required_argument, NULL, 'c'},  {"messages", required_argument, NULL, 'n'},
         {"objects", required_argument, NULL, 'k'},  {"help", no_argument, NULL, 'h'},
+        {"frames", no_argument, NULL, 'F'},
         {NULL, 0, NULL, 0}};
     if (argc < 2) {
         usage(stderr);
@@ -27,10 +32,10 @@ int main(int argc, char **argv)
     }
     const char *mode = argv[1], *out = NULL, *manifest = NULL, *scene = NULL;
     uint64_t seed = 1;
-    int cameras = 16, objects = 4, ch;
+    int cameras = 16, objects = 4, ch, with_frames = 0;
     long messages = 1000000;
     optind = 2;
-    while ((ch = getopt_long(argc, argv, "o:m:s:S:c:n:k:h", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "o:m:s:S:c:n:k:hF", opts, NULL)) != -1) {
         switch (ch) {
         case 'o': out = optarg; break;
         case 'm': manifest = optarg; break;
@@ -40,6 +45,7 @@ int main(int argc, char **argv)
         case 'n': messages = atol(optarg); break;
         case 'k': objects = atoi(optarg); break;
         case 'h': usage(stdout); return 0;
+        case 'F': with_frames = 1; break;
         default: usage(stderr); return 2;
         }
     }
@@ -59,7 +65,27 @@ int main(int argc, char **argv)
             perror(manifest);
             return 1;
         }
-        rc = oc_gen_sample(log, m, seed);
+        struct gen_frames *frames = NULL;
+        struct oc_config *cfg = NULL;
+        if (with_frames) {
+            char err[512], dir[4096];
+            snprintf(dir, sizeof dir, "%s", out);
+            char *slash = strrchr(dir, '/');
+            if (slash)
+                *slash = '\0';
+            else
+                snprintf(dir, sizeof dir, ".");
+            cfg = scene ? oc_config_load(scene, err, sizeof err) : NULL;
+            frames = cfg ? gen_frames_new(cfg, dir, err, sizeof err) : NULL;
+            if (!frames) {
+                fprintf(stderr, "ordercam-gen: %s\n", scene ? err : "--frames needs --scene");
+                oc_config_free(cfg);
+                return 1;
+            }
+        }
+        rc = oc_gen_sample(log, m, seed, frames);
+        gen_frames_free(frames);
+        oc_config_free(cfg);
         if (m && fclose(m) != 0)
             rc = -1;
     } else if (strcmp(mode, "bench") == 0 && scene) {

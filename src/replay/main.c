@@ -16,6 +16,7 @@
 #include "ordercam/oc_tally.h"
 #include "ordercam/oc_text.h"
 #include "publish.h"
+#include "revidence.h"
 
 #ifndef OC_VERSION
 #define OC_VERSION "0.0.0"
@@ -32,34 +33,94 @@ struct replay {
     uint64_t *per; /* n_cameras x n_vtypes */
     uint64_t tally_overflow;
     int write_failed;
+    struct rev *rev;         /* --evidence */
+    uint64_t frame_unreadable; /* payload_file frames that could not be read */
     char rec[OC_RECORD_MAX];
 };
+
+/* Writes a finished record to --out and --central-out. */
+static void emit(void *ud, const char *rec, size_t n)
+{
+    struct replay *r = ud;
+    if (fwrite(rec, 1, n, r->out) != n)
+        r->write_failed = 1;
+    if (r->central && (fputs(r->central_n++ ? "," : "", r->central) < 0 ||
+                       fwrite(rec, 1, n - 1, r->central) != n - 1))
+        r->write_failed = 1;
+}
 
 static void on_violation(void *ud, const struct oc_violation *v)
 {
     struct replay *r = ud;
     size_t n = oc_record_format(r->cfg, v, NULL, r->rec, sizeof r->rec);
-    if (n == 0 || fwrite(r->rec, 1, n, r->out) != n)
+    if (n == 0)
         r->write_failed = 1;
-    if (r->central && n > 0 &&
-        (fputs(r->central_n++ ? "," : "", r->central) < 0 ||
-         fwrite(r->rec, 1, n - 1, r->central) != n - 1))
-        r->write_failed = 1;
+    else if (r->rev)
+        rev_violation(r->rev, v, r->rec, n);
+    else
+        emit(r, r->rec, n);
     r->per[(size_t)v->camera * r->cfg->n_vtypes + (size_t)v->vtype]++;
     if (r->tally && oc_tally_add(r->tally, v->camera, v->vtype, v->bucket) != OC_OK)
         r->tally_overflow++;
+}
+
+static void on_keep(void *ud, int camera, int64_t ts, int64_t until)
+{
+    struct replay *r = ud;
+    rev_keep(r->rev, camera, ts, until);
+}
+
+static void on_frame(void *ud, int camera, int64_t ts, const void *data, size_t len, int is_b64)
+{
+    struct replay *r = ud;
+    if (!is_b64) {
+        rev_frame(r->rev, camera, ts, data, len);
+        return;
+    }
+    unsigned char *bytes = malloc(oc_text_b64_max(len));
+    size_t n = 0;
+    if (bytes && oc_text_b64_decode(data, len, bytes, &n) == OC_OK)
+        rev_frame(r->rev, camera, ts, bytes, n);
+    free(bytes);
+}
+
+/* The bytes of a payload_file, at most 16 MiB (the frame limit). */
+static unsigned char *load_file(const char *dir, const char *rel, size_t rel_len, size_t *len)
+{
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s/%.*s", dir, (int)rel_len, rel) >= (int)sizeof path)
+        return NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    unsigned char *buf = NULL;
+    if (fseek(f, 0, SEEK_END) == 0) {
+        long size = ftell(f);
+        if (size >= 0 && size <= (long)OC_JPEG_MAX_BYTES && fseek(f, 0, SEEK_SET) == 0) {
+            buf = malloc((size_t)size + 1);
+            if (buf && fread(buf, 1, (size_t)size, f) != (size_t)size) {
+                free(buf);
+                buf = NULL;
+            }
+            *len = (size_t)size;
+        }
+    }
+    fclose(f);
+    return buf;
 }
 
 static void usage(FILE *f)
 {
     fprintf(f,
             "usage: ordercam-replay --config EDGE.json --log LOG.jsonl[.gz] [--out FILE|-]\n"
-            "                       [--tallies FILE] [--central-out DIR] [--quiet]\n"
+            "                       [--tallies FILE] [--evidence DIR] [--central-out DIR] [--quiet]\n"
             "       ordercam-replay --config EDGE.json --log LOG.jsonl[.gz] --publish HOST:PORT\n"
             "                       [--speed X] [--qos N] [--cafile CA.pem]\n"
             "  Runs the violation engine over an event log and writes violation records\n"
             "  as JSON Lines (default: stdout) and a summary table on stderr.\n"
             "  --tallies FILE  also write per-bucket counts as JSON Lines\n"
+            "  --evidence DIR  compose an evidence JPEG per violation under DIR from the\n"
+            "                  log's frames and name it in the record\n"
             "  --central-out DIR  also write DIR/violations.json and DIR/tallies.json, the\n"
             "                  bodies of central's POST /api/v1/violations and /tallies\n"
             "  --quiet         no summary table and no progress bar\n"
@@ -68,16 +129,34 @@ static void usage(FILE *f)
             "exit status: 0 done; 1 bad config, unreadable log or unwritable output; 2 usage\n");
 }
 
-/* Feeds one log message to the engine, which counts whatever it drops. */
-static void feed(struct oc_engine *eng, const struct oc_log_msg *m)
+/* Only frames come from files in practice; their bytes are needed for
+ * evidence only, so without --evidence the clock advances unread. */
+static int feed_file(struct replay *r, struct oc_engine *eng, const struct oc_log *log,
+                     const struct oc_log_msg *m)
+{
+    size_t n = 0;
+    unsigned char *bytes = r->rev ? load_file(oc_log_dir(log), m->text, m->text_len, &n) : NULL;
+    if (!bytes) {
+        if (r->rev)
+            r->frame_unreadable++;
+        return oc_engine_feed_unloaded(eng, m->topic, m->topic_len);
+    }
+    int cam = oc_engine_feed(eng, m->topic, m->topic_len, bytes, n);
+    free(bytes);
+    return cam;
+}
+
+/* Feeds one log message to the engine, which counts whatever it drops.
+ * Returns the camera it concerned, or -1. */
+static int feed(struct replay *r, struct oc_engine *eng, const struct oc_log *log,
+                const struct oc_log_msg *m)
 {
     if (m->kind == OC_LOG_JSON) {
         if (m->line_len > OC_JSON_MAX_BYTES + 4096) {
             oc_engine_count(eng, OC_C_DROP_TOO_LARGE);
-            return;
+            return -1;
         }
-        oc_engine_feed_json_topic(eng, m->topic, m->topic_len, m->json);
-        return;
+        return oc_engine_feed_json_topic(eng, m->topic, m->topic_len, m->json);
     }
     if (m->kind == OC_LOG_TICK) {
         int cam = oc_engine_camera(eng, m->text, m->text_len);
@@ -85,23 +164,20 @@ static void feed(struct oc_engine *eng, const struct oc_log_msg *m)
             oc_engine_count(eng, OC_C_DROP_UNKNOWN_CAMERA);
         else
             oc_engine_tick(eng, cam, m->tick_ts);
-        return;
+        return cam;
     }
-    if (m->kind == OC_LOG_FILE) {
-        /* Only frames come from files in practice; their bytes are needed
-         * for evidence only, so the clock advances without reading them. */
-        oc_engine_feed_unloaded(eng, m->topic, m->topic_len);
-        return;
-    }
+    if (m->kind == OC_LOG_FILE)
+        return feed_file(r, eng, log, m);
     unsigned char *bytes = malloc(oc_text_b64_max(m->text_len));
     size_t n = 0;
     if (!bytes || oc_text_b64_decode(m->text, m->text_len, bytes, &n) != OC_OK) {
         oc_engine_count(eng, OC_C_DROP_LOG_LINE);
         free(bytes);
-        return;
+        return -1;
     }
-    oc_engine_feed(eng, m->topic, m->topic_len, bytes, n);
+    int cam = oc_engine_feed(eng, m->topic, m->topic_len, bytes, n);
     free(bytes);
+    return cam;
 }
 
 static void progress(struct oc_log *log, int done)
@@ -222,12 +298,12 @@ int main(int argc, char **argv)
         {"version", no_argument, NULL, 'V'},      {"publish", required_argument, NULL, 'p'},
         {"speed", required_argument, NULL, 's'},  {"qos", required_argument, NULL, 'Q'},
         {"cafile", required_argument, NULL, 'C'}, {"central-out", required_argument, NULL, 'X'},
-        {NULL, 0, NULL, 0}};
+        {"evidence", required_argument, NULL, 'E'}, {NULL, 0, NULL, 0}};
     const char *config = NULL, *logpath = NULL, *outpath = "-", *tallies = NULL, *publish = NULL;
-    const char *central_dir = NULL;
+    const char *central_dir = NULL, *evidence_dir = NULL;
     struct oc_publish_opts po = {.speed = 1, .qos = 1};
     int quiet = 0, ch;
-    while ((ch = getopt_long(argc, argv, "c:l:o:t:qhVp:s:Q:C:X:", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "c:l:o:t:qhVp:s:Q:C:X:E:", opts, NULL)) != -1) {
         switch (ch) {
         case 'c': config = optarg; break;
         case 'l': logpath = optarg; break;
@@ -241,6 +317,7 @@ int main(int argc, char **argv)
         case 'Q': po.qos = atoi(optarg); break;
         case 'C': po.cafile = optarg; break;
         case 'X': central_dir = optarg; break;
+        case 'E': evidence_dir = optarg; break;
         default: usage(stderr); return 2;
         }
     }
@@ -292,8 +369,19 @@ int main(int argc, char **argv)
         }
         fprintf(r.central, "{\"box\":\"%s\",\"violations\":[", cfg->box_id);
     }
+    if (evidence_dir) {
+        r.rev = rev_new(cfg, evidence_dir, emit, &r, err, sizeof err);
+        if (!r.rev) {
+            fprintf(stderr, "ordercam-replay: evidence: %s\n", err);
+            oc_log_close(log);
+            oc_config_free(cfg);
+            return 1;
+        }
+    }
     static const struct oc_engine_sink sink = {.violation = on_violation};
-    struct oc_engine *eng = oc_engine_new(cfg, &sink, &r);
+    static const struct oc_engine_sink sink_ev = {.violation = on_violation, .frame = on_frame,
+                                                 .keep = on_keep};
+    struct oc_engine *eng = oc_engine_new(cfg, r.rev ? &sink_ev : &sink, &r);
     int rc = 0;
     if (!r.out || !r.per || !eng || ((tallies || central_dir) && !r.tally)) {
         fprintf(stderr, "ordercam-replay: %s\n",
@@ -322,11 +410,16 @@ int main(int argc, char **argv)
             oc_engine_count(eng, OC_C_DROP_LOG_LINE);
             continue;
         }
-        feed(eng, &m);
+        int cam = feed(&r, eng, log, &m);
+        int64_t clock;
+        if (r.rev && cam >= 0 && oc_engine_clock(eng, cam, &clock))
+            rev_clock(r.rev, cam, clock);
         if (bar && (++n & 0xFFFF) == 0)
             progress(log, 0);
     }
     oc_engine_finish(eng);
+    if (r.rev)
+        rev_finish(r.rev);
     if (bar)
         progress(log, 1);
     if (fflush(r.out) != 0 || ferror(r.out) || r.write_failed) {
@@ -345,10 +438,19 @@ int main(int argc, char **argv)
     }
     if (!quiet)
         summary(&r, eng, bad_lines);
+    if (r.rev && rev_report(r.rev, quiet ? NULL : stderr)) {
+        fprintf(stderr, "ordercam-replay: %s: evidence files could not be written\n",
+                evidence_dir);
+        rc = 1;
+    }
+    if (r.frame_unreadable)
+        fprintf(stderr, "ordercam-replay: %" PRIu64 " frame files could not be read (no evidence from them)\n",
+                r.frame_unreadable);
 done:
     if (r.out && r.out != stdout)
         fclose(r.out);
     oc_engine_free(eng);
+    rev_free(r.rev);
     oc_tally_free(r.tally);
     free(r.per);
     oc_log_close(log);

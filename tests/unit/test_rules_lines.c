@@ -49,6 +49,7 @@ static void red_light_with_exit(void **state)
     assert_int_equal(r->n_keys, 3);
     assert_int_equal(r->key_ts[0], 11000);
     assert_int_equal(r->key_ts[1], 11100);
+    assert_int_equal(r->key_ts[2], 13100); /* the observation past the exit line */
     t_env_free(env);
 }
 
