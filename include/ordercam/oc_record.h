@@ -15,6 +15,7 @@ struct oc_record_evidence {
     const char *sha256; /* 64 hex characters */
     const int64_t *frames;
     size_t n_frames;
+    int evicted;        /* the box deleted the image for its disk limit: "evicted": true */
 };
 
 /* Writes v as one JSON object plus '\n' into buf (cap bytes, NUL-terminated)
@@ -23,10 +24,10 @@ struct oc_record_evidence {
 size_t oc_record_format(const struct oc_config *cfg, const struct oc_violation *v,
                         const struct oc_record_evidence *ev, char *buf, size_t cap);
 
-/* Rewrites a record made with "evidence": null (rec, len bytes, with or
- * without its newline; rec may be buf) to name ev instead. Returns the new
- * length with '\n', or 0 when rec does not end in a null evidence or buf
- * is too small. */
+/* Rewrites a record's last field, "evidence" (rec, len bytes, with or
+ * without its newline; rec may be buf), to name ev instead. Returns the
+ * new length with '\n', or 0 when rec does not end in an evidence field or
+ * buf is too small. */
 size_t oc_record_set_evidence(const char *rec, size_t len, const struct oc_record_evidence *ev,
                               char *buf, size_t cap);
 

@@ -935,7 +935,7 @@ static bool parse_sections(struct ctx *c, const cJSON *root)
         o1 = push_key(c, "evidence");
         if (!check_keys(c, o, ev_keys) || !get_bool(c, o, "enabled", &ev->enabled) ||
             !get_int(c, o, "quality", 1, 100, &ev->quality) ||
-            !get_int(c, o, "ring_s", 1, 3600, &ev->ring_s) ||
+            !get_int(c, o, "ring_s", 10, 3600, &ev->ring_s) ||
             !get_int(c, o, "ring_max_mb", 1, 65536, &ev->ring_max_mb) ||
             !get_int(c, o, "tolerance_ms", 0, 10000, &ev->tolerance_ms) ||
             !get_str(c, o, "dir", false, &ev->dir) || !get_str(c, o, "font", false, &ev->font))

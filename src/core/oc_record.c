@@ -62,7 +62,7 @@ static void put_evidence(struct out *o, const struct oc_record_evidence *ev)
     put(o, ",\"sha256\":\"%s\",\"frames\":[", ev->sha256);
     for (size_t i = 0; i < ev->n_frames; i++)
         put(o, "%s%" PRId64, i ? "," : "", ev->frames[i]);
-    put(o, "]}}\n");
+    put(o, "]%s}}\n", ev->evicted ? ",\"evicted\":true" : "");
 }
 
 size_t oc_record_format(const struct oc_config *cfg, const struct oc_violation *v,
@@ -95,13 +95,16 @@ size_t oc_record_format(const struct oc_config *cfg, const struct oc_violation *
 size_t oc_record_set_evidence(const char *rec, size_t len, const struct oc_record_evidence *ev,
                               char *buf, size_t cap)
 {
-    static const char tail[] = ",\"evidence\":null}";
-    size_t n = len;
-    while (n > 0 && (rec[n - 1] == '\n' || rec[n - 1] == ' '))
-        n--;
-    if (n < sizeof tail - 1 || memcmp(rec + n - (sizeof tail - 1), tail, sizeof tail - 1) != 0)
+    /* evidence is the last field, and nothing inside it can contain this
+     * text (file names are ids and digits), so the last match is it */
+    static const char field[] = ",\"evidence\":";
+    size_t n = 0;
+    for (size_t i = len; i-- > 0 && n == 0;)
+        if (i + sizeof field - 1 <= len && memcmp(rec + i, field, sizeof field - 1) == 0)
+            n = i + 1;
+    if (n == 0)
         return 0;
-    n -= sizeof tail - 1;
+    n--;
     if (n >= cap)
         return 0;
     memmove(buf, rec, n); /* rec may be buf */

@@ -31,7 +31,8 @@
 #include "ordercam/oc_text.h"
 #include "oc_journal.h"
 #include "oc_mqtt.h"
-#include "ordercam/oc_ring.h"
+#include "ordercam/oc_evidence.h"
+#include "oc_evwork.h"
 #include "oc_rxq.h"
 #include "oc_spool.h"
 #include "oc_uplink.h"
@@ -47,12 +48,23 @@
 static volatile sig_atomic_t got_term, got_hup;
 
 enum dcounter { D_RX_FULL, D_JOURNAL_ERR, D_NOT_JPEG, D_WRITE_ERR, D_RECOVERED, D_SUPPRESSED,
-                D_LOST_DISK_FULL, D__COUNT };
+                D_LOST_DISK_FULL, D_EV_NO_FRAME, D_EV_QUEUE_FULL, D_EV_SPOOL_HELD, D_EV_FAILED,
+                D_EV_LOST_RESTART, D_EV_EVICTED, D_EV_OVER_LIMIT, D__COUNT };
 static const char *const dcounter_names[] = {"rx_queue_full", "journal_write_errors",
                                              "frames_not_jpeg", "violation_write_errors",
                                              "journal_messages_replayed",
                                              "violations_already_written",
-                                             "violations_lost_spool_unwritable"};
+                                             "violations_lost_spool_unwritable",
+                                             "evidence_none_no_frame",
+                                             "evidence_none_queue_full",
+                                             "evidence_none_spool_unwritable",
+                                             "evidence_none_write_failed",
+                                             "evidence_none_lost_at_restart",
+                                             "evidence_evicted_for_spool_limit",
+                                             "spool_over_limit_nothing_to_evict"};
+
+#define EV_QUEUE_JOBS 64          /* evidence jobs waiting for the worker */
+#define EV_QUEUE_BYTES (64u << 20) /* and the frames they hold */
 
 #define HELD_MAX 100000 /* violations held in memory while the spool cannot be written */
 
@@ -74,7 +86,11 @@ struct daemon {
     struct oc_engine_sink sink;
     struct oc_journal *journal;
     struct oc_rxq *rxq;
-    struct oc_ring *ring;
+    struct oc_evidence *keeper; /* NULL: evidence disabled */
+    struct oc_evwork *evwork;
+    char *evidence_dir;
+    uint64_t ev_bytes;          /* images on disk, for spool.max_mb */
+    int over_limit_logged;
     struct oc_mqtt *mqtt;
     struct oc_spool *spool;
     struct oc_uplink *uplink;
@@ -206,7 +222,7 @@ static void flush_held(struct daemon *d)
     while (d->held) {
         struct held *h = d->held;
         if (oc_spool_add(d->spool, h->camera, h->seq, h->id, h->ts, h->type, h->bucket,
-                         h->record) != OC_OK)
+                         h->record, 0) != OC_OK)
             break;
         d->held = h->next;
         if (!d->held)
@@ -220,23 +236,27 @@ static void flush_held(struct daemon *d)
     }
 }
 
-static void hold_or_spool(struct daemon *d, const char *camera, uint64_t seq, const char *id,
-                          int64_t ts, const char *type, int64_t bucket, const char *record)
+/* Returns 1 when the record is in the spool, 0 when held in memory (or
+ * lost, counted). ev_wait: its evidence is being made. */
+static int hold_or_spool(struct daemon *d, const char *camera, uint64_t seq, const char *id,
+                         int64_t ts, const char *type, int64_t bucket, const char *record,
+                         int ev_wait)
 {
-    if (!d->held && oc_spool_add(d->spool, camera, seq, id, ts, type, bucket, record) == OC_OK) {
+    if (!d->held &&
+        oc_spool_add(d->spool, camera, seq, id, ts, type, bucket, record, ev_wait) == OC_OK) {
         oc_uplink_poke(d->uplink);
-        return;
+        return 1;
     }
     if (d->n_held >= HELD_MAX) {
         atomic_fetch_add(&d->dc[D_LOST_DISK_FULL], 1);
         logm(d, 2, "spool unwritable and %d violations held: %s lost", HELD_MAX, id);
-        return;
+        return 0;
     }
     size_t len = strlen(record) + 1;
     struct held *h = calloc(1, sizeof *h + len);
     if (!h) {
         atomic_fetch_add(&d->dc[D_LOST_DISK_FULL], 1);
-        return;
+        return 0;
     }
     if (!d->n_held)
         logm(d, 3, "cannot write the spool (disk full?): holding violations in memory, counting goes on");
@@ -253,6 +273,99 @@ static void hold_or_spool(struct daemon *d, const char *camera, uint64_t seq, co
         d->held = h;
     d->held_tail = h;
     d->n_held++;
+    return 0;
+}
+
+/* ---------------- evidence ---------------- */
+
+/* The keeper gathered a violation's frames (engine thread). */
+static void on_evidence_ready(void *ud, void *tag, struct oc_evidence_job *job)
+{
+    struct daemon *d = ud;
+    char *id = tag;
+    if (job && oc_evwork_submit(d->evwork, job, id) == OC_OK) {
+        free(id);
+        return;
+    }
+    atomic_fetch_add(&d->dc[job ? D_EV_QUEUE_FULL : D_EV_NO_FRAME], 1);
+    oc_evidence_job_free(job);
+    if (oc_spool_evidence(d->spool, id, NULL, 0) != OC_OK)
+        logm(d, 3, "spool: cannot settle the evidence of %s", id);
+    free(id);
+}
+
+/* The worker finished an image (engine thread): the record names it. */
+static void on_evidence_done(void *ud, const char *id, const struct oc_evidence_job *job,
+                             oc_err_t e, int errno_, const struct oc_evbuild_result *res)
+{
+    struct daemon *d = ud;
+    struct oc_record_evidence ev = {job->file, res->sha256, res->frames, res->n_frames, 0};
+    if (e != OC_OK) {
+        atomic_fetch_add(&d->dc[e == OC_ENOTFOUND ? D_EV_NO_FRAME : D_EV_FAILED], 1);
+        if (e != OC_ENOTFOUND)
+            logm(d, 3, "evidence for %s not written: %s", id, strerror(errno_));
+    } else {
+        d->ev_bytes += res->size;
+    }
+    if (oc_spool_evidence(d->spool, id, e == OC_OK ? &ev : NULL, e == OC_OK ? (int64_t)res->size : 0) !=
+        OC_OK)
+        logm(d, 3, "spool: cannot record the evidence of %s", id);
+}
+
+static void collect_evidence(struct daemon *d)
+{
+    if (d->evwork && oc_evwork_collect(d->evwork, on_evidence_done, d) > 0)
+        oc_uplink_poke(d->uplink);
+}
+
+static uint64_t file_size(const char *dir, const char *name)
+{
+    char path[PATH_MAX];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+}
+
+/* spool.max_mb: the oldest images go first; records and tallies never. */
+static void enforce_spool_limit(struct daemon *d)
+{
+    uint64_t limit = (uint64_t)d->cfg->spool_max_mb << 20;
+    uint64_t db = file_size(d->cfg->spool_dir, "spool.sqlite") +
+                  file_size(d->cfg->spool_dir, "spool.sqlite-wal");
+    char id[256], file[OC_EVIDENCE_FILE_MAX], path[PATH_MAX];
+    int state;
+    while (db + d->ev_bytes > limit) {
+        if (oc_spool_evidence_oldest(d->spool, id, sizeof id, file, sizeof file, &state) != OC_OK) {
+            if (!d->over_limit_logged)
+                logm(d, 3, "spool over spool.max_mb (%d MB) with no image left to evict: records "
+                           "and tallies are kept regardless", d->cfg->spool_max_mb);
+            d->over_limit_logged = 1;
+            atomic_fetch_add(&d->dc[D_EV_OVER_LIMIT], 1);
+            return;
+        }
+        snprintf(path, sizeof path, "%s/%s", d->evidence_dir, file);
+        struct stat st;
+        uint64_t size = stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+        if (unlink(path) != 0 && errno != ENOENT) {
+            logm(d, 3, "cannot evict %s: %s", path, strerror(errno));
+            return;
+        }
+        if (oc_spool_evidence_evicted(d->spool, id) != OC_OK)
+            return;
+        d->ev_bytes = d->ev_bytes > size ? d->ev_bytes - size : 0;
+        atomic_fetch_add(&d->dc[D_EV_EVICTED], 1);
+        logm(d, 6, "evicted %s for spool.max_mb", file);
+    }
+    d->over_limit_logged = 0;
+}
+
+static void start_evidence(struct daemon *d)
+{
+    if (!d->cfg->evidence.enabled)
+        return;
+    d->keeper = oc_evidence_new(d->cfg, on_evidence_ready, d);
+    if (!d->keeper)
+        logm(d, 3, "evidence: out of memory; violations are recorded without");
 }
 
 static void on_violation(void *ud, const struct oc_violation *v)
@@ -272,7 +385,14 @@ static void on_violation(void *ud, const struct oc_violation *v)
         return;
     }
     d->rec[n - 1] = '\0';
-    hold_or_spool(d, v->camera_id, v->seq, id, v->ts, v->type, v->bucket, d->rec);
+    int want_ev = d->keeper && d->evwork;
+    int spooled = hold_or_spool(d, v->camera_id, v->seq, id, v->ts, v->type, v->bucket, d->rec,
+                                want_ev);
+    char *tag = want_ev && spooled ? strdup(id) : NULL;
+    if (tag)
+        oc_evidence_violation(d->keeper, v, tag);
+    else if (want_ev)
+        atomic_fetch_add(&d->dc[D_EV_SPOOL_HELD], 1);
     d->rec[n - 1] = '\n';
     if (oc_io_write_all(d->vfd, d->rec, n) != 0)
         atomic_fetch_add(&d->dc[D_WRITE_ERR], 1);
@@ -284,7 +404,7 @@ static void on_violation(void *ud, const struct oc_violation *v)
 static void on_frame(void *ud, int camera, int64_t ts, const void *data, size_t len, int is_b64)
 {
     struct daemon *d = ud;
-    if (!d->ring)
+    if (!d->keeper)
         return;
     unsigned char *bytes = NULL;
     if (is_b64) {
@@ -301,8 +421,15 @@ static void on_frame(void *ud, int camera, int64_t ts, const void *data, size_t 
     if (!oc_event_is_jpeg(data, len))
         atomic_fetch_add(&d->dc[D_NOT_JPEG], 1);
     else
-        oc_ring_add(d->ring, camera, ts, data, len);
+        oc_evidence_frame(d->keeper, camera, ts, data, len);
     free(bytes);
+}
+
+static void on_keep(void *ud, int camera, int64_t ts, int64_t until)
+{
+    struct daemon *d = ud;
+    if (d->keeper)
+        oc_evidence_keep(d->keeper, camera, ts, until);
 }
 
 /* ---------------- the record file (--record) ---------------- */
@@ -353,6 +480,8 @@ static void note_clock(struct daemon *d, int cam)
     if (cam >= 0 && oc_engine_clock(d->eng, cam, &clock) && clock != d->anchor_clock[cam]) {
         d->anchor_clock[cam] = clock;
         d->anchor_wall[cam] = mono_ms();
+        if (d->keeper)
+            oc_evidence_clock(d->keeper, cam, clock);
     }
 }
 
@@ -370,6 +499,8 @@ static void apply(struct daemon *d, uint64_t seq, const char *topic, size_t tlen
 static void tick(struct daemon *d, int cam, int64_t camera_ts, int journal)
 {
     oc_engine_tick(d->eng, cam, camera_ts);
+    if (d->keeper)
+        oc_evidence_clock(d->keeper, cam, camera_ts);
     if (journal)
         oc_journal_tick(d->journal, wall_ms(), d->cfg->cameras[cam].id, camera_ts, d->applied);
     if (d->record) {
@@ -580,6 +711,7 @@ static void start_uplink(struct daemon *d)
                                .insecure_skip_verify = c->insecure_skip_verify,
                                .push_interval_s = c->push_interval_s, .box_id = d->cfg->box_id,
                                .version = OC_VERSION, .spool_dir = d->cfg->spool_dir,
+                               .evidence_dir = d->evwork ? d->evidence_dir : NULL,
                                .cameras_json = cams, .log = uplink_log, .ud = d};
     d->uplink = oc_uplink_start(&o);
     free(cams);
@@ -650,9 +782,10 @@ static void metrics_build(struct daemon *d)
           d->by_type[t]);
     size_t qm, qb;
     oc_rxq_depth(d->rxq, &qm, &qb);
-    struct oc_ring_stats rs = {0};
-    if (d->ring)
-        oc_ring_stats(d->ring, &rs);
+    struct oc_evidence_stats es = {0};
+    if (d->keeper)
+        oc_evidence_stats(d->keeper, &es);
+    struct oc_ring_stats rs = es.ring;
     P("# TYPE ordercam_rx_queue_messages gauge\nordercam_rx_queue_messages %zu\n"
       "# TYPE ordercam_rx_queue_bytes gauge\nordercam_rx_queue_bytes %zu\n"
       "# TYPE ordercam_tracks_live gauge\nordercam_tracks_live %zu\n"
@@ -670,6 +803,27 @@ static void metrics_build(struct daemon *d)
       qm, qb, oc_engine_live_tracks(d->eng), rs.bytes, rs.frames, rs.expired, rs.evicted,
       rs.too_large, atomic_load(&d->mqtt_up) > 0, d->mqtt ? oc_mqtt_failures(d->mqtt) : 0,
       d->applied, d->last_apply);
+    struct oc_evwork_stats ws = {0};
+    if (d->evwork)
+        oc_evwork_stats(d->evwork, &ws);
+    P("# HELP ordercam_evidence_images_total Evidence images, by outcome.\n"
+      "# TYPE ordercam_evidence_images_total counter\n"
+      "ordercam_evidence_images_total{result=\"written\"} %" PRIu64 "\n"
+      "ordercam_evidence_images_total{result=\"no_usable_frame\"} %" PRIu64 "\n"
+      "ordercam_evidence_images_total{result=\"write_failed\"} %" PRIu64 "\n"
+      "# TYPE ordercam_evidence_frames_rejected_total counter\n"
+      "ordercam_evidence_frames_rejected_total{reason=\"corrupt\"} %" PRIu64 "\n"
+      "ordercam_evidence_frames_rejected_total{reason=\"wrong_size\"} %" PRIu64 "\n"
+      "# TYPE ordercam_evidence_frames_rescaled_total counter\nordercam_evidence_frames_rescaled_total %" PRIu64 "\n"
+      "# TYPE ordercam_evidence_boxes_clipped_total counter\nordercam_evidence_boxes_clipped_total %" PRIu64 "\n"
+      "# TYPE ordercam_evidence_waiting gauge\nordercam_evidence_waiting %" PRIu64 "\n"
+      "# TYPE ordercam_evidence_queue_jobs gauge\nordercam_evidence_queue_jobs %" PRIu64 "\n"
+      "# HELP ordercam_evidence_paused 1 while the disk is full and evidence waits for space.\n"
+      "# TYPE ordercam_evidence_paused gauge\nordercam_evidence_paused %d\n"
+      "# TYPE ordercam_evidence_bytes gauge\nordercam_evidence_bytes %" PRIu64 "\n"
+      "# TYPE ordercam_ring_kept_frames_total counter\nordercam_ring_kept_frames_total %" PRIu64 "\n",
+      ws.built, ws.unusable, ws.failed, ws.corrupt, ws.wrong_size, ws.rescaled, ws.box_clipped,
+      es.pending, ws.queued_jobs, ws.paused, d->ev_bytes, rs.kept);
     if (d->uplink) {
         struct oc_uplink_stats us;
         oc_uplink_stats(d->uplink, &us);
@@ -680,10 +834,14 @@ static void metrics_build(struct daemon *d)
           "ordercam_uplink_records_total{result=\"sent\"} %" PRIu64 "\n"
           "ordercam_uplink_records_total{result=\"rejected\"} %" PRIu64 "\n"
           "# TYPE ordercam_uplink_tally_rows_sent_total counter\nordercam_uplink_tally_rows_sent_total %" PRIu64 "\n"
+          "# TYPE ordercam_uplink_evidence_total counter\n"
+          "ordercam_uplink_evidence_total{result=\"sent\"} %" PRIu64 "\n"
+          "ordercam_uplink_evidence_total{result=\"rejected\"} %" PRIu64 "\n"
           "# TYPE ordercam_uplink_auth_failures_total counter\nordercam_uplink_auth_failures_total %" PRIu64 "\n"
           "# TYPE ordercam_uplink_last_status gauge\nordercam_uplink_last_status %ld\n",
           us.requests_ok, us.requests_failed, us.records_sent, us.records_rejected,
-          us.tally_rows_sent, us.auth_failures, us.last_status);
+          us.tally_rows_sent, us.evidence_sent, us.evidence_rejected, us.auth_failures,
+          us.last_status);
     }
     P("# HELP ordercam_spool_backlog Records in the spool that central has not accepted yet.\n"
       "# TYPE ordercam_spool_backlog gauge\nordercam_spool_backlog %" PRIu64 "\n"
@@ -789,6 +947,10 @@ static void reload(struct daemon *d)
     }
     oc_engine_finish(d->eng);
     oc_engine_free(d->eng);
+    if (d->keeper) /* what waits gets the frames there are; the new keeper starts empty */
+        oc_evidence_flush(d->keeper);
+    oc_evidence_free(d->keeper);
+    d->keeper = NULL;
     int mqtt_changed = strcmp(cfg->mqtt.host, d->cfg->mqtt.host) != 0 ||
                        cfg->mqtt.port != d->cfg->mqtt.port || cfg->mqtt.qos != d->cfg->mqtt.qos ||
                        strcmp(cfg->topic_prefix, d->cfg->topic_prefix) != 0;
@@ -805,6 +967,8 @@ static void reload(struct daemon *d)
     d->anchor_wall = aw;
     d->anchor_clock = ac;
     d->cfg_hash = file_hash(d->config_path);
+    if (d->evwork)
+        start_evidence(d);
     if (mqtt_changed)
         start_mqtt(d);
     oc_uplink_stop(d->uplink); /* new cameras or central settings */
@@ -812,6 +976,35 @@ static void reload(struct daemon *d)
     start_uplink(d);
     save_snapshot(d);
     logm(d, 5, "reloaded %s: %zu cameras", d->config_path, cfg->n_cameras);
+}
+
+/* The worker and the keeper; records left waiting by the last run lost
+ * their frames with it and go without evidence. */
+static int start_evidence_worker(struct daemon *d)
+{
+    const struct oc_evidence_cfg *ec = &d->cfg->evidence;
+    char err[512], dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/evidence", d->cfg->spool_dir);
+    d->evidence_dir = strdup(ec->dir ? ec->dir : dir);
+    if (!d->evidence_dir || oc_io_mkdir_p(d->evidence_dir) != 0) {
+        logm(d, 3, "cannot create %s: %s", d->evidence_dir ? d->evidence_dir : dir, strerror(errno));
+        return -1;
+    }
+    d->evwork = oc_evwork_start(d->evidence_dir, ec->font, ec->quality, EV_QUEUE_JOBS,
+                                EV_QUEUE_BYTES, err, sizeof err);
+    if (!d->evwork) {
+        logm(d, 3, "evidence: %s (or set evidence.enabled false)", err);
+        return -1;
+    }
+    uint64_t lost = oc_spool_settle_waiting(d->spool);
+    if (lost) {
+        atomic_fetch_add(&d->dc[D_EV_LOST_RESTART], lost);
+        logm(d, 4, "%" PRIu64 " violations were waiting for evidence when the last run stopped: "
+                   "recorded without", lost);
+    }
+    d->ev_bytes = oc_spool_evidence_bytes(d->spool);
+    start_evidence(d);
+    return 0;
 }
 
 /* ---------------- main loop ---------------- */
@@ -853,11 +1046,14 @@ static void run(struct daemon *d)
         } else if (stop_at) {
             break;
         }
+        collect_evidence(d);
         int64_t now = mono_ms();
         if (now - last_tick >= 1000) {
             last_tick = now;
             flush_held(d);
             tick_silent(d);
+            if (d->evwork)
+                enforce_spool_limit(d);
             metrics_build(d);
         }
         if (now - last_drop_log >= 60000) {
@@ -874,6 +1070,10 @@ static void run(struct daemon *d)
         }
     }
     flush_held(d);
+    if (d->keeper) /* evidence still waiting for frames gets what there is */
+        oc_evidence_flush(d->keeper);
+    oc_evwork_stop(d->evwork);
+    collect_evidence(d);
     if (d->n_held)
         logm(d, 2, "exiting with %zu violations the spool could not take; the journal keeps "
                    "what it could", d->n_held);
@@ -944,19 +1144,15 @@ int main(int argc, char **argv)
     mosquitto_lib_init();
     curl_global_init(CURL_GLOBAL_DEFAULT); /* before any thread starts */
     d.cfg_hash = file_hash(d.config_path);
-    d.sink = (struct oc_engine_sink){.violation = on_violation, .frame = on_frame};
+    d.sink = (struct oc_engine_sink){.violation = on_violation, .frame = on_frame, .keep = on_keep};
     d.file_next = calloc(d.cfg->n_cameras, sizeof *d.file_next);
     d.by_type = calloc(d.cfg->n_vtypes, sizeof *d.by_type);
     d.anchor_wall = calloc(d.cfg->n_cameras, sizeof *d.anchor_wall);
     d.anchor_clock = calloc(d.cfg->n_cameras, sizeof *d.anchor_clock);
     d.rxq = oc_rxq_new(d.cfg->rx_queue_msgs, d.cfg->rx_queue_bytes);
-    if (d.cfg->evidence.enabled)
-        d.ring = oc_ring_new(d.cfg->n_cameras, (int64_t)d.cfg->evidence.ring_s * 1000,
-                             (size_t)d.cfg->evidence.ring_max_mb << 20);
     d.eng = oc_engine_new(d.cfg, &d.sink, &d);
     int rc = 1;
-    if (!d.file_next || !d.by_type || !d.anchor_wall || !d.anchor_clock || !d.rxq || !d.eng ||
-        (d.cfg->evidence.enabled && !d.ring)) {
+    if (!d.file_next || !d.by_type || !d.anchor_wall || !d.anchor_clock || !d.rxq || !d.eng) {
         logm(&d, 3, "out of memory");
         goto out;
     }
@@ -980,6 +1176,8 @@ int main(int argc, char **argv)
         logm(&d, 3, "cannot open %s: %s", d.record_path, strerror(errno));
         goto out;
     }
+    if (d.cfg->evidence.enabled && start_evidence_worker(&d) != 0)
+        goto out;
     if (recover(&d) != 0)
         logm(&d, 4, "cannot save the engine snapshot: %s", strerror(errno));
     start_uplink(&d);
@@ -1004,12 +1202,14 @@ out:
     }
     oc_journal_close(d.journal);
     oc_engine_free(d.eng);
+    oc_evidence_free(d.keeper);
+    oc_evwork_free(d.evwork);
+    free(d.evidence_dir);
     oc_spool_close(d.spool);
     for (struct held *h = d.held, *next; h; h = next) {
         next = h->next;
         free(h);
     }
-    oc_ring_free(d.ring);
     oc_rxq_free(d.rxq);
     free(d.file_next);
     free(d.by_type);

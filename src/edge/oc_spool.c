@@ -5,9 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ordercam/oc_record.h"
+
 struct oc_spool {
     sqlite3 *db;
     sqlite3_stmt *add, *tally, *next, *pending, *mark, *backlog, *dirty, *sent;
+    sqlite3_stmt *ev_get, *ev_set, *ev_todo, *ev_mark, *ev_bytes, *ev_oldest, *ev_evict;
 };
 
 static const char SCHEMA[] =
@@ -20,12 +23,41 @@ static const char SCHEMA[] =
     " sent_version INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(camera, type, bucket)) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS tallies_dirty ON tallies(bucket) WHERE version > sent_version;";
 
+/* Evidence columns (version 1): ev_wait = 1 while the image is being made
+ * (the record is not sent meanwhile); ev_state = OC_SPOOL_EV_*. */
+static const char *const MIGRATE_1[] = {
+    "ALTER TABLE records ADD COLUMN ev_wait INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE records ADD COLUMN ev_file TEXT",
+    "ALTER TABLE records ADD COLUMN ev_sha TEXT",
+    "ALTER TABLE records ADD COLUMN ev_size INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE records ADD COLUMN ev_state INTEGER NOT NULL DEFAULT 0",
+    "CREATE INDEX IF NOT EXISTS records_ev ON records(ev_state)",
+    "PRAGMA user_version=1"};
+
+static int migrate(sqlite3 *db)
+{
+    sqlite3_stmt *st;
+    int version = 0;
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        version = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (version >= 1)
+        return 0;
+    for (size_t i = 0; i < sizeof MIGRATE_1 / sizeof *MIGRATE_1; i++)
+        if (sqlite3_exec(db, MIGRATE_1[i], NULL, NULL, NULL) != SQLITE_OK)
+            return -1;
+    return 0;
+}
+
 void oc_spool_close(struct oc_spool *s)
 {
     if (!s)
         return;
-    sqlite3_stmt *all[] = {s->add, s->tally, s->next, s->pending, s->mark, s->backlog, s->dirty,
-                           s->sent};
+    sqlite3_stmt *all[] = {s->add,    s->tally,  s->next,   s->pending, s->mark,
+                           s->backlog, s->dirty, s->sent,   s->ev_get,  s->ev_set,
+                           s->ev_todo, s->ev_mark, s->ev_bytes, s->ev_oldest, s->ev_evict};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         sqlite3_finalize(all[i]);
     sqlite3_close_v2(s->db);
@@ -46,7 +78,7 @@ struct oc_spool *oc_spool_open(const char *dir, char *err, size_t errlen)
     char *msg = NULL;
     /* WAL + synchronous=FULL: a committed violation survives power loss */
     if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL, &msg) != SQLITE_OK ||
-        sqlite3_exec(s->db, SCHEMA, NULL, NULL, &msg) != SQLITE_OK) {
+        sqlite3_exec(s->db, SCHEMA, NULL, NULL, &msg) != SQLITE_OK || migrate(s->db) != 0) {
         snprintf(err, errlen, "%s: %s", path, msg ? msg : "cannot set up");
         sqlite3_free(msg);
         oc_spool_close(s);
@@ -56,17 +88,31 @@ struct oc_spool *oc_spool_open(const char *dir, char *err, size_t errlen)
         sqlite3_stmt **st;
         const char *sql;
     } stmts[] = {
-        {&s->add, "INSERT OR IGNORE INTO records(camera, seq, id, ts, record) VALUES(?,?,?,?,?)"},
+        {&s->add, "INSERT OR IGNORE INTO records(camera, seq, id, ts, record, ev_wait)"
+                  " VALUES(?,?,?,?,?,?)"},
         {&s->tally, "INSERT INTO tallies(camera, type, bucket, count, version) VALUES(?,?,?,1,1)"
                     " ON CONFLICT DO UPDATE SET count=count+1, version=version+1"},
         {&s->next, "SELECT COALESCE(MAX(seq), 0) + 1 FROM records WHERE camera=?"},
-        {&s->pending, "SELECT id, record FROM records WHERE state=0 ORDER BY ts, id LIMIT ?"},
+        {&s->pending, "SELECT id, record FROM records WHERE state=0 AND ev_wait=0"
+                      " ORDER BY ts, id LIMIT ?"},
         {&s->mark, "UPDATE records SET state=? WHERE id=?"},
         {&s->backlog, "SELECT COUNT(*) FROM records WHERE state=0"},
         {&s->dirty, "SELECT camera, type, bucket, count, version FROM tallies"
                     " WHERE version > sent_version ORDER BY bucket LIMIT ?"},
         {&s->sent, "UPDATE tallies SET sent_version=MAX(sent_version, ?4)"
                    " WHERE camera=?1 AND type=?2 AND bucket=?3"},
+        {&s->ev_get, "SELECT record FROM records WHERE id=?"},
+        {&s->ev_set, "UPDATE records SET record=?2, ev_wait=0, ev_file=?3, ev_sha=?4, ev_size=?5,"
+                     " ev_state=?6 WHERE id=?1"},
+        {&s->ev_todo, "SELECT id, ev_file, ev_sha FROM records WHERE ev_state=1 AND state=1"
+                      " ORDER BY rowid LIMIT ?"},
+        {&s->ev_mark, "UPDATE records SET ev_state=?2 WHERE id=?1"},
+        {&s->ev_bytes, "SELECT COALESCE(SUM(ev_size), 0) FROM records WHERE ev_state IN (1,2,3)"},
+        {&s->ev_oldest, "SELECT id, ev_file, ev_state FROM records WHERE ev_state IN (1,2,3)"
+                        " ORDER BY rowid LIMIT 1"},
+        {&s->ev_evict, "UPDATE records SET ev_state=4, record=CASE WHEN state=0 AND"
+                       " substr(record, -3) = ']}}' THEN substr(record, 1, length(record) - 2)"
+                       " || ',\"evicted\":true}}' ELSE record END WHERE id=?1"},
     };
     for (size_t i = 0; i < sizeof stmts / sizeof *stmts; i++)
         if (sqlite3_prepare_v2(s->db, stmts[i].sql, -1, stmts[i].st, NULL) != SQLITE_OK) {
@@ -85,7 +131,7 @@ static int step(sqlite3_stmt *st)
 }
 
 oc_err_t oc_spool_add(struct oc_spool *s, const char *camera, uint64_t seq, const char *id,
-                      int64_t ts, const char *type, int64_t bucket, const char *record)
+                      int64_t ts, const char *type, int64_t bucket, const char *record, int ev_wait)
 {
     if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return OC_EIO;
@@ -94,6 +140,7 @@ oc_err_t oc_spool_add(struct oc_spool *s, const char *camera, uint64_t seq, cons
     sqlite3_bind_text(s->add, 3, id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s->add, 4, ts);
     sqlite3_bind_text(s->add, 5, record, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s->add, 6, ev_wait);
     int bad = step(s->add);
     int added = !bad && sqlite3_changes(s->db) > 0;
     if (added) {
@@ -197,4 +244,110 @@ oc_err_t oc_spool_commit(struct oc_spool *s)
         return OC_OK;
     sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     return OC_EIO;
+}
+
+/* Rewrites id's record with ev (NULL: evidence stays null) and sets its
+ * evidence columns; ev_state says what the image is now. */
+static oc_err_t set_evidence(struct oc_spool *s, const char *id, const struct oc_record_evidence *ev,
+                             int64_t size, int ev_state)
+{
+    sqlite3_bind_text(s->ev_get, 1, id, -1, SQLITE_STATIC);
+    if (sqlite3_step(s->ev_get) != SQLITE_ROW) {
+        sqlite3_reset(s->ev_get);
+        return OC_ENOTFOUND;
+    }
+    char rec[OC_RECORD_MAX];
+    const char *old = (const char *)sqlite3_column_text(s->ev_get, 0);
+    size_t n = old ? strlen(old) : 0;
+    if (n >= sizeof rec)
+        n = 0;
+    memcpy(rec, old ? old : "", n);
+    sqlite3_reset(s->ev_get);
+    size_t len = n;
+    if (ev) {
+        len = oc_record_set_evidence(rec, n, ev, rec, sizeof rec);
+        if (len == 0)
+            return OC_EINVAL;
+        len--; /* the spool keeps records without the newline */
+    }
+    sqlite3_bind_text(s->ev_set, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s->ev_set, 2, rec, (int)len, SQLITE_STATIC);
+    if (ev) {
+        sqlite3_bind_text(s->ev_set, 3, ev->file, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s->ev_set, 4, ev->sha256, -1, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_null(s->ev_set, 3);
+        sqlite3_bind_null(s->ev_set, 4);
+    }
+    sqlite3_bind_int64(s->ev_set, 5, size);
+    sqlite3_bind_int(s->ev_set, 6, ev_state);
+    return step(s->ev_set) ? OC_EIO : OC_OK;
+}
+
+oc_err_t oc_spool_evidence(struct oc_spool *s, const char *id, const struct oc_record_evidence *ev,
+                           int64_t size)
+{
+    return set_evidence(s, id, ev, size, ev ? OC_SPOOL_EV_TO_SEND : OC_SPOOL_EV_NONE);
+}
+
+uint64_t oc_spool_settle_waiting(struct oc_spool *s)
+{
+    if (sqlite3_exec(s->db, "UPDATE records SET ev_wait=0 WHERE ev_wait=1", NULL, NULL, NULL) !=
+        SQLITE_OK)
+        return 0;
+    return (uint64_t)sqlite3_changes(s->db);
+}
+
+size_t oc_spool_evidence_todo(struct oc_spool *s, size_t limit,
+                              void (*fn)(void *ud, const char *id, const char *file, const char *sha),
+                              void *ud)
+{
+    size_t n = 0;
+    sqlite3_bind_int64(s->ev_todo, 1, (sqlite3_int64)limit);
+    while (sqlite3_step(s->ev_todo) == SQLITE_ROW) {
+        fn(ud, (const char *)sqlite3_column_text(s->ev_todo, 0),
+           (const char *)sqlite3_column_text(s->ev_todo, 1),
+           (const char *)sqlite3_column_text(s->ev_todo, 2));
+        n++;
+    }
+    sqlite3_reset(s->ev_todo);
+    return n;
+}
+
+oc_err_t oc_spool_evidence_mark(struct oc_spool *s, const char *id, int ev_state)
+{
+    sqlite3_bind_text(s->ev_mark, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s->ev_mark, 2, ev_state);
+    return step(s->ev_mark) ? OC_EIO : OC_OK;
+}
+
+uint64_t oc_spool_evidence_bytes(struct oc_spool *s)
+{
+    uint64_t n = 0;
+    if (sqlite3_step(s->ev_bytes) == SQLITE_ROW)
+        n = (uint64_t)sqlite3_column_int64(s->ev_bytes, 0);
+    sqlite3_reset(s->ev_bytes);
+    return n;
+}
+
+oc_err_t oc_spool_evidence_oldest(struct oc_spool *s, char *id, size_t idlen, char *file,
+                                  size_t filelen, int *ev_state)
+{
+    oc_err_t e = OC_ENOTFOUND;
+    if (sqlite3_step(s->ev_oldest) == SQLITE_ROW) {
+        snprintf(id, idlen, "%s", (const char *)sqlite3_column_text(s->ev_oldest, 0));
+        snprintf(file, filelen, "%s", (const char *)sqlite3_column_text(s->ev_oldest, 1));
+        *ev_state = sqlite3_column_int(s->ev_oldest, 2);
+        e = OC_OK;
+    }
+    sqlite3_reset(s->ev_oldest);
+    return e;
+}
+
+oc_err_t oc_spool_evidence_evicted(struct oc_spool *s, const char *id)
+{
+    /* a record central has not got yet says so itself: its evidence object
+     * (the record's last field, ending "]}}") gains "evicted": true */
+    sqlite3_bind_text(s->ev_evict, 1, id, -1, SQLITE_STATIC);
+    return step(s->ev_evict) ? OC_EIO : OC_OK;
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "ordercam/oc_err.h"
+#include "ordercam/oc_record.h"
 
 struct oc_spool;
 
@@ -17,9 +18,10 @@ struct oc_spool *oc_spool_open(const char *dir, char *err, size_t errlen);
 void oc_spool_close(struct oc_spool *s);
 
 /* Stores a record and counts it in its tally bucket, in one transaction.
- * record is the JSON line without newline. */
+ * record is the JSON line without newline. ev_wait: its evidence image is
+ * being made; the record is not sent until oc_spool_evidence settles it. */
 oc_err_t oc_spool_add(struct oc_spool *s, const char *camera, uint64_t seq, const char *id,
-                      int64_t ts, const char *type, int64_t bucket, const char *record);
+                      int64_t ts, const char *type, int64_t bucket, const char *record, int ev_wait);
 
 /* The seq after the highest stored for camera (1 when none). */
 uint64_t oc_spool_next_seq(struct oc_spool *s, const char *camera);
@@ -47,5 +49,35 @@ oc_err_t oc_spool_commit(struct oc_spool *s);
 /* Central accepted the row at that version (a later change stays dirty). */
 oc_err_t oc_spool_tally_sent(struct oc_spool *s, const char *camera, const char *type,
                              int64_t bucket, int64_t version);
+
+/* What a record's evidence image is (records.ev_state). */
+enum {
+    OC_SPOOL_EV_NONE = 0,    /* no image */
+    OC_SPOOL_EV_TO_SEND = 1, /* on disk, central does not have it yet */
+    OC_SPOOL_EV_SENT = 2,    /* central stored it; kept on disk until evicted */
+    OC_SPOOL_EV_PARKED = 3,  /* central refused it for good */
+    OC_SPOOL_EV_EVICTED = 4  /* deleted for spool.max_mb (the record keeps the digest) */
+};
+
+/* Settles a waiting record: ev names the image written (size bytes), or
+ * NULL when there is none; the record JSON is rewritten to match. */
+oc_err_t oc_spool_evidence(struct oc_spool *s, const char *id, const struct oc_record_evidence *ev,
+                           int64_t size);
+/* At start-up: images still being made when the process stopped are lost
+ * with its memory; their records go without. Returns how many. */
+uint64_t oc_spool_settle_waiting(struct oc_spool *s);
+/* Images to upload (their records already accepted), oldest first. */
+size_t oc_spool_evidence_todo(struct oc_spool *s, size_t limit,
+                              void (*fn)(void *ud, const char *id, const char *file, const char *sha),
+                              void *ud);
+oc_err_t oc_spool_evidence_mark(struct oc_spool *s, const char *id, int ev_state);
+/* Bytes of the images on disk. */
+uint64_t oc_spool_evidence_bytes(struct oc_spool *s);
+/* The oldest image on disk: OC_ENOTFOUND when none. */
+oc_err_t oc_spool_evidence_oldest(struct oc_spool *s, char *id, size_t idlen, char *file,
+                                  size_t filelen, int *ev_state);
+/* The image was deleted for spool.max_mb: the record keeps its digest and,
+ * if central has not got it yet, says "evicted": true in its evidence. */
+oc_err_t oc_spool_evidence_evicted(struct oc_spool *s, const char *id);
 
 #endif

@@ -12,6 +12,7 @@
 
 #define RECORDS_PER_BATCH 1000
 #define TALLIES_PER_BATCH 5000
+#define EVIDENCE_PER_CYCLE 16
 
 struct buf {
     char *p;
@@ -21,6 +22,7 @@ struct buf {
 struct oc_uplink {
     struct oc_uplink_opts o;
     char *url, *token_file, *ca_file, *cert_file, *key_file, *box, *version, *dir, *cameras;
+    char *evdir; /* NULL: no evidence to send */
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t wake;
@@ -105,21 +107,28 @@ static char *read_token(const char *path)
     return line[0] ? strdup(line) : NULL;
 }
 
-/* POSTs u->body to path; returns the HTTP status, 0 on a network error. */
-static long post(struct oc_uplink *u, const char *path, const char *token)
+/* Sends body to path (POST of JSON, or PUT of a JPEG with its digest);
+ * returns the HTTP status, 0 on a network error. */
+static long request(struct oc_uplink *u, const char *path, const char *token, const void *body,
+                    size_t len, const char *sha256)
 {
-    char url[1024], auth[600];
+    char url[1024], auth[600], digest[100];
     snprintf(url, sizeof url, "%s%s", u->url, path);
     snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
     struct curl_slist *h = curl_slist_append(NULL, auth);
-    h = curl_slist_append(h, "Content-Type: application/json");
+    h = curl_slist_append(h, sha256 ? "Content-Type: image/jpeg" : "Content-Type: application/json");
     h = curl_slist_append(h, "Expect:");
+    if (sha256) {
+        snprintf(digest, sizeof digest, "X-Content-SHA256: %s", sha256);
+        h = curl_slist_append(h, digest);
+    }
     u->resp.len = 0;
     u->retry_after = 0;
     curl_easy_setopt(u->curl, CURLOPT_URL, url);
     curl_easy_setopt(u->curl, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(u->curl, CURLOPT_POSTFIELDS, u->body.p);
-    curl_easy_setopt(u->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)u->body.len);
+    curl_easy_setopt(u->curl, CURLOPT_CUSTOMREQUEST, sha256 ? "PUT" : NULL);
+    curl_easy_setopt(u->curl, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(u->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     CURLcode rc = curl_easy_perform(u->curl);
@@ -149,6 +158,11 @@ static long post(struct oc_uplink *u, const char *path, const char *token)
         u->st.requests_failed++;
     pthread_mutex_unlock(&u->lock);
     return status;
+}
+
+static long post(struct oc_uplink *u, const char *path, const char *token)
+{
+    return request(u, path, token, u->body.p, u->body.len, NULL);
 }
 
 struct tally_row {
@@ -206,6 +220,91 @@ static int classify(struct oc_uplink *u, long status)
     if (status >= 400 && status < 500 && status != 408 && status != 409 && status != 429)
         return -1;
     return 0;
+}
+
+struct ev_item {
+    char id[256], file[256], sha[65];
+};
+
+struct ev_list {
+    struct ev_item items[EVIDENCE_PER_CYCLE];
+    size_t n;
+};
+
+static void add_evidence(void *ud, const char *id, const char *file, const char *sha)
+{
+    struct ev_list *l = ud;
+    struct ev_item *it = &l->items[l->n++];
+    snprintf(it->id, sizeof it->id, "%s", id);
+    snprintf(it->file, sizeof it->file, "%s", file ? file : "");
+    snprintf(it->sha, sizeof it->sha, "%s", sha ? sha : "");
+}
+
+/* The image's bytes, at most 16 MiB; NULL when it is gone. */
+static unsigned char *read_image(const char *dir, const char *file, size_t *len)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    unsigned char *b = NULL;
+    if (fseek(f, 0, SEEK_END) == 0) {
+        long n = ftell(f);
+        if (n > 0 && n <= (16L << 20) && fseek(f, 0, SEEK_SET) == 0 && (b = malloc((size_t)n)) &&
+            fread(b, 1, (size_t)n, f) != (size_t)n) {
+            free(b);
+            b = NULL;
+        }
+        *len = (size_t)n;
+    }
+    fclose(f);
+    return b;
+}
+
+/* After records: evidence images of accepted records, oldest first.
+ * 1: none left, 0: progress, -1: back off. */
+static int send_evidence(struct oc_uplink *u, const char *token)
+{
+    if (!u->evdir)
+        return 1;
+    struct ev_list *l = calloc(1, sizeof *l);
+    if (!l)
+        return -1;
+    oc_spool_evidence_todo(u->spool, EVIDENCE_PER_CYCLE, add_evidence, l);
+    int rc = l->n < EVIDENCE_PER_CYCLE ? 1 : 0;
+    for (size_t i = 0; i < l->n && rc >= 0; i++) {
+        struct ev_item *it = &l->items[i];
+        size_t len = 0;
+        unsigned char *img = read_image(u->evdir, it->file, &len);
+        if (!img) { /* deleted behind our back (or evicted meanwhile) */
+            oc_spool_evidence_mark(u->spool, it->id, OC_SPOOL_EV_EVICTED);
+            logf_(u, 4, "uplink: evidence %s is gone from the disk; not sent", it->file);
+            continue;
+        }
+        char path[400];
+        snprintf(path, sizeof path, "/api/v1/evidence/%s", it->id);
+        long status = request(u, path, token, img, len, it->sha);
+        free(img);
+        int k = classify(u, status);
+        if (k == 1) {
+            oc_spool_evidence_mark(u->spool, it->id, OC_SPOOL_EV_SENT);
+            pthread_mutex_lock(&u->lock);
+            u->st.evidence_sent++;
+            pthread_mutex_unlock(&u->lock);
+        } else if (k < 0) {
+            oc_spool_evidence_mark(u->spool, it->id, OC_SPOOL_EV_PARKED);
+            logf_(u, 3, "uplink: central rejected evidence of %s for good (HTTP %ld): %.200s; parked",
+                  it->id, status, u->resp.p ? u->resp.p : "");
+            pthread_mutex_lock(&u->lock);
+            u->st.evidence_rejected++;
+            pthread_mutex_unlock(&u->lock);
+        } else {
+            rc = -1;
+        }
+    }
+    free(l);
+    return rc;
 }
 
 /* Sends one batch of tallies and one of records. 1: everything sent and
@@ -292,6 +391,8 @@ static int cycle(struct oc_uplink *u)
     for (size_t i = 0; i < c.n_ids; i++)
         free(c.ids[i]);
     free(c.ids);
+    if (rc == 1) /* evidence last: counts and records matter first */
+        rc = send_evidence(u, token);
     free(token);
     return rc;
 }
@@ -365,6 +466,7 @@ struct oc_uplink *oc_uplink_start(const struct oc_uplink_opts *o)
     u->box = dup(o->box_id);
     u->version = dup(o->version);
     u->dir = dup(o->spool_dir);
+    u->evdir = dup(o->evidence_dir);
     u->cameras = dup(o->cameras_json ? o->cameras_json : "[]");
     u->seed = (unsigned)time(NULL) ^ (unsigned)(size_t)u;
     u->batch = RECORDS_PER_BATCH;
@@ -443,7 +545,7 @@ void oc_uplink_stop(struct oc_uplink *u)
     free(u->body.p);
     free(u->resp.p);
     free(u->url), free(u->token_file), free(u->ca_file), free(u->cert_file), free(u->key_file);
-    free(u->box), free(u->version), free(u->dir), free(u->cameras);
+    free(u->box), free(u->version), free(u->dir), free(u->cameras), free(u->evdir);
     pthread_mutex_destroy(&u->lock);
     pthread_cond_destroy(&u->wake);
     free(u);

@@ -1,6 +1,7 @@
 /* The uplink: a thread that sends the spool's tallies and records to
  * ordercam-central over HTTPS (libcurl, one kept-alive connection), oldest
- * first, and marks what central accepted. Retries with capped exponential
+ * first, then the evidence images of accepted records (PUT with their
+ * SHA-256), and marks what central accepted. Retries with capped exponential
  * backoff and full jitter, honouring Retry-After on 429/503; a 4xx other
  * than 401/403/408/409/429 rejects the item for good (parked, counted,
  * logged) and the rest goes on. 401/403 are retried: the token file is
@@ -18,6 +19,7 @@ struct oc_uplink_opts {
     int push_interval_s;
     const char *box_id, *version;
     const char *spool_dir;
+    const char *evidence_dir; /* NULL: evidence off */
     const char *cameras_json; /* [{"id","location","road","unit"}], sent with tallies */
     void (*log)(void *ud, int level, const char *msg);
     void *ud;
@@ -25,6 +27,7 @@ struct oc_uplink_opts {
 
 struct oc_uplink_stats {
     uint64_t requests_ok, requests_failed, records_sent, records_rejected, tally_rows_sent;
+    uint64_t evidence_sent, evidence_rejected;
     uint64_t auth_failures;
     long last_status; /* HTTP status of the last attempt, 0: no response */
     double request_seconds; /* wall time spent in requests, in all */

@@ -92,7 +92,7 @@ int main(int argc, char **argv)
                  "\"conf\":0.9,\"zone\":null,\"line\":\"stop\",\"signal\":\"sig\",\"location\":\"Road %ld x Street\","
                  "\"road\":\"Road %ld\",\"unit\":\"Brigade %ld\",\"evidence\":null}",
                  id, cam, types[i % 5], ts, ts - 800, i, i % 100000, i % 16 / 4, i % 16 / 4, i % 4);
-        if (oc_spool_add(sp, cam, (uint64_t)(i / 16 + 1), id, ts, types[i % 5], ts - ts % 60000, rec) != OC_OK) {
+        if (oc_spool_add(sp, cam, (uint64_t)(i / 16 + 1), id, ts, types[i % 5], ts - ts % 60000, rec, 0) != OC_OK) {
             fprintf(stderr, "cannot fill the spool\n");
             return 1;
         }

@@ -147,9 +147,21 @@ static void record_format(void **state)
     assert_non_null(j);
     cJSON_Delete(j);
     int64_t frames[] = {1, 2, 3};
-    struct oc_record_evidence ev = {"evidence/x.jpg", "ab12", frames, 3};
+    struct oc_record_evidence ev = {"evidence/x.jpg", "ab12", frames, 3, 0};
     n = oc_record_format(cfg, &v, &ev, buf, sizeof buf);
     assert_non_null(strstr(buf, "\"evidence\":{\"file\":\"evidence/x.jpg\",\"sha256\":\"ab12\",\"frames\":[1,2,3]}}\n"));
+    /* setting evidence afterwards gives the same bytes as formatting with it */
+    char later[OC_RECORD_MAX], direct[OC_RECORD_MAX];
+    size_t nd = oc_record_format(cfg, &v, &ev, direct, sizeof direct);
+    size_t nn = oc_record_format(cfg, &v, NULL, later, sizeof later);
+    assert_int_equal(oc_record_set_evidence(later, nn, &ev, later, sizeof later), nd);
+    assert_memory_equal(later, direct, nd);
+    /* and once more (an image replaced), without the newline, evicted */
+    ev.evicted = 1;
+    size_t ne = oc_record_set_evidence(later, nd - 1, &ev, later, sizeof later);
+    assert_true(ne > nd);
+    assert_non_null(strstr(later, "\"frames\":[1,2,3],\"evicted\":true}}\n"));
+    assert_int_equal(oc_record_set_evidence("{\"id\":1}", 8, &ev, later, sizeof later), 0);
     assert_int_equal(oc_record_format(cfg, &v, NULL, buf, 40), 0);
     oc_config_free(cfg);
 }
