@@ -91,6 +91,7 @@ struct daemon {
     char *evidence_dir;
     uint64_t ev_bytes;          /* images on disk, for spool.max_mb */
     int over_limit_logged;
+    int ev_paused;              /* last seen worker state, logged on change */
     struct oc_mqtt *mqtt;
     struct oc_spool *spool;
     struct oc_uplink *uplink;
@@ -357,6 +358,17 @@ static void enforce_spool_limit(struct daemon *d)
         logm(d, 6, "evicted %s for spool.max_mb", file);
     }
     d->over_limit_logged = 0;
+}
+
+static void note_evidence_pause(struct daemon *d)
+{
+    struct oc_evwork_stats ws;
+    oc_evwork_stats(d->evwork, &ws);
+    if (ws.paused != d->ev_paused)
+        logm(d, ws.paused ? 3 : 5, ws.paused ? "evidence paused: the disk is full (%s); counting goes on"
+                                             : "evidence resumed: %s has room again",
+             d->evidence_dir);
+    d->ev_paused = ws.paused;
 }
 
 static void start_evidence(struct daemon *d)
@@ -1052,8 +1064,10 @@ static void run(struct daemon *d)
             last_tick = now;
             flush_held(d);
             tick_silent(d);
-            if (d->evwork)
+            if (d->evwork) {
                 enforce_spool_limit(d);
+                note_evidence_pause(d);
+            }
             metrics_build(d);
         }
         if (now - last_drop_log >= 60000) {

@@ -1,0 +1,160 @@
+#!/bin/bash
+# Evidence through the whole chain: ordercamd makes an image per violation
+# from frames received over MQTT, uploads it after the records, and central
+# serves it. With a real mosquitto and ordercam-central over HTTPS
+# (certificates made now):
+#  a. every violation's image arrives; the bytes central serves have the
+#     digest the record names, and it is the very image offline replay makes;
+#  b. the evidence folder's disk is full: counting and tallies go on,
+#     evidence pauses (metric), and resumes when there is room;
+#  c. spool.max_mb is reached: the oldest images are evicted, the records
+#     keep their digest and say "evicted", counts stay exact.
+# usage: evidence_uplink_test.sh SOURCE_DIR BUILD_DIR
+set -euo pipefail
+src=$1
+bin=$2
+WORK=$(mktemp -d)
+DPID=
+CPID=
+cleanup() {
+    [ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null || true
+    umount "$WORK/small" 2>/dev/null || true
+    [ -n "$CPID" ] && kill "$CPID" 2>/dev/null || true
+    stop_broker || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+[ -n "${KEEP:-}" ] && trap - EXIT
+. "$src/tests/support/broker.sh"
+fail() { echo "evidence_uplink_test: FAIL: $*" >&2; for f in "$WORK"/*.log; do echo "== $f"; tail -15 "$f"; done >&2; exit 1; }
+export TZ=CST-8
+cd "$WORK"
+
+# the sample with frames, and what offline replay makes of it
+"$bin/ordercam-gen" sample --frames --scene "$src/samples/scene.json" --out "$WORK/sf.jsonl"
+"$bin/ordercam-replay" --config "$src/samples/scene.json" --log sf.jsonl --evidence offline \
+    --out offline.jsonl -q
+want_total=$(wc -l <offline.jsonl)
+expected=$(jq -r '[.id, .evidence.sha256] | @tsv' offline.jsonl | sort)
+
+openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj '/CN=test CA' >/dev/null 2>&1
+openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj '/CN=localhost' >/dev/null 2>&1
+printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >san.ext
+openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile san.ext >/dev/null 2>&1
+echo "box-token-0123456789abcdef" >box.token
+VIEWER=viewer-token-0123456789abcdef
+CPORT=$(free_port)
+METRICS_PORT=$(free_port)
+start_broker
+
+start_central() { # db
+    cat >central.json <<JSON
+{"listen": "127.0.0.1:$CPORT", "tls": {"cert_file": "server.pem", "key_file": "server.key"},
+ "db": "$1", "evidence_dir": "$WORK/central-evidence-$1",
+ "tokens": [{"token": "box-token-0123456789abcdef", "box": "edge-jc-0001"},
+            {"token": "$VIEWER", "role": "viewer"}]}
+JSON
+    "$bin/ordercam-central" -c central.json >>central.log 2>&1 &
+    CPID=$!
+    for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$CPORT) 2>/dev/null && return 0; sleep 0.05; done
+    fail "central did not start"
+}
+stop_central() { kill "$CPID"; wait "$CPID" || true; CPID=; }
+
+edge_config() { # spool [extra evidence keys] [extra top-level keys]
+    local central="\"central\": {\"url\": \"https://localhost:$CPORT\", \"token_file\": \"$WORK/box.token\", \"ca_file\": \"$WORK/ca.pem\", \"push_interval_s\": 1},"
+    [ "${4:-}" = nocentral ] && central=""
+    sed -e "s#\"port\": 1883#\"port\": $BROKER_PORT#" \
+        -e "s#\"dir\": \"/var/lib/ordercam\"#\"dir\": \"$WORK/$1\", \"snapshot_s\": 1 ${3:-}#" \
+        -e "s#\"evidence\": {#\"evidence\": {${2:-}#" \
+        -e "s#\"tally\": {\"bucket_s\": 60},#\"tally\": {\"bucket_s\": 60}, \"metrics\": {\"listen\": \"127.0.0.1:$METRICS_PORT\"}, $central#" \
+        "$src/samples/scene.json" >edge.json
+    grep -q '"evidence": {' edge.json || fail "the sample scene has no evidence section to extend"
+}
+start_daemon() {
+    local from=$(($(stat -c %s daemon.log 2>/dev/null || echo 0) + 1))
+    "$bin/ordercamd" -c edge.json >>daemon.log 2>&1 &
+    DPID=$!
+    for _ in $(seq 100); do tail -c +$from daemon.log | grep -q "broker.*connected" && return 0; sleep 0.05; done
+    fail "daemon did not connect"
+}
+stop_daemon() { kill -TERM "$DPID"; wait "$DPID" || fail "daemon exit $?"; DPID=; }
+metric() { curl -s "http://127.0.0.1:$METRICS_PORT/metrics" | grep -v '^#' | grep -F "$1 " | awk '{print $2}'; }
+publish() { "$bin/ordercam-replay" --config edge.json --log sf.jsonl --publish "127.0.0.1:$BROKER_PORT" --speed 0 2>>pub.log; }
+api() { curl -sf --cacert ca.pem -H "Authorization: Bearer $VIEWER" "https://localhost:$CPORT$1"; }
+# id and the sha256 of the image central serves, for every record with one
+central_images() {
+    api "/api/v1/violations?limit=1000" | jq -r '.violations[] | select(.evidence_url) | [.id, .evidence.sha256, .evidence_url] | @tsv' |
+    while IFS="$(printf '\t')" read -r id sha url; do
+        got=$(api "$url" | sha256sum | cut -d' ' -f1)
+        [ "$got" = "$sha" ] || fail "$id: central serves an image with digest $got, record says $sha"
+        printf '%s\t%s\n' "$id" "$got"
+    done | sort
+}
+wait_images() {
+    for _ in $(seq 300); do
+        [ "$(central_images)" = "$expected" ] && return 0
+        sleep 0.2
+    done
+    diff <(central_images) <(echo "$expected") || true
+    fail "$1: central's images differ from offline replay's"
+}
+
+echo "== a. every image arrives, identical to offline replay's"
+edge_config spool-a
+start_central a.sqlite
+start_daemon
+publish
+wait_images a
+wait_metric() { # name value: metrics are rebuilt once a second
+    for _ in $(seq 50); do [ "$(metric "$1")" = "$2" ] && return 0; sleep 0.1; done
+    fail "metric $1 is $(metric "$1"), want $2"
+}
+wait_metric 'ordercam_uplink_evidence_total{result="sent"}' "$want_total"
+wait_metric 'ordercam_evidence_images_total{result="written"}' "$want_total"
+stop_daemon; stop_central
+
+echo "== b. the evidence disk is full, then has room"
+if mkdir -p "$WORK/small" && mount -t tmpfs -o size=2m tmpfs "$WORK/small" 2>/dev/null; then
+    edge_config spool-b "\"dir\": \"$WORK/small/ev\", "
+    start_central b.sqlite
+    start_daemon
+    dd if=/dev/zero of="$WORK/small/filler" bs=16k >/dev/null 2>&1 || true # until ENOSPC
+    publish
+    for _ in $(seq 100); do [ "$(metric ordercam_evidence_paused)" = 1 ] && break; sleep 0.1; done
+    [ "$(metric ordercam_evidence_paused)" = 1 ] || fail "evidence did not pause on a full disk"
+    grep -q "evidence paused: the disk is full" daemon.log || fail "pause not logged"
+    [ "$(metric 'ordercam_messages_total{kind="detections"}')" -gt 7000 ] || fail "counting stopped"
+    rm -f "$WORK/small/filler"
+    wait_images b
+    wait_metric ordercam_evidence_paused 0
+    stop_daemon; stop_central
+    umount "$WORK/small"
+else
+    echo "   (skipped: cannot mount a tmpfs here; needs root)"
+fi
+
+echo "== c. spool.max_mb reached: oldest images evicted, records and counts kept"
+edge_config spool-c "" "" nocentral
+sed -i 's/"max_mb": 2048/"max_mb": 1/' edge.json
+start_daemon
+publish
+for _ in $(seq 150); do [ "$(metric 'ordercam_evidence_images_total{result="written"}')" = "$want_total" ] && break; sleep 0.1; done
+[ "$(metric 'ordercam_evidence_images_total{result="written"}')" = "$want_total" ] || fail "not all images written"
+sleep 1.5 # the limit is enforced once a second
+evicted=$(metric 'ordercam_engine_events_total{event="evidence_evicted_for_spool_limit"}')
+[ "$evicted" -gt 0 ] || fail "nothing evicted under a 1 MB limit"
+stop_daemon
+db="$WORK/spool-c/spool.sqlite"
+[ "$(sqlite3 "$db" 'SELECT COUNT(*) FROM records')" = "$want_total" ] || fail "records lost to eviction"
+[ "$(sqlite3 "$db" 'SELECT COUNT(*) FROM records WHERE ev_state=4')" = "$evicted" ] || fail "evicted count"
+# oldest first: every evicted image is older than every kept one
+[ "$(sqlite3 "$db" 'SELECT COUNT(*) FROM records a JOIN records b ON a.rowid < b.rowid WHERE a.ev_state=1 AND b.ev_state=4')" = 0 ] ||
+    fail "a newer image was evicted before an older one"
+sqlite3 "$db" 'SELECT record FROM records WHERE ev_state=4' | jq -e 'select(.evidence.evicted != true or (.evidence.sha256|length) != 64)' >/dev/null &&
+    fail "an evicted record lost its digest or does not say evicted"
+for f in $(sqlite3 "$db" 'SELECT ev_file FROM records WHERE ev_state=4'); do
+    [ ! -e "$WORK/spool-c/evidence/$f" ] || fail "$f still on disk"
+done
+[ "$(sqlite3 "$db" "SELECT SUM(count) FROM tallies")" = "$want_total" ] || fail "tallies changed"
+echo "evidence_uplink_test: ok"
