@@ -43,10 +43,13 @@ struct oc_compose_report {
     unsigned box_clipped;   /* box partly or wholly outside the frame */
 };
 
-/* Composes the sheet. *jpeg is malloc'd (caller frees) on OC_OK.
- * OC_ENOTFOUND: no frame was usable (nothing composed). j and font are
- * the caller's, used by one thread at a time. */
+/* Composes the sheet. Frames are decoded straight into canvas, the
+ * caller's reusable buffer (start with {0}; grown as needed; the caller
+ * frees canvas->px), which holds the sheet's pixels afterwards. *jpeg is
+ * malloc'd (caller frees) on OC_OK. OC_ENOTFOUND: no frame was usable
+ * (nothing composed). j and font are the caller's, one thread at a time. */
 oc_err_t oc_compose(struct oc_jpeg *j, struct oc_font *font, const struct oc_compose_in *in,
-                    unsigned char **jpeg, size_t *len, struct oc_compose_report *rep);
+                    struct oc_image *canvas, unsigned char **jpeg, size_t *len,
+                    struct oc_compose_report *rep);
 
 #endif

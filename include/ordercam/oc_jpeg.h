@@ -37,6 +37,14 @@ oc_err_t oc_jpeg_size(struct oc_jpeg *j, const void *data, size_t len, int *w, i
 oc_err_t oc_jpeg_decode(struct oc_jpeg *j, const void *data, size_t len, int num,
                         const int region[4], struct oc_image *out, int *at_x, int *at_y);
 
+/* As oc_jpeg_decode, but straight into dst with the first pixel at (x, y):
+ * no copy. At most max_h rows are written; OC_ELIMIT (nothing written)
+ * when the decoded width exceeds max_w. *w and *h: the size written. On
+ * OC_EPARSE part of the area may have been written. */
+oc_err_t oc_jpeg_decode_into(struct oc_jpeg *j, const void *data, size_t len, int num,
+                             const int region[4], struct oc_image *dst, int x, int y, int max_w,
+                             int max_h, int *w, int *h, int *at_x, int *at_y);
+
 /* Encodes img (4:2:0, quality 1..100). *jpeg is malloc'd; caller frees. */
 oc_err_t oc_jpeg_encode(struct oc_jpeg *j, const struct oc_image *img, int quality,
                         unsigned char **jpeg, size_t *len);

@@ -12,11 +12,12 @@ struct rect {
     int x0, y0, x1, y1; /* half-open */
 };
 
-/* A usable frame: decoded for its cell, with its box in frame pixels. */
-struct decoded {
-    struct oc_image img;
+/* A frame that passed its checks: where and how it is decoded. */
+struct planned {
     int idx;           /* index in in->frames */
     int fw, fh;        /* full frame size */
+    int num;           /* DCT scale num/8 for its cell */
+    int dw, dh;        /* decoded size */
     double box[4];     /* clipped to the frame, frame pixels */
     double area;
 };
@@ -62,21 +63,6 @@ static void outline(struct oc_image *img, struct rect b, int t, struct rect clip
     paint(img, (struct rect){b.x1, b.y0, b.x1 + t, b.y1}, clip, c);
 }
 
-/* Copies src (its pixels from sx, sy on) into the cell, top-left at dx, dy,
- * clipped to the cell. */
-static void blit(struct oc_image *dst, struct rect cell, int dx, int dy, const struct oc_image *src,
-                 int sx, int sy)
-{
-    int w = src->w - sx, h = src->h - sy;
-    if (dx + w > cell.x1)
-        w = cell.x1 - dx;
-    if (dy + h > cell.y1)
-        h = cell.y1 - dy;
-    for (int r = 0; r < h; r++)
-        memcpy(dst->px + ((size_t)(dy + r) * (size_t)dst->w + (size_t)dx) * 3,
-               src->px + ((size_t)(sy + r) * (size_t)src->w + (size_t)sx) * 3, (size_t)w * 3);
-}
-
 static void label(struct oc_image *img, struct oc_font *font, int px, struct rect cell,
                   const char *text)
 {
@@ -92,107 +78,110 @@ static void label(struct oc_image *img, struct oc_font *font, int px, struct rec
     oc_font_draw(font, img, px, cell.x0 + px / 2, cell.y0 + px / 8 + asc, cell.x1, text, WHITE);
 }
 
-/* Reads the size, decides whether the frame fits the camera and decodes it
- * for a cell of cw x ch. Returns 0 when usable. */
-static int decode_frame(struct oc_jpeg *j, const struct oc_compose_in *in, int i, int cw, int ch,
-                        struct decoded *d, struct oc_compose_report *rep)
+/* Reads the size and decides whether the frame fits the camera and how
+ * it is decoded for a cell of cw x ch. Counts once (count set). 0: usable. */
+static int plan_frame(struct oc_jpeg *j, const struct oc_compose_in *in, int i, int cw, int ch,
+                      struct planned *p, struct oc_compose_report *rep, int count)
 {
     const struct oc_compose_frame *f = &in->frames[i];
-    oc_err_t e = oc_jpeg_size(j, f->jpeg, f->len, &d->fw, &d->fh);
+    oc_err_t e = oc_jpeg_size(j, f->jpeg, f->len, &p->fw, &p->fh);
     if (e != OC_OK) {
-        e == OC_ELIMIT ? rep->wrong_size++ : rep->corrupt++;
+        if (count)
+            e == OC_ELIMIT ? rep->wrong_size++ : rep->corrupt++;
         return -1;
     }
-    double sx = (double)d->fw / in->cam_w, sy = (double)d->fh / in->cam_h;
-    if (d->fw != in->cam_w || d->fh != in->cam_h) {
+    double sx = (double)p->fw / in->cam_w, sy = (double)p->fh / in->cam_h;
+    if (p->fw != in->cam_w || p->fh != in->cam_h) {
         if (fabs(sx - sy) > 0.02 * sx) {
-            rep->wrong_size++;
+            rep->wrong_size += (unsigned)count;
             return -1;
         }
-        rep->rescaled++;
+        rep->rescaled += (unsigned)count;
     }
-    int n = fit_scale(d->fw, d->fh, cw, ch);
-    if (n == 0) {
-        rep->wrong_size++;
+    p->num = fit_scale(p->fw, p->fh, cw, ch);
+    if (p->num == 0) {
+        rep->wrong_size += (unsigned)count;
         return -1;
     }
-    int ax, ay;
-    if (oc_jpeg_decode(j, f->jpeg, f->len, n, NULL, &d->img, &ax, &ay) != OC_OK) {
-        rep->corrupt++;
-        return -1;
-    }
+    p->dw = scaled(p->fw, p->num);
+    p->dh = scaled(p->fh, p->num);
     double x0 = f->box[0] * sx, y0 = f->box[1] * sy;
     double x1 = x0 + f->box[2] * sx, y1 = y0 + f->box[3] * sy;
-    if (x0 < 0 || y0 < 0 || x1 > d->fw || y1 > d->fh)
+    if ((x0 < 0 || y0 < 0 || x1 > p->fw || y1 > p->fh) && count)
         rep->box_clipped++;
-    x0 = fmin(fmax(x0, 0), d->fw);
-    x1 = fmin(fmax(x1, 0), d->fw);
-    y0 = fmin(fmax(y0, 0), d->fh);
-    y1 = fmin(fmax(y1, 0), d->fh);
-    d->box[0] = x0;
-    d->box[1] = y0;
-    d->box[2] = x1 - x0;
-    d->box[3] = y1 - y0;
-    d->area = d->box[2] * d->box[3];
-    d->idx = i;
+    x0 = fmin(fmax(x0, 0), p->fw);
+    x1 = fmin(fmax(x1, 0), p->fw);
+    y0 = fmin(fmax(y0, 0), p->fh);
+    y1 = fmin(fmax(y1, 0), p->fh);
+    p->box[0] = x0;
+    p->box[1] = y0;
+    p->box[2] = x1 - x0;
+    p->box[3] = y1 - y0;
+    p->area = p->box[2] * p->box[3];
+    p->idx = i;
     return 0;
 }
 
-/* Puts a decoded frame in its cell, centered, with its box. */
-static void place_frame(struct oc_image *canvas, struct rect cell, const struct decoded *d, int t)
+/* Decodes a frame straight into its cell, centered, and boxes the object.
+ * -1 when the stream turns out damaged. */
+static int place_frame(struct oc_jpeg *j, struct oc_image *canvas, struct rect cell,
+                       const struct planned *p, const struct oc_compose_frame *f, int t)
 {
-    int dx = cell.x0 + (cell.x1 - cell.x0 - d->img.w) / 2;
-    int dy = cell.y0 + (cell.y1 - cell.y0 - d->img.h) / 2;
-    blit(canvas, cell, dx, dy, &d->img, 0, 0);
-    double s = (double)d->img.w / d->fw;
-    if (d->area <= 0)
-        return;
-    struct rect b = {dx + (int)lround(d->box[0] * s), dy + (int)lround(d->box[1] * s),
-                     dx + (int)lround((d->box[0] + d->box[2]) * s),
-                     dy + (int)lround((d->box[1] + d->box[3]) * s)};
+    int cw = cell.x1 - cell.x0, ch = cell.y1 - cell.y0;
+    if (p->dw != cw || p->dh != ch)
+        fill(canvas, cell, 0x20);
+    int dx = cell.x0 + (cw - p->dw) / 2, dy = cell.y0 + (ch - p->dh) / 2, w, h, ax, ay;
+    if (oc_jpeg_decode_into(j, f->jpeg, f->len, p->num, NULL, canvas, dx, dy, cw, ch, &w, &h, &ax,
+                            &ay) != OC_OK)
+        return -1;
+    if (p->area <= 0)
+        return 0;
+    double s = (double)p->dw / p->fw;
+    struct rect b = {dx + (int)lround(p->box[0] * s), dy + (int)lround(p->box[1] * s),
+                     dx + (int)lround((p->box[0] + p->box[2]) * s),
+                     dy + (int)lround((p->box[1] + p->box[3]) * s)};
     outline(canvas, b, t, cell, RED);
+    return 0;
 }
 
 /* The close-up: the region around the object's box in the frame where it
  * is largest, at full resolution when the object fits the cell, else at
- * the largest DCT scale that fits it. */
+ * the largest DCT scale that fits it; decoded straight into the cell. */
 static void place_closeup(struct oc_jpeg *j, struct oc_image *canvas, struct rect cell,
-                          const struct decoded *d, const struct oc_compose_frame *f)
+                          const struct planned *p, const struct oc_compose_frame *f)
 {
     int cw = cell.x1 - cell.x0, ch = cell.y1 - cell.y0;
-    double need = fmax(d->box[2] * 1.25 / cw, d->box[3] * 1.25 / ch);
+    fill(canvas, cell, 0x20);
+    double need = fmax(p->box[2] * 1.25 / cw, p->box[3] * 1.25 / ch);
     int n = need <= 1 ? 8 : (int)(8 / need);
     if (n < 1)
         n = 1;
-    int rw = cw * 8 / n, rh = ch * 8 / n;
-    if (rw > d->fw)
-        rw = d->fw;
-    if (rh > d->fh)
-        rh = d->fh;
-    int cx = (int)(d->box[0] + d->box[2] / 2), cy = (int)(d->box[1] + d->box[3] / 2);
+    /* the codec widens a region to whole blocks (at most 16 px a side at
+     * full size): ask for less so that it still fits the cell */
+    int rw = (cw - 40) * 8 / n, rh = ch * 8 / n;
+    if (rw > p->fw)
+        rw = p->fw;
+    if (rh > p->fh)
+        rh = p->fh;
+    int cx = (int)(p->box[0] + p->box[2] / 2), cy = (int)(p->box[1] + p->box[3] / 2);
     int region[4] = {cx - rw / 2, cy - rh / 2, rw, rh};
-    region[0] = region[0] < 0 ? 0 : region[0] + rw > d->fw ? d->fw - rw : region[0];
-    region[1] = region[1] < 0 ? 0 : region[1] + rh > d->fh ? d->fh - rh : region[1];
-    struct oc_image img;
-    int ax, ay;
-    if (oc_jpeg_decode(j, f->jpeg, f->len, n, region, &img, &ax, &ay) != OC_OK)
-        return; /* it decoded whole a moment ago; leave the cell dark */
-    int sx = region[0] * n / 8 - ax; /* the codec widened the region leftwards */
-    if (sx < 0)
-        sx = 0;
-    int w = img.w - sx < cw ? img.w - sx : cw;
-    int dx = cell.x0 + (cw - w) / 2, dy = cell.y0 + (ch - img.h) / 2;
-    if (dy < cell.y0)
-        dy = cell.y0;
-    blit(canvas, cell, dx, dy, &img, sx, 0);
+    region[0] = region[0] < 0 ? 0 : region[0] + rw > p->fw ? p->fw - rw : region[0];
+    region[1] = region[1] < 0 ? 0 : region[1] + rh > p->fh ? p->fh - rh : region[1];
+    int dw = scaled(rw, n) + 32, dh = scaled(rh, n); /* an estimate, for centering */
+    int dx = cell.x0 + (cw > dw ? (cw - dw) / 2 : 0), dy = cell.y0 + (ch > dh ? (ch - dh) / 2 : 0);
+    int w, h, ax, ay;
+    if (oc_jpeg_decode_into(j, f->jpeg, f->len, n, region, canvas, dx, dy, cell.x1 - dx,
+                            cell.y1 - dy, &w, &h, &ax, &ay) != OC_OK) {
+        fill(canvas, cell, 0x20); /* it decoded whole a moment ago; leave the cell dark */
+        return;
+    }
+    if (p->area <= 0)
+        return;
     double s = n / 8.0;
-    struct rect b = {dx + (int)lround((d->box[0] - region[0]) * s),
-                     dy + (int)lround((d->box[1] - region[1]) * s),
-                     dx + (int)lround((d->box[0] + d->box[2] - region[0]) * s),
-                     dy + (int)lround((d->box[1] + d->box[3] - region[1]) * s)};
-    if (d->area > 0)
-        outline(canvas, b, 2, cell, YELLOW);
-    free(img.px);
+    struct rect b = {dx + (int)lround(p->box[0] * s) - ax, dy + (int)lround(p->box[1] * s) - ay,
+                     dx + (int)lround((p->box[0] + p->box[2]) * s) - ax,
+                     dy + (int)lround((p->box[1] + p->box[3]) * s) - ay};
+    outline(canvas, b, 2, cell, YELLOW);
 }
 
 static void caption(struct oc_image *canvas, struct oc_font *font, int px, struct rect band,
@@ -209,56 +198,92 @@ static void caption(struct oc_image *canvas, struct oc_font *font, int px, struc
                          band.x1 - px / 2, lines[i], WHITE);
 }
 
-oc_err_t oc_compose(struct oc_jpeg *j, struct oc_font *font, const struct oc_compose_in *in,
-                    unsigned char **jpeg, size_t *len, struct oc_compose_report *rep)
+static int ensure(struct oc_image *canvas, int w, int h)
 {
-    memset(rep, 0, sizeof *rep);
-    int n8 = fit_scale(in->cam_w, in->cam_h, OC_COMPOSE_CELL_MAX_W, OC_JPEG_MAX_DIM);
-    if (n8 == 0 || in->cam_w <= 0 || in->cam_h <= 0 || in->n_frames > OC_COMPOSE_MAX_FRAMES)
-        return OC_EINVAL;
-    int cw = scaled(in->cam_w, n8), ch = scaled(in->cam_h, n8);
-    struct decoded d[OC_COMPOSE_MAX_FRAMES];
-    size_t n = 0, best = 0;
-    for (size_t i = 0; i < in->n_frames; i++) {
-        memset(&d[n], 0, sizeof d[n]);
-        if (decode_frame(j, in, (int)i, cw, ch, &d[n], rep) != 0)
-            continue;
-        rep->used[i] = 1;
-        if (d[n].area > d[best].area)
-            best = n;
-        n++;
+    if ((size_t)canvas->w * canvas->h < (size_t)w * h || !canvas->px) {
+        unsigned char *px = realloc(canvas->px, (size_t)w * h * 3);
+        if (!px)
+            return -1;
+        canvas->px = px;
     }
-    rep->n_used = (unsigned)n;
-    if (n == 0)
-        return OC_ENOTFOUND;
+    canvas->w = w;
+    canvas->h = h;
+    return 0;
+}
+
+/* Lays out and draws the sheet for the planned frames. -1 with *bad set to
+ * a frame index when that frame's stream is damaged. */
+static int draw(struct oc_jpeg *j, struct oc_font *font, const struct oc_compose_in *in,
+                const struct planned *p, size_t n, int cw, int ch, struct oc_image *canvas,
+                int *bad)
+{
+    size_t best = 0;
+    for (size_t i = 1; i < n; i++)
+        if (p[i].area > p[best].area)
+            best = i;
     int px = cw * 2 / 64 > 14 ? cw * 2 / 64 : 14, asc, line;
     if (font)
         oc_font_metrics(font, px, &asc, &line);
     else
         line = px * 5 / 4;
     int rows = (int)(n + 2) / 2, band_h = 2 * line + px * 2 / 3;
-    struct oc_image canvas = {malloc((size_t)cw * 2 * (size_t)(rows * ch + band_h) * 3), cw * 2,
-                              rows * ch + band_h};
-    oc_err_t e = OC_ENOMEM;
-    if (canvas.px) {
-        fill(&canvas, (struct rect){0, 0, canvas.w, canvas.h}, 0x20);
-        int t = cw / 240 > 2 ? cw / 240 : 2, lpx = px * 3 / 4;
-        for (size_t i = 0; i <= n; i++) {
-            struct rect cell = {(int)(i % 2) * cw, (int)(i / 2) * ch, (int)(i % 2 + 1) * cw,
-                                (int)(i / 2 + 1) * ch};
-            if (i < n) {
-                place_frame(&canvas, cell, &d[i], t);
-                label(&canvas, font, lpx, cell, in->frames[d[i].idx].label);
-            } else {
-                place_closeup(j, &canvas, cell, &d[best], &in->frames[d[best].idx]);
-                label(&canvas, font, lpx, cell, "close-up 特写");
+    if (ensure(canvas, cw * 2, rows * ch + band_h) != 0)
+        return -2;
+    int t = cw / 240 > 2 ? cw / 240 : 2, lpx = px * 3 / 4;
+    for (size_t i = 0; i <= n; i++) {
+        struct rect cell = {(int)(i % 2) * cw, (int)(i / 2) * ch, (int)(i % 2 + 1) * cw,
+                            (int)(i / 2 + 1) * ch};
+        if (i < n) {
+            if (place_frame(j, canvas, cell, &p[i], &in->frames[p[i].idx], t) != 0) {
+                *bad = p[i].idx;
+                return -1;
             }
+            label(canvas, font, lpx, cell, in->frames[p[i].idx].label);
+        } else {
+            place_closeup(j, canvas, cell, &p[best], &in->frames[p[best].idx]);
+            label(canvas, font, lpx, cell, "close-up 特写");
         }
-        caption(&canvas, font, px, (struct rect){0, rows * ch, canvas.w, canvas.h}, in->caption);
-        e = oc_jpeg_encode(j, &canvas, in->quality, jpeg, len);
     }
-    free(canvas.px);
-    for (size_t i = 0; i < n; i++)
-        free(d[i].img.px);
-    return e;
+    if (n % 2 == 0) /* the cell after the close-up is empty */
+        fill(canvas, (struct rect){cw, (rows - 1) * ch, 2 * cw, rows * ch}, 0x20);
+    caption(canvas, font, px, (struct rect){0, rows * ch, canvas->w, canvas->h}, in->caption);
+    return 0;
+}
+
+oc_err_t oc_compose(struct oc_jpeg *j, struct oc_font *font, const struct oc_compose_in *in,
+                    struct oc_image *canvas, unsigned char **jpeg, size_t *len,
+                    struct oc_compose_report *rep)
+{
+    memset(rep, 0, sizeof *rep);
+    int n8 = fit_scale(in->cam_w, in->cam_h, OC_COMPOSE_CELL_MAX_W, OC_JPEG_MAX_DIM);
+    if (n8 == 0 || in->cam_w <= 0 || in->cam_h <= 0 || in->n_frames > OC_COMPOSE_MAX_FRAMES)
+        return OC_EINVAL;
+    int cw = scaled(in->cam_w, n8), ch = scaled(in->cam_h, n8);
+    unsigned excluded = 0;
+    /* a frame whose stream breaks mid-way is left out and the sheet made
+     * again; at most once per frame */
+    for (int attempt = 0; attempt <= OC_COMPOSE_MAX_FRAMES; attempt++) {
+        struct planned p[OC_COMPOSE_MAX_FRAMES];
+        size_t n = 0;
+        memset(rep->used, 0, sizeof rep->used);
+        for (size_t i = 0; i < in->n_frames; i++)
+            if (!(excluded & (1u << i)) &&
+                plan_frame(j, in, (int)i, cw, ch, &p[n], rep, attempt == 0) == 0) {
+                rep->used[i] = 1;
+                n++;
+            }
+        rep->n_used = (unsigned)n;
+        if (n == 0)
+            return OC_ENOTFOUND;
+        int bad = -1, rc = draw(j, font, in, p, n, cw, ch, canvas, &bad);
+        if (rc == -2)
+            return OC_ENOMEM;
+        if (rc == -1) {
+            excluded |= 1u << bad;
+            rep->corrupt++;
+            continue;
+        }
+        return oc_jpeg_encode(j, canvas, in->quality, jpeg, len);
+    }
+    return OC_ENOTFOUND;
 }

@@ -13,6 +13,7 @@ struct oc_evbuild {
     char *dir;
     struct oc_font *font;
     struct oc_jpeg *jpeg;
+    struct oc_image canvas; /* reused from image to image */
     int quality;
 };
 
@@ -37,6 +38,7 @@ void oc_evbuild_free(struct oc_evbuild *b)
     if (!b)
         return;
     oc_jpeg_free(b->jpeg);
+    free(b->canvas.px);
     free(b->dir);
     free(b);
 }
@@ -57,7 +59,7 @@ oc_err_t oc_evbuild_image(struct oc_evbuild *b, const struct oc_evidence_job *jo
     memset(res, 0, sizeof *res);
     struct oc_compose_in in = {job->cam_w, job->cam_h, job->frames, job->n_frames,
                                {job->caption[0], job->caption[1]}, b->quality};
-    oc_err_t e = oc_compose(b->jpeg, b->font, &in, jpeg, len, &res->rep);
+    oc_err_t e = oc_compose(b->jpeg, b->font, &in, &b->canvas, jpeg, len, &res->rep);
     if (e != OC_OK)
         return e;
     for (size_t i = 0; i < job->n_frames; i++)

@@ -82,16 +82,17 @@ void oc_evidence_local_time(int64_t ms, char *buf, size_t len, int with_date)
     time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
     struct tm tm;
     localtime_r(&t, &tm);
-    char hms[64];
-    strftime(hms, sizeof hms, with_date ? "%Y-%m-%d %H:%M:%S" : "%H:%M:%S", &tm);
-    int ms3 = (int)(ms - (int64_t)t * 1000);
+    char hms[24];
+    if (strftime(hms, sizeof hms, with_date ? "%Y-%m-%d %H:%M:%S" : "%H:%M:%S", &tm) == 0)
+        hms[0] = '\0';
+    unsigned ms3 = (unsigned)(ms - (int64_t)t * 1000) % 1000u;
     if (!with_date) {
-        snprintf(buf, len, "%s.%03d", hms, ms3);
+        snprintf(buf, len, "%s.%03u", hms, ms3);
         return;
     }
-    long off = tm.tm_gmtoff / 60;
-    snprintf(buf, len, "%s.%03d UTC%c%02ld:%02ld", hms, ms3, off < 0 ? '-' : '+',
-             (off < 0 ? -off : off) / 60, (off < 0 ? -off : off) % 60);
+    unsigned off = (unsigned)(tm.tm_gmtoff < 0 ? -tm.tm_gmtoff : tm.tm_gmtoff) / 60 % 1440u;
+    snprintf(buf, len, "%s.%03u UTC%c%02u:%02u", hms, ms3, tm.tm_gmtoff < 0 ? '-' : '+', off / 60,
+             off % 60);
 }
 
 __attribute__((format(printf, 1, 2)))
@@ -161,9 +162,9 @@ static struct oc_evidence_job *gather(struct oc_evidence *ev, struct held *h)
     char *lab = (char *)p + total;
     for (size_t i = 0; i < n; i++) {
         memcpy(p, src[i], len[i]);
-        char t[32];
+        char t[40];
         oc_evidence_local_time(fts[i], t, sizeof t, 0);
-        snprintf(lab + 48 * i, 48, "%zu  %s", key[i] + 1, t);
+        snprintf(lab + 48 * i, 48, "%u  %.40s", (unsigned)key[i] % 10u + 1, t);
         job->frames[i] = (struct oc_compose_frame){p, len[i], fts[i],
                                                    {h->key_box[key[i]][0], h->key_box[key[i]][1],
                                                     h->key_box[key[i]][2], h->key_box[key[i]][3]},

@@ -83,7 +83,9 @@ static oc_err_t compose(struct oc_compose_frame *fr, size_t n, unsigned char **o
     struct oc_jpeg *j = oc_jpeg_new();
     struct oc_compose_in in = {W, H, fr, n, {"2025-11-22 17:00:11.800 UTC+08:00 red_light 1625 晋E12345",
                                              "edge-1 · cam-e1 · 凤台路 x 泽州路"}, 85};
-    oc_err_t e = oc_compose(j, f, &in, out, len, rep);
+    struct oc_image canvas = {0};
+    oc_err_t e = oc_compose(j, f, &in, &canvas, out, len, rep);
+    free(canvas.px);
     oc_jpeg_free(j);
     return e;
 }
