@@ -74,14 +74,24 @@ sed -e "s#\"port\": 1883#\"port\": $BROKER_PORT#" \
     -e "s#\"dir\": \"/var/lib/ordercam\"#\"dir\": \"$WORK/spool\"#" \
     -e "s#\"tally\": {\"bucket_s\": 60},#\"tally\": {\"bucket_s\": 60}, \"metrics\": {\"listen\": \"127.0.0.1:$metrics_port\"}, $central,#" \
     samples/scene.json >"$WORK/edge.json"
+# the sample with camera frames for evidence, drawn once (about 5 s, 76 MB);
+# captions and frame overlays in the scene's time zone (Jincheng: UTC+8)
+export TZ=${TZ:-CST-8}
+frames=$out/sample-frames
+if [ ! -s "$frames/done" ]; then
+    echo "drawing the sample's camera frames into $frames ..."
+    mkdir -p "$frames"
+    "$bin/ordercam-gen" sample --frames --scene samples/scene.json --out "$frames/sample.jsonl"
+    echo ok >"$frames/done"
+fi
 "$bin/ordercamd" -c "$WORK/edge.json" --record "$WORK/record.jsonl" 2>"$WORK/daemon.log" &
 PIDS+=($!)
 echo $! >>"$out/pids"
 for _ in $(seq 100); do grep -q "connected" "$WORK/daemon.log" && break; sleep 0.1; done
 grep -q "connected" "$WORK/daemon.log" || { cat "$WORK/daemon.log"; exit 1; }
 
-echo "replaying samples/sample.jsonl.gz through the broker (mosquitto on 127.0.0.1:$BROKER_PORT) ..."
-"$bin/ordercam-replay" --config "$WORK/edge.json" --log samples/sample.jsonl.gz \
+echo "replaying the sample (samples/sample.jsonl.gz with its frames) through the broker (mosquitto on 127.0.0.1:$BROKER_PORT) ..."
+"$bin/ordercam-replay" --config "$WORK/edge.json" --log "$frames/sample.jsonl" \
     --publish "127.0.0.1:$BROKER_PORT" --speed 0
 want=$(awk '/^messages:/ {print $2}' samples/expected/sample.summary.txt)
 for _ in $(seq 300); do
@@ -100,6 +110,13 @@ count() {
 }
 for _ in $(seq 300); do [ "$(count)" = "$total" ] && break; sleep 0.1; done
 [ "$(count)" = "$total" ] || { echo "central has $(count) of $total violations" >&2; tail "$WORK/daemon.log" >&2; exit 1; }
+# and, last, their evidence images
+images() {
+    curl -sf --cacert "$c/central.crt" -H "Authorization: Bearer $viewer_token" "$url/api/v1/violations?limit=1000" |
+        grep -o '"evidence_url":"[^"]*"' | wc -l
+}
+for _ in $(seq 300); do [ "$(images)" = "$total" ] && break; sleep 0.1; done
+[ "$(images)" = "$total" ] || { echo "central has $(images) of $total evidence images" >&2; tail "$WORK/daemon.log" >&2; exit 1; }
 
 echo
 echo "tallies at central (GET /api/v1/counts?group=camera,type):"
@@ -110,7 +127,9 @@ curl -sf --cacert "$c/central.crt" -H "Authorization: Bearer $viewer_token" \
     sed -E 's/.*"camera":"([^"]*)","type":"([^"]*)","count":([0-9]+).*/\1 \2 \3/' |
     awk '{printf "%-10s %-26s %6d\n", $1, $2, $3; t += $3} END {printf "%-10s %-26s %6d\n", "total", "", t}'
 echo
+echo "evidence images at central: $(images) of $total (e.g. $url/api/v1/evidence/edge-jc-0001:cam-e1:1)"
 echo "daemon records:  $WORK/spool/violations.jsonl ($(wc -l <"$WORK/spool/violations.jsonl") violations)"
+echo "daemon images:   $WORK/spool/evidence/"
 echo "dashboard:       $url/   (self-signed certificate: $c/central.crt)"
 echo "viewer token:    $viewer_token"
 if [ "$wait_for_ctrl_c" = 1 ]; then

@@ -10,3 +10,11 @@ gzip -n -9 -f samples/sample.jsonl
 "$bin/ordercam-replay" --config samples/scene.json --log samples/sample.jsonl.gz \
     --out samples/expected/sample.violations.jsonl --tallies samples/expected/sample.tallies.jsonl \
     2>samples/expected/sample.summary.txt
+# Two evidence images from the sample with frames, shown in the README
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+TZ=CST-8 "$bin/ordercam-gen" sample --frames --scene samples/scene.json --out "$tmp/sf.jsonl"
+TZ=CST-8 "$bin/ordercam-replay" --config samples/scene.json --log "$tmp/sf.jsonl" \
+    --evidence "$tmp/ev" --out "$tmp/v.jsonl" -q
+cp "$tmp/ev/20251122/edge-jc-0001-cam-e1-1.jpg" samples/evidence-red_light.jpg
+cp "$tmp/ev/20251122/edge-jc-0001-cam-s1-5.jpg" samples/evidence-illegal_parking.jpg

@@ -1,7 +1,8 @@
 #!/bin/bash
 # The README's run command, end to end on a scratch directory: it must print
-# central's tally table with the sample's total, and the daemon's records
-# must be offline replay's. Run twice: a rerun gives the same.
+# central's tally table with the sample's total, the daemon's records must
+# be offline replay's, and every violation's evidence must have arrived with
+# a matching digest. Run twice: a rerun gives the same.
 # usage: run_script_test.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
 src=$1
@@ -15,5 +16,20 @@ for run in 1 2; do
     grep -Eq "^total +$want\$" "$dir/out.$run" || { cat "$dir/out.$run"; echo "run $run: total is not $want"; exit 1; }
     grep -q "^dashboard: *https://localhost:" "$dir/out.$run" || { echo "no dashboard address"; exit 1; }
     cmp "$dir/run/spool/violations.jsonl" "$src/samples/expected/sample.violations.jsonl"
+    grep -Eq "^evidence images at central: $want of $want" "$dir/out.$run" || { cat "$dir/out.$run"; echo "run $run: evidence missing"; exit 1; }
+done
+# every record at central has an image whose stored bytes have the digest
+# the record announced, and it is the image offline replay makes of the
+# same frames
+db=$dir/central/central.sqlite
+[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM violations WHERE evidence_path IS NOT NULL")" = "$want" ] ||
+    { echo "central holds $(sqlite3 "$db" "SELECT COUNT(*) FROM violations WHERE evidence_path IS NOT NULL") images, want $want"; exit 1; }
+TZ=CST-8 "$bin/ordercam-replay" --config "$src/samples/scene.json" --log "$dir/sample-frames/sample.jsonl" \
+    --evidence "$dir/offline" --out "$dir/offline.jsonl" -q 2>/dev/null
+sqlite3 -separator ' ' "$db" "SELECT id, json_extract(record, '$.evidence.sha256'), evidence_path FROM violations" |
+while read -r id sha path; do
+    got=$(sha256sum "$path" | cut -d' ' -f1)
+    [ "$got" = "$sha" ] || { echo "$id: stored image has digest $got, record says $sha"; exit 1; }
+    grep -q "\"id\":\"$id\".*\"sha256\":\"$sha\"" "$dir/offline.jsonl" || { echo "$id: not offline replay's image"; exit 1; }
 done
 echo "run_script_test: ok"
