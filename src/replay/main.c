@@ -354,6 +354,8 @@ int main(int argc, char **argv)
         return 1;
     }
     struct replay r = {.cfg = cfg};
+    struct oc_engine *eng = NULL;
+    int rc = 0;
     r.out = strcmp(outpath, "-") == 0 ? stdout : fopen(outpath, "w");
     r.per = calloc(cfg->n_cameras * cfg->n_vtypes, sizeof *r.per);
     r.tally = tallies || central_dir ? oc_tally_new(TALLY_MAX_ROWS) : NULL;
@@ -363,9 +365,8 @@ int main(int argc, char **argv)
         r.central = fopen(path, "w");
         if (!r.central) {
             fprintf(stderr, "ordercam-replay: %s: %s\n", path, strerror(errno));
-            oc_log_close(log);
-            oc_config_free(cfg);
-            return 1;
+            rc = 1;
+            goto done;
         }
         fprintf(r.central, "{\"box\":\"%s\",\"violations\":[", cfg->box_id);
     }
@@ -373,16 +374,14 @@ int main(int argc, char **argv)
         r.rev = rev_new(cfg, evidence_dir, emit, &r, err, sizeof err);
         if (!r.rev) {
             fprintf(stderr, "ordercam-replay: evidence: %s\n", err);
-            oc_log_close(log);
-            oc_config_free(cfg);
-            return 1;
+            rc = 1;
+            goto done;
         }
     }
     static const struct oc_engine_sink sink = {.violation = on_violation};
     static const struct oc_engine_sink sink_ev = {.violation = on_violation, .frame = on_frame,
                                                  .keep = on_keep};
-    struct oc_engine *eng = oc_engine_new(cfg, r.rev ? &sink_ev : &sink, &r);
-    int rc = 0;
+    eng = oc_engine_new(cfg, r.rev ? &sink_ev : &sink, &r);
     if (!r.out || !r.per || !eng || ((tallies || central_dir) && !r.tally)) {
         fprintf(stderr, "ordercam-replay: %s\n",
                 !r.out ? strerror(errno) : "out of memory");
@@ -447,6 +446,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "ordercam-replay: %" PRIu64 " frame files could not be read (no evidence from them)\n",
                 r.frame_unreadable);
 done:
+    if (r.central)
+        fclose(r.central);
     if (r.out && r.out != stdout)
         fclose(r.out);
     oc_engine_free(eng);
