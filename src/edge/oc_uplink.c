@@ -325,9 +325,12 @@ static int cycle(struct oc_uplink *u)
     struct collect c = {.u = u, .rows = calloc(TALLIES_PER_BATCH, sizeof *c.rows)};
     u->body.len = 0;
     char head[512];
-    snprintf(head, sizeof head, "{\"box\":\"%s\",\"version\":\"%s\",\"backlog\":%llu,\"cameras\":%s,\"tallies\":[",
-             u->box, u->version, (unsigned long long)backlog, u->cameras);
+    /* the cameras' places are as long as the box has cameras: not in head */
+    snprintf(head, sizeof head, "{\"box\":\"%s\",\"version\":\"%s\",\"backlog\":%llu,\"cameras\":",
+             u->box, u->version, (unsigned long long)backlog);
     puts_(&u->body, head);
+    puts_(&u->body, u->cameras);
+    puts_(&u->body, ",\"tallies\":[");
     size_t n = c.rows ? oc_spool_dirty_tallies(u->spool, TALLIES_PER_BATCH, add_tally, &c) : 0;
     puts_(&u->body, "]}");
     long status = post(u, "/api/v1/tallies", token);
