@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "oc_spool.h"
+#include "ordercam/oc_io.h"
 
 #define RECORDS_PER_BATCH 1000
 #define TALLIES_PER_BATCH 5000
@@ -245,21 +246,7 @@ static unsigned char *read_image(const char *dir, const char *file, size_t *len)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, file);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    unsigned char *b = NULL;
-    if (fseek(f, 0, SEEK_END) == 0) {
-        long n = ftell(f);
-        if (n > 0 && n <= (16L << 20) && fseek(f, 0, SEEK_SET) == 0 && (b = malloc((size_t)n)) &&
-            fread(b, 1, (size_t)n, f) != (size_t)n) {
-            free(b);
-            b = NULL;
-        }
-        *len = (size_t)n;
-    }
-    fclose(f);
-    return b;
+    return oc_io_read_file(path, 16u << 20, len);
 }
 
 /* After records: evidence images of accepted records, oldest first.

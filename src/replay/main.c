@@ -11,6 +11,7 @@
 
 #include "ordercam/oc_config.h"
 #include "ordercam/oc_engine.h"
+#include "ordercam/oc_io.h"
 #include "ordercam/oc_log.h"
 #include "ordercam/oc_record.h"
 #include "ordercam/oc_tally.h"
@@ -90,23 +91,7 @@ static unsigned char *load_file(const char *dir, const char *rel, size_t rel_len
     char path[4096];
     if (snprintf(path, sizeof path, "%s/%.*s", dir, (int)rel_len, rel) >= (int)sizeof path)
         return NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    unsigned char *buf = NULL;
-    if (fseek(f, 0, SEEK_END) == 0) {
-        long size = ftell(f);
-        if (size >= 0 && size <= (long)OC_JPEG_MAX_BYTES && fseek(f, 0, SEEK_SET) == 0) {
-            buf = malloc((size_t)size + 1);
-            if (buf && fread(buf, 1, (size_t)size, f) != (size_t)size) {
-                free(buf);
-                buf = NULL;
-            }
-            *len = (size_t)size;
-        }
-    }
-    fclose(f);
-    return buf;
+    return oc_io_read_file(path, OC_JPEG_MAX_BYTES, len);
 }
 
 static void usage(FILE *f)

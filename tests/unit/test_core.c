@@ -2,6 +2,10 @@
  * tallies, event-log reading. */
 #include "oc_test.h"
 
+#include "ordercam/oc_io.h"
+
+#include <errno.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -240,6 +244,30 @@ static void log_plain_and_gzip(void **state)
     assert_null(oc_log_open("/nonexistent.jsonl"));
 }
 
+/* Whole-file reads are bounded and say why they fail. */
+static void io_read_file(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/oc_io_test_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(oc_io_write_all(fd, "0123456789", 10), 0);
+    close(fd);
+    size_t len = 0;
+    unsigned char *b = oc_io_read_file(path, 10, &len);
+    assert_non_null(b);
+    assert_int_equal(len, 10);
+    assert_memory_equal(b, "0123456789", 10);
+    free(b);
+    errno = 0;
+    assert_null(oc_io_read_file(path, 9, &len));
+    assert_int_equal(errno, EFBIG);
+    unlink(path);
+    assert_null(oc_io_read_file(path, 10, &len));
+    assert_int_equal(errno, ENOENT);
+    assert_null(oc_io_read_file("/tmp", 10, &len)); /* not a regular file */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -248,6 +276,7 @@ int main(void)
         cmocka_unit_test(geom_inside_boundary), cmocka_unit_test(geom_cross),
         cmocka_unit_test(signal_history),     cmocka_unit_test(record_format),
         cmocka_unit_test(tally_bounded),      cmocka_unit_test(log_plain_and_gzip),
+        cmocka_unit_test(io_read_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
