@@ -88,7 +88,9 @@ central_ids() {
 }
 # Waits until central holds exactly the sample's records and counts.
 wait_central_exact() {
-    for _ in $(seq 300); do
+    # generous: with half the writes failing, a streak of failures backs the
+    # uplink off for up to a minute (capped exponential, full jitter)
+    for _ in $(seq 1200); do
         [ "$(central_counts)" = "$expected_counts" ] && [ "$(central_ids)" = "$expected_ids" ] && return 0
         sleep 0.2
     done
