@@ -32,6 +32,7 @@
 #include "oc_journal.h"
 #include "oc_mqtt.h"
 #include "ordercam/oc_evidence.h"
+#include "ordercam/oc_font.h"
 #include "oc_evwork.h"
 #include "oc_rxq.h"
 #include "oc_spool.h"
@@ -1143,6 +1144,16 @@ int main(int argc, char **argv)
         return 1;
     }
     if (check) {
+        /* evidence needs its caption font: say so now, not at start-up */
+        struct oc_font *font = NULL;
+        if (d.cfg->evidence.enabled &&
+            !(font = oc_font_open(d.cfg->evidence.font ? d.cfg->evidence.font : OC_FONT_DEFAULT,
+                                  err, sizeof err))) {
+            fprintf(stderr, "<3>ordercamd: %s: evidence.font: %s\n", d.config_path, err);
+            oc_config_free(d.cfg);
+            return 1;
+        }
+        oc_font_free(font);
         printf("%s: ok (%zu cameras, %zu signals)\n", d.config_path, d.cfg->n_cameras,
                d.cfg->n_signals);
         oc_config_free(d.cfg);

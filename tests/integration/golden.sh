@@ -55,4 +55,11 @@ set +e
 rc=$?
 set -e
 [ $rc -eq 1 ] && grep -q 'unknown zone kind "moat"' "$tmp/err" || fail "ordercamd --check on a bad config: $rc $(cat "$tmp/err")"
+# evidence on: the caption font must load, else --check says which key to fix
+sed 's#"evidence": {#"evidence": {"font": "/nonexistent/font.ttc", #' "$src/config/edge.example.json" >"$tmp/nofont.json"
+set +e
+"$bin/ordercamd" -c "$tmp/nofont.json" --check >/dev/null 2>"$tmp/err"
+rc=$?
+set -e
+[ $rc -eq 1 ] && grep -q 'evidence.font: /nonexistent/font.ttc' "$tmp/err" || fail "ordercamd --check with a missing font: $rc $(cat "$tmp/err")"
 echo "golden: ok"
