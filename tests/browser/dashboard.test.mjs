@@ -40,16 +40,9 @@ try {
   await post('/api/v1/tallies', { box: 'edge-jc-0001', version: '0.1.0', backlog: 0, cameras, tallies });
   await post('/api/v1/violations', { box: 'edge-jc-0001', violations: records });
 
-  // An evidence image for the first red light: a synthetic camera frame
-  // drawn by the browser itself and saved as JPEG.
-  const maker = await browser.newPage({ viewport: { width: 960, height: 540 } });
-  await maker.setContent(`<body style="margin:0;background:#4a5560">
-    <div style="position:absolute;left:0;top:300px;width:960px;height:140px;background:#333"></div>
-    <div style="position:absolute;left:450px;top:300px;width:4px;height:140px;background:#fff"></div>
-    <div style="position:absolute;left:520px;top:330px;width:120px;height:70px;border:4px solid #e33"></div>
-    <div style="position:absolute;left:10px;top:500px;color:#fff;font:20px sans-serif">cam-e1 晋E12345 red_light</div></body>`);
-  const jpeg = await maker.screenshot({ type: 'jpeg', quality: 80 });
-  await maker.close();
+  // The evidence image ordercam-replay --evidence makes for the first red
+  // light (committed in samples/).
+  const jpeg = readFileSync(`${samples}/evidence-red_light.jpg`);
   const red = records.find((r) => r.type === 'red_light');
   const sha = createHash('sha256').update(jpeg).digest('hex');
   await post(`/api/v1/evidence/${red.id}`, jpeg, BOX, { 'X-Content-SHA256': sha, 'Content-Type': 'image/jpeg' });
@@ -99,7 +92,7 @@ try {
   await page.screenshot({ path: shot, fullPage: true });
   await thumb.click();
   await page.waitForSelector('#lightbox:not([hidden])');
-  await page.waitForFunction(() => document.getElementById('lightbox-img').naturalWidth === 960);
+  await page.waitForFunction(() => document.getElementById('lightbox-img').naturalWidth === 1920);
 
   // text from boxes is never markup
   assert.equal(await page.locator('#recent script').count(), 0);
