@@ -78,6 +78,12 @@ void oc_evidence_flush(struct oc_evidence *ev);
 
 void oc_evidence_stats(const struct oc_evidence *ev, struct oc_evidence_stats *s);
 
+/* The image's file name relative to the evidence directory:
+ * YYYYMMDD/<box>-<camera>-<seq>.jpg, the UTC date of ts. 0, or -1 when
+ * it does not fit. */
+int oc_evidence_file_name(const char *box, const char *camera, uint64_t seq, int64_t ts, char *buf,
+                          size_t len);
+
 /* "2025-11-22 17:00:11.800 UTC+08:00" in the process's time zone (TZ). */
 void oc_evidence_local_time(int64_t ms, char *buf, size_t len, int with_date);
 

@@ -991,6 +991,19 @@ static void reload(struct daemon *d)
     logm(d, 5, "reloaded %s: %zu cameras", d->config_path, cfg->n_cameras);
 }
 
+/* An image the last run wrote but did not get to record: nothing refers
+ * to it, so it would never be sent or evicted. */
+static void remove_unrecorded_image(void *ud, const char *camera, uint64_t seq, int64_t ts)
+{
+    struct daemon *d = ud;
+    char file[OC_EVIDENCE_FILE_MAX], path[PATH_MAX];
+    if (oc_evidence_file_name(d->cfg->box_id, camera, seq, ts, file, sizeof file) != 0)
+        return;
+    snprintf(path, sizeof path, "%s/%s", d->evidence_dir, file);
+    if (unlink(path) == 0)
+        logm(d, 5, "removed %s: written just before the last stop but never recorded", file);
+}
+
 /* The worker and the keeper; records left waiting by the last run lost
  * their frames with it and go without evidence. */
 static int start_evidence_worker(struct daemon *d)
@@ -1009,7 +1022,7 @@ static int start_evidence_worker(struct daemon *d)
         logm(d, 3, "evidence: %s (or set evidence.enabled false)", err);
         return -1;
     }
-    uint64_t lost = oc_spool_settle_waiting(d->spool);
+    uint64_t lost = oc_spool_settle_waiting(d->spool, remove_unrecorded_image, d);
     if (lost) {
         atomic_fetch_add(&d->dc[D_EV_LOST_RESTART], lost);
         logm(d, 4, "%" PRIu64 " violations were waiting for evidence when the last run stopped: "

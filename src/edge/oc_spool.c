@@ -290,8 +290,18 @@ oc_err_t oc_spool_evidence(struct oc_spool *s, const char *id, const struct oc_r
     return set_evidence(s, id, ev, size, ev ? OC_SPOOL_EV_TO_SEND : OC_SPOOL_EV_NONE);
 }
 
-uint64_t oc_spool_settle_waiting(struct oc_spool *s)
+uint64_t oc_spool_settle_waiting(struct oc_spool *s,
+                                 void (*fn)(void *ud, const char *camera, uint64_t seq, int64_t ts),
+                                 void *ud)
 {
+    sqlite3_stmt *st;
+    if (fn && sqlite3_prepare_v2(s->db, "SELECT camera, seq, ts FROM records WHERE ev_wait=1", -1,
+                                 &st, NULL) == SQLITE_OK) {
+        while (sqlite3_step(st) == SQLITE_ROW)
+            fn(ud, (const char *)sqlite3_column_text(st, 0), (uint64_t)sqlite3_column_int64(st, 1),
+               sqlite3_column_int64(st, 2));
+        sqlite3_finalize(st);
+    }
     if (sqlite3_exec(s->db, "UPDATE records SET ev_wait=0 WHERE ev_wait=1", NULL, NULL, NULL) !=
         SQLITE_OK)
         return 0;

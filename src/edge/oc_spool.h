@@ -64,8 +64,12 @@ enum {
 oc_err_t oc_spool_evidence(struct oc_spool *s, const char *id, const struct oc_record_evidence *ev,
                            int64_t size);
 /* At start-up: images still being made when the process stopped are lost
- * with its memory; their records go without. Returns how many. */
-uint64_t oc_spool_settle_waiting(struct oc_spool *s);
+ * with its memory; their records go without. fn (may be NULL) first sees
+ * each such record's camera, seq and ts, so that an image written just
+ * before the stop can be removed. Returns how many. */
+uint64_t oc_spool_settle_waiting(struct oc_spool *s,
+                                 void (*fn)(void *ud, const char *camera, uint64_t seq, int64_t ts),
+                                 void *ud);
 /* Images to upload (their records already accepted), oldest first. */
 size_t oc_spool_evidence_todo(struct oc_spool *s, size_t limit,
                               void (*fn)(void *ud, const char *id, const char *file, const char *sha),

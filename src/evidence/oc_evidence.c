@@ -123,14 +123,20 @@ static int describe(const struct oc_evidence *ev, const struct oc_violation *v, 
                                v->cls ? v->cls : "");
     h->caption[1] = dup_printf("%s · %s · %s · %s:%s:%" PRIu64, box, v->camera_id,
                                v->location ? v->location : "", box, v->camera_id, v->seq);
-    time_t t = (time_t)(v->ts / 1000);
+    int named = oc_evidence_file_name(box, v->camera_id, v->seq, v->ts, h->file, sizeof h->file);
+    return h->caption[0] && h->caption[1] && named == 0 ? 0 : -1;
+}
+
+int oc_evidence_file_name(const char *box, const char *camera, uint64_t seq, int64_t ts, char *buf,
+                          size_t len)
+{
+    time_t t = (time_t)(ts / 1000);
     struct tm tm;
     gmtime_r(&t, &tm);
     char day[16];
     strftime(day, sizeof day, "%Y%m%d", &tm);
-    int n = snprintf(h->file, sizeof h->file, "%s/%s-%s-%" PRIu64 ".jpg", day, box, v->camera_id,
-                     v->seq);
-    return h->caption[0] && h->caption[1] && n > 0 && (size_t)n < sizeof h->file ? 0 : -1;
+    int n = snprintf(buf, len, "%s/%s-%s-%" PRIu64 ".jpg", day, box, camera, seq);
+    return n > 0 && (size_t)n < len ? 0 : -1;
 }
 
 /* Copies the frames nearest to the key moments into one allocation. */

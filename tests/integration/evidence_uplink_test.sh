@@ -190,4 +190,17 @@ for f in $(sqlite3 "$db" 'SELECT ev_file FROM records WHERE ev_state=4'); do
     [ ! -e "$WORK/spool-c/evidence/$f" ] || fail "$f still on disk"
 done
 [ "$(sqlite3 "$db" "SELECT SUM(count) FROM tallies")" = "$want_total" ] || fail "tallies changed"
+echo "== d. an image written but not recorded before a stop is removed at restart"
+id=$(sqlite3 "$db" "SELECT id FROM records WHERE ev_state=1 ORDER BY rowid DESC LIMIT 1")
+file=$(sqlite3 "$db" "SELECT ev_file FROM records WHERE id='$id'")
+[ -f "$WORK/spool-c/evidence/$file" ] || fail "d: no kept image to work with"
+# as a SIGKILL between the write and the spool update leaves it
+sqlite3 "$db" "UPDATE records SET ev_wait=1, ev_state=0, ev_file=NULL, ev_sha=NULL, ev_size=0 WHERE id='$id'"
+start_daemon
+for _ in $(seq 50); do [ ! -e "$WORK/spool-c/evidence/$file" ] && break; sleep 0.1; done
+[ ! -e "$WORK/spool-c/evidence/$file" ] || fail "d: the unrecorded image is still there"
+grep -q "removed $file: written just before the last stop but never recorded" daemon.log || fail "d: not logged"
+wait_metric 'ordercam_engine_events_total{event="evidence_none_lost_at_restart"}' 1
+stop_daemon
+[ "$(sqlite3 "$db" "SELECT ev_wait FROM records WHERE id='$id'")" = 0 ] || fail "d: record still waiting"
 echo "evidence_uplink_test: ok"
