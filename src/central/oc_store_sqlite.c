@@ -4,6 +4,7 @@
  * copied in, so a month of counts by road and type reads a few thousand
  * rows instead of millions. */
 #include "oc_store.h"
+#include "oc_store_sql.h"
 
 #include <pthread.h>
 #include <sqlite3.h>
@@ -11,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define HOUR_MS 3600000LL
-#define DAY_MS 86400000LL
+#define HOUR_MS OC_SQL_HOUR_MS
+#define DAY_MS OC_SQL_DAY_MS
 
 #define STMT_CACHE 32
 
@@ -36,14 +37,7 @@ struct sqlite_store {
     int tz_offset_min; /* the city's day boundary, for the day grain */
 };
 
-/* Tallies are kept at several grains, each keyed by bucket first so that a
- * time range is one sequential read:
- *   tallies          the box's bucket, per camera and type (the truth)
- *   tallies_hour     UTC hours, per camera and type
- *   tallies_day      local days, per camera and type
- *   tallies_day_road local days, per road, unit and type (city-wide views)
- *   tallies_day_hod  local days and hour of day, per type (the heat map)
- * Each upsert moves every coarser grain by the difference it made. */
+/* The grains of tallies: oc_store_sql.h. */
 static const char *const migrations[] = {
     /* 1: the first schema */
     "CREATE TABLE boxes(box TEXT PRIMARY KEY, last_seen INTEGER NOT NULL, version TEXT,"
@@ -274,13 +268,6 @@ static oc_err_t put_camera(struct conn *c, const char *box, const struct oc_came
     return e;
 }
 
-static int64_t floor_to(int64_t t, int64_t unit, int64_t offset)
-{
-    int64_t x = t + offset;
-    int64_t r = ((x % unit) + unit) % unit;
-    return x - r - offset;
-}
-
 /* Sets one bucket's absolute count and moves the hour and day grains by
  * the difference, so that a resend changes nothing anywhere. */
 static oc_err_t put_tally(struct sqlite_store *s, struct conn *c, const char *box,
@@ -325,11 +312,11 @@ static oc_err_t put_tally(struct sqlite_store *s, struct conn *c, const char *bo
         bind_text(st, 3, t->type);
         sqlite3_bind_int64(st, 4, t->bucket);
         sqlite3_bind_int64(st, 5, t->count);
-        sqlite3_bind_int64(st, 6, floor_to(t->bucket, HOUR_MS, 0));
+        sqlite3_bind_int64(st, 6, oc_sql_floor_to(t->bucket, HOUR_MS, 0));
         sqlite3_bind_int64(st, 7, delta);
         int64_t city = (int64_t)s->tz_offset_min * 60000;
-        sqlite3_bind_int64(st, 8, floor_to(t->bucket, DAY_MS, city));
-        sqlite3_bind_int64(st, 9, (t->bucket - floor_to(t->bucket, DAY_MS, city)) / HOUR_MS);
+        sqlite3_bind_int64(st, 8, oc_sql_floor_to(t->bucket, DAY_MS, city));
+        sqlite3_bind_int64(st, 9, (t->bucket - oc_sql_floor_to(t->bucket, DAY_MS, city)) / HOUR_MS);
         oc_err_t e = step_done(st);
         done(c, st);
         if (e != OC_OK)
@@ -470,34 +457,9 @@ static oc_err_t sqlite_evidence_stored(struct oc_store *base, const char *id, co
 
 /* ---- queries ---- */
 
-static const char *const dim_names[OC_DIM__COUNT] = {"type", "camera", "box", "road", "unit",
-                                                     "hour", "day", "hour_of_day"};
-
-const char *oc_store_dim_name(enum oc_store_dim d)
-{
-    return (unsigned)d < OC_DIM__COUNT ? dim_names[d] : "?";
-}
-
-int oc_store_dim_parse(const char *name)
-{
-    for (int i = 0; i < OC_DIM__COUNT; i++)
-        if (strcmp(dim_names[i], name) == 0)
-            return i;
-    return -1;
-}
-
-/* Appends " AND col=?" for each set filter; binds happen in the same order. */
 static void filter_sql(char *sql, size_t cap, const struct oc_store_filter *f, const char *ts_col)
 {
-    size_t n = strlen(sql);
-    n += (size_t)snprintf(sql + n, cap - n, " WHERE %s>=?", ts_col);
-    if (f->to)
-        n += (size_t)snprintf(sql + n, cap - n, " AND %s<?", ts_col);
-    const char *cols[] = {"type", "camera", "box", "road", "unit"};
-    const char *vals[] = {f->type, f->camera, f->box, f->road, f->unit};
-    for (int i = 0; i < 5; i++)
-        if (vals[i])
-            n += (size_t)snprintf(sql + n, cap - n, " AND %s=?", cols[i]);
+    oc_sql_filter(sql, cap, f, ts_col, 0, NULL);
 }
 
 static int bind_filter(sqlite3_stmt *st, int i, const struct oc_store_filter *f)
@@ -512,70 +474,6 @@ static int bind_filter(sqlite3_stmt *st, int i, const struct oc_store_filter *f)
     return i;
 }
 
-enum grain { G_BUCKET, G_HOUR, G_DAY, G_DAY_ROAD, G_DAY_HOD };
-
-static const char *const grain_table[] = {"tallies", "tallies_hour", "tallies_day",
-                                          "tallies_day_road", "tallies_day_hod"};
-
-/* The coarsest grain that can answer q exactly: its buckets are not cut by
- * the range, and it has every column q groups or filters by. */
-static enum grain pick_grain(const struct sqlite_store *s, const struct oc_store_counts_q *q)
-{
-    int64_t tz = (int64_t)q->tz_offset_min * 60000, city = (int64_t)s->tz_offset_min * 60000;
-    unsigned dims = 0;
-    for (size_t i = 0; i < q->n_group; i++)
-        dims |= 1u << q->group[i];
-    if (q->f.camera)
-        dims |= 1u << OC_DIM_CAMERA;
-    if (q->f.box)
-        dims |= 1u << OC_DIM_BOX;
-    if (q->f.road)
-        dims |= 1u << OC_DIM_ROAD;
-    if (q->f.unit)
-        dims |= 1u << OC_DIM_UNIT;
-    /* from 0 is "no lower bound": it cuts no bucket */
-    int day_ok = tz == city && (q->f.from == 0 || floor_to(q->f.from, DAY_MS, city) == q->f.from) &&
-                 (!q->f.to || floor_to(q->f.to, DAY_MS, city) == q->f.to);
-    unsigned hod_only = (1u << OC_DIM_HOUR_OF_DAY) | (1u << OC_DIM_TYPE) | (1u << OC_DIM_DAY);
-    unsigned road_only = (1u << OC_DIM_ROAD) | (1u << OC_DIM_UNIT) | (1u << OC_DIM_TYPE) |
-                         (1u << OC_DIM_DAY);
-    if (day_ok && !(dims & ~hod_only) && (dims & (1u << OC_DIM_HOUR_OF_DAY)))
-        return G_DAY_HOD;
-    if (day_ok && !(dims & ((1u << OC_DIM_HOUR) | (1u << OC_DIM_HOUR_OF_DAY))))
-        return dims & ~road_only ? G_DAY : G_DAY_ROAD;
-    int hour_ok = tz % HOUR_MS == 0 &&
-                  (q->f.from == 0 || floor_to(q->f.from, HOUR_MS, 0) == q->f.from) &&
-                  (!q->f.to || floor_to(q->f.to, HOUR_MS, 0) == q->f.to);
-    return hour_ok ? G_HOUR : G_BUCKET;
-}
-
-/* The SQL expression of a group dimension at a grain. */
-static void dim_expr(enum oc_store_dim d, enum grain g, int64_t tz, char *buf, size_t len)
-{
-    switch (d) {
-    case OC_DIM_HOUR:
-        snprintf(buf, len, "((bucket+%lld)/%lld*%lld-%lld)", (long long)tz, (long long)HOUR_MS,
-                 (long long)HOUR_MS, (long long)tz);
-        break;
-    case OC_DIM_DAY:
-        snprintf(buf, len, "((bucket+%lld)/%lld*%lld-%lld)", (long long)tz, (long long)DAY_MS,
-                 (long long)DAY_MS, (long long)tz);
-        break;
-    case OC_DIM_HOUR_OF_DAY:
-        if (g == G_DAY_HOD)
-            snprintf(buf, len, "hour_of_day");
-        else
-            snprintf(buf, len, "(((bucket+%lld)/%lld)%%24)", (long long)tz, (long long)HOUR_MS);
-        break;
-    case OC_DIM_ROAD:
-    case OC_DIM_UNIT:
-        /* the road grain stores an unknown place as '' */
-        snprintf(buf, len, g == G_DAY_ROAD ? "NULLIF(%s,'')" : "%s", dim_names[d]);
-        break;
-    default: snprintf(buf, len, "%s", dim_names[d]); break;
-    }
-}
-
 static cJSON *counts_rows(sqlite3_stmt *st, const struct oc_store_counts_q *q)
 {
     cJSON *out = cJSON_CreateObject();
@@ -587,7 +485,7 @@ static cJSON *counts_rows(sqlite3_stmt *st, const struct oc_store_counts_q *q)
             continue; /* SUM over no rows */
         cJSON *row = cJSON_CreateObject();
         for (int i = 0; i < n; i++) {
-            const char *k = dim_names[q->group[i]];
+            const char *k = oc_store_dim_name(q->group[i]);
             switch (sqlite3_column_type(st, i)) {
             case SQLITE_INTEGER:
                 cJSON_AddNumberToObject(row, k, (double)sqlite3_column_int64(st, i));
@@ -610,19 +508,19 @@ static cJSON *sqlite_counts(struct oc_store *base, const struct oc_store_counts_
 {
     struct sqlite_store *s = (struct sqlite_store *)base;
     int64_t tz = (int64_t)q->tz_offset_min * 60000;
-    enum grain g = pick_grain(s, q);
+    enum oc_sql_grain g = oc_sql_pick_grain(s->tz_offset_min, q);
     char select[1024] = "", group[256] = "";
     size_t ns = 0, ng = 0;
     for (size_t i = 0; i < q->n_group; i++) {
         char expr[160];
-        dim_expr(q->group[i], g, tz, expr, sizeof expr);
+        oc_sql_dim_expr(q->group[i], g, tz, expr, sizeof expr);
         ns += (size_t)snprintf(select + ns, sizeof select - ns, "%s AS %s, ", expr,
-                               dim_names[q->group[i]]);
+                               oc_store_dim_name(q->group[i]));
         ng += (size_t)snprintf(group + ng, sizeof group - ng, "%s%s", i ? "," : " GROUP BY ",
-                               dim_names[q->group[i]]);
+                               oc_store_dim_name(q->group[i]));
     }
     char sql[2048];
-    snprintf(sql, sizeof sql, "SELECT %sSUM(count) FROM %s", select, grain_table[g]);
+    snprintf(sql, sizeof sql, "SELECT %sSUM(count) FROM %s", select, oc_sql_grain_table[g]);
     filter_sql(sql, sizeof sql, &q->f, "bucket");
     size_t n = strlen(sql);
     snprintf(sql + n, sizeof sql - n, "%s%s", group, q->n_group ? " ORDER BY 1" : "");
