@@ -64,8 +64,10 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
-    struct oc_store *store = oc_store_sqlite_open(cfg->db, cfg->threads + 1, cfg->tz_offset_min,
-                                                  err, sizeof err);
+    int pg = oc_ccfg_db_is_pg(cfg->db);
+    struct oc_store *store =
+        pg ? oc_store_pg_open(cfg->db, cfg->threads + 1, cfg->tz_offset_min, err, sizeof err)
+           : oc_store_sqlite_open(cfg->db, cfg->threads + 1, cfg->tz_offset_min, err, sizeof err);
     struct oc_auth *auth = store ? oc_auth_new(cfg) : NULL;
     struct oc_api *api = auth ? oc_api_start(cfg, store, auth, err, sizeof err) : NULL;
     int rc = 0;
@@ -76,7 +78,7 @@ int main(int argc, char **argv)
         int port = oc_api_port(api);
         fprintf(stderr, "ordercam-central: listening on %s://%s:%d (store %s, db %s)\n",
                 cfg->insecure_http ? "http" : "https", cfg->listen_host, port,
-                store->ops->name, cfg->db);
+                store->ops->name, pg ? "(the URI in the config)" : cfg->db);
         if (cfg->insecure_http)
             fprintf(stderr, "ordercam-central: WARNING: serving without TLS (insecure_http)\n");
         if (port_file) {

@@ -190,7 +190,10 @@ static bool parse_root(struct ctx *c, const cJSON *root, struct oc_ccfg *cfg)
         return false;
     if (!cfg->db && !(cfg->db = dup("central.sqlite")))
         return fail(c, "$.db", "out of memory");
-    if (!cfg->evidence_dir) {
+    if (!cfg->evidence_dir && oc_ccfg_db_is_pg(cfg->db)) {
+        if (!(cfg->evidence_dir = dup("evidence")))
+            return fail(c, "$", "out of memory");
+    } else if (!cfg->evidence_dir) {
         size_t n = strlen(cfg->db) + 16;
         cfg->evidence_dir = malloc(n);
         if (!cfg->evidence_dir)
@@ -312,4 +315,9 @@ void oc_ccfg_free(struct oc_ccfg *c)
     free(c->db);
     free(c->evidence_dir);
     free(c);
+}
+
+bool oc_ccfg_db_is_pg(const char *db)
+{
+    return strncmp(db, "postgresql://", 13) == 0 || strncmp(db, "postgres://", 11) == 0;
 }

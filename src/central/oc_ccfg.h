@@ -41,4 +41,8 @@ struct oc_ccfg *oc_ccfg_parse(const char *text, size_t len, const char *name, ch
                               size_t errlen);
 void oc_ccfg_free(struct oc_ccfg *c);
 
+/* db names a PostgreSQL database (a postgresql:// or postgres:// URI)
+ * rather than a SQLite file. */
+bool oc_ccfg_db_is_pg(const char *db);
+
 #endif

@@ -82,6 +82,12 @@ struct oc_store {
 struct oc_store *oc_store_sqlite_open(const char *path, int connections, int tz_offset_min,
                                       char *err, size_t errlen);
 
+/* Opens (creating and migrating) the PostgreSQL store at conninfo (a
+ * libpq URI or key=value string) with `connections` connections; the same
+ * contract as the SQLite store. */
+struct oc_store *oc_store_pg_open(const char *conninfo, int connections, int tz_offset_min,
+                                  char *err, size_t errlen);
+
 const char *oc_store_dim_name(enum oc_store_dim d);
 int oc_store_dim_parse(const char *name); /* -1 if unknown */
 

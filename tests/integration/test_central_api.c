@@ -167,15 +167,22 @@ static int setup(void **state)
     snprintf(cfg, sizeof cfg, "%s/central.json", dir);
     snprintf(portfile, sizeof portfile, "%s/port", dir);
     snprintf(log, sizeof log, "%s/central.log", dir);
+    /* the store: a SQLite file here, or the PostgreSQL database that
+     * central_api_pg.sh started (OC_TEST_DB) */
+    char db[600];
+    if (getenv("OC_TEST_DB"))
+        snprintf(db, sizeof db, "%s", getenv("OC_TEST_DB"));
+    else
+        snprintf(db, sizeof db, "%s/central.sqlite", dir);
     FILE *f = fopen(cfg, "w");
     fprintf(f,
             "{\"listen\": \"127.0.0.1:0\", \"tls\": {\"cert_file\": \"%s/server.pem\", \"key_file\": \"%s/server.key\"},\n"
-            " \"db\": \"%s/central.sqlite\", \"silent_after_s\": 2, \"tz_offset_min\": 480,\n"
+            " \"db\": \"%s\", \"evidence_dir\": \"%s/evidence\", \"silent_after_s\": 2, \"tz_offset_min\": 480,\n"
             " \"limits\": {\"max_json_kb\": 256, \"max_evidence_mb\": 1, \"threads\": 2},\n"
             " \"tokens\": [{\"token\": \"" BOX_TOKEN "\", \"box\": \"edge-1\"},\n"
             "            {\"token\": \"" BOX2_TOKEN "\", \"box\": \"edge-2\"},\n"
             "            {\"token_sha256\": \"%s\", \"role\": \"viewer\"}]}\n",
-            dir, dir, dir,
+            dir, dir, db, dir,
             /* sha256("viewer-token-0123456789abcdef") computed below by openssl */
             "VIEWERHASH");
     fclose(f);

@@ -1,0 +1,36 @@
+#!/bin/bash
+# The central API test suite again, against the PostgreSQL store: a real
+# PostgreSQL server started here on a free loopback port (a scratch cluster,
+# trust authentication on 127.0.0.1 only), stopped at the end.
+# usage: central_api_pg.sh SOURCE_DIR BUILD_DIR TEST_BINARY
+set -euo pipefail
+src=$1
+bin=$2
+test_bin=$3
+. "$src/tests/support/broker.sh" # free_port
+pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+[ -x "$pgbin/initdb" ] || { echo "central_api_pg: PostgreSQL server not installed (scripts/setup.sh)" >&2; exit 1; }
+tmp=$(mktemp -d)
+chmod 755 "$tmp"
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+mkdir "$tmp/data" "$tmp/sock"
+[ "$(id -u)" = 0 ] && chown postgres "$tmp/data" "$tmp/sock"
+port=$(free_port)
+stop() {
+    as_pg "$pgbin/pg_ctl" -D "$tmp/data" -m immediate stop >/dev/null 2>&1 || true
+    rm -rf "$tmp"
+}
+trap stop EXIT
+as_pg "$pgbin/initdb" -D "$tmp/data" --auth=trust -U postgres >"$tmp/initdb.log" 2>&1 ||
+    { cat "$tmp/initdb.log"; exit 1; }
+as_pg "$pgbin/pg_ctl" -D "$tmp/data" -l "$tmp/sock/pg.log" -w \
+    -o "-p $port -k $tmp/sock -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null ||
+    { cat "$tmp/sock/pg.log"; exit 1; }
+as_pg "$pgbin/createdb" -h 127.0.0.1 -p "$port" -U postgres ordercam
+OC_TEST_DB="postgresql://postgres@127.0.0.1:$port/ordercam" OC_BIN="$bin" "$test_bin"
+# and it was PostgreSQL that held the data
+n=$(as_pg "$pgbin/psql" -h 127.0.0.1 -p "$port" -U postgres -d ordercam -tAc \
+    "SELECT (SELECT COUNT(*) FROM violations) || ' ' || (SELECT COUNT(*) FROM tallies_day_road)")
+set -- $n
+[ "${1:-0}" -gt 0 ] && [ "${2:-0}" -gt 0 ] || { echo "central_api_pg: nothing stored in PostgreSQL ($n)" >&2; exit 1; }
+echo "central_api_pg: ok ($1 violations, $2 road-grain rows in PostgreSQL)"
