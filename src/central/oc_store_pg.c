@@ -310,12 +310,6 @@ static oc_err_t pg_put_tallies(struct oc_store *base, const char *box, const cha
     return e;
 }
 
-static const char *jstr(const cJSON *o, const char *k)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 static oc_err_t pg_put_violations(struct oc_store *base, const char *box, int64_t now,
                                   const cJSON *records, struct oc_insert_result *res)
 {
@@ -334,9 +328,9 @@ static oc_err_t pg_put_violations(struct oc_store *base, const char *box, int64_
         const cJSON *ev = cJSON_GetObjectItemCaseSensitive(r, "evidence");
         snprintf(ts, sizeof ts, "%lld",
                  (long long)cJSON_GetObjectItemCaseSensitive(r, "ts")->valuedouble);
-        const char *v[] = {jstr(r, "id"), box, jstr(r, "camera"), jstr(r, "type"), ts,
-                           jstr(r, "road"), jstr(r, "unit"),
-                           cJSON_IsObject(ev) ? jstr(ev, "sha256") : NULL, text, snow};
+        const char *v[] = {oc_sql_jstr(r, "id"), box, oc_sql_jstr(r, "camera"), oc_sql_jstr(r, "type"), ts,
+                           oc_sql_jstr(r, "road"), oc_sql_jstr(r, "unit"),
+                           cJSON_IsObject(ev) ? oc_sql_jstr(ev, "sha256") : NULL, text, snow};
         PGresult *pr = q(c, "INSERT INTO violations(id, box, camera, type, ts, road, unit, sha256,"
                             " record, received) VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)"
                             " ON CONFLICT(id) DO NOTHING", 10, v);

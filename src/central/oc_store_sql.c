@@ -120,3 +120,9 @@ size_t oc_sql_filter_values(const struct oc_store_filter *f, const char *vals[5]
             vals[n++] = all[i];
     return n;
 }
+
+const char *oc_sql_jstr(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}

@@ -43,4 +43,7 @@ void oc_sql_filter(char *sql, size_t cap, const struct oc_store_filter *f, const
 /* The filter's text values in placeholder order after from (and to). */
 size_t oc_sql_filter_values(const struct oc_store_filter *f, const char *vals[5]);
 
+/* A record's string field, or NULL (borrowed from o). */
+const char *oc_sql_jstr(const cJSON *o, const char *k);
+
 #endif

@@ -347,12 +347,6 @@ static oc_err_t sqlite_put_tallies(struct oc_store *base, const char *box, const
     return e;
 }
 
-static const char *jstr(const cJSON *o, const char *k)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 static oc_err_t sqlite_put_violations(struct oc_store *base, const char *box, int64_t now,
                                       const cJSON *records, struct oc_insert_result *res)
 {
@@ -373,14 +367,14 @@ static oc_err_t sqlite_put_violations(struct oc_store *base, const char *box, in
             break;
         }
         const cJSON *ev = cJSON_GetObjectItemCaseSensitive(r, "evidence");
-        bind_text(st, 1, jstr(r, "id"));
+        bind_text(st, 1, oc_sql_jstr(r, "id"));
         bind_text(st, 2, box);
-        bind_text(st, 3, jstr(r, "camera"));
-        bind_text(st, 4, jstr(r, "type"));
+        bind_text(st, 3, oc_sql_jstr(r, "camera"));
+        bind_text(st, 4, oc_sql_jstr(r, "type"));
         sqlite3_bind_int64(st, 5, (sqlite3_int64)cJSON_GetObjectItemCaseSensitive(r, "ts")->valuedouble);
-        bind_text(st, 6, jstr(r, "road"));
-        bind_text(st, 7, jstr(r, "unit"));
-        bind_text(st, 8, cJSON_IsObject(ev) ? jstr(ev, "sha256") : NULL);
+        bind_text(st, 6, oc_sql_jstr(r, "road"));
+        bind_text(st, 7, oc_sql_jstr(r, "unit"));
+        bind_text(st, 8, cJSON_IsObject(ev) ? oc_sql_jstr(ev, "sha256") : NULL);
         bind_text(st, 9, text);
         sqlite3_bind_int64(st, 10, now);
         int rc = sqlite3_step(st);
