@@ -102,13 +102,17 @@ struct oc_central_cfg {
     bool insecure_skip_verify;
 };
 
+/* Debian's fonts-wqy-zenhei: Chinese place names and plates in captions */
+#define OC_EVIDENCE_FONT_DEFAULT "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
+
 struct oc_evidence_cfg {
     bool enabled;
     int quality;
     int ring_s;
     int ring_max_mb;
     int tolerance_ms;
-    char *dir, *font;
+    char *dir;  /* NULL: <spool.dir>/evidence */
+    char *font; /* never NULL: OC_EVIDENCE_FONT_DEFAULT unless configured */
 };
 
 struct oc_config {

@@ -1,6 +1,7 @@
 /* Caption text on RGB images with FreeType: any TrueType/OpenType face,
  * by default WenQuanYi Zen Hei (Debian's fonts-wqy-zenhei), so Chinese
- * place names and plates (晋E12345) render. Rendered glyphs are cached per
+ * place names and plates (晋E12345) render (the config's default font,
+ * OC_EVIDENCE_FONT_DEFAULT). Rendered glyphs are cached per
  * pixel size; the cache holds at most OC_FONT_CACHE glyphs and is emptied
  * when full. A font is used by one thread at a time. */
 #ifndef OC_FONT_H
@@ -11,7 +12,6 @@
 #include "ordercam/oc_err.h"
 #include "ordercam/oc_jpeg.h"
 
-#define OC_FONT_DEFAULT "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
 #define OC_FONT_CACHE 2048
 
 struct oc_font;

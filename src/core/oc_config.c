@@ -942,6 +942,8 @@ static bool parse_sections(struct ctx *c, const cJSON *root)
             return false;
         pop(c, o1);
     }
+    if (!ev->font && !(ev->font = strdup(OC_EVIDENCE_FONT_DEFAULT)))
+        return fail(c, "out of memory");
     double bucket = 60, timeout = 5;
     if (!want_object(c, root, "tally", &o))
         return false;

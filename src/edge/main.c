@@ -335,9 +335,9 @@ static void enforce_spool_limit(struct daemon *d)
     uint64_t db = file_size(d->cfg->spool_dir, "spool.sqlite") +
                   file_size(d->cfg->spool_dir, "spool.sqlite-wal");
     char id[256], file[OC_EVIDENCE_FILE_MAX], path[PATH_MAX];
-    int state;
+    uint64_t size;
     while (db + d->ev_bytes > limit) {
-        if (oc_spool_evidence_oldest(d->spool, id, sizeof id, file, sizeof file, &state) != OC_OK) {
+        if (oc_spool_evidence_oldest(d->spool, id, sizeof id, file, sizeof file, &size) != OC_OK) {
             if (!d->over_limit_logged)
                 logm(d, 3, "spool over spool.max_mb (%d MB) with no image left to evict: records "
                            "and tallies are kept regardless", d->cfg->spool_max_mb);
@@ -346,8 +346,6 @@ static void enforce_spool_limit(struct daemon *d)
             return;
         }
         snprintf(path, sizeof path, "%s/%s", d->evidence_dir, file);
-        struct stat st;
-        uint64_t size = stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
         if (unlink(path) != 0 && errno != ENOENT) {
             logm(d, 3, "cannot evict %s: %s", path, strerror(errno));
             return;
@@ -398,7 +396,7 @@ static void on_violation(void *ud, const struct oc_violation *v)
         return;
     }
     d->rec[n - 1] = '\0';
-    int want_ev = d->keeper && d->evwork;
+    int want_ev = d->keeper != NULL; /* a keeper exists only with its worker */
     int spooled = hold_or_spool(d, v->camera_id, v->seq, id, v->ts, v->type, v->bucket, d->rec,
                                 want_ev);
     char *tag = want_ev && spooled ? strdup(id) : NULL;
@@ -1160,8 +1158,7 @@ int main(int argc, char **argv)
         /* evidence needs its caption font: say so now, not at start-up */
         struct oc_font *font = NULL;
         if (d.cfg->evidence.enabled &&
-            !(font = oc_font_open(d.cfg->evidence.font ? d.cfg->evidence.font : OC_FONT_DEFAULT,
-                                  err, sizeof err))) {
+            !(font = oc_font_open(d.cfg->evidence.font, err, sizeof err))) {
             fprintf(stderr, "<3>ordercamd: %s: evidence.font: %s\n", d.config_path, err);
             oc_config_free(d.cfg);
             return 1;

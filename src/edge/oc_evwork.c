@@ -109,7 +109,7 @@ struct oc_evwork *oc_evwork_start(const char *dir, const char *font_path, int qu
     w->max_bytes = max_bytes;
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->wake, NULL);
-    w->font = oc_font_open(font_path ? font_path : OC_FONT_DEFAULT, err, errlen);
+    w->font = oc_font_open(font_path, err, errlen);
     if (!w->font) {
         oc_evwork_free(w);
         return NULL;

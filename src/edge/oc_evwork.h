@@ -23,7 +23,8 @@ struct oc_evwork_stats {
 
 struct oc_evwork;
 
-/* dir: evidence directory; font_path: the caption font. NULL with err. */
+/* dir: evidence directory; font_path: the caption font (required). NULL
+ * with err. */
 struct oc_evwork *oc_evwork_start(const char *dir, const char *font_path, int quality,
                                   size_t max_jobs, size_t max_bytes, char *err, size_t errlen);
 /* Builds what is queued (a paused worker gives up its jobs, which come back

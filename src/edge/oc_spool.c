@@ -102,13 +102,13 @@ struct oc_spool *oc_spool_open(const char *dir, char *err, size_t errlen)
         {&s->sent, "UPDATE tallies SET sent_version=MAX(sent_version, ?4)"
                    " WHERE camera=?1 AND type=?2 AND bucket=?3"},
         {&s->ev_get, "SELECT record FROM records WHERE id=?"},
-        {&s->ev_set, "UPDATE records SET record=?2, ev_wait=0, ev_file=?3, ev_sha=?4, ev_size=?5,"
+        {&s->ev_set, "UPDATE records SET record=COALESCE(?2, record), ev_wait=0, ev_file=?3, ev_sha=?4, ev_size=?5,"
                      " ev_state=?6 WHERE id=?1"},
         {&s->ev_todo, "SELECT id, ev_file, ev_sha FROM records WHERE ev_state=1 AND state=1"
                       " ORDER BY rowid LIMIT ?"},
         {&s->ev_mark, "UPDATE records SET ev_state=?2 WHERE id=?1"},
         {&s->ev_bytes, "SELECT COALESCE(SUM(ev_size), 0) FROM records WHERE ev_state IN (1,2,3)"},
-        {&s->ev_oldest, "SELECT id, ev_file, ev_state FROM records WHERE ev_state IN (1,2,3)"
+        {&s->ev_oldest, "SELECT id, ev_file, ev_size FROM records WHERE ev_state IN (1,2,3)"
                         " ORDER BY rowid LIMIT 1"},
         {&s->ev_evict, "UPDATE records SET ev_state=4, record=CASE WHEN state=0 AND"
                        " substr(record, -3) = ']}}' THEN substr(record, 1, length(record) - 2)"
@@ -251,37 +251,37 @@ oc_err_t oc_spool_commit(struct oc_spool *s)
 static oc_err_t set_evidence(struct oc_spool *s, const char *id, const struct oc_record_evidence *ev,
                              int64_t size, int ev_state)
 {
-    sqlite3_bind_text(s->ev_get, 1, id, -1, SQLITE_STATIC);
-    if (sqlite3_step(s->ev_get) != SQLITE_ROW) {
-        sqlite3_reset(s->ev_get);
-        return OC_ENOTFOUND;
-    }
     char rec[OC_RECORD_MAX];
-    const char *old = (const char *)sqlite3_column_text(s->ev_get, 0);
-    size_t n = old ? strlen(old) : 0;
-    if (n >= sizeof rec)
-        n = 0;
-    memcpy(rec, old ? old : "", n);
-    sqlite3_reset(s->ev_get);
-    size_t len = n;
-    if (ev) {
-        len = oc_record_set_evidence(rec, n, ev, rec, sizeof rec);
-        if (len == 0)
-            return OC_EINVAL;
-        len--; /* the spool keeps records without the newline */
-    }
     sqlite3_bind_text(s->ev_set, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s->ev_set, 2, rec, (int)len, SQLITE_STATIC);
-    if (ev) {
+    if (ev) { /* the record already says "evidence": null; only an image changes it */
+        sqlite3_bind_text(s->ev_get, 1, id, -1, SQLITE_STATIC);
+        if (sqlite3_step(s->ev_get) != SQLITE_ROW) {
+            sqlite3_reset(s->ev_get);
+            sqlite3_clear_bindings(s->ev_set);
+            return OC_ENOTFOUND;
+        }
+        const char *old = (const char *)sqlite3_column_text(s->ev_get, 0);
+        size_t n = old ? strlen(old) : 0;
+        size_t len = n < sizeof rec ? oc_record_set_evidence(old, n, ev, rec, sizeof rec) : 0;
+        sqlite3_reset(s->ev_get);
+        if (len == 0) {
+            sqlite3_clear_bindings(s->ev_set);
+            return OC_EINVAL;
+        }
+        /* the spool keeps records without the newline */
+        sqlite3_bind_text(s->ev_set, 2, rec, (int)len - 1, SQLITE_STATIC);
         sqlite3_bind_text(s->ev_set, 3, ev->file, -1, SQLITE_STATIC);
         sqlite3_bind_text(s->ev_set, 4, ev->sha256, -1, SQLITE_STATIC);
     } else {
+        sqlite3_bind_null(s->ev_set, 2);
         sqlite3_bind_null(s->ev_set, 3);
         sqlite3_bind_null(s->ev_set, 4);
     }
     sqlite3_bind_int64(s->ev_set, 5, size);
     sqlite3_bind_int(s->ev_set, 6, ev_state);
-    return step(s->ev_set) ? OC_EIO : OC_OK;
+    if (step(s->ev_set))
+        return OC_EIO;
+    return sqlite3_changes(s->db) ? OC_OK : OC_ENOTFOUND;
 }
 
 oc_err_t oc_spool_evidence(struct oc_spool *s, const char *id, const struct oc_record_evidence *ev,
@@ -341,13 +341,13 @@ uint64_t oc_spool_evidence_bytes(struct oc_spool *s)
 }
 
 oc_err_t oc_spool_evidence_oldest(struct oc_spool *s, char *id, size_t idlen, char *file,
-                                  size_t filelen, int *ev_state)
+                                  size_t filelen, uint64_t *size)
 {
     oc_err_t e = OC_ENOTFOUND;
     if (sqlite3_step(s->ev_oldest) == SQLITE_ROW) {
         snprintf(id, idlen, "%s", (const char *)sqlite3_column_text(s->ev_oldest, 0));
         snprintf(file, filelen, "%s", (const char *)sqlite3_column_text(s->ev_oldest, 1));
-        *ev_state = sqlite3_column_int(s->ev_oldest, 2);
+        *size = (uint64_t)sqlite3_column_int64(s->ev_oldest, 2);
         e = OC_OK;
     }
     sqlite3_reset(s->ev_oldest);

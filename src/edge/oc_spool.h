@@ -77,9 +77,10 @@ size_t oc_spool_evidence_todo(struct oc_spool *s, size_t limit,
 oc_err_t oc_spool_evidence_mark(struct oc_spool *s, const char *id, int ev_state);
 /* Bytes of the images on disk. */
 uint64_t oc_spool_evidence_bytes(struct oc_spool *s);
-/* The oldest image on disk: OC_ENOTFOUND when none. */
+/* The oldest image on disk and its size as recorded (what
+ * oc_spool_evidence_bytes sums): OC_ENOTFOUND when none. */
 oc_err_t oc_spool_evidence_oldest(struct oc_spool *s, char *id, size_t idlen, char *file,
-                                  size_t filelen, int *ev_state);
+                                  size_t filelen, uint64_t *size);
 /* The image was deleted for spool.max_mb: the record keeps its digest and,
  * if central has not got it yet, says "evicted": true in its evidence. */
 oc_err_t oc_spool_evidence_evicted(struct oc_spool *s, const char *id);

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "oc_spool.h"
+#include "ordercam/oc_event.h"
 #include "ordercam/oc_io.h"
 
 #define RECORDS_PER_BATCH 1000
@@ -241,12 +242,13 @@ static void add_evidence(void *ud, const char *id, const char *file, const char 
     snprintf(it->sha, sizeof it->sha, "%s", sha ? sha : "");
 }
 
-/* The image's bytes, at most 16 MiB; NULL when it is gone. */
+/* The image's bytes, at most OC_JPEG_MAX_BYTES (what central takes by
+ * default is less; it answers 413); NULL when it is gone. */
 static unsigned char *read_image(const char *dir, const char *file, size_t *len)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, file);
-    return oc_io_read_file(path, 16u << 20, len);
+    return oc_io_read_file(path, OC_JPEG_MAX_BYTES, len);
 }
 
 /* After records: evidence images of accepted records, oldest first.

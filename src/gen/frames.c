@@ -119,7 +119,7 @@ struct gen_frames *gen_frames_new(const struct oc_config *cfg, const char *dir, 
     g->dir = strdup(dir);
     g->jpeg = oc_jpeg_new();
     g->bg = calloc(cfg->n_cameras, sizeof *g->bg);
-    g->font = oc_font_open(cfg->evidence.font ? cfg->evidence.font : OC_FONT_DEFAULT, err, errlen);
+    g->font = oc_font_open(cfg->evidence.font, err, errlen);
     if (!g->font) {
         gen_frames_free(g);
         return NULL;

@@ -85,7 +85,7 @@ struct rev *rev_new(const struct oc_config *cfg, const char *dir, rev_emit_fn em
     }
     r->emit = emit;
     r->ud = ud;
-    r->font = oc_font_open(cfg->evidence.font ? cfg->evidence.font : OC_FONT_DEFAULT, err, errlen);
+    r->font = oc_font_open(cfg->evidence.font, err, errlen);
     if (!r->font) {
         free(r);
         return NULL;

@@ -14,6 +14,7 @@
 #include <turbojpeg.h>
 
 #include "ordercam/oc_evbuild.h"
+#include "ordercam/oc_config.h"
 #include "ordercam/oc_font.h"
 #include "ordercam/oc_jpeg.h"
 
@@ -93,7 +94,7 @@ static int run(int iters, int mode, struct oc_font *font);
 int main(int argc, char **argv)
 {
     int iters = argc > 1 ? atoi(argv[1]) : 60;
-    const char *font_path = argc > 2 ? argv[2] : OC_FONT_DEFAULT;
+    const char *font_path = argc > 2 ? argv[2] : OC_EVIDENCE_FONT_DEFAULT;
     char err[512];
     struct oc_font *font = oc_font_open(font_path, err, sizeof err);
     if (!font) {

@@ -17,6 +17,7 @@
 #include "ordercam/oc_compose.h"
 #include "ordercam/oc_evbuild.h"
 #include "ordercam/oc_evidence.h"
+#include "ordercam/oc_config.h"
 #include "ordercam/oc_font.h"
 #include "ordercam/oc_jpeg.h"
 
@@ -71,7 +72,7 @@ static int is_blue(const unsigned char *p)
 static struct oc_font *font(void)
 {
     char err[256];
-    struct oc_font *f = oc_font_open(OC_FONT_DEFAULT, err, sizeof err);
+    struct oc_font *f = oc_font_open(OC_EVIDENCE_FONT_DEFAULT, err, sizeof err);
     if (!f)
         fail_msg("%s", err);
     return f;
