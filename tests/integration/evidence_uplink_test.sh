@@ -26,6 +26,7 @@ cleanup() {
 trap cleanup EXIT
 [ -n "${KEEP:-}" ] && trap - EXIT
 . "$src/tests/support/broker.sh"
+. "$src/tests/support/wait.sh"
 fail() { echo "evidence_uplink_test: FAIL: $*" >&2; for f in "$WORK"/*.log; do echo "== $f"; tail -15 "$f"; done >&2; exit 1; }
 export TZ=CST-8
 cd "$WORK"
@@ -33,8 +34,11 @@ cd "$WORK"
 # the sample with frames, and what offline replay makes of it
 "$bin/ordercam-gen" sample --frames --scene "$src/samples/scene.json" --out "$WORK/sf.jsonl"
 "$bin/ordercam-replay" --config "$src/samples/scene.json" --log sf.jsonl --evidence offline \
-    --out offline.jsonl -q
+    --out offline.jsonl 2>offline.summary
 want_total=$(wc -l <offline.jsonl)
+# the detection messages the engine accepts (the sample also has bad ones)
+want_detections=$(sed -n 's/^messages: \([0-9]*\) detections.*/\1/p' offline.summary)
+[ -n "$want_detections" ] || fail "no message summary from offline replay"
 expected=$(jq -r '[.id, .evidence.sha256] | @tsv' offline.jsonl | sort)
 
 openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj '/CN=test CA' >/dev/null 2>&1
@@ -56,8 +60,7 @@ start_central() { # db
 JSON
     "$bin/ordercam-central" -c central.json >>central.log 2>&1 &
     CPID=$!
-    for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$CPORT) 2>/dev/null && return 0; sleep 0.05; done
-    fail "central did not start"
+    wait_for 60 port_open "$CPORT" || fail "central did not start"
 }
 stop_central() { kill "$CPID"; wait "$CPID" || true; CPID=; }
 
@@ -75,11 +78,14 @@ start_daemon() {
     local from=$(($(stat -c %s daemon.log 2>/dev/null || echo 0) + 1))
     "$bin/ordercamd" -c edge.json >>daemon.log 2>&1 &
     DPID=$!
-    for _ in $(seq 100); do tail -c +$from daemon.log | grep -q "broker.*connected" && return 0; sleep 0.05; done
-    fail "daemon did not connect"
+    wait_for 60 log_since "$from" "broker.*connected" || fail "daemon did not connect"
 }
+port_open() { (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null; }
+log_since() { tail -c +"$1" daemon.log | grep -q "$2"; }
+images_match() { [ "$(central_images)" = "$expected" ]; }
 stop_daemon() { kill -TERM "$DPID"; wait "$DPID" || fail "daemon exit $?"; DPID=; }
 metric() { curl -s "http://127.0.0.1:$METRICS_PORT/metrics" | grep -v '^#' | grep -F "$1 " | awk '{print $2}'; }
+metric_is() { [ "$(metric "$1")" = "$2" ]; }
 publish() { "$bin/ordercam-replay" --config edge.json --log sf.jsonl --publish "127.0.0.1:$BROKER_PORT" --speed 0 2>>pub.log; }
 api() { curl -sf --cacert ca.pem -H "Authorization: Bearer $VIEWER" "https://localhost:$CPORT$1"; }
 # id and the sha256 of the image central serves, for every record with one
@@ -92,10 +98,7 @@ central_images() {
     done | sort
 }
 wait_images() {
-    for _ in $(seq 300); do
-        [ "$(central_images)" = "$expected" ] && return 0
-        sleep 0.2
-    done
+    wait_for 180 images_match && return 0
     diff <(central_images) <(echo "$expected") || true
     fail "$1: central's images differ from offline replay's"
 }
@@ -107,8 +110,7 @@ start_daemon
 publish
 wait_images a
 wait_metric() { # name value: metrics are rebuilt once a second
-    for _ in $(seq 50); do [ "$(metric "$1")" = "$2" ] && return 0; sleep 0.1; done
-    fail "metric $1 is $(metric "$1"), want $2"
+    wait_for 120 metric_is "$1" "$2" || fail "metric $1 is $(metric "$1"), want $2"
 }
 wait_metric 'ordercam_uplink_evidence_total{result="sent"}' "$want_total"
 wait_metric 'ordercam_evidence_images_total{result="written"}' "$want_total"
@@ -129,17 +131,15 @@ wait "$PUBK"
 # every record arrives exactly once; each image central serves matches its
 # record; a record whose image was being made at a kill may go without
 # (counted), never with a wrong one
-for _ in $(seq 300); do
+ids_match() {
     [ "$(api "/api/v1/violations?limit=1000" | jq -r '.violations[].id' | sort | tr '\n' ' ')" = \
-      "$(jq -r .id offline.jsonl | sort | tr '\n' ' ')" ] && break
-    sleep 0.2
-done
+      "$(jq -r .id offline.jsonl | sort | tr '\n' ' ')" ]
+}
+wait_for 180 ids_match || true
 [ "$(api "/api/v1/violations?limit=1000" | jq '.violations | length')" = "$want_total" ] || fail "a2: records missing or doubled"
-for _ in $(seq 100); do
-    pending=$(api "/api/v1/violations?limit=1000" | jq '[.violations[] | select(.evidence != null and .evidence_url == null)] | length')
-    [ "$pending" = 0 ] && break
-    sleep 0.2
-done
+pending_images() { api "/api/v1/violations?limit=1000" | jq '[.violations[] | select(.evidence != null and .evidence_url == null)] | length'; }
+wait_for 120 eval '[ "$(pending_images)" = 0 ]' || true
+pending=$(pending_images)
 [ "$pending" = 0 ] || fail "a2: $pending records announce an image central never got"
 central_images >/dev/null # checks every served image against its record
 with=$(api "/api/v1/violations?limit=1000" | jq '[.violations[] | select(.evidence_url)] | length')
@@ -154,10 +154,13 @@ if mkdir -p "$WORK/small" && mount -t tmpfs -o size=2m tmpfs "$WORK/small" 2>/de
     start_daemon
     dd if=/dev/zero of="$WORK/small/filler" bs=16k >/dev/null 2>&1 || true # until ENOSPC
     publish
-    for _ in $(seq 100); do [ "$(metric ordercam_evidence_paused)" = 1 ] && break; sleep 0.1; done
-    [ "$(metric ordercam_evidence_paused)" = 1 ] || fail "evidence did not pause on a full disk"
+    wait_for 120 metric_is ordercam_evidence_paused 1 || fail "evidence did not pause on a full disk"
     grep -q "evidence paused: the disk is full" daemon.log || fail "pause not logged"
-    [ "$(metric 'ordercam_messages_total{kind="detections"}')" -gt 7000 ] || fail "counting stopped"
+    # counting goes on while evidence is paused: every published detection
+    # message is counted (the daemon may still be draining the broker)
+    wait_for 120 metric_is 'ordercam_messages_total{kind="detections"}' "$want_detections" ||
+        fail "counting stopped at $(metric 'ordercam_messages_total{kind="detections"}') of $want_detections detection messages"
+    [ "$(metric ordercam_evidence_paused)" = 1 ] || fail "evidence resumed before the disk had room"
     rm -f "$WORK/small/filler"
     wait_images b
     wait_metric ordercam_evidence_paused 0
@@ -172,9 +175,10 @@ edge_config spool-c "" "" nocentral
 sed -i 's/"max_mb": 2048/"max_mb": 1/' edge.json
 start_daemon
 publish
-for _ in $(seq 150); do [ "$(metric 'ordercam_evidence_images_total{result="written"}')" = "$want_total" ] && break; sleep 0.1; done
+wait_for 120 metric_is 'ordercam_evidence_images_total{result="written"}' "$want_total" || true
 [ "$(metric 'ordercam_evidence_images_total{result="written"}')" = "$want_total" ] || fail "not all images written"
-sleep 1.5 # the limit is enforced once a second
+# the limit is enforced once a second
+wait_for 60 eval '[ "$(metric '"'"'ordercam_engine_events_total{event="evidence_evicted_for_spool_limit"}'"'"')" -gt 0 ]' || true
 evicted=$(metric 'ordercam_engine_events_total{event="evidence_evicted_for_spool_limit"}')
 [ "$evicted" -gt 0 ] || fail "nothing evicted under a 1 MB limit"
 stop_daemon
@@ -197,7 +201,7 @@ file=$(sqlite3 "$db" "SELECT ev_file FROM records WHERE id='$id'")
 # as a SIGKILL between the write and the spool update leaves it
 sqlite3 "$db" "UPDATE records SET ev_wait=1, ev_state=0, ev_file=NULL, ev_sha=NULL, ev_size=0 WHERE id='$id'"
 start_daemon
-for _ in $(seq 50); do [ ! -e "$WORK/spool-c/evidence/$file" ] && break; sleep 0.1; done
+wait_for 60 eval '[ ! -e "$WORK/spool-c/evidence/$file" ]' || true
 [ ! -e "$WORK/spool-c/evidence/$file" ] || fail "d: the unrecorded image is still there"
 grep -q "removed $file: written just before the last stop but never recorded" daemon.log || fail "d: not logged"
 wait_metric 'ordercam_engine_events_total{event="evidence_none_lost_at_restart"}' 1
