@@ -18,6 +18,9 @@
     X(DROP_TOO_DEEP, "drop_too_deep", "JSON nested deeper than 64 levels")      \
     X(DROP_BAD_UTF8, "drop_bad_utf8", "payload is not valid UTF-8")             \
     X(DROP_BAD_JSON, "drop_bad_json", "payload is not JSON")                    \
+    X(DROP_DUPLICATE_KEY, "drop_duplicate_key", "an object names a key twice")  \
+    X(DROP_TRAILING_DATA, "drop_trailing_data", "data after the JSON value")    \
+    X(DROP_CONTROL_CHAR, "drop_control_char", "raw control character or \\u0000 in a string") \
     X(DROP_NOT_OBJECT, "drop_not_object", "payload is not a JSON object")       \
     X(DROP_MISSING_FIELD, "drop_missing_field", "a required field is missing")  \
     X(DROP_WRONG_TYPE, "drop_wrong_type", "a required field has the wrong type") \

@@ -14,6 +14,7 @@
 
 #include "ordercam/oc_config.h"
 #include "ordercam/oc_counters.h"
+#include "ordercam/oc_json.h"
 
 #define OC_JSON_MAX_BYTES (1u << 20)   /* 1 MiB */
 #define OC_JPEG_MAX_BYTES (16u << 20)  /* 16 MiB */
@@ -79,9 +80,12 @@ struct oc_decoder {
     struct oc_obj objs[OC_MAX_OBJECTS];
 };
 
-/* Checks raw payload bytes against the size, UTF-8 and depth limits and
- * parses them. Returns the tree (caller frees with cJSON_Delete) or NULL
- * with *why set. */
+/* Parses raw payload bytes under the JSON policy (oc_json: size, UTF-8,
+ * control characters, depth, duplicate keys, trailing data). Returns the
+ * tree (caller frees with cJSON_Delete) or NULL with *why set. */
+/* The drop reason for a payload the JSON policy refused. */
+enum oc_counter oc_event_json_reason(enum oc_json_status s);
+
 cJSON *oc_event_parse(const char *payload, size_t len, enum oc_counter *why);
 
 /* Each decode returns true on success. On failure *why names the reason

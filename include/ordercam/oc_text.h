@@ -1,18 +1,10 @@
-/* Byte-level checks and transforms on text before or around JSON parsing:
- * UTF-8 validity and nesting depth (cJSON checks neither to our limits),
- * comment stripping for configs, base64 decoding, JSON string escaping. */
+/* Byte-level transforms on text before or around JSON parsing (the JSON
+ * policy itself is oc_json): comment stripping for configs, base64 decoding, JSON string escaping. */
 #ifndef OC_TEXT_H
 #define OC_TEXT_H
 
 #include <stddef.h>
 #include "ordercam/oc_err.h"
-
-#define OC_JSON_MAX_DEPTH 64
-
-/* Checks that buf[0..len) is valid UTF-8 (no overlongs, no surrogates) and
- * that JSON arrays/objects outside strings nest at most max_depth deep.
- * Returns OC_OK, OC_EPARSE for bad UTF-8, OC_ELIMIT for too deep. */
-oc_err_t oc_text_check_json(const char *buf, size_t len, int max_depth);
 
 /* Replaces // and block comments outside JSON strings with spaces, in place,
  * so that offsets (and line numbers) stay those of the original text.

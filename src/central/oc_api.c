@@ -19,6 +19,7 @@
 #include "ordercam/oc_config.h"
 #include "ordercam/oc_event.h"
 #include "ordercam/oc_io.h"
+#include "ordercam/oc_json.h"
 #include "ordercam/oc_text.h"
 #include "oc_web.h"
 
@@ -227,11 +228,17 @@ static int valid_record(const cJSON *r, const char *box, char *msg, size_t len)
 static cJSON *parse_body(struct req *rq, struct MHD_Connection *c, enum MHD_Result *ret)
 {
     cJSON *j = NULL;
-    if (oc_text_check_json(rq->body ? rq->body : "", rq->len, OC_JSON_MAX_DEPTH) == OC_OK)
-        j = cJSON_ParseWithLength(rq->body ? rq->body : "", rq->len);
+    struct oc_json_error je;
+    if (oc_json_parse(rq->body ? rq->body : "", rq->len, SIZE_MAX, OC_JSON_MAX_DEPTH, &j, &je) !=
+        OC_JSON_OK) {
+        char what[200], msg[240];
+        snprintf(msg, sizeof msg, "body refused: %s", oc_json_describe(&je, what, sizeof what));
+        *ret = send_error(c, 400, msg);
+        return NULL;
+    }
     if (!cJSON_IsObject(j)) {
         cJSON_Delete(j);
-        *ret = send_error(c, 400, "body must be a JSON object (UTF-8, at most 64 levels deep)");
+        *ret = send_error(c, 400, "body must be a JSON object");
         return NULL;
     }
     return j;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ordercam/oc_config.h"
+#include "ordercam/oc_json.h"
 #include "ordercam/oc_text.h"
 
 struct ctx {
@@ -259,16 +260,18 @@ struct oc_ccfg *oc_ccfg_parse(const char *text, size_t len, const char *name, ch
     }
     memcpy(buf, text, len);
     buf[len] = '\0';
-    if (oc_text_check_json(buf, len, OC_JSON_MAX_DEPTH) != OC_OK ||
-        oc_text_strip_comments(buf, len) != OC_OK) {
-        fail(&c, "$", "not valid UTF-8 JSON text");
+    if (oc_text_strip_comments(buf, len) != OC_OK) {
+        fail(&c, "$", "unterminated /* comment");
         free(buf);
         return NULL;
     }
-    cJSON *root = cJSON_Parse(buf);
+    cJSON *root = NULL;
+    struct oc_json_error je;
+    enum oc_json_status js = oc_json_parse(buf, len, SIZE_MAX, OC_JSON_MAX_DEPTH, &root, &je);
     free(buf);
-    if (!root) {
-        fail(&c, "$", "invalid JSON");
+    if (js != OC_JSON_OK) {
+        char what[200];
+        fail(&c, "$", "%s", oc_json_describe(&je, what, sizeof what));
         return NULL;
     }
     struct oc_ccfg *cfg = calloc(1, sizeof *cfg);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ordercam/oc_json.h"
 #include "ordercam/oc_text.h"
 
 #define CFG_MAX_BYTES (4u << 20)
@@ -1055,29 +1056,27 @@ struct oc_config *oc_config_parse(const char *text, size_t len, const char *name
     }
     memcpy(buf, text, len);
     buf[len] = '\0';
-    oc_err_t e = oc_text_check_json(buf, len, OC_JSON_MAX_DEPTH);
-    if (e == OC_OK && memchr(buf, '\0', len))
-        e = OC_EPARSE;
-    if (e != OC_OK) {
-        fail(&c, e == OC_ELIMIT ? "nested deeper than 64 levels" : "not valid UTF-8 text");
-        free(buf);
-        return NULL;
-    }
     if (oc_text_strip_comments(buf, len) != OC_OK) {
         fail(&c, "unterminated /* comment");
         free(buf);
         return NULL;
     }
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithOpts(buf, &end, true);
-    if (!root) {
-        size_t off = end ? (size_t)(end - buf) : 0, line = 1, col = 1;
-        for (size_t i = 0; i < off && i < len; i++, col++)
+    cJSON *root = NULL;
+    struct oc_json_error je;
+    if (oc_json_parse(buf, len, CFG_MAX_BYTES, OC_JSON_MAX_DEPTH, &root, &je) != OC_JSON_OK) {
+        size_t line = 1, col = 1;
+        for (size_t i = 0; i < je.offset && i < len; i++, col++)
             if (buf[i] == '\n') {
                 line++;
                 col = 0;
             }
-        fail(&c, "invalid JSON near line %zu, column %zu", line, col);
+        char what[200];
+        if (je.status == OC_JSON_DUPLICATE_KEY)
+            fail(&c, "%s", oc_json_describe(&je, what, sizeof what));
+        else if (je.status == OC_JSON_SYNTAX)
+            fail(&c, "invalid JSON near line %zu, column %zu", line, col);
+        else
+            fail(&c, "%s (line %zu, column %zu)", oc_json_strerror(je.status), line, col);
         free(buf);
         return NULL;
     }

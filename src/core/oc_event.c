@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ordercam/oc_json.h"
 #include "ordercam/oc_text.h"
 
 static bool parse_ts(const char *s, size_t len, int64_t *out)
@@ -74,20 +75,27 @@ bool oc_event_topic(const struct oc_config *cfg, const char *topic, size_t len,
     return true;
 }
 
+enum oc_counter oc_event_json_reason(enum oc_json_status s)
+{
+    switch (s) {
+    case OC_JSON_TOO_LARGE: return OC_C_DROP_TOO_LARGE;
+    case OC_JSON_BAD_UTF8: return OC_C_DROP_BAD_UTF8;
+    case OC_JSON_CONTROL_CHAR:
+    case OC_JSON_NUL_ESCAPE: return OC_C_DROP_CONTROL_CHAR;
+    case OC_JSON_TOO_DEEP: return OC_C_DROP_TOO_DEEP;
+    case OC_JSON_TRAILING: return OC_C_DROP_TRAILING_DATA;
+    case OC_JSON_DUPLICATE_KEY: return OC_C_DROP_DUPLICATE_KEY;
+    default: return OC_C_DROP_BAD_JSON;
+    }
+}
+
 cJSON *oc_event_parse(const char *payload, size_t len, enum oc_counter *why)
 {
-    if (len > OC_JSON_MAX_BYTES) {
-        *why = OC_C_DROP_TOO_LARGE;
-        return NULL;
-    }
-    oc_err_t e = oc_text_check_json(payload, len, OC_JSON_MAX_DEPTH);
-    if (e != OC_OK) {
-        *why = e == OC_ELIMIT ? OC_C_DROP_TOO_DEEP : OC_C_DROP_BAD_UTF8;
-        return NULL;
-    }
-    cJSON *root = cJSON_ParseWithLength(payload, len);
-    if (!root) {
-        *why = OC_C_DROP_BAD_JSON;
+    cJSON *root = NULL;
+    enum oc_json_status s = oc_json_parse(payload, len, OC_JSON_MAX_BYTES, OC_JSON_MAX_DEPTH,
+                                          &root, NULL);
+    if (s != OC_JSON_OK) {
+        *why = oc_event_json_reason(s);
         return NULL;
     }
     if (!cJSON_IsObject(root)) {

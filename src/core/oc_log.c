@@ -8,6 +8,7 @@
 #include <zlib.h>
 
 #include "ordercam/oc_event.h"
+#include "ordercam/oc_json.h"
 #include "ordercam/oc_text.h"
 
 struct oc_log {
@@ -15,6 +16,8 @@ struct oc_log {
     char *buf;
     size_t cap;
     cJSON *root;
+    struct oc_json_error jerr;
+    char why[200]; /* the last line's refusal, for *why */
     unsigned long line;
     uint64_t size;
     char *dir;
@@ -144,12 +147,10 @@ oc_err_t oc_log_next(struct oc_log *log, struct oc_log_msg *msg, const char **wh
         return OC_EIO;
     if (r == 2)
         return bad(why, "line longer than 24 MiB");
-    oc_err_t e = oc_text_check_json(log->buf, len, OC_JSON_MAX_DEPTH + 1);
-    if (e != OC_OK)
-        return bad(why, e == OC_ELIMIT ? "nested too deep" : "invalid UTF-8");
-    log->root = cJSON_ParseWithLength(log->buf, len);
-    if (!log->root)
-        return bad(why, "not JSON");
+    /* the envelope adds one level above the payload */
+    if (oc_json_parse(log->buf, len, SIZE_MAX, OC_JSON_MAX_DEPTH + 1, &log->root, &log->jerr) !=
+        OC_JSON_OK)
+        return bad(why, oc_json_describe(&log->jerr, log->why, sizeof log->why));
     if (!cJSON_IsObject(log->root))
         return bad(why, "not a JSON object");
     /* one pass over the envelope's members instead of a lookup per key */

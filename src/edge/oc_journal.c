@@ -1,6 +1,7 @@
 #include "oc_journal.h"
 
 #include <cjson/cJSON.h>
+#include <stdint.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "ordercam/oc_io.h"
+#include "ordercam/oc_json.h"
 #include "ordercam/oc_text.h"
 
 #define MAX_GENERATIONS 64
@@ -277,7 +279,8 @@ oc_err_t oc_journal_replay(struct oc_journal *j, uint64_t after, const struct oc
             size_t cap = 0;
             ssize_t n;
             while ((n = getline(&line, &cap, f)) > 0) {
-                cJSON *root = cJSON_ParseWithLength(line, (size_t)n);
+                cJSON *root = NULL;
+                oc_json_parse(line, (size_t)n, SIZE_MAX, OC_JSON_MAX_DEPTH + 2, &root, NULL);
                 const cJSON *tick = cJSON_GetObjectItemCaseSensitive(root, "tick");
                 const cJSON *seq = cJSON_GetObjectItemCaseSensitive(root, "seq");
                 if (!root || (!tick && !cJSON_IsNumber(seq))) {

@@ -21,17 +21,6 @@
 #include "ordercam/oc_tally.h"
 #include "ordercam/oc_text.h"
 
-static void text_utf8_and_depth(void **state)
-{
-    (void)state;
-    const char *ok = "{\"a\":\"晋E12345 ü \\\"[[[\"}";
-    assert_int_equal(oc_text_check_json(ok, strlen(ok), 1), OC_OK);
-    assert_int_equal(oc_text_check_json("[[1]]", 5, 1), OC_ELIMIT);
-    assert_int_equal(oc_text_check_json("\"\xe6\x99\"", 4, 4), OC_EPARSE);     /* truncated */
-    assert_int_equal(oc_text_check_json("\"\xf4\x90\x80\x80\"", 6, 4), OC_EPARSE); /* > U+10FFFF */
-    assert_int_equal(oc_text_check_json("\"\xf0\x9f\x98\x80\"", 6, 4), OC_OK);  /* emoji */
-}
-
 static void text_comments(void **state)
 {
     (void)state;
@@ -271,7 +260,7 @@ static void io_read_file(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(text_utf8_and_depth), cmocka_unit_test(text_comments),
+         cmocka_unit_test(text_comments),
         cmocka_unit_test(text_base64),        cmocka_unit_test(text_json_quote),
         cmocka_unit_test(geom_inside_boundary), cmocka_unit_test(geom_cross),
         cmocka_unit_test(signal_history),     cmocka_unit_test(record_format),
