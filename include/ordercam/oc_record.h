@@ -3,6 +3,9 @@
 #define OC_RECORD_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
 
 #include "ordercam/oc_config.h"
 #include "ordercam/oc_engine.h"
@@ -30,5 +33,25 @@ size_t oc_record_format(const struct oc_config *cfg, const struct oc_violation *
  * buf is too small. */
 size_t oc_record_set_evidence(const char *rec, size_t len, const struct oc_record_evidence *ev,
                               char *buf, size_t cap);
+
+/* A record id "<box>:<camera>:<seq>": box and camera ids (oc_config_valid_id)
+ * and seq in canonical decimal (no sign, no leading zero, 1..UINT64_MAX). */
+struct oc_record_id {
+    char box[65], camera[65];
+    uint64_t seq;
+};
+
+/* Parses id (NUL-terminated) into out (may be NULL to only check).
+ * Returns 0, or -1 when id is not of that form. */
+int oc_record_id_parse(const char *id, struct oc_record_id *out);
+
+/* Checks a violation record received from box `box` (the sender's id):
+ * an object with only the fields of outputs.md, each of its published
+ * type and bound; "id" of `box` and the record's "camera"; "box" present
+ * and equal to `box`; 0 <= ts_start <= ts <= 2100-01-01. A record that
+ * passes is safe to store and serve as cJSON re-serialises it. Returns 1,
+ * or 0 with a one-line English reason in err (cap bytes, NUL-terminated).
+ * The caller applies its own clock bound to "ts". */
+int oc_record_validate(const cJSON *rec, const char *box, char *err, size_t cap);
 
 #endif

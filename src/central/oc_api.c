@@ -20,6 +20,7 @@
 #include "ordercam/oc_event.h"
 #include "ordercam/oc_io.h"
 #include "ordercam/oc_json.h"
+#include "ordercam/oc_record.h"
 #include "ordercam/oc_text.h"
 #include "oc_web.h"
 
@@ -86,6 +87,15 @@ static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, con
     return send_json(c, status, j);
 }
 
+/* A refused batch item: the message and the item's 0-based index. */
+static enum MHD_Result send_error_at(struct MHD_Connection *c, const char *msg, size_t index)
+{
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "error", msg);
+    cJSON_AddNumberToObject(j, "index", (double)index);
+    return send_json(c, 400, j);
+}
+
 /* ---- who is asking ---- */
 
 enum who { WHO_NOBODY, WHO_BOX, WHO_VIEWER };
@@ -143,84 +153,18 @@ static int valid_id(const char *s)
     return s && oc_config_valid_id(s, strlen(s));
 }
 
-/* "<box>:<camera>:<seq>" with box and camera ids and a decimal seq. */
+/* "<box>:<camera>:<seq>"; box and camera, when given, must match. */
 static int valid_record_id(const char *id, const char *box, const char *camera)
 {
-    if (!id || strlen(id) > 160)
-        return 0;
-    const char *a = strchr(id, ':'), *b = a ? strchr(a + 1, ':') : NULL;
-    if (!a || !b || !oc_config_valid_id(id, (size_t)(a - id)) ||
-        !oc_config_valid_id(a + 1, (size_t)(b - a - 1)) || !b[1] || strlen(b + 1) > 20)
-        return 0;
-    for (const char *p = b + 1; *p; p++)
-        if (*p < '0' || *p > '9')
-            return 0;
-    if (box && (strncmp(id, box, (size_t)(a - id)) != 0 || box[a - id] != '\0'))
-        return 0;
-    if (camera && (strncmp(a + 1, camera, (size_t)(b - a - 1)) != 0 || camera[b - a - 1] != '\0'))
-        return 0;
-    return 1;
+    struct oc_record_id rid;
+    return oc_record_id_parse(id, &rid) == 0 && (!box || strcmp(rid.box, box) == 0) &&
+           (!camera || strcmp(rid.camera, camera) == 0);
 }
 
 static int valid_opt_str(const cJSON *o, const char *k, size_t max)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
     return !v || cJSON_IsNull(v) || (cJSON_IsString(v) && strlen(v->valuestring) <= max);
-}
-
-static int valid_sha_hex(const char *s)
-{
-    if (!s || strlen(s) != 64)
-        return 0;
-    for (; *s; s++)
-        if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
-            return 0;
-    return 1;
-}
-
-/* Checks one record; writes why into msg. */
-static int valid_record(const cJSON *r, const char *box, char *msg, size_t len)
-{
-    static const char *const opt[] = {"code", "track", "class", "plate", "zone", "line",
-                                      "signal", "location", "road", "unit"};
-    if (!cJSON_IsObject(r)) {
-        snprintf(msg, len, "not an object");
-        return 0;
-    }
-    const char *camera = jstr(r, "camera");
-    if (!valid_id(camera)) {
-        snprintf(msg, len, "\"camera\" must be a camera id");
-        return 0;
-    }
-    if (!valid_record_id(jstr(r, "id"), box, camera)) {
-        snprintf(msg, len, "\"id\" must be \"%s:%s:<seq>\"", box, camera);
-        return 0;
-    }
-    const char *rbox = jstr(r, "box");
-    if (rbox && strcmp(rbox, box) != 0) {
-        snprintf(msg, len, "\"box\" is not the sending box");
-        return 0;
-    }
-    if (!valid_type(jstr(r, "type"))) {
-        snprintf(msg, len, "\"type\" must be a violation type name");
-        return 0;
-    }
-    if (!is_int(cJSON_GetObjectItemCaseSensitive(r, "ts"), 0, 4102444800000.0) ||
-        !is_int(cJSON_GetObjectItemCaseSensitive(r, "ts_start"), 0, 4102444800000.0)) {
-        snprintf(msg, len, "\"ts\" and \"ts_start\" must be integer ms");
-        return 0;
-    }
-    for (size_t i = 0; i < sizeof opt / sizeof *opt; i++)
-        if (!valid_opt_str(r, opt[i], 512)) {
-            snprintf(msg, len, "\"%s\" must be a string of at most 512 bytes or null", opt[i]);
-            return 0;
-        }
-    const cJSON *ev = cJSON_GetObjectItemCaseSensitive(r, "evidence");
-    if (ev && !cJSON_IsNull(ev) && (!cJSON_IsObject(ev) || !valid_sha_hex(jstr(ev, "sha256")))) {
-        snprintf(msg, len, "\"evidence\" must be null or carry a lower-case hex \"sha256\"");
-        return 0;
-    }
-    return 1;
 }
 
 /* ---- writes ---- */
@@ -289,20 +233,31 @@ static enum MHD_Result post_tallies(struct oc_api *api, struct MHD_Connection *c
     size_t n = (size_t)cJSON_GetArraySize(tallies), nc = cams ? (size_t)cJSON_GetArraySize(cams) : 0;
     struct oc_tally_in *t = calloc(n + 1, sizeof *t);
     struct oc_camera_in *ci = calloc(nc + 1, sizeof *ci);
-    char why[160] = "";
-    size_t i = 0;
+    char why[200] = "";
+    size_t i = 0, bad = 0;
+    int64_t latest = now_ms() + (int64_t)api->cfg->max_future_s * 1000;
     for (const cJSON *r = tallies->child; r && t; r = r->next, i++) {
         t[i].camera = jstr(r, "camera");
         t[i].type = jstr(r, "type");
         const cJSON *b = cJSON_GetObjectItemCaseSensitive(r, "bucket");
         const cJSON *k = cJSON_GetObjectItemCaseSensitive(r, "count");
+        const cJSON *rev = cJSON_GetObjectItemCaseSensitive(r, "rev");
         if (!valid_id(t[i].camera) || !valid_type(t[i].type) || !is_int(b, 0, 4102444800000.0) ||
-            !is_int(k, 0, 1e12)) {
-            snprintf(why, sizeof why, "tallies[%zu]: needs camera id, type, integer bucket and count >= 0", i);
+            !is_int(k, 0, 1e12) || (rev && !is_int(rev, 1, 9e15))) {
+            snprintf(why, sizeof why,
+                     "tallies[%zu]: needs camera id, type, integer bucket and count >= 0, rev >= 1 if given", i);
+            bad = i;
+            break;
+        }
+        if (b->valuedouble > (double)latest) {
+            snprintf(why, sizeof why, "tallies[%zu]: \"bucket\" is more than %d s ahead of central's clock",
+                     i, api->cfg->max_future_s);
+            bad = i;
             break;
         }
         t[i].bucket = (int64_t)b->valuedouble;
         t[i].count = (int64_t)k->valuedouble;
+        t[i].rev = rev ? (int64_t)rev->valuedouble : 0;
     }
     i = 0;
     for (const cJSON *r = cams ? cams->child : NULL; r && ci && !why[0]; r = r->next, i++) {
@@ -311,13 +266,15 @@ static enum MHD_Result post_tallies(struct oc_api *api, struct MHD_Connection *c
         ci[i].road = jstr(r, "road");
         ci[i].unit = jstr(r, "unit");
         if (!valid_id(ci[i].id) || !valid_opt_str(r, "location", 512) ||
-            !valid_opt_str(r, "road", 512) || !valid_opt_str(r, "unit", 512))
+            !valid_opt_str(r, "road", 512) || !valid_opt_str(r, "unit", 512)) {
             snprintf(why, sizeof why, "cameras[%zu]: needs an id and string location, road, unit", i);
+            bad = i;
+        }
     }
     if (!t || !ci) {
         ret = send_error(c, 500, "out of memory");
     } else if (why[0]) {
-        ret = send_error(c, 400, why);
+        ret = send_error_at(c, why, bad);
     } else {
         oc_err_t e = api->store->ops->put_tallies(
             api->store, box, cJSON_IsString(version) ? version->valuestring : NULL,
@@ -356,13 +313,20 @@ static enum MHD_Result post_violations(struct oc_api *api, struct MHD_Connection
         cJSON_Delete(j);
         return send_error(c, 400, "\"violations\" must be an array of at most 10000 records");
     }
+    int64_t latest = now_ms() + (int64_t)api->cfg->max_future_s * 1000;
     size_t i = 0;
     for (const cJSON *r = recs->child; r; r = r->next, i++) {
         char why[160], msg[200];
-        if (!valid_record(r, box, why, sizeof why)) {
+        if (!oc_record_validate(r, box, why, sizeof why)) {
             snprintf(msg, sizeof msg, "violations[%zu]: %s", i, why);
             cJSON_Delete(j);
-            return send_error(c, 400, msg);
+            return send_error_at(c, msg, i);
+        }
+        if (cJSON_GetObjectItemCaseSensitive(r, "ts")->valuedouble > (double)latest) {
+            snprintf(msg, sizeof msg, "violations[%zu]: \"ts\" is more than %d s ahead of central's clock",
+                     i, api->cfg->max_future_s);
+            cJSON_Delete(j);
+            return send_error_at(c, msg, i);
         }
     }
     struct oc_insert_result res;

@@ -161,7 +161,7 @@ static bool parse_root(struct ctx *c, const cJSON *root, struct oc_ccfg *cfg)
 {
     static const char *const allowed[] = {"listen", "tls", "insecure_http", "db", "evidence_dir",
                                           "tokens", "silent_after_s", "tz_offset_min", "limits",
-                                          "faults", NULL};
+                                          "faults", "max_future_s", NULL};
     static const char *const tls_keys[] = {"cert_file", "key_file", NULL};
     static const char *const limit_keys[] = {"threads", "max_connections", "request_timeout_s",
                                              "max_json_kb", "max_evidence_mb", NULL};
@@ -202,12 +202,14 @@ static bool parse_root(struct ctx *c, const cJSON *root, struct oc_ccfg *cfg)
         snprintf(cfg->evidence_dir, n, "%s.evidence", cfg->db);
     }
     cfg->silent_after_s = 300;
+    cfg->max_future_s = 300;
     cfg->threads = 4;
     cfg->max_connections = 256;
     cfg->request_timeout_s = 30;
     int json_kb = 8192, ev_mb = 32;
     if (!num(c, root, "silent_after_s", "$.silent_after_s", 1, 86400 * 30, &cfg->silent_after_s) ||
-        !num(c, root, "tz_offset_min", "$.tz_offset_min", -720, 840, &cfg->tz_offset_min))
+        !num(c, root, "tz_offset_min", "$.tz_offset_min", -720, 840, &cfg->tz_offset_min) ||
+        !num(c, root, "max_future_s", "$.max_future_s", 0, 86400 * 366, &cfg->max_future_s))
         return false;
     const cJSON *lim = cJSON_GetObjectItemCaseSensitive(root, "limits");
     if (lim) {

@@ -27,6 +27,7 @@ struct oc_ccfg {
     size_t n_tokens;
     int silent_after_s;
     int tz_offset_min;
+    int max_future_s; /* records and tally buckets dated later than now + this are refused */
     int threads;
     int max_connections;
     int request_timeout_s;

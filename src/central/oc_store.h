@@ -35,6 +35,7 @@ struct oc_tally_in {
     const char *camera, *type;
     int64_t bucket;
     int64_t count;
+    int64_t rev; /* the box's revision of this row, >= 1; 0 = none sent (applied as today) */
 };
 
 struct oc_camera_in {

@@ -1,5 +1,6 @@
 #include "ordercam/oc_record.h"
 
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -111,4 +112,175 @@ size_t oc_record_set_evidence(const char *rec, size_t len, const struct oc_recor
     struct out o = {buf, cap, n, 0};
     put_evidence(&o, ev);
     return o.full ? 0 : o.len;
+}
+
+/* ---- records received (central) ---- */
+
+#define TS_MAX 4102444800000.0 /* 2100-01-01, ms */
+#define STR_MAX 512
+#define FRAMES_MAX 64
+
+static int span_id(const char *s, size_t n, char *out)
+{
+    if (!oc_config_valid_id(s, n))
+        return 0;
+    if (out) {
+        memcpy(out, s, n);
+        out[n] = '\0';
+    }
+    return 1;
+}
+
+int oc_record_id_parse(const char *id, struct oc_record_id *out)
+{
+    if (!id || strlen(id) > 160)
+        return -1;
+    const char *a = strchr(id, ':'), *b = a ? strchr(a + 1, ':') : NULL;
+    if (!a || !b || !span_id(id, (size_t)(a - id), out ? out->box : NULL) ||
+        !span_id(a + 1, (size_t)(b - a - 1), out ? out->camera : NULL))
+        return -1;
+    const char *d = b + 1;
+    size_t nd = strlen(d);
+    if (nd == 0 || nd > 20 || d[0] == '0')
+        return -1;
+    uint64_t seq = 0;
+    for (const char *p = d; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return -1;
+        unsigned digit = (unsigned)(*p - '0');
+        if (seq > (UINT64_MAX - digit) / 10)
+            return -1;
+        seq = seq * 10 + digit;
+    }
+    if (out)
+        out->seq = seq;
+    return 0;
+}
+
+__attribute__((format(printf, 3, 4))) static int why(char *err, size_t cap, const char *fmt, ...)
+{
+    if (cap) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, cap, fmt, ap);
+        va_end(ap);
+    }
+    return 0;
+}
+
+static const char *str_of(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static int is_ms(const cJSON *v)
+{
+    return cJSON_IsNumber(v) && v->valuedouble == (double)(long long)v->valuedouble &&
+           v->valuedouble >= 0 && v->valuedouble <= TS_MAX;
+}
+
+static int type_name_ok(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > 64)
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
+            return 0;
+    return 1;
+}
+
+static int sha_hex_ok(const char *s)
+{
+    if (!s || strlen(s) != 64)
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
+            return 0;
+    return 1;
+}
+
+static int evidence_ok(const cJSON *ev, char *err, size_t cap)
+{
+    static const char msg[] = "\"evidence\" must be null or {\"file\", \"sha256\" (lower-case hex), "
+                              "\"frames\" (at most 64 integer ms), \"evicted\"?}";
+    if (cJSON_IsNull(ev))
+        return 1;
+    if (!cJSON_IsObject(ev) || !sha_hex_ok(str_of(ev, "sha256")))
+        return why(err, cap, "%s", msg);
+    for (const cJSON *f = ev->child; f; f = f->next) {
+        int ok = 0;
+        if (strcmp(f->string, "sha256") == 0)
+            ok = 1;
+        else if (strcmp(f->string, "file") == 0)
+            ok = cJSON_IsNull(f) || (cJSON_IsString(f) && strlen(f->valuestring) <= STR_MAX);
+        else if (strcmp(f->string, "evicted") == 0)
+            ok = cJSON_IsBool(f);
+        else if (strcmp(f->string, "frames") == 0 && cJSON_IsArray(f) &&
+                 cJSON_GetArraySize(f) <= FRAMES_MAX) {
+            ok = 1;
+            for (const cJSON *t = f->child; t; t = t->next)
+                ok &= is_ms(t);
+        }
+        if (!ok)
+            return why(err, cap, "%s", msg);
+    }
+    return 1;
+}
+
+/* One field of a record: known, and of its type and bound. */
+static int field_ok(const cJSON *f, char *err, size_t cap)
+{
+    static const char *const opt_str[] = {"code", "track", "class", "plate", "zone",
+                                          "line", "signal", "location", "road", "unit"};
+    static const char *const fixed[] = {"id", "box", "camera", "type", "ts", "ts_start"};
+    const char *k = f->string;
+    for (size_t i = 0; i < sizeof opt_str / sizeof *opt_str; i++)
+        if (strcmp(k, opt_str[i]) == 0)
+            return cJSON_IsNull(f) || (cJSON_IsString(f) && strlen(f->valuestring) <= STR_MAX) ||
+                   why(err, cap, "\"%s\" must be a string of at most 512 bytes or null", k);
+    if (strcmp(k, "conf") == 0)
+        return cJSON_IsNull(f) ||
+               (cJSON_IsNumber(f) && f->valuedouble >= 0 && f->valuedouble <= 1) ||
+               why(err, cap, "\"conf\" must be a number from 0 to 1 or null");
+    if (strcmp(k, "evidence") == 0)
+        return evidence_ok(f, err, cap);
+    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
+        if (strcmp(k, fixed[i]) == 0)
+            return 1; /* checked by oc_record_validate */
+    /* shown only up to its first byte outside [A-Za-z0-9_-]: the message
+     * stays ASCII whatever the key holds */
+    int n = 0;
+    while (n < 32 && k[n] && (isalnum((unsigned char)k[n]) || k[n] == '_' || k[n] == '-'))
+        n++;
+    return why(err, cap, "unknown field \"%.*s\"", n, k);
+}
+
+int oc_record_validate(const cJSON *r, const char *box, char *err, size_t cap)
+{
+    if (!cJSON_IsObject(r))
+        return why(err, cap, "not an object");
+    const char *camera = str_of(r, "camera");
+    if (!camera || !oc_config_valid_id(camera, strlen(camera)))
+        return why(err, cap, "\"camera\" must be a camera id");
+    struct oc_record_id id;
+    if (oc_record_id_parse(str_of(r, "id"), &id) != 0 || strcmp(id.box, box) != 0 ||
+        strcmp(id.camera, camera) != 0)
+        return why(err, cap, "\"id\" must be \"%s:%s:<seq>\"", box, camera);
+    const char *rbox = str_of(r, "box");
+    if (!rbox || strcmp(rbox, box) != 0)
+        return why(err, cap, "\"box\" must be the sending box");
+    if (!type_name_ok(str_of(r, "type")))
+        return why(err, cap, "\"type\" must be a violation type name");
+    const cJSON *ts = cJSON_GetObjectItemCaseSensitive(r, "ts");
+    const cJSON *ts0 = cJSON_GetObjectItemCaseSensitive(r, "ts_start");
+    if (!is_ms(ts) || !is_ms(ts0))
+        return why(err, cap, "\"ts\" and \"ts_start\" must be integer ms before 2100");
+    if (ts0->valuedouble > ts->valuedouble)
+        return why(err, cap, "\"ts_start\" is after \"ts\"");
+    for (const cJSON *f = r->child; f; f = f->next)
+        if (!field_ok(f, err, cap))
+            return 0;
+    return 1;
 }

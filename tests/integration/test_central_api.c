@@ -578,6 +578,154 @@ static void evidence(void **state)
     free(huge);
 }
 
+static long long wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The record central serves for id, without its "evidence_url"; NULL when
+ * it has none. */
+static cJSON *served_record(const char *camera, const char *id)
+{
+    char path[256];
+    snprintf(path, sizeof path, "/api/v1/violations?camera=%s&limit=1000", camera);
+    cJSON *j = get_json(path), *v, *found = NULL;
+    cJSON_ArrayForEach(v, cJSON_GetObjectItem(j, "violations"))
+        if (strcmp(cJSON_GetObjectItem(v, "id")->valuestring, id) == 0)
+            found = cJSON_Duplicate(v, 1);
+    cJSON_Delete(j);
+    if (found)
+        cJSON_DeleteItemFromObjectCaseSensitive(found, "evidence_url");
+    return found;
+}
+
+/* Issue 13 finding 1: a record naming its fields twice was validated by
+ * the first and served by the last (another box, type and plate). */
+static void duplicate_keys_cannot_forge_records(void **state)
+{
+    (void)state;
+    const char *forged =
+        "{\"box\":\"edge-1\",\"violations\":[{\"id\":\"edge-1:cam-b1:1\",\"camera\":\"cam-b1\","
+        "\"box\":\"edge-1\",\"type\":\"red_light\",\"code\":null,\"ts\":1763802001000,"
+        "\"ts_start\":1763802000000,\"track\":\"t1\",\"class\":\"car\",\"plate\":\"晋E12345\","
+        "\"conf\":0.9,\"zone\":null,\"line\":null,\"signal\":null,\"location\":null,\"road\":null,"
+        "\"unit\":null,\"evidence\":null,\"box\":\"edge-2\",\"camera\":\"cam-b1-forged\","
+        "\"id\":\"edge-2:cam-b1:1\",\"type\":\"wrong_way\",\"plate\":\"FORGED\"}]}";
+    struct resp r;
+    assert_int_equal(call("POST", "/api/v1/violations", BOX_TOKEN, forged, &r), 400);
+    assert_non_null(strstr(r.body, "key given twice"));
+    free(r.body);
+    assert_null(served_record("cam-b1", "edge-1:cam-b1:1"));
+    assert_null(served_record("cam-b1-forged", "edge-2:cam-b1:1"));
+    /* a field given twice skips no validation */
+    const char *svg =
+        "{\"box\":\"edge-1\",\"violations\":[{\"id\":\"edge-1:cam-b1:2\",\"camera\":\"cam-b1\","
+        "\"box\":\"edge-1\",\"type\":\"red_light\",\"ts\":1763802001000,\"ts_start\":1763802001000,"
+        "\"type\":\"<svg onload=alert(1)>\"}]}";
+    assert_int_equal(status_of("POST", "/api/v1/violations", BOX_TOKEN, svg), 400);
+    assert_null(served_record("cam-b1", "edge-1:cam-b1:2"));
+    /* beside it, the same record once: stored and served as validated,
+     * field for field */
+    char rec[1024], body[2048];
+    record(rec, sizeof rec, "edge-1", "cam-b1", 1, 1763802001000, "red_light", NULL);
+    snprintf(body, sizeof body, "{\"box\":\"edge-1\",\"violations\":[%s]}", rec);
+    assert_int_equal(status_of("POST", "/api/v1/violations", BOX_TOKEN, body), 200);
+    cJSON *sent = cJSON_Parse(rec), *got = served_record("cam-b1", "edge-1:cam-b1:1");
+    assert_non_null(got);
+    assert_true(cJSON_Compare(sent, got, 1));
+    cJSON_Delete(sent);
+    cJSON_Delete(got);
+    /* fields outside the published record are refused, so a box cannot
+     * add an "evidence_url" of its own */
+    snprintf(body, sizeof body, "{\"box\":\"edge-1\",\"violations\":[%s]}",
+             record(rec, sizeof rec, "edge-1", "cam-b1", 3, 1763802001000, "red_light", NULL));
+    memcpy(strstr(body, "\"code\""), "\"evid\"", 6);
+    assert_int_equal(status_of("POST", "/api/v1/violations", BOX_TOKEN, body), 400);
+}
+
+/* A refused batch names the refused item by its index (the uplink reads
+ * it); nothing of the batch is stored. */
+static void refused_batch_item_has_index(void **state)
+{
+    (void)state;
+    char r1[1024], r2[1024], r3[1024], body[4096];
+    record(r1, sizeof r1, "edge-1", "cam-ix", 1, 1763802001000, "red_light", NULL);
+    record(r2, sizeof r2, "edge-1", "cam-ix", 2, 1763802001000, "Red Light!", NULL);
+    record(r3, sizeof r3, "edge-1", "cam-ix", 3, 1763802001000, "red_light", NULL);
+    snprintf(body, sizeof body, "{\"box\":\"edge-1\",\"violations\":[%s,%s,%s]}", r1, r2, r3);
+    struct resp r;
+    assert_int_equal(call("POST", "/api/v1/violations", BOX_TOKEN, body, &r), 400);
+    cJSON *j = cJSON_Parse(r.body);
+    free(r.body);
+    assert_int_equal(cJSON_GetObjectItem(j, "index")->valueint, 1);
+    assert_non_null(strstr(cJSON_GetObjectItem(j, "error")->valuestring, "violations[1]: \"type\""));
+    cJSON_Delete(j);
+    assert_null(served_record("cam-ix", "edge-1:cam-ix:1"));
+    /* tallies and cameras alike */
+    const char *t = "{\"box\":\"edge-1\",\"tallies\":["
+                    "{\"camera\":\"cam-ix\",\"type\":\"red_light\",\"bucket\":1763802000000,\"count\":1},"
+                    "{\"camera\":\"cam-ix\",\"type\":\"red_light\",\"bucket\":1763802060000,\"count\":-1}]}";
+    assert_int_equal(call("POST", "/api/v1/tallies", BOX_TOKEN, t, &r), 400);
+    j = cJSON_Parse(r.body);
+    free(r.body);
+    assert_int_equal(cJSON_GetObjectItem(j, "index")->valueint, 1);
+    cJSON_Delete(j);
+    const char *cams = "{\"box\":\"edge-1\",\"tallies\":[],\"cameras\":[{\"id\":\"cam-ix\"},{\"id\":\"c d\"}]}";
+    assert_int_equal(call("POST", "/api/v1/tallies", BOX_TOKEN, cams, &r), 400);
+    j = cJSON_Parse(r.body);
+    free(r.body);
+    assert_int_equal(cJSON_GetObjectItem(j, "index")->valueint, 1);
+    assert_non_null(strstr(cJSON_GetObjectItem(j, "error")->valuestring, "cameras[1]"));
+    cJSON_Delete(j);
+    /* the batch mended: stored */
+    snprintf(body, sizeof body, "{\"box\":\"edge-1\",\"violations\":[%s,%s]}", r1, r3);
+    assert_int_equal(status_of("POST", "/api/v1/violations", BOX_TOKEN, body), 200);
+    cJSON *got = served_record("cam-ix", "edge-1:cam-ix:3");
+    assert_non_null(got);
+    cJSON_Delete(got);
+}
+
+/* Issue 13 finding 11: ts_start after ts, and records dated far ahead of
+ * central's clock (they stayed on top of "all time" for ever). */
+static void record_time_bounds(void **state)
+{
+    (void)state;
+    char rec[1024], body[2048];
+    long long now = wall_ms();
+    /* ts_start one ms after ts: refused; equal: stored */
+    record(rec, sizeof rec, "edge-1", "cam-tb", 1, 1763802001000, "red_light", NULL);
+    char *p = strstr(rec, "\"ts_start\":");
+    assert_non_null(p);
+    snprintf(body, sizeof body, "{\"box\":\"edge-1\",\"violations\":[%.*s\"ts_start\":1763802001001%s]}",
+             (int)(p - rec), rec, strchr(p, ','));
+    assert_int_equal(status_of("POST", "/api/v1/violations", BOX_TOKEN, body), 400);
+    snprintf(body, sizeof body, "{\"box\":\"edge-1\",\"violations\":[%.*s\"ts_start\":1763802001000%s]}",
+             (int)(p - rec), rec, strchr(p, ','));
+    assert_int_equal(status_of("POST", "/api/v1/violations", BOX_TOKEN, body), 200);
+    /* dated 2096: refused; an hour ahead: refused; a minute ahead (under
+     * max_future_s = 300): stored */
+    static const long long ahead[] = {4000000000000LL, 0, 0};
+    long long ts[3] = {ahead[0], now + 3600 * 1000LL, now + 60 * 1000LL};
+    for (int i = 0; i < 3; i++) {
+        snprintf(body, sizeof body, "{\"box\":\"edge-1\",\"violations\":[%s]}",
+                 record(rec, sizeof rec, "edge-1", "cam-tb", 10 + i, ts[i], "red_light", NULL));
+        assert_int_equal(status_of("POST", "/api/v1/violations", BOX_TOKEN, body), i < 2 ? 400 : 200);
+    }
+    cJSON *got = served_record("cam-tb", "edge-1:cam-tb:12");
+    assert_non_null(got);
+    cJSON_Delete(got);
+    assert_null(served_record("cam-tb", "edge-1:cam-tb:10"));
+    /* tally buckets alike */
+    for (int i = 1; i < 3; i++) {
+        snprintf(body, sizeof body,
+                 "{\"box\":\"edge-1\",\"tallies\":[{\"camera\":\"cam-tb\",\"type\":\"red_light\","
+                 "\"bucket\":%lld,\"count\":1}]}", ts[i]);
+        assert_int_equal(status_of("POST", "/api/v1/tallies", BOX_TOKEN, body), i < 2 ? 400 : 200);
+    }
+}
+
 static void dashboard_session(void **state)
 {
     (void)state;
@@ -656,6 +804,9 @@ int main(void)
         cmocka_unit_test(malformed_and_oversized),
         cmocka_unit_test(hostile_strings_are_data),
         cmocka_unit_test(evidence),
+        cmocka_unit_test(duplicate_keys_cannot_forge_records),
+        cmocka_unit_test(refused_batch_item_has_index),
+        cmocka_unit_test(record_time_bounds),
         cmocka_unit_test(dashboard_session),
         cmocka_unit_test(silent_boxes),
     };
