@@ -6,6 +6,7 @@
 #      counts query by road x type over 30 days is timed, and the dashboard's first paint.
 set -eu
 cd "$(dirname "$0")/.."
+. tests/support/wait.sh
 scripts/setup.sh >/dev/null
 clients=${CLIENTS:-4}
 records=${RECORDS:-200000}
@@ -38,8 +39,7 @@ JSON
     rm -f port
     "$bin/ordercam-central" -c central.json --port-file port 2>>central.log &
     pid=$!
-    n=0
-    while [ ! -s port ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+    wait_for 60 test -s port || { echo "central did not start" >&2; cat central.log >&2; exit 1; }
     url="https://localhost:$(cat port)"
 }
 rm -f ingest.sqlite*

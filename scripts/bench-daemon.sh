@@ -16,6 +16,8 @@ WORK=$bin/daemon-bench
 rm -rf "$WORK"
 mkdir -p "$WORK"
 . tests/support/broker.sh
+. tests/support/wait.sh
+. tests/support/config.sh
 trap 'stop_broker; [ -n "${DPID:-}" ] && kill -9 "$DPID" 2>/dev/null; true' EXIT
 "$bin/ordercam-gen" bench --out "$WORK/stream.jsonl" --scene "$WORK/scene.json" --cameras 16 \
     --objects 4 --messages "$messages" --seed 3
@@ -35,22 +37,24 @@ publish_all() {
 }
 
 # 1. the reference: mosquitto_sub alone
-mosquitto_sub -h 127.0.0.1 -p "$BROKER_PORT" -t 'ordercam/#' -q 1 -C "$total" >/dev/null &
+mosquitto_sub -h 127.0.0.1 -p "$BROKER_PORT" -t 'ordercam/#' -q 1 -C "$total" -i bench-sub -d >"$WORK/sub.log" &
 SUB=$!
-sleep 0.5
+wait_for 60 grep -q SUBACK "$WORK/sub.log" || { echo "mosquitto_sub did not subscribe" >&2; exit 1; }
 t0=$(now)
 publish_all
-wait "$SUB"
+# a lost message would make mosquitto_sub wait forever: bounded
+wait_for 600 eval '! kill -0 "$SUB" 2>/dev/null' || { echo "mosquitto_sub did not get all $total messages" >&2; exit 1; }
 t1=$(now)
 sub_rate=$(echo "$total / ($t1 - $t0)" | bc -l)
 
 # 2. ordercamd on the same stream
-sed -e "s#\"box_id\": \"edge-bench\",#\"box_id\": \"edge-bench\", \"mqtt\": {\"port\": $BROKER_PORT, \"qos\": 1}, \"spool\": {\"dir\": \"$WORK/spool\"}, \"metrics\": {\"listen\": \"127.0.0.1:$(free_port)\"}, \"evidence\": {\"enabled\": false},#" \
-    "$WORK/scene.json" >"$WORK/edge.json"
-mport=$(grep -o '"listen": "127.0.0.1:[0-9]*"' "$WORK/edge.json" | grep -o '[0-9]*"$' | tr -d '"')
+mport=$(free_port)
+scene_jq "$WORK/scene.json" '.mqtt = {port: $broker, qos: 1} | .spool = {dir: $spool} |
+    .metrics = {listen: "127.0.0.1:\($mport)"} | .evidence = {enabled: false}' \
+    --argjson broker "$BROKER_PORT" --arg spool "$WORK/spool" --arg mport "$mport" >"$WORK/edge.json"
 "$bin/ordercamd" -c "$WORK/edge.json" --log-level 4 >"$WORK/daemon.log" 2>&1 &
 DPID=$!
-sleep 1
+wait_for 60 eval 'curl -s "http://127.0.0.1:$mport/health" | grep -q ok' || { cat "$WORK/daemon.log" >&2; exit 1; }
 metric() { curl -s "http://127.0.0.1:$mport/metrics" | grep -v '^#' | grep -F "$1 " | awk '{print $2}'; }
 t0=$(now)
 publish_all
@@ -60,8 +64,8 @@ received() {
     curl -s "http://127.0.0.1:$mport/metrics" |
         awk '/^ordercam_(messages_total|drops_total)/ {s += $2} END {print s + 0}'
 }
-while [ "$(received)" -lt "$total" ]; do sleep 0.2; done
-sleep 1.1 # the metrics text is rebuilt every second
+wait_for 600 eval '[ "$(received)" -ge "$total" ]' ||
+    { echo "ordercamd received $(received) of $total messages in 10 minutes" >&2; exit 1; }
 t1=$(metric ordercam_last_message_timestamp_seconds)
 d_rate=$(echo "$total / ($t1 - $t0)" | bc -l)
 drops=$(curl -s "http://127.0.0.1:$mport/metrics" | awk '/^ordercam_drops_total/ && !/signal_out_of_order/ {s += $2} END {print s}')

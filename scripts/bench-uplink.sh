@@ -16,6 +16,7 @@ rm -rf "$WORK"
 mkdir -p "$WORK/spool"
 cd "$WORK"
 . ../../tests/support/broker.sh
+. ../../tests/support/wait.sh
 openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -days 2 \
     -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 >/dev/null 2>&1
 echo "bench-box-token-0123456789" >token
@@ -27,6 +28,6 @@ JSON
 "$bin/ordercam-central" -c central.json 2>central.log &
 pid=$!
 trap 'kill $pid 2>/dev/null' EXIT
-for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.05; done
+wait_for 60 eval '(exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null' || { cat central.log >&2; exit 1; }
 "$bin/ordercam-gen" bench --out engine.jsonl --scene scene.json --cameras 16 --objects 4 --messages 200000 --seed 5
 "$bin/tests/bench/bench_uplink" "https://localhost:$port" cert.pem token spool "$records" scene.json engine.jsonl

@@ -26,11 +26,28 @@ fi
 out=$(realpath -m "${OC_RUN_DIR:-out}")
 WORK=$out/run
 mkdir -p "$out/central"
-[ -f "$out/pids" ] && xargs -r kill 2>/dev/null <"$out/pids" || true
-sleep 0.3
-rm -rf "$WORK" "$out/pids"
-mkdir -p "$WORK"
 . tests/support/broker.sh
+. tests/support/wait.sh
+. tests/support/config.sh
+
+# out/pids names the processes an earlier run started ("pid start-time" per
+# line): only a process with that pid AND that start time is ours to stop
+# (a pid alone may have been reused by anything since).
+start_time() { awk '{print $22}' "/proc/$1/stat" 2>/dev/null; }
+remember() { echo "$1 $(start_time "$1")" >>"$out/pids"; }
+stop_earlier_run() {
+    [ -f "$out/pids" ] || return 0
+    while read -r pid started; do
+        [ -n "$started" ] && [ "$(start_time "$pid")" = "$started" ] || continue
+        kill "$pid" 2>/dev/null || true
+        wait_for 30 eval '[ "$(start_time "$pid")" != "$started" ]' ||
+            { echo "process $pid of an earlier run did not stop" >&2; exit 1; }
+    done <"$out/pids"
+    rm -f "$out/pids"
+}
+stop_earlier_run
+rm -rf "$WORK"
+mkdir -p "$WORK"
 PIDS=()
 stop_all() {
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -53,27 +70,25 @@ box_token=$(cat "$c/box.token")
 viewer_token=$(cat "$c/viewer.token")
 central_port=8443
 (exec 3<>/dev/tcp/127.0.0.1/$central_port) 2>/dev/null && central_port=$(free_port)
-cat >"$c/central.json" <<JSON
-{"listen": "127.0.0.1:$central_port",
- "tls": {"cert_file": "$c/central.crt", "key_file": "$c/central.key"},
- "db": "$c/central.sqlite", "tz_offset_min": 480,
- "tokens": [{"token": "$box_token", "box": "edge-jc-0001"}, {"token": "$viewer_token", "role": "viewer"}]}
-JSON
+jq -n --arg listen "127.0.0.1:$central_port" --arg c "$c" --arg box "$box_token" --arg viewer "$viewer_token" '
+  {listen: $listen,
+   tls: {cert_file: "\($c)/central.crt", key_file: "\($c)/central.key"},
+   db: "\($c)/central.sqlite", tz_offset_min: 480,
+   tokens: [{token: $box, box: "edge-jc-0001"}, {token: $viewer, role: "viewer"}]}' >"$c/central.json"
 
 start_broker
-echo "$BROKER_PID" >>"$out/pids"
+remember "$BROKER_PID"
 "$bin/ordercam-central" -c "$c/central.json" --port-file "$WORK/central.port" 2>"$WORK/central.log" &
 PIDS+=($!)
-echo $! >>"$out/pids"
+remember $!
 metrics_port=$(free_port)
-for _ in $(seq 100); do [ -s "$WORK/central.port" ] && break; sleep 0.1; done
-[ -s "$WORK/central.port" ] || { cat "$WORK/central.log"; exit 1; }
+wait_for 60 test -s "$WORK/central.port" || { cat "$WORK/central.log"; exit 1; }
 url="https://localhost:$(cat "$WORK/central.port")"
-central="\"central\": {\"url\": \"$url\", \"token_file\": \"$c/box.token\", \"ca_file\": \"$c/central.crt\", \"push_interval_s\": 1}"
-sed -e "s#\"port\": 1883#\"port\": $BROKER_PORT#" \
-    -e "s#\"dir\": \"/var/lib/ordercam\"#\"dir\": \"$WORK/spool\"#" \
-    -e "s#\"tally\": {\"bucket_s\": 60},#\"tally\": {\"bucket_s\": 60}, \"metrics\": {\"listen\": \"127.0.0.1:$metrics_port\"}, $central,#" \
-    samples/scene.json >"$WORK/edge.json"
+scene_jq samples/scene.json '
+  .mqtt.port = $broker | .spool.dir = $spool | .metrics = {listen: $metrics} |
+  .central = {url: $url, token_file: "\($c)/box.token", ca_file: "\($c)/central.crt", push_interval_s: 1}' \
+    --argjson broker "$BROKER_PORT" --arg spool "$WORK/spool" --arg metrics "127.0.0.1:$metrics_port" \
+    --arg url "$url" --arg c "$c" >"$WORK/edge.json"
 # the sample with camera frames for evidence, drawn once (about 5 s, 76 MB);
 # captions and frame overlays in the scene's time zone (Jincheng: UTC+8)
 export TZ=${TZ:-CST-8}
@@ -86,45 +101,34 @@ if [ ! -s "$frames/done" ]; then
 fi
 "$bin/ordercamd" -c "$WORK/edge.json" --record "$WORK/record.jsonl" 2>"$WORK/daemon.log" &
 PIDS+=($!)
-echo $! >>"$out/pids"
-for _ in $(seq 100); do grep -q "connected" "$WORK/daemon.log" && break; sleep 0.1; done
-grep -q "connected" "$WORK/daemon.log" || { cat "$WORK/daemon.log"; exit 1; }
+remember $!
+wait_for 60 grep -q "connected" "$WORK/daemon.log" || { cat "$WORK/daemon.log"; exit 1; }
 
 echo "replaying the sample (samples/sample.jsonl.gz with its frames) through the broker (mosquitto on 127.0.0.1:$BROKER_PORT) ..."
 "$bin/ordercam-replay" --config "$WORK/edge.json" --log "$frames/sample.jsonl" \
     --publish "127.0.0.1:$BROKER_PORT" --speed 0
 want=$(awk '/^messages:/ {print $2}' samples/expected/sample.summary.txt)
-for _ in $(seq 300); do
-    n=$(curl -s "http://127.0.0.1:$metrics_port/metrics" | awk '/^ordercam_messages_total\{kind="detections"\}/ {print $2}')
-    [ "${n:-0}" -ge "$want" ] && break
-    sleep 0.1
-done
-[ "${n:-0}" -ge "$want" ] || { echo "the daemon processed ${n:-0} of $want messages" >&2; exit 1; }
-sleep 0.5
+processed() {
+    curl -s "http://127.0.0.1:$metrics_port/metrics" | awk '/^ordercam_messages_total\{kind="detections"\}/ {print $2}'
+}
+wait_for 300 eval '[ "$(processed)" -ge "$want" ] 2>/dev/null' ||
+    { echo "the daemon processed $(processed) of $want messages" >&2; exit 1; }
 
 # the daemon's uplink carries its records and tallies to central
 total=$(wc -l <samples/expected/sample.violations.jsonl)
-count() {
-    curl -sf --cacert "$c/central.crt" -H "Authorization: Bearer $viewer_token" "$url/api/v1/counts" |
-        grep -o '"count":[0-9]*' | cut -d: -f2
-}
-for _ in $(seq 300); do [ "$(count)" = "$total" ] && break; sleep 0.1; done
+api() { curl -sf --cacert "$c/central.crt" -H "Authorization: Bearer $viewer_token" "$url$1"; }
+count() { api /api/v1/counts | jq -r '[.rows[].count] | add // 0'; }
+wait_for 300 eval '[ "$(count)" = "$total" ]' || true
 [ "$(count)" = "$total" ] || { echo "central has $(count) of $total violations" >&2; tail "$WORK/daemon.log" >&2; exit 1; }
 # and, last, their evidence images
-images() {
-    curl -sf --cacert "$c/central.crt" -H "Authorization: Bearer $viewer_token" "$url/api/v1/violations?limit=1000" |
-        grep -o '"evidence_url":"[^"]*"' | wc -l
-}
-for _ in $(seq 300); do [ "$(images)" = "$total" ] && break; sleep 0.1; done
+images() { api "/api/v1/violations?limit=1000" | jq '[.violations[] | select(.evidence_url)] | length'; }
+wait_for 300 eval '[ "$(images)" = "$total" ]' || true
 [ "$(images)" = "$total" ] || { echo "central has $(images) of $total evidence images" >&2; tail "$WORK/daemon.log" >&2; exit 1; }
 
 echo
 echo "tallies at central (GET /api/v1/counts?group=camera,type):"
 printf '%-10s %-26s %6s\n' camera type count
-curl -sf --cacert "$c/central.crt" -H "Authorization: Bearer $viewer_token" \
-    "$url/api/v1/counts?group=camera,type" |
-    grep -o '{"camera":[^}]*}' |
-    sed -E 's/.*"camera":"([^"]*)","type":"([^"]*)","count":([0-9]+).*/\1 \2 \3/' |
+api "/api/v1/counts?group=camera,type" | jq -r '.rows[] | "\(.camera) \(.type) \(.count)"' |
     awk '{printf "%-10s %-26s %6d\n", $1, $2, $3; t += $3} END {printf "%-10s %-26s %6d\n", "total", "", t}'
 echo
 echo "evidence images at central: $(images) of $total (e.g. $url/api/v1/evidence/edge-jc-0001:cam-e1:1)"

@@ -27,6 +27,7 @@ cleanup() {
 }
 trap cleanup EXIT
 . tests/support/broker.sh
+. tests/support/wait.sh
 fail() { echo "soak: FAIL: $*" >&2; tail -20 "$WORK"/daemon.log >&2; exit 1; }
 cd "$WORK"
 
@@ -65,8 +66,7 @@ jq --arg port "$BROKER_PORT" --arg dir "$WORK/spool" --arg m "127.0.0.1:$MPORT" 
 start_daemon() {
     "$src/$bin/ordercamd" -c edge.json >>daemon.log 2>&1 &
     DPID=$!
-    for _ in $(seq 100); do grep -q "connected" daemon.log && return 0; sleep 0.05; done
-    fail "daemon did not connect"
+    wait_for 60 grep -q "connected" daemon.log || fail "daemon did not connect"
 }
 metrics() { curl -s "http://127.0.0.1:$MPORT/metrics" || true; }
 counts() {
@@ -103,7 +103,7 @@ done
 wait "$PUB" || fail "publishing failed: $(cat pub.log)"
 [ -n "$CPID" ] || start_central
 echo "published; waiting for central to have every count ..."
-for _ in $(seq 600); do [ "$(counts)" = "$expected" ] && break; sleep 1; done
+wait_for 600 eval '[ "$(counts)" = "$expected" ]' || true
 got=$(counts | awk '{t += $3} END {print t+0}')
 ok=1
 if [ "$(counts)" = "$expected" ]; then

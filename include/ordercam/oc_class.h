@@ -1,5 +1,5 @@
 /* The object-class vocabulary, class groups and violation types.
- * Class ids below OC_CLASS_KNOWN are the fixed vocabulary of scene.md; the
+ * Class ids below OC_CLASS_KNOWN are the fixed vocabulary of docs/violations.md; the
  * engine interns other class names after them up to OC_CLASS_MAX. */
 #ifndef OC_CLASS_H
 #define OC_CLASS_H

@@ -219,7 +219,7 @@ static void stay_observe(struct oc_engine *e, int ci, struct oc_track *tr, int z
 }
 
 /* A new track may continue the stay of a track the tracker lost and
- * re-numbered (scene.md, re-acquisition). */
+ * re-numbered (docs/violations.md, re-acquisition). */
 static void reacquire(struct oc_engine *e, int ci, struct oc_track *tr, const bool *inside,
                       struct oc_pt a, int64_t t)
 {

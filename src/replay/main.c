@@ -1,5 +1,5 @@
 /* ordercam-replay: the engine run offline over an event log
- * (docs/replay.md). Deterministic: the same log and config give the same
+ * (docs/outputs.md). Deterministic: the same log and config give the same
  * bytes. */
 #include <errno.h>
 #include <getopt.h>

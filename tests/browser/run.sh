@@ -5,6 +5,7 @@
 # usage: run.sh SOURCE_DIR BUILD_DIR
 set -eu
 src=$1
+. "$src/tests/support/wait.sh"
 bin=$2
 here=$src/tests/browser
 work=$(mktemp -d)
@@ -38,9 +39,7 @@ cat >central.json <<JSON
 JSON
 "$bin/ordercam-central" -c central.json --port-file port 2>central.log &
 pid=$!
-i=0
-while [ ! -s port ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-[ -s port ] || { cat central.log; exit 1; }
+wait_for 60 test -s port || { cat central.log; exit 1; }
 port=$(cat port)
 NODE_EXTRA_CA_CERTS="$work/cert.pem" node "$bin/browser/dashboard.test.mjs" \
     "https://localhost:$port" "$src/samples" "${OC_SCREENSHOT:-$bin/browser/dashboard.png}"

@@ -2,7 +2,7 @@
 # Golden test of ordercam-replay on the sample: the generator still writes
 # the committed log, replay writes the committed records, tallies and
 # summary byte for byte, from the gzip and the plain log alike, and the
-# exit codes are those of docs/replay.md.
+# exit codes are those of docs/outputs.md.
 # usage: golden.sh SOURCE_DIR BUILD_DIR
 set -eu
 src=$1

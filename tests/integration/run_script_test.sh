@@ -10,6 +10,12 @@ bin=$2
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 want=$(wc -l <"$src/samples/expected/sample.violations.jsonl")
+# a stale out/pids naming a pid that is now another process: run.sh must
+# stop only processes it started, so this bystander survives
+sleep 600 &
+bystander=$!
+trap 'kill $bystander 2>/dev/null; rm -rf "$dir"' EXIT
+echo "$bystander 1" >"$dir/pids"
 for run in 1 2; do
     OC_RUN_DIR=$dir OC_BUILD_DIR=$bin "$src/scripts/run.sh" --no-wait >"$dir/out.$run" 2>&1 ||
         { cat "$dir/out.$run"; exit 1; }
@@ -18,6 +24,7 @@ for run in 1 2; do
     cmp "$dir/run/spool/violations.jsonl" "$src/samples/expected/sample.violations.jsonl"
     grep -Eq "^evidence images at central: $want of $want" "$dir/out.$run" || { cat "$dir/out.$run"; echo "run $run: evidence missing"; exit 1; }
 done
+kill -0 "$bystander" 2>/dev/null || { echo "run.sh killed a process it did not start"; exit 1; }
 # every record at central has an image whose stored bytes have the digest
 # the record announced, and it is the image offline replay makes of the
 # same frames

@@ -1,5 +1,5 @@
 /* Scene configuration: every mistake is refused with the file, the JSON
- * path and the problem; valid configs resolve defaults as scene.md says. */
+ * path and the problem; valid configs resolve defaults as docs/config.md says. */
 #include "oc_test.h"
 
 #include <stdio.h>

@@ -84,7 +84,7 @@ static void every_scripted_actor_as_written(void **state)
             fail_msg("unscripted violation: %s %s by %s", str(rec[j], "camera"),
                      str(rec[j], "type"), str(rec[j], "track"));
     assert_int_equal(nr, expected);
-    /* every violation type of scene.md's table is exercised */
+    /* every violation type of docs/violations.md's table is exercised */
     static const char *const all[] = {"illegal_parking", "tactile_paving_occupied",
                                       "street_vending", "red_light", "stop_line_crossing",
                                       "nonmotor_red_light", "pedestrian_red_light", "jaywalking",
