@@ -1,4 +1,8 @@
-/* The edge configuration (docs/config.md): parsed, validated, resolved.
+/* The scene (docs/config.md): the box, its cameras, zones, lines, signals,
+ * rule parameters, codes and tally bucket, parsed, validated, resolved.
+ * The file also holds sections other layers read from the same tree
+ * (ordercamd's src/edge/oc_ecfg, the evidence settings oc_evcfg); core
+ * reads only mqtt.topic_prefix from them.
  * Rule parameters are resolved at load time (zone/line, else
  * defaults.<type>, else the built-in default), so the engine never looks
  * anything up by name. The struct is read-only after loading; every string
@@ -9,6 +13,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <cjson/cJSON.h>
 
 #include "ordercam/oc_class.h"
 #include "ordercam/oc_geom.h"
@@ -87,50 +93,14 @@ struct oc_vtype_cfg {
     char *code; /* NULL: no code */
 };
 
-struct oc_mqtt_cfg {
-    char *host;
-    int port;
-    int qos;
-    char *client_id, *username, *password_file;
-    char *ca_file, *cert_file, *key_file; /* tls; NULL = plain TCP */
-    int keepalive_s;
-};
-
-struct oc_central_cfg {
-    char *url, *token_file, *ca_file, *cert_file, *key_file;
-    int push_interval_s;
-    bool insecure_skip_verify;
-};
-
-/* Debian's fonts-wqy-zenhei: Chinese place names and plates in captions */
-#define OC_EVIDENCE_FONT_DEFAULT "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
-
-struct oc_evidence_cfg {
-    bool enabled;
-    int quality;
-    int ring_s;
-    int ring_max_mb;
-    int tolerance_ms;
-    char *dir;  /* NULL: <spool.dir>/evidence */
-    char *font; /* never NULL: OC_EVIDENCE_FONT_DEFAULT unless configured */
-};
-
 struct oc_config {
     char *path;
     char *box_id;
-    char *topic_prefix;
-    struct oc_mqtt_cfg mqtt;
-    struct oc_central_cfg central;
-    char *spool_dir;   /* default /var/lib/ordercam */
-    int spool_max_mb;
-    int snapshot_s;    /* how often the daemon saves the engine state */
-    char *metrics_listen; /* HOST:PORT of the Prometheus endpoint; NULL: off */
-    struct oc_evidence_cfg evidence;
+    char *topic_prefix; /* mqtt.topic_prefix: topics are routed under it */
     int64_t bucket_ms;
     int64_t track_timeout_ms;
     size_t max_tracks_per_camera;
     size_t max_event_ids;
-    size_t rx_queue_msgs, rx_queue_bytes;
     struct oc_alias *aliases;
     size_t n_aliases;
     struct oc_vtype_cfg *vtypes; /* built-in types first, then camera event types */
@@ -141,7 +111,17 @@ struct oc_config {
     size_t n_cameras;
 };
 
-/* Loads and validates the config file at path. On failure returns NULL and
+struct oc_cfgread;
+
+/* Reads the scene from root, a tree from oc_cfgread_text/_file, with r's
+ * name and path in messages. Top-level keys other than the scene's are
+ * refused unless listed in layer_keys (NULL-terminated, may be NULL): the
+ * sections the caller's other layers read. The caller owns the result. */
+struct oc_config *oc_config_read(struct oc_cfgread *r, const cJSON *root,
+                                 const char *const *layer_keys);
+
+/* Loads and validates a scene-only config file at path (no other layer's
+ * sections). On failure returns NULL and
  * writes "FILE: $.json.path: problem" into err (errlen bytes). The caller
  * owns the result and frees it with oc_config_free(). */
 struct oc_config *oc_config_load(const char *path, char *err, size_t errlen);

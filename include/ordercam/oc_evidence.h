@@ -14,6 +14,7 @@
 #include "ordercam/oc_compose.h"
 #include "ordercam/oc_config.h"
 #include "ordercam/oc_engine.h"
+#include "ordercam/oc_evcfg.h"
 #include "ordercam/oc_ring.h"
 
 #define OC_EVIDENCE_LAG_MS 1000
@@ -49,9 +50,10 @@ struct oc_evidence_stats {
 
 struct oc_evidence;
 
-/* cfg must outlive the keeper (the daemon makes a new keeper on reload).
- * NULL when out of memory. */
-struct oc_evidence *oc_evidence_new(const struct oc_config *cfg, oc_evidence_ready_fn ready,
+/* cfg must outlive the keeper (the daemon makes a new keeper on reload);
+ * set (ring size, tolerance) is copied. NULL when out of memory. */
+struct oc_evidence *oc_evidence_new(const struct oc_config *cfg,
+                                    const struct oc_evidence_cfg *set, oc_evidence_ready_fn ready,
                                     void *ud);
 /* Frees held violations without calling ready. */
 void oc_evidence_free(struct oc_evidence *ev);

@@ -1,4 +1,4 @@
-/* Violation counts per (camera, type, bucket), bounded. */
+/* Violation counts per (camera, type, bucket), bounded; the bucket rule. */
 #ifndef OC_TALLY_H
 #define OC_TALLY_H
 
@@ -14,6 +14,13 @@ struct oc_tally_row {
 };
 
 struct oc_tally;
+
+/* The tally rule's one home: the bucket of a violation dated ts is the
+ * start of the bucket_ms-long interval holding it (floor, also before
+ * 1970). The engine stamps every violation with it (oc_violation.bucket);
+ * replay counts with oc_tally and ordercamd's spool counts in SQL, both by
+ * that stamp, one per violation, so they cannot disagree. */
+int64_t oc_tally_bucket(int64_t ts, int64_t bucket_ms);
 
 /* A tally of at most max_rows distinct (camera, type, bucket) rows.
  * Caller frees with oc_tally_free(). NULL when out of memory. */

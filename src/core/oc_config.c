@@ -4,65 +4,43 @@
 #include "ordercam/oc_config.h"
 
 #include <cjson/cJSON.h>
-#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ordercam/oc_json.h"
-#include "ordercam/oc_text.h"
-
-#define CFG_MAX_BYTES (4u << 20)
+#include "ordercam/oc_cfgread.h"
 
 struct ctx {
-    const char *name;
-    char *err;
-    size_t errlen;
-    char path[512];
-    size_t plen;
+    struct oc_cfgread r;
     struct oc_config *cfg;
     const cJSON *defaults;
 };
 
+/* Short names for the shared reader (oc_cfgread.h) over this file's ctx. */
 __attribute__((format(printf, 2, 3))) static bool fail(struct ctx *c, const char *fmt, ...)
 {
-    char msg[256];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    oc_cfgread_vfail(&c->r, fmt, ap);
     va_end(ap);
-    snprintf(c->err, c->errlen, "%s: %s: %s", c->name, c->plen ? c->path : "$", msg);
     return false;
 }
 
 static size_t push_key(struct ctx *c, const char *key)
 {
-    size_t old = c->plen;
-    if (old == 0) {
-        c->path[0] = '$';
-        c->plen = old = 1;
-    }
-    int n = snprintf(c->path + c->plen, sizeof c->path - c->plen, ".%s", key);
-    if (n > 0 && (size_t)n < sizeof c->path - c->plen)
-        c->plen += (size_t)n;
-    return old;
+    return oc_cfgread_push_key(&c->r, key);
 }
 
 static size_t push_idx(struct ctx *c, size_t i)
 {
-    size_t old = c->plen;
-    int n = snprintf(c->path + c->plen, sizeof c->path - c->plen, "[%zu]", i);
-    if (n > 0 && (size_t)n < sizeof c->path - c->plen)
-        c->plen += (size_t)n;
-    return old;
+    return oc_cfgread_push_idx(&c->r, i);
 }
 
 static void pop(struct ctx *c, size_t old)
 {
-    c->plen = old;
-    c->path[old] = '\0';
+    oc_cfgread_pop(&c->r, old);
 }
 
 static char *dupstr(const char *s)
@@ -74,109 +52,30 @@ static char *dupstr(const char *s)
     return d;
 }
 
-/* Refuses keys of obj that are not in allowed (NULL-terminated), and keys
- * given twice (which one would win is nobody's guess). */
 static bool check_keys(struct ctx *c, const cJSON *obj, const char *const *allowed)
 {
-    for (const cJSON *it = obj->child; it; it = it->next) {
-        for (const cJSON *prev = obj->child; prev != it; prev = prev->next)
-            if (strcmp(prev->string, it->string) == 0) {
-                push_key(c, it->string);
-                return fail(c, "key given twice");
-            }
-        bool ok = false;
-        for (const char *const *a = allowed; *a && !ok; a++)
-            ok = strcmp(*a, it->string) == 0;
-        if (!ok) {
-            size_t old = push_key(c, it->string);
-            fail(c, "unknown key");
-            pop(c, old);
-            return false;
-        }
-    }
-    return true;
+    return oc_cfgread_keys(&c->r, obj, allowed);
 }
 
 static bool want_object(struct ctx *c, const cJSON *obj, const char *key, const cJSON **out)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-    *out = NULL;
-    if (!v || cJSON_IsNull(v))
-        return true;
-    if (!cJSON_IsObject(v)) {
-        size_t old = push_key(c, key);
-        fail(c, "must be an object");
-        pop(c, old);
-        return false;
-    }
-    *out = v;
-    return true;
+    return oc_cfgread_object(&c->r, obj, key, out);
 }
 
-/* Copies string member key into *out (NULL when absent and optional). */
 static bool get_str(struct ctx *c, const cJSON *obj, const char *key, bool required, char **out)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-    *out = NULL;
-    if (!v || cJSON_IsNull(v)) {
-        if (required)
-            return fail(c, "missing required key \"%s\"", key);
-        return true;
-    }
-    size_t old = push_key(c, key);
-    bool ok = true;
-    if (!cJSON_IsString(v))
-        ok = fail(c, "must be a string");
-    else if (v->valuestring[0] == '\0')
-        ok = fail(c, "must not be empty");
-    else if (!(*out = dupstr(v->valuestring)))
-        ok = fail(c, "out of memory");
-    pop(c, old);
-    return ok;
+    return oc_cfgread_str(&c->r, obj, key, required, out);
 }
 
 static bool get_num(struct ctx *c, const cJSON *obj, const char *key, double lo, double hi,
                     bool integer, double *out)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-    if (!v || cJSON_IsNull(v))
-        return true; /* *out keeps its default */
-    size_t old = push_key(c, key);
-    bool ok = true;
-    if (!cJSON_IsNumber(v))
-        ok = fail(c, "must be a number");
-    else if (!isfinite(v->valuedouble) || v->valuedouble < lo || v->valuedouble > hi)
-        ok = fail(c, "must be between %g and %g", lo, hi);
-    else if (integer && v->valuedouble != floor(v->valuedouble))
-        ok = fail(c, "must be an integer");
-    else
-        *out = v->valuedouble;
-    pop(c, old);
-    return ok;
+    return oc_cfgread_num(&c->r, obj, key, lo, hi, integer, out);
 }
 
 static bool get_int(struct ctx *c, const cJSON *obj, const char *key, double lo, double hi, int *out)
 {
-    double d = *out;
-    if (!get_num(c, obj, key, lo, hi, true, &d))
-        return false;
-    *out = (int)d;
-    return true;
-}
-
-static bool get_bool(struct ctx *c, const cJSON *obj, const char *key, bool *out)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-    if (!v || cJSON_IsNull(v))
-        return true;
-    if (!cJSON_IsBool(v)) {
-        size_t old = push_key(c, key);
-        fail(c, "must be true or false");
-        pop(c, old);
-        return false;
-    }
-    *out = cJSON_IsTrue(v);
-    return true;
+    return oc_cfgread_int(&c->r, obj, key, lo, hi, out);
 }
 
 static bool get_point(struct ctx *c, const cJSON *v, struct oc_pt *out)
@@ -819,66 +718,32 @@ static bool parse_codes(struct ctx *c, const cJSON *root)
     return true;
 }
 
-static bool parse_mqtt(struct ctx *c, const cJSON *root)
+/* The topic namespace is routing, so core reads mqtt.topic_prefix; the
+ * rest of the mqtt section is ordercamd's (oc_ecfg), which checks its keys. */
+static bool parse_topic_prefix(struct ctx *c, const cJSON *root)
 {
-    static const char *const keys[] = {"host", "port", "topic_prefix", "qos", "client_id",
-                                       "username", "password_file", "tls", "keepalive_s", NULL};
-    static const char *const tls_keys[] = {"ca_file", "cert_file", "key_file", NULL};
-    struct oc_config *cfg = c->cfg;
-    const cJSON *m, *tls = NULL;
-    cfg->mqtt.port = 1883;
-    cfg->mqtt.qos = 1;
-    cfg->mqtt.keepalive_s = 30;
+    const cJSON *m;
     if (!want_object(c, root, "mqtt", &m))
         return false;
-    if (m) {
+    const cJSON *p = m ? cJSON_GetObjectItemCaseSensitive(m, "topic_prefix") : NULL;
+    if (p) {
         size_t o1 = push_key(c, "mqtt");
-        if (!check_keys(c, m, keys) || !get_str(c, m, "host", false, &cfg->mqtt.host) ||
-            !get_int(c, m, "port", 1, 65535, &cfg->mqtt.port) ||
-            !get_int(c, m, "qos", 0, 2, &cfg->mqtt.qos) ||
-            !get_int(c, m, "keepalive_s", 5, 3600, &cfg->mqtt.keepalive_s) ||
-            !get_str(c, m, "client_id", false, &cfg->mqtt.client_id) ||
-            !get_str(c, m, "username", false, &cfg->mqtt.username) ||
-            !get_str(c, m, "password_file", false, &cfg->mqtt.password_file) ||
-            !want_object(c, m, "tls", &tls))
-            return false;
-        const cJSON *p = cJSON_GetObjectItemCaseSensitive(m, "topic_prefix");
-        if (p) {
-            size_t o2 = push_key(c, "topic_prefix");
-            if (!cJSON_IsString(p) || strlen(p->valuestring) > 128)
-                return fail(c, "must be a string of at most 128 bytes");
-            if (!(cfg->topic_prefix = dupstr(p->valuestring)))
-                return fail(c, "out of memory");
-            pop(c, o2);
-        }
-        if (tls) {
-            push_key(c, "tls");
-            if (!check_keys(c, tls, tls_keys) ||
-                !get_str(c, tls, "ca_file", false, &cfg->mqtt.ca_file) ||
-                !get_str(c, tls, "cert_file", false, &cfg->mqtt.cert_file) ||
-                !get_str(c, tls, "key_file", false, &cfg->mqtt.key_file))
-                return false;
-        }
+        push_key(c, "topic_prefix");
+        if (!cJSON_IsString(p) || strlen(p->valuestring) > 128)
+            return fail(c, "must be a string of at most 128 bytes");
+        if (!(c->cfg->topic_prefix = dupstr(p->valuestring)))
+            return fail(c, "out of memory");
         pop(c, o1);
     }
-    if (!cfg->mqtt.host && !(cfg->mqtt.host = dupstr("127.0.0.1")))
-        return fail(c, "out of memory");
-    if (!cfg->mqtt.client_id && !(cfg->mqtt.client_id = dupstr(cfg->box_id)))
-        return fail(c, "out of memory");
-    if (!cfg->topic_prefix && !(cfg->topic_prefix = dupstr("ordercam/")))
+    if (!c->cfg->topic_prefix && !(c->cfg->topic_prefix = dupstr("ordercam/")))
         return fail(c, "out of memory");
     return true;
 }
 
+/* limits is core's section; its rx_queue_* keys are read by ordercamd's
+ * layer (oc_ecfg), core only admits them. */
 static bool parse_sections(struct ctx *c, const cJSON *root)
 {
-    static const char *const central_keys[] = {"url", "token_file", "ca_file", "cert_file",
-                                               "key_file", "push_interval_s",
-                                               "insecure_skip_verify", NULL};
-    static const char *const spool_keys[] = {"dir", "max_mb", "snapshot_s", NULL};
-    static const char *const metrics_keys[] = {"listen", NULL};
-    static const char *const ev_keys[] = {"enabled", "quality", "ring_s", "ring_max_mb",
-                                          "tolerance_ms", "dir", "font", NULL};
     static const char *const tally_keys[] = {"bucket_s", NULL};
     static const char *const limit_keys[] = {"max_tracks_per_camera", "max_event_ids",
                                              "rx_queue_msgs", "rx_queue_mb", NULL};
@@ -886,65 +751,6 @@ static bool parse_sections(struct ctx *c, const cJSON *root)
     const cJSON *o;
     size_t o1;
 
-    cfg->central.push_interval_s = 10;
-    if (!want_object(c, root, "central", &o))
-        return false;
-    if (o) {
-        o1 = push_key(c, "central");
-        if (!check_keys(c, o, central_keys) || !get_str(c, o, "url", false, &cfg->central.url) ||
-            !get_str(c, o, "token_file", false, &cfg->central.token_file) ||
-            !get_str(c, o, "ca_file", false, &cfg->central.ca_file) ||
-            !get_str(c, o, "cert_file", false, &cfg->central.cert_file) ||
-            !get_str(c, o, "key_file", false, &cfg->central.key_file) ||
-            !get_int(c, o, "push_interval_s", 1, 86400, &cfg->central.push_interval_s) ||
-            !get_bool(c, o, "insecure_skip_verify", &cfg->central.insecure_skip_verify))
-            return false;
-        pop(c, o1);
-    }
-    cfg->spool_max_mb = 2048;
-    cfg->snapshot_s = 60;
-    if (!want_object(c, root, "spool", &o))
-        return false;
-    if (o) {
-        o1 = push_key(c, "spool");
-        if (!check_keys(c, o, spool_keys) || !get_str(c, o, "dir", false, &cfg->spool_dir) ||
-            !get_int(c, o, "max_mb", 1, 1 << 24, &cfg->spool_max_mb) ||
-            !get_int(c, o, "snapshot_s", 1, 86400, &cfg->snapshot_s))
-            return false;
-        pop(c, o1);
-    }
-    if (!cfg->spool_dir && !(cfg->spool_dir = dupstr("/var/lib/ordercam")))
-        return fail(c, "out of memory");
-    if (!want_object(c, root, "metrics", &o))
-        return false;
-    if (o) {
-        o1 = push_key(c, "metrics");
-        if (!check_keys(c, o, metrics_keys) ||
-            !get_str(c, o, "listen", false, &cfg->metrics_listen))
-            return false;
-        pop(c, o1);
-    }
-    struct oc_evidence_cfg *ev = &cfg->evidence;
-    ev->enabled = true;
-    ev->quality = 85;
-    ev->ring_s = 20;
-    ev->ring_max_mb = 64;
-    ev->tolerance_ms = 200;
-    if (!want_object(c, root, "evidence", &o))
-        return false;
-    if (o) {
-        o1 = push_key(c, "evidence");
-        if (!check_keys(c, o, ev_keys) || !get_bool(c, o, "enabled", &ev->enabled) ||
-            !get_int(c, o, "quality", 1, 100, &ev->quality) ||
-            !get_int(c, o, "ring_s", 10, 3600, &ev->ring_s) ||
-            !get_int(c, o, "ring_max_mb", 1, 65536, &ev->ring_max_mb) ||
-            !get_int(c, o, "tolerance_ms", 0, 10000, &ev->tolerance_ms) ||
-            !get_str(c, o, "dir", false, &ev->dir) || !get_str(c, o, "font", false, &ev->font))
-            return false;
-        pop(c, o1);
-    }
-    if (!ev->font && !(ev->font = strdup(OC_EVIDENCE_FONT_DEFAULT)))
-        return fail(c, "out of memory");
     double bucket = 60, timeout = 5;
     if (!want_object(c, root, "tally", &o))
         return false;
@@ -959,39 +765,48 @@ static bool parse_sections(struct ctx *c, const cJSON *root)
     if (!get_num(c, root, "track_timeout_s", 0.001, 3600, false, &timeout))
         return false;
     cfg->track_timeout_ms = (int64_t)llround(timeout * 1000);
-    int max_tracks = 512, max_ids = 4096, rxq_msgs = 65536, rxq_mb = 64;
+    int max_tracks = 512, max_ids = 4096;
     if (!want_object(c, root, "limits", &o))
         return false;
     if (o) {
         o1 = push_key(c, "limits");
         if (!check_keys(c, o, limit_keys) ||
             !get_int(c, o, "max_tracks_per_camera", 1, 1 << 20, &max_tracks) ||
-            !get_int(c, o, "max_event_ids", 1, 1 << 22, &max_ids) ||
-            !get_int(c, o, "rx_queue_msgs", 16, 1 << 24, &rxq_msgs) ||
-            !get_int(c, o, "rx_queue_mb", 1, 4096, &rxq_mb))
+            !get_int(c, o, "max_event_ids", 1, 1 << 22, &max_ids))
             return false;
         pop(c, o1);
     }
     cfg->max_tracks_per_camera = (size_t)max_tracks;
     cfg->max_event_ids = (size_t)max_ids;
-    cfg->rx_queue_msgs = (size_t)rxq_msgs;
-    cfg->rx_queue_bytes = (size_t)rxq_mb << 20;
     return true;
 }
 
-static bool parse_root(struct ctx *c, const cJSON *root)
+/* The scene's own top-level keys plus the caller's layers' sections. */
+static bool check_root_keys(struct ctx *c, const cJSON *root, const char *const *layer_keys)
 {
-    static const char *const keys[] = {"box_id", "mqtt", "central", "spool", "evidence",
-                                       "tally", "track_timeout_s", "class_aliases", "codes",
-                                       "signals", "cameras", "defaults", "events", "limits",
-                                       "metrics", NULL};
+    static const char *const keys[] = {"box_id", "mqtt", "tally", "track_timeout_s",
+                                       "class_aliases", "codes", "signals", "cameras",
+                                       "defaults", "events", "limits"};
+    enum { N_KEYS = sizeof keys / sizeof *keys, MAX_LAYER_KEYS = 32 };
+    const char *all[N_KEYS + MAX_LAYER_KEYS + 1];
+    size_t n = 0;
+    for (; n < N_KEYS; n++)
+        all[n] = keys[n];
+    for (size_t i = 0; layer_keys && layer_keys[i] && i < MAX_LAYER_KEYS; i++)
+        all[n++] = layer_keys[i];
+    all[n] = NULL;
+    return check_keys(c, root, all);
+}
+
+static bool parse_root(struct ctx *c, const cJSON *root, const char *const *layer_keys)
+{
     static const char *const default_events[] = {"littering", "throwing_from_vehicle",
                                                  "spitting", "dog_unleashed", "open_burning",
                                                  "illegal_poster"};
     struct oc_config *cfg = c->cfg;
     if (!cJSON_IsObject(root))
         return fail(c, "the config must be a JSON object");
-    if (!check_keys(c, root, keys) || !get_str(c, root, "box_id", true, &cfg->box_id))
+    if (!check_root_keys(c, root, layer_keys) || !get_str(c, root, "box_id", true, &cfg->box_id))
         return false;
     if (!oc_config_valid_id(cfg->box_id, strlen(cfg->box_id))) {
         push_key(c, "box_id");
@@ -1010,7 +825,7 @@ static bool parse_root(struct ctx *c, const cJSON *root)
     for (size_t i = 0; i < sizeof default_events / sizeof *default_events; i++)
         events |= (uint64_t)1 << add_vtype(cfg, default_events[i]);
     const cJSON *ev = cJSON_GetObjectItemCaseSensitive(root, "events");
-    if (!parse_mqtt(c, root) || !parse_sections(c, root) || !parse_aliases(c, root) ||
+    if (!parse_topic_prefix(c, root) || !parse_sections(c, root) || !parse_aliases(c, root) ||
         !parse_defaults(c, root) || !parse_signals(c, root) ||
         (ev && !parse_events(c, ev, &events)))
         return false;
@@ -1039,80 +854,42 @@ static bool parse_root(struct ctx *c, const cJSON *root)
     return parse_codes(c, root);
 }
 
-struct oc_config *oc_config_parse(const char *text, size_t len, const char *name, char *err,
-                                  size_t errlen)
+struct oc_config *oc_config_read(struct oc_cfgread *r, const cJSON *root,
+                                 const char *const *layer_keys)
 {
-    struct ctx c = {.name = name ? name : "config", .err = err, .errlen = errlen};
-    if (errlen)
-        err[0] = '\0';
-    if (len > CFG_MAX_BYTES) {
-        fail(&c, "file larger than 4 MiB");
-        return NULL;
-    }
-    char *buf = malloc(len + 1);
-    if (!buf) {
-        fail(&c, "out of memory");
-        return NULL;
-    }
-    memcpy(buf, text, len);
-    buf[len] = '\0';
-    if (oc_text_strip_comments(buf, len) != OC_OK) {
-        fail(&c, "unterminated /* comment");
-        free(buf);
-        return NULL;
-    }
-    cJSON *root = NULL;
-    struct oc_json_error je;
-    if (oc_json_parse(buf, len, CFG_MAX_BYTES, OC_JSON_MAX_DEPTH, &root, &je) != OC_JSON_OK) {
-        size_t line = 1, col = 1;
-        for (size_t i = 0; i < je.offset && i < len; i++, col++)
-            if (buf[i] == '\n') {
-                line++;
-                col = 0;
-            }
-        char what[200];
-        if (je.status == OC_JSON_DUPLICATE_KEY)
-            fail(&c, "%s", oc_json_describe(&je, what, sizeof what));
-        else if (je.status == OC_JSON_SYNTAX)
-            fail(&c, "invalid JSON near line %zu, column %zu", line, col);
-        else
-            fail(&c, "%s (line %zu, column %zu)", oc_json_strerror(je.status), line, col);
-        free(buf);
-        return NULL;
-    }
-    free(buf);
+    struct ctx c = {.r = *r};
     c.cfg = calloc(1, sizeof *c.cfg);
-    bool ok = c.cfg && parse_root(&c, root);
-    if (ok && !(c.cfg->path = dupstr(c.name)))
+    bool ok = c.cfg && parse_root(&c, root, layer_keys);
+    if (ok && !(c.cfg->path = dupstr(c.r.name)))
         ok = fail(&c, "out of memory");
-    cJSON_Delete(root);
     if (!ok) {
         if (!c.cfg)
             fail(&c, "out of memory");
         oc_config_free(c.cfg);
-        return NULL;
+        c.cfg = NULL;
     }
+    *r = c.r;
     return c.cfg;
+}
+
+struct oc_config *oc_config_parse(const char *text, size_t len, const char *name, char *err,
+                                  size_t errlen)
+{
+    struct oc_cfgread r;
+    oc_cfgread_init(&r, name, err, errlen);
+    cJSON *root = oc_cfgread_text(&r, text, len);
+    struct oc_config *cfg = root ? oc_config_read(&r, root, NULL) : NULL;
+    cJSON_Delete(root);
+    return cfg;
 }
 
 struct oc_config *oc_config_load(const char *path, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-        return NULL;
-    }
-    char *buf = malloc(CFG_MAX_BYTES + 1);
-    size_t n = buf ? fread(buf, 1, CFG_MAX_BYTES + 1, f) : 0;
-    int rerr = ferror(f);
-    fclose(f);
-    if (!buf || rerr) {
-        snprintf(err, errlen, "%s: cannot read: %s", path, buf ? "read error" : "out of memory");
-        free(buf);
-        return NULL;
-    }
-    struct oc_config *cfg = oc_config_parse(buf, n, path, err, errlen);
-    free(buf);
+    struct oc_cfgread r;
+    oc_cfgread_init(&r, path, err, errlen);
+    cJSON *root = oc_cfgread_file(&r, path);
+    struct oc_config *cfg = root ? oc_config_read(&r, root, NULL) : NULL;
+    cJSON_Delete(root);
     return cfg;
 }
 
@@ -1158,22 +935,6 @@ void oc_config_free(struct oc_config *cfg)
     free(cfg->path);
     free(cfg->box_id);
     free(cfg->topic_prefix);
-    free(cfg->mqtt.host);
-    free(cfg->mqtt.client_id);
-    free(cfg->mqtt.username);
-    free(cfg->mqtt.password_file);
-    free(cfg->mqtt.ca_file);
-    free(cfg->mqtt.cert_file);
-    free(cfg->mqtt.key_file);
-    free(cfg->central.url);
-    free(cfg->central.token_file);
-    free(cfg->central.ca_file);
-    free(cfg->central.cert_file);
-    free(cfg->central.key_file);
-    free(cfg->spool_dir);
-    free(cfg->metrics_listen);
-    free(cfg->evidence.dir);
-    free(cfg->evidence.font);
     free(cfg);
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ordercam/oc_geom.h"
+#include "ordercam/oc_tally.h"
 
 static uint32_t hash_str(const char *s)
 {
@@ -453,7 +454,7 @@ static void flush(struct oc_engine *e)
             .seq = c->next_seq++,
             .ts = p->ts,
             .ts_start = p->ts_start,
-            .bucket = p->ts - (((p->ts % cfg->bucket_ms) + cfg->bucket_ms) % cfg->bucket_ms),
+            .bucket = oc_tally_bucket(p->ts, cfg->bucket_ms),
             .track = p->has_track ? p->track : NULL,
             .cls = p->cls >= 0 ? oc_engine__class_name(e, p->cls) : NULL,
             .plate = p->plate[0] ? p->plate : NULL,

@@ -10,6 +10,11 @@ struct oc_tally {
     int sorted;
 };
 
+int64_t oc_tally_bucket(int64_t ts, int64_t bucket_ms)
+{
+    return ts - (((ts % bucket_ms) + bucket_ms) % bucket_ms);
+}
+
 struct oc_tally *oc_tally_new(size_t max_rows)
 {
     struct oc_tally *t = calloc(1, sizeof *t);

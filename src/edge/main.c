@@ -29,6 +29,7 @@
 #include "ordercam/oc_record.h"
 #include "ordercam/oc_io.h"
 #include "ordercam/oc_text.h"
+#include "oc_ecfg.h"
 #include "oc_journal.h"
 #include "oc_mqtt.h"
 #include "ordercam/oc_evidence.h"
@@ -81,7 +82,8 @@ struct held {
 
 struct daemon {
     const char *config_path, *record_path;
-    struct oc_config *cfg;
+    struct oc_ecfg *ecfg;
+    const struct oc_config *cfg; /* the scene: ecfg->scene */
     uint64_t cfg_hash;
     struct oc_engine *eng;
     struct oc_engine_sink sink;
@@ -168,7 +170,7 @@ static uint64_t file_hash(const char *path)
 
 static void spool_path(const struct daemon *d, const char *name, char *out, size_t len)
 {
-    snprintf(out, len, "%s/%s", d->cfg->spool_dir, name);
+    snprintf(out, len, "%s/%s", d->ecfg->spool_dir, name);
 }
 
 /* Reads violations.jsonl: the next seq per camera, and cuts a last line
@@ -331,16 +333,16 @@ static uint64_t file_size(const char *dir, const char *name)
 /* spool.max_mb: the oldest images go first; records and tallies never. */
 static void enforce_spool_limit(struct daemon *d)
 {
-    uint64_t limit = (uint64_t)d->cfg->spool_max_mb << 20;
-    uint64_t db = file_size(d->cfg->spool_dir, "spool.sqlite") +
-                  file_size(d->cfg->spool_dir, "spool.sqlite-wal");
+    uint64_t limit = (uint64_t)d->ecfg->spool_max_mb << 20;
+    uint64_t db = file_size(d->ecfg->spool_dir, "spool.sqlite") +
+                  file_size(d->ecfg->spool_dir, "spool.sqlite-wal");
     char id[256], file[OC_EVIDENCE_FILE_MAX], path[PATH_MAX];
     uint64_t size;
     while (db + d->ev_bytes > limit) {
         if (oc_spool_evidence_oldest(d->spool, id, sizeof id, file, sizeof file, &size) != OC_OK) {
             if (!d->over_limit_logged)
                 logm(d, 3, "spool over spool.max_mb (%d MB) with no image left to evict: records "
-                           "and tallies are kept regardless", d->cfg->spool_max_mb);
+                           "and tallies are kept regardless", d->ecfg->spool_max_mb);
             d->over_limit_logged = 1;
             atomic_fetch_add(&d->dc[D_EV_OVER_LIMIT], 1);
             return;
@@ -372,9 +374,9 @@ static void note_evidence_pause(struct daemon *d)
 
 static void start_evidence(struct daemon *d)
 {
-    if (!d->cfg->evidence.enabled)
+    if (!d->ecfg->evidence.enabled)
         return;
-    d->keeper = oc_evidence_new(d->cfg, on_evidence_ready, d);
+    d->keeper = oc_evidence_new(d->cfg, &d->ecfg->evidence, on_evidence_ready, d);
     if (!d->keeper)
         logm(d, 3, "evidence: out of memory; violations are recorded without");
 }
@@ -555,7 +557,7 @@ static int save_snapshot(struct daemon *d)
         unlink(tmp);
         return -1;
     }
-    int dfd = open(d->cfg->spool_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int dfd = open(d->ecfg->spool_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0) {
         fsync(dfd);
         close(dfd);
@@ -648,7 +650,7 @@ static void on_mqtt_message(void *ud, const char *topic, const void *payload, si
     size_t tlen = strlen(topic);
     size_t msgs, bytes;
     oc_rxq_depth(d->rxq, &msgs, &bytes);
-    if (msgs + 1 > d->cfg->rx_queue_msgs || bytes + tlen + len + 2 > d->cfg->rx_queue_bytes) {
+    if (msgs + 1 > d->ecfg->rx_queue_msgs || bytes + tlen + len + 2 > d->ecfg->rx_queue_bytes) {
         atomic_fetch_add(&d->dc[D_RX_FULL], 1);
         return;
     }
@@ -666,7 +668,7 @@ static void on_mqtt_state(void *ud, int up, const char *why)
 {
     struct daemon *d = ud;
     atomic_store(&d->mqtt_up, up);
-    logm(d, up ? 5 : 4, "broker %s:%d %s%s%s", d->cfg->mqtt.host, d->cfg->mqtt.port,
+    logm(d, up ? 5 : 4, "broker %s:%d %s%s%s", d->ecfg->mqtt.host, d->ecfg->mqtt.port,
          up ? "connected" : "unreachable", up ? "" : ": ", up ? "" : why);
 }
 
@@ -711,7 +713,7 @@ static char *cameras_json(const struct oc_config *cfg)
 
 static void start_uplink(struct daemon *d)
 {
-    const struct oc_central_cfg *c = &d->cfg->central;
+    const struct oc_central_cfg *c = &d->ecfg->central;
     if (!c->url) {
         logm(d, 5, "no central.url: violations stay in the spool");
         return;
@@ -721,7 +723,7 @@ static void start_uplink(struct daemon *d)
                                .cert_file = c->cert_file, .key_file = c->key_file,
                                .insecure_skip_verify = c->insecure_skip_verify,
                                .push_interval_s = c->push_interval_s, .box_id = d->cfg->box_id,
-                               .version = OC_VERSION, .spool_dir = d->cfg->spool_dir,
+                               .version = OC_VERSION, .spool_dir = d->ecfg->spool_dir,
                                .evidence_dir = d->evwork ? d->evidence_dir : NULL,
                                .cameras_json = cams, .log = uplink_log, .ud = d};
     d->uplink = oc_uplink_start(&o);
@@ -730,7 +732,7 @@ static void start_uplink(struct daemon *d)
 
 static int start_mqtt(struct daemon *d)
 {
-    const struct oc_mqtt_cfg *m = &d->cfg->mqtt;
+    const struct oc_mqtt_cfg *m = &d->ecfg->mqtt;
     char *password = NULL;
     if (m->password_file && !(password = read_secret(m->password_file))) {
         logm(d, 3, "cannot read %s: %s", m->password_file, strerror(errno));
@@ -900,10 +902,10 @@ static enum MHD_Result on_metrics(void *cls, struct MHD_Connection *c, const cha
 
 static int start_metrics(struct daemon *d)
 {
-    if (!d->cfg->metrics_listen)
+    if (!d->ecfg->metrics_listen)
         return 0;
     char host[256];
-    snprintf(host, sizeof host, "%s", d->cfg->metrics_listen);
+    snprintf(host, sizeof host, "%s", d->ecfg->metrics_listen);
     char *colon = strrchr(host, ':');
     if (!colon) {
         logm(d, 3, "metrics.listen must be HOST:PORT");
@@ -922,7 +924,7 @@ static int start_metrics(struct daemon *d)
                                   10u, MHD_OPTION_END);
     freeaddrinfo(ai);
     if (!d->metrics) {
-        logm(d, 3, "cannot listen on %s for metrics", d->cfg->metrics_listen);
+        logm(d, 3, "cannot listen on %s for metrics", d->ecfg->metrics_listen);
         return -1;
     }
     return 0;
@@ -933,11 +935,12 @@ static int start_metrics(struct daemon *d)
 static void reload(struct daemon *d)
 {
     char err[768];
-    struct oc_config *cfg = oc_config_load(d->config_path, err, sizeof err);
-    if (!cfg) {
+    struct oc_ecfg *ecfg = oc_ecfg_load(d->config_path, err, sizeof err);
+    if (!ecfg) {
         logm(d, 3, "reload refused, keeping the running config: %s", err);
         return;
     }
+    const struct oc_config *cfg = ecfg->scene;
     uint64_t *next = calloc(cfg->n_cameras, sizeof *next);
     uint64_t *by_type = calloc(cfg->n_vtypes, sizeof *by_type);
     int64_t *aw = calloc(cfg->n_cameras, sizeof *aw), *ac = calloc(cfg->n_cameras, sizeof *ac);
@@ -945,7 +948,7 @@ static void reload(struct daemon *d)
     if (!eng) {
         logm(d, 3, "reload: out of memory, keeping the running config");
         free(next), free(by_type), free(aw), free(ac);
-        oc_config_free(cfg);
+        oc_ecfg_free(ecfg);
         return;
     }
     /* sequences continue per camera id */
@@ -962,15 +965,16 @@ static void reload(struct daemon *d)
         oc_evidence_flush(d->keeper);
     oc_evidence_free(d->keeper);
     d->keeper = NULL;
-    int mqtt_changed = strcmp(cfg->mqtt.host, d->cfg->mqtt.host) != 0 ||
-                       cfg->mqtt.port != d->cfg->mqtt.port || cfg->mqtt.qos != d->cfg->mqtt.qos ||
+    int mqtt_changed = strcmp(ecfg->mqtt.host, d->ecfg->mqtt.host) != 0 ||
+                       ecfg->mqtt.port != d->ecfg->mqtt.port || ecfg->mqtt.qos != d->ecfg->mqtt.qos ||
                        strcmp(cfg->topic_prefix, d->cfg->topic_prefix) != 0;
     if (mqtt_changed) {
         oc_mqtt_stop(d->mqtt);
         d->mqtt = NULL;
     }
-    oc_config_free(d->cfg);
+    oc_ecfg_free(d->ecfg);
     free(d->file_next), free(d->by_type), free(d->anchor_wall), free(d->anchor_clock);
+    d->ecfg = ecfg;
     d->cfg = cfg;
     d->eng = eng;
     d->file_next = next;
@@ -1006,9 +1010,9 @@ static void remove_unrecorded_image(void *ud, const char *camera, uint64_t seq, 
  * their frames with it and go without evidence. */
 static int start_evidence_worker(struct daemon *d)
 {
-    const struct oc_evidence_cfg *ec = &d->cfg->evidence;
+    const struct oc_evidence_cfg *ec = &d->ecfg->evidence;
     char err[512], dir[PATH_MAX];
-    snprintf(dir, sizeof dir, "%s/evidence", d->cfg->spool_dir);
+    snprintf(dir, sizeof dir, "%s/evidence", d->ecfg->spool_dir);
     d->evidence_dir = strdup(ec->dir ? ec->dir : dir);
     if (!d->evidence_dir || oc_io_mkdir_p(d->evidence_dir) != 0) {
         logm(d, 3, "cannot create %s: %s", d->evidence_dir ? d->evidence_dir : dir, strerror(errno));
@@ -1088,7 +1092,7 @@ static void run(struct daemon *d)
         }
         /* never while violations wait in memory: a snapshot past them would
          * keep a restart from establishing them again */
-        if (now - last_snap >= (int64_t)d->cfg->snapshot_s * 1000 &&
+        if (now - last_snap >= (int64_t)d->ecfg->snapshot_s * 1000 &&
             d->applied != d->applied_at_snapshot && !d->n_held) {
             last_snap = now;
             if (save_snapshot(d) != 0)
@@ -1149,24 +1153,25 @@ int main(int argc, char **argv)
         return 2;
     }
     char err[768];
-    d.cfg = oc_config_load(d.config_path, err, sizeof err);
-    if (!d.cfg) {
+    d.ecfg = oc_ecfg_load(d.config_path, err, sizeof err);
+    if (!d.ecfg) {
         fprintf(stderr, "<3>ordercamd: %s\n", err);
         return 1;
     }
+    d.cfg = d.ecfg->scene;
     if (check) {
         /* evidence needs its caption font: say so now, not at start-up */
         struct oc_font *font = NULL;
-        if (d.cfg->evidence.enabled &&
-            !(font = oc_font_open(d.cfg->evidence.font, err, sizeof err))) {
+        if (d.ecfg->evidence.enabled &&
+            !(font = oc_font_open(d.ecfg->evidence.font, err, sizeof err))) {
             fprintf(stderr, "<3>ordercamd: %s: evidence.font: %s\n", d.config_path, err);
-            oc_config_free(d.cfg);
+            oc_ecfg_free(d.ecfg);
             return 1;
         }
         oc_font_free(font);
         printf("%s: ok (%zu cameras, %zu signals)\n", d.config_path, d.cfg->n_cameras,
                d.cfg->n_signals);
-        oc_config_free(d.cfg);
+        oc_ecfg_free(d.ecfg);
         return 0;
     }
     struct sigaction sa = {.sa_handler = on_signal};
@@ -1184,26 +1189,26 @@ int main(int argc, char **argv)
     d.by_type = calloc(d.cfg->n_vtypes, sizeof *d.by_type);
     d.anchor_wall = calloc(d.cfg->n_cameras, sizeof *d.anchor_wall);
     d.anchor_clock = calloc(d.cfg->n_cameras, sizeof *d.anchor_clock);
-    d.rxq = oc_rxq_new(d.cfg->rx_queue_msgs, d.cfg->rx_queue_bytes);
+    d.rxq = oc_rxq_new(d.ecfg->rx_queue_msgs, d.ecfg->rx_queue_bytes);
     d.eng = oc_engine_new(d.cfg, &d.sink, &d);
     int rc = 1;
     if (!d.file_next || !d.by_type || !d.anchor_wall || !d.anchor_clock || !d.rxq || !d.eng) {
         logm(&d, 3, "out of memory");
         goto out;
     }
-    if (mkdir(d.cfg->spool_dir, 0755) != 0 && errno != EEXIST) {
-        logm(&d, 3, "cannot create %s: %s", d.cfg->spool_dir, strerror(errno));
+    if (mkdir(d.ecfg->spool_dir, 0755) != 0 && errno != EEXIST) {
+        logm(&d, 3, "cannot create %s: %s", d.ecfg->spool_dir, strerror(errno));
         goto out;
     }
-    if (!(d.spool = oc_spool_open(d.cfg->spool_dir, err, sizeof err))) {
+    if (!(d.spool = oc_spool_open(d.ecfg->spool_dir, err, sizeof err))) {
         logm(&d, 3, "%s", err);
         goto out;
     }
     if (open_violations(&d) != 0) {
-        logm(&d, 3, "cannot open %s/violations.jsonl: %s", d.cfg->spool_dir, strerror(errno));
+        logm(&d, 3, "cannot open %s/violations.jsonl: %s", d.ecfg->spool_dir, strerror(errno));
         goto out;
     }
-    if (!(d.journal = oc_journal_open(d.cfg->spool_dir, err, sizeof err))) {
+    if (!(d.journal = oc_journal_open(d.ecfg->spool_dir, err, sizeof err))) {
         logm(&d, 3, "%s", err);
         goto out;
     }
@@ -1211,7 +1216,7 @@ int main(int argc, char **argv)
         logm(&d, 3, "cannot open %s: %s", d.record_path, strerror(errno));
         goto out;
     }
-    if (d.cfg->evidence.enabled && start_evidence_worker(&d) != 0)
+    if (d.ecfg->evidence.enabled && start_evidence_worker(&d) != 0)
         goto out;
     if (recover(&d) != 0)
         logm(&d, 4, "cannot save the engine snapshot: %s", strerror(errno));
@@ -1220,7 +1225,7 @@ int main(int argc, char **argv)
     if (start_metrics(&d) != 0 || start_mqtt(&d) != 0)
         goto out;
     logm(&d, 5, "started %s: box %s, %zu cameras, spool %s", OC_VERSION, d.cfg->box_id,
-         d.cfg->n_cameras, d.cfg->spool_dir);
+         d.cfg->n_cameras, d.ecfg->spool_dir);
     run(&d);
     logm(&d, 5, "stopped");
     rc = 0;
@@ -1251,7 +1256,7 @@ out:
     free(d.anchor_wall);
     free(d.anchor_clock);
     free(d.metrics_text);
-    oc_config_free(d.cfg);
+    oc_ecfg_free(d.ecfg);
     mosquitto_lib_cleanup();
     curl_global_cleanup();
     return rc;

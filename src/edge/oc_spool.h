@@ -18,6 +18,8 @@ struct oc_spool *oc_spool_open(const char *dir, char *err, size_t errlen);
 void oc_spool_close(struct oc_spool *s);
 
 /* Stores a record and counts it in its tally bucket, in one transaction.
+ * bucket is the violation's own (oc_violation.bucket, oc_tally_bucket of
+ * its ts): the spool counts by it and never derives one itself.
  * record is the JSON line without newline. ev_wait: its evidence image is
  * being made; the record is not sent until oc_spool_evidence settles it. */
 oc_err_t oc_spool_add(struct oc_spool *s, const char *camera, uint64_t seq, const char *id,

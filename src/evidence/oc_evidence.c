@@ -21,6 +21,7 @@ struct held {
 
 struct oc_evidence {
     const struct oc_config *cfg;
+    int64_t tolerance_ms;
     oc_evidence_ready_fn ready;
     void *ud;
     struct oc_ring *ring;
@@ -37,18 +38,20 @@ void oc_evidence_job_free(struct oc_evidence_job *job)
     free(job);
 }
 
-struct oc_evidence *oc_evidence_new(const struct oc_config *cfg, oc_evidence_ready_fn ready,
+struct oc_evidence *oc_evidence_new(const struct oc_config *cfg,
+                                    const struct oc_evidence_cfg *set, oc_evidence_ready_fn ready,
                                     void *ud)
 {
     struct oc_evidence *ev = calloc(1, sizeof *ev);
     if (!ev)
         return NULL;
     ev->cfg = cfg;
+    ev->tolerance_ms = set->tolerance_ms;
     ev->ready = ready;
     ev->ud = ud;
     ev->head = calloc(cfg->n_cameras + 1, sizeof *ev->head);
-    ev->ring = oc_ring_new(cfg->n_cameras, (int64_t)cfg->evidence.ring_s * 1000,
-                           (size_t)cfg->evidence.ring_max_mb << 20);
+    ev->ring = oc_ring_new(cfg->n_cameras, (int64_t)set->ring_s * 1000,
+                           (size_t)set->ring_max_mb << 20);
     if (!ev->head || !ev->ring) {
         oc_evidence_free(ev);
         return NULL;
@@ -146,7 +149,7 @@ static struct oc_evidence_job *gather(struct oc_evidence *ev, struct held *h)
     size_t len[OC_KEYS_MAX], n = 0, total = 0;
     int64_t fts[OC_KEYS_MAX];
     size_t key[OC_KEYS_MAX];
-    int64_t tol = ev->cfg->evidence.tolerance_ms;
+    int64_t tol = ev->tolerance_ms;
     for (size_t k = 0; k < h->n_keys; k++) {
         const void *p = oc_ring_nearest(ev->ring, h->camera, h->key_ts[k], tol, &len[n], &fts[n]);
         if (!p || (n > 0 && fts[n - 1] == fts[n]))
@@ -211,7 +214,7 @@ oc_err_t oc_evidence_frame(struct oc_evidence *ev, int camera, int64_t ts, const
 
 void oc_evidence_keep(struct oc_evidence *ev, int camera, int64_t ts, int64_t until)
 {
-    int64_t tol = ev->cfg->evidence.tolerance_ms;
+    int64_t tol = ev->tolerance_ms;
     oc_ring_keep(ev->ring, camera, ts, tol, until + tol + OC_EVIDENCE_LAG_MS + 1000);
 }
 
@@ -270,7 +273,7 @@ void oc_evidence_violation(struct oc_evidence *ev, const struct oc_violation *v,
         if (v->key_ts[k] > last)
             last = v->key_ts[k];
     }
-    h->due = last + ev->cfg->evidence.tolerance_ms + OC_EVIDENCE_LAG_MS;
+    h->due = last + ev->tolerance_ms + OC_EVIDENCE_LAG_MS;
     if (ev->st.pending >= OC_EVIDENCE_PENDING_MAX)
         release_oldest(ev);
     struct held **pp = &ev->head[v->camera];

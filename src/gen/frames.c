@@ -107,8 +107,8 @@ static int paint_background(struct oc_image *img, const struct oc_camera_cfg *ca
     return 0;
 }
 
-struct gen_frames *gen_frames_new(const struct oc_config *cfg, const char *dir, char *err,
-                                  size_t errlen)
+struct gen_frames *gen_frames_new(const struct oc_config *cfg, const char *font, const char *dir,
+                                  char *err, size_t errlen)
 {
     struct gen_frames *g = calloc(1, sizeof *g);
     if (!g) {
@@ -119,7 +119,7 @@ struct gen_frames *gen_frames_new(const struct oc_config *cfg, const char *dir, 
     g->dir = strdup(dir);
     g->jpeg = oc_jpeg_new();
     g->bg = calloc(cfg->n_cameras, sizeof *g->bg);
-    g->font = oc_font_open(cfg->evidence.font, err, errlen);
+    g->font = oc_font_open(font, err, errlen);
     if (!g->font) {
         gen_frames_free(g);
         return NULL;

@@ -19,9 +19,10 @@ struct gen_obj {
 struct gen_frames;
 
 /* cfg (the scene, borrowed) gives each camera's size, zones and lines;
- * frames go under <dir>/frames/<camera>/<ts>.jpg. NULL with err set. */
-struct gen_frames *gen_frames_new(const struct oc_config *cfg, const char *dir, char *err,
-                                  size_t errlen);
+ * font (the config's evidence.font) draws the overlay; frames go under
+ * <dir>/frames/<camera>/<ts>.jpg. NULL with err set. */
+struct gen_frames *gen_frames_new(const struct oc_config *cfg, const char *font, const char *dir,
+                                  char *err, size_t errlen);
 void gen_frames_free(struct gen_frames *g);
 
 /* Writes one frame of camera cam (config id) at ts; rel receives the path

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "gen.h"
-#include "ordercam/oc_config.h"
+#include "oc_ecfg.h"
 
 static void usage(FILE *f)
 {
@@ -66,7 +66,7 @@ int main(int argc, char **argv)
             return 1;
         }
         struct gen_frames *frames = NULL;
-        struct oc_config *cfg = NULL;
+        struct oc_ecfg *cfg = NULL;
         if (with_frames) {
             char err[512], dir[4096];
             snprintf(dir, sizeof dir, "%s", out);
@@ -75,17 +75,18 @@ int main(int argc, char **argv)
                 *slash = '\0';
             else
                 snprintf(dir, sizeof dir, ".");
-            cfg = scene ? oc_config_load(scene, err, sizeof err) : NULL;
-            frames = cfg ? gen_frames_new(cfg, dir, err, sizeof err) : NULL;
+            cfg = scene ? oc_ecfg_load(scene, err, sizeof err) : NULL;
+            frames = cfg ? gen_frames_new(cfg->scene, cfg->evidence.font, dir, err, sizeof err)
+                         : NULL;
             if (!frames) {
                 fprintf(stderr, "ordercam-gen: %s\n", scene ? err : "--frames needs --scene");
-                oc_config_free(cfg);
+                oc_ecfg_free(cfg);
                 return 1;
             }
         }
         rc = oc_gen_sample(log, m, seed, frames);
         gen_frames_free(frames);
-        oc_config_free(cfg);
+        oc_ecfg_free(cfg);
         if (m && fclose(m) != 0)
             rc = -1;
     } else if (strcmp(mode, "bench") == 0 && scene) {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "ordercam/oc_config.h"
+#include "oc_ecfg.h"
 #include "ordercam/oc_engine.h"
 #include "ordercam/oc_io.h"
 #include "ordercam/oc_log.h"
@@ -311,31 +312,34 @@ int main(int argc, char **argv)
         return 2;
     }
     char err[768];
-    struct oc_config *cfg = oc_config_load(config, err, sizeof err);
-    if (!cfg) {
+    /* the whole file is validated as ordercamd --check does; replay reads
+     * the scene and the evidence settings */
+    struct oc_ecfg *ecfg = oc_ecfg_load(config, err, sizeof err);
+    if (!ecfg) {
         fprintf(stderr, "ordercam-replay: %s\n", err);
         return 1;
     }
+    const struct oc_config *cfg = ecfg->scene;
     if (publish) {
         char host[256];
         snprintf(host, sizeof host, "%s", publish);
         char *colon = strrchr(host, ':');
         if (!colon || po.speed < 0 || po.qos < 0 || po.qos > 2) {
             usage(stderr);
-            oc_config_free(cfg);
+            oc_ecfg_free(ecfg);
             return 2;
         }
         *colon = '\0';
         po.host = host;
         po.port = atoi(colon + 1);
         int prc = oc_publish_log(logpath, &po, stderr);
-        oc_config_free(cfg);
+        oc_ecfg_free(ecfg);
         return prc;
     }
     struct oc_log *log = oc_log_open(logpath);
     if (!log) {
         fprintf(stderr, "ordercam-replay: %s: %s\n", logpath, strerror(errno));
-        oc_config_free(cfg);
+        oc_ecfg_free(ecfg);
         return 1;
     }
     struct replay r = {.cfg = cfg};
@@ -356,7 +360,7 @@ int main(int argc, char **argv)
         fprintf(r.central, "{\"box\":\"%s\",\"violations\":[", cfg->box_id);
     }
     if (evidence_dir) {
-        r.rev = rev_new(cfg, evidence_dir, emit, &r, err, sizeof err);
+        r.rev = rev_new(cfg, &ecfg->evidence, evidence_dir, emit, &r, err, sizeof err);
         if (!r.rev) {
             fprintf(stderr, "ordercam-replay: evidence: %s\n", err);
             rc = 1;
@@ -440,6 +444,6 @@ done:
     oc_tally_free(r.tally);
     free(r.per);
     oc_log_close(log);
-    oc_config_free(cfg);
+    oc_ecfg_free(ecfg);
     return rc;
 }

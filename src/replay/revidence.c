@@ -75,8 +75,8 @@ static void on_ready(void *ud, void *tag, struct oc_evidence_job *job)
     oc_evidence_job_free(job);
 }
 
-struct rev *rev_new(const struct oc_config *cfg, const char *dir, rev_emit_fn emit, void *ud,
-                    char *err, size_t errlen)
+struct rev *rev_new(const struct oc_config *cfg, const struct oc_evidence_cfg *set,
+                    const char *dir, rev_emit_fn emit, void *ud, char *err, size_t errlen)
 {
     struct rev *r = calloc(1, sizeof *r);
     if (!r) {
@@ -85,7 +85,7 @@ struct rev *rev_new(const struct oc_config *cfg, const char *dir, rev_emit_fn em
     }
     r->emit = emit;
     r->ud = ud;
-    r->font = oc_font_open(cfg->evidence.font, err, errlen);
+    r->font = oc_font_open(set->font, err, errlen);
     if (!r->font) {
         free(r);
         return NULL;
@@ -95,8 +95,8 @@ struct rev *rev_new(const struct oc_config *cfg, const char *dir, rev_emit_fn em
         rev_free(r);
         return NULL;
     }
-    r->build = oc_evbuild_new(dir, r->font, cfg->evidence.quality);
-    r->keeper = oc_evidence_new(cfg, on_ready, r);
+    r->build = oc_evbuild_new(dir, r->font, set->quality);
+    r->keeper = oc_evidence_new(cfg, set, on_ready, r);
     if (!r->build || !r->keeper) {
         snprintf(err, errlen, "out of memory");
         rev_free(r);

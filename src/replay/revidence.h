@@ -10,6 +10,7 @@
 
 #include "ordercam/oc_config.h"
 #include "ordercam/oc_engine.h"
+#include "ordercam/oc_evcfg.h"
 
 /* Receives each finished record (borrowed, ends in '\n'). */
 typedef void (*rev_emit_fn)(void *ud, const char *rec, size_t len);
@@ -18,7 +19,8 @@ struct rev;
 
 /* cfg outlives the object. NULL with a reason in err (font unreadable,
  * folder not creatable, out of memory). */
-struct rev *rev_new(const struct oc_config *cfg, const char *dir, rev_emit_fn emit, void *ud,
+struct rev *rev_new(const struct oc_config *cfg, const struct oc_evidence_cfg *set,
+                    const char *dir, rev_emit_fn emit, void *ud,
                     char *err, size_t errlen);
 void rev_free(struct rev *r);
 

@@ -12,6 +12,7 @@
 #include <cjson/cJSON.h>
 
 #include "ordercam/oc_config.h"
+#include "oc_ecfg.h"
 #include "ordercam/oc_engine.h"
 #include "ordercam/oc_log.h"
 #include "ordercam/oc_record.h"
@@ -112,7 +113,8 @@ int main(int argc, char **argv)
         return 2;
     }
     char err[512];
-    struct oc_config *cfg = oc_config_load(argv[1], err, sizeof err);
+    struct oc_ecfg *ecfg = oc_ecfg_load(argv[1], err, sizeof err);
+    const struct oc_config *cfg = ecfg ? ecfg->scene : NULL;
     if (!cfg) {
         fprintf(stderr, "%s\n", err);
         return 1;
@@ -138,6 +140,6 @@ int main(int argc, char **argv)
     printf("target 250000 msg/s: %s\n", replay_rate >= 250000 ? "met" : "NOT met");
     printf("RSS at 25/50/75/100%% of the log: %ld %ld %ld %ld kB; peak %ld kB\n", rss[0],
            rss[1], rss[2], rss[3], ru.ru_maxrss);
-    oc_config_free(cfg);
+    oc_ecfg_free(ecfg);
     return 0;
 }

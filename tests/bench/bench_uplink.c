@@ -11,6 +11,7 @@
 #include <curl/curl.h>
 
 #include "ordercam/oc_config.h"
+#include "oc_ecfg.h"
 #include "ordercam/oc_engine.h"
 #include "ordercam/oc_log.h"
 #include "oc_spool.h"
@@ -40,7 +41,8 @@ static void count(void *ud, const struct oc_violation *v)
 static double engine_cpu_per_violation(const char *scene, const char *logpath, long *violations)
 {
     char err[512];
-    struct oc_config *cfg = oc_config_load(scene, err, sizeof err);
+    struct oc_ecfg *ecfg = oc_ecfg_load(scene, err, sizeof err);
+    const struct oc_config *cfg = ecfg ? ecfg->scene : NULL;
     struct oc_log *log = oc_log_open(logpath);
     if (!cfg || !log) {
         fprintf(stderr, "%s\n", cfg ? logpath : err);
@@ -59,7 +61,7 @@ static double engine_cpu_per_violation(const char *scene, const char *logpath, l
     double t = cpu_s() - t0;
     oc_engine_free(e);
     oc_log_close(log);
-    oc_config_free(cfg);
+    oc_ecfg_free(ecfg);
     return *violations ? t / (double)*violations : 0;
 }
 

@@ -2,11 +2,13 @@
  * path and the problem; valid configs resolve defaults as docs/config.md says. */
 #include "oc_test.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ordercam/oc_config.h"
+#include "oc_ecfg.h"
 
 #define CAM "{\"id\":\"c\",\"width\":1920,\"height\":1080%s}"
 #define POLY "[[0,0],[10,0],[10,10]]"
@@ -23,17 +25,41 @@ static char *doc(const char *cam_extra, const char *top)
     return buf;
 }
 
+/* True when the message is about a section ordercamd's layer or the
+ * evidence settings read, not the scene. */
+static bool daemon_section(const char *expect)
+{
+    static const char *const paths[] = {"$.mqtt.port", "$.mqtt.qos", "$.mqtt.tls", "$.evidence",
+                                        "$.central", "$.metrics", "$.spool",
+                                        "$.limits.rx_queue"};
+    for (size_t i = 0; i < sizeof paths / sizeof *paths; i++)
+        if (strstr(expect, paths[i]))
+            return true;
+    return false;
+}
+
+/* The whole file (what ordercamd --check and ordercam-replay read) is
+ * refused with the message; a scene mistake also by core alone. */
 static void refused(const char *text, const char *expect)
 {
     char err[512];
-    struct oc_config *cfg = oc_config_parse(text, strlen(text), "edge.json", err, sizeof err);
-    if (cfg) {
-        oc_config_free(cfg);
+    struct oc_ecfg *ecfg = oc_ecfg_parse(text, strlen(text), "edge.json", err, sizeof err);
+    if (ecfg) {
+        oc_ecfg_free(ecfg);
         fail_msg("accepted: %s", text);
     }
     if (!strstr(err, expect))
         fail_msg("message \"%s\" lacks \"%s\"", err, expect);
     assert_true(strncmp(err, "edge.json: ", 11) == 0);
+    if (daemon_section(expect))
+        return;
+    struct oc_config *cfg = oc_config_parse(text, strlen(text), "edge.json", err, sizeof err);
+    if (cfg) {
+        oc_config_free(cfg);
+        fail_msg("core accepted: %s", text);
+    }
+    if (!strstr(err, expect))
+        fail_msg("core's message \"%s\" lacks \"%s\"", err, expect);
 }
 
 static struct oc_config *accepted(const char *text)
@@ -198,13 +224,50 @@ static void resolved_values(void **state)
     assert_true(c->event_types & ((uint64_t)1 << oc_config_vtype(cfg, "fly_tipping")));
     assert_string_equal(oc_config_alias(cfg, "motorbike"), "motorcycle");
     assert_string_equal(cfg->topic_prefix, "ordercam/");
-    assert_string_equal(cfg->mqtt.client_id, "b");
-    assert_string_equal(cfg->spool_dir, "/var/lib/ordercam");
-    assert_int_equal(cfg->snapshot_s, 60);
-    assert_null(cfg->metrics_listen);
-    assert_int_equal(cfg->rx_queue_msgs, 65536);
-    assert_int_equal(cfg->rx_queue_bytes, 64u << 20);
     oc_config_free(cfg);
+}
+
+/* The daemon's sections: defaults, and which layer reads what. */
+static void daemon_layer(void **state)
+{
+    (void)state;
+    char err[512];
+    const char *text = doc("", "\"mqtt\":{\"host\":\"h\",\"topic_prefix\":\"t/\"}");
+    struct oc_ecfg *e = oc_ecfg_parse(text, strlen(text), "edge.json", err, sizeof err);
+    if (!e)
+        fail_msg("refused: %s", err);
+    assert_string_equal(e->scene->topic_prefix, "t/");
+    assert_string_equal(e->mqtt.host, "h");
+    assert_int_equal(e->mqtt.port, 1883);
+    assert_string_equal(e->mqtt.client_id, "b");
+    assert_string_equal(e->spool_dir, "/var/lib/ordercam");
+    assert_int_equal(e->spool_max_mb, 2048);
+    assert_int_equal(e->snapshot_s, 60);
+    assert_null(e->metrics_listen);
+    assert_null(e->central.url);
+    assert_int_equal(e->central.push_interval_s, 10);
+    assert_int_equal(e->rx_queue_msgs, 65536);
+    assert_int_equal(e->rx_queue_bytes, 64u << 20);
+    assert_true(e->evidence.enabled);
+    assert_int_equal(e->evidence.quality, 85);
+    assert_string_equal(e->evidence.font, OC_EVIDENCE_FONT_DEFAULT);
+    oc_ecfg_free(e);
+    /* core reads the scene and mqtt.topic_prefix; a scene-only reader does
+     * not know the daemon's sections */
+    struct oc_config *cfg = oc_config_parse(text, strlen(text), "edge.json", err, sizeof err);
+    assert_non_null(cfg);
+    assert_string_equal(cfg->topic_prefix, "t/");
+    oc_config_free(cfg);
+    text = doc("", "\"spool\":{\"dir\":\"/x\"}");
+    assert_null(oc_config_parse(text, strlen(text), "edge.json", err, sizeof err));
+    assert_non_null(strstr(err, "$.spool: unknown key"));
+    text = doc("", "\"limits\":{\"rx_queue_msgs\":100,\"max_event_ids\":9}");
+    e = oc_ecfg_parse(text, strlen(text), "edge.json", err, sizeof err);
+    assert_non_null(e);
+    assert_int_equal(e->rx_queue_msgs, 100);
+    assert_int_equal(e->scene->max_event_ids, 9);
+    oc_ecfg_free(e);
+    refused(doc("", "\"limits\":{\"rx_queue_mbs\":1}"), "$.limits.rx_queue_mbs: unknown key");
 }
 
 static void sample_scene_loads(void **state)
@@ -214,13 +277,15 @@ static void sample_scene_loads(void **state)
     assert_non_null(dir);
     char path[1024], err[512];
     snprintf(path, sizeof path, "%s/scene.json", dir);
-    struct oc_config *cfg = oc_config_load(path, err, sizeof err);
+    struct oc_ecfg *cfg = oc_ecfg_load(path, err, sizeof err);
     if (!cfg)
         fail_msg("%s", err);
-    assert_int_equal(cfg->n_cameras, 2);
-    oc_config_free(cfg);
-    cfg = oc_config_load("/nonexistent/edge.json", err, sizeof err);
+    assert_int_equal(cfg->scene->n_cameras, 2);
+    oc_ecfg_free(cfg);
+    cfg = oc_ecfg_load("/nonexistent/edge.json", err, sizeof err);
     assert_null(cfg);
+    assert_non_null(strstr(err, "/nonexistent/edge.json: cannot open"));
+    assert_null(oc_config_load("/nonexistent/edge.json", err, sizeof err));
     assert_non_null(strstr(err, "/nonexistent/edge.json: cannot open"));
 }
 
@@ -231,7 +296,7 @@ int main(void)
         cmocka_unit_test(required_and_unknown_keys), cmocka_unit_test(ids),
         cmocka_unit_test(zones),             cmocka_unit_test(lines),
         cmocka_unit_test(defaults_codes_events_aliases), cmocka_unit_test(resolved_values),
-        cmocka_unit_test(sample_scene_loads),
+        cmocka_unit_test(sample_scene_loads), cmocka_unit_test(daemon_layer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

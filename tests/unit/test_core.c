@@ -176,6 +176,11 @@ static void tally_bounded(void **state)
     rows = oc_tally_rows(t, &n);
     assert_int_equal(rows[1].count, 3);
     oc_tally_free(t);
+    /* the bucket rule: floor to the interval, on both sides of an edge */
+    assert_int_equal(oc_tally_bucket(119999, 60000), 60000);
+    assert_int_equal(oc_tally_bucket(120000, 60000), 120000);
+    assert_int_equal(oc_tally_bucket(0, 60000), 0);
+    assert_int_equal(oc_tally_bucket(-1, 60000), -60000);
 }
 
 static const char LOG[] =

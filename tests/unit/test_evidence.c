@@ -310,6 +310,10 @@ static void on_ready(void *ud, void *tag, struct oc_evidence_job *job)
     oc_evidence_job_free(job);
 }
 
+/* the evidence section's defaults (docs/config.md) */
+static const struct oc_evidence_cfg EVSET = {
+    .enabled = true, .quality = 85, .ring_s = 20, .ring_max_mb = 64, .tolerance_ms = 200};
+
 static struct oc_config *keeper_cfg(void)
 {
     char err[256];
@@ -326,7 +330,7 @@ static void keeper_waits_then_takes_nearest_frames(void **state)
     (void)state;
     struct oc_config *cfg = keeper_cfg();
     struct got g = {0};
-    struct oc_evidence *ev = oc_evidence_new(cfg, on_ready, &g);
+    struct oc_evidence *ev = oc_evidence_new(cfg, &EVSET, on_ready, &g);
     static const unsigned char jp[] = {0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3};
     for (int64_t t = 0; t <= 2000; t += 100)
         oc_evidence_frame(ev, 0, 1763802000000 + t, jp, sizeof jp);
@@ -369,7 +373,7 @@ static void keeper_is_bounded(void **state)
     (void)state;
     struct oc_config *cfg = keeper_cfg();
     struct got g = {0};
-    struct oc_evidence *ev = oc_evidence_new(cfg, on_ready, &g);
+    struct oc_evidence *ev = oc_evidence_new(cfg, &EVSET, on_ready, &g);
     struct oc_violation v = {.camera = 0, .camera_id = "c", .type = "red_light", .seq = 1,
                              .ts = 1000, .n_keys = 1, .key_ts = {1000}};
     for (int i = 0; i < OC_EVIDENCE_PENDING_MAX + 3; i++) {

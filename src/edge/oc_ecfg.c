@@ -1,0 +1,185 @@
+/* ordercamd's sections of the config file, over core's strict reader. */
+#include "oc_ecfg.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ordercam/oc_cfgread.h"
+
+/* The top-level sections read by this layer and oc_evcfg, which core
+ * admits beside the scene's. */
+static const char *const layer_keys[] = {"central", "spool", "evidence", "metrics", NULL};
+
+static bool dup_default(struct oc_cfgread *r, char **s, const char *def)
+{
+    if (!*s && !(*s = strdup(def)))
+        return oc_cfgread_fail(r, "out of memory");
+    return true;
+}
+
+static bool read_mqtt(struct oc_cfgread *r, const cJSON *root, struct oc_mqtt_cfg *mq,
+                      const char *box_id)
+{
+    static const char *const keys[] = {"host", "port", "topic_prefix", "qos", "client_id",
+                                       "username", "password_file", "tls", "keepalive_s", NULL};
+    static const char *const tls_keys[] = {"ca_file", "cert_file", "key_file", NULL};
+    const cJSON *m, *tls = NULL;
+    mq->port = 1883;
+    mq->qos = 1;
+    mq->keepalive_s = 30;
+    if (!oc_cfgread_object(r, root, "mqtt", &m))
+        return false;
+    if (m) {
+        size_t o1 = oc_cfgread_push_key(r, "mqtt");
+        if (!oc_cfgread_keys(r, m, keys) || !oc_cfgread_str(r, m, "host", false, &mq->host) ||
+            !oc_cfgread_int(r, m, "port", 1, 65535, &mq->port) ||
+            !oc_cfgread_int(r, m, "qos", 0, 2, &mq->qos) ||
+            !oc_cfgread_int(r, m, "keepalive_s", 5, 3600, &mq->keepalive_s) ||
+            !oc_cfgread_str(r, m, "client_id", false, &mq->client_id) ||
+            !oc_cfgread_str(r, m, "username", false, &mq->username) ||
+            !oc_cfgread_str(r, m, "password_file", false, &mq->password_file) ||
+            !oc_cfgread_object(r, m, "tls", &tls))
+            return false;
+        if (tls) {
+            oc_cfgread_push_key(r, "tls");
+            if (!oc_cfgread_keys(r, tls, tls_keys) ||
+                !oc_cfgread_str(r, tls, "ca_file", false, &mq->ca_file) ||
+                !oc_cfgread_str(r, tls, "cert_file", false, &mq->cert_file) ||
+                !oc_cfgread_str(r, tls, "key_file", false, &mq->key_file))
+                return false;
+        }
+        oc_cfgread_pop(r, o1);
+    }
+    return dup_default(r, &mq->host, "127.0.0.1") && dup_default(r, &mq->client_id, box_id);
+}
+
+static bool read_central(struct oc_cfgread *r, const cJSON *root, struct oc_central_cfg *ce)
+{
+    static const char *const keys[] = {"url", "token_file", "ca_file", "cert_file",
+                                       "key_file", "push_interval_s",
+                                       "insecure_skip_verify", NULL};
+    const cJSON *o;
+    ce->push_interval_s = 10;
+    if (!oc_cfgread_object(r, root, "central", &o))
+        return false;
+    if (!o)
+        return true;
+    size_t o1 = oc_cfgread_push_key(r, "central");
+    if (!oc_cfgread_keys(r, o, keys) || !oc_cfgread_str(r, o, "url", false, &ce->url) ||
+        !oc_cfgread_str(r, o, "token_file", false, &ce->token_file) ||
+        !oc_cfgread_str(r, o, "ca_file", false, &ce->ca_file) ||
+        !oc_cfgread_str(r, o, "cert_file", false, &ce->cert_file) ||
+        !oc_cfgread_str(r, o, "key_file", false, &ce->key_file) ||
+        !oc_cfgread_int(r, o, "push_interval_s", 1, 86400, &ce->push_interval_s) ||
+        !oc_cfgread_bool(r, o, "insecure_skip_verify", &ce->insecure_skip_verify))
+        return false;
+    oc_cfgread_pop(r, o1);
+    return true;
+}
+
+static bool read_spool_metrics(struct oc_cfgread *r, const cJSON *root, struct oc_ecfg *cfg)
+{
+    static const char *const spool_keys[] = {"dir", "max_mb", "snapshot_s", NULL};
+    static const char *const metrics_keys[] = {"listen", NULL};
+    const cJSON *o;
+    size_t o1;
+    cfg->spool_max_mb = 2048;
+    cfg->snapshot_s = 60;
+    if (!oc_cfgread_object(r, root, "spool", &o))
+        return false;
+    if (o) {
+        o1 = oc_cfgread_push_key(r, "spool");
+        if (!oc_cfgread_keys(r, o, spool_keys) ||
+            !oc_cfgread_str(r, o, "dir", false, &cfg->spool_dir) ||
+            !oc_cfgread_int(r, o, "max_mb", 1, 1 << 24, &cfg->spool_max_mb) ||
+            !oc_cfgread_int(r, o, "snapshot_s", 1, 86400, &cfg->snapshot_s))
+            return false;
+        oc_cfgread_pop(r, o1);
+    }
+    if (!dup_default(r, &cfg->spool_dir, "/var/lib/ordercam"))
+        return false;
+    if (!oc_cfgread_object(r, root, "metrics", &o))
+        return false;
+    if (o) {
+        o1 = oc_cfgread_push_key(r, "metrics");
+        if (!oc_cfgread_keys(r, o, metrics_keys) ||
+            !oc_cfgread_str(r, o, "listen", false, &cfg->metrics_listen))
+            return false;
+        oc_cfgread_pop(r, o1);
+    }
+    return true;
+}
+
+/* limits is core's section (it checked the keys); the queue is ours. */
+static bool read_rx_limits(struct oc_cfgread *r, const cJSON *root, struct oc_ecfg *cfg)
+{
+    int msgs = 65536, mb = 64;
+    const cJSON *o;
+    if (!oc_cfgread_object(r, root, "limits", &o))
+        return false;
+    if (o) {
+        size_t o1 = oc_cfgread_push_key(r, "limits");
+        if (!oc_cfgread_int(r, o, "rx_queue_msgs", 16, 1 << 24, &msgs) ||
+            !oc_cfgread_int(r, o, "rx_queue_mb", 1, 4096, &mb))
+            return false;
+        oc_cfgread_pop(r, o1);
+    }
+    cfg->rx_queue_msgs = (size_t)msgs;
+    cfg->rx_queue_bytes = (size_t)mb << 20;
+    return true;
+}
+
+static struct oc_ecfg *read_all(struct oc_cfgread *r, const cJSON *root)
+{
+    struct oc_ecfg *cfg = calloc(1, sizeof *cfg);
+    if (!cfg) {
+        oc_cfgread_fail(r, "out of memory");
+        return NULL;
+    }
+    cfg->scene = oc_config_read(r, root, layer_keys);
+    bool ok = cfg->scene && read_mqtt(r, root, &cfg->mqtt, cfg->scene->box_id) &&
+              read_central(r, root, &cfg->central) && read_spool_metrics(r, root, cfg) &&
+              oc_evcfg_read(r, root, &cfg->evidence) && read_rx_limits(r, root, cfg);
+    if (!ok) {
+        oc_ecfg_free(cfg);
+        return NULL;
+    }
+    return cfg;
+}
+
+struct oc_ecfg *oc_ecfg_parse(const char *text, size_t len, const char *name, char *err,
+                              size_t errlen)
+{
+    struct oc_cfgread r;
+    oc_cfgread_init(&r, name, err, errlen);
+    cJSON *root = oc_cfgread_text(&r, text, len);
+    struct oc_ecfg *cfg = root ? read_all(&r, root) : NULL;
+    cJSON_Delete(root);
+    return cfg;
+}
+
+struct oc_ecfg *oc_ecfg_load(const char *path, char *err, size_t errlen)
+{
+    struct oc_cfgread r;
+    oc_cfgread_init(&r, path, err, errlen);
+    cJSON *root = oc_cfgread_file(&r, path);
+    struct oc_ecfg *cfg = root ? read_all(&r, root) : NULL;
+    cJSON_Delete(root);
+    return cfg;
+}
+
+void oc_ecfg_free(struct oc_ecfg *cfg)
+{
+    if (!cfg)
+        return;
+    oc_config_free(cfg->scene);
+    oc_evcfg_free(&cfg->evidence);
+    struct oc_mqtt_cfg *m = &cfg->mqtt;
+    free(m->host), free(m->client_id), free(m->username), free(m->password_file);
+    free(m->ca_file), free(m->cert_file), free(m->key_file);
+    struct oc_central_cfg *c = &cfg->central;
+    free(c->url), free(c->token_file), free(c->ca_file), free(c->cert_file), free(c->key_file);
+    free(cfg->spool_dir);
+    free(cfg->metrics_listen);
+    free(cfg);
+}

@@ -1,0 +1,40 @@
+/* The "evidence" section of the config file. */
+#include "ordercam/oc_evcfg.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ordercam/oc_cfgread.h"
+
+bool oc_evcfg_read(struct oc_cfgread *r, const cJSON *root, struct oc_evidence_cfg *ev)
+{
+    static const char *const keys[] = {"enabled", "quality", "ring_s", "ring_max_mb",
+                                       "tolerance_ms", "dir", "font", NULL};
+    *ev = (struct oc_evidence_cfg){
+        .enabled = true, .quality = 85, .ring_s = 20, .ring_max_mb = 64, .tolerance_ms = 200};
+    const cJSON *o;
+    if (!oc_cfgread_object(r, root, "evidence", &o))
+        return false;
+    if (o) {
+        size_t o1 = oc_cfgread_push_key(r, "evidence");
+        if (!oc_cfgread_keys(r, o, keys) || !oc_cfgread_bool(r, o, "enabled", &ev->enabled) ||
+            !oc_cfgread_int(r, o, "quality", 1, 100, &ev->quality) ||
+            !oc_cfgread_int(r, o, "ring_s", 10, 3600, &ev->ring_s) ||
+            !oc_cfgread_int(r, o, "ring_max_mb", 1, 65536, &ev->ring_max_mb) ||
+            !oc_cfgread_int(r, o, "tolerance_ms", 0, 10000, &ev->tolerance_ms) ||
+            !oc_cfgread_str(r, o, "dir", false, &ev->dir) ||
+            !oc_cfgread_str(r, o, "font", false, &ev->font))
+            return false;
+        oc_cfgread_pop(r, o1);
+    }
+    if (!ev->font && !(ev->font = strdup(OC_EVIDENCE_FONT_DEFAULT)))
+        return oc_cfgread_fail(r, "out of memory");
+    return true;
+}
+
+void oc_evcfg_free(struct oc_evidence_cfg *ev)
+{
+    free(ev->dir);
+    free(ev->font);
+    ev->dir = ev->font = NULL;
+}
