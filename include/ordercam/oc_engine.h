@@ -127,5 +127,7 @@ uint64_t oc_engine_next_seq(const struct oc_engine *e, int camera);
 
 uint64_t oc_engine_counter(const struct oc_engine *e, enum oc_counter c);
 size_t oc_engine_live_tracks(const struct oc_engine *e);
+/* Live tracks of one camera (0 for an index out of range). */
+size_t oc_engine_camera_tracks(const struct oc_engine *e, int camera);
 
 #endif

@@ -112,6 +112,13 @@ size_t oc_engine_live_tracks(const struct oc_engine *e)
     return n;
 }
 
+size_t oc_engine_camera_tracks(const struct oc_engine *e, int camera)
+{
+    if (camera < 0 || (size_t)camera >= e->cfg->n_cameras)
+        return 0;
+    return e->cams[camera].n_live;
+}
+
 int oc_engine_camera(const struct oc_engine *e, const char *id, size_t len)
 {
     return oc_config_camera(e->cfg, id, len);

@@ -36,6 +36,7 @@
 #include "ordercam/oc_font.h"
 #include "oc_evwork.h"
 #include "oc_rxq.h"
+#include "oc_snapurl.h"
 #include "oc_spool.h"
 #include "oc_uplink.h"
 
@@ -96,6 +97,8 @@ struct daemon {
     int over_limit_logged;
     int ev_paused;              /* last seen worker state, logged on change */
     struct oc_mqtt *mqtt;
+    struct oc_snapurl *snap;   /* NULL: no camera has frames.snapshot_url */
+    pthread_mutex_t rxlock;    /* journal order = queue order, MQTT and snapshot threads */
     struct oc_spool *spool;
     struct oc_uplink *uplink;
     struct MHD_Daemon *metrics;
@@ -498,20 +501,53 @@ static void note_clock(struct daemon *d, int cam)
     }
 }
 
+/* Whether the camera a topic names has a clock (*clock) before the message
+ * is applied; *is_frame for a frames topic. */
+static int cam_clock(struct daemon *d, const char *topic, size_t tlen, int64_t *clock,
+                     int *is_frame)
+{
+    struct oc_topic t;
+    enum oc_counter why;
+    *is_frame = 0;
+    if (!d->snap || !oc_event_topic(d->cfg, topic, tlen, &t, &why) || t.kind == OC_MSG_SIGNAL)
+        return 0;
+    *is_frame = t.kind == OC_MSG_FRAME;
+    return oc_engine_clock(d->eng, t.camera, clock);
+}
+
+/* Snapshot polling follows the engine: a camera is polled while it has live
+ * tracks, and a detection that moved its clock anchors the mapping of box
+ * time to camera time (never a frame: snapshot frames are themselves mapped
+ * through the anchor). */
+static void note_snap(struct daemon *d, int cam, int had, int64_t before, int is_frame)
+{
+    int64_t clock;
+    if (!d->snap || cam < 0)
+        return;
+    if (!is_frame && oc_engine_clock(d->eng, cam, &clock) && (!had || clock > before))
+        oc_snapurl_anchor(d->snap, cam, clock, mono_ms());
+    oc_snapurl_live(d->snap, cam, oc_engine_camera_tracks(d->eng, cam) > 0);
+}
+
 static void apply(struct daemon *d, uint64_t seq, const char *topic, size_t tlen,
                   const char *payload, size_t len)
 {
     record_message(d, topic, tlen, payload, len);
+    int64_t before = 0;
+    int is_frame, had = cam_clock(d, topic, tlen, &before, &is_frame);
     int cam = oc_engine_feed(d->eng, topic, tlen, payload, len);
     d->last_apply = (double)wall_ms() / 1000.0;
     if (seq)
         d->applied = seq;
     note_clock(d, cam);
+    note_snap(d, cam, had, before, is_frame);
 }
 
 static void tick(struct daemon *d, int cam, int64_t camera_ts, int journal)
 {
     oc_engine_tick(d->eng, cam, camera_ts);
+    if (d->snap) /* tracks may have ended */
+        oc_snapurl_live(d->snap, cam, oc_engine_camera_tracks(d->eng, cam) > 0);
     if (d->keeper)
         oc_evidence_clock(d->keeper, cam, camera_ts);
     if (journal)
@@ -644,15 +680,20 @@ static int recover(struct daemon *d)
 
 /* ---------------- MQTT callbacks (MQTT thread) ---------------- */
 
-static void on_mqtt_message(void *ud, const char *topic, const void *payload, size_t len)
+/* Journal, then queue: under rxlock, so that the journal's order is the
+ * order the engine applies (the MQTT and the snapshot threads both come
+ * here). -1 when the queue is full (counted). */
+static int enqueue(struct daemon *d, const char *topic, size_t tlen, const void *payload,
+                   size_t len)
 {
-    struct daemon *d = ud;
-    size_t tlen = strlen(topic);
     size_t msgs, bytes;
+    int rc = 0;
+    pthread_mutex_lock(&d->rxlock);
     oc_rxq_depth(d->rxq, &msgs, &bytes);
     if (msgs + 1 > d->ecfg->rx_queue_msgs || bytes + tlen + len + 2 > d->ecfg->rx_queue_bytes) {
         atomic_fetch_add(&d->dc[D_RX_FULL], 1);
-        return;
+        pthread_mutex_unlock(&d->rxlock);
+        return -1;
     }
     uint64_t seq = 0;
     int is_frame = strstr(topic, "/frames/") != NULL;
@@ -660,8 +701,30 @@ static void on_mqtt_message(void *ud, const char *topic, const void *payload, si
         atomic_fetch_add(&d->dc[D_JOURNAL_ERR], 1);
         seq = 0;
     }
-    if (oc_rxq_push(d->rxq, seq, topic, tlen, payload, len) != OC_OK)
+    if (oc_rxq_push(d->rxq, seq, topic, tlen, payload, len) != OC_OK) {
         atomic_fetch_add(&d->dc[D_RX_FULL], 1);
+        rc = -1;
+    }
+    pthread_mutex_unlock(&d->rxlock);
+    return rc;
+}
+
+static void on_mqtt_message(void *ud, const char *topic, const void *payload, size_t len)
+{
+    enqueue(ud, topic, strlen(topic), payload, len);
+}
+
+/* A snapshot-URL frame (snapshot thread): enters as a frames-topic message,
+ * so the journal, --record and replay see it like any MQTT frame. */
+static int on_snap_frame(void *ud, int camera, int64_t ts, const void *jpeg, size_t len)
+{
+    struct daemon *d = ud;
+    char topic[512];
+    int n = snprintf(topic, sizeof topic, "%scameras/%s/frames/%" PRId64, d->cfg->topic_prefix,
+                     d->cfg->cameras[camera].id, ts);
+    if (n < 0 || (size_t)n >= sizeof topic)
+        return -1;
+    return enqueue(d, topic, (size_t)n, jpeg, len);
 }
 
 static void on_mqtt_state(void *ud, int up, const char *why)
@@ -730,6 +793,40 @@ static void start_uplink(struct daemon *d)
     free(cams);
 }
 
+static void snap_log(void *ud, int level, const char *msg)
+{
+    logm(ud, level, "%s", msg);
+}
+
+/* Polls the cameras that have frames.snapshot_url (none: nothing starts). */
+static int start_snapurl(struct daemon *d)
+{
+    size_t n = d->cfg->n_cameras;
+    char **pw = calloc(n ? n : 1, sizeof *pw);
+    char err[256];
+    int rc = pw ? 0 : -1;
+    for (size_t i = 0; pw && i < n && rc == 0; i++) {
+        const char *file = d->cfg->cameras[i].snap.password_file;
+        if (d->cfg->cameras[i].snap.url && file && !(pw[i] = read_secret(file))) {
+            logm(d, 3, "camera %s: cannot read frames.password_file %s: %s",
+                 d->cfg->cameras[i].id, file, strerror(errno));
+            rc = -1;
+        }
+    }
+    if (rc == 0) {
+        d->snap = oc_snapurl_start(d->cfg, (const char *const *)pw, on_snap_frame, snap_log, d,
+                                   err, sizeof err);
+        if (!d->snap && err[0]) {
+            logm(d, 3, "%s", err);
+            rc = -1;
+        }
+    }
+    for (size_t i = 0; pw && i < n; i++)
+        free(pw[i]);
+    free(pw);
+    return rc;
+}
+
 static int start_mqtt(struct daemon *d)
 {
     const struct oc_mqtt_cfg *m = &d->ecfg->mqtt;
@@ -757,7 +854,7 @@ static int start_mqtt(struct daemon *d)
 
 static void metrics_build(struct daemon *d)
 {
-    size_t cap = 16384, n = 0;
+    size_t cap = 16384 + 1024 * d->cfg->n_cameras, n = 0;
     char *b = malloc(cap);
     if (!b)
         return;
@@ -861,6 +958,8 @@ static void metrics_build(struct daemon *d)
       "# HELP ordercam_spool_held Violations held in memory because the spool cannot be written.\n"
       "# TYPE ordercam_spool_held gauge\nordercam_spool_held %zu\n",
       oc_spool_backlog(d->spool), d->n_held);
+    if (n < cap)
+        n += oc_snapurl_metrics(d->snap, b + n, cap - n);
 #undef P
     pthread_mutex_lock(&d->mlock);
     free(d->metrics_text);
@@ -959,6 +1058,8 @@ static void reload(struct daemon *d)
             next[c] = oc_engine_next_seq(d->eng, old);
         oc_engine_set_seq(eng, (int)c, next[c]);
     }
+    oc_snapurl_stop(d->snap); /* it reads the old config's ids */
+    d->snap = NULL;
     oc_engine_finish(d->eng);
     oc_engine_free(d->eng);
     if (d->keeper) /* what waits gets the frames there are; the new keeper starts empty */
@@ -986,6 +1087,7 @@ static void reload(struct daemon *d)
         start_evidence(d);
     if (mqtt_changed)
         start_mqtt(d);
+    start_snapurl(d);
     oc_uplink_stop(d->uplink); /* new cameras or central settings */
     d->uplink = NULL;
     start_uplink(d);
@@ -1061,6 +1163,8 @@ static void run(struct daemon *d)
             logm(d, 5, "stopping: draining the queue");
             oc_mqtt_stop(d->mqtt); /* no more input; what was received is processed */
             d->mqtt = NULL;
+            oc_snapurl_stop(d->snap);
+            d->snap = NULL;
             stop_at = mono_ms();
         }
         if (got_hup) {
@@ -1181,6 +1285,7 @@ int main(int argc, char **argv)
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     pthread_mutex_init(&d.mlock, NULL);
+    pthread_mutex_init(&d.rxlock, NULL);
     mosquitto_lib_init();
     curl_global_init(CURL_GLOBAL_DEFAULT); /* before any thread starts */
     d.cfg_hash = file_hash(d.config_path);
@@ -1222,7 +1327,7 @@ int main(int argc, char **argv)
         logm(&d, 4, "cannot save the engine snapshot: %s", strerror(errno));
     start_uplink(&d);
     metrics_build(&d);
-    if (start_metrics(&d) != 0 || start_mqtt(&d) != 0)
+    if (start_metrics(&d) != 0 || start_mqtt(&d) != 0 || start_snapurl(&d) != 0)
         goto out;
     logm(&d, 5, "started %s: box %s, %zu cameras, spool %s", OC_VERSION, d.cfg->box_id,
          d.cfg->n_cameras, d.ecfg->spool_dir);
@@ -1231,6 +1336,7 @@ int main(int argc, char **argv)
     rc = 0;
 out:
     oc_mqtt_stop(d.mqtt);
+    oc_snapurl_stop(d.snap);
     oc_uplink_stop(d.uplink);
     if (d.metrics)
         MHD_stop_daemon(d.metrics);

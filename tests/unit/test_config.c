@@ -270,6 +270,52 @@ static void daemon_layer(void **state)
     refused(doc("", "\"limits\":{\"rx_queue_mbs\":1}"), "$.limits.rx_queue_mbs: unknown key");
 }
 
+/* frames: snapshot polling settings (docs/config.md) */
+static void snapshot_frames(void **state)
+{
+    (void)state;
+    struct oc_config *cfg = accepted(doc("", ""));
+    assert_null(cfg->cameras[0].snap.url);
+    oc_config_free(cfg);
+    cfg = accepted(doc(",\"frames\":{\"snapshot_url\":\"http://10.0.0.9/ISAPI/Streaming/channels/101/picture\"}", ""));
+    const struct oc_snapshot_cfg *s = &cfg->cameras[0].snap;
+    assert_string_equal(s->url, "http://10.0.0.9/ISAPI/Streaming/channels/101/picture");
+    assert_true(s->fps == 2);
+    assert_int_equal(s->timeout_ms, 2000);
+    assert_int_equal(s->latency_ms, 0);
+    assert_int_equal(s->auth, OC_SNAP_AUTH_ANY);
+    assert_null(s->username);
+    oc_config_free(cfg);
+    cfg = accepted(doc(",\"frames\":{\"snapshot_url\":\"https://cam/snap.jpg\",\"snapshot_fps\":5,"
+                       "\"username\":\"admin\",\"password_file\":\"/etc/ordercam/cam.pw\","
+                       "\"auth\":\"digest\",\"timeout_ms\":1500,\"latency_ms\":120,"
+                       "\"ca_file\":\"/etc/ca.pem\",\"insecure_skip_verify\":true}", ""));
+    s = &cfg->cameras[0].snap;
+    assert_true(s->fps == 5);
+    assert_int_equal(s->auth, OC_SNAP_AUTH_DIGEST);
+    assert_string_equal(s->username, "admin");
+    assert_string_equal(s->password_file, "/etc/ordercam/cam.pw");
+    assert_int_equal(s->timeout_ms, 1500);
+    assert_int_equal(s->latency_ms, 120);
+    assert_string_equal(s->ca_file, "/etc/ca.pem");
+    assert_true(s->insecure_skip_verify);
+    oc_config_free(cfg);
+    refused(doc(",\"frames\":{}", ""), "$.cameras[0].frames: missing required key \"snapshot_url\"");
+    refused(doc(",\"frames\":{\"snapshot_url\":\"rtsp://cam/1\"}", ""),
+            "$.cameras[0].frames.snapshot_url: must be an http:// or https:// URL");
+    refused(doc(",\"frames\":{\"snapshot_url\":\"http://c/\",\"snapshot_fps\":30}", ""),
+            "$.cameras[0].frames.snapshot_fps: must be between 0.1 and 25");
+    refused(doc(",\"frames\":{\"snapshot_url\":\"http://c/\",\"snapshot_fps\":0.05}", ""),
+            "$.cameras[0].frames.snapshot_fps: must be between 0.1 and 25");
+    refused(doc(",\"frames\":{\"snapshot_url\":\"http://c/\",\"auth\":\"ntlm\"}", ""),
+            "$.cameras[0].frames.auth: must be \"any\", \"basic\" or \"digest\"");
+    refused(doc(",\"frames\":{\"snapshot_url\":\"http://c/\",\"timeout_ms\":50}", ""),
+            "$.cameras[0].frames.timeout_ms: must be between 100 and 60000");
+    refused(doc(",\"frames\":{\"snapshot_url\":\"http://c/\",\"fps\":5}", ""),
+            "$.cameras[0].frames.fps: unknown key");
+    refused(doc(",\"frames\":\"http://c/\"", ""), "$.cameras[0].frames: must be an object");
+}
+
 static void sample_scene_loads(void **state)
 {
     (void)state;
@@ -297,6 +343,7 @@ int main(void)
         cmocka_unit_test(zones),             cmocka_unit_test(lines),
         cmocka_unit_test(defaults_codes_events_aliases), cmocka_unit_test(resolved_values),
         cmocka_unit_test(sample_scene_loads), cmocka_unit_test(daemon_layer),
+        cmocka_unit_test(snapshot_frames),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
