@@ -278,7 +278,7 @@ static enum MHD_Result post_tallies(struct oc_api *api, struct MHD_Connection *c
     } else {
         oc_err_t e = api->store->ops->put_tallies(
             api->store, box, cJSON_IsString(version) ? version->valuestring : NULL,
-            backlog ? (int64_t)backlog->valuedouble : -1, now_ms(), t, n, ci, nc);
+            backlog ? (int64_t)backlog->valuedouble : -1, now_ms(), t, n, ci, nc, NULL);
         if (e != OC_OK) {
             ret = send_error(c, 503, "store busy or failing; retry");
         } else {
@@ -445,6 +445,30 @@ static enum MHD_Result get_counts(struct oc_api *api, struct MHD_Connection *c)
     return out ? send_json(c, 200, out) : send_error(c, 503, "store busy or failing; retry");
 }
 
+/* A page of violations being written: each stored record with its
+ * evidence_url, and the cursor ("<ts>|<id>") after the last one. */
+struct page {
+    cJSON *out, *arr;
+    char cursor[256];
+};
+
+static void page_row(void *arg, const char *record, int64_t ts, const char *id, int has_evidence)
+{
+    struct page *pg = arg;
+    cJSON *rec = cJSON_Parse(record);
+    if (!rec)
+        return;
+    if (has_evidence) {
+        char url[512];
+        snprintf(url, sizeof url, "/api/v1/evidence/%s", id);
+        cJSON_AddStringToObject(rec, "evidence_url", url);
+    } else {
+        cJSON_AddNullToObject(rec, "evidence_url");
+    }
+    cJSON_AddItemToArray(pg->arr, rec);
+    snprintf(pg->cursor, sizeof pg->cursor, "%lld|%s", (long long)ts, id);
+}
+
 static enum MHD_Result get_violations(struct oc_api *api, struct MHD_Connection *c)
 {
     struct oc_store_filter f;
@@ -461,8 +485,19 @@ static enum MHD_Result get_violations(struct oc_api *api, struct MHD_Connection 
             return send_error(c, 400, "before: a cursor from a previous page's \"next\"");
         bid = end + 1;
     }
-    cJSON *out = api->store->ops->violations(api->store, &f, (int)limit, bts, bid);
-    return out ? send_json(c, 200, out) : send_error(c, 503, "store busy or failing; retry");
+    struct page pg = {.out = cJSON_CreateObject()};
+    pg.arr = cJSON_AddArrayToObject(pg.out, "violations");
+    int more = 0;
+    if (api->store->ops->violations(api->store, &f, (int)limit, bts, bid, page_row, &pg, &more) !=
+        OC_OK) {
+        cJSON_Delete(pg.out);
+        return send_error(c, 503, "store busy or failing; retry");
+    }
+    if (more && pg.cursor[0])
+        cJSON_AddStringToObject(pg.out, "next", pg.cursor);
+    else
+        cJSON_AddNullToObject(pg.out, "next");
+    return send_json(c, 200, pg.out);
 }
 
 static enum MHD_Result get_evidence(struct oc_api *api, struct MHD_Connection *c, const char *id)

@@ -1,6 +1,8 @@
 /* ordercam-central's store: boxes, cameras, tallies, violations, evidence
- * references. A back-end is a vtable (SQLite today), so the API never sees
- * SQL. All functions are safe to call from several threads at once. */
+ * references. A back-end is a vtable of these operations, so the API never
+ * sees SQL; two exist, SQLite and PostgreSQL, both the one SQL store of
+ * oc_sqlstore.c over a dialect. All functions are safe to call from several
+ * threads at once. Strings passed in are borrowed for the call. */
 #ifndef OC_STORE_H
 #define OC_STORE_H
 
@@ -35,7 +37,10 @@ struct oc_tally_in {
     const char *camera, *type;
     int64_t bucket;
     int64_t count;
-    int64_t rev; /* the box's revision of this row, >= 1; 0 = none sent (applied as today) */
+    /* The box's revision of this row (>= 1, rising with every change of
+     * the row at the box); an upsert whose rev is not newer than the one
+     * stored changes nothing. 0 = none: applies, as before revisions. */
+    int64_t rev;
 };
 
 struct oc_camera_in {
@@ -47,14 +52,21 @@ struct oc_insert_result {
     size_t inserted, duplicates;
 };
 
+/* One stored violation, for a page of them: the record (JSON text as
+ * stored), its ts and id (what a page cursor is made of) and whether its
+ * evidence image is stored. Borrowed for the call. */
+typedef void (*oc_store_violation_fn)(void *arg, const char *record, int64_t ts, const char *id,
+                                      int has_evidence);
+
 struct oc_store_ops {
     const char *name;
     void (*close)(struct oc_store *s);
     /* Upserts absolute counts and camera places and marks the box seen, in
-     * one transaction. */
+     * one transaction. *stale (may be NULL): how many tallies changed
+     * nothing because their rev was not newer than the stored one. */
     oc_err_t (*put_tallies)(struct oc_store *s, const char *box, const char *version,
                             int64_t backlog, int64_t now_ms, const struct oc_tally_in *t,
-                            size_t n, const struct oc_camera_in *c, size_t nc);
+                            size_t n, const struct oc_camera_in *c, size_t nc, size_t *stale);
     /* Inserts records not yet known by id; records is a cJSON array of
      * validated records (borrowed). One transaction. */
     oc_err_t (*put_violations)(struct oc_store *s, const char *box, int64_t now_ms,
@@ -65,11 +77,16 @@ struct oc_store_ops {
                                   char *sha256_hex, size_t hexlen, char *stored_path,
                                   size_t pathlen);
     oc_err_t (*evidence_stored)(struct oc_store *s, const char *id, const char *path, int64_t size);
-    /* Queries: return a new cJSON the caller frees with cJSON_Delete. */
+    /* Queries: return a new cJSON the caller frees with cJSON_Delete, or
+     * NULL when the store fails. */
     cJSON *(*counts)(struct oc_store *s, const struct oc_store_counts_q *q);
-    cJSON *(*violations)(struct oc_store *s, const struct oc_store_filter *f, int limit,
-                         int64_t before_ts, const char *before_id);
     cJSON *(*boxes)(struct oc_store *s, int64_t now_ms, int64_t silent_after_ms);
+    /* Up to limit violations matching f, newest first (ts, then id), older
+     * than (before_ts, before_id) when before_id is set, each given to fn;
+     * *more: another one follows the last given. */
+    oc_err_t (*violations)(struct oc_store *s, const struct oc_store_filter *f, int limit,
+                           int64_t before_ts, const char *before_id, oc_store_violation_fn fn,
+                           void *arg, int *more);
 };
 
 struct oc_store {

@@ -95,20 +95,17 @@ void oc_sql_dim_expr(enum oc_store_dim d, enum oc_sql_grain g, int64_t tz, char 
 
 
 void oc_sql_filter(char *sql, size_t cap, const struct oc_store_filter *f, const char *ts_col,
-                   int dollar, int *param)
+                   int *param)
 {
     size_t n = strlen(sql);
-    char ph[16];
-#define PH() (dollar ? (snprintf(ph, sizeof ph, "$%d", (*param)++), ph) : "?")
-    n += (size_t)snprintf(sql + n, cap - n, " WHERE %s>=%s", ts_col, PH());
+    n += (size_t)snprintf(sql + n, cap - n, " WHERE %s>=?%d", ts_col, (*param)++);
     if (f->to)
-        n += (size_t)snprintf(sql + n, cap - n, " AND %s<%s", ts_col, PH());
+        n += (size_t)snprintf(sql + n, cap - n, " AND %s<?%d", ts_col, (*param)++);
     const char *cols[] = {"type", "camera", "box", "road", "unit"};
     const char *vals[] = {f->type, f->camera, f->box, f->road, f->unit};
     for (int i = 0; i < 5; i++)
         if (vals[i])
-            n += (size_t)snprintf(sql + n, cap - n, " AND %s=%s", cols[i], PH());
-#undef PH
+            n += (size_t)snprintf(sql + n, cap - n, " AND %s=?%d", cols[i], (*param)++);
 }
 
 size_t oc_sql_filter_values(const struct oc_store_filter *f, const char *vals[5])

@@ -1,6 +1,6 @@
-/* What the SQL stores (SQLite, PostgreSQL) share: the tally grains and
- * which one answers a counts query, group expressions, filter clauses.
- * Dialect-neutral SQL; placeholders are "?" (SQLite) or "$n" (PostgreSQL). */
+/* The SQL store's vocabulary (oc_sqlstore.c): the tally grains and which
+ * one answers a counts query, group expressions, filter clauses.
+ * Dialect-neutral SQL with numbered placeholders "?n". */
 #ifndef OC_STORE_SQL_H
 #define OC_STORE_SQL_H
 
@@ -34,11 +34,11 @@ enum oc_sql_grain oc_sql_pick_grain(int city_tz_min, const struct oc_store_count
 /* The SQL expression of a group dimension at a grain. */
 void oc_sql_dim_expr(enum oc_store_dim d, enum oc_sql_grain g, int64_t tz_ms, char *buf, size_t len);
 
-/* Appends " WHERE ts_col>=? [AND ts_col<?] [AND type=? ...]" for the set
- * filters of f, in the order oc_sql_filter_values lists them. dollar:
- * "$n" placeholders numbered from *param (advanced), else "?". */
+/* Appends " WHERE ts_col>=?n [AND ts_col<?n] [AND type=?n ...]" for the
+ * set filters of f, in the order oc_sql_filter_values lists them, the
+ * placeholders numbered from *param (advanced). */
 void oc_sql_filter(char *sql, size_t cap, const struct oc_store_filter *f, const char *ts_col,
-                   int dollar, int *param);
+                   int *param);
 
 /* The filter's text values in placeholder order after from (and to). */
 size_t oc_sql_filter_values(const struct oc_store_filter *f, const char *vals[5]);

@@ -1,0 +1,576 @@
+/* The store's operations once, in dialect-neutral SQL (oc_sqlstore.h):
+ * a pool of connections, the tally grains and their propagation, camera
+ * places, violations, evidence references and the queries. Tallies are
+ * kept at several grains with road and unit copied in (oc_store_sql.h), so
+ * a month of counts by road and type reads a few thousand rows instead of
+ * millions. */
+#include "oc_sqlstore.h"
+#include "oc_store_sql.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct slot {
+    struct oc_sqlconn *c;
+    pthread_mutex_t lock;
+};
+
+struct sqlstore {
+    struct oc_store base;
+    struct oc_store_ops ops_copy; /* base.ops: sqlstore_ops named after the dialect */
+    const struct oc_sql_dialect *d;
+    struct slot *pool;
+    int n;
+    unsigned next; /* round robin start */
+    pthread_mutex_t next_lock;
+    int tz_offset_min; /* the city's day boundary, for the day grain */
+};
+
+/* A statement's parameter: an integer or a text (NULL = SQL NULL). */
+struct param {
+    int is_int;
+    int64_t i;
+    const char *t;
+};
+#define PT(x) {0, 0, (x)}
+#define PI(x) {1, (x), NULL}
+
+static struct slot *acquire(struct sqlstore *s)
+{
+    pthread_mutex_lock(&s->next_lock);
+    unsigned start = s->next++;
+    pthread_mutex_unlock(&s->next_lock);
+    for (int k = 0; k < s->n; k++) {
+        struct slot *c = &s->pool[(start + (unsigned)k) % (unsigned)s->n];
+        if (pthread_mutex_trylock(&c->lock) == 0)
+            return c;
+    }
+    struct slot *c = &s->pool[start % (unsigned)s->n];
+    pthread_mutex_lock(&c->lock);
+    return c;
+}
+
+static void release(struct sqlstore *s, struct slot *c)
+{
+    if (s->d->recover)
+        s->d->recover(c->c);
+    pthread_mutex_unlock(&c->lock);
+}
+
+/* sql prepared with its n parameters bound; NULL on failure. */
+static struct oc_sqlst *start(struct sqlstore *s, struct oc_sqlconn *c, const char *sql,
+                              int sql_is_static, const struct param *p, int n)
+{
+    struct oc_sqlst *st = s->d->prepare(c, sql, sql_is_static);
+    for (int i = 0; st && i < n; i++) {
+        if (p[i].is_int)
+            s->d->bind_int(st, i + 1, p[i].i);
+        else
+            s->d->bind_text(st, i + 1, p[i].t);
+    }
+    return st;
+}
+
+/* Runs a static statement to its end; *changes (may be NULL): the rows it
+ * changed. */
+static oc_err_t run(struct sqlstore *s, struct oc_sqlconn *c, const char *sql,
+                    const struct param *p, int n, int64_t *changes)
+{
+    struct oc_sqlst *st = start(s, c, sql, 1, p, n);
+    if (!st)
+        return OC_EIO;
+    enum oc_sql_step r;
+    while ((r = s->d->step(st)) == OC_SQL_ROW)
+        ;
+    if (changes)
+        *changes = s->d->changes(st);
+    s->d->done(st);
+    return r == OC_SQL_DONE ? OC_OK : OC_EIO;
+}
+
+static void copy_col(struct sqlstore *s, struct oc_sqlst *st, int col, char *out, size_t len)
+{
+    snprintf(out, len, "%s", s->d->col_text(st, col));
+}
+
+/* Ends a write transaction: commits when e is OC_OK, else rolls back. */
+static oc_err_t finish(struct sqlstore *s, struct oc_sqlconn *c, oc_err_t e)
+{
+    if (e == OC_OK && s->d->commit(c) == OC_OK)
+        return OC_OK;
+    s->d->rollback(c);
+    return e == OC_OK ? OC_EIO : e;
+}
+
+/* ---- writes ---- */
+
+static oc_err_t touch_box(struct sqlstore *s, struct oc_sqlconn *c, const char *box,
+                          const char *version, int64_t backlog, int64_t now)
+{
+    const struct param p[] = {PT(box), PI(now), PT(version), PI(backlog)};
+    return run(s, c,
+               "INSERT INTO boxes(box, last_seen, version, backlog)"
+               " VALUES(?1, ?2, ?3, CASE WHEN ?4 < 0 THEN NULL ELSE ?4 END)"
+               " ON CONFLICT(box) DO UPDATE SET last_seen=excluded.last_seen,"
+               " version=COALESCE(excluded.version, boxes.version),"
+               " backlog=COALESCE(excluded.backlog, boxes.backlog)",
+               p, 4, NULL);
+}
+
+/* Records a camera's place. When its road or unit changes, its past counts
+ * move with it in every grain, so a renamed road is one road. */
+static oc_err_t put_camera(struct sqlstore *s, struct oc_sqlconn *c, const char *box,
+                           const struct oc_camera_in *cam)
+{
+    char old_road[600] = "", old_unit[600] = "";
+    const struct param key[] = {PT(box), PT(cam->id)};
+    struct oc_sqlst *st = start(s, c,
+                                "SELECT COALESCE(road,''), COALESCE(unit,'') FROM cameras"
+                                " WHERE box=?1 AND camera=?2",
+                                1, key, 2);
+    if (!st)
+        return OC_EIO;
+    enum oc_sql_step known = s->d->step(st);
+    if (known == OC_SQL_ROW) {
+        copy_col(s, st, 0, old_road, sizeof old_road);
+        copy_col(s, st, 1, old_unit, sizeof old_unit);
+    }
+    s->d->done(st);
+    if (known == OC_SQL_ERROR)
+        return OC_EIO;
+    const struct param v[] = {PT(box),       PT(cam->id),  PT(cam->road),    PT(cam->unit),
+                              PT(old_road),  PT(old_unit), PT(cam->location)};
+    oc_err_t e = run(s, c,
+                     "INSERT INTO cameras(box, camera, location, road, unit)"
+                     " VALUES(?1, ?2, ?7, ?3, ?4) ON CONFLICT(box, camera)"
+                     " DO UPDATE SET location=?7, road=?3, unit=?4",
+                     v, 7, NULL);
+    const char *road = cam->road ? cam->road : "", *unit = cam->unit ? cam->unit : "";
+    if (e != OC_OK ||
+        (known == OC_SQL_ROW && strcmp(old_road, road) == 0 && strcmp(old_unit, unit) == 0))
+        return e;
+    static const char *const moves[] = {
+        "UPDATE tallies SET road=?3, unit=?4 WHERE box=?1 AND camera=?2",
+        "UPDATE tallies_hour SET road=?3, unit=?4 WHERE box=?1 AND camera=?2",
+        "UPDATE violations SET road=?3, unit=?4 WHERE box=?1 AND camera=?2",
+        /* out of the old place, into the new one */
+        "INSERT INTO tallies_day_road(bucket, road, unit, type, count)"
+        " SELECT bucket, ?5, ?6, type, -count FROM tallies_day WHERE box=?1 AND camera=?2"
+        " ON CONFLICT(bucket, road, unit, type)"
+        " DO UPDATE SET count=tallies_day_road.count+excluded.count",
+        "UPDATE tallies_day SET road=?3, unit=?4 WHERE box=?1 AND camera=?2",
+        "INSERT INTO tallies_day_road(bucket, road, unit, type, count)"
+        " SELECT bucket, COALESCE(?3,''), COALESCE(?4,''), type, count FROM tallies_day"
+        " WHERE box=?1 AND camera=?2 ON CONFLICT(bucket, road, unit, type)"
+        " DO UPDATE SET count=tallies_day_road.count+excluded.count",
+    };
+    for (size_t i = 0; e == OC_OK && i < sizeof moves / sizeof *moves; i++)
+        e = run(s, c, moves[i], v, 6, NULL);
+    return e;
+}
+
+/* The finest grain's count and rev of a tally row; *known 0 if none. */
+static oc_err_t tally_now(struct sqlstore *s, struct oc_sqlconn *c, const char *box,
+                          const struct oc_tally_in *t, int *known, int64_t *count, int64_t *rev)
+{
+    const struct param key[] = {PT(box), PT(t->camera), PT(t->type), PI(t->bucket)};
+    struct oc_sqlst *st = start(s, c,
+                                "SELECT count, rev FROM tallies"
+                                " WHERE box=?1 AND camera=?2 AND type=?3 AND bucket=?4",
+                                1, key, 4);
+    if (!st)
+        return OC_EIO;
+    enum oc_sql_step r = s->d->step(st);
+    *known = r == OC_SQL_ROW;
+    *count = *known ? s->d->col_int(st, 0) : 0;
+    *rev = *known ? s->d->col_int(st, 1) : 0;
+    s->d->done(st);
+    return r == OC_SQL_ERROR ? OC_EIO : OC_OK;
+}
+
+/* Sets one bucket's absolute count and moves every coarser grain by the
+ * difference it made, so that a resend changes nothing anywhere. A row
+ * whose rev is not newer than the stored one changes nothing (*stale). */
+static oc_err_t put_tally(struct sqlstore *s, struct oc_sqlconn *c, const char *box,
+                          const struct oc_tally_in *t, size_t *stale)
+{
+    int known;
+    int64_t old, old_rev;
+    oc_err_t e = tally_now(s, c, box, t, &known, &old, &old_rev);
+    if (e != OC_OK)
+        return e;
+    if (known && t->rev && t->rev <= old_rev) {
+        (*stale)++;
+        return OC_OK;
+    }
+    int64_t delta = t->count - old, rev = t->rev > old_rev ? t->rev : old_rev;
+    if (known && delta == 0 && rev == old_rev)
+        return OC_OK;
+    int64_t city = (int64_t)s->tz_offset_min * 60000;
+    int64_t day = oc_sql_floor_to(t->bucket, OC_SQL_DAY_MS, city);
+    const struct param p[] = {PT(box),
+                              PT(t->camera),
+                              PT(t->type),
+                              PI(t->bucket),
+                              PI(t->count),
+                              PI(oc_sql_floor_to(t->bucket, OC_SQL_HOUR_MS, 0)),
+                              PI(delta),
+                              PI(day),
+                              PI((t->bucket - day) / OC_SQL_HOUR_MS),
+                              PI(rev)};
+    /* each grain's row: the camera's place joined in, its own bucket */
+    static const char *const up[] = {
+        "INSERT INTO tallies(box, camera, type, bucket, count, rev, road, unit)"
+        " SELECT ?1, ?2, ?3, ?4, ?5, ?10, c.road, c.unit FROM (SELECT 1) one"
+        " LEFT JOIN cameras c ON c.box=?1 AND c.camera=?2 WHERE true"
+        " ON CONFLICT(bucket, box, camera, type) DO UPDATE SET count=excluded.count,"
+        " rev=excluded.rev",
+        "INSERT INTO tallies_hour(box, camera, type, bucket, count, road, unit)"
+        " SELECT ?1, ?2, ?3, ?6, ?7, c.road, c.unit FROM (SELECT 1) one"
+        " LEFT JOIN cameras c ON c.box=?1 AND c.camera=?2 WHERE true"
+        " ON CONFLICT(bucket, box, camera, type) DO UPDATE SET count=tallies_hour.count+?7",
+        "INSERT INTO tallies_day(box, camera, type, bucket, count, road, unit)"
+        " SELECT ?1, ?2, ?3, ?8, ?7, c.road, c.unit FROM (SELECT 1) one"
+        " LEFT JOIN cameras c ON c.box=?1 AND c.camera=?2 WHERE true"
+        " ON CONFLICT(bucket, box, camera, type) DO UPDATE SET count=tallies_day.count+?7",
+        "INSERT INTO tallies_day_road(bucket, road, unit, type, count)"
+        " SELECT ?8, COALESCE(c.road,''), COALESCE(c.unit,''), ?3, ?7 FROM (SELECT 1) one"
+        " LEFT JOIN cameras c ON c.box=?1 AND c.camera=?2 WHERE true"
+        " ON CONFLICT(bucket, road, unit, type) DO UPDATE SET count=tallies_day_road.count+?7",
+        "INSERT INTO tallies_day_hod(bucket, hour_of_day, type, count) VALUES(?8, ?9, ?3, ?7)"
+        " ON CONFLICT(bucket, hour_of_day, type) DO UPDATE SET count=tallies_day_hod.count+?7",
+    };
+    /* only the rev moved: the coarser grains stay */
+    size_t grains = known && delta == 0 ? 1 : sizeof up / sizeof *up;
+    for (size_t i = 0; e == OC_OK && i < grains; i++)
+        e = run(s, c, up[i], p, 10, NULL);
+    return e;
+}
+
+static oc_err_t store_put_tallies(struct oc_store *base, const char *box, const char *version,
+                                  int64_t backlog, int64_t now, const struct oc_tally_in *t,
+                                  size_t n, const struct oc_camera_in *cams, size_t nc,
+                                  size_t *stale)
+{
+    struct sqlstore *s = (struct sqlstore *)base;
+    struct slot *sl = acquire(s);
+    size_t n_stale = 0;
+    /* one box's writes one after another: a rev checked is a rev stored */
+    oc_err_t e = s->d->begin(sl->c, box);
+    for (size_t i = 0; e == OC_OK && i < nc; i++)
+        e = put_camera(s, sl->c, box, &cams[i]);
+    for (size_t i = 0; e == OC_OK && i < n; i++)
+        e = put_tally(s, sl->c, box, &t[i], &n_stale);
+    if (e == OC_OK)
+        e = touch_box(s, sl->c, box, version, backlog, now);
+    e = finish(s, sl->c, e);
+    release(s, sl);
+    if (stale)
+        *stale = e == OC_OK ? n_stale : 0;
+    return e;
+}
+
+/* Inserts one record unless its id is known; *inserted 1 if it was new. */
+static oc_err_t put_violation(struct sqlstore *s, struct oc_sqlconn *c, const char *box,
+                              int64_t now, const cJSON *r, int *inserted)
+{
+    char *text = cJSON_PrintUnformatted(r);
+    if (!text)
+        return OC_ENOMEM;
+    const cJSON *ev = cJSON_GetObjectItemCaseSensitive(r, "evidence");
+    const struct param p[] = {
+        PT(oc_sql_jstr(r, "id")),
+        PT(box),
+        PT(oc_sql_jstr(r, "camera")),
+        PT(oc_sql_jstr(r, "type")),
+        PI((int64_t)cJSON_GetObjectItemCaseSensitive(r, "ts")->valuedouble),
+        PT(oc_sql_jstr(r, "road")),
+        PT(oc_sql_jstr(r, "unit")),
+        PT(cJSON_IsObject(ev) ? oc_sql_jstr(ev, "sha256") : NULL),
+        PT(text),
+        PI(now),
+    };
+    int64_t changes = 0;
+    oc_err_t e = run(s, c,
+                     "INSERT INTO violations(id, box, camera, type, ts, road, unit, sha256,"
+                     " record, received) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+                     " ON CONFLICT(id) DO NOTHING",
+                     p, 10, &changes);
+    free(text);
+    *inserted = changes > 0;
+    return e;
+}
+
+static oc_err_t store_put_violations(struct oc_store *base, const char *box, int64_t now,
+                                     const cJSON *records, struct oc_insert_result *res)
+{
+    struct sqlstore *s = (struct sqlstore *)base;
+    struct slot *sl = acquire(s);
+    res->inserted = res->duplicates = 0;
+    oc_err_t e = s->d->begin(sl->c, NULL);
+    for (const cJSON *r = records ? records->child : NULL; e == OC_OK && r; r = r->next) {
+        int inserted = 0;
+        e = put_violation(s, sl->c, box, now, r, &inserted);
+        if (inserted)
+            res->inserted++;
+        else
+            res->duplicates++;
+    }
+    if (e == OC_OK)
+        e = touch_box(s, sl->c, box, NULL, -1, now);
+    e = finish(s, sl->c, e);
+    release(s, sl);
+    return e;
+}
+
+static oc_err_t store_evidence_expected(struct oc_store *base, const char *id, char *box,
+                                        size_t boxlen, char *hex, size_t hexlen, char *path,
+                                        size_t pathlen)
+{
+    struct sqlstore *s = (struct sqlstore *)base;
+    struct slot *sl = acquire(s);
+    const struct param p[] = {PT(id)};
+    struct oc_sqlst *st = start(s, sl->c,
+                                "SELECT box, COALESCE(sha256,''), COALESCE(evidence_path,'')"
+                                " FROM violations WHERE id=?1",
+                                1, p, 1);
+    oc_err_t e = OC_EIO;
+    if (st) {
+        enum oc_sql_step r = s->d->step(st);
+        if (r == OC_SQL_ROW) {
+            copy_col(s, st, 0, box, boxlen);
+            copy_col(s, st, 1, hex, hexlen);
+            copy_col(s, st, 2, path, pathlen);
+        }
+        e = r == OC_SQL_ROW ? OC_OK : r == OC_SQL_DONE ? OC_ENOTFOUND : OC_EIO;
+        s->d->done(st);
+    }
+    release(s, sl);
+    return e;
+}
+
+static oc_err_t store_evidence_stored(struct oc_store *base, const char *id, const char *path,
+                                      int64_t size)
+{
+    (void)size;
+    struct sqlstore *s = (struct sqlstore *)base;
+    struct slot *sl = acquire(s);
+    const struct param p[] = {PT(path), PT(id)};
+    oc_err_t e = run(s, sl->c, "UPDATE violations SET evidence_path=?1 WHERE id=?2", p, 2, NULL);
+    release(s, sl);
+    return e;
+}
+
+/* ---- queries ---- */
+
+/* The filter's parameters in placeholder order: from, [to], the texts. */
+static int filter_params(const struct oc_store_filter *f, struct param *p)
+{
+    int n = 0;
+    p[n++] = (struct param)PI(f->from);
+    if (f->to)
+        p[n++] = (struct param)PI(f->to);
+    const char *vals[5];
+    size_t k = oc_sql_filter_values(f, vals);
+    for (size_t i = 0; i < k; i++)
+        p[n++] = (struct param)PT(vals[i]);
+    return n;
+}
+
+static cJSON *counts_rows(struct sqlstore *s, struct oc_sqlst *st,
+                          const struct oc_store_counts_q *q)
+{
+    cJSON *out = cJSON_CreateObject();
+    cJSON *rows = cJSON_AddArrayToObject(out, "rows");
+    int n = (int)q->n_group;
+    enum oc_sql_step r;
+    while ((r = s->d->step(st)) == OC_SQL_ROW) {
+        if (s->d->is_null(st, n))
+            continue; /* SUM over no rows */
+        cJSON *row = cJSON_CreateObject();
+        for (int i = 0; i < n; i++) {
+            enum oc_store_dim d = q->group[i];
+            const char *k = oc_store_dim_name(d);
+            if (s->d->is_null(st, i))
+                cJSON_AddNullToObject(row, k);
+            else if (d == OC_DIM_HOUR || d == OC_DIM_DAY || d == OC_DIM_HOUR_OF_DAY)
+                cJSON_AddNumberToObject(row, k, (double)s->d->col_int(st, i));
+            else
+                cJSON_AddStringToObject(row, k, s->d->col_text(st, i));
+        }
+        cJSON_AddNumberToObject(row, "count", (double)s->d->col_int(st, n));
+        cJSON_AddItemToArray(rows, row);
+    }
+    if (r != OC_SQL_DONE) {
+        cJSON_Delete(out);
+        return NULL;
+    }
+    return out;
+}
+
+static cJSON *store_counts(struct oc_store *base, const struct oc_store_counts_q *q)
+{
+    struct sqlstore *s = (struct sqlstore *)base;
+    int64_t tz = (int64_t)q->tz_offset_min * 60000;
+    enum oc_sql_grain g = oc_sql_pick_grain(s->tz_offset_min, q);
+    char select[1024] = "", group[256] = "";
+    size_t ns = 0, ng = 0;
+    for (size_t i = 0; i < q->n_group; i++) {
+        char expr[160];
+        oc_sql_dim_expr(q->group[i], g, tz, expr, sizeof expr);
+        ns += (size_t)snprintf(select + ns, sizeof select - ns, "%s AS %s, ", expr,
+                               oc_store_dim_name(q->group[i]));
+        ng += (size_t)snprintf(group + ng, sizeof group - ng, "%s%s", i ? "," : " GROUP BY ",
+                               oc_store_dim_name(q->group[i]));
+    }
+    char sql[2048];
+    snprintf(sql, sizeof sql, "SELECT %sSUM(count) FROM %s", select, oc_sql_grain_table[g]);
+    int param = 1;
+    oc_sql_filter(sql, sizeof sql, &q->f, "bucket", &param);
+    size_t n = strlen(sql);
+    snprintf(sql + n, sizeof sql - n, "%s%s", group, q->n_group ? " ORDER BY 1" : "");
+    struct param p[8];
+    int np = filter_params(&q->f, p);
+    struct slot *sl = acquire(s);
+    struct oc_sqlst *st = start(s, sl->c, sql, 0, p, np);
+    cJSON *out = st ? counts_rows(s, st, q) : NULL;
+    if (st)
+        s->d->done(st);
+    release(s, sl);
+    return out;
+}
+
+static oc_err_t store_violations(struct oc_store *base, const struct oc_store_filter *f,
+                                 int limit, int64_t before_ts, const char *before_id,
+                                 oc_store_violation_fn fn, void *arg, int *more)
+{
+    struct sqlstore *s = (struct sqlstore *)base;
+    char sql[1024] = "SELECT record, evidence_path, ts, id FROM violations";
+    int param = 1;
+    oc_sql_filter(sql, sizeof sql, f, "ts", &param);
+    struct param p[12];
+    int np = filter_params(f, p);
+    size_t n = strlen(sql);
+    if (before_id) {
+        n += (size_t)snprintf(sql + n, sizeof sql - n, " AND (ts<?%d OR (ts=?%d AND id<?%d))",
+                              param, param, param + 1);
+        param += 2;
+        p[np++] = (struct param)PI(before_ts);
+        p[np++] = (struct param)PT(before_id);
+    }
+    snprintf(sql + n, sizeof sql - n, " ORDER BY ts DESC, id DESC LIMIT ?%d", param);
+    p[np++] = (struct param)PI(limit + 1);
+    struct slot *sl = acquire(s);
+    struct oc_sqlst *st = start(s, sl->c, sql, 0, p, np);
+    enum oc_sql_step r = OC_SQL_ERROR;
+    int count = 0;
+    while (st && (r = s->d->step(st)) == OC_SQL_ROW && count < limit) {
+        fn(arg, s->d->col_text(st, 0), s->d->col_int(st, 2), s->d->col_text(st, 3),
+           !s->d->is_null(st, 1));
+        count++;
+    }
+    *more = r == OC_SQL_ROW; /* the (limit+1)th row exists */
+    if (st)
+        s->d->done(st);
+    release(s, sl);
+    return r == OC_SQL_ERROR ? OC_EIO : OC_OK;
+}
+
+static cJSON *box_row(struct sqlstore *s, struct oc_sqlst *st, int64_t now, int64_t silent_after)
+{
+    cJSON *b = cJSON_CreateObject();
+    int64_t seen = s->d->col_int(st, 1);
+    cJSON_AddStringToObject(b, "box", s->d->col_text(st, 0));
+    cJSON_AddNumberToObject(b, "last_seen", (double)seen);
+    if (s->d->is_null(st, 2))
+        cJSON_AddNullToObject(b, "version");
+    else
+        cJSON_AddStringToObject(b, "version", s->d->col_text(st, 2));
+    if (s->d->is_null(st, 3))
+        cJSON_AddNullToObject(b, "backlog");
+    else
+        cJSON_AddNumberToObject(b, "backlog", (double)s->d->col_int(st, 3));
+    cJSON_AddNumberToObject(b, "cameras", (double)s->d->col_int(st, 4));
+    cJSON_AddBoolToObject(b, "silent", now - seen > silent_after);
+    return b;
+}
+
+static cJSON *store_boxes(struct oc_store *base, int64_t now, int64_t silent_after)
+{
+    struct sqlstore *s = (struct sqlstore *)base;
+    struct slot *sl = acquire(s);
+    struct oc_sqlst *st = start(s, sl->c,
+                                "SELECT b.box, b.last_seen, b.version, b.backlog,"
+                                " (SELECT COUNT(*) FROM cameras c WHERE c.box=b.box)"
+                                " FROM boxes b ORDER BY b.box",
+                                1, NULL, 0);
+    cJSON *out = st ? cJSON_CreateObject() : NULL;
+    cJSON *arr = cJSON_AddArrayToObject(out, "boxes");
+    enum oc_sql_step r = OC_SQL_ERROR;
+    while (st && (r = s->d->step(st)) == OC_SQL_ROW)
+        cJSON_AddItemToArray(arr, box_row(s, st, now, silent_after));
+    if (st)
+        s->d->done(st);
+    release(s, sl);
+    if (r != OC_SQL_DONE) {
+        cJSON_Delete(out);
+        return NULL;
+    }
+    return out;
+}
+
+static void store_close(struct oc_store *base)
+{
+    struct sqlstore *s = (struct sqlstore *)base;
+    for (int i = 0; i < s->n; i++) {
+        if (s->pool[i].c)
+            s->d->disconnect(s->pool[i].c);
+        pthread_mutex_destroy(&s->pool[i].lock);
+    }
+    pthread_mutex_destroy(&s->next_lock);
+    free(s->pool);
+    free(s);
+}
+
+static const struct oc_store_ops sqlstore_ops = {
+    .close = store_close,
+    .put_tallies = store_put_tallies,
+    .put_violations = store_put_violations,
+    .evidence_expected = store_evidence_expected,
+    .evidence_stored = store_evidence_stored,
+    .counts = store_counts,
+    .boxes = store_boxes,
+    .violations = store_violations,
+};
+
+struct oc_store *oc_sqlstore_open(const struct oc_sql_dialect *d, const char *target,
+                                  int connections, int tz_offset_min, char *err, size_t errlen)
+{
+    struct sqlstore *s = calloc(1, sizeof *s);
+    int n = connections < 1 ? 1 : connections;
+    struct slot *pool = s ? calloc((size_t)n, sizeof *pool) : NULL;
+    if (!pool) {
+        snprintf(err, errlen, "out of memory");
+        free(s);
+        return NULL;
+    }
+    s->ops_copy = sqlstore_ops;
+    s->ops_copy.name = d->name;
+    s->base.ops = &s->ops_copy;
+    s->d = d;
+    s->tz_offset_min = tz_offset_min;
+    s->pool = pool;
+    pthread_mutex_init(&s->next_lock, NULL);
+    for (int i = 0; i < n; i++) {
+        pthread_mutex_init(&pool[i].lock, NULL);
+        s->n = i + 1;
+        pool[i].c = d->connect(target, i == 0, err, errlen);
+        if (!pool[i].c) {
+            store_close(&s->base);
+            return NULL;
+        }
+    }
+    return &s->base;
+}

@@ -1,0 +1,68 @@
+/* The SQL store written once: every store operation (oc_store.h) in
+ * dialect-neutral SQL over a small per-dialect interface — connect,
+ * transactions, prepare, bind, step, column getters — that SQLite
+ * (oc_store_sqlite.c) and PostgreSQL (oc_store_pg.c) implement.
+ *
+ * SQL given to a dialect numbers its placeholders "?1", "?2", ... (a
+ * dialect may rewrite them, e.g. to "$1"); integer parameters are bound as
+ * 64-bit integers, text as text. */
+#ifndef OC_SQLSTORE_H
+#define OC_SQLSTORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "oc_store.h"
+
+/* A dialect's connection and statement; their insides are the dialect's. */
+struct oc_sqlconn;
+struct oc_sqlst;
+
+enum oc_sql_step { OC_SQL_ERROR = -1, OC_SQL_DONE = 0, OC_SQL_ROW = 1 };
+
+/* The most parameters one statement binds. */
+#define OC_SQL_MAX_PARAMS 16
+
+struct oc_sql_dialect {
+    const char *name; /* the store's name: "sqlite", "postgresql" */
+    /* Opens a connection to target (a file path, a libpq URI); the first
+     * connection (first != 0) also creates or migrates the schema. NULL
+     * with a message in err on failure. */
+    struct oc_sqlconn *(*connect)(const char *target, int first, char *err, size_t errlen);
+    void (*disconnect)(struct oc_sqlconn *c);
+    /* Called when a thread gives a connection back: a dialect may
+     * re-establish a lost one here. May be NULL. */
+    void (*recover)(struct oc_sqlconn *c);
+    /* A write transaction. serialize_key (may be NULL): writers that pass
+     * the same key run one after another, never interleaved, so that a
+     * read-then-write inside the transaction sees the last commit. */
+    oc_err_t (*begin)(struct oc_sqlconn *c, const char *serialize_key);
+    oc_err_t (*commit)(struct oc_sqlconn *c);
+    void (*rollback)(struct oc_sqlconn *c);
+    /* A statement for sql. sql_is_static: the text lives as long as the
+     * program (a literal), so a dialect may cache its preparation. NULL on
+     * failure. Give it back with done(). */
+    struct oc_sqlst *(*prepare)(struct oc_sqlconn *c, const char *sql, int sql_is_static);
+    /* Parameters from 1. Text (NULL = SQL NULL) must stay valid until the
+     * first step. */
+    void (*bind_int)(struct oc_sqlst *st, int i, int64_t v);
+    void (*bind_text)(struct oc_sqlst *st, int i, const char *v);
+    /* The next row (OC_SQL_ROW), the end (OC_SQL_DONE) or OC_SQL_ERROR. */
+    enum oc_sql_step (*step)(struct oc_sqlst *st);
+    /* Rows the statement inserted, updated or deleted (after its step). */
+    int64_t (*changes)(struct oc_sqlst *st);
+    /* Columns of the current row, from 0; text is borrowed until the next
+     * step or done(), "" for NULL. */
+    int (*is_null)(struct oc_sqlst *st, int col);
+    int64_t (*col_int)(struct oc_sqlst *st, int col);
+    const char *(*col_text)(struct oc_sqlst *st, int col);
+    void (*done)(struct oc_sqlst *st);
+};
+
+/* Opens the store over dialect d with a pool of `connections` connections
+ * to target; tz_offset_min: the city's day boundary (oc_store.h). NULL
+ * with a message in err on failure; close with s->ops->close(s). */
+struct oc_store *oc_sqlstore_open(const struct oc_sql_dialect *d, const char *target,
+                                  int connections, int tz_offset_min, char *err, size_t errlen);
+
+#endif
