@@ -1,12 +1,15 @@
 #!/bin/bash
 # The central API test suite again, against the PostgreSQL store: a real
 # PostgreSQL server started here on a free loopback port (a scratch cluster,
-# trust authentication on 127.0.0.1 only), stopped at the end.
-# usage: central_api_pg.sh SOURCE_DIR BUILD_DIR TEST_BINARY
+# trust authentication on 127.0.0.1 only), stopped at the end. The store
+# tests (REV_TEST_BINARY, the tally revision guard) run in a database of
+# their own on the same server.
+# usage: central_api_pg.sh SOURCE_DIR BUILD_DIR TEST_BINARY [REV_TEST_BINARY]
 set -euo pipefail
 src=$1
 bin=$2
 test_bin=$3
+rev_bin=${4:-}
 . "$src/tests/support/broker.sh" # free_port
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 [ -x "$pgbin/initdb" ] || { echo "central_api_pg: PostgreSQL server not installed (scripts/setup.sh)" >&2; exit 1; }
@@ -28,6 +31,10 @@ as_pg "$pgbin/pg_ctl" -D "$tmp/data" -l "$tmp/sock/pg.log" -w \
     { cat "$tmp/sock/pg.log"; exit 1; }
 as_pg "$pgbin/createdb" -h 127.0.0.1 -p "$port" -U postgres ordercam
 OC_TEST_DB="postgresql://postgres@127.0.0.1:$port/ordercam" OC_BIN="$bin" "$test_bin"
+if [ -n "$rev_bin" ]; then
+    as_pg "$pgbin/createdb" -h 127.0.0.1 -p "$port" -U postgres ordercam_rev
+    OC_TEST_DB="postgresql://postgres@127.0.0.1:$port/ordercam_rev" "$rev_bin"
+fi
 # and it was PostgreSQL that held the data
 n=$(as_pg "$pgbin/psql" -h 127.0.0.1 -p "$port" -U postgres -d ordercam -tAc \
     "SELECT (SELECT COUNT(*) FROM violations) || ' ' || (SELECT COUNT(*) FROM tallies_day_road)")

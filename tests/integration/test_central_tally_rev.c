@@ -1,0 +1,227 @@
+/* Central's store, called directly: the tally revision guard (a delayed
+ * older rev after a newer one changes nothing, at any grain), rev 0 as
+ * before revisions, and the migration of a schema 1 database that holds
+ * tallies. Runs against a fresh SQLite file, or against the PostgreSQL
+ * database in OC_TEST_DB (central_api_pg.sh). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <libpq-fe.h>
+#include <sqlite3.h>
+
+#include "oc_proc.h"
+#include "oc_store.h"
+
+#define TZ 480 /* the city's offset and every query's */
+#define MIN_MS 60000LL
+#define HOUR_MS 3600000LL
+#define DAY_MS 86400000LL
+/* 2025-01-01 10:05 UTC (18:05 in the city); its UTC hour; its city day */
+#define B 1735725900000LL
+#define H 1735725600000LL
+#define D 1735660800000LL
+
+static char dir[256], db[600];
+static int pg;
+static struct oc_store *s;
+static const char *ty; /* each test's own type: no test sees another's counts */
+
+static void open_store(void)
+{
+    char err[256] = "";
+    s = pg ? oc_store_pg_open(db, 2, TZ, err, sizeof err)
+           : oc_store_sqlite_open(db, 2, TZ, err, sizeof err);
+    if (!s)
+        fail_msg("open %s: %s", pg ? "PostgreSQL" : db, err);
+}
+
+static void close_store(void)
+{
+    s->ops->close(s);
+    s = NULL;
+}
+
+/* Upserts one tally of camera cam-r, type ty, on road Rev Rd; returns
+ * how many were stale. */
+static size_t put(int64_t bucket, int64_t count, int64_t rev)
+{
+    struct oc_tally_in t = {.camera = "cam-r", .type = ty, .bucket = bucket,
+                            .count = count, .rev = rev};
+    struct oc_camera_in c = {.id = "cam-r", .location = "x", .road = "Rev Rd", .unit = "U9"};
+    size_t stale = 99;
+    assert_int_equal(s->ops->put_tallies(s, "rev-box", NULL, -1, 1, &t, 1, &c, 1, &stale), OC_OK);
+    return stale;
+}
+
+enum grain { G_BUCKET, G_HOUR, G_DAY, G_DAY_ROAD, G_DAY_HOD, G__COUNT };
+
+/* The count a query answered by grain g gives for the test's tallies. */
+static int64_t count_at(enum grain g, int64_t from, int64_t to)
+{
+    struct oc_store_counts_q q = {.f = {.from = from, .to = to, .type = ty},
+                                  .tz_offset_min = TZ};
+    if (g == G_DAY)
+        q.group[q.n_group++] = OC_DIM_CAMERA; /* the camera: not the road grain */
+    if (g == G_DAY_ROAD)
+        q.f.road = "Rev Rd";
+    if (g == G_DAY_HOD)
+        q.group[q.n_group++] = OC_DIM_HOUR_OF_DAY;
+    if (g == G_BUCKET || g == G_HOUR)
+        q.f.box = "rev-box";
+    cJSON *out = s->ops->counts(s, &q);
+    assert_non_null(out);
+    int64_t sum = 0;
+    const cJSON *row;
+    cJSON_ArrayForEach(row, cJSON_GetObjectItem(out, "rows"))
+        sum += (int64_t)cJSON_GetObjectItem(row, "count")->valuedouble;
+    cJSON_Delete(out);
+    return sum;
+}
+
+/* Bucket b's count at the bucket grain, and the hour and day totals at
+ * every grain that holds them. */
+static void expect(int64_t b, int64_t at_b, int64_t hour_total, int64_t day_total)
+{
+    assert_int_equal(count_at(G_BUCKET, b, b + MIN_MS), at_b);
+    assert_int_equal(count_at(G_HOUR, H, H + HOUR_MS), hour_total);
+    assert_int_equal(count_at(G_DAY, D, D + DAY_MS), day_total);
+    assert_int_equal(count_at(G_DAY_ROAD, D, D + DAY_MS), day_total);
+    assert_int_equal(count_at(G_DAY_HOD, D, D + DAY_MS), day_total);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    const char *uri = getenv("OC_TEST_DB");
+    pg = uri != NULL;
+    if (pg) {
+        snprintf(db, sizeof db, "%s", uri);
+    } else {
+        assert_int_equal(oc_tmpdir(dir, sizeof dir), 0);
+        snprintf(db, sizeof db, "%s/central.sqlite", dir);
+    }
+    open_store();
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    if (s)
+        close_store();
+    if (!pg) {
+        char cmd[600];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+        return system(cmd) == 0 ? 0 : -1;
+    }
+    return 0;
+}
+
+static void older_rev_after_newer_changes_nothing(void **state)
+{
+    (void)state;
+    ty = "rev_a";
+    assert_int_equal(put(B, 12, 2), 0); /* the newer request arrives first */
+    expect(B, 12, 12, 12);
+    assert_int_equal(put(B, 5, 1), 1); /* the delayed older one: no rollback */
+    expect(B, 12, 12, 12);
+    assert_int_equal(put(B, 5, 2), 1); /* the same rev again: not newer */
+    expect(B, 12, 12, 12);
+    assert_int_equal(put(B, 15, 3), 0); /* the next rev applies */
+    expect(B, 15, 15, 15);
+    /* another minute of the same hour: the coarser grains sum both */
+    assert_int_equal(put(B + MIN_MS, 4, 1), 0);
+    assert_int_equal(put(B + MIN_MS, 1, 1), 1);
+    expect(B + MIN_MS, 4, 19, 19);
+    assert_int_equal(put(B + MIN_MS, 2, 7), 0); /* a lower count with a newer rev */
+    expect(B + MIN_MS, 2, 17, 17);
+    expect(B, 15, 17, 17);
+}
+
+static void rev_0_applies_as_before(void **state)
+{
+    (void)state;
+    ty = "rev_b";
+    int64_t b = B + 2 * MIN_MS;
+    assert_int_equal(put(b, 3, 0), 0);
+    assert_int_equal(put(b, 3, 0), 0); /* a resend: applied, changes nothing */
+    expect(b, 3, 3, 3);
+    assert_int_equal(put(b, 6, 4), 0);
+    assert_int_equal(put(b, 1, 0), 0); /* without a rev: applies, keeps rev 4 */
+    expect(b, 1, 1, 1);
+    assert_int_equal(put(b, 9, 3), 1); /* older than the rev kept */
+    expect(b, 1, 1, 1);
+    assert_int_equal(put(b, 9, 5), 0);
+    expect(b, 9, 9, 9);
+}
+
+/* One request with a stale row and a new one: only the stale one is
+ * refused. */
+static void batch_applies_newer_rows_only(void **state)
+{
+    (void)state;
+    ty = "rev_c";
+    assert_int_equal(put(B, 10, 3), 0);
+    struct oc_tally_in t[] = {
+        {.camera = "cam-r", .type = ty, .bucket = B, .count = 1, .rev = 2},
+        {.camera = "cam-r", .type = ty, .bucket = B + MIN_MS, .count = 16, .rev = 1},
+    };
+    size_t stale = 0;
+    assert_int_equal(s->ops->put_tallies(s, "rev-box", NULL, -1, 1, t, 2, NULL, 0, &stale), OC_OK);
+    assert_int_equal(stale, 1);
+    expect(B, 10, 26, 26);
+    expect(B + MIN_MS, 16, 26, 26);
+}
+
+/* Takes the database back to schema 1 (no rev column), as an older
+ * central left it. */
+static void downgrade_to_schema_1(void)
+{
+    if (pg) {
+        PGconn *c = PQconnectdb(db);
+        assert_int_equal(PQstatus(c), CONNECTION_OK);
+        PGresult *r = PQexec(c, "ALTER TABLE tallies DROP COLUMN rev;"
+                                " DELETE FROM ordercam_schema WHERE version > 1");
+        assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+        PQclear(r);
+        PQfinish(c);
+        return;
+    }
+    sqlite3 *c;
+    assert_int_equal(sqlite3_open(db, &c), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(c, "ALTER TABLE tallies DROP COLUMN rev; PRAGMA user_version=1",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(c);
+}
+
+static void schema_1_database_migrates_keeping_tallies(void **state)
+{
+    (void)state;
+    ty = "rev_d";
+    assert_int_equal(put(B, 16, 6), 0);
+    close_store();
+    downgrade_to_schema_1();
+    open_store();
+    expect(B, 16, 16, 16); /* every count kept; revs start again at 0 */
+    assert_int_equal(put(B, 2, 1), 0);
+    assert_int_equal(put(B, 30, 1), 1);
+    expect(B, 2, 2, 2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(older_rev_after_newer_changes_nothing),
+        cmocka_unit_test(rev_0_applies_as_before),
+        cmocka_unit_test(batch_applies_newer_rows_only),
+        cmocka_unit_test(schema_1_database_migrates_keeping_tallies),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
