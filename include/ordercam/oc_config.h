@@ -114,6 +114,7 @@ struct oc_config {
     char *topic_prefix; /* mqtt.topic_prefix: topics are routed under it */
     int64_t bucket_ms;
     int64_t track_timeout_ms;
+    int64_t max_future_ms, max_jump_ms; /* clock bounds: oc_clock.h, events.md */
     size_t max_tracks_per_camera;
     size_t max_event_ids;
     struct oc_alias *aliases;

@@ -29,6 +29,8 @@
     X(DROP_UNKNOWN_SIGNAL, "drop_unknown_signal", "signal not in the config")   \
     X(DROP_NOT_JPEG, "drop_not_jpeg", "frame payload that is not a JPEG")             \
     X(DROP_SIGNAL_OLD, "drop_signal_out_of_order", "signal message older than the newest one") \
+    X(DROP_CLOCK_FUTURE, "drop_clock_future", "message dated beyond its receive time + max_future_s") \
+    X(DROP_CLOCK_JUMP, "drop_clock_jump", "message dated beyond its clock + max_jump_s, not confirmed") \
     X(DROP_LOG_LINE, "drop_log_line", "event-log line malformed")               \
     X(FIELD_DROPPED, "optional_field_dropped", "optional field of the wrong type ignored") \
     X(TRACKS_STARTED, "tracks_started", "tracks started")                       \
@@ -44,6 +46,8 @@
     X(EVENT_DUPLICATE, "events_duplicate", "camera events whose id was already counted") \
     X(EVENT_OUTSIDE_ZONE, "events_outside_zone", "camera events outside the event zones") \
     X(EVENT_DEDUP_EVICTED, "event_ids_evicted", "event ids forgotten early: dedup table full") \
+    X(CLOCK_STEPS, "clock_steps", "clock jumps accepted, confirmed by consistent messages") \
+    X(CLOCK_RESETS, "clock_resets", "restored clocks beyond wall time + max_future_s, reset") \
     X(VIOLATIONS, "violations", "violations established")
 
 enum oc_counter {

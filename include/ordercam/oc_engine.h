@@ -96,7 +96,16 @@ void oc_engine_feed_frame(struct oc_engine *e, const struct oc_topic *t, const v
  * that did not route) so that all drops are in one place. */
 void oc_engine_count(struct oc_engine *e, enum oc_counter c);
 
-/* Advances a silent camera's clock to now_ms (no effect if not newer). */
+/* The box's wall time (ms) at which the messages fed next were received:
+ * ordercamd's receive time, a replayed log line's "ts". It bounds how far
+ * ahead a message's own time may be (events.md, "Clock bounds"); set it
+ * before each message. Outside 0..year 2100 (or never set): unknown, and
+ * only the jump bound applies. Also used by oc_engine_load. */
+void oc_engine_set_received(struct oc_engine *e, int64_t wall_ms);
+
+/* Advances a silent camera's clock to now_ms (no effect if not newer).
+ * Ticks are the caller's own extrapolation of an accepted clock: they are
+ * not judged by the clock bounds. */
 void oc_engine_tick(struct oc_engine *e, int camera, int64_t now_ms);
 
 /* Ends every track (as at the end of a replay): open stop-line windows
@@ -114,7 +123,10 @@ oc_err_t oc_engine_save(const struct oc_engine *e, FILE *f, uint64_t config_hash
 
 /* Restores a state written by oc_engine_save into a fresh engine (no
  * message fed yet). OC_EINVAL: written for another config or build;
- * OC_EPARSE: damaged. After a failure the engine must be freed. */
+ * OC_EPARSE: damaged. After a failure the engine must be freed. When a
+ * receive time is set (oc_engine_set_received: the wall time now), a
+ * camera or signal whose clock is beyond it + max_future is reset (counted
+ * as clock_resets): no message received now could have set it. */
 oc_err_t oc_engine_load(struct oc_engine *e, FILE *f, uint64_t config_hash);
 
 /* Config index of a camera id, or -1. */

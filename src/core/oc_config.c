@@ -811,6 +811,12 @@ static bool parse_sections(struct ctx *c, const cJSON *root)
     if (!get_num(c, root, "track_timeout_s", 0.001, 3600, false, &timeout))
         return false;
     cfg->track_timeout_ms = (int64_t)llround(timeout * 1000);
+    double max_future = 300, max_jump = 30;
+    if (!get_num(c, root, "max_future_s", 1, 31536000, false, &max_future) ||
+        !get_num(c, root, "max_jump_s", 1, 31536000, false, &max_jump))
+        return false;
+    cfg->max_future_ms = (int64_t)llround(max_future * 1000);
+    cfg->max_jump_ms = (int64_t)llround(max_jump * 1000);
     int max_tracks = 512, max_ids = 4096;
     if (!want_object(c, root, "limits", &o))
         return false;
@@ -832,7 +838,8 @@ static bool check_root_keys(struct ctx *c, const cJSON *root, const char *const 
 {
     static const char *const keys[] = {"box_id", "mqtt", "tally", "track_timeout_s",
                                        "class_aliases", "codes", "signals", "cameras",
-                                       "defaults", "events", "limits"};
+                                       "defaults", "events", "limits", "max_future_s",
+                                       "max_jump_s"};
     enum { N_KEYS = sizeof keys / sizeof *keys, MAX_LAYER_KEYS = 32 };
     const char *all[N_KEYS + MAX_LAYER_KEYS + 1];
     size_t n = 0;

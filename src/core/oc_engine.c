@@ -35,14 +35,19 @@ struct oc_engine *oc_engine_new(const struct oc_config *cfg, const struct oc_eng
     e->ud = ud;
     e->cams = calloc(cfg->n_cameras, sizeof *e->cams);
     e->signals = calloc(cfg->n_signals + 1, sizeof *e->signals);
+    e->sig_guards = calloc(cfg->n_signals + 1, sizeof *e->sig_guards);
+    e->bounds = (struct oc_clock_bounds){cfg->max_future_ms, cfg->max_jump_ms};
+    e->rx = OC_RX_UNKNOWN;
     e->cap_pending = 64;
     e->pending = malloc(e->cap_pending * sizeof *e->pending);
-    if (!e->cams || !e->signals || !e->pending) {
+    if (!e->cams || !e->signals || !e->sig_guards || !e->pending) {
         oc_engine_free(e);
         return NULL;
     }
-    for (size_t i = 0; i < cfg->n_signals; i++)
+    for (size_t i = 0; i < cfg->n_signals; i++) {
         oc_signal_init(&e->signals[i], cfg->signals[i].stale_ms);
+        oc_clock_guard_init(&e->sig_guards[i]);
+    }
     for (size_t i = 0; i < cfg->n_cameras; i++) {
         struct oc_cam *c = &e->cams[i];
         c->cfg = &cfg->cameras[i];
@@ -55,6 +60,7 @@ struct oc_engine *oc_engine_new(const struct oc_config *cfg, const struct oc_eng
         }
         c->next_deadline = NO_DEADLINE;
         c->next_seq = 1;
+        oc_clock_guard_init(&c->guard);
         for (size_t z = 0; z < c->cfg->n_zones; z++)
             if (c->cfg->zones[z].reacquire_ms > c->max_reacquire_ms)
                 c->max_reacquire_ms = c->cfg->zones[z].reacquire_ms;
@@ -89,6 +95,7 @@ void oc_engine_free(struct oc_engine *e)
         free(e->class_names[i]);
     free(e->cams);
     free(e->signals);
+    free(e->sig_guards);
     free(e->pending);
     free(e);
 }
@@ -571,6 +578,28 @@ static void observe(struct oc_engine *e, int ci, const struct oc_obj *o, int64_t
     oc_engine__note_deadline(c, oc_rules_next_deadline(e, ci, tr));
 }
 
+/* The clock bounds (events.md): true when a message dated t may be
+ * applied to camera ci; otherwise it is counted and must be dropped. */
+static bool admit(struct oc_engine *e, struct oc_clock_guard *g, bool has, int64_t clock,
+                  int64_t t)
+{
+    switch (oc_clock_judge(g, &e->bounds, has, clock, t, e->rx)) {
+    case OC_CLOCK_FUTURE: e->counters[OC_C_DROP_CLOCK_FUTURE]++; return false;
+    case OC_CLOCK_JUMP: e->counters[OC_C_DROP_CLOCK_JUMP]++; return false;
+    case OC_CLOCK_STEP: e->counters[OC_C_CLOCK_STEPS]++; break;
+    case OC_CLOCK_OK: break;
+    }
+    if (!has || t > clock)
+        oc_clock_moved(g, t, e->rx);
+    return true;
+}
+
+static bool admit_camera(struct oc_engine *e, int ci, int64_t t)
+{
+    struct oc_cam *c = &e->cams[ci];
+    return admit(e, &c->guard, c->has_clock, c->clock, t);
+}
+
 static void on_detections(struct oc_engine *e, int ci, const cJSON *root)
 {
     struct oc_detections d;
@@ -580,6 +609,8 @@ static void on_detections(struct oc_engine *e, int ci, const cJSON *root)
         e->counters[why]++;
         return;
     }
+    if (!admit_camera(e, ci, d.ts))
+        return;
     e->counters[OC_C_FIELD_DROPPED] += dropped;
     e->counters[OC_C_MSG_DETECTIONS]++;
     advance(e, ci, d.ts);
@@ -599,6 +630,8 @@ static void on_event(struct oc_engine *e, int ci, const cJSON *root)
         e->counters[why]++;
         return;
     }
+    if (!admit_camera(e, ci, ev.ts))
+        return;
     e->counters[OC_C_FIELD_DROPPED] += dropped;
     e->counters[OC_C_MSG_EVENTS]++;
     advance(e, ci, ev.ts);
@@ -614,7 +647,10 @@ static void on_signal(struct oc_engine *e, int si, const cJSON *root)
         e->counters[why]++;
         return;
     }
-    if (oc_signal_add(&e->signals[si], m.ts, m.state) != OC_OK) {
+    struct oc_signal *s = &e->signals[si];
+    if (!admit(e, &e->sig_guards[si], s->n > 0, s->n ? s->runs[s->head].last : 0, m.ts))
+        return;
+    if (oc_signal_add(s, m.ts, m.state) != OC_OK) {
         e->counters[OC_C_DROP_SIGNAL_OLD]++;
         return;
     }
@@ -648,6 +684,8 @@ void oc_engine_feed_frame(struct oc_engine *e, const struct oc_topic *t, const v
         e->counters[OC_C_DROP_NOT_JPEG]++;
         return;
     }
+    if (!admit_camera(e, t->camera, t->frame_ts))
+        return;
     e->counters[OC_C_MSG_FRAMES]++;
     advance(e, t->camera, t->frame_ts);
     settle(e, t->camera);
@@ -708,6 +746,11 @@ int oc_engine_feed_unloaded(struct oc_engine *e, const char *topic, size_t topic
     return t.camera;
 }
 
+void oc_engine_set_received(struct oc_engine *e, int64_t wall_ms)
+{
+    e->rx = wall_ms >= OC_TS_MIN && wall_ms <= OC_TS_MAX ? wall_ms : OC_RX_UNKNOWN;
+}
+
 void oc_engine_tick(struct oc_engine *e, int camera, int64_t now_ms)
 {
     if (camera < 0 || (size_t)camera >= e->cfg->n_cameras)
@@ -754,4 +797,25 @@ void oc_engine__adopt(struct oc_engine *e, struct oc_cam *c, struct oc_track *tr
 struct oc_track *oc_engine__ghosts(struct oc_cam *c)
 {
     return c->ghosts;
+}
+
+void oc_engine__reset_clock(struct oc_engine *e, int ci)
+{
+    struct oc_cam *c = &e->cams[ci];
+    while (c->oldest) {
+        struct oc_track *tr = c->oldest;
+        table_remove(c, tr);
+        lru_unlink(c, tr);
+        free_track(tr);
+    }
+    c->n_live = 0;
+    while (c->ghosts) {
+        struct oc_track *g = c->ghosts;
+        ghost_unlink(c, g);
+        free_track(g);
+    }
+    c->clock = 0;
+    c->has_clock = false;
+    c->next_deadline = NO_DEADLINE;
+    oc_clock_guard_init(&c->guard);
 }

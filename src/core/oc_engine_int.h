@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ordercam/oc_clock.h"
 #include "ordercam/oc_engine.h"
 #include "ordercam/oc_signal.h"
 
@@ -72,6 +73,7 @@ struct oc_cam {
     const struct oc_camera_cfg *cfg;
     int64_t clock;
     bool has_clock;
+    struct oc_clock_guard guard; /* what may move clock (oc_clock.h) */
     struct oc_track **slots; /* open addressing, linear probing */
     size_t cap, n_live;
     struct oc_track *oldest, *newest; /* live tracks by last observation */
@@ -106,6 +108,9 @@ struct oc_engine {
     void *ud;
     struct oc_cam *cams;
     struct oc_signal *signals;
+    struct oc_clock_guard *sig_guards; /* per signal, as cam->guard */
+    struct oc_clock_bounds bounds;
+    int64_t rx; /* receive time of the message being fed, OC_RX_UNKNOWN */
     struct oc_decoder dec;
     char *class_names[OC_CLASS_MAX];
     size_t n_classes;
@@ -127,6 +132,9 @@ int oc_engine__class_id(struct oc_engine *e, const char *sent);
 /* Removes a ghost, or ends a live track, whose stay a new track continues. */
 void oc_engine__retire(struct oc_engine *e, struct oc_cam *c, struct oc_track *old, bool ghost);
 struct oc_track *oc_engine__ghosts(struct oc_cam *c);
+/* Forgets a camera's clock, tracks and ghosts (nothing is emitted): a
+ * restored clock no message could have set. */
+void oc_engine__reset_clock(struct oc_engine *e, int ci);
 /* Takes a restored track: live ones in observation order, ghosts in end order. */
 void oc_engine__adopt(struct oc_engine *e, struct oc_cam *c, struct oc_track *tr, bool ghost);
 

@@ -208,7 +208,11 @@ static void stay_observe(struct oc_engine *e, int ci, struct oc_track *tr, int z
         }
         stay_add(zs, a);
     }
-    int64_t clock = e->cams[ci].clock;
+    /* As the dwell timers: a stay lasts at most until its track's end, so
+     * a clock moved far ahead by other messages cannot shorten it. */
+    int64_t clock = e->cams[ci].clock, end = tr->last_ts + e->cfg->track_timeout_ms;
+    if (clock > end)
+        clock = end;
     if (!zs->kept && !zs->emitted && e->sink->keep && class_in(zone->classes, tr->cls) &&
         t - zs->start >= OC_STAY_KEEP_MS && zone->dwell_ms > OC_STAY_KEEP_MS) {
         zs->kept = true;

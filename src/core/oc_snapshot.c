@@ -8,12 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAGIC "OCSNAP01"
+#define MAGIC "OCSNAP02"
 
 struct header {
     char magic[8];
     uint64_t config_hash;
-    uint32_t track_size, zstate_size, lstate_size, signal_size, event_id_size;
+    uint32_t track_size, zstate_size, lstate_size, signal_size, event_id_size, guard_size;
     uint32_t n_cameras, n_signals, n_classes;
 };
 
@@ -46,11 +46,13 @@ oc_err_t oc_engine_save(const struct oc_engine *e, FILE *f, uint64_t config_hash
                        .lstate_size = sizeof(struct oc_lstate),
                        .signal_size = sizeof(struct oc_signal),
                        .event_id_size = sizeof(struct oc_event_id),
+                       .guard_size = sizeof(struct oc_clock_guard),
                        .n_cameras = (uint32_t)cfg->n_cameras,
                        .n_signals = (uint32_t)cfg->n_signals,
                        .n_classes = (uint32_t)e->n_classes};
     memcpy(h.magic, MAGIC, 8);
-    if (put(f, &h, sizeof h) || put(f, e->signals, cfg->n_signals * sizeof *e->signals))
+    if (put(f, &h, sizeof h) || put(f, e->signals, cfg->n_signals * sizeof *e->signals) ||
+        put(f, e->sig_guards, cfg->n_signals * sizeof *e->sig_guards))
         return OC_EIO;
     for (size_t i = 0; i < e->n_classes; i++) {
         uint32_t n = (uint32_t)strlen(e->class_names[i]);
@@ -61,7 +63,7 @@ oc_err_t oc_engine_save(const struct oc_engine *e, FILE *f, uint64_t config_hash
         const struct oc_cam *c = &e->cams[ci];
         uint64_t fields[6] = {(uint64_t)c->clock, c->has_clock, c->next_seq, c->ev_head, c->ev_n,
                               c->n_live};
-        if (put(f, fields, sizeof fields) ||
+        if (put(f, fields, sizeof fields) || put(f, &c->guard, sizeof c->guard) ||
             put(f, c->event_ids, cfg->max_event_ids * sizeof *c->event_ids))
             return OC_EIO;
         for (const struct oc_track *tr = c->oldest; tr; tr = tr->next)
@@ -99,6 +101,33 @@ static struct oc_track *load_track(FILE *f, const struct oc_cam *c)
     return tr;
 }
 
+/* A clock beyond the wall time now + max_future cannot have come from any
+ * message the bounds admit now (the box's clock was wrong, or the state is
+ * older than the bounds): it would refuse every real message, so it goes. */
+static void reset_poisoned(struct oc_engine *e)
+{
+    for (size_t ci = 0; ci < e->cfg->n_cameras; ci++) {
+        struct oc_cam *c = &e->cams[ci];
+        if (c->guard.cand_n && oc_clock_poisoned(&e->bounds, c->guard.cand_ts, e->rx))
+            c->guard.cand_n = 0;
+        if (c->has_clock && oc_clock_poisoned(&e->bounds, c->clock, e->rx)) {
+            oc_engine__reset_clock(e, (int)ci);
+            e->counters[OC_C_CLOCK_RESETS]++;
+        }
+    }
+    for (size_t si = 0; si < e->cfg->n_signals; si++) {
+        struct oc_signal *s = &e->signals[si];
+        struct oc_clock_guard *g = &e->sig_guards[si];
+        if (g->cand_n && oc_clock_poisoned(&e->bounds, g->cand_ts, e->rx))
+            g->cand_n = 0;
+        if (s->n && oc_clock_poisoned(&e->bounds, s->runs[s->head].last, e->rx)) {
+            oc_signal_init(s, s->stale_ms);
+            oc_clock_guard_init(g);
+            e->counters[OC_C_CLOCK_RESETS]++;
+        }
+    }
+}
+
 oc_err_t oc_engine_load(struct oc_engine *e, FILE *f, uint64_t config_hash)
 {
     const struct oc_config *cfg = e->cfg;
@@ -108,11 +137,16 @@ oc_err_t oc_engine_load(struct oc_engine *e, FILE *f, uint64_t config_hash)
     if (h.config_hash != config_hash || h.track_size != sizeof(struct oc_track) ||
         h.zstate_size != sizeof(struct oc_zstate) || h.lstate_size != sizeof(struct oc_lstate) ||
         h.signal_size != sizeof(struct oc_signal) ||
-        h.event_id_size != sizeof(struct oc_event_id) || h.n_cameras != cfg->n_cameras ||
+        h.event_id_size != sizeof(struct oc_event_id) ||
+        h.guard_size != sizeof(struct oc_clock_guard) || h.n_cameras != cfg->n_cameras ||
         h.n_signals != cfg->n_signals || h.n_classes > OC_CLASS_MAX - OC_CLASS_KNOWN - 1)
         return OC_EINVAL;
-    if (get(f, e->signals, cfg->n_signals * sizeof *e->signals))
+    if (get(f, e->signals, cfg->n_signals * sizeof *e->signals) ||
+        get(f, e->sig_guards, cfg->n_signals * sizeof *e->sig_guards))
         return OC_EPARSE;
+    for (size_t i = 0; i < cfg->n_signals; i++)
+        if (e->signals[i].n > OC_SIGNAL_RUNS || e->signals[i].head >= OC_SIGNAL_RUNS)
+            return OC_EPARSE;
     for (uint32_t i = 0; i < h.n_classes; i++) {
         uint32_t n;
         if (get(f, &n, sizeof n) || n > 64)
@@ -127,7 +161,7 @@ oc_err_t oc_engine_load(struct oc_engine *e, FILE *f, uint64_t config_hash)
     for (size_t ci = 0; ci < cfg->n_cameras; ci++) {
         struct oc_cam *c = &e->cams[ci];
         uint64_t fields[6];
-        if (get(f, fields, sizeof fields) ||
+        if (get(f, fields, sizeof fields) || get(f, &c->guard, sizeof c->guard) ||
             get(f, c->event_ids, cfg->max_event_ids * sizeof *c->event_ids) ||
             fields[3] >= cfg->max_event_ids || fields[4] > cfg->max_event_ids ||
             fields[5] > cfg->max_tracks_per_camera)
@@ -156,5 +190,6 @@ oc_err_t oc_engine_load(struct oc_engine *e, FILE *f, uint64_t config_hash)
         for (const struct oc_track *tr = c->oldest; tr; tr = tr->next)
             oc_engine__note_deadline(c, oc_rules_next_deadline(e, (int)ci, tr));
     }
+    reset_poisoned(e);
     return OC_OK;
 }

@@ -450,8 +450,8 @@ static void on_keep(void *ud, int camera, int64_t ts, int64_t until)
 
 /* ---------------- the record file (--record) ---------------- */
 
-static void record_message(struct daemon *d, const char *topic, size_t tlen, const char *payload,
-                           size_t len)
+static void record_message(struct daemon *d, int64_t rx_ms, const char *topic, size_t tlen,
+                           const char *payload, size_t len)
 {
     if (!d->record)
         return;
@@ -465,7 +465,7 @@ static void record_message(struct daemon *d, const char *topic, size_t tlen, con
     memcpy(t, topic, tlen);
     t[tlen] = '\0';
     oc_text_json_quote(tq, tlen * 6 + 3, t);
-    fprintf(d->record, "{\"ts\":%" PRId64 ",\"topic\":%s,", wall_ms(), tq);
+    fprintf(d->record, "{\"ts\":%" PRId64 ",\"topic\":%s,", rx_ms, tq);
     enum oc_counter why;
     cJSON *j = strstr(t, "/frames/") ? NULL : oc_event_parse(payload, len, &why);
     if (j) {
@@ -529,10 +529,13 @@ static void note_snap(struct daemon *d, int cam, int had, int64_t before, int is
     oc_snapurl_live(d->snap, cam, oc_engine_camera_tracks(d->eng, cam) > 0);
 }
 
-static void apply(struct daemon *d, uint64_t seq, const char *topic, size_t tlen,
+/* rx_ms is the receive time as journaled: the clock bounds then decide
+ * alike live, after a restart and in a replay of the record file. */
+static void apply(struct daemon *d, uint64_t seq, int64_t rx_ms, const char *topic, size_t tlen,
                   const char *payload, size_t len)
 {
-    record_message(d, topic, tlen, payload, len);
+    record_message(d, rx_ms, topic, tlen, payload, len);
+    oc_engine_set_received(d->eng, rx_ms);
     int64_t before = 0;
     int is_frame, had = cam_clock(d, topic, tlen, &before, &is_frame);
     int cam = oc_engine_feed(d->eng, topic, tlen, payload, len);
@@ -615,6 +618,7 @@ static int load_snapshot(struct daemon *d)
         return -1;
     char magic[8];
     uint64_t hdr[2];
+    oc_engine_set_received(d->eng, wall_ms()); /* a clock beyond now + max_future goes */
     int ok = fread(magic, 1, 8, f) == 8 && memcmp(magic, SNAP_MAGIC, 8) == 0 &&
              fread(hdr, sizeof hdr, 1, f) == 1 && hdr[1] == d->cfg_hash &&
              oc_engine_load(d->eng, f, d->cfg_hash) == OC_OK;
@@ -625,10 +629,11 @@ static int load_snapshot(struct daemon *d)
     return 0;
 }
 
-static void replay_message(void *ud, uint64_t seq, const char *topic, size_t tlen,
-                           const void *payload, size_t len)
+static void replay_message(void *ud, uint64_t seq, int64_t wall_ms, const char *topic,
+                           size_t tlen, const void *payload, size_t len)
 {
     struct daemon *d = ud;
+    oc_engine_set_received(d->eng, wall_ms);
     oc_engine_feed(d->eng, topic, tlen, payload, len);
     d->applied = seq;
     atomic_fetch_add(&d->dc[D_RECOVERED], 1);
@@ -667,6 +672,7 @@ static int recover(struct daemon *d)
             return save_snapshot(d);
         }
     }
+    oc_journal_continue_after(d->journal, d->applied);
     static const struct oc_journal_sink js = {replay_message, replay_tick};
     uint64_t msgs = 0, bad = 0;
     oc_journal_replay(d->journal, d->applied, &js, d, &msgs, &bad);
@@ -697,11 +703,12 @@ static int enqueue(struct daemon *d, const char *topic, size_t tlen, const void 
     }
     uint64_t seq = 0;
     int is_frame = strstr(topic, "/frames/") != NULL;
-    if (oc_journal_message(d->journal, wall_ms(), topic, tlen, payload, len, is_frame, &seq) != OC_OK) {
+    int64_t rx = wall_ms();
+    if (oc_journal_message(d->journal, rx, topic, tlen, payload, len, is_frame, &seq) != OC_OK) {
         atomic_fetch_add(&d->dc[D_JOURNAL_ERR], 1);
         seq = 0;
     }
-    if (oc_rxq_push(d->rxq, seq, topic, tlen, payload, len) != OC_OK) {
+    if (oc_rxq_push(d->rxq, seq, rx, topic, tlen, payload, len) != OC_OK) {
         atomic_fetch_add(&d->dc[D_RX_FULL], 1);
         rc = -1;
     }
@@ -1173,7 +1180,7 @@ static void run(struct daemon *d)
         }
         struct oc_rxmsg *m = oc_rxq_pop(d->rxq, stop_at ? 0 : 200);
         if (m) {
-            apply(d, m->seq, m->topic, m->topic_len, m->payload, m->len);
+            apply(d, m->seq, m->rx_ms, m->topic, m->topic_len, m->payload, m->len);
             free(m);
         } else if (stop_at) {
             break;

@@ -240,6 +240,14 @@ oc_err_t oc_journal_rotate(struct oc_journal *j, uint64_t applied)
     return e;
 }
 
+void oc_journal_continue_after(struct oc_journal *j, uint64_t applied)
+{
+    pthread_mutex_lock(&j->lock);
+    if (j->next_seq <= applied)
+        j->next_seq = applied + 1;
+    pthread_mutex_unlock(&j->lock);
+}
+
 uint64_t oc_journal_next_seq(struct oc_journal *j)
 {
     pthread_mutex_lock(&j->lock);
@@ -309,13 +317,14 @@ oc_err_t oc_journal_replay(struct oc_journal *j, uint64_t after, const struct oc
                     while (next_tick < n_ticks && ticks[next_tick].after < sq)
                         s->tick(ud, ticks[next_tick].camera, ticks[next_tick].ts), next_tick++;
                     const cJSON *topic = cJSON_GetObjectItemCaseSensitive(root, "topic");
+                    const cJSON *ts = cJSON_GetObjectItemCaseSensitive(root, "ts");
                     const cJSON *b64 = cJSON_GetObjectItemCaseSensitive(root, "payload_b64");
                     unsigned char *bytes = NULL;
                     size_t len = 0;
-                    if (cJSON_IsString(topic) && cJSON_IsString(b64) &&
+                    if (cJSON_IsString(topic) && cJSON_IsString(b64) && cJSON_IsNumber(ts) &&
                         (bytes = malloc(oc_text_b64_max(strlen(b64->valuestring)) + 1)) &&
                         oc_text_b64_decode(b64->valuestring, strlen(b64->valuestring), bytes, &len) == OC_OK) {
-                        s->message(ud, sq, topic->valuestring, strlen(topic->valuestring), bytes, len);
+                        s->message(ud, sq, (int64_t)ts->valuedouble, topic->valuestring, strlen(topic->valuestring), bytes, len);
                         (*messages)++;
                     } else {
                         (*bad_lines)++;

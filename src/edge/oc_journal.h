@@ -36,12 +36,18 @@ oc_err_t oc_journal_rotate(struct oc_journal *j, uint64_t applied);
 /* Replays generations in order: messages with seq > after, and the ticks
  * that follow them, in the order the engine applied them. */
 struct oc_journal_sink {
-    void (*message)(void *ud, uint64_t seq, const char *topic, size_t topic_len,
+    /* wall_ms: the line's "ts", when the message was received */
+    void (*message)(void *ud, uint64_t seq, int64_t wall_ms, const char *topic, size_t topic_len,
                     const void *payload, size_t len);
     void (*tick)(void *ud, const char *camera, int64_t camera_ts);
 };
 oc_err_t oc_journal_replay(struct oc_journal *j, uint64_t after, const struct oc_journal_sink *s,
                            void *ud, uint64_t *messages, uint64_t *bad_lines);
+
+/* Numbers the next message after `applied` at least: a snapshot may have
+ * applied messages whose generations were all deleted since, and a seq
+ * numbered again from 1 would be skipped by the next replay. */
+void oc_journal_continue_after(struct oc_journal *j, uint64_t applied);
 
 /* The seq the next message will get. */
 uint64_t oc_journal_next_seq(struct oc_journal *j);

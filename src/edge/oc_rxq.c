@@ -41,8 +41,8 @@ void oc_rxq_free(struct oc_rxq *q)
     free(q);
 }
 
-oc_err_t oc_rxq_push(struct oc_rxq *q, uint64_t seq, const char *topic, size_t topic_len,
-                     const void *payload, size_t len)
+oc_err_t oc_rxq_push(struct oc_rxq *q, uint64_t seq, int64_t rx_ms, const char *topic,
+                     size_t topic_len, const void *payload, size_t len)
 {
     size_t size = topic_len + len + 2;
     pthread_mutex_lock(&q->lock);
@@ -55,6 +55,7 @@ oc_err_t oc_rxq_push(struct oc_rxq *q, uint64_t seq, const char *topic, size_t t
         return OC_ENOMEM;
     m->next = NULL;
     m->seq = seq;
+    m->rx_ms = rx_ms;
     m->topic = m->data;
     m->topic_len = topic_len;
     memcpy(m->topic, topic, topic_len);

@@ -12,6 +12,7 @@
 struct oc_rxmsg {
     struct oc_rxmsg *next;
     uint64_t seq;      /* journal sequence number */
+    int64_t rx_ms;     /* wall time received (as journaled) */
     size_t topic_len, len;
     char *topic;       /* points into data[] */
     char *payload;     /* points into data[] */
@@ -25,8 +26,8 @@ void oc_rxq_free(struct oc_rxq *q);
 
 /* Copies topic and payload into a new message. OC_EFULL when a limit would
  * be exceeded, OC_ENOMEM when out of memory; the queue is unchanged then. */
-oc_err_t oc_rxq_push(struct oc_rxq *q, uint64_t seq, const char *topic, size_t topic_len,
-                     const void *payload, size_t len);
+oc_err_t oc_rxq_push(struct oc_rxq *q, uint64_t seq, int64_t rx_ms, const char *topic,
+                     size_t topic_len, const void *payload, size_t len);
 
 /* Takes the oldest message, waiting up to timeout_ms; NULL when none. The
  * caller owns the message and frees it with free(). */

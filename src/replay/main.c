@@ -398,6 +398,7 @@ int main(int argc, char **argv)
             oc_engine_count(eng, OC_C_DROP_LOG_LINE);
             continue;
         }
+        oc_engine_set_received(eng, m.ts); /* the line's ts: when it was received */
         int cam = feed(&r, eng, log, &m);
         int64_t clock;
         if (r.rev && cam >= 0 && oc_engine_clock(eng, cam, &clock))

@@ -89,8 +89,10 @@ static double replay(const struct oc_config *cfg, const char *path, long total, 
     oc_err_t err;
     double t0 = now_s();
     while ((err = oc_log_next(log, &m, &why)) != OC_ENOTFOUND) {
-        if (err == OC_OK && m.kind == OC_LOG_JSON)
+        if (err == OC_OK && m.kind == OC_LOG_JSON) {
+            oc_engine_set_received(e, m.ts); /* as ordercam-replay does */
             oc_engine_feed_json_topic(e, m.topic, m.topic_len, m.json);
+        }
         n++;
         if (total > 4 && n % (total / 4) == 0 && n / (total / 4) <= 4)
             rss[n / (total / 4) - 1] = rss_kb();

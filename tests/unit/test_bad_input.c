@@ -90,6 +90,55 @@ static void each_kind_of_bad_message(void **state)
     t_env_free(env);
 }
 
+/* The JSON policy (oc_json.h) on every message kind: each refusal moves
+ * exactly its counter, nothing else (no clock, no track, no state). */
+static void json_policy_refusals(void **state)
+{
+    (void)state;
+    static const struct bad_case cases[] = {
+        {"cameras/c/detections", "{\"ts\":5,\"ts\":6,\"objects\":[]}", OC_C_DROP_DUPLICATE_KEY},
+        {"cameras/c/detections",
+         "{\"ts\":5,\"objects\":[{\"id\":1,\"class\":\"car\",\"class\":\"bus\",\"box\":[1,2,3,4]}]}",
+         OC_C_DROP_DUPLICATE_KEY},
+        {"cameras/c/events", "{\"ts\":5,\"type\":\"littering\",\"type\":\"smoking\"}",
+         OC_C_DROP_DUPLICATE_KEY},
+        {"signals/s", "{\"ts\":5,\"state\":\"red\",\"state\":\"green\"}", OC_C_DROP_DUPLICATE_KEY},
+        {"cameras/c/detections", "{\"ts\":5,\"objects\":[]} x", OC_C_DROP_TRAILING_DATA},
+        {"cameras/c/detections", "{\"ts\":5,\"objects\":[]}{}", OC_C_DROP_TRAILING_DATA},
+        {"signals/s", "{\"ts\":5,\"state\":\"red\"}]", OC_C_DROP_TRAILING_DATA},
+        {"cameras/c/detections", "{\"ts\":5,\"objects\":[],\"x\":\"a\x01b\"}", OC_C_DROP_CONTROL_CHAR},
+        {"cameras/c/detections", "{\"ts\":5,\"objects\":[],\"x\":\"a\nb\"}", OC_C_DROP_CONTROL_CHAR},
+        {"cameras/c/detections",
+         "{\"ts\":5,\"objects\":[{\"id\":\"cam\\u0000x\",\"class\":\"car\",\"box\":[1,2,3,4]}]}",
+         OC_C_DROP_CONTROL_CHAR},
+        {"cameras/c/events", "{\"ts\":5,\"type\":\"littering\\u0000x\"}", OC_C_DROP_CONTROL_CHAR},
+        {"signals/s", "{\"ts\":5,\"state\":\"red\\u0000\"}", OC_C_DROP_CONTROL_CHAR},
+    };
+    struct t_env *env = t_env_new(t_cfg(ZONES, "[]", ""));
+    int64_t t = 10000;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++, t += 5000) {
+        uint64_t before[OC_C__COUNT];
+        for (int c = 0; c < OC_C__COUNT; c++)
+            before[c] = t_counter(env, (enum oc_counter)c);
+        int64_t clock0 = -1, clock1 = -1;
+        oc_engine_clock(env->eng, 0, &clock0);
+        size_t tracks = oc_engine_live_tracks(env->eng), n = env->n;
+        char topic[128];
+        snprintf(topic, sizeof topic, "ordercam/%s", cases[i].topic);
+        oc_engine_feed(env->eng, topic, strlen(topic), cases[i].payload, strlen(cases[i].payload));
+        for (int c = 0; c < OC_C__COUNT; c++)
+            if (t_counter(env, (enum oc_counter)c) != before[c] + (c == (int)cases[i].reason))
+                fail_msg("case %zu (%s): %s moved, want only %s", i, cases[i].payload,
+                         oc_counter_name((enum oc_counter)c), oc_counter_name(cases[i].reason));
+        oc_engine_clock(env->eng, 0, &clock1);
+        assert_int_equal(clock1, clock0);
+        assert_int_equal(oc_engine_live_tracks(env->eng), tracks);
+        assert_int_equal(env->n, n);
+        good_after(env, t);
+    }
+    t_env_free(env);
+}
+
 static void deep_nesting(void **state)
 {
     (void)state;
@@ -209,6 +258,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(each_kind_of_bad_message),
+        cmocka_unit_test(json_policy_refusals),
         cmocka_unit_test(deep_nesting),
         cmocka_unit_test(oversized_payload),
         cmocka_unit_test(too_many_objects),

@@ -15,6 +15,8 @@ static void event(struct t_env *env, int64_t ts, const char *type, const char *i
         snprintf(idpart, sizeof idpart, ",\"id\":\"%s\"", id);
     if (object)
         snprintf(objpart, sizeof objpart, ",\"object\":%s", object);
+    /* received when sent: a camera quiet for a day is then no clock jump */
+    oc_engine_set_received(env->eng, ts);
     t_feed(env, "cameras/c/events", "{\"ts\":%lld,\"type\":\"%s\"%s%s}", (long long)ts, type,
            idpart, objpart);
 }

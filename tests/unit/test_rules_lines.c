@@ -160,8 +160,12 @@ static void red_after_stale_gap_is_new_onset(void **state)
 {
     (void)state;
     struct t_env *env = env_lines("", "");
+    /* received when sent: a signal quiet for 200 s is no clock jump */
+    oc_engine_set_received(env->eng, 0);
     t_sig(env, "s", 0, "red");
+    oc_engine_set_received(env->eng, 200000);
     t_sig(env, "s", 200000, "red"); /* 200 s gap > stale_s 120: a new onset */
+    assert_int_equal(t_counter(env, OC_C_MSG_SIGNALS), 2);
     t_at(env, "c", 200000, "a", "car", 90, 100);
     t_at(env, "c", 200200, "a", "car", 110, 100); /* 0.1 s after the new onset */
     t_at(env, "c", 201000, "a", "car", 400, 100);

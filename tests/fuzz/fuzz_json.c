@@ -1,0 +1,54 @@
+/* libFuzzer target: the JSON policy (oc_json.h) on arbitrary bytes.
+ * Checks, besides memory safety: a refusal returns no tree; the byte scan
+ * and the parser agree (a text the byte rules refuse is never parsed); what
+ * the policy accepts, printed again by cJSON, is accepted again and equal
+ * (no duplicate key survives into a tree). The first byte picks the depth
+ * limit and, with its high bit, a size limit of half the text. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ordercam/oc_json.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size == 0)
+        return 0;
+    int depth = 1 + data[0] % 70;
+    const char *buf = (const char *)data + 1;
+    size_t len = size - 1;
+    cJSON *root = NULL;
+    struct oc_json_error err;
+    size_t max = data[0] & 0x80 ? len / 2 : 1u << 20;
+    enum oc_json_status s = oc_json_parse(buf, len, max, depth, &root, &err);
+    if ((s == OC_JSON_OK) != (root != NULL) || err.status != s)
+        abort();
+    if ((s == OC_JSON_TOO_LARGE) != (len > max))
+        abort();
+    if (s == OC_JSON_TOO_LARGE)
+        return 0;
+    size_t off = 0;
+    enum oc_json_status b = oc_json_check_bytes(buf, len, depth, &off);
+    if (b != OC_JSON_OK && s != b)
+        abort(); /* the byte rules are applied first and decide alone */
+    if (s == OC_JSON_OK && b != OC_JSON_OK)
+        abort();
+    char desc[256];
+    oc_json_describe(&err, desc, sizeof desc);
+    if (!oc_json_strerror(s))
+        abort();
+    if (!root)
+        return 0;
+    char *again = cJSON_PrintUnformatted(root);
+    if (again) {
+        cJSON *root2 = NULL;
+        if (oc_json_parse(again, strlen(again), SIZE_MAX, depth, &root2, NULL) != OC_JSON_OK ||
+            !cJSON_Compare(root, root2, 1))
+            abort();
+        cJSON_Delete(root2);
+        cJSON_free(again);
+    }
+    cJSON_Delete(root);
+    return 0;
+}

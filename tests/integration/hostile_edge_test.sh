@@ -1,0 +1,110 @@
+#!/bin/bash
+# Hostile inputs at the edge (issue 13): ordercamd behind a real mosquitto
+# receives, in the middle of the sample, a detection and a signal message
+# dated 2096 and payloads the JSON policy refuses (a duplicated key, data
+# after the value, a raw control character, \u0000). Each is dropped and
+# counted in /metrics; the daemon is SIGKILLed after a snapshot that
+# followed them, restarted, and then makes exactly the violations of a clean
+# run, which are also those of offline replay of the same hostile log.
+# usage: hostile_edge_test.sh SOURCE_DIR BUILD_DIR
+set -euo pipefail
+src=$1
+bin=$2
+WORK=$(mktemp -d)
+DPID=
+cleanup() {
+    [ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null || true
+    stop_broker || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+. "$src/tests/support/broker.sh"
+. "$src/tests/support/wait.sh"
+fail() { echo "hostile_edge_test: FAIL: $*" >&2; for f in "$WORK"/*.log; do echo "== $f"; tail -20 "$f"; done >&2; exit 1; }
+expected=$src/samples/expected/sample.violations.jsonl
+METRICS_PORT=$(free_port)
+
+metric() { # name{labels}
+    curl -s "http://127.0.0.1:$METRICS_PORT/metrics" | grep -v '^#' | grep -F "$1 " | awk '{print $2}'
+}
+metric_is() { [ "$(metric "$1")" = "$2" ]; }
+metric_at_least() { local v; v=$(metric "$1"); [ "${v:-0}" -ge "$2" ]; }
+log_has() { tail -c +"$1" "$WORK/daemon.log" | grep -q "$2"; }
+
+start_daemon() {
+    local from=$(($(stat -c %s "$WORK/daemon.log" 2>/dev/null || echo 0) + 1))
+    "$bin/ordercamd" -c "$WORK/edge.json" >>"$WORK/daemon.log" 2>&1 &
+    DPID=$!
+    wait_for 30 log_has "$from" "broker.*connected" || fail "daemon did not connect"
+}
+
+publish() { # log -> number of messages published
+    "$bin/ordercam-replay" --config "$WORK/edge.json" --log "$1" --publish "127.0.0.1:$BROKER_PORT" \
+        --speed 0 2>"$WORK/pub.out" || fail "publishing $1"
+    cat "$WORK/pub.out" >>"$WORK/pub.log"
+    sed -n 's/.*published \([0-9]*\) messages.*/\1/p' "$WORK/pub.out"
+}
+
+b64() { printf '%s' "$1" | base64 -w0; }
+
+# The hostile log: the sample with the attack after its 200th line (10 s in,
+# before every violation of the sample).
+gzip -dc "$src/samples/sample.jsonl.gz" >"$WORK/all.jsonl"
+at=200
+ts=$(sed -n "${at}p" "$WORK/all.jsonl" | sed 's/^{"ts":\([0-9]*\),.*/\1/')
+{
+    head -n $at "$WORK/all.jsonl"
+    echo "{\"ts\":$ts,\"topic\":\"ordercam/cameras/cam-s1/detections\",\"payload\":{\"ts\":4000000000000,\"objects\":[]}}"
+    echo "{\"ts\":$ts,\"topic\":\"ordercam/signals/sig-e-straight\",\"payload\":{\"ts\":4000000000000,\"state\":\"green\"}}"
+    echo "{\"ts\":$ts,\"topic\":\"ordercam/cameras/cam-e1/detections\",\"payload_b64\":\"$(b64 '{"ts":1763802010000,"ts":4000000000000,"objects":[]}')\"}"
+    echo "{\"ts\":$ts,\"topic\":\"ordercam/signals/sig-e-straight\",\"payload_b64\":\"$(b64 '{"ts":1763802010000,"state":"red"} {"ts":4000000000000}')\"}"
+    echo "{\"ts\":$ts,\"topic\":\"ordercam/cameras/cam-e1/events\",\"payload_b64\":\"$(b64 "$(printf '{"ts":1763802010000,"type":"littering\001"}')")\"}"
+    echo "{\"ts\":$ts,\"topic\":\"ordercam/cameras/cam-s1/events\",\"payload_b64\":\"$(b64 '{"ts":1763802010000,"type":"littering\u0000x"}')\"}"
+    tail -n +$((at + 1)) "$WORK/all.jsonl"
+} >"$WORK/hostile.jsonl"
+lines=$(wc -l <"$WORK/hostile.jsonl")
+head -n $((lines / 2)) "$WORK/hostile.jsonl" >"$WORK/part1.jsonl"
+tail -n +$((lines / 2 + 1)) "$WORK/hostile.jsonl" >"$WORK/part2.jsonl"
+
+echo "== offline replay of the hostile log equals the clean run"
+"$bin/ordercam-replay" --config "$src/samples/scene.json" --log "$WORK/hostile.jsonl" \
+    >"$WORK/offline.jsonl" 2>"$WORK/offline.txt" || fail "offline replay"
+cmp "$WORK/offline.jsonl" "$expected" || fail "offline replay of the hostile log differs from the clean run"
+grep -q "drop_clock_future *2 " "$WORK/offline.txt" || fail "offline: $(cat "$WORK/offline.txt")"
+
+echo "== live: the attack, counted"
+start_broker
+sed -e "s#\"port\": 1883#\"port\": $BROKER_PORT#" \
+    -e "s#\"dir\": \"/var/lib/ordercam\"#\"dir\": \"$WORK/spool\", \"snapshot_s\": 1#" \
+    -e "s#\"tally\": {\"bucket_s\": 60},#\"tally\": {\"bucket_s\": 60}, \"metrics\": {\"listen\": \"127.0.0.1:$METRICS_PORT\"},#" \
+    "$src/samples/scene.json" >"$WORK/edge.json"
+start_daemon
+n1=$(publish "$WORK/part1.jsonl")
+[ "${n1:-0}" -gt 0 ] || fail "nothing published"
+wait_for 120 metric_at_least ordercam_journal_applied_seq "$n1" || fail "part 1 not applied"
+for reason in clock_future:2 duplicate_key:1 trailing_data:1 control_char:2 clock_jump:0; do
+    wait_for 10 metric_is "ordercam_drops_total{reason=\"${reason%%:*}\"}" "${reason#*:}" ||
+        fail "drops ${reason%%:*}: $(metric "ordercam_drops_total{reason=\"${reason%%:*}\"}"), want ${reason#*:}"
+done
+
+echo "== SIGKILL after a snapshot that followed the attack, restart"
+# snapshot.bin: 8 bytes of magic, then the seq of the last message applied
+snapshot_has_all() {
+    [ "$(od -An -tu8 -j8 -N8 "$WORK/spool/snapshot.bin" 2>/dev/null | tr -d ' ')" = "$n1" ]
+}
+wait_for 30 snapshot_has_all || fail "no snapshot after the attack"
+kill -9 "$DPID"
+wait "$DPID" 2>/dev/null || true
+DPID=
+start_daemon
+wait_for 30 metric_is 'ordercam_engine_events_total{event="clock_resets"}' 0 ||
+    fail "the restored state held a clock to reset"
+n2=$(publish "$WORK/part2.jsonl")
+wait_for 120 metric_at_least ordercam_journal_applied_seq "$((n1 + n2))" ||
+    { curl -s "http://127.0.0.1:$METRICS_PORT/metrics" | grep -v "^#" | grep -v " 0$"; fail "part 2 not applied: seq $(metric ordercam_journal_applied_seq), want $n1 + $n2"; }
+wait_for 30 metric_is ordercam_rx_queue_messages 0 || fail "queue not drained"
+cmp "$WORK/spool/violations.jsonl" "$expected" || {
+    diff "$WORK/spool/violations.jsonl" "$expected" | head -20
+    fail "after the attack and a restart the records differ from a clean run"
+}
+echo "   2096 detection and signal dropped (clock_future), 4 policy refusals, records as a clean run"
