@@ -634,7 +634,10 @@ static void replay_message(void *ud, uint64_t seq, int64_t wall_ms, const char *
 {
     struct daemon *d = ud;
     oc_engine_set_received(d->eng, wall_ms);
-    oc_engine_feed(d->eng, topic, tlen, payload, len);
+    if (len == 0 && strstr(topic, "/frames/"))
+        oc_engine_feed_unloaded(d->eng, topic, tlen); /* journaled without its bytes */
+    else
+        oc_engine_feed(d->eng, topic, tlen, payload, len);
     d->applied = seq;
     atomic_fetch_add(&d->dc[D_RECOVERED], 1);
 }
@@ -702,9 +705,15 @@ static int enqueue(struct daemon *d, const char *topic, size_t tlen, const void 
         return -1;
     }
     uint64_t seq = 0;
-    int is_frame = strstr(topic, "/frames/") != NULL;
+    /* A frame the engine will take is journaled without its bytes and
+     * replayed as unloaded: only its time moves its camera's clock. One it
+     * will refuse is journaled as one byte that is not a JPEG, so that the
+     * replay refuses it too (and no garbage is kept). */
+    int frame = strstr(topic, "/frames/") != NULL;
+    int jpeg = frame && len <= OC_JPEG_MAX_BYTES && oc_event_is_jpeg(payload, len);
     int64_t rx = wall_ms();
-    if (oc_journal_message(d->journal, rx, topic, tlen, payload, len, is_frame, &seq) != OC_OK) {
+    if (oc_journal_message(d->journal, rx, topic, tlen, frame && !jpeg ? "-" : payload,
+                           frame && !jpeg ? 1 : len, jpeg, &seq) != OC_OK) {
         atomic_fetch_add(&d->dc[D_JOURNAL_ERR], 1);
         seq = 0;
     }
