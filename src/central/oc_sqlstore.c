@@ -34,8 +34,16 @@ struct param {
     int64_t i;
     const char *t;
 };
-#define PT(x) {0, 0, (x)}
-#define PI(x) {1, (x), NULL}
+
+static struct param pt(const char *t)
+{
+    return (struct param){.t = t};
+}
+
+static struct param pi(int64_t i)
+{
+    return (struct param){.is_int = 1, .i = i};
+}
 
 static struct slot *acquire(struct sqlstore *s)
 {
@@ -90,9 +98,32 @@ static oc_err_t run(struct sqlstore *s, struct oc_sqlconn *c, const char *sql,
     return r == OC_SQL_DONE ? OC_OK : OC_EIO;
 }
 
-static void copy_col(struct sqlstore *s, struct oc_sqlst *st, int col, char *out, size_t len)
+/* Where first_row puts a column: text into buf (len bytes), or an integer
+ * into *i. */
+struct out {
+    char *buf;
+    size_t len;
+    int64_t *i;
+};
+
+/* Runs a static query and reads its first row's columns into o (left
+ * untouched without a row): OC_SQL_ROW, OC_SQL_DONE (no row) or
+ * OC_SQL_ERROR. */
+static enum oc_sql_step first_row(struct sqlstore *s, struct oc_sqlconn *c, const char *sql,
+                                  const struct param *p, int n, const struct out *o, int no)
 {
-    snprintf(out, len, "%s", s->d->col_text(st, col));
+    struct oc_sqlst *st = start(s, c, sql, 1, p, n);
+    if (!st)
+        return OC_SQL_ERROR;
+    enum oc_sql_step r = s->d->step(st);
+    for (int k = 0; r == OC_SQL_ROW && k < no; k++) {
+        if (o[k].i)
+            *o[k].i = s->d->col_int(st, k);
+        else
+            snprintf(o[k].buf, o[k].len, "%s", s->d->col_text(st, k));
+    }
+    s->d->done(st);
+    return r;
 }
 
 /* Ends a write transaction: commits when e is OC_OK, else rolls back. */
@@ -109,7 +140,7 @@ static oc_err_t finish(struct sqlstore *s, struct oc_sqlconn *c, oc_err_t e)
 static oc_err_t touch_box(struct sqlstore *s, struct oc_sqlconn *c, const char *box,
                           const char *version, int64_t backlog, int64_t now)
 {
-    const struct param p[] = {PT(box), PI(now), PT(version), PI(backlog)};
+    const struct param p[] = {pt(box), pi(now), pt(version), pi(backlog)};
     return run(s, c,
                "INSERT INTO boxes(box, last_seen, version, backlog)"
                " VALUES(?1, ?2, ?3, CASE WHEN ?4 < 0 THEN NULL ELSE ?4 END)"
@@ -125,23 +156,16 @@ static oc_err_t put_camera(struct sqlstore *s, struct oc_sqlconn *c, const char 
                            const struct oc_camera_in *cam)
 {
     char old_road[600] = "", old_unit[600] = "";
-    const struct param key[] = {PT(box), PT(cam->id)};
-    struct oc_sqlst *st = start(s, c,
-                                "SELECT COALESCE(road,''), COALESCE(unit,'') FROM cameras"
-                                " WHERE box=?1 AND camera=?2",
-                                1, key, 2);
-    if (!st)
-        return OC_EIO;
-    enum oc_sql_step known = s->d->step(st);
-    if (known == OC_SQL_ROW) {
-        copy_col(s, st, 0, old_road, sizeof old_road);
-        copy_col(s, st, 1, old_unit, sizeof old_unit);
-    }
-    s->d->done(st);
+    const struct param key[] = {pt(box), pt(cam->id)};
+    const struct out o[] = {{old_road, sizeof old_road, NULL}, {old_unit, sizeof old_unit, NULL}};
+    enum oc_sql_step known = first_row(s, c,
+                                       "SELECT COALESCE(road,''), COALESCE(unit,'') FROM cameras"
+                                       " WHERE box=?1 AND camera=?2",
+                                       key, 2, o, 2);
     if (known == OC_SQL_ERROR)
         return OC_EIO;
-    const struct param v[] = {PT(box),       PT(cam->id),  PT(cam->road),    PT(cam->unit),
-                              PT(old_road),  PT(old_unit), PT(cam->location)};
+    const struct param v[] = {pt(box),      pt(cam->id),  pt(cam->road),    pt(cam->unit),
+                              pt(old_road), pt(old_unit), pt(cam->location)};
     oc_err_t e = run(s, c,
                      "INSERT INTO cameras(box, camera, location, road, unit)"
                      " VALUES(?1, ?2, ?7, ?3, ?4) ON CONFLICT(box, camera)"
@@ -175,18 +199,14 @@ static oc_err_t put_camera(struct sqlstore *s, struct oc_sqlconn *c, const char 
 static oc_err_t tally_now(struct sqlstore *s, struct oc_sqlconn *c, const char *box,
                           const struct oc_tally_in *t, int *known, int64_t *count, int64_t *rev)
 {
-    const struct param key[] = {PT(box), PT(t->camera), PT(t->type), PI(t->bucket)};
-    struct oc_sqlst *st = start(s, c,
-                                "SELECT count, rev FROM tallies"
-                                " WHERE box=?1 AND camera=?2 AND type=?3 AND bucket=?4",
-                                1, key, 4);
-    if (!st)
-        return OC_EIO;
-    enum oc_sql_step r = s->d->step(st);
+    const struct param key[] = {pt(box), pt(t->camera), pt(t->type), pi(t->bucket)};
+    const struct out o[] = {{NULL, 0, count}, {NULL, 0, rev}};
+    *count = *rev = 0;
+    enum oc_sql_step r = first_row(s, c,
+                                   "SELECT count, rev FROM tallies"
+                                   " WHERE box=?1 AND camera=?2 AND type=?3 AND bucket=?4",
+                                   key, 4, o, 2);
     *known = r == OC_SQL_ROW;
-    *count = *known ? s->d->col_int(st, 0) : 0;
-    *rev = *known ? s->d->col_int(st, 1) : 0;
-    s->d->done(st);
     return r == OC_SQL_ERROR ? OC_EIO : OC_OK;
 }
 
@@ -210,16 +230,11 @@ static oc_err_t put_tally(struct sqlstore *s, struct oc_sqlconn *c, const char *
         return OC_OK;
     int64_t city = (int64_t)s->tz_offset_min * 60000;
     int64_t day = oc_sql_floor_to(t->bucket, OC_SQL_DAY_MS, city);
-    const struct param p[] = {PT(box),
-                              PT(t->camera),
-                              PT(t->type),
-                              PI(t->bucket),
-                              PI(t->count),
-                              PI(oc_sql_floor_to(t->bucket, OC_SQL_HOUR_MS, 0)),
-                              PI(delta),
-                              PI(day),
-                              PI((t->bucket - day) / OC_SQL_HOUR_MS),
-                              PI(rev)};
+    const struct param p[] = {
+        pt(box),       pt(t->camera), pt(t->type),
+        pi(t->bucket), pi(t->count),  pi(oc_sql_floor_to(t->bucket, OC_SQL_HOUR_MS, 0)),
+        pi(delta),     pi(day),       pi((t->bucket - day) / OC_SQL_HOUR_MS),
+        pi(rev)};
     /* each grain's row: the camera's place joined in, its own bucket */
     static const char *const up[] = {
         "INSERT INTO tallies(box, camera, type, bucket, count, rev, road, unit)"
@@ -281,16 +296,16 @@ static oc_err_t put_violation(struct sqlstore *s, struct oc_sqlconn *c, const ch
         return OC_ENOMEM;
     const cJSON *ev = cJSON_GetObjectItemCaseSensitive(r, "evidence");
     const struct param p[] = {
-        PT(oc_sql_jstr(r, "id")),
-        PT(box),
-        PT(oc_sql_jstr(r, "camera")),
-        PT(oc_sql_jstr(r, "type")),
-        PI((int64_t)cJSON_GetObjectItemCaseSensitive(r, "ts")->valuedouble),
-        PT(oc_sql_jstr(r, "road")),
-        PT(oc_sql_jstr(r, "unit")),
-        PT(cJSON_IsObject(ev) ? oc_sql_jstr(ev, "sha256") : NULL),
-        PT(text),
-        PI(now),
+        pt(oc_sql_jstr(r, "id")),
+        pt(box),
+        pt(oc_sql_jstr(r, "camera")),
+        pt(oc_sql_jstr(r, "type")),
+        pi((int64_t)cJSON_GetObjectItemCaseSensitive(r, "ts")->valuedouble),
+        pt(oc_sql_jstr(r, "road")),
+        pt(oc_sql_jstr(r, "unit")),
+        pt(cJSON_IsObject(ev) ? oc_sql_jstr(ev, "sha256") : NULL),
+        pt(text),
+        pi(now),
     };
     int64_t changes = 0;
     oc_err_t e = run(s, c,
@@ -331,24 +346,14 @@ static oc_err_t store_evidence_expected(struct oc_store *base, const char *id, c
 {
     struct sqlstore *s = (struct sqlstore *)base;
     struct slot *sl = acquire(s);
-    const struct param p[] = {PT(id)};
-    struct oc_sqlst *st = start(s, sl->c,
-                                "SELECT box, COALESCE(sha256,''), COALESCE(evidence_path,'')"
-                                " FROM violations WHERE id=?1",
-                                1, p, 1);
-    oc_err_t e = OC_EIO;
-    if (st) {
-        enum oc_sql_step r = s->d->step(st);
-        if (r == OC_SQL_ROW) {
-            copy_col(s, st, 0, box, boxlen);
-            copy_col(s, st, 1, hex, hexlen);
-            copy_col(s, st, 2, path, pathlen);
-        }
-        e = r == OC_SQL_ROW ? OC_OK : r == OC_SQL_DONE ? OC_ENOTFOUND : OC_EIO;
-        s->d->done(st);
-    }
+    const struct param p[] = {pt(id)};
+    const struct out o[] = {{box, boxlen, NULL}, {hex, hexlen, NULL}, {path, pathlen, NULL}};
+    enum oc_sql_step r = first_row(s, sl->c,
+                                   "SELECT box, COALESCE(sha256,''), COALESCE(evidence_path,'')"
+                                   " FROM violations WHERE id=?1",
+                                   p, 1, o, 3);
     release(s, sl);
-    return e;
+    return r == OC_SQL_ROW ? OC_OK : r == OC_SQL_DONE ? OC_ENOTFOUND : OC_EIO;
 }
 
 static oc_err_t store_evidence_stored(struct oc_store *base, const char *id, const char *path,
@@ -357,7 +362,7 @@ static oc_err_t store_evidence_stored(struct oc_store *base, const char *id, con
     (void)size;
     struct sqlstore *s = (struct sqlstore *)base;
     struct slot *sl = acquire(s);
-    const struct param p[] = {PT(path), PT(id)};
+    const struct param p[] = {pt(path), pt(id)};
     oc_err_t e = run(s, sl->c, "UPDATE violations SET evidence_path=?1 WHERE id=?2", p, 2, NULL);
     release(s, sl);
     return e;
@@ -369,13 +374,13 @@ static oc_err_t store_evidence_stored(struct oc_store *base, const char *id, con
 static int filter_params(const struct oc_store_filter *f, struct param *p)
 {
     int n = 0;
-    p[n++] = (struct param)PI(f->from);
+    p[n++] = pi(f->from);
     if (f->to)
-        p[n++] = (struct param)PI(f->to);
+        p[n++] = pi(f->to);
     const char *vals[5];
     size_t k = oc_sql_filter_values(f, vals);
     for (size_t i = 0; i < k; i++)
-        p[n++] = (struct param)PT(vals[i]);
+        p[n++] = pt(vals[i]);
     return n;
 }
 
@@ -442,9 +447,9 @@ static cJSON *store_counts(struct oc_store *base, const struct oc_store_counts_q
     return out;
 }
 
-static oc_err_t store_violations(struct oc_store *base, const struct oc_store_filter *f,
-                                 int limit, int64_t before_ts, const char *before_id,
-                                 oc_store_violation_fn fn, void *arg, int *more)
+static oc_err_t store_violations(struct oc_store *base, const struct oc_store_filter *f, int limit,
+                                 int64_t before_ts, const char *before_id, oc_store_violation_fn fn,
+                                 void *arg, int *more)
 {
     struct sqlstore *s = (struct sqlstore *)base;
     char sql[1024] = "SELECT record, evidence_path, ts, id FROM violations";
@@ -457,11 +462,11 @@ static oc_err_t store_violations(struct oc_store *base, const struct oc_store_fi
         n += (size_t)snprintf(sql + n, sizeof sql - n, " AND (ts<?%d OR (ts=?%d AND id<?%d))",
                               param, param, param + 1);
         param += 2;
-        p[np++] = (struct param)PI(before_ts);
-        p[np++] = (struct param)PT(before_id);
+        p[np++] = pi(before_ts);
+        p[np++] = pt(before_id);
     }
     snprintf(sql + n, sizeof sql - n, " ORDER BY ts DESC, id DESC LIMIT ?%d", param);
-    p[np++] = (struct param)PI(limit + 1);
+    p[np++] = pi(limit + 1);
     struct slot *sl = acquire(s);
     struct oc_sqlst *st = start(s, sl->c, sql, 0, p, np);
     enum oc_sql_step r = OC_SQL_ERROR;

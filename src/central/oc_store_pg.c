@@ -92,8 +92,8 @@ static int migrate(PGconn *db, char *err, size_t errlen)
     }
     int version = schema_version(db), rc = 0;
     if (version > want) {
-        snprintf(err, errlen, "database schema version %d is newer than this program (%d)",
-                 version, want);
+        snprintf(err, errlen, "database schema version %d is newer than this program (%d)", version,
+                 want);
         rc = -1;
     }
     for (int v = version < 0 ? want : version; rc == 0 && v < want; v++) {

@@ -82,8 +82,8 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
     sqlite3_finalize(st);
     int want = (int)(sizeof migrations / sizeof *migrations);
     if (version > want) {
-        snprintf(err, errlen, "database schema version %d is newer than this program (%d)",
-                 version, want);
+        snprintf(err, errlen, "database schema version %d is newer than this program (%d)", version,
+                 want);
         return -1;
     }
     for (int v = version; v < want; v++) {
@@ -113,7 +113,8 @@ static struct oc_sqlconn *lite_connect(const char *path, int first, char *err, s
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+    if (sqlite3_open_v2(path, &c->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                         NULL) != SQLITE_OK) {
         snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(c->db));
         lite_disconnect(c);

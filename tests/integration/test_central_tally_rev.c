@@ -51,8 +51,8 @@ static void close_store(void)
  * how many were stale. */
 static size_t put(int64_t bucket, int64_t count, int64_t rev)
 {
-    struct oc_tally_in t = {.camera = "cam-r", .type = ty, .bucket = bucket,
-                            .count = count, .rev = rev};
+    struct oc_tally_in t = {
+        .camera = "cam-r", .type = ty, .bucket = bucket, .count = count, .rev = rev};
     struct oc_camera_in c = {.id = "cam-r", .location = "x", .road = "Rev Rd", .unit = "U9"};
     size_t stale = 99;
     assert_int_equal(s->ops->put_tallies(s, "rev-box", NULL, -1, 1, &t, 1, &c, 1, &stale), OC_OK);
@@ -64,8 +64,7 @@ enum grain { G_BUCKET, G_HOUR, G_DAY, G_DAY_ROAD, G_DAY_HOD, G__COUNT };
 /* The count a query answered by grain g gives for the test's tallies. */
 static int64_t count_at(enum grain g, int64_t from, int64_t to)
 {
-    struct oc_store_counts_q q = {.f = {.from = from, .to = to, .type = ty},
-                                  .tz_offset_min = TZ};
+    struct oc_store_counts_q q = {.f = {.from = from, .to = to, .type = ty}, .tz_offset_min = TZ};
     if (g == G_DAY)
         q.group[q.n_group++] = OC_DIM_CAMERA; /* the camera: not the road grain */
     if (g == G_DAY_ROAD)
@@ -78,8 +77,8 @@ static int64_t count_at(enum grain g, int64_t from, int64_t to)
     assert_non_null(out);
     int64_t sum = 0;
     const cJSON *row;
-    cJSON_ArrayForEach(row, cJSON_GetObjectItem(out, "rows"))
-        sum += (int64_t)cJSON_GetObjectItem(row, "count")->valuedouble;
+    cJSON_ArrayForEach(row, cJSON_GetObjectItem(out, "rows")) sum +=
+        (int64_t)cJSON_GetObjectItem(row, "count")->valuedouble;
     cJSON_Delete(out);
     return sum;
 }
