@@ -28,7 +28,7 @@ struct oc_cfgread {
     const char *name; /* the file, first in every message */
     char *err;
     size_t errlen;
-    char path[512];   /* "$.cameras[2].zones[0]"; empty at the root */
+    char path[512]; /* "$.cameras[2].zones[0]"; empty at the root */
     size_t plen;
 };
 
@@ -42,10 +42,10 @@ cJSON *oc_cfgread_text(struct oc_cfgread *r, const char *text, size_t len);
 cJSON *oc_cfgread_file(struct oc_cfgread *r, const char *path);
 
 /* Writes "NAME: PATH: message" and returns false. */
-__attribute__((format(printf, 2, 3))) bool oc_cfgread_fail(struct oc_cfgread *r,
-                                                           const char *fmt, ...);
-__attribute__((format(printf, 2, 0))) bool oc_cfgread_vfail(struct oc_cfgread *r,
-                                                            const char *fmt, va_list ap);
+__attribute__((format(printf, 2, 3))) bool oc_cfgread_fail(struct oc_cfgread *r, const char *fmt,
+                                                           ...);
+__attribute__((format(printf, 2, 0))) bool oc_cfgread_vfail(struct oc_cfgread *r, const char *fmt,
+                                                            va_list ap);
 
 /* Path stack: push returns the old length to pop back to. */
 size_t oc_cfgread_push_key(struct oc_cfgread *r, const char *key);
@@ -58,8 +58,7 @@ bool oc_cfgread_keys(struct oc_cfgread *r, const cJSON *obj, const char *const *
 
 /* *out = member key of obj when it is an object, NULL when absent or null;
  * anything else is refused. */
-bool oc_cfgread_object(struct oc_cfgread *r, const cJSON *obj, const char *key,
-                       const cJSON **out);
+bool oc_cfgread_object(struct oc_cfgread *r, const cJSON *obj, const char *key, const cJSON **out);
 
 /* Copies a non-empty string member into *out (NULL when absent and not
  * required). */

@@ -5,6 +5,7 @@
 #ifndef OC_COUNTERS_H
 #define OC_COUNTERS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define OC_COUNTER_LIST(X)                                                        \
@@ -60,5 +61,11 @@ enum oc_counter {
 /* Static name and description of counter c; never NULL. */
 const char *oc_counter_name(enum oc_counter c);
 const char *oc_counter_doc(enum oc_counter c);
+
+/* True for the counters of dropped inputs (names "drop_<reason>"). */
+bool oc_counter_is_drop(enum oc_counter c);
+/* A drop counter's reason, its name without "drop_" ("bad_topic"); other
+ * counters' names unchanged. Static, never NULL. */
+const char *oc_counter_reason(enum oc_counter c);
 
 #endif

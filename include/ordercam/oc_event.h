@@ -39,6 +39,13 @@ struct oc_topic {
 bool oc_event_topic(const struct oc_config *cfg, const char *topic, size_t len,
                     struct oc_topic *out, enum oc_counter *why);
 
+/* The kind of topic (len bytes) under prefix, by its shape alone (ids are
+ * not looked up, so no config is needed: the daemon's MQTT thread asks it
+ * while the engine thread may be reloading). false: not a topic of
+ * events.md. */
+bool oc_event_topic_kind(const char *prefix, const char *topic, size_t len,
+                         enum oc_msg_kind *kind);
+
 enum oc_helmet { OC_HELMET_UNKNOWN = -1, OC_HELMET_NO = 0, OC_HELMET_YES = 1 };
 
 struct oc_obj {

@@ -223,8 +223,7 @@ cJSON *oc_cfgread_text(struct oc_cfgread *r, const char *text, size_t len)
         else if (je.status == OC_JSON_SYNTAX)
             oc_cfgread_fail(r, "invalid JSON near line %zu, column %zu", line, col);
         else
-            oc_cfgread_fail(r, "%s (line %zu, column %zu)", oc_json_strerror(je.status), line,
-                            col);
+            oc_cfgread_fail(r, "%s (line %zu, column %zu)", oc_json_strerror(je.status), line, col);
         root = NULL;
     }
     free(buf);

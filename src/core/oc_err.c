@@ -1,4 +1,7 @@
 #include "ordercam/oc_err.h"
+
+#include <string.h>
+
 #include "ordercam/oc_counters.h"
 
 const char *oc_strerror(oc_err_t err)
@@ -36,4 +39,17 @@ const char *oc_counter_name(enum oc_counter c)
 const char *oc_counter_doc(enum oc_counter c)
 {
     return (unsigned)c < OC_C__COUNT ? counter_docs[c] : "unknown";
+}
+
+#define DROP_PREFIX "drop_"
+
+bool oc_counter_is_drop(enum oc_counter c)
+{
+    return strncmp(oc_counter_name(c), DROP_PREFIX, strlen(DROP_PREFIX)) == 0;
+}
+
+const char *oc_counter_reason(enum oc_counter c)
+{
+    const char *name = oc_counter_name(c);
+    return oc_counter_is_drop(c) ? name + strlen(DROP_PREFIX) : name;
 }

@@ -23,56 +23,75 @@ static bool parse_ts(const char *s, size_t len, int64_t *out)
     return true;
 }
 
-bool oc_event_topic(const struct oc_config *cfg, const char *topic, size_t len,
-                    struct oc_topic *out, enum oc_counter *why)
+/* The shape of a topic under prefix: its kind, the id it names (camera or
+ * signal, not looked up) and a frame's <ts>. The one place that knows the
+ * topic layout of events.md. */
+static bool topic_shape(const char *prefix, const char *topic, size_t len, struct oc_topic *out,
+                        const char **id, size_t *id_len)
 {
-    size_t plen = strlen(cfg->topic_prefix);
-    *why = OC_C_DROP_BAD_TOPIC;
-    if (len < plen || memcmp(topic, cfg->topic_prefix, plen) != 0)
+    size_t plen = strlen(prefix);
+    if (len < plen || memcmp(topic, prefix, plen) != 0)
         return false;
     const char *p = topic + plen, *end = topic + len;
-    const char *slash;
+    out->camera = out->signal = -1;
     if ((size_t)(end - p) > 8 && memcmp(p, "signals/", 8) == 0) {
         p += 8;
         if (memchr(p, '/', (size_t)(end - p)) || !oc_config_valid_id(p, (size_t)(end - p)))
             return false;
         out->kind = OC_MSG_SIGNAL;
-        out->signal = oc_config_signal(cfg, p, (size_t)(end - p));
-        out->camera = -1;
-        if (out->signal < 0) {
-            *why = OC_C_DROP_UNKNOWN_SIGNAL;
-            return false;
-        }
+        *id = p;
+        *id_len = (size_t)(end - p);
         return true;
     }
     if ((size_t)(end - p) <= 8 || memcmp(p, "cameras/", 8) != 0)
         return false;
     p += 8;
-    slash = memchr(p, '/', (size_t)(end - p));
+    const char *slash = memchr(p, '/', (size_t)(end - p));
     if (!slash || !oc_config_valid_id(p, (size_t)(slash - p)))
         return false;
-    const char *cam = p;
-    size_t cam_len = (size_t)(slash - p);
+    *id = p;
+    *id_len = (size_t)(slash - p);
     const char *rest = slash + 1;
     size_t rlen = (size_t)(end - rest);
-    out->signal = -1;
-    if (rlen == 10 && memcmp(rest, "detections", 10) == 0) {
+    if (rlen == 10 && memcmp(rest, "detections", 10) == 0)
         out->kind = OC_MSG_DETECTIONS;
-    } else if (rlen == 6 && memcmp(rest, "events", 6) == 0) {
+    else if (rlen == 6 && memcmp(rest, "events", 6) == 0)
         out->kind = OC_MSG_EVENT;
-    } else if (rlen > 7 && memcmp(rest, "frames/", 7) == 0) {
+    else if (rlen > 7 && memcmp(rest, "frames/", 7) == 0)
         out->kind = OC_MSG_FRAME;
-        if (!parse_ts(rest + 7, rlen - 7, &out->frame_ts))
-            return false;
-    } else {
+    else
         return false;
-    }
-    out->camera = oc_config_camera(cfg, cam, cam_len);
-    if (out->camera < 0) {
-        *why = OC_C_DROP_UNKNOWN_CAMERA;
+    return out->kind != OC_MSG_FRAME || parse_ts(rest + 7, rlen - 7, &out->frame_ts);
+}
+
+bool oc_event_topic_kind(const char *prefix, const char *topic, size_t len,
+                         enum oc_msg_kind *kind)
+{
+    struct oc_topic t;
+    const char *id;
+    size_t id_len;
+    if (!topic_shape(prefix, topic, len, &t, &id, &id_len))
         return false;
-    }
+    *kind = t.kind;
     return true;
+}
+
+bool oc_event_topic(const struct oc_config *cfg, const char *topic, size_t len,
+                    struct oc_topic *out, enum oc_counter *why)
+{
+    const char *id;
+    size_t id_len;
+    *why = OC_C_DROP_BAD_TOPIC;
+    if (!topic_shape(cfg->topic_prefix, topic, len, out, &id, &id_len))
+        return false;
+    if (out->kind == OC_MSG_SIGNAL) {
+        out->signal = oc_config_signal(cfg, id, id_len);
+        *why = OC_C_DROP_UNKNOWN_SIGNAL;
+        return out->signal >= 0;
+    }
+    out->camera = oc_config_camera(cfg, id, id_len);
+    *why = OC_C_DROP_UNKNOWN_CAMERA;
+    return out->camera >= 0;
 }
 
 enum oc_counter oc_event_json_reason(enum oc_json_status s)

@@ -20,8 +20,9 @@ static bool dup_default(struct oc_cfgread *r, char **s, const char *def)
 static bool read_mqtt(struct oc_cfgread *r, const cJSON *root, struct oc_mqtt_cfg *mq,
                       const char *box_id)
 {
-    static const char *const keys[] = {"host", "port", "topic_prefix", "qos", "client_id",
-                                       "username", "password_file", "tls", "keepalive_s", NULL};
+    static const char *const keys[] = {"host",        "port",     "topic_prefix",  "qos",
+                                       "client_id",   "username", "password_file", "tls",
+                                       "keepalive_s", NULL};
     static const char *const tls_keys[] = {"ca_file", "cert_file", "key_file", NULL};
     const cJSON *m, *tls = NULL;
     mq->port = 1883;
@@ -55,9 +56,14 @@ static bool read_mqtt(struct oc_cfgread *r, const cJSON *root, struct oc_mqtt_cf
 
 static bool read_central(struct oc_cfgread *r, const cJSON *root, struct oc_central_cfg *ce)
 {
-    static const char *const keys[] = {"url", "token_file", "ca_file", "cert_file",
-                                       "key_file", "push_interval_s",
-                                       "insecure_skip_verify", NULL};
+    static const char *const keys[] = {"url",
+                                       "token_file",
+                                       "ca_file",
+                                       "cert_file",
+                                       "key_file",
+                                       "push_interval_s",
+                                       "insecure_skip_verify",
+                                       NULL};
     const cJSON *o;
     ce->push_interval_s = 10;
     if (!oc_cfgread_object(r, root, "central", &o))

@@ -13,6 +13,18 @@ struct oc_spool {
     sqlite3_stmt *ev_get, *ev_set, *ev_todo, *ev_mark, *ev_bytes, *ev_oldest, *ev_evict;
 };
 
+/* The SQL spells the states as numbers: these names keep them equal to
+ * enum oc_spool_state and OC_SPOOL_EV_* (checked below). */
+#define ST_PENDING "0"
+#define ST_ACCEPTED "1"
+#define EV_TO_SEND "1"
+#define EV_ON_DISK "1,2,3" /* TO_SEND, SENT, PARKED: the image is on disk */
+#define EV_EVICTED "4"
+_Static_assert(OC_SPOOL_PENDING == 0 && OC_SPOOL_ACCEPTED == 1, "ST_* match oc_spool_state");
+_Static_assert(OC_SPOOL_EV_TO_SEND == 1 && OC_SPOOL_EV_SENT == 2 && OC_SPOOL_EV_PARKED == 3 &&
+                   OC_SPOOL_EV_EVICTED == 4,
+               "EV_* match OC_SPOOL_EV_*");
+
 static const char SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS records(camera TEXT NOT NULL, seq INTEGER NOT NULL,"
     " id TEXT NOT NULL UNIQUE, ts INTEGER NOT NULL, record TEXT NOT NULL,"
@@ -93,10 +105,10 @@ struct oc_spool *oc_spool_open(const char *dir, char *err, size_t errlen)
         {&s->tally, "INSERT INTO tallies(camera, type, bucket, count, version) VALUES(?,?,?,1,1)"
                     " ON CONFLICT DO UPDATE SET count=count+1, version=version+1"},
         {&s->next, "SELECT COALESCE(MAX(seq), 0) + 1 FROM records WHERE camera=?"},
-        {&s->pending, "SELECT id, record FROM records WHERE state=0 AND ev_wait=0"
+        {&s->pending, "SELECT id, record FROM records WHERE state=" ST_PENDING " AND ev_wait=0"
                       " ORDER BY ts, id LIMIT ?"},
         {&s->mark, "UPDATE records SET state=? WHERE id=?"},
-        {&s->backlog, "SELECT COUNT(*) FROM records WHERE state=0"},
+        {&s->backlog, "SELECT COUNT(*) FROM records WHERE state=" ST_PENDING},
         {&s->dirty, "SELECT camera, type, bucket, count, version FROM tallies"
                     " WHERE version > sent_version ORDER BY bucket LIMIT ?"},
         {&s->sent, "UPDATE tallies SET sent_version=MAX(sent_version, ?4)"
@@ -104,13 +116,15 @@ struct oc_spool *oc_spool_open(const char *dir, char *err, size_t errlen)
         {&s->ev_get, "SELECT record FROM records WHERE id=?"},
         {&s->ev_set, "UPDATE records SET record=COALESCE(?2, record), ev_wait=0, ev_file=?3, ev_sha=?4, ev_size=?5,"
                      " ev_state=?6 WHERE id=?1"},
-        {&s->ev_todo, "SELECT id, ev_file, ev_sha FROM records WHERE ev_state=1 AND state=1"
+        {&s->ev_todo, "SELECT id, ev_file, ev_sha FROM records WHERE ev_state=" EV_TO_SEND
+                      " AND state=" ST_ACCEPTED
                       " ORDER BY rowid LIMIT ?"},
         {&s->ev_mark, "UPDATE records SET ev_state=?2 WHERE id=?1"},
-        {&s->ev_bytes, "SELECT COALESCE(SUM(ev_size), 0) FROM records WHERE ev_state IN (1,2,3)"},
-        {&s->ev_oldest, "SELECT id, ev_file, ev_size FROM records WHERE ev_state IN (1,2,3)"
+        {&s->ev_bytes, "SELECT COALESCE(SUM(ev_size), 0) FROM records WHERE ev_state IN ("
+                      EV_ON_DISK ")"},
+        {&s->ev_oldest, "SELECT id, ev_file, ev_size FROM records WHERE ev_state IN (" EV_ON_DISK ")"
                         " ORDER BY rowid LIMIT 1"},
-        {&s->ev_evict, "UPDATE records SET ev_state=4, record=CASE WHEN state=0 AND"
+        {&s->ev_evict, "UPDATE records SET ev_state=" EV_EVICTED ", record=CASE WHEN state=" ST_PENDING " AND"
                        " substr(record, -3) = ']}}' THEN substr(record, 1, length(record) - 2)"
                        " || ',\"evicted\":true}}' ELSE record END WHERE id=?1"},
     };
@@ -180,7 +194,8 @@ size_t oc_spool_pending(struct oc_spool *s, size_t limit,
     return n;
 }
 
-oc_err_t oc_spool_mark(struct oc_spool *s, const char *const *ids, size_t n, int state)
+oc_err_t oc_spool_mark(struct oc_spool *s, const char *const *ids, size_t n,
+                       enum oc_spool_state state)
 {
     if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return OC_EIO;

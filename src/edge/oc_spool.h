@@ -32,8 +32,16 @@ uint64_t oc_spool_next_seq(struct oc_spool *s, const char *camera);
  * with each (borrowed) id and record. Returns how many. */
 size_t oc_spool_pending(struct oc_spool *s, size_t limit,
                         void (*fn)(void *ud, const char *id, const char *record), void *ud);
-/* Marks records accepted (sent=1) or permanently rejected (sent=2). */
-oc_err_t oc_spool_mark(struct oc_spool *s, const char *const *ids, size_t n, int state);
+/* What central did with a record (records.state). */
+enum oc_spool_state {
+    OC_SPOOL_PENDING = 0,  /* not accepted yet: sent (again) */
+    OC_SPOOL_ACCEPTED = 1, /* central stored it */
+    OC_SPOOL_REJECTED = 2  /* central refused it for good (parked) */
+};
+
+/* Marks records accepted or permanently rejected. */
+oc_err_t oc_spool_mark(struct oc_spool *s, const char *const *ids, size_t n,
+                       enum oc_spool_state state);
 /* Records still to send. */
 uint64_t oc_spool_backlog(struct oc_spool *s);
 

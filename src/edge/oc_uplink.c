@@ -355,7 +355,7 @@ static int cycle(struct oc_uplink *u)
         status = post(u, "/api/v1/violations", token);
         k = classify(u, status);
         if (k == 1) {
-            oc_spool_mark(u->spool, (const char *const *)c.ids, c.n_ids, 1);
+            oc_spool_mark(u->spool, (const char *const *)c.ids, c.n_ids, OC_SPOOL_ACCEPTED);
             pthread_mutex_lock(&u->lock);
             u->st.records_sent += m;
             pthread_mutex_unlock(&u->lock);
@@ -368,7 +368,7 @@ static int cycle(struct oc_uplink *u)
             size_t bad = p ? strtoul(p + 11, NULL, 10) : 0;
             if (bad >= c.n_ids)
                 bad = 0;
-            oc_spool_mark(u->spool, (const char *const *)&c.ids[bad], 1, 2);
+            oc_spool_mark(u->spool, (const char *const *)&c.ids[bad], 1, OC_SPOOL_REJECTED);
             logf_(u, 3, "uplink: central rejected record %s for good (HTTP %ld): %.200s; parked",
                   c.ids[bad], status, u->resp.p ? u->resp.p : "");
             pthread_mutex_lock(&u->lock);

@@ -8,8 +8,8 @@
 
 bool oc_evcfg_read(struct oc_cfgread *r, const cJSON *root, struct oc_evidence_cfg *ev)
 {
-    static const char *const keys[] = {"enabled", "quality", "ring_s", "ring_max_mb",
-                                       "tolerance_ms", "dir", "font", NULL};
+    static const char *const keys[] = {"enabled",      "quality", "ring_s", "ring_max_mb",
+                                       "tolerance_ms", "dir",     "font",   NULL};
     *ev = (struct oc_evidence_cfg){
         .enabled = true, .quality = 85, .ring_s = 20, .ring_max_mb = 64, .tolerance_ms = 200};
     const cJSON *o;

@@ -1,0 +1,587 @@
+/* Prometheus text and the listener that serves it (see oc_metrics.h). */
+#define _GNU_SOURCE /* accept4, pipe2 */
+#include "oc_metrics.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <netdb.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *const dcounter_names[OC_D__COUNT] = {
+    [OC_D_RX_FULL] = "rx_queue_full",
+    [OC_D_JOURNAL_ERR] = "journal_write_errors",
+    [OC_D_NOT_JPEG] = "frames_not_jpeg",
+    [OC_D_WRITE_ERR] = "violation_write_errors",
+    [OC_D_RECOVERED] = "journal_messages_replayed",
+    [OC_D_SUPPRESSED] = "violations_already_written",
+    [OC_D_LOST_DISK_FULL] = "violations_lost_spool_unwritable",
+    [OC_D_EV_NO_FRAME] = "evidence_none_no_frame",
+    [OC_D_EV_QUEUE_FULL] = "evidence_none_queue_full",
+    [OC_D_EV_SPOOL_HELD] = "evidence_none_spool_unwritable",
+    [OC_D_EV_FAILED] = "evidence_none_write_failed",
+    [OC_D_EV_LOST_RESTART] = "evidence_none_lost_at_restart",
+    [OC_D_EV_EVICTED] = "evidence_evicted_for_spool_limit",
+    [OC_D_EV_OVER_LIMIT] = "spool_over_limit_nothing_to_evict",
+};
+
+const char *oc_dcounter_name(enum oc_dcounter k)
+{
+    return (unsigned)k < OC_D__COUNT ? dcounter_names[k] : "unknown";
+}
+
+/* ---------------- the text ---------------- */
+
+/* A growing buffer; once OC_METRICS_TEXT_MAX would be passed, nothing more
+ * is added (the text ends at the last whole line). */
+struct text {
+    char *b;
+    size_t n, cap;
+    bool full, nomem;
+};
+
+__attribute__((format(printf, 2, 3))) static void put(struct text *t, const char *fmt, ...)
+{
+    if (t->full || t->nomem)
+        return;
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int k = vsnprintf(t->b + t->n, t->cap - t->n, fmt, ap);
+        va_end(ap);
+        if (k < 0) {
+            t->b[t->n] = '\0';
+            return;
+        }
+        if ((size_t)k < t->cap - t->n) {
+            t->n += (size_t)k;
+            return;
+        }
+        t->b[t->n] = '\0'; /* drop the partial line */
+        if (t->n + (size_t)k + 1 > OC_METRICS_TEXT_MAX) {
+            t->full = true;
+            return;
+        }
+        size_t cap = t->cap * 2 > t->n + (size_t)k + 1 ? t->cap * 2 : t->n + (size_t)k + 1;
+        char *nb = realloc(t->b, cap);
+        if (!nb) {
+            t->nomem = true;
+            return;
+        }
+        t->b = nb;
+        t->cap = cap;
+    }
+}
+
+static void put_engine(struct text *t, const struct oc_metrics_src *s)
+{
+    static const enum oc_counter kinds[] = {OC_C_MSG_DETECTIONS, OC_C_MSG_EVENTS, OC_C_MSG_FRAMES,
+                                            OC_C_MSG_SIGNALS};
+    static const char *const kind_names[] = {"detections", "events", "frames", "signals"};
+    put(t, "# HELP ordercam_messages_total Messages processed by the engine, per topic kind.\n"
+           "# TYPE ordercam_messages_total counter\n");
+    for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
+        put(t, "ordercam_messages_total{kind=\"%s\"} %" PRIu64 "\n", kind_names[i],
+            oc_engine_counter(s->eng, kinds[i]));
+    put(t, "# HELP ordercam_drops_total Inputs dropped, per reason.\n"
+           "# TYPE ordercam_drops_total counter\n");
+    for (int c = 0; c < OC_C__COUNT; c++)
+        if (oc_counter_is_drop((enum oc_counter)c))
+            put(t, "ordercam_drops_total{reason=\"%s\"} %" PRIu64 "\n",
+                oc_counter_reason((enum oc_counter)c),
+                oc_engine_counter(s->eng, (enum oc_counter)c));
+    put(t, "ordercam_drops_total{reason=\"rx_queue_full\"} %lu\n",
+        atomic_load(&s->dc->v[OC_D_RX_FULL]));
+    put(t, "ordercam_drops_total{reason=\"frame_not_jpeg\"} %lu\n",
+        atomic_load(&s->dc->v[OC_D_NOT_JPEG]));
+    put(t, "# HELP ordercam_engine_events_total Engine events worth watching.\n"
+           "# TYPE ordercam_engine_events_total counter\n");
+    for (int c = OC_C_FIELD_DROPPED; c < OC_C__COUNT; c++)
+        if (!oc_counter_is_drop((enum oc_counter)c))
+            put(t, "ordercam_engine_events_total{event=\"%s\"} %" PRIu64 "\n",
+                oc_counter_name((enum oc_counter)c), oc_engine_counter(s->eng, (enum oc_counter)c));
+    for (int c = 0; c < OC_D__COUNT; c++)
+        put(t, "ordercam_engine_events_total{event=\"%s\"} %lu\n",
+            oc_dcounter_name((enum oc_dcounter)c), atomic_load(&s->dc->v[c]));
+    put(t, "# HELP ordercam_violations_total Violations written, per type.\n"
+           "# TYPE ordercam_violations_total counter\n");
+    for (size_t v = 0; v < s->cfg->n_vtypes; v++)
+        put(t, "ordercam_violations_total{type=\"%s\"} %" PRIu64 "\n", s->cfg->vtypes[v].name,
+            s->by_type[v]);
+}
+
+static void put_gauges(struct text *t, const struct oc_metrics_src *s)
+{
+    size_t qm = 0, qb = 0;
+    if (s->rxq)
+        oc_rxq_depth(s->rxq, &qm, &qb);
+    struct oc_evidence_stats es = {0};
+    if (s->keeper)
+        oc_evidence_stats(s->keeper, &es);
+    struct oc_ring_stats rs = es.ring;
+    put(t,
+        "# TYPE ordercam_rx_queue_messages gauge\nordercam_rx_queue_messages %zu\n"
+        "# TYPE ordercam_rx_queue_bytes gauge\nordercam_rx_queue_bytes %zu\n"
+        "# TYPE ordercam_tracks_live gauge\nordercam_tracks_live %zu\n"
+        "# TYPE ordercam_ring_bytes gauge\nordercam_ring_bytes %" PRIu64 "\n"
+        "# TYPE ordercam_ring_frames gauge\nordercam_ring_frames %" PRIu64 "\n"
+        "# TYPE ordercam_ring_dropped_total counter\n"
+        "ordercam_ring_dropped_total{reason=\"age\"} %" PRIu64 "\n"
+        "ordercam_ring_dropped_total{reason=\"bytes\"} %" PRIu64 "\n"
+        "ordercam_ring_dropped_total{reason=\"too_large\"} %" PRIu64 "\n"
+        "# TYPE ordercam_mqtt_connected gauge\nordercam_mqtt_connected %d\n"
+        "# TYPE ordercam_mqtt_connect_failures_total counter\n"
+        "ordercam_mqtt_connect_failures_total %lu\n"
+        "# TYPE ordercam_journal_applied_seq gauge\nordercam_journal_applied_seq %" PRIu64 "\n"
+        "# TYPE ordercam_last_message_timestamp_seconds gauge\n"
+        "ordercam_last_message_timestamp_seconds %.3f\n",
+        qm, qb, oc_engine_live_tracks(s->eng), rs.bytes, rs.frames, rs.expired, rs.evicted,
+        rs.too_large, s->mqtt_up, s->mqtt_failures, s->applied, s->last_apply);
+    struct oc_evwork_stats ws = {0};
+    if (s->evwork)
+        oc_evwork_stats(s->evwork, &ws);
+    put(t,
+        "# HELP ordercam_evidence_images_total Evidence images, by outcome.\n"
+        "# TYPE ordercam_evidence_images_total counter\n"
+        "ordercam_evidence_images_total{result=\"written\"} %" PRIu64 "\n"
+        "ordercam_evidence_images_total{result=\"no_usable_frame\"} %" PRIu64 "\n"
+        "ordercam_evidence_images_total{result=\"write_failed\"} %" PRIu64 "\n"
+        "# TYPE ordercam_evidence_frames_rejected_total counter\n"
+        "ordercam_evidence_frames_rejected_total{reason=\"corrupt\"} %" PRIu64 "\n"
+        "ordercam_evidence_frames_rejected_total{reason=\"wrong_size\"} %" PRIu64 "\n"
+        "# TYPE ordercam_evidence_frames_rescaled_total counter\n"
+        "ordercam_evidence_frames_rescaled_total %" PRIu64 "\n"
+        "# TYPE ordercam_evidence_boxes_clipped_total counter\n"
+        "ordercam_evidence_boxes_clipped_total %" PRIu64 "\n"
+        "# TYPE ordercam_evidence_waiting gauge\nordercam_evidence_waiting %" PRIu64 "\n"
+        "# TYPE ordercam_evidence_queue_jobs gauge\nordercam_evidence_queue_jobs %" PRIu64 "\n"
+        "# HELP ordercam_evidence_paused 1 while the disk is full and evidence waits for space.\n"
+        "# TYPE ordercam_evidence_paused gauge\nordercam_evidence_paused %d\n"
+        "# TYPE ordercam_evidence_bytes gauge\nordercam_evidence_bytes %" PRIu64 "\n"
+        "# TYPE ordercam_ring_kept_frames_total counter\n"
+        "ordercam_ring_kept_frames_total %" PRIu64 "\n",
+        ws.built, ws.unusable, ws.failed, ws.corrupt, ws.wrong_size, ws.rescaled, ws.box_clipped,
+        es.pending, ws.queued_jobs, ws.paused, s->evidence_bytes, rs.kept);
+}
+
+static void put_outbound(struct text *t, const struct oc_metrics_src *s)
+{
+    if (s->uplink) {
+        struct oc_uplink_stats us;
+        oc_uplink_stats(s->uplink, &us);
+        put(t,
+            "# TYPE ordercam_uplink_requests_total counter\n"
+            "ordercam_uplink_requests_total{result=\"ok\"} %" PRIu64 "\n"
+            "ordercam_uplink_requests_total{result=\"failed\"} %" PRIu64 "\n"
+            "# TYPE ordercam_uplink_records_total counter\n"
+            "ordercam_uplink_records_total{result=\"sent\"} %" PRIu64 "\n"
+            "ordercam_uplink_records_total{result=\"rejected\"} %" PRIu64 "\n"
+            "# TYPE ordercam_uplink_tally_rows_sent_total counter\n"
+            "ordercam_uplink_tally_rows_sent_total %" PRIu64 "\n"
+            "# TYPE ordercam_uplink_evidence_total counter\n"
+            "ordercam_uplink_evidence_total{result=\"sent\"} %" PRIu64 "\n"
+            "ordercam_uplink_evidence_total{result=\"rejected\"} %" PRIu64 "\n"
+            "# TYPE ordercam_uplink_auth_failures_total counter\n"
+            "ordercam_uplink_auth_failures_total %" PRIu64 "\n"
+            "# TYPE ordercam_uplink_last_status gauge\nordercam_uplink_last_status %ld\n",
+            us.requests_ok, us.requests_failed, us.records_sent, us.records_rejected,
+            us.tally_rows_sent, us.evidence_sent, us.evidence_rejected, us.auth_failures,
+            us.last_status);
+    }
+    put(t,
+        "# HELP ordercam_spool_backlog Records in the spool that central has not accepted yet.\n"
+        "# TYPE ordercam_spool_backlog gauge\nordercam_spool_backlog %" PRIu64 "\n"
+        "# HELP ordercam_spool_held Violations held in memory because the spool cannot be "
+        "written.\n"
+        "# TYPE ordercam_spool_held gauge\nordercam_spool_held %zu\n",
+        s->spool ? oc_spool_backlog(s->spool) : 0, s->held);
+    if (s->listener) {
+        struct oc_metrics_listener_stats ls;
+        oc_metrics_listener_stats(s->listener, &ls);
+        put(t,
+            "# HELP ordercam_metrics_requests_total Requests this listener answered.\n"
+            "# TYPE ordercam_metrics_requests_total counter\n"
+            "ordercam_metrics_requests_total %" PRIu64 "\n"
+            "# HELP ordercam_metrics_connections_closed_total Connections this listener closed "
+            "before answering (timeout, evicted) or answered 400 (bad_request).\n"
+            "# TYPE ordercam_metrics_connections_closed_total counter\n"
+            "ordercam_metrics_connections_closed_total{reason=\"timeout\"} %" PRIu64 "\n"
+            "ordercam_metrics_connections_closed_total{reason=\"evicted\"} %" PRIu64 "\n"
+            "ordercam_metrics_connections_closed_total{reason=\"bad_request\"} %" PRIu64 "\n",
+            ls.served, ls.timed_out, ls.evicted, ls.bad_request);
+    }
+}
+
+/* oc_snapurl writes its own lines: room for them first (as it asks, about
+ * 1 KiB per camera). */
+static void put_snapurl(struct text *t, const struct oc_metrics_src *s)
+{
+    if (!s->snap || t->full || t->nomem)
+        return;
+    size_t want = t->n + 1024 * (s->cfg->n_cameras + 1);
+    if (want > OC_METRICS_TEXT_MAX)
+        want = OC_METRICS_TEXT_MAX;
+    if (want > t->cap) {
+        char *nb = realloc(t->b, want);
+        if (!nb) {
+            t->nomem = true;
+            return;
+        }
+        t->b = nb;
+        t->cap = want;
+    }
+    t->n += oc_snapurl_metrics(s->snap, t->b + t->n, t->cap - t->n);
+}
+
+char *oc_metrics_render(const struct oc_metrics_src *s, size_t *len)
+{
+    struct text t = {.cap = 16384};
+    if (!(t.b = malloc(t.cap)))
+        return NULL;
+    t.b[0] = '\0';
+    put_engine(&t, s);
+    put_gauges(&t, s);
+    put_outbound(&t, s);
+    put_snapurl(&t, s);
+    if (t.nomem) {
+        free(t.b);
+        return NULL;
+    }
+    *len = t.n;
+    return t.b;
+}
+
+/* ---------------- the listener ---------------- */
+
+struct slot {
+    int fd;     /* -1: free */
+    int64_t t0; /* accepted, monotonic ms */
+    size_t in_len;
+    char in[OC_METRICS_HEADER_MAX];
+    char *out; /* response being sent; NULL while reading */
+    size_t out_len, out_off;
+};
+
+struct oc_metrics {
+    int lfd, wake[2];
+    pthread_t thread;
+    oc_metrics_health_fn health;
+    void *ud;
+    pthread_mutex_t lock; /* text and stats */
+    char *text;
+    size_t text_len;
+    struct oc_metrics_listener_stats st;
+    struct slot slots[OC_METRICS_SLOTS];
+};
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+enum close_reason { CLOSE_DONE, CLOSE_TIMEOUT, CLOSE_EVICTED, CLOSE_GONE };
+
+static void slot_close(struct oc_metrics *m, struct slot *s, enum close_reason why)
+{
+    close(s->fd);
+    s->fd = -1;
+    free(s->out);
+    s->out = NULL;
+    s->in_len = s->out_len = s->out_off = 0;
+    pthread_mutex_lock(&m->lock);
+    if (why == CLOSE_TIMEOUT)
+        m->st.timed_out++;
+    else if (why == CLOSE_EVICTED)
+        m->st.evicted++;
+    pthread_mutex_unlock(&m->lock);
+}
+
+/* Head and body as one allocation; the length is computed, never counted. */
+static char *response(unsigned status, const char *ctype, const char *body, size_t blen,
+                      size_t *len)
+{
+    const char *reason = status == 200   ? "OK"
+                         : status == 503 ? "Service Unavailable"
+                         : status == 400 ? "Bad Request"
+                                         : "Not Found";
+    char head[256];
+    int h = snprintf(head, sizeof head,
+                     "HTTP/1.1 %u %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+                     "Connection: close\r\n\r\n",
+                     status, reason, ctype, blen);
+    char *r = malloc((size_t)h + blen);
+    if (!r)
+        return NULL;
+    memcpy(r, head, (size_t)h);
+    memcpy(r + h, body, blen);
+    *len = (size_t)h + blen;
+    return r;
+}
+
+#define TEXT_PLAIN "text/plain; charset=utf-8"
+#define BODY(s) s, sizeof s - 1
+
+/* Answers 400 (counted); the connection then closes as any other. */
+static void bad_request(struct oc_metrics *m, struct slot *s)
+{
+    pthread_mutex_lock(&m->lock);
+    m->st.bad_request++;
+    pthread_mutex_unlock(&m->lock);
+    if (!(s->out = response(400, TEXT_PLAIN, BODY("bad request\n"), &s->out_len)))
+        slot_close(m, s, CLOSE_GONE);
+}
+
+/* The request head is complete: choose the answer. */
+static void answer(struct oc_metrics *m, struct slot *s)
+{
+    char *sp1 = memchr(s->in, ' ', s->in_len);
+    char *sp2 = sp1 ? memchr(sp1 + 1, ' ', s->in_len - (size_t)(sp1 + 1 - s->in)) : NULL;
+    size_t plen = sp2 ? (size_t)(sp2 - sp1 - 1) : 0;
+    const char *path = sp1 ? sp1 + 1 : "";
+    const char *q = plen ? memchr(path, '?', plen) : NULL;
+    if (q)
+        plen = (size_t)(q - path);
+    bool get = sp1 && sp1 - s->in == 3 && memcmp(s->in, "GET", 3) == 0;
+#define IS(p) (plen == sizeof p - 1 && memcmp(path, p, plen) == 0)
+    if (!sp2) {
+        bad_request(m, s);
+        return;
+    } else if (get && IS("/metrics")) {
+        pthread_mutex_lock(&m->lock);
+        s->out = response(200, "text/plain; version=0.0.4", m->text ? m->text : "", m->text_len,
+                          &s->out_len);
+        pthread_mutex_unlock(&m->lock);
+    } else if (get && IS("/health")) {
+        int up = m->health(m->ud);
+        s->out = up ? response(200, TEXT_PLAIN, BODY("ok\n"), &s->out_len)
+                    : response(503, TEXT_PLAIN, BODY("broker not connected\n"), &s->out_len);
+    } else {
+        s->out = response(404, TEXT_PLAIN, BODY("not found\n"), &s->out_len);
+    }
+#undef IS
+    if (!s->out)
+        slot_close(m, s, CLOSE_GONE);
+}
+
+static bool head_complete(const struct slot *s)
+{
+    for (size_t i = 0; i + 1 < s->in_len; i++)
+        if (s->in[i] == '\n' &&
+            (s->in[i + 1] == '\n' ||
+             (s->in[i + 1] == '\r' && i + 2 < s->in_len && s->in[i + 2] == '\n')))
+            return true;
+    return false;
+}
+
+static void on_readable(struct oc_metrics *m, struct slot *s)
+{
+    ssize_t k = recv(s->fd, s->in + s->in_len, sizeof s->in - s->in_len, 0);
+    if (k == 0 || (k < 0 && errno != EAGAIN && errno != EINTR)) {
+        slot_close(m, s, CLOSE_GONE);
+        return;
+    }
+    if (k < 0)
+        return;
+    s->in_len += (size_t)k;
+    if (head_complete(s)) {
+        answer(m, s);
+    } else if (s->in_len == sizeof s->in) {
+        bad_request(m, s);
+    }
+}
+
+static void on_writable(struct oc_metrics *m, struct slot *s)
+{
+    ssize_t k = send(s->fd, s->out + s->out_off, s->out_len - s->out_off, MSG_NOSIGNAL);
+    if (k < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
+    if (k <= 0) {
+        slot_close(m, s, CLOSE_GONE);
+        return;
+    }
+    s->out_off += (size_t)k;
+    if (s->out_off == s->out_len) {
+        pthread_mutex_lock(&m->lock);
+        m->st.served++;
+        pthread_mutex_unlock(&m->lock);
+        shutdown(s->fd, SHUT_WR);
+        slot_close(m, s, CLOSE_DONE);
+    }
+}
+
+/* A free slot, else the oldest connection is closed to make one. */
+static struct slot *take_slot(struct oc_metrics *m)
+{
+    struct slot *oldest = &m->slots[0];
+    for (size_t i = 0; i < OC_METRICS_SLOTS; i++) {
+        if (m->slots[i].fd < 0)
+            return &m->slots[i];
+        if (m->slots[i].t0 < oldest->t0)
+            oldest = &m->slots[i];
+    }
+    slot_close(m, oldest, CLOSE_EVICTED);
+    return oldest;
+}
+
+static void on_accept(struct oc_metrics *m)
+{
+    for (int i = 0; i < 64; i++) {
+        int fd = accept4(m->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0)
+            return;
+        struct slot *s = take_slot(m);
+        s->fd = fd;
+        s->t0 = mono_ms();
+    }
+}
+
+static void *serve(void *arg)
+{
+    struct oc_metrics *m = arg;
+    struct pollfd p[OC_METRICS_SLOTS + 2];
+    for (;;) {
+        int64_t now = mono_ms(), wait = 1000;
+        p[0] = (struct pollfd){.fd = m->wake[0], .events = POLLIN};
+        p[1] = (struct pollfd){.fd = m->lfd, .events = POLLIN};
+        for (size_t i = 0; i < OC_METRICS_SLOTS; i++) {
+            struct slot *s = &m->slots[i];
+            p[i + 2] = (struct pollfd){.fd = s->fd, .events = s->out ? POLLOUT : POLLIN};
+            if (s->fd >= 0 && s->t0 + OC_METRICS_REQUEST_MS - now < wait)
+                wait = s->t0 + OC_METRICS_REQUEST_MS - now;
+        }
+        if (poll(p, OC_METRICS_SLOTS + 2, wait < 0 ? 0 : (int)wait) < 0 && errno != EINTR)
+            return NULL;
+        if (p[0].revents)
+            return NULL;
+        now = mono_ms();
+        for (size_t i = 0; i < OC_METRICS_SLOTS; i++) {
+            struct slot *s = &m->slots[i];
+            if (s->fd < 0 || s->fd != p[i + 2].fd)
+                continue;
+            if (now - s->t0 >= OC_METRICS_REQUEST_MS)
+                slot_close(m, s, CLOSE_TIMEOUT);
+            else if (p[i + 2].revents & (POLLERR | POLLNVAL))
+                slot_close(m, s, CLOSE_GONE);
+            else if (p[i + 2].revents & POLLOUT)
+                on_writable(m, s);
+            else if (p[i + 2].revents & (POLLIN | POLLHUP))
+                on_readable(m, s);
+        }
+        if (p[1].revents & POLLIN)
+            on_accept(m);
+    }
+}
+
+/* "HOST:PORT" or "[V6]:PORT" into a listening socket. */
+static int listen_on(const char *addr, char *err, size_t errlen)
+{
+    char host[256];
+    snprintf(host, sizeof host, "%s", addr);
+    char *colon = strrchr(host, ':');
+    if (!colon) {
+        snprintf(err, errlen, "metrics.listen must be HOST:PORT");
+        return -1;
+    }
+    *colon = '\0';
+    char *h = host;
+    if (h[0] == '[' && colon > h && colon[-1] == ']') {
+        h++;
+        colon[-1] = '\0';
+    }
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *ai;
+    if (getaddrinfo(h, colon + 1, &hints, &ai) != 0) {
+        snprintf(err, errlen, "metrics.listen: cannot resolve %s", h);
+        return -1;
+    }
+    int one = 1;
+    int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 64) != 0) {
+        snprintf(err, errlen, "cannot listen on %s for metrics: %s", addr, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(ai);
+    return fd;
+}
+
+struct oc_metrics *oc_metrics_start(const char *addr, oc_metrics_health_fn health, void *ud,
+                                    char *err, size_t errlen)
+{
+    struct oc_metrics *m = calloc(1, sizeof *m);
+    if (!m) {
+        snprintf(err, errlen, "metrics: out of memory");
+        return NULL;
+    }
+    m->health = health;
+    m->ud = ud;
+    m->wake[0] = m->wake[1] = -1;
+    for (size_t i = 0; i < OC_METRICS_SLOTS; i++)
+        m->slots[i].fd = -1;
+    pthread_mutex_init(&m->lock, NULL);
+    if ((m->lfd = listen_on(addr, err, errlen)) < 0) {
+        pthread_mutex_destroy(&m->lock);
+        free(m);
+        return NULL;
+    }
+    if (pipe2(m->wake, O_CLOEXEC) != 0 || pthread_create(&m->thread, NULL, serve, m) != 0) {
+        snprintf(err, errlen, "metrics: cannot start the listener: %s", strerror(errno));
+        if (m->wake[0] >= 0)
+            close(m->wake[0]), close(m->wake[1]);
+        close(m->lfd);
+        pthread_mutex_destroy(&m->lock);
+        free(m);
+        return NULL;
+    }
+    return m;
+}
+
+void oc_metrics_publish(struct oc_metrics *m, char *text, size_t len)
+{
+    if (!m) {
+        free(text);
+        return;
+    }
+    pthread_mutex_lock(&m->lock);
+    free(m->text);
+    m->text = text;
+    m->text_len = len;
+    pthread_mutex_unlock(&m->lock);
+}
+
+void oc_metrics_listener_stats(struct oc_metrics *m, struct oc_metrics_listener_stats *s)
+{
+    pthread_mutex_lock(&m->lock);
+    *s = m->st;
+    pthread_mutex_unlock(&m->lock);
+}
+
+void oc_metrics_stop(struct oc_metrics *m)
+{
+    if (!m)
+        return;
+    ssize_t w = write(m->wake[1], "x", 1); /* an empty pipe takes one byte */
+    (void)w;
+    pthread_join(m->thread, NULL);
+    for (size_t i = 0; i < OC_METRICS_SLOTS; i++)
+        if (m->slots[i].fd >= 0)
+            slot_close(m, &m->slots[i], CLOSE_DONE);
+    close(m->wake[0]);
+    close(m->wake[1]);
+    close(m->lfd);
+    free(m->text);
+    pthread_mutex_destroy(&m->lock);
+    free(m);
+}

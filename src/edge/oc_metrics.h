@@ -1,0 +1,116 @@
+/* ordercamd's metrics: the daemon's own counters, the Prometheus text of
+ * everything docs/daemon.md lists, and the HTTP listener that serves it
+ * (/metrics, /health).
+ *
+ * The listener is a small poll loop on its own thread, built so that slow
+ * clients cannot starve it: at most OC_METRICS_SLOTS connections, each
+ * given OC_METRICS_REQUEST_MS in all (accept to last byte sent, not an idle
+ * gap); a connection arriving when every slot is taken evicts the oldest.
+ * One request per connection (Connection: close). Counted: requests served,
+ * connections closed for time, connections evicted, bad requests. */
+#ifndef OC_METRICS_H
+#define OC_METRICS_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ordercam/oc_config.h"
+#include "ordercam/oc_engine.h"
+#include "ordercam/oc_evidence.h"
+#include "oc_evwork.h"
+#include "oc_rxq.h"
+#include "oc_snapurl.h"
+#include "oc_spool.h"
+#include "oc_uplink.h"
+
+#define OC_METRICS_SLOTS 16
+#define OC_METRICS_REQUEST_MS 5000 /* a whole request, from accept to response sent */
+#define OC_METRICS_HEADER_MAX 4096 /* request line and headers */
+#define OC_METRICS_TEXT_MAX (1u << 20)
+
+/* The daemon's own counters (beside the engine's oc_counter), shown as
+ * ordercam_engine_events_total{event=NAME} and two drop reasons. */
+enum oc_dcounter {
+    OC_D_RX_FULL,
+    OC_D_JOURNAL_ERR,
+    OC_D_NOT_JPEG,
+    OC_D_WRITE_ERR,
+    OC_D_RECOVERED,
+    OC_D_SUPPRESSED,
+    OC_D_LOST_DISK_FULL,
+    OC_D_EV_NO_FRAME,
+    OC_D_EV_QUEUE_FULL,
+    OC_D_EV_SPOOL_HELD,
+    OC_D_EV_FAILED,
+    OC_D_EV_LOST_RESTART,
+    OC_D_EV_EVICTED,
+    OC_D_EV_OVER_LIMIT,
+    OC_D__COUNT
+};
+
+/* Incremented from the MQTT and engine threads; owned by main. */
+struct oc_dcounters {
+    atomic_ulong v[OC_D__COUNT];
+};
+
+static inline void oc_dcount(struct oc_dcounters *c, enum oc_dcounter k, unsigned long n)
+{
+    atomic_fetch_add(&c->v[k], n);
+}
+
+/* Static name of counter k ("rx_queue_full", ...); never NULL. */
+const char *oc_dcounter_name(enum oc_dcounter k);
+
+struct oc_metrics;
+
+struct oc_metrics_listener_stats {
+    uint64_t served, timed_out, evicted, bad_request;
+};
+
+/* Everything the text is made of, borrowed for one oc_metrics_render
+ * call on the engine thread. NULL pointers: that part is off. */
+struct oc_metrics_src {
+    const struct oc_config *cfg;
+    const struct oc_engine *eng;
+    const uint64_t *by_type; /* violations written per cfg->vtypes entry */
+    struct oc_dcounters *dc;
+    struct oc_rxq *rxq;
+    struct oc_evidence *keeper;
+    struct oc_evwork *evwork;
+    struct oc_uplink *uplink;
+    struct oc_spool *spool;
+    struct oc_metrics *listener;
+    struct oc_snapurl *snap; /* per-camera snapshot-URL metrics */
+    size_t held;             /* violations held in memory (spool unwritable) */
+    uint64_t evidence_bytes; /* images on disk */
+    int mqtt_up;
+    unsigned long mqtt_failures;
+    uint64_t applied;  /* last journal seq applied */
+    double last_apply; /* wall time of the last message applied, s */
+};
+
+/* The Prometheus text (malloc'd, NUL-terminated, *len without the NUL;
+ * owned by the caller), or NULL when out of memory. At most
+ * OC_METRICS_TEXT_MAX bytes: beyond, the text is cut at a line. */
+char *oc_metrics_render(const struct oc_metrics_src *s, size_t *len);
+
+/* 1 when /health should answer 200 (the broker is connected). Called on
+ * the listener's thread. */
+typedef int (*oc_metrics_health_fn)(void *ud);
+
+/* Listens on "HOST:PORT" ("[::1]:9100" for IPv6) and starts the thread.
+ * NULL with a reason in err. */
+struct oc_metrics *oc_metrics_start(const char *addr, oc_metrics_health_fn health, void *ud,
+                                    char *err, size_t errlen);
+
+/* Replaces the text served (takes ownership of text; freed later by the
+ * listener). m may be NULL (text is freed). */
+void oc_metrics_publish(struct oc_metrics *m, char *text, size_t len);
+
+void oc_metrics_listener_stats(struct oc_metrics *m, struct oc_metrics_listener_stats *s);
+
+/* Stops the thread, closes every connection, frees. NULL is fine. */
+void oc_metrics_stop(struct oc_metrics *m);
+
+#endif
