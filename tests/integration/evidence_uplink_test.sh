@@ -98,7 +98,7 @@ central_images() {
     done | sort
 }
 wait_images() {
-    wait_for 180 images_match && return 0
+    wait_for 600 images_match && return 0
     diff <(central_images) <(echo "$expected") || true
     fail "$1: central's images differ from offline replay's"
 }
@@ -135,7 +135,7 @@ ids_match() {
     [ "$(api "/api/v1/violations?limit=1000" | jq -r '.violations[].id' | sort | tr '\n' ' ')" = \
       "$(jq -r .id offline.jsonl | sort | tr '\n' ' ')" ]
 }
-wait_for 180 ids_match || true
+wait_for 600 ids_match || true
 [ "$(api "/api/v1/violations?limit=1000" | jq '.violations | length')" = "$want_total" ] || fail "a2: records missing or doubled"
 pending_images() { api "/api/v1/violations?limit=1000" | jq '[.violations[] | select(.evidence != null and .evidence_url == null)] | length'; }
 wait_for 120 eval '[ "$(pending_images)" = 0 ]' || true
