@@ -119,9 +119,10 @@ DPID=
 start_daemon
 wait "$PUB" || fail "publishing part 2"
 cat "$WORK/pub2.out" >>"$WORK/pub.log"
-n2=$(sed -n 's/.*published \([0-9]*\) messages.*/\1/p' "$WORK/pub2.out")
-wait_for 120 metric_at_least ordercam_journal_applied_seq "$((n1 + n2))" ||
-    { curl -s "http://127.0.0.1:$METRICS_PORT/metrics" | grep -v "^#" | grep -v " 0$"; fail "part 2 not applied: seq $(metric ordercam_journal_applied_seq), want $n1 + $n2"; }
+# every record of a clean run, and the queue drained (a message the broker
+# handed over in the instant of a SIGKILL may be lost: docs/daemon.md)
+records_complete() { [ "$(grep -c . "$WORK/spool/violations.jsonl")" -ge "$(grep -c . "$expected")" ]; }
+wait_for 120 records_complete || fail "records missing after part 2"
 wait_for 30 metric_is ordercam_rx_queue_messages 0 || fail "queue not drained"
 cmp "$WORK/spool/violations.jsonl" "$expected" || {
     diff "$WORK/spool/violations.jsonl" "$expected" | head -20
