@@ -162,9 +162,10 @@ static bool parse_root(struct ctx *c, const cJSON *root, struct oc_ccfg *cfg)
     static const char *const allowed[] = {"listen", "tls", "insecure_http", "db", "evidence_dir",
                                           "tokens", "silent_after_s", "tz_offset_min", "limits",
                                           "faults", "max_future_s", NULL};
-    static const char *const tls_keys[] = {"cert_file", "key_file", NULL};
+    static const char *const tls_keys[] = {"cert_file", "key_file", "priorities", NULL};
     static const char *const limit_keys[] = {"threads", "max_connections", "request_timeout_s",
-                                             "max_json_kb", "max_evidence_mb", NULL};
+                                             "max_json_kb", "max_evidence_mb", "request_total_s",
+                                             "max_connections_per_ip", "max_buffered_mb", NULL};
     if (!cJSON_IsObject(root))
         return fail(c, "$", "the config must be a JSON object");
     if (!keys(c, root, "$", allowed) || !parse_listen(c, root, cfg))
@@ -179,7 +180,8 @@ static bool parse_root(struct ctx *c, const cJSON *root, struct oc_ccfg *cfg)
             return fail(c, "$.tls", "must be an object");
         if (!keys(c, tls, "$.tls", tls_keys) ||
             !str(c, tls, "cert_file", "$.tls.cert_file", &cfg->cert_file) ||
-            !str(c, tls, "key_file", "$.tls.key_file", &cfg->key_file))
+            !str(c, tls, "key_file", "$.tls.key_file", &cfg->key_file) ||
+            !str(c, tls, "priorities", "$.tls.priorities", &cfg->tls_priorities))
             return false;
         if (!cfg->cert_file || !cfg->key_file)
             return fail(c, "$.tls", "needs both \"cert_file\" and \"key_file\"");
@@ -206,7 +208,9 @@ static bool parse_root(struct ctx *c, const cJSON *root, struct oc_ccfg *cfg)
     cfg->threads = 4;
     cfg->max_connections = 256;
     cfg->request_timeout_s = 30;
-    int json_kb = 8192, ev_mb = 32;
+    cfg->request_total_s = 60;
+    cfg->max_connections_per_ip = -1; /* half of max_connections, below */
+    int json_kb = 8192, ev_mb = 32, buffered_mb = 256;
     if (!num(c, root, "silent_after_s", "$.silent_after_s", 1, 86400 * 30, &cfg->silent_after_s) ||
         !num(c, root, "tz_offset_min", "$.tz_offset_min", -720, 840, &cfg->tz_offset_min) ||
         !num(c, root, "max_future_s", "$.max_future_s", 0, 86400 * 366, &cfg->max_future_s))
@@ -222,9 +226,20 @@ static bool parse_root(struct ctx *c, const cJSON *root, struct oc_ccfg *cfg)
             !num(c, lim, "request_timeout_s", "$.limits.request_timeout_s", 1, 3600,
                  &cfg->request_timeout_s) ||
             !num(c, lim, "max_json_kb", "$.limits.max_json_kb", 1, 1 << 20, &json_kb) ||
-            !num(c, lim, "max_evidence_mb", "$.limits.max_evidence_mb", 1, 1024, &ev_mb))
+            !num(c, lim, "max_evidence_mb", "$.limits.max_evidence_mb", 1, 1024, &ev_mb) ||
+            !num(c, lim, "request_total_s", "$.limits.request_total_s", 1, 86400,
+                 &cfg->request_total_s) ||
+            !num(c, lim, "max_connections_per_ip", "$.limits.max_connections_per_ip", 1, 65536,
+                 &cfg->max_connections_per_ip) ||
+            !num(c, lim, "max_buffered_mb", "$.limits.max_buffered_mb", 1, 1 << 16, &buffered_mb))
             return false;
     }
+    if (cfg->max_connections_per_ip < 0)
+        cfg->max_connections_per_ip = cfg->max_connections / 2 + 1;
+    if (cfg->request_total_s < cfg->request_timeout_s)
+        return fail(c, "$.limits.request_total_s", "must be at least request_timeout_s");
+    if (!cfg->tls_priorities && !(cfg->tls_priorities = dup(OC_TLS_PRIORITIES)))
+        return fail(c, "$.tls.priorities", "out of memory");
     const cJSON *faults = cJSON_GetObjectItemCaseSensitive(root, "faults");
     if (faults) {
         static const char *const fault_keys[] = {"write_error_rate", NULL};
@@ -237,6 +252,11 @@ static bool parse_root(struct ctx *c, const cJSON *root, struct oc_ccfg *cfg)
     }
     cfg->max_json_bytes = (size_t)json_kb * 1024;
     cfg->max_evidence_bytes = (size_t)ev_mb << 20;
+    cfg->max_buffered_bytes = (size_t)buffered_mb << 20;
+    if (cfg->max_buffered_bytes < cfg->max_evidence_bytes ||
+        cfg->max_buffered_bytes < cfg->max_json_bytes)
+        return fail(c, "$.limits.max_buffered_mb",
+                    "must be at least max_evidence_mb and max_json_kb (one body of each size)");
     const cJSON *toks = cJSON_GetObjectItemCaseSensitive(root, "tokens");
     if (!cJSON_IsArray(toks) || cJSON_GetArraySize(toks) == 0)
         return fail(c, "$.tokens", "must be a non-empty array");
@@ -317,6 +337,7 @@ void oc_ccfg_free(struct oc_ccfg *c)
     free(c->listen_host);
     free(c->cert_file);
     free(c->key_file);
+    free(c->tls_priorities);
     free(c->db);
     free(c->evidence_dir);
     free(c);

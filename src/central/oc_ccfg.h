@@ -7,6 +7,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* TLS 1.3 and 1.2 only; on 1.2 only ephemeral ECDHE key exchange with
+ * AEAD ciphers (AES-GCM, ChaCha20-Poly1305); no static RSA, no CBC, no
+ * SHA-1 MACs. */
+#define OC_TLS_PRIORITIES                                                                          \
+    "SECURE:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:"         \
+    "-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:+CHACHA20-POLY1305:-MAC-ALL:+AEAD:%SAFE_RENEGOTIATION"
+
 enum oc_role { OC_ROLE_BOX, OC_ROLE_VIEWER };
 
 struct oc_token {
@@ -20,6 +27,7 @@ struct oc_ccfg {
     char *listen_host;
     int listen_port;
     char *cert_file, *key_file; /* NULL with insecure_http */
+    char *tls_priorities;       /* GnuTLS priority string (OC_TLS_PRIORITIES by default) */
     bool insecure_http;
     char *db;
     char *evidence_dir;
@@ -30,7 +38,10 @@ struct oc_ccfg {
     int max_future_s; /* records and tally buckets dated later than now + this are refused */
     int threads;
     int max_connections;
-    int request_timeout_s;
+    int request_timeout_s;        /* idle gap */
+    int request_total_s;          /* a whole request, from its first byte to its answer */
+    int max_connections_per_ip;
+    size_t max_buffered_bytes;    /* bodies and their parses across all requests at once */
     size_t max_json_bytes;
     size_t max_evidence_bytes;
     double write_error_rate; /* testing aid: that share of writes fails (503/429/500) */
