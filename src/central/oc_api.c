@@ -141,7 +141,9 @@ static enum MHD_Result send_buf(struct MHD_Connection *c, unsigned status, const
     MHD_add_response_header(r, "Strict-Transport-Security", HSTS);
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(r, "X-Frame-Options", "DENY");
-    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+    /* not "no-referrer": a form post would then say "Origin: null" and the
+     * sign-in origin check could not tell this server's page from another */
+    MHD_add_response_header(r, "Referrer-Policy", "same-origin");
     MHD_add_response_header(r, "Content-Security-Policy",
                             "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; "
                             "script-src 'self'; frame-ancestors 'none'");

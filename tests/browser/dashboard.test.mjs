@@ -96,6 +96,33 @@ try {
 
   // text from boxes is never markup
   assert.equal(await page.locator('#recent script').count(), 0);
+
+  // CSV export: a road named like a spreadsheet formula (issue 13 finding
+  // 6) is escaped with a leading ' inside a quoted cell; a plain name is not
+  const evil = "=cmd|' /C calc'!A0";
+  const hostile = ['+1+1', '-2', '@SUM(A1)', '\tx', '\rx'];
+  const hcams = [{ id: 'cam-csv', location: 'x', road: evil, unit: '-unit' },
+    ...hostile.map((r, i) => ({ id: `cam-csv${i}`, location: 'x', road: r, unit: 'u' }))];
+  const bucket = tallies[0].bucket;
+  await post('/api/v1/tallies', { box: 'edge-jc-0001', cameras: hcams,
+    tallies: hcams.map((c) => ({ camera: c.id, type: 'littering', bucket, count: 1 })) });
+  await page.reload();
+  await page.waitForSelector('body[data-loaded="1"]', { timeout: 15000 });
+  await page.waitForFunction((r) => document.getElementById('roads').textContent.includes(r), evil);
+  const [download] = await Promise.all([page.waitForEvent('download'),
+    page.click('button.csv[data-view="roads"]')]);
+  const csvText = readFileSync(await download.path(), 'utf8');
+  assert.ok(csvText.includes(`"'=cmd|' /C calc'!A0",littering,1`), csvText);
+  assert.ok(csvText.includes(`"'+1+1",littering,1`), csvText);
+  assert.ok(csvText.includes(`"'-2",littering,1`), csvText);
+  assert.ok(csvText.includes(`"'@SUM(A1)",littering,1`), csvText);
+  assert.ok(csvText.includes(`"'\tx",littering,1`), csvText);
+  assert.ok(csvText.includes(`"'\rx",littering,1`), csvText);
+  assert.ok(/\n凤台街,/.test(csvText) || /\n[^"'\n][^\n]*,red_light,/.test(csvText), csvText);
+  for (const line of csvText.replace(/^\ufeff/, '').split('\n').slice(1)) {
+    if (!line) continue;
+    assert.ok(!/^[=+\-@\t\r]/.test(line), `unescaped cell: ${JSON.stringify(line)}`);
+  }
   assert.deepEqual(errors, []);
   console.log(`browser: ok (${records.length} violations, ${Object.keys(want).length} types, screenshot ${shot})`);
 } finally {

@@ -254,9 +254,14 @@ function openEvidence(url) {
 function csv(name) {
   const v = views[name];
   if (!v) return;
+  // A text cell that a spreadsheet would read as a formula (= + - @, or a
+  // leading tab or CR) gets a leading ' inside a quoted cell (OWASP CSV
+  // injection); counts are numbers and stay as they are.
   const q = (x) => {
-    const s = x === null || x === undefined ? '' : String(x);
-    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+    let s = x === null || x === undefined ? '' : String(x);
+    if (typeof x === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+    return typeof x === 'string' && (/[",\n\r]/.test(s) || s.startsWith("'"))
+      ? `"${s.replace(/"/g, '""')}"` : s;
   };
   const text = [v.columns.join(','), ...v.rows.map((r) => v.columns.map((c) => q(r[c])).join(','))].join('\n');
   const a = el('a', { href: URL.createObjectURL(new Blob(['\ufeff' + text], { type: 'text/csv' })),
