@@ -26,6 +26,8 @@
 #define BOX2_TOKEN "box2-token-0123456789abcdef"
 #define VIEWER_TOKEN "viewer-token-0123456789abcdef"
 #define VIEWER2_TOKEN "viewer2-token-0123456789abcdef"
+#define BOX3_TOKEN "box3-token-0123456789abcdef"
+#define BOX4_TOKEN "box4-token-0123456789abcdef"
 
 static char dir[256], base_url[128];
 static const char *src_ip; /* the client's source address when set (127.0.0.x) */
@@ -194,6 +196,8 @@ static int setup(void **state)
             " \"tokens\": [{\"token\": \"" BOX_TOKEN "\", \"box\": \"edge-1\"},\n"
             "            {\"token\": \"" BOX2_TOKEN "\", \"box\": \"edge-2\"},\n"
             "            {\"token\": \"" VIEWER2_TOKEN "\", \"role\": \"viewer\"},\n"
+            "            {\"token\": \"" BOX3_TOKEN "\", \"box\": \"edge-3\"},\n"
+            "            {\"token\": \"" BOX4_TOKEN "\", \"box\": \"edge-4\"},\n"
             "            {\"token_sha256\": \"%s\", \"role\": \"viewer\"}]}\n",
             dir, dir, db, dir,
             /* sha256("viewer-token-0123456789abcdef") computed below by openssl */
@@ -332,45 +336,48 @@ static void slow_clients_do_not_stall_others(void **state)
 
 static void tallies_are_absolute_and_idempotent(void **state)
 {
-    (void)state;
+    (void)state; /* edge-3 is this test's own box */
     const char *b1 =
-        "{\"box\":\"edge-1\",\"version\":\"1.2.3\",\"backlog\":7,\"tallies\":["
+        "{\"box\":\"edge-3\",\"version\":\"1.2.3\",\"backlog\":7,\"tallies\":["
         "{\"camera\":\"cam-1\",\"type\":\"red_light\",\"bucket\":1763802000000,\"count\":2},"
         "{\"camera\":\"cam-1\",\"type\":\"illegal_parking\",\"bucket\":1763802060000,\"count\":1},"
         "{\"camera\":\"cam-2\",\"type\":\"red_light\",\"bucket\":1763805600000,\"count\":4}],"
         "\"cameras\":[{\"id\":\"cam-1\",\"location\":\"凤台街与泽州路口\",\"road\":\"凤台街\",\"unit\":\"交警二大队\"},"
         "{\"id\":\"cam-2\",\"location\":\"泽州路\",\"road\":\"泽州路\",\"unit\":\"交警一大队\"}]}";
-    assert_int_equal(status_of("POST", "/api/v1/tallies", BOX_TOKEN, b1), 200);
-    assert_int_equal(status_of("POST", "/api/v1/tallies", BOX_TOKEN, b1), 200);
-    assert_true(count1("box=edge-1&type=red_light") == 6);
-    assert_true(count1("box=edge-1&camera=cam-1&type=red_light") == 2);
+    assert_int_equal(status_of("POST", "/api/v1/tallies", BOX3_TOKEN, b1), 200);
+    assert_int_equal(status_of("POST", "/api/v1/tallies", BOX3_TOKEN, b1), 200);
+    assert_true(count1("box=edge-3&type=red_light") == 6);
+    assert_true(count1("box=edge-3&camera=cam-1&type=red_light") == 2);
     /* a later absolute count replaces, never adds */
-    const char *b2 = "{\"box\":\"edge-1\",\"tallies\":["
+    const char *b2 = "{\"box\":\"edge-3\",\"tallies\":["
                      "{\"camera\":\"cam-1\",\"type\":\"red_light\",\"bucket\":1763802000000,\"count\":3}]}";
-    assert_int_equal(status_of("POST", "/api/v1/tallies", BOX_TOKEN, b2), 200);
-    assert_int_equal(status_of("POST", "/api/v1/tallies", BOX_TOKEN, b2), 200);
-    assert_true(count1("box=edge-1&type=red_light") == 7);
+    assert_int_equal(status_of("POST", "/api/v1/tallies", BOX3_TOKEN, b2), 200);
+    assert_int_equal(status_of("POST", "/api/v1/tallies", BOX3_TOKEN, b2), 200);
+    assert_true(count1("box=edge-3&type=red_light") == 7);
     /* grouping by road, unit, hour, day, hour_of_day and time ranges */
-    assert_true(count1("box=edge-1&road=%E5%87%A4%E5%8F%B0%E8%A1%97") == 4);
-    assert_true(count1("box=edge-1&unit=%E4%BA%A4%E8%AD%A6%E4%B8%80%E5%A4%A7%E9%98%9F") == 4);
-    assert_true(count1("box=edge-1&from=1763802000000&to=1763802060000") == 3);     /* minute grain */
-    assert_true(count1("box=edge-1&from=1763802000000&to=1763805600000") == 4);     /* hour grain */
-    assert_true(count1("box=edge-1&from=1763740800000&to=1763827200000") == 8);     /* day grain */
-    cJSON *j = get_json("/api/v1/counts?box=edge-1&group=road,type");
+    assert_true(count1("box=edge-3&road=%E5%87%A4%E5%8F%B0%E8%A1%97") == 4);
+    assert_true(count1("box=edge-3&unit=%E4%BA%A4%E8%AD%A6%E4%B8%80%E5%A4%A7%E9%98%9F") == 4);
+    assert_true(count1("box=edge-3&from=1763802000000&to=1763802060000") == 3);     /* minute grain */
+    assert_true(count1("box=edge-3&from=1763802000000&to=1763805600000") == 4);     /* hour grain */
+    assert_true(count1("box=edge-3&from=1763740800000&to=1763827200000") == 8);     /* day grain */
+    cJSON *j = get_json("/api/v1/counts?box=edge-3&group=road,type");
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "rows")), 3);
     cJSON_Delete(j);
-    j = get_json("/api/v1/counts?box=edge-1&group=hour_of_day&tz=480");
+    j = get_json("/api/v1/counts?box=edge-3&group=hour_of_day&tz=480");
     cJSON *rows = cJSON_GetObjectItem(j, "rows");
     assert_int_equal(cJSON_GetArraySize(rows), 2);
     assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(rows, 0), "hour_of_day")->valueint, 17);
     cJSON_Delete(j);
     /* cam-1's two types share an hour; cam-2 has another */
-    j = get_json("/api/v1/counts?box=edge-1&group=day,camera,box,unit,hour");
+    j = get_json("/api/v1/counts?box=edge-3&group=day,camera,box,unit,hour");
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "rows")), 2);
     cJSON_Delete(j);
     j = get_json("/api/v1/boxes");
-    cJSON *b = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "boxes"), 0);
-    assert_string_equal(cJSON_GetObjectItem(b, "box")->valuestring, "edge-1");
+    cJSON *b = NULL, *each;
+    cJSON_ArrayForEach(each, cJSON_GetObjectItem(j, "boxes"))
+        if (strcmp(cJSON_GetObjectItem(each, "box")->valuestring, "edge-3") == 0)
+            b = each;
+    assert_non_null(b);
     assert_string_equal(cJSON_GetObjectItem(b, "version")->valuestring, "1.2.3");
     assert_int_equal(cJSON_GetObjectItem(b, "backlog")->valueint, 7);
     assert_int_equal(cJSON_GetObjectItem(b, "cameras")->valueint, 2);
@@ -385,7 +392,7 @@ static void tallies_are_absolute_and_idempotent(void **state)
     };
     for (size_t g = 0; g < 3; g++) {
         char q[256];
-        snprintf(q, sizeof q, "/api/v1/counts?group=road,type&%s", grains[g]);
+        snprintf(q, sizeof q, "/api/v1/counts?box=edge-3&group=road,type&%s", grains[g]);
         j = get_json(q);
         char *text = cJSON_PrintUnformatted(cJSON_GetObjectItem(j, "rows"));
         assert_string_equal(text, "[{\"road\":\"凤台街\",\"type\":\"illegal_parking\",\"count\":1},"
@@ -393,7 +400,7 @@ static void tallies_are_absolute_and_idempotent(void **state)
                                   "{\"road\":\"泽州路\",\"type\":\"red_light\",\"count\":4}]");
         free(text);
         cJSON_Delete(j);
-        snprintf(q, sizeof q, "/api/v1/counts?group=hour_of_day,type&tz=480&%s", grains[g]);
+        snprintf(q, sizeof q, "/api/v1/counts?box=edge-3&group=hour_of_day,type&tz=480&%s", grains[g]);
         j = get_json(q);
         text = cJSON_PrintUnformatted(cJSON_GetObjectItem(j, "rows"));
         assert_string_equal(text, "[{\"hour_of_day\":17,\"type\":\"illegal_parking\",\"count\":1},"
@@ -403,12 +410,12 @@ static void tallies_are_absolute_and_idempotent(void **state)
         cJSON_Delete(j);
     }
     /* a camera moved to another road takes its counts along, in every grain */
-    const char *moved = "{\"box\":\"edge-1\",\"tallies\":[],\"cameras\":[{\"id\":\"cam-2\","
+    const char *moved = "{\"box\":\"edge-3\",\"tallies\":[],\"cameras\":[{\"id\":\"cam-2\","
                         "\"location\":\"x\",\"road\":\"凤台街\",\"unit\":\"交警一大队\"}]}";
-    assert_int_equal(status_of("POST", "/api/v1/tallies", BOX_TOKEN, moved), 200);
-    assert_true(count1("road=%E5%87%A4%E5%8F%B0%E8%A1%97&from=1763740800000&to=1763827200000") == 8);
-    assert_true(count1("road=%E5%87%A4%E5%8F%B0%E8%A1%97&from=1763801940000&to=1763812860000") == 8);
-    assert_true(count1("road=%E6%B3%BD%E5%B7%9E%E8%B7%AF&from=1763740800000&to=1763827200000") == 0);
+    assert_int_equal(status_of("POST", "/api/v1/tallies", BOX3_TOKEN, moved), 200);
+    assert_true(count1("box=edge-3&road=%E5%87%A4%E5%8F%B0%E8%A1%97&from=1763740800000&to=1763827200000") == 8);
+    assert_true(count1("box=edge-3&road=%E5%87%A4%E5%8F%B0%E8%A1%97&from=1763801940000&to=1763812860000") == 8);
+    assert_true(count1("box=edge-3&road=%E6%B3%BD%E5%B7%9E%E8%B7%AF&from=1763740800000&to=1763827200000") == 0);
     assert_int_equal(status_of("GET", "/api/v1/counts?group=street", VIEWER_TOKEN, NULL), 400);
     assert_int_equal(status_of("GET", "/api/v1/counts?group=type,type", VIEWER_TOKEN, NULL), 400);
     assert_int_equal(status_of("GET", "/api/v1/counts?from=yesterday", VIEWER_TOKEN, NULL), 400);
@@ -416,39 +423,39 @@ static void tallies_are_absolute_and_idempotent(void **state)
 
 static void violations_insert_once_and_page(void **state)
 {
-    (void)state;
+    (void)state; /* edge-4 is this test's own box */
     char body[16384], r1[1024], r2[1024], r3[1024];
-    snprintf(body, sizeof body, "{\"box\":\"edge-1\",\"violations\":[%s,%s,%s]}",
-             record(r1, sizeof r1, "edge-1", "cam-1", 1, 1763802001000, "red_light", NULL),
-             record(r2, sizeof r2, "edge-1", "cam-1", 2, 1763802002000, "wrong_way", NULL),
-             record(r3, sizeof r3, "edge-1", "cam-2", 1, 1763802002000, "littering", NULL));
+    snprintf(body, sizeof body, "{\"box\":\"edge-4\",\"violations\":[%s,%s,%s]}",
+             record(r1, sizeof r1, "edge-4", "cam-1", 1, 1763802001000, "red_light", NULL),
+             record(r2, sizeof r2, "edge-4", "cam-1", 2, 1763802002000, "wrong_way", NULL),
+             record(r3, sizeof r3, "edge-4", "cam-2", 1, 1763802002000, "littering", NULL));
     struct resp r;
-    assert_int_equal(call("POST", "/api/v1/violations", BOX_TOKEN, body, &r), 200);
+    assert_int_equal(call("POST", "/api/v1/violations", BOX4_TOKEN, body, &r), 200);
     assert_non_null(strstr(r.body, "\"inserted\":3"));
     free(r.body);
-    assert_int_equal(call("POST", "/api/v1/violations", BOX_TOKEN, body, &r), 200);
+    assert_int_equal(call("POST", "/api/v1/violations", BOX4_TOKEN, body, &r), 200);
     assert_non_null(strstr(r.body, "\"inserted\":0,\"duplicates\":3"));
     free(r.body);
     /* newest first, paged with the cursor */
-    cJSON *j = get_json("/api/v1/violations?box=edge-1&limit=2");
+    cJSON *j = get_json("/api/v1/violations?box=edge-4&limit=2");
     cJSON *v = cJSON_GetObjectItem(j, "violations");
     assert_int_equal(cJSON_GetArraySize(v), 2);
-    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(v, 0), "id")->valuestring, "edge-1:cam-2:1");
-    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(v, 1), "id")->valuestring, "edge-1:cam-1:2");
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(v, 0), "id")->valuestring, "edge-4:cam-2:1");
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(v, 1), "id")->valuestring, "edge-4:cam-1:2");
     assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(v, 0), "plate")->valuestring, "晋E12345");
     assert_true(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetArrayItem(v, 0), "evidence_url")));
     char path[512];
     char *esc = curl_easy_escape(NULL, cJSON_GetObjectItem(j, "next")->valuestring, 0);
-    snprintf(path, sizeof path, "/api/v1/violations?box=edge-1&limit=2&before=%s", esc);
+    snprintf(path, sizeof path, "/api/v1/violations?box=edge-4&limit=2&before=%s", esc);
     curl_free(esc);
     cJSON_Delete(j);
     j = get_json(path);
     v = cJSON_GetObjectItem(j, "violations");
     assert_int_equal(cJSON_GetArraySize(v), 1);
-    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(v, 0), "id")->valuestring, "edge-1:cam-1:1");
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(v, 0), "id")->valuestring, "edge-4:cam-1:1");
     assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "next")));
     cJSON_Delete(j);
-    j = get_json("/api/v1/violations?type=wrong_way");
+    j = get_json("/api/v1/violations?box=edge-4&type=wrong_way");
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "violations")), 1);
     cJSON_Delete(j);
     assert_int_equal(status_of("GET", "/api/v1/violations?limit=0", VIEWER_TOKEN, NULL), 400);
@@ -476,6 +483,12 @@ static void malformed_and_oversized(void **state)
     assert_int_equal(status_of("POST", "/api/v1/violations", BOX_TOKEN, body), 400);
     assert_int_equal(status_of("POST", "/api/v1/tallies", BOX_TOKEN,
                                "{\"box\":\"edge-1\",\"tallies\":[{\"camera\":\"c\",\"type\":\"t\",\"bucket\":1,\"count\":-1}]}"), 400);
+    /* beside them, the same shapes done right are stored */
+    snprintf(body, sizeof body, "{\"box\":\"edge-1\",\"violations\":[%s]}",
+             record(rec, sizeof rec, "edge-1", "cam-ok", 1, 1763802001000, "red_light", NULL));
+    assert_int_equal(status_of("POST", "/api/v1/violations", BOX_TOKEN, body), 200);
+    assert_int_equal(status_of("POST", "/api/v1/tallies", BOX_TOKEN,
+                               "{\"box\":\"edge-1\",\"tallies\":[{\"camera\":\"c\",\"type\":\"t\",\"bucket\":1,\"count\":0}]}"), 200);
     /* deep nesting */
     char deep[300] = "{\"box\":\"edge-1\",\"x\":";
     size_t n = strlen(deep);

@@ -67,6 +67,41 @@ static void tokens(void **state)
     oc_ccfg_free(y);
 }
 
+/* The hostile-input keys (issue 13): defaults, bounds, relations. */
+static void security_keys(void **state)
+{
+    (void)state;
+    char err[512];
+    const char *d = "{\"insecure_http\":true," TOK "}";
+    struct oc_ccfg *c = oc_ccfg_parse(d, strlen(d), "central.json", err, sizeof err);
+    assert_non_null(c);
+    assert_int_equal(c->max_future_s, 300);
+    assert_int_equal(c->request_total_s, 60);
+    assert_int_equal(c->max_connections_per_ip, 256 / 2 + 1);
+    assert_true(c->max_buffered_bytes == (size_t)256 << 20);
+    assert_string_equal(c->tls_priorities, OC_TLS_PRIORITIES);
+    oc_ccfg_free(c);
+    const char *set = "{\"tls\":{\"cert_file\":\"c\",\"key_file\":\"k\",\"priorities\":\"NORMAL\"},"
+                      "\"max_future_s\":0,\"limits\":{\"max_connections\":16,\"max_connections_per_ip\":16,"
+                      "\"request_timeout_s\":5,\"request_total_s\":5,\"max_buffered_mb\":32}," TOK "}";
+    c = oc_ccfg_parse(set, strlen(set), "central.json", err, sizeof err);
+    assert_non_null(c);
+    assert_string_equal(c->tls_priorities, "NORMAL");
+    assert_int_equal(c->max_future_s, 0);
+    assert_int_equal(c->max_connections_per_ip, 16);
+    assert_int_equal(c->request_total_s, 5);
+    oc_ccfg_free(c);
+    refused("{\"insecure_http\":true,\"max_future_s\":-1," TOK "}", "$.max_future_s: must be an integer");
+    refused("{\"insecure_http\":true,\"limits\":{\"request_timeout_s\":10,\"request_total_s\":9}," TOK "}",
+            "$.limits.request_total_s: must be at least request_timeout_s");
+    refused("{\"insecure_http\":true,\"limits\":{\"max_buffered_mb\":31}," TOK "}",
+            "$.limits.max_buffered_mb: must be at least max_evidence_mb");
+    refused("{\"insecure_http\":true,\"limits\":{\"max_connections_per_ip\":0}," TOK "}",
+            "$.limits.max_connections_per_ip");
+    refused("{\"tls\":{\"cert_file\":\"c\",\"key_file\":\"k\",\"priorities\":\"\"}," TOK "}",
+            "$.tls.priorities: must be a non-empty string");
+}
+
 static void other_mistakes(void **state)
 {
     (void)state;
@@ -83,6 +118,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(tls_required),
         cmocka_unit_test(tokens),
+        cmocka_unit_test(security_keys),
         cmocka_unit_test(other_mistakes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
