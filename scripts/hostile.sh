@@ -2,8 +2,7 @@
 # Hostile checks (issue 13) against a live ordercam-central on loopback: one
 # line per finding, "ok" or "FAIL", exit status 1 if any failed. Starts its
 # own central (temporary certificate, SQLite file, tokens) from the build
-# directory unless CENTRAL_URL is given... it always starts its own: the
-# checks need its tokens, its process id (RSS) and its limits.
+# directory: the checks need its tokens, its process id (RSS) and its limits.
 #   scripts/hostile.sh [BUILD_DIR]       (default build; builds nothing)
 # KEEP=1 keeps the work directory. The checks and what each proves are
 # described in docs/central.md ("Security"); the integration tests
@@ -115,9 +114,13 @@ sid=$(sed -n 's/^Set-Cookie: oc_session=\([0-9a-f]*\).*/\1/p' headers)
 "${C[@]}" -o /dev/null -X POST -H "Origin: $URL" -H "Cookie: oc_session=$sid" "$URL/logout"
 s=$(status -H "Cookie: oc_session=$sid" "$URL/api/v1/boxes")
 result "7 logout ends the server session" "$([ -n "$sid" ] && [ "$s" = 401 ]; echo $?)" "got $s"
-n429=0
-for i in $(seq 40); do [ "$(login 127.0.0.3 token=wrong-token-0123456789 -H "Origin: $URL")" = 429 ] && n429=$((n429 + 1)); done
-result "7 40 wrong sign-ins from one address: $n429 throttled (429)" "$([ "$n429" -ge 20 ]; echo $?)"
+# a burst of 20, then one per 3 s: the bound allows for the time taken
+n429=0 n_ok=0 t0=$(date +%s)
+for i in $(seq 40); do
+    if [ "$(login 127.0.0.3 token=wrong-token-0123456789 -H "Origin: $URL")" = 429 ]; then n429=$((n429 + 1)); else n_ok=$((n_ok + 1)); fi
+done
+allowed=$((20 + ($(date +%s) - t0) / 3 + 1))
+result "7 40 wrong sign-ins from one address: $n_ok let through (at most $allowed), $n429 throttled (429)" "$([ "$n429" -ge 1 ] && [ "$n_ok" -le "$allowed" ]; echo $?)"
 # 9 tally rollback
 tal() { post /api/v1/tallies "{\"box\":\"edge-1\",\"tallies\":[{\"camera\":\"cam-r\",\"type\":\"red_light\",\"bucket\":1763802000000,\"count\":$1,\"rev\":$2}]}"; }
 tal 12 12 >/dev/null; tal 5 5 >/dev/null
@@ -127,7 +130,8 @@ result "9 an older tally revision does not set the count back (count $n)" "$([ "
 t0=$(date +%s)
 (for i in $(seq 200); do printf x; sleep 0.2; done) | timeout 60 openssl s_client -quiet -connect "127.0.0.1:$PORT" >/dev/null 2>&1
 dt=$(($(date +%s) - t0))
-result "10 a byte every 200 ms is cut after ${dt} s (request_total_s $TOTAL_S)" "$([ "$dt" -le $((TOTAL_S + 3)) ]; echo $?)"
+# not cut, it would run for 40 s; the slack is for openssl starting on a busy machine
+result "10 a byte every 200 ms is cut after ${dt} s (request_total_s $TOTAL_S)" "$([ "$dt" -le $((TOTAL_S * 2 + 2)) ]; echo $?)"
 
 echo "== edge (ordercamd)"
 # EDGE CHECKS: the edge half of issue 13 (clock poisoning, edge payloads,

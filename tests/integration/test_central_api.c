@@ -872,6 +872,27 @@ static void record_time_bounds(void **state)
     }
 }
 
+/* Issue 13 finding 9: a delayed retry of an older tally request (count 5)
+ * after a newer one (count 12) set the count back to 5. */
+static void tally_rollback_is_refused(void **state)
+{
+    (void)state;
+    const char *fmt = "{\"box\":\"edge-2\",\"tallies\":[{\"camera\":\"cam-rv\",\"type\":\"red_light\","
+                      "\"bucket\":1763802000000,\"count\":%d,\"rev\":%d}]}";
+    char body[512];
+    snprintf(body, sizeof body, fmt, 12, 12);
+    assert_int_equal(status_of("POST", "/api/v1/tallies", BOX2_TOKEN, body), 200);
+    snprintf(body, sizeof body, fmt, 5, 5); /* the older request, late */
+    assert_int_equal(status_of("POST", "/api/v1/tallies", BOX2_TOKEN, body), 200);
+    assert_true(count1("box=edge-2&camera=cam-rv") == 12);
+    snprintf(body, sizeof body, fmt, 13, 13); /* a newer one applies */
+    assert_int_equal(status_of("POST", "/api/v1/tallies", BOX2_TOKEN, body), 200);
+    assert_true(count1("box=edge-2&camera=cam-rv") == 13);
+    snprintf(body, sizeof body, fmt, 1, 0); /* rev must be >= 1 when given */
+    assert_int_equal(status_of("POST", "/api/v1/tallies", BOX2_TOKEN, body), 400);
+    assert_true(count1("box=edge-2&camera=cam-rv") == 13);
+}
+
 /* The Origin a page of this server sends. */
 static void own_origin(char *out, size_t cap)
 {
@@ -1110,6 +1131,7 @@ int main(void)
         cmocka_unit_test(record_time_bounds),
         cmocka_unit_test(evidence_is_immutable_without_digest),
         cmocka_unit_test(bodies_are_read_only_after_auth),
+        cmocka_unit_test(tally_rollback_is_refused),
         cmocka_unit_test(dashboard_session),
         cmocka_unit_test(login_csrf_is_refused),
         cmocka_unit_test(login_token_is_exact),
