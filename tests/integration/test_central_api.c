@@ -877,18 +877,18 @@ static void record_time_bounds(void **state)
 static void tally_rollback_is_refused(void **state)
 {
     (void)state;
-    const char *fmt = "{\"box\":\"edge-2\",\"tallies\":[{\"camera\":\"cam-rv\",\"type\":\"red_light\","
-                      "\"bucket\":1763802000000,\"count\":%d,\"rev\":%d}]}";
+#define ROLLBACK_FMT "{\"box\":\"edge-2\",\"tallies\":[{\"camera\":\"cam-rv\",\"type\":\"red_light\"," \
+                     "\"bucket\":1763802000000,\"count\":%d,\"rev\":%d}]}"
     char body[512];
-    snprintf(body, sizeof body, fmt, 12, 12);
+    snprintf(body, sizeof body, ROLLBACK_FMT, 12, 12);
     assert_int_equal(status_of("POST", "/api/v1/tallies", BOX2_TOKEN, body), 200);
-    snprintf(body, sizeof body, fmt, 5, 5); /* the older request, late */
+    snprintf(body, sizeof body, ROLLBACK_FMT, 5, 5); /* the older request, late */
     assert_int_equal(status_of("POST", "/api/v1/tallies", BOX2_TOKEN, body), 200);
     assert_true(count1("box=edge-2&camera=cam-rv") == 12);
-    snprintf(body, sizeof body, fmt, 13, 13); /* a newer one applies */
+    snprintf(body, sizeof body, ROLLBACK_FMT, 13, 13); /* a newer one applies */
     assert_int_equal(status_of("POST", "/api/v1/tallies", BOX2_TOKEN, body), 200);
     assert_true(count1("box=edge-2&camera=cam-rv") == 13);
-    snprintf(body, sizeof body, fmt, 1, 0); /* rev must be >= 1 when given */
+    snprintf(body, sizeof body, ROLLBACK_FMT, 1, 0); /* rev must be >= 1 when given */
     assert_int_equal(status_of("POST", "/api/v1/tallies", BOX2_TOKEN, body), 400);
     assert_true(count1("box=edge-2&camera=cam-rv") == 13);
 }
@@ -1016,7 +1016,7 @@ static void login_token_is_exact(void **state)
     own_origin(origin, sizeof origin);
     static const char *const bad[] = {"token=" VIEWER_TOKEN "%00junk", "token=" VIEWER_TOKEN "%0a",
                                       "token=" VIEWER_TOKEN "%zz", "token=" VIEWER_TOKEN "x",
-                                      "token=%00" VIEWER_TOKEN};
+                                      ("token=%00" VIEWER_TOKEN)};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         assert_int_equal(sign_in(bad[i], origin, session), 303);
         assert_string_equal(session, "");
