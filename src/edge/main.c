@@ -246,6 +246,8 @@ static int is_frame_topic(const char *prefix, const char *topic, size_t tlen)
     return oc_event_topic_kind(prefix, topic, tlen, &kind) && kind == OC_MSG_FRAME;
 }
 
+/* Called with rxlock held, in journal order, with the receive time the
+ * engine thread will give the adapters: replay decides alike. */
 static void record_message(struct daemon *d, int64_t rx_ms, const char *topic, size_t tlen,
                            const char *payload, size_t len)
 {
@@ -332,7 +334,6 @@ static void note_snap(struct daemon *d, int cam, int had, int64_t before, int is
 static void apply(struct daemon *d, uint64_t seq, int64_t rx_ms, const char *topic, size_t tlen,
                   const char *payload, size_t len)
 {
-    record_message(d, rx_ms, topic, tlen, payload, len);
     oc_engine_set_received(d->eng, rx_ms);
     int64_t before = 0;
     int is_frame, had = cam_clock(d, topic, tlen, &before, &is_frame);
@@ -354,9 +355,11 @@ static void tick(struct daemon *d, int cam, int64_t camera_ts, int journal)
     if (journal)
         oc_journal_tick(d->journal, wall_ms(), d->cfg->cameras[cam].id, camera_ts, d->applied);
     if (d->record) {
+        pthread_mutex_lock(&d->rxlock); /* lines of the receive threads are whole */
         fprintf(d->record, "{\"ts\":%" PRId64 ",\"tick\":{\"camera\":\"%s\",\"ts\":%" PRId64 "}}\n",
                 wall_ms(), d->cfg->cameras[cam].id, camera_ts);
         fflush(d->record);
+        pthread_mutex_unlock(&d->rxlock);
     }
 }
 
@@ -454,15 +457,19 @@ static int enqueue(struct daemon *d, const char *topic, size_t tlen, const void 
      * replay refuses it too (and no garbage is kept). */
     int frame = is_frame_topic(d->topic_prefix, topic, tlen);
     int jpeg = frame && len <= OC_JPEG_MAX_BYTES && oc_event_is_jpeg(payload, len);
-    int64_t rx = wall_ms();
-    if (oc_journal_message(d->journal, rx, topic, tlen, frame && !jpeg ? "-" : payload,
+    int64_t rx_ms = wall_ms();
+    if (oc_journal_message(d->journal, rx_ms, topic, tlen, frame && !jpeg ? "-" : payload,
                            frame && !jpeg ? 1 : len, jpeg, &seq) != OC_OK) {
         oc_dcount(&d->dc, OC_D_JOURNAL_ERR, 1);
         seq = 0;
     }
-    if (oc_rxq_push(d->rxq, seq, rx, topic, tlen, payload, len) != OC_OK) {
+    if (oc_rxq_push(d->rxq, seq, rx_ms, topic, tlen, payload, len) != OC_OK) {
         oc_dcount(&d->dc, OC_D_RX_FULL, 1);
         rc = -1;
+    } else {
+        /* recorded as queued: a message the journal replays after a crash
+         * is in the recording already */
+        record_message(d, rx_ms, topic, tlen, payload, len);
     }
     pthread_mutex_unlock(&d->rxlock);
     return rc;

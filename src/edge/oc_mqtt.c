@@ -15,6 +15,8 @@ struct oc_mqtt {
     atomic_ulong failures;
     int qos;
     char prefix[160];
+    char **filters; /* subscribed as given, besides the prefix's topics */
+    size_t n_filters;
     int backoff_min, backoff_max;
     oc_mqtt_message_fn on_message;
     oc_mqtt_state_fn on_state;
@@ -38,6 +40,8 @@ static void on_connect(struct mosquitto *mosq, void *obj, int rc)
         snprintf(topic, sizeof topic, "%s%s", m->prefix, subs[i]);
         mosquitto_subscribe(mosq, NULL, topic, m->qos);
     }
+    for (size_t i = 0; i < m->n_filters; i++)
+        mosquitto_subscribe(mosq, NULL, m->filters[i], m->qos);
     if (m->up != 1) {
         m->up = 1;
         m->on_state(m->ud, 1, "connected");
@@ -124,6 +128,14 @@ static void *run(void *arg)
     return NULL;
 }
 
+static void free_mqtt(struct oc_mqtt *m)
+{
+    for (size_t i = 0; i < m->n_filters; i++)
+        free(m->filters[i]);
+    free(m->filters);
+    free(m);
+}
+
 struct oc_mqtt *oc_mqtt_start(const struct oc_mqtt_opts *o, oc_mqtt_message_fn on_msg,
                               oc_mqtt_state_fn on_state, void *ud, char *err, size_t errlen)
 {
@@ -134,6 +146,15 @@ struct oc_mqtt *oc_mqtt_start(const struct oc_mqtt_opts *o, oc_mqtt_message_fn o
     }
     m->qos = o->qos;
     snprintf(m->prefix, sizeof m->prefix, "%s", o->prefix);
+    m->filters = o->n_filters ? calloc(o->n_filters, sizeof *m->filters) : NULL;
+    int nomem = o->n_filters && !m->filters;
+    for (size_t i = 0; m->filters && i < o->n_filters; i++, m->n_filters++)
+        nomem |= !(m->filters[i] = strdup(o->filters[i]));
+    if (nomem) {
+        snprintf(err, errlen, "out of memory");
+        free_mqtt(m);
+        return NULL;
+    }
     m->backoff_min = o->backoff_min_ms > 0 ? o->backoff_min_ms : 500;
     m->backoff_max = o->backoff_max_ms > 0 ? o->backoff_max_ms : 30000;
     m->on_message = on_msg;
@@ -146,7 +167,7 @@ struct oc_mqtt *oc_mqtt_start(const struct oc_mqtt_opts *o, oc_mqtt_message_fn o
     m->mosq = mosquitto_new(o->client_id, false, m);
     if (!m->mosq) {
         snprintf(err, errlen, "mosquitto_new failed");
-        free(m);
+        free_mqtt(m);
         return NULL;
     }
     mosquitto_int_option(m->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
@@ -170,14 +191,14 @@ struct oc_mqtt *oc_mqtt_start(const struct oc_mqtt_opts *o, oc_mqtt_message_fn o
     }
     if (rc != MOSQ_ERR_SUCCESS) {
         mosquitto_destroy(m->mosq);
-        free(m);
+        free_mqtt(m);
         return NULL;
     }
     atomic_store(&m->running, 1);
     if (pthread_create(&m->thread, NULL, run, m) != 0) {
         snprintf(err, errlen, "cannot start the MQTT thread");
         mosquitto_destroy(m->mosq);
-        free(m);
+        free_mqtt(m);
         return NULL;
     }
     return m;
@@ -190,7 +211,7 @@ void oc_mqtt_stop(struct oc_mqtt *m)
     atomic_store(&m->running, 0);
     pthread_join(m->thread, NULL);
     mosquitto_destroy(m->mosq);
-    free(m);
+    free_mqtt(m);
 }
 
 unsigned long oc_mqtt_failures(const struct oc_mqtt *m)

@@ -17,6 +17,8 @@ struct oc_mqtt_opts {
     int keepalive_s;
     int qos;
     const char *prefix;
+    const char *const *filters; /* more topic filters to subscribe to (input formats) */
+    size_t n_filters;
     int backoff_min_ms, backoff_max_ms;
 };
 
