@@ -91,6 +91,10 @@ struct oc_camera_cfg {
     bool has_helmet_zones;
     int helmet_min_frames; /* used when the camera has no helmet_enforcement zone */
     struct oc_snapshot_cfg snap;
+    int format;            /* enum oc_format (oc_adapt.h); OC_FORMAT_ORDERCAM by default */
+    char *source;          /* the camera's name in foreign payloads; never NULL (default: id) */
+    char **topics;         /* MQTT filters a foreign format listens on, "{source}" expanded */
+    size_t n_topics;       /* 0 for ordercam */
 };
 
 struct oc_signal_cfg {

@@ -32,6 +32,7 @@
     X(DROP_SIGNAL_OLD, "drop_signal_out_of_order", "signal message older than the newest one") \
     X(DROP_CLOCK_FUTURE, "drop_clock_future", "message dated beyond its receive time + max_future_s") \
     X(DROP_CLOCK_JUMP, "drop_clock_jump", "message dated beyond its clock + max_jump_s, not confirmed") \
+    X(DROP_LATE, "drop_late", "foreign message for a frame already passed on (DeepStream straggler)") \
     X(DROP_LOG_LINE, "drop_log_line", "event-log line malformed")               \
     X(FIELD_DROPPED, "optional_field_dropped", "optional field of the wrong type ignored") \
     X(TRACKS_STARTED, "tracks_started", "tracks started")                       \

@@ -92,6 +92,15 @@ int oc_engine_feed_unloaded(struct oc_engine *e, const char *topic, size_t topic
 void oc_engine_feed_frame(struct oc_engine *e, const struct oc_topic *t, const void *data,
                           size_t len);
 
+/* Detections a format adapter decoded (oc_adapt.h) for a camera (config
+ * index); d and what it points to are borrowed for the call. */
+void oc_engine_feed_detections(struct oc_engine *e, int camera, const struct oc_detections *d);
+
+/* A frame an adapter received for a camera, taken at ts: as a frames-topic
+ * message (data NULL: the clock advances only). */
+void oc_engine_feed_camera_frame(struct oc_engine *e, int camera, int64_t ts, const void *data,
+                                 size_t len);
+
 /* Counts a drop decided outside the engine (a malformed log line, a topic
  * that did not route) so that all drops are in one place. */
 void oc_engine_count(struct oc_engine *e, enum oc_counter c);

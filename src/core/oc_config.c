@@ -2,6 +2,7 @@
  * messages. Every key is checked against the table of its object, so a
  * typo is refused rather than silently defaulted. */
 #include "ordercam/oc_config.h"
+#include "ordercam/oc_adapt.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -525,12 +526,123 @@ static bool parse_frames(struct ctx *c, const cJSON *jc, struct oc_snapshot_cfg 
     return ok;
 }
 
+/* A valid MQTT topic filter: levels separated by '/', '+' only as a whole
+ * level, '#' only as the whole last level. */
+static bool valid_filter(const char *f)
+{
+    size_t n = strlen(f);
+    if (n == 0 || n > 256)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        bool starts = i == 0 || f[i - 1] == '/';
+        bool ends = i + 1 == n || f[i + 1] == '/';
+        if ((unsigned char)f[i] < 0x20 || ((f[i] == '+' || f[i] == '#') && !(starts && ends)) ||
+            (f[i] == '#' && i + 1 != n))
+            return false;
+    }
+    return true;
+}
+
+/* f with every "{source}" replaced by src; NULL when out of memory. */
+static char *expand_source(const char *f, const char *src)
+{
+    size_t n = strlen(f) + 1, sl = strlen(src);
+    for (const char *p = strstr(f, "{source}"); p; p = strstr(p + 8, "{source}"))
+        n += sl;
+    char *out = malloc(n), *o = out;
+    if (!out)
+        return NULL;
+    for (const char *p = f; *p;) {
+        if (strncmp(p, "{source}", 8) == 0) {
+            memcpy(o, src, sl);
+            o += sl;
+            p += 8;
+        } else {
+            *o++ = *p++;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+/* format, source and topics (docs/inputs.md). */
+static bool parse_input(struct ctx *c, const cJSON *jc, struct oc_camera_cfg *cam)
+{
+    char *fmt = NULL;
+    if (!get_str(c, jc, "format", false, &fmt) || !get_str(c, jc, "source", false, &cam->source))
+        return false;
+    cam->format = OC_FORMAT_ORDERCAM;
+    if (fmt) {
+        int f = oc_format_lookup(fmt, strlen(fmt));
+        free(fmt);
+        if (f < 0) {
+            push_key(c, "format");
+            return fail(c, "must be one of ordercam, deepstream, deepstream-minimal, frigate, onvif");
+        }
+        cam->format = f;
+    }
+    if (cam->source) {
+        size_t n = strlen(cam->source);
+        if (n > 128 || strpbrk(cam->source, "/+#{}") || n != strcspn(cam->source, "\t\n\r")) {
+            push_key(c, "source");
+            return fail(c, "must be 1-128 characters without / + # { } or control characters");
+        }
+    } else if (!(cam->source = dupstr(cam->id))) {
+        return fail(c, "out of memory");
+    }
+    const cJSON *tp = cJSON_GetObjectItemCaseSensitive(jc, "topics");
+    const char *const *defaults = oc_format_default_topics((enum oc_format)cam->format);
+    size_t n = 0;
+    if (tp) {
+        size_t old = push_key(c, "topics");
+        if (cam->format == OC_FORMAT_ORDERCAM)
+            return fail(c, "only a camera with a foreign format listens on its own topics");
+        if (!cJSON_IsArray(tp) || cJSON_GetArraySize(tp) < 1 || cJSON_GetArraySize(tp) > 16)
+            return fail(c, "must be an array of 1-16 MQTT topic filters");
+        n = (size_t)cJSON_GetArraySize(tp);
+        pop(c, old);
+    } else {
+        while (defaults[n])
+            n++;
+    }
+    cam->topics = calloc(n + 1, sizeof *cam->topics);
+    if (!cam->topics)
+        return fail(c, "out of memory");
+    const cJSON *it = tp ? tp->child : NULL;
+    for (size_t i = 0; i < n; i++) {
+        const char *f = tp ? (cJSON_IsString(it) ? it->valuestring : NULL) : defaults[i];
+        if (!f || !valid_filter(f)) {
+            push_key(c, "topics");
+            push_idx(c, i);
+            return fail(c, "must be an MQTT topic filter ('+' and '#' whole levels, '#' last)");
+        }
+        if (!(cam->topics[i] = expand_source(f, cam->source)))
+            return fail(c, "out of memory");
+        cam->n_topics = i + 1;
+        it = it ? it->next : NULL;
+    }
+    /* routing must be unambiguous: one format per filter, one camera per
+     * (format, source) */
+    for (const struct oc_camera_cfg *o = c->cfg->cameras; o != cam; o++) {
+        if (o->format == OC_FORMAT_ORDERCAM || cam->format == OC_FORMAT_ORDERCAM)
+            continue;
+        for (size_t i = 0; i < cam->n_topics; i++)
+            for (size_t j = 0; j < o->n_topics; j++)
+                if (strcmp(cam->topics[i], o->topics[j]) == 0 &&
+                    (o->format != cam->format || strcmp(o->source, cam->source) == 0 ||
+                     cam->format == OC_FORMAT_ONVIF))
+                    return fail(c, "topic \"%s\" is also camera \"%s\"'s; a topic carries one "
+                                   "format and names each camera once", cam->topics[i], o->id);
+    }
+    return true;
+}
+
 static bool parse_camera(struct ctx *c, const cJSON *jc, struct oc_camera_cfg *cam,
                          uint64_t default_events)
 {
     static const char *const keys[] = {"id", "width", "height", "location", "road", "unit",
                                        "zones", "lines", "events", "event_zones",
-                                       "frames", NULL};
+                                       "frames", "format", "source", "topics", NULL};
     if (!cJSON_IsObject(jc))
         return fail(c, "must be an object");
     if (!check_keys(c, jc, keys) || !get_str(c, jc, "id", true, &cam->id))
@@ -609,6 +721,8 @@ static bool parse_camera(struct ctx *c, const cJSON *jc, struct oc_camera_cfg *c
     if (!param(c, jc, OC_V_NO_HELMET, P_FRAMES, 3, &frames))
         return false;
     cam->helmet_min_frames = (int)frames;
+    if (!parse_input(c, jc, cam))
+        return false;
 
     cam->event_types = default_events;
     const cJSON *ev = cJSON_GetObjectItemCaseSensitive(jc, "events");
@@ -959,6 +1073,10 @@ static void free_camera(struct oc_camera_cfg *cam)
     free(cam->zones);
     free(cam->lines);
     free(cam->event_zones);
+    for (size_t i = 0; cam->topics && i < cam->n_topics; i++)
+        free(cam->topics[i]);
+    free(cam->topics);
+    free(cam->source);
     free(cam->id);
     free(cam->location);
     free(cam->road);

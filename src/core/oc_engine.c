@@ -600,6 +600,36 @@ static bool admit_camera(struct oc_engine *e, int ci, int64_t t)
     return admit(e, &c->guard, c->has_clock, c->clock, t);
 }
 
+static void detections(struct oc_engine *e, int ci, const struct oc_detections *d)
+{
+    e->counters[OC_C_MSG_DETECTIONS]++;
+    advance(e, ci, d->ts);
+    for (size_t i = 0; i < d->n_objs; i++)
+        observe(e, ci, &d->objs[i], d->ts);
+    settle(e, ci);
+    if (d->jpeg_b64 && e->sink->frame)
+        e->sink->frame(e->ud, ci, d->ts, d->jpeg_b64, d->jpeg_b64_len, 1);
+}
+
+void oc_engine_feed_detections(struct oc_engine *e, int camera, const struct oc_detections *d)
+{
+    if (camera < 0 || (size_t)camera >= e->cfg->n_cameras)
+        return;
+    if (!admit_camera(e, camera, d->ts))
+        return;
+    detections(e, camera, d);
+    flush(e);
+}
+
+void oc_engine_feed_camera_frame(struct oc_engine *e, int camera, int64_t ts, const void *data,
+                                 size_t len)
+{
+    if (camera < 0 || (size_t)camera >= e->cfg->n_cameras)
+        return;
+    struct oc_topic t = {.kind = OC_MSG_FRAME, .camera = camera, .signal = -1, .frame_ts = ts};
+    oc_engine_feed_frame(e, &t, data, len);
+}
+
 static void on_detections(struct oc_engine *e, int ci, const cJSON *root)
 {
     struct oc_detections d;
@@ -612,13 +642,7 @@ static void on_detections(struct oc_engine *e, int ci, const cJSON *root)
     if (!admit_camera(e, ci, d.ts))
         return;
     e->counters[OC_C_FIELD_DROPPED] += dropped;
-    e->counters[OC_C_MSG_DETECTIONS]++;
-    advance(e, ci, d.ts);
-    for (size_t i = 0; i < d.n_objs; i++)
-        observe(e, ci, &d.objs[i], d.ts);
-    settle(e, ci);
-    if (d.jpeg_b64 && e->sink->frame)
-        e->sink->frame(e->ud, ci, d.ts, d.jpeg_b64, d.jpeg_b64_len, 1);
+    detections(e, ci, &d);
 }
 
 static void on_event(struct oc_engine *e, int ci, const cJSON *root)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ordercam/oc_adapt.h"
 #include "ordercam/oc_config.h"
 #include "oc_ecfg.h"
 #include "ordercam/oc_engine.h"
@@ -37,6 +38,9 @@ struct replay {
     int write_failed;
     struct rev *rev;         /* --evidence */
     uint64_t frame_unreadable; /* payload_file frames that could not be read */
+    struct oc_engine *eng;
+    struct oc_adapt *adapt;  /* every message goes through it (docs/inputs.md) */
+    int native_cam;          /* the camera of the last native message */
     char rec[OC_RECORD_MAX];
 };
 
@@ -115,34 +119,70 @@ static void usage(FILE *f)
             "exit status: 0 done; 1 bad config, unreadable log or unwritable output; 2 usage\n");
 }
 
+/* The adapter's outputs, fed to the engine as ordercamd does. */
+static void on_native(void *ud, const char *topic, size_t topic_len, const void *payload,
+                      size_t len, const cJSON *json)
+{
+    struct replay *r = ud;
+    if (json)
+        r->native_cam = oc_engine_feed_json_topic(r->eng, topic, topic_len, json);
+    else if (payload)
+        r->native_cam = oc_engine_feed(r->eng, topic, topic_len, payload, len);
+    else
+        r->native_cam = oc_engine_feed_unloaded(r->eng, topic, topic_len);
+}
+
+static void on_detections(void *ud, int camera, const struct oc_detections *d)
+{
+    struct replay *r = ud;
+    oc_engine_feed_detections(r->eng, camera, d);
+}
+
+static void on_adapt_frame(void *ud, int camera, int64_t ts, const void *jpeg, size_t len)
+{
+    struct replay *r = ud;
+    oc_engine_feed_camera_frame(r->eng, camera, ts, jpeg, len);
+}
+
+static void on_drop(void *ud, int camera, enum oc_format f, enum oc_counter why)
+{
+    struct replay *r = ud;
+    (void)camera;
+    (void)f;
+    oc_engine_count(r->eng, why);
+}
+
+static int routed(struct replay *r, int cam)
+{
+    return cam == -2 ? r->native_cam : cam;
+}
+
 /* Only frames come from files in practice; their bytes are needed for
  * evidence only, so without --evidence the clock advances unread. */
-static int feed_file(struct replay *r, struct oc_engine *eng, const struct oc_log *log,
-                     const struct oc_log_msg *m)
+static int feed_file(struct replay *r, const struct oc_log *log, const struct oc_log_msg *m)
 {
     size_t n = 0;
     unsigned char *bytes = r->rev ? load_file(oc_log_dir(log), m->text, m->text_len, &n) : NULL;
-    if (!bytes) {
-        if (r->rev)
-            r->frame_unreadable++;
-        return oc_engine_feed_unloaded(eng, m->topic, m->topic_len);
-    }
-    int cam = oc_engine_feed(eng, m->topic, m->topic_len, bytes, n);
+    if (!bytes && r->rev)
+        r->frame_unreadable++;
+    int cam = oc_adapt_feed(r->adapt, m->topic, m->topic_len, bytes, n, m->ts);
     free(bytes);
-    return cam;
+    return routed(r, cam);
 }
 
-/* Feeds one log message to the engine, which counts whatever it drops.
- * Returns the camera it concerned, or -1. */
-static int feed(struct replay *r, struct oc_engine *eng, const struct oc_log *log,
-                const struct oc_log_msg *m)
+/* Feeds one log message through the adapter to the engine, which counts
+ * whatever they drop. Returns the camera it concerned, or -1. */
+static int feed(struct replay *r, const struct oc_log *log, const struct oc_log_msg *m)
 {
+    struct oc_engine *eng = r->eng;
+    r->native_cam = -1;
+    oc_adapt_tick(r->adapt, m->ts);
     if (m->kind == OC_LOG_JSON) {
         if (m->line_len > OC_JSON_MAX_BYTES + 4096) {
             oc_engine_count(eng, OC_C_DROP_TOO_LARGE);
             return -1;
         }
-        return oc_engine_feed_json_topic(eng, m->topic, m->topic_len, m->json);
+        return routed(r, oc_adapt_feed_json(r->adapt, m->topic, m->topic_len, m->json, m->ts));
     }
     if (m->kind == OC_LOG_TICK) {
         int cam = oc_engine_camera(eng, m->text, m->text_len);
@@ -153,7 +193,7 @@ static int feed(struct replay *r, struct oc_engine *eng, const struct oc_log *lo
         return cam;
     }
     if (m->kind == OC_LOG_FILE)
-        return feed_file(r, eng, log, m);
+        return feed_file(r, log, m);
     unsigned char *bytes = malloc(oc_text_b64_max(m->text_len));
     size_t n = 0;
     if (!bytes || oc_text_b64_decode(m->text, m->text_len, bytes, &n) != OC_OK) {
@@ -161,9 +201,9 @@ static int feed(struct replay *r, struct oc_engine *eng, const struct oc_log *lo
         free(bytes);
         return -1;
     }
-    int cam = oc_engine_feed(eng, m->topic, m->topic_len, bytes, n);
+    int cam = oc_adapt_feed(r->adapt, m->topic, m->topic_len, bytes, n, m->ts);
     free(bytes);
-    return cam;
+    return routed(r, cam);
 }
 
 static void progress(struct oc_log *log, int done)
@@ -370,8 +410,12 @@ int main(int argc, char **argv)
     static const struct oc_engine_sink sink = {.violation = on_violation};
     static const struct oc_engine_sink sink_ev = {.violation = on_violation, .frame = on_frame,
                                                  .keep = on_keep};
+    static const struct oc_adapt_sink asink = {.native = on_native, .detections = on_detections,
+                                               .frame = on_adapt_frame, .drop = on_drop};
     eng = oc_engine_new(cfg, r.rev ? &sink_ev : &sink, &r);
-    if (!r.out || !r.per || !eng || ((tallies || central_dir) && !r.tally)) {
+    r.eng = eng;
+    r.adapt = oc_adapt_new(cfg, &asink, &r);
+    if (!r.out || !r.per || !eng || !r.adapt || ((tallies || central_dir) && !r.tally)) {
         fprintf(stderr, "ordercam-replay: %s\n",
                 !r.out ? strerror(errno) : "out of memory");
         rc = 1;
@@ -399,13 +443,14 @@ int main(int argc, char **argv)
             continue;
         }
         oc_engine_set_received(eng, m.ts); /* the line's ts: when it was received */
-        int cam = feed(&r, eng, log, &m);
+        int cam = feed(&r, log, &m);
         int64_t clock;
         if (r.rev && cam >= 0 && oc_engine_clock(eng, cam, &clock))
             rev_clock(r.rev, cam, clock);
         if (bar && (++n & 0xFFFF) == 0)
             progress(log, 0);
     }
+    oc_adapt_flush(r.adapt);
     oc_engine_finish(eng);
     if (r.rev)
         rev_finish(r.rev);
@@ -440,6 +485,7 @@ done:
         fclose(r.central);
     if (r.out && r.out != stdout)
         fclose(r.out);
+    oc_adapt_free(r.adapt);
     oc_engine_free(eng);
     rev_free(r.rev);
     oc_tally_free(r.tally);
