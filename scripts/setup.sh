@@ -3,7 +3,7 @@
 # Idempotent: packages already present are not downloaded again.
 set -eu
 PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev gzip openssl curl bc
-libcjson-dev libcmocka-dev zlib1g-dev
+libcjson-dev libcmocka-dev zlib1g-dev libxml2-dev
 libmosquitto-dev mosquitto mosquitto-clients
 libcurl4-openssl-dev libturbojpeg0-dev libjpeg62-turbo-dev libfreetype-dev libsqlite3-dev
 libmicrohttpd-dev libssl-dev sqlite3 jq libpq-dev postgresql

@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "convert.h"
 #include "gen.h"
 #include "oc_ecfg.h"
 
@@ -14,7 +16,79 @@ static void usage(FILE *f)
                "         --frames: also draw frames near each key moment (and one a second)\n"
                "         under frames/ beside LOG, for evidence\n"
                "       ordercam-gen bench --out LOG --scene SCENE.json [--cameras N]\n"
-               "                          [--messages N] [--objects N] [--seed N]\n");
+               "                          [--messages N] [--objects N] [--seed N]\n"
+               "       ordercam-gen convert --in LOG --out LOG --format FORMAT [--scene SCENE.json]\n"
+               "                          [--ids FILE]\n"
+               "         renders a native log's detections as deepstream, deepstream-minimal or\n"
+               "         onvif payloads (docs/inputs.md); --ids: ONVIF ObjectId of each track\n"
+               "       sample and bench also take --format FORMAT (default ordercam)\n");
+}
+
+int main(int argc, char **argv);
+
+static int convert_file(const char *in, const char *out, int fmt, const char *scene,
+                        const char *ids)
+{
+    char err[512];
+    struct oc_config *cfg = scene ? oc_config_load(scene, err, sizeof err) : NULL;
+    if (scene && !cfg) {
+        fprintf(stderr, "ordercam-gen: %s\n", err);
+        return 1;
+    }
+    FILE *o = strcmp(out, "-") == 0 ? stdout : fopen(out, "w");
+    FILE *idf = ids ? fopen(ids, "w") : NULL;
+    int rc = o && (!ids || idf) ? gen_convert(in, o, (enum oc_format)fmt, cfg, idf) : -1;
+    if (idf && fclose(idf) != 0)
+        rc = -1;
+    if (o && o != stdout && fclose(o) != 0)
+        rc = -1;
+    oc_config_free(cfg);
+    if (rc != 0) {
+        fprintf(stderr, "ordercam-gen: cannot convert %s to %s\n", in, out);
+        return 1;
+    }
+    return 0;
+}
+
+/* sample/bench --format F: the native log into a temporary file, then
+ * converted into --out. */
+static int convert_mode(const char *mode, int argc, char **argv, int fmt, const char *out,
+                        const char *scene, const char *ids)
+{
+    char tmp[] = "/tmp/ordercam-gen-XXXXXX";
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        perror("mkstemp");
+        return 1;
+    }
+    close(fd);
+    char **args = calloc((size_t)argc + 1, sizeof *args);
+    if (!args)
+        return 1;
+    int n = 0;
+    args[n++] = argv[0];
+    args[n++] = (char *)mode;
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--format") == 0 || strcmp(argv[i], "--ids") == 0) {
+            i++;
+            continue;
+        }
+        if (strncmp(argv[i], "--format=", 9) == 0 || strncmp(argv[i], "--ids=", 6) == 0)
+            continue;
+        if (strcmp(argv[i], "--out") == 0 && i + 1 < argc) {
+            args[n++] = argv[i++];
+            args[n++] = tmp;
+            continue;
+        }
+        args[n++] = argv[i];
+    }
+    optind = 1;
+    int rc = main(n, args);
+    free(args);
+    if (rc == 0)
+        rc = convert_file(tmp, out, fmt, scene, ids);
+    unlink(tmp);
+    return rc;
 }
 
 int main(int argc, char **argv)
@@ -24,18 +98,20 @@ int main(int argc, char **argv)
         {"scene", required_argument, NULL, 's'},    {"seed", required_argument, NULL, 'S'},
         {"cameras", required_argument, NULL, 'c'},  {"messages", required_argument, NULL, 'n'},
         {"objects", required_argument, NULL, 'k'},  {"help", no_argument, NULL, 'h'},
-        {"frames", no_argument, NULL, 'F'},
+        {"frames", no_argument, NULL, 'F'},        {"format", required_argument, NULL, 'f'},
+        {"in", required_argument, NULL, 'i'},       {"ids", required_argument, NULL, 'I'},
         {NULL, 0, NULL, 0}};
     if (argc < 2) {
         usage(stderr);
         return 2;
     }
     const char *mode = argv[1], *out = NULL, *manifest = NULL, *scene = NULL;
+    const char *format = "ordercam", *in = NULL, *ids = NULL;
     uint64_t seed = 1;
     int cameras = 16, objects = 4, ch, with_frames = 0;
     long messages = 1000000;
     optind = 2;
-    while ((ch = getopt_long(argc, argv, "o:m:s:S:c:n:k:hF", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "o:m:s:S:c:n:k:hFf:i:I:", opts, NULL)) != -1) {
         switch (ch) {
         case 'o': out = optarg; break;
         case 'm': manifest = optarg; break;
@@ -46,6 +122,9 @@ int main(int argc, char **argv)
         case 'k': objects = atoi(optarg); break;
         case 'h': usage(stdout); return 0;
         case 'F': with_frames = 1; break;
+        case 'f': format = optarg; break;
+        case 'i': in = optarg; break;
+        case 'I': ids = optarg; break;
         default: usage(stderr); return 2;
         }
     }
@@ -53,6 +132,15 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    int fmt = oc_format_lookup(format, strlen(format));
+    if (fmt < 0 || fmt == OC_FORMAT_FRIGATE || (strcmp(mode, "convert") == 0 && (!in || fmt == 0))) {
+        usage(stderr);
+        return 2;
+    }
+    if (fmt != OC_FORMAT_ORDERCAM && strcmp(mode, "convert") != 0)
+        return convert_mode(mode, argc, argv, fmt, out, scene, ids);
+    if (strcmp(mode, "convert") == 0)
+        return convert_file(in, out, fmt, scene, ids);
     FILE *log = strcmp(out, "-") == 0 ? stdout : fopen(out, "w");
     if (!log) {
         perror(out);

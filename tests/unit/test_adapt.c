@@ -384,6 +384,146 @@ static void test_deepstream_minimal(void **state)
     oc_config_free(cfg);
 }
 
+
+/* ---------------- ONVIF ---------------- */
+
+/* The Analytics spec's example frame (y up, 320x240 scaled to [-1,1]),
+ * with a class in each form, a plate and a plate object with a Parent. */
+static const char *onvif_doc =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+    "<tt:MetadataStream xmlns:tt=\"http://www.onvif.org/ver10/schema\"><tt:VideoAnalytics>"
+    "<tt:Frame UtcTime=\"2008-10-10T12:24:57.321\">"
+    "<tt:Transformation><tt:Translate x=\"-1.0\" y=\"-1.0\"/>"
+    "<tt:Scale x=\"0.00625\" y=\"0.0083333333333333332\"/></tt:Transformation>"
+    "<tt:Object ObjectId=\"12\"><tt:Appearance><tt:Shape>"
+    "<tt:BoundingBox left=\"20.0\" top=\"180.0\" right=\"100.0\" bottom=\"30.0\"/>"
+    "<tt:CenterOfGravity x=\"60.0\" y=\"80.0\"/></tt:Shape>"
+    "<tt:Class><tt:Type Likelihood=\"0.3\">Human</tt:Type><tt:Type Likelihood=\"0.9\">Vehicle</tt:Type></tt:Class>"
+    "<tt:VehicleInfo><tt:Type Likelihood=\"0.8\">Bus</tt:Type></tt:VehicleInfo>"
+    "</tt:Appearance></tt:Object>"
+    "<tt:Object ObjectId=\"14\" Parent=\"12\"><tt:Appearance><tt:Shape>"
+    "<tt:BoundingBox left=\"40.0\" top=\"150.0\" right=\"70.0\" bottom=\"100.0\"/>"
+    "<tt:CenterOfGravity x=\"57.0\" y=\"130.0\"/></tt:Shape>"
+    "<tt:Class><tt:Type Likelihood=\"0.6\">LicensePlate</tt:Type></tt:Class>"
+    "<tt:LicensePlateInfo><tt:PlateNumber Likelihood=\"0.7\">ABC123</tt:PlateNumber></tt:LicensePlateInfo>"
+    "</tt:Appearance></tt:Object>"
+    "<tt:Object ObjectId=\"19\"><tt:Appearance><tt:Shape>"
+    "<tt:BoundingBox left=\"160.0\" top=\"240.0\" right=\"320.0\" bottom=\"0.0\"/>"
+    "<tt:CenterOfGravity x=\"240.0\" y=\"120.0\"/></tt:Shape>"
+    "<tt:Class><tt:ClassCandidate><tt:Type>Human</tt:Type><tt:Likelihood>0.75</tt:Likelihood>"
+    "</tt:ClassCandidate></tt:Class></tt:Appearance></tt:Object>"
+    "</tt:Frame>"
+    "<tt:Frame UtcTime=\"2008-10-10T12:24:57.421Z\">"
+    "<tt:Transformation><tt:Translate x=\"-1\" y=\"1\"/><tt:Scale x=\"0.00625\" y=\"-0.0083333333333333332\"/>"
+    "</tt:Transformation>"
+    "<tt:Object ObjectId=\"12\"><tt:Appearance><tt:Shape>"
+    "<tt:BoundingBox left=\"20.0\" top=\"60.0\" right=\"100.0\" bottom=\"210.0\"/></tt:Shape>"
+    "<tt:LicensePlateInfo><tt:PlateNumber>ABC123</tt:PlateNumber></tt:LicensePlateInfo>"
+    "</tt:Appearance></tt:Object></tt:Frame>"
+    "</tt:VideoAnalytics></tt:MetadataStream>";
+
+static void test_onvif(void **state)
+{
+    (void)state;
+    /* 640x480 pixels: the spec's 320x240 frame system scaled by 2 */
+    struct oc_config *cfg = cfg_of("{\"id\":\"g\",\"width\":640,\"height\":480,\"format\":\"onvif\"}");
+    struct cap c = {0};
+    struct oc_adapt *a = oc_adapt_new(cfg, &sink, &c);
+    const char *T = "onvif/g";
+    assert_int_equal(oc_adapt_feed(a, T, strlen(T), onvif_doc, strlen(onvif_doc), 0), 0);
+    assert_int_equal(c.n_det, 2);
+    assert_int_equal(c.det_ts[0], 1223641497321LL);
+    assert_int_equal(c.det_n[0], 2); /* the plate object is its parent's plate */
+    assert_string_equal(c.obj[0][0].id, "12");
+    assert_string_equal(c.obj[0][0].cls, "bus"); /* VehicleInfo over Vehicle */
+    assert_string_equal(c.obj[0][0].plate, "ABC123");
+    assert_true(c.obj[0][0].conf == 0.9);
+    /* y up: top=180 is 60 frame units below the top edge: 120 px */
+    assert_true(c.obj[0][0].x == 40 && c.obj[0][0].y == 120);
+    assert_true(c.obj[0][0].w == 160 && c.obj[0][0].h == 300);
+    assert_string_equal(c.obj[0][1].cls, "person");
+    assert_true(c.obj[0][1].conf == 0.75);
+    assert_true(c.obj[0][1].x == 320 && c.obj[0][1].y == 0 && c.obj[0][1].w == 320 &&
+                c.obj[0][1].h == 480);
+    /* y down in the second frame: the same pixels */
+    assert_int_equal(c.det_ts[1], 1223641497421LL);
+    assert_true(c.obj[1][0].x == 40 && c.obj[1][0].y == 120 && c.obj[1][0].h == 300);
+    assert_string_equal(c.obj[1][0].cls, "unknown");
+    assert_string_equal(c.obj[1][0].plate, "ABC123");
+    assert_int_equal(c.drops[OC_C_FIELD_DROPPED], 0);
+    oc_adapt_free(a);
+    oc_config_free(cfg);
+}
+
+static void onvif_bad(struct oc_adapt *a, struct cap *c, const char *doc, enum oc_counter why)
+{
+    uint64_t before = c->drops[why];
+    oc_adapt_feed(a, "onvif/g", 7, doc, strlen(doc), 0);
+    if (c->drops[why] != before + 1)
+        fail_msg("%s not counted for %s", oc_counter_name(why), doc);
+}
+
+#define MS "<tt:MetadataStream xmlns:tt=\"http://www.onvif.org/ver10/schema\"><tt:VideoAnalytics>"
+#define ME "</tt:VideoAnalytics></tt:MetadataStream>"
+#define FR(body) MS "<tt:Frame UtcTime=\"2020-01-01T00:00:00Z\">" body "</tt:Frame>" ME
+#define OBJ(attrs, box) "<tt:Object " attrs "><tt:Appearance><tt:Shape>" box "</tt:Shape></tt:Appearance></tt:Object>"
+
+static void test_onvif_bad(void **state)
+{
+    (void)state;
+    struct oc_config *cfg = cfg_of("{\"id\":\"g\",\"width\":640,\"height\":480,\"format\":\"onvif\"}");
+    struct cap c = {0};
+    struct oc_adapt *a = oc_adapt_new(cfg, &sink, &c);
+    onvif_bad(a, &c, "not xml", OC_C_DROP_BAD_JSON);
+    onvif_bad(a, &c, "<a><b></a>", OC_C_DROP_BAD_JSON);
+    onvif_bad(a, &c, "<MetadataStream/>", OC_C_DROP_NOT_OBJECT);
+    /* entities: no DTD at all, so no expansion and no external fetch */
+    onvif_bad(a, &c,
+              "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY a \"aaaaaaaa\"><!ENTITY b \"&a;&a;&a;\">]>"
+              MS "<tt:Frame UtcTime=\"&b;\"/>" ME, OC_C_DROP_BAD_VALUE);
+    onvif_bad(a, &c,
+              "<?xml version=\"1.0\"?><!DOCTYPE x SYSTEM \"http://127.0.0.1:1/x.dtd\">" MS ME,
+              OC_C_DROP_BAD_VALUE);
+    char deep[4096] = MS "<tt:Frame UtcTime=\"2020-01-01T00:00:00Z\">";
+    for (int i = 0; i < 40; i++)
+        strcat(deep, "<tt:X>");
+    for (int i = 0; i < 40; i++)
+        strcat(deep, "</tt:X>");
+    strcat(deep, "</tt:Frame>" ME);
+    onvif_bad(a, &c, deep, OC_C_DROP_TOO_DEEP);
+    onvif_bad(a, &c, MS ME, OC_C_DROP_MISSING_FIELD);
+    onvif_bad(a, &c, MS "<tt:Frame/>" ME, OC_C_DROP_MISSING_FIELD);
+    onvif_bad(a, &c, MS "<tt:Frame UtcTime=\"yesterday\"/>" ME, OC_C_DROP_BAD_VALUE);
+    onvif_bad(a, &c, FR("<tt:Transformation><tt:Scale x=\"0\" y=\"1\"/></tt:Transformation>"),
+              OC_C_DROP_BAD_VALUE);
+    onvif_bad(a, &c, FR(OBJ("", "<tt:BoundingBox left=\"0\" top=\"0\" right=\"0.5\" bottom=\"0.5\"/>")),
+              OC_C_DROP_MISSING_FIELD);
+    onvif_bad(a, &c, FR(OBJ("ObjectId=\"x\"", "<tt:BoundingBox left=\"0\" top=\"0\" right=\"0.5\" bottom=\"0.5\"/>")),
+              OC_C_DROP_BAD_VALUE);
+    onvif_bad(a, &c, FR(OBJ("ObjectId=\"1\"", "")), OC_C_DROP_MISSING_FIELD);
+    onvif_bad(a, &c, FR(OBJ("ObjectId=\"1\"", "<tt:BoundingBox left=\"0\" top=\"nan\" right=\"0.5\" bottom=\"0.5\"/>")),
+              OC_C_DROP_BAD_VALUE);
+    onvif_bad(a, &c, FR(OBJ("ObjectId=\"1\"", "<tt:BoundingBox left=\"0\" top=\"0\" right=\"2.5\" bottom=\"0.5\"/>")),
+              OC_C_DROP_BAD_VALUE);
+    onvif_bad(a, &c, FR(OBJ("ObjectId=\"1\"", "<tt:BoundingBox left=\"0\" top=\"0\" right=\"0.5\" bottom=\"0.5\"/>")
+                        OBJ("ObjectId=\"1\"", "<tt:BoundingBox left=\"0\" top=\"0\" right=\"0.5\" bottom=\"0.5\"/>")),
+              OC_C_DROP_BAD_VALUE);
+    onvif_bad(a, &c, FR("<tt:Object ObjectId=\"2\"><tt:Appearance><tt:Class><tt:Type>LicensePlate</tt:Type>"
+                        "</tt:Class><tt:LicensePlateInfo><tt:PlateNumber>X1</tt:PlateNumber>"
+                        "</tt:LicensePlateInfo></tt:Appearance></tt:Object>"), OC_C_FIELD_DROPPED);
+    onvif_bad(a, &c, FR("<tt:Object ObjectId=\"3\"><tt:Appearance><tt:Shape><tt:BoundingBox left=\"0\" "
+                        "top=\"0\" right=\"0.5\" bottom=\"0.5\"/></tt:Shape><tt:Class><tt:Type "
+                        "Likelihood=\"7\">Human</tt:Type></tt:Class></tt:Appearance></tt:Object>"),
+              OC_C_FIELD_DROPPED);
+    char *big = malloc(OC_ADAPT_MAX_BYTES + 2);
+    memset(big, ' ', OC_ADAPT_MAX_BYTES + 1);
+    big[OC_ADAPT_MAX_BYTES + 1] = '\0';
+    onvif_bad(a, &c, big, OC_C_DROP_TOO_LARGE);
+    free(big);
+    oc_adapt_free(a);
+    oc_config_free(cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -391,6 +531,7 @@ int main(void)
         cmocka_unit_test(test_iso8601),           cmocka_unit_test(test_config_keys),
         cmocka_unit_test(test_native_passthrough), cmocka_unit_test(test_deepstream_full),
         cmocka_unit_test(test_deepstream_full_bad), cmocka_unit_test(test_deepstream_minimal),
+        cmocka_unit_test(test_onvif),             cmocka_unit_test(test_onvif_bad),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
