@@ -30,8 +30,9 @@ static int convert_file(const char *in, const char *out, int fmt, const char *sc
                         const char *ids)
 {
     char err[512];
-    struct oc_config *cfg = scene ? oc_config_load(scene, err, sizeof err) : NULL;
-    if (scene && !cfg) {
+    struct oc_ecfg *ecfg = scene ? oc_ecfg_load(scene, err, sizeof err) : NULL;
+    const struct oc_config *cfg = ecfg ? ecfg->scene : NULL;
+    if (scene && !ecfg) {
         fprintf(stderr, "ordercam-gen: %s\n", err);
         return 1;
     }
@@ -42,7 +43,7 @@ static int convert_file(const char *in, const char *out, int fmt, const char *sc
         rc = -1;
     if (o && o != stdout && fclose(o) != 0)
         rc = -1;
-    oc_config_free(cfg);
+    oc_ecfg_free(ecfg);
     if (rc != 0) {
         fprintf(stderr, "ordercam-gen: cannot convert %s to %s\n", in, out);
         return 1;

@@ -15,6 +15,7 @@
 #include "ordercam/oc_config.h"
 #include "ordercam/oc_engine.h"
 #include "ordercam/oc_log.h"
+#include "oc_ecfg.h"
 
 struct msg {
     char *topic;
@@ -92,7 +93,8 @@ static double measure(const char *scene, const struct msg *m, size_t n, uint64_t
                       uint64_t *objects, uint64_t *viol)
 {
     char err[512];
-    struct oc_config *cfg = oc_config_load(scene, err, sizeof err);
+    struct oc_ecfg *ecfg = oc_ecfg_load(scene, err, sizeof err);
+    const struct oc_config *cfg = ecfg ? ecfg->scene : NULL;
     if (!cfg) {
         fprintf(stderr, "%s\n", err);
         exit(1);
@@ -120,7 +122,7 @@ static double measure(const char *scene, const struct msg *m, size_t n, uint64_t
         oc_adapt_free(a);
         oc_engine_free(r.eng);
     }
-    oc_config_free(cfg);
+    oc_ecfg_free(ecfg);
     return best;
 }
 
