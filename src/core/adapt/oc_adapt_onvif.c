@@ -42,8 +42,15 @@ struct ov_obj {
     char plate[OC_PLATE_MAX + 1];
 };
 
+/* The parser context is kept between documents: its name dictionary
+ * saves most of libxml2's allocations. It is remade when its dictionary
+ * holds more than this many names, so hostile documents full of fresh
+ * element names cannot grow it without bound. */
+#define OV_DICT_MAX 4096
+
 struct ov {
     const struct oc_config *cfg;
+    xmlParserCtxtPtr ctxt;
     struct ov_obj objs[MAX_FRAME_OBJS];
     struct oc_obj out[MAX_FRAME_OBJS];
 };
@@ -60,6 +67,14 @@ static void *ov_create(const struct oc_config *cfg)
     if (s)
         s->cfg = cfg;
     return s;
+}
+
+static void ov_destroy(void *st)
+{
+    struct ov *s = st;
+    if (s->ctxt)
+        xmlFreeParserCtxt(s->ctxt);
+    free(s);
 }
 
 static bool is_tt(const xmlNode *n, const char *name)
@@ -339,9 +354,17 @@ static int ov_feed(void *st, const struct oc_adapt_io *io, const struct oc_adapt
         oc_adapt__drop(io, cam, OC_C_DROP_TOO_LARGE);
         return cam;
     }
-    xmlDocPtr doc = xmlReadMemory(in->payload, (int)in->len, "onvif.xml", NULL,
-                                  XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-                                      XML_PARSE_NOCDATA);
+    if (s->ctxt && s->ctxt->dict && xmlDictSize(s->ctxt->dict) > OV_DICT_MAX) {
+        xmlFreeParserCtxt(s->ctxt);
+        s->ctxt = NULL;
+    }
+    if (!s->ctxt && !(s->ctxt = xmlNewParserCtxt())) {
+        oc_adapt__drop(io, cam, OC_C_DROP_TOO_LARGE); /* out of memory */
+        return cam;
+    }
+    xmlDocPtr doc = xmlCtxtReadMemory(s->ctxt, in->payload, (int)in->len, "onvif.xml", NULL,
+                                      XML_PARSE_NONET | XML_PARSE_NOERROR |
+                                          XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
     if (!doc) {
         oc_adapt__drop(io, cam, OC_C_DROP_BAD_JSON); /* "not a document of its format" */
         return cam;
@@ -372,4 +395,4 @@ static int ov_feed(void *st, const struct oc_adapt_io *io, const struct oc_adapt
 }
 
 const struct oc_adapt_format oc_adapt_fmt_onvif = {
-    .name = "onvif", .json = false, .create = ov_create, .feed = ov_feed, .destroy = free};
+    .name = "onvif", .json = false, .create = ov_create, .feed = ov_feed, .destroy = ov_destroy};
