@@ -88,42 +88,67 @@ static void drop(void *ud, int cam, enum oc_format f, enum oc_counter why)
     oc_engine_count(((struct run *)ud)->eng, why);
 }
 
-/* Best of three passes: seconds; the last pass's frames and objects. */
-static double measure(const char *scene, const struct msg *m, size_t n, uint64_t *frames,
-                      uint64_t *objects, uint64_t *viol)
+struct setup {
+    struct oc_ecfg *ecfg;
+    const struct msg *m;
+    size_t n;
+};
+
+static void setup_load(struct setup *su, const char *scene, const struct msg *m, size_t n)
 {
     char err[512];
-    struct oc_ecfg *ecfg = oc_ecfg_load(scene, err, sizeof err);
-    const struct oc_config *cfg = ecfg ? ecfg->scene : NULL;
-    if (!cfg) {
+    su->ecfg = oc_ecfg_load(scene, err, sizeof err);
+    if (!su->ecfg) {
         fprintf(stderr, "%s\n", err);
         exit(1);
     }
+    su->m = m;
+    su->n = n;
+}
+
+/* One pass over the messages: seconds; frames, objects, violations. */
+static double pass(const struct setup *su, uint64_t *frames, uint64_t *objects, uint64_t *viol)
+{
     static const struct oc_engine_sink es = {.violation = violation};
     static const struct oc_adapt_sink as = {.native = native, .detections = detections,
                                             .drop = drop};
-    double best = 1e9;
-    for (int pass = 0; pass < 3; pass++) {
-        struct run r = {0};
-        r.eng = oc_engine_new(cfg, &es, &r);
-        struct oc_adapt *a = oc_adapt_new(cfg, &as, &r);
-        double t0 = now_s();
-        for (size_t i = 0; i < n; i++) {
-            oc_adapt_tick(a, m[i].rx);
-            oc_adapt_feed(a, m[i].topic, strlen(m[i].topic), m[i].payload, m[i].len, m[i].rx);
-        }
-        oc_adapt_flush(a);
-        double dt = now_s() - t0;
-        if (dt < best)
-            best = dt;
-        *frames = oc_engine_counter(r.eng, OC_C_MSG_DETECTIONS);
-        *objects = oc_engine_counter(r.eng, OC_C_OBJECTS);
-        *viol = r.violations;
-        oc_adapt_free(a);
-        oc_engine_free(r.eng);
+    const struct oc_config *cfg = su->ecfg->scene;
+    struct run r = {0};
+    r.eng = oc_engine_new(cfg, &es, &r);
+    struct oc_adapt *a = oc_adapt_new(cfg, &as, &r);
+    double t0 = now_s();
+    for (size_t i = 0; i < su->n; i++) {
+        oc_adapt_tick(a, su->m[i].rx);
+        oc_adapt_feed(a, su->m[i].topic, strlen(su->m[i].topic), su->m[i].payload, su->m[i].len,
+                      su->m[i].rx);
     }
-    oc_ecfg_free(ecfg);
-    return best;
+    oc_adapt_flush(a);
+    double dt = now_s() - t0;
+    *frames = oc_engine_counter(r.eng, OC_C_MSG_DETECTIONS);
+    *objects = oc_engine_counter(r.eng, OC_C_OBJECTS);
+    *viol = r.violations;
+    oc_adapt_free(a);
+    oc_engine_free(r.eng);
+    return dt;
+}
+
+#define ROUNDS 5
+
+/* Native and one format alternately, ROUNDS times each; the best time of
+ * each side, so a busy machine slows both alike. */
+static void duel(const struct setup *nat, const struct setup *fmt, double *best_n, double *best_f,
+                 uint64_t *fr, uint64_t *ob, uint64_t *vi)
+{
+    uint64_t a, b, c;
+    *best_n = *best_f = 1e9;
+    for (int i = 0; i < ROUNDS; i++) {
+        double t = pass(nat, &a, &b, &c);
+        if (t < *best_n)
+            *best_n = t;
+        t = pass(fmt, fr, ob, vi);
+        if (t < *best_f)
+            *best_f = t;
+    }
 }
 
 int main(int argc, char **argv)
@@ -134,34 +159,47 @@ int main(int argc, char **argv)
     }
     size_t n;
     struct msg *m = load(argv[2], &n);
+    struct setup nat;
+    setup_load(&nat, argv[1], m, n);
     uint64_t frames, objects, viol;
-    double native_s = measure(argv[1], m, n, &frames, &objects, &viol);
-    double native_fps = frames / native_s;
+    double native_s = 1e9;
+    for (int i = 0; i < ROUNDS; i++) {
+        double t = pass(&nat, &frames, &objects, &viol);
+        if (t < native_s)
+            native_s = t;
+    }
     printf("%-20s %9s %10s %12s %12s %7s %8s\n", "format", "messages", "frames", "frames/s",
            "objects/s", "ratio", "target");
-    printf("%-20s %9zu %10llu %12.0f %12.0f %7.2f %8s   (%llu violations)\n", "ordercam", n,
-           (unsigned long long)frames, native_fps, objects / native_s, 1.0, "",
+    printf("%-20s %9zu %10llu %12.0f %12.0f %7s %8s   (%llu violations)\n", "ordercam", n,
+           (unsigned long long)frames, frames / native_s, objects / native_s, "1.00", "",
            (unsigned long long)viol);
     int rc = 0;
     for (int i = 3; i < argc; i += 3) {
         size_t k;
         struct msg *x = load(argv[i + 2], &k);
+        struct setup fs;
+        setup_load(&fs, argv[i + 1], x, k);
         uint64_t f2, o2, v2;
-        double s = measure(argv[i + 1], x, k, &f2, &o2, &v2);
+        double sn, sf;
+        duel(&nat, &fs, &sn, &sf, &f2, &o2, &v2);
         double target = strcmp(argv[i], "deepstream") == 0 || strcmp(argv[i], "onvif") == 0 ? 0.5 : 0.8;
-        double ratio = (f2 / s) / native_fps;
-        printf("%-20s %9zu %10llu %12.0f %12.0f %7.2f %8s   (%llu violations)%s\n", argv[i], k,
-               (unsigned long long)f2, f2 / s, o2 / s, ratio,
-               target == 0.5 ? ">= 0.50" : ">= 0.80", (unsigned long long)v2,
+        /* frames per second relative to native's, both from the same rounds */
+        double ratio = (f2 / sf) / (frames / sn);
+        printf("%-20s %9zu %10llu %12.0f %12.0f %7.2f %8s   (%llu violations; native in these "
+               "rounds %.0f frames/s)%s\n",
+               argv[i], k, (unsigned long long)f2, f2 / sf, o2 / sf, ratio,
+               target == 0.5 ? ">= 0.50" : ">= 0.80", (unsigned long long)v2, frames / sn,
                ratio >= target ? "" : "  BELOW TARGET");
         if (ratio < target)
             rc = 1;
+        oc_ecfg_free(fs.ecfg);
         for (size_t j = 0; j < k; j++) {
             free(x[j].topic);
             free(x[j].payload);
         }
         free(x);
     }
+    oc_ecfg_free(nat.ecfg);
     for (size_t j = 0; j < n; j++) {
         free(m[j].topic);
         free(m[j].payload);

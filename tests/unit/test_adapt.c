@@ -475,7 +475,9 @@ static void test_onvif_bad(void **state)
     struct cap c = {0};
     struct oc_adapt *a = oc_adapt_new(cfg, &sink, &c);
     onvif_bad(a, &c, "not xml", OC_C_DROP_BAD_JSON);
-    onvif_bad(a, &c, "<a><b></a>", OC_C_DROP_BAD_JSON);
+    onvif_bad(a, &c, MS "<b>" ME, OC_C_DROP_BAD_JSON);
+    onvif_bad(a, &c, MS "<tt:Frame UtcTime=\"2020-01-01T00:00:00Z\">&x;</tt:Frame>" ME,
+              OC_C_DROP_BAD_JSON); /* an undeclared entity: not well-formed */
     onvif_bad(a, &c, "<MetadataStream/>", OC_C_DROP_NOT_OBJECT);
     /* entities: no DTD at all, so no expansion and no external fetch */
     onvif_bad(a, &c,

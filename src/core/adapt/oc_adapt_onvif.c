@@ -10,10 +10,12 @@
  * first. Pixels of the camera's configured size are then
  * X = (nx + 1) / 2 * width, Y = (1 - ny) / 2 * height.
  *
- * libxml2 parses with network access off (XML_PARSE_NONET), no entity
- * substitution and no DTD loading; a document with a DTD at all is
- * refused, as is one over OC_ADAPT_MAX_BYTES or nested deeper than
- * OC_ADAPT_XML_MAX_DEPTH. */
+ * libxml2's SAX2 push parser reads the document (no tree is built) with
+ * network access off (XML_PARSE_NONET), no entity substitution and no DTD
+ * loading; a document with a DTD at all is refused, as is one over
+ * OC_ADAPT_MAX_BYTES or nested deeper than OC_ADAPT_XML_MAX_DEPTH. Frames
+ * are held until the whole document proved well-formed: a broken document
+ * gives nothing. */
 #include "oc_adapt_int.h"
 
 #include <errno.h>
@@ -23,42 +25,498 @@
 #include <strings.h>
 
 #include <libxml/parser.h>
-#include <libxml/tree.h>
 
 #define TT_NS "http://www.onvif.org/ver10/schema"
-#define MAX_FRAME_OBJS OC_MAX_OBJECTS
+#define MAX_FRAMES 64   /* frames per document */
+#define TEXT_MAX 128    /* text of a class, likelihood or plate element */
+/* The push parser's context is kept between documents (its name dictionary
+ * saves most allocations) and remade when the dictionary passes this many
+ * names, so documents full of fresh names cannot grow it without bound. */
+#define OV_DICT_MAX 4096
 
 static const char *const onvif_classes[][2] = {
     {"Vehicle", "car"}, {"Human", "person"}, {"Bike", "bicycle"}, {"Bicycle", "bicycle"},
     {"Car", "car"},     {"Bus", "bus"},      {"Truck", "truck"},  {"Van", "van"},
     {"Motorcycle", "motorcycle"}, {NULL, NULL}};
 
-struct ov_obj {
-    struct oc_obj o;
-    long long id, parent;
-    bool has_parent, is_plate;
-    char idbuf[24];
-    char cls[65];
-    char plate[OC_PLATE_MAX + 1];
-};
-
-/* The parser context is kept between documents: its name dictionary
- * saves most of libxml2's allocations. It is remade when its dictionary
- * holds more than this many names, so hostile documents full of fresh
- * element names cannot grow it without bound. */
-#define OV_DICT_MAX 4096
-
-struct ov {
-    const struct oc_config *cfg;
-    xmlParserCtxtPtr ctxt;
-    struct ov_obj objs[MAX_FRAME_OBJS];
-    struct oc_obj out[MAX_FRAME_OBJS];
-};
-
 /* An affine map p -> s * p + t per axis. */
 struct xf {
     double sx, sy, tx, ty;
 };
+
+/* The elements the adapter reads, by their place in the document. */
+enum el {
+    E_OTHER, E_ROOT, E_VA, E_FRAME, E_FXF, E_OBJ, E_APP, E_OXF, E_SHAPE, E_BBOX, E_CLASS,
+    E_CTYPE, E_CAND, E_CAND_TYPE, E_CAND_LK, E_VINFO, E_VTYPE, E_LPI, E_PLATE, E_XF_PART
+};
+
+struct ov_obj {
+    struct oc_obj o;
+    long long id, parent;
+    bool has_parent, is_plate, has_box, bad;
+    enum oc_counter why;
+    double box[4];
+    struct xf xf;
+    char idbuf[24];
+    char cls[65];   /* best class so far */
+    double cls_lk;
+    char vtype[65];
+    char plate[OC_PLATE_MAX + 1];
+};
+
+struct ov_frame {
+    int64_t ts;
+    size_t first, n; /* objects objs[first .. first + n) */
+};
+
+struct ov {
+    const struct oc_config *cfg;
+    const struct oc_adapt_io *io;
+    int cam;
+    xmlParserCtxtPtr ctxt;
+    /* one document */
+    enum el stack[OC_ADAPT_XML_MAX_DEPTH + 1];
+    int depth;
+    bool failed, dtd, root_ok, pending_xf;
+    enum oc_counter why;
+    unsigned dropped;
+    struct ov_frame frames[MAX_FRAMES];
+    size_t n_frames;
+    bool in_frame;
+    struct xf fxf, part;
+    struct ov_obj objs[OC_MAX_OBJECTS];
+    size_t n_objs;
+    struct ov_obj *obj; /* the object being read, NULL outside one */
+    char text[TEXT_MAX + 1];
+    size_t text_len;
+    bool text_over;
+    char cand_type[65];
+    double cand_lk;
+    bool cand_lk_set, cand_type_set;
+    struct oc_obj out[OC_MAX_OBJECTS];
+};
+
+static bool number(const char *s, size_t n, double *out)
+{
+    char buf[64];
+    while (n && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r'))
+        s++, n--;
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
+        n--;
+    if (n == 0 || n >= sizeof buf)
+        return false;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    char *e;
+    errno = 0;
+    *out = strtod(buf, &e);
+    return *e == '\0' && errno == 0 && isfinite(*out);
+}
+
+static bool integer(const char *s, size_t n, long long *out)
+{
+    char buf[32];
+    if (n == 0 || n >= sizeof buf)
+        return false;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    char *e;
+    errno = 0;
+    *out = strtoll(buf, &e, 10);
+    return *e == '\0' && errno == 0 && *out > -1000000000000000LL && *out < 1000000000000000LL;
+}
+
+static void fail(struct ov *s, enum oc_counter why)
+{
+    if (!s->failed) {
+        s->failed = true;
+        s->why = why;
+    }
+    xmlStopParser(s->ctxt);
+}
+
+/* The value of attribute name among SAX2's (localname, prefix, URI,
+ * value, end) quintuples; *len its length. */
+static const char *attr(int n, const xmlChar **a, const char *name, size_t *len)
+{
+    for (int i = 0; i < n; i++, a += 5)
+        if (!a[2] && strcmp((const char *)a[0], name) == 0) {
+            *len = (size_t)(a[4] - a[3]);
+            return (const char *)a[3];
+        }
+    return NULL;
+}
+
+static bool attr_num(int n, const xmlChar **a, const char *name, double *out, bool *present)
+{
+    size_t len;
+    const char *v = attr(n, a, name, &len);
+    *present = v != NULL;
+    return !v || number(v, len, out);
+}
+
+static enum el classify(enum el parent, const char *name)
+{
+#define IS(x) (strcmp(name, x) == 0)
+    switch (parent) {
+    case E_ROOT: return IS("VideoAnalytics") ? E_VA : E_OTHER;
+    case E_VA: return IS("Frame") ? E_FRAME : E_OTHER;
+    case E_FRAME: return IS("Transformation") ? E_FXF : IS("Object") ? E_OBJ : E_OTHER;
+    case E_FXF:
+    case E_OXF: return IS("Translate") || IS("Scale") ? E_XF_PART : E_OTHER;
+    case E_OBJ: return IS("Appearance") ? E_APP : E_OTHER;
+    case E_APP:
+        return IS("Transformation") ? E_OXF : IS("Shape") ? E_SHAPE : IS("Class") ? E_CLASS
+               : IS("VehicleInfo") ? E_VINFO : IS("LicensePlateInfo") ? E_LPI : E_OTHER;
+    case E_SHAPE: return IS("BoundingBox") ? E_BBOX : E_OTHER;
+    case E_CLASS: return IS("Type") ? E_CTYPE : IS("ClassCandidate") ? E_CAND : E_OTHER;
+    case E_CAND: return IS("Type") ? E_CAND_TYPE : IS("Likelihood") ? E_CAND_LK : E_OTHER;
+    case E_VINFO: return IS("Type") ? E_VTYPE : E_OTHER;
+    case E_LPI: return IS("PlateNumber") ? E_PLATE : E_OTHER;
+    default: return E_OTHER;
+    }
+#undef IS
+}
+
+/* A transformation becomes the new top-most system: inner = outer ∘ new. */
+static bool compose(struct xf *f, const struct xf *n)
+{
+    if (n->sx == 0 || n->sy == 0 || fabs(n->sx) > 1e6 || fabs(n->sy) > 1e6 || fabs(n->tx) > 1e6 ||
+        fabs(n->ty) > 1e6)
+        return false;
+    *f = (struct xf){f->sx * n->sx, f->sy * n->sy, f->sx * n->tx + f->tx, f->sy * n->ty + f->ty};
+    return true;
+}
+
+static void consider_class(struct ov *s, const char *name, size_t n, double lk)
+{
+    struct ov_obj *o = s->obj;
+    if (n == 0) {
+        s->dropped++;
+        return;
+    }
+    if (lk > o->cls_lk) {
+        if (n >= sizeof o->cls) {
+            s->dropped++;
+            return;
+        }
+        memcpy(o->cls, name, n);
+        o->cls[n] = '\0';
+        o->cls_lk = lk;
+    }
+}
+
+static void on_start(void *ud, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri,
+                     int nns, const xmlChar **ns, int nattr, int ndef, const xmlChar **a)
+{
+    (void)prefix, (void)nns, (void)ns, (void)ndef;
+    struct ov *s = ud;
+    if (s->failed)
+        return;
+    const char *name = (const char *)local;
+    bool tt = uri && strcmp((const char *)uri, TT_NS) == 0;
+    if (s->depth == OC_ADAPT_XML_MAX_DEPTH) {
+        fail(s, OC_C_DROP_TOO_DEEP);
+        return;
+    }
+    enum el e;
+    if (s->depth == 0) {
+        if (!tt || strcmp(name, "MetadataStream") != 0) {
+            fail(s, OC_C_DROP_NOT_OBJECT);
+            return;
+        }
+        e = E_ROOT;
+    } else {
+        e = tt ? classify(s->stack[s->depth - 1], name) : E_OTHER;
+    }
+    s->stack[s->depth++] = e;
+    s->text_len = 0;
+    s->text_over = false;
+    size_t len;
+    const char *v;
+    bool present;
+    switch (e) {
+    case E_FRAME:
+        if (s->n_frames == MAX_FRAMES) {
+            fail(s, OC_C_DROP_TOO_LARGE);
+            return;
+        }
+        v = attr(nattr, a, "UtcTime", &len);
+        if (!v) {
+            fail(s, OC_C_DROP_MISSING_FIELD);
+            return;
+        }
+        {
+            struct ov_frame *f = &s->frames[s->n_frames];
+            if (!oc_adapt_parse_iso8601(v, len, &f->ts)) {
+                fail(s, OC_C_DROP_BAD_VALUE);
+                return;
+            }
+            f->first = s->n_objs;
+            f->n = 0;
+        }
+        s->in_frame = true;
+        s->fxf = (struct xf){1, 1, 0, 0};
+        break;
+    case E_FXF:
+    case E_OXF: s->part = (struct xf){1, 1, 0, 0}; break;
+    case E_XF_PART: {
+        bool scale = strcmp(name, "Scale") == 0, px, py;
+        double x = scale ? 1 : 0, y = x;
+        if (!attr_num(nattr, a, "x", &x, &px) || !attr_num(nattr, a, "y", &y, &py)) {
+            if (s->stack[s->depth - 2] == E_FXF)
+                fail(s, OC_C_DROP_BAD_VALUE);
+            else if (s->obj)
+                s->obj->bad = true, s->obj->why = OC_C_DROP_BAD_VALUE;
+            return;
+        }
+        if (scale)
+            s->part.sx = x, s->part.sy = y;
+        else
+            s->part.tx = x, s->part.ty = y;
+        break;
+    }
+    case E_OBJ: {
+        if (s->n_objs == OC_MAX_OBJECTS) {
+            fail(s, OC_C_DROP_TOO_LARGE);
+            return;
+        }
+        struct ov_obj *o = &s->objs[s->n_objs];
+        memset(o, 0, offsetof(struct ov_obj, idbuf));
+        o->cls[0] = o->vtype[0] = o->plate[0] = '\0';
+        o->cls_lk = -1;
+        o->xf = s->fxf;
+        s->obj = o;
+        v = attr(nattr, a, "ObjectId", &len);
+        if (!v) {
+            o->bad = true;
+            o->why = OC_C_DROP_MISSING_FIELD;
+        } else if (!integer(v, len, &o->id)) {
+            o->bad = true;
+            o->why = OC_C_DROP_BAD_VALUE;
+        }
+        v = attr(nattr, a, "Parent", &len);
+        if (v && !(o->has_parent = integer(v, len, &o->parent)))
+            s->dropped++;
+        break;
+    }
+    case E_BBOX: {
+        static const char *const k[] = {"left", "top", "right", "bottom"};
+        for (int i = 0; i < 4; i++)
+            if (!attr_num(nattr, a, k[i], &s->obj->box[i], &present) || !present) {
+                s->obj->bad = true;
+                s->obj->why = OC_C_DROP_BAD_VALUE;
+                return;
+            }
+        s->obj->has_box = true;
+        break;
+    }
+    case E_CTYPE:
+        s->cand_lk = 1;
+        if (!attr_num(nattr, a, "Likelihood", &s->cand_lk, &present) || s->cand_lk < 0 ||
+            s->cand_lk > 1) {
+            s->dropped++;
+            s->cand_lk = 1;
+        }
+        break;
+    case E_CAND:
+        s->cand_lk = 1;
+        s->cand_lk_set = s->cand_type_set = false;
+        break;
+    default: break;
+    }
+}
+
+static void on_text(void *ud, const xmlChar *ch, int len)
+{
+    struct ov *s = ud;
+    if (s->failed || s->depth == 0)
+        return;
+    enum el e = s->stack[s->depth - 1];
+    if (e != E_CTYPE && e != E_CAND_TYPE && e != E_CAND_LK && e != E_VTYPE && e != E_PLATE)
+        return;
+    if (s->text_len + (size_t)len > TEXT_MAX) {
+        s->text_over = true;
+        return;
+    }
+    memcpy(s->text + s->text_len, ch, (size_t)len);
+    s->text_len += (size_t)len;
+    s->text[s->text_len] = '\0';
+}
+
+/* The text trimmed of white space; NULL when over the limit. */
+static const char *trimmed(struct ov *s, size_t *n)
+{
+    if (s->text_over)
+        return NULL;
+    const char *t = s->text;
+    size_t len = s->text_len;
+    while (len && (*t == ' ' || *t == '\t' || *t == '\n' || *t == '\r'))
+        t++, len--;
+    while (len && (t[len - 1] == ' ' || t[len - 1] == '\t' || t[len - 1] == '\n' || t[len - 1] == '\r'))
+        len--;
+    *n = len;
+    return t;
+}
+
+static void end_object(struct ov *s)
+{
+    struct ov_obj *o = s->obj;
+    const struct oc_camera_cfg *cc = &s->cfg->cameras[s->cam];
+    s->obj = NULL;
+    o->is_plate = strcasecmp(o->cls, "LicensePlate") == 0;
+    if (!o->bad && !o->is_plate && !o->has_box) {
+        o->bad = true;
+        o->why = OC_C_DROP_MISSING_FIELD;
+    }
+    if (!o->bad && !o->is_plate) {
+        const struct xf f = o->xf;
+        double nl = f.sx * o->box[0] + f.tx, nr = f.sx * o->box[2] + f.tx;
+        double nt = f.sy * o->box[1] + f.ty, nb = f.sy * o->box[3] + f.ty;
+        const double lim = 2.0; /* partly out of view: some cameras report beyond the edge */
+        if (fabs(nl) > lim || fabs(nr) > lim || fabs(nt) > lim || fabs(nb) > lim) {
+            o->bad = true;
+            o->why = OC_C_DROP_BAD_VALUE;
+        } else {
+            double x1 = round((nl + 1) / 2 * cc->width * 1024) / 1024;
+            double x2 = round((nr + 1) / 2 * cc->width * 1024) / 1024;
+            double y1 = round((1 - nt) / 2 * cc->height * 1024) / 1024;
+            double y2 = round((1 - nb) / 2 * cc->height * 1024) / 1024;
+            o->o = (struct oc_obj){.x = fmin(x1, x2), .y = fmin(y1, y2), .w = fabs(x2 - x1),
+                                   .h = fabs(y2 - y1), .conf = o->cls_lk >= 0 ? o->cls_lk : 1,
+                                   .helmet = OC_HELMET_UNKNOWN};
+        }
+    }
+    if (o->bad) {
+        oc_adapt__drop(s->io, s->cam, o->why);
+        return;
+    }
+    struct ov_frame *fr = &s->frames[s->n_frames];
+    for (size_t i = fr->first; i < s->n_objs; i++)
+        if (s->objs[i].id == o->id) {
+            oc_adapt__drop(s->io, s->cam, OC_C_DROP_BAD_VALUE); /* one ObjectId twice */
+            return;
+        }
+    if (!o->is_plate) {
+        /* the class: a vehicle's tt:VehicleInfo type when ordercam knows it */
+        const char *name = o->vtype[0] ? oc_adapt__class(s->io, onvif_classes, o->vtype) : NULL;
+        if (name && name == o->vtype)
+            memcpy(o->cls, o->vtype, sizeof o->cls);
+        if (!name) {
+            if (!o->cls[0])
+                strcpy(o->cls, "unknown");
+            name = oc_adapt__class(s->io, onvif_classes, o->cls);
+        }
+        o->o.cls = name && name != o->cls && name != o->vtype ? name : NULL;
+    }
+    snprintf(o->idbuf, sizeof o->idbuf, "%lld", o->id);
+    s->n_objs++;
+    fr->n++;
+}
+
+static void on_end(void *ud, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri)
+{
+    (void)local, (void)prefix, (void)uri;
+    struct ov *s = ud;
+    if (s->failed || s->depth == 0)
+        return;
+    enum el e = s->stack[--s->depth];
+    size_t n;
+    const char *t;
+    double v;
+    switch (e) {
+    case E_FRAME: s->n_frames++; break;
+    case E_FXF:
+        if (!compose(&s->fxf, &s->part))
+            fail(s, OC_C_DROP_BAD_VALUE);
+        break;
+    case E_OXF:
+        if (s->obj && !compose(&s->obj->xf, &s->part)) {
+            s->obj->bad = true;
+            s->obj->why = OC_C_DROP_BAD_VALUE;
+        }
+        break;
+    case E_OBJ: end_object(s); break;
+    case E_CTYPE:
+        if ((t = trimmed(s, &n)))
+            consider_class(s, t, n, s->cand_lk);
+        else
+            s->dropped++;
+        break;
+    case E_CAND_TYPE:
+        if ((t = trimmed(s, &n)) && n > 0 && n < sizeof s->cand_type) {
+            memcpy(s->cand_type, t, n);
+            s->cand_type[n] = '\0';
+            s->cand_type_set = true;
+        }
+        break;
+    case E_CAND_LK:
+        if ((t = trimmed(s, &n)) && number(t, n, &v) && v >= 0 && v <= 1)
+            s->cand_lk = v;
+        else
+            s->dropped++;
+        break;
+    case E_CAND:
+        if (s->cand_type_set)
+            consider_class(s, s->cand_type, strlen(s->cand_type), s->cand_lk);
+        else
+            s->dropped++;
+        break;
+    case E_VTYPE:
+        if ((t = trimmed(s, &n)) && n > 0 && n < sizeof s->obj->vtype) {
+            memcpy(s->obj->vtype, t, n);
+            s->obj->vtype[n] = '\0';
+        }
+        break;
+    case E_PLATE:
+        t = trimmed(s, &n);
+        if (t && n > 0 && n <= OC_PLATE_MAX && !memchr(t, ' ', n)) {
+            memcpy(s->obj->plate, t, n);
+            s->obj->plate[n] = '\0';
+        } else if (!t || n > 0) {
+            s->dropped++;
+        }
+        break;
+    default: break;
+    }
+}
+
+static void on_subset(void *ud, const xmlChar *name, const xmlChar *ext, const xmlChar *sys)
+{
+    (void)name, (void)ext, (void)sys;
+    struct ov *s = ud;
+    s->dtd = true;
+    fail(s, OC_C_DROP_BAD_VALUE); /* no DTDs: no entities at all */
+}
+
+static void on_entity_ref(void *ud, const xmlChar *name)
+{
+    (void)name;
+    fail(ud, OC_C_DROP_BAD_VALUE);
+}
+
+static void quiet(void *ud, const char *msg, ...)
+{
+    (void)ud, (void)msg;
+}
+
+static xmlSAXHandler sax_handler(void)
+{
+    xmlSAXHandler h;
+    memset(&h, 0, sizeof h);
+    h.initialized = XML_SAX2_MAGIC;
+    h.startElementNs = on_start;
+    h.endElementNs = on_end;
+    h.characters = on_text;
+    h.cdataBlock = on_text;
+    h.internalSubset = on_subset;
+    h.externalSubset = on_subset;
+    h.reference = on_entity_ref;
+    h.warning = quiet;
+    h.error = quiet;
+    h.fatalError = quiet;
+    return h;
+}
 
 static void *ov_create(const struct oc_config *cfg)
 {
@@ -77,273 +535,38 @@ static void ov_destroy(void *st)
     free(s);
 }
 
-static bool is_tt(const xmlNode *n, const char *name)
+/* Plates to their parents, then each frame to the engine. */
+static void emit(struct ov *s)
 {
-    return n->type == XML_ELEMENT_NODE && n->ns && n->ns->href &&
-           strcmp((const char *)n->ns->href, TT_NS) == 0 && strcmp((const char *)n->name, name) == 0;
-}
-
-static const xmlNode *child(const xmlNode *n, const char *name)
-{
-    for (const xmlNode *c = n ? n->children : NULL; c; c = c->next)
-        if (is_tt(c, name))
-            return c;
-    return NULL;
-}
-
-/* The value of attribute name (no namespace), or NULL; borrowed. */
-static const char *attr(const xmlNode *n, const char *name)
-{
-    for (const xmlAttr *a = n->properties; a; a = a->next)
-        if (strcmp((const char *)a->name, name) == 0 && a->children &&
-            a->children->type == XML_TEXT_NODE && !a->children->next)
-            return (const char *)a->children->content;
-    return NULL;
-}
-
-/* The element's text when it is one text node, else NULL; borrowed. */
-static const char *text(const xmlNode *n)
-{
-    if (n && n->children && !n->children->next && n->children->type == XML_TEXT_NODE)
-        return (const char *)n->children->content;
-    return NULL;
-}
-
-static bool number(const char *s, double *out)
-{
-    if (!s || !*s)
-        return false;
-    char *e;
-    errno = 0;
-    *out = strtod(s, &e);
-    while (*e == ' ' || *e == '\t' || *e == '\n' || *e == '\r')
-        e++;
-    return *e == '\0' && errno == 0 && isfinite(*out);
-}
-
-static bool integer(const char *s, long long *out)
-{
-    if (!s || !*s)
-        return false;
-    char *e;
-    errno = 0;
-    *out = strtoll(s, &e, 10);
-    return *e == '\0' && errno == 0 && *out > -1000000000000000LL && *out < 1000000000000000LL;
-}
-
-/* Applies a tt:Transformation node to the current map: its coordinates
- * become the new top-most system (inner = outer ∘ node). */
-static bool transform(const xmlNode *t, struct xf *f)
-{
-    struct xf n = {1, 1, 0, 0};
-    const xmlNode *tr = child(t, "Translate"), *sc = child(t, "Scale");
-    const char *v;
-    if (tr && (((v = attr(tr, "x")) && !number(v, &n.tx)) || ((v = attr(tr, "y")) && !number(v, &n.ty))))
-        return false;
-    if (sc && (((v = attr(sc, "x")) && !number(v, &n.sx)) || ((v = attr(sc, "y")) && !number(v, &n.sy))))
-        return false;
-    if (n.sx == 0 || n.sy == 0 || fabs(n.sx) > 1e6 || fabs(n.sy) > 1e6 || fabs(n.tx) > 1e6 ||
-        fabs(n.ty) > 1e6)
-        return false;
-    *f = (struct xf){f->sx * n.sx, f->sy * n.sy, f->sx * n.tx + f->tx, f->sy * n.ty + f->ty};
-    return true;
-}
-
-static double grid(double v)
-{
-    return round(v * 1024.0) / 1024.0; /* a 1/1024 px grid: exact for pixel-aligned sources */
-}
-
-/* The most likely class among the tt:Class's candidates, in either form:
- * <tt:Type Likelihood="0.9">Vehicle</tt:Type> or
- * <tt:ClassCandidate><tt:Type>Vehicle</tt:Type><tt:Likelihood>0.9</tt:Likelihood>. */
-static const char *best_class(const xmlNode *cls, double *conf, unsigned *dropped)
-{
-    const char *best = NULL;
-    double bl = -1;
-    for (const xmlNode *c = cls ? cls->children : NULL; c; c = c->next) {
-        const char *name = NULL, *lk = NULL;
-        if (is_tt(c, "Type")) {
-            name = text(c);
-            lk = attr(c, "Likelihood");
-        } else if (is_tt(c, "ClassCandidate")) {
-            name = text(child(c, "Type"));
-            lk = text(child(c, "Likelihood"));
-        } else {
-            continue;
+    for (size_t fi = 0; fi < s->n_frames; fi++) {
+        struct ov_frame *fr = &s->frames[fi];
+        struct ov_obj *objs = &s->objs[fr->first];
+        for (size_t i = 0; i < fr->n; i++) {
+            if (!objs[i].is_plate)
+                continue;
+            bool joined = false;
+            for (size_t j = 0; j < fr->n && objs[i].has_parent && objs[i].plate[0] && !joined; j++)
+                if (!objs[j].is_plate && objs[j].id == objs[i].parent) {
+                    memcpy(objs[j].plate, objs[i].plate, sizeof objs[i].plate);
+                    joined = true;
+                }
+            if (!joined)
+                s->dropped++;
         }
-        double l = 1;
-        if (lk && (!number(lk, &l) || l < 0 || l > 1)) {
-            (*dropped)++;
-            l = 1;
+        size_t k = 0;
+        for (size_t i = 0; i < fr->n; i++) {
+            if (objs[i].is_plate)
+                continue;
+            s->out[k] = objs[i].o;
+            s->out[k].id = objs[i].idbuf;
+            if (!s->out[k].cls)
+                s->out[k].cls = objs[i].cls;
+            s->out[k].plate = objs[i].plate[0] ? objs[i].plate : NULL;
+            k++;
         }
-        if (!name || !*name) {
-            (*dropped)++;
-            continue;
-        }
-        if (l > bl) {
-            bl = l;
-            best = name;
-        }
+        struct oc_detections det = {.ts = fr->ts, .frame = -1, .objs = s->out, .n_objs = k};
+        oc_adapt__detections(s->io, s->cam, &det);
     }
-    *conf = best ? bl : 1;
-    return best;
-}
-
-/* Decodes one tt:Object. Returns false with *why when it cannot be used. */
-static bool object(struct ov *s, const struct oc_adapt_io *io, int cam, const xmlNode *on,
-                   struct xf f, struct ov_obj *d, enum oc_counter *why, unsigned *dropped)
-{
-    const struct oc_camera_cfg *cc = &s->cfg->cameras[cam];
-    *why = OC_C_DROP_MISSING_FIELD;
-    const char *id = attr(on, "ObjectId");
-    if (!id)
-        return false;
-    *why = OC_C_DROP_BAD_VALUE;
-    if (!integer(id, &d->id))
-        return false;
-    const char *par = attr(on, "Parent");
-    d->has_parent = par && integer(par, &d->parent);
-    if (par && !d->has_parent)
-        (*dropped)++;
-    snprintf(d->idbuf, sizeof d->idbuf, "%lld", d->id);
-    const xmlNode *ap = child(on, "Appearance");
-    const xmlNode *xt = child(ap, "Transformation");
-    if (xt && !transform(xt, &f))
-        return false;
-    const xmlNode *bb = child(child(ap, "Shape"), "BoundingBox");
-    d->plate[0] = '\0';
-    const char *pn = text(child(child(ap, "LicensePlateInfo"), "PlateNumber"));
-    if (pn) {
-        while (*pn == ' ' || *pn == '\n' || *pn == '\t' || *pn == '\r')
-            pn++;
-        size_t n = strcspn(pn, " \t\r\n");
-        if (n > 0 && n <= OC_PLATE_MAX && pn[n + strspn(pn + n, " \t\r\n")] == '\0') {
-            memcpy(d->plate, pn, n);
-            d->plate[n] = '\0';
-        } else if (n > 0) {
-            (*dropped)++;
-        }
-    }
-    double conf;
-    const char *cls = best_class(child(ap, "Class"), &conf, dropped);
-    d->is_plate = cls && strcasecmp(cls, "LicensePlate") == 0;
-    if (d->is_plate)
-        return true; /* a plate belongs to its Parent; never a track */
-    if (!bb) {
-        *why = OC_C_DROP_MISSING_FIELD;
-        return false;
-    }
-    double l, t, r, b;
-    if (!number(attr(bb, "left"), &l) || !number(attr(bb, "top"), &t) ||
-        !number(attr(bb, "right"), &r) || !number(attr(bb, "bottom"), &b))
-        return false;
-    double nl = f.sx * l + f.tx, nr = f.sx * r + f.tx, nt = f.sy * t + f.ty, nb = f.sy * b + f.ty;
-    const double lim = 2.0; /* partly out of view: some cameras report beyond the edge */
-    if (fabs(nl) > lim || fabs(nr) > lim || fabs(nt) > lim || fabs(nb) > lim)
-        return false;
-    double x1 = grid((nl + 1) / 2 * cc->width), x2 = grid((nr + 1) / 2 * cc->width);
-    double y1 = grid((1 - nt) / 2 * cc->height), y2 = grid((1 - nb) / 2 * cc->height);
-    d->o = (struct oc_obj){.x = fmin(x1, x2), .y = fmin(y1, y2), .w = fabs(x2 - x1),
-                           .h = fabs(y2 - y1), .conf = conf, .helmet = OC_HELMET_UNKNOWN};
-    /* the class: a vehicle's tt:VehicleInfo type when ordercam knows it */
-    const char *vt = text(child(child(ap, "VehicleInfo"), "Type"));
-    const char *name = NULL;
-    if (vt && strlen(vt) < sizeof d->cls) {
-        snprintf(d->cls, sizeof d->cls, "%s", vt);
-        name = oc_adapt__class(io, onvif_classes, d->cls);
-    }
-    if (!name) {
-        snprintf(d->cls, sizeof d->cls, "%s", cls && strlen(cls) < sizeof d->cls ? cls : "unknown");
-        if (cls && strlen(cls) >= sizeof d->cls)
-            (*dropped)++;
-        name = oc_adapt__class(io, onvif_classes, d->cls);
-    }
-    d->o.cls = name && name != d->cls ? name : NULL; /* NULL: d->cls, re-pointed on output */
-    return true;
-}
-
-static int frame(struct ov *s, const struct oc_adapt_io *io, int cam, const xmlNode *fr,
-                 struct xf f)
-{
-    const char *ut = attr(fr, "UtcTime");
-    int64_t ts;
-    if (!ut) {
-        oc_adapt__drop(io, cam, OC_C_DROP_MISSING_FIELD);
-        return -1;
-    }
-    if (!oc_adapt_parse_iso8601(ut, strlen(ut), &ts)) {
-        oc_adapt__drop(io, cam, OC_C_DROP_BAD_VALUE);
-        return -1;
-    }
-    const xmlNode *xt = child(fr, "Transformation");
-    if (xt && !transform(xt, &f)) {
-        oc_adapt__drop(io, cam, OC_C_DROP_BAD_VALUE);
-        return -1;
-    }
-    size_t n = 0;
-    unsigned dropped = 0;
-    for (const xmlNode *on = fr->children; on; on = on->next) {
-        if (!is_tt(on, "Object"))
-            continue;
-        if (n == MAX_FRAME_OBJS) {
-            oc_adapt__drop(io, cam, OC_C_DROP_TOO_LARGE);
-            return -1;
-        }
-        enum oc_counter why;
-        struct ov_obj *d = &s->objs[n];
-        if (!object(s, io, cam, on, f, d, &why, &dropped)) {
-            oc_adapt__drop(io, cam, why);
-            continue;
-        }
-        bool dup = false;
-        for (size_t i = 0; i < n && !dup; i++)
-            dup = s->objs[i].id == d->id;
-        if (dup)
-            oc_adapt__drop(io, cam, OC_C_DROP_BAD_VALUE);
-        else
-            n++;
-    }
-    /* plates to their parents; what is left is the frame's objects */
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        struct ov_obj *d = &s->objs[i];
-        if (!d->is_plate)
-            continue;
-        bool joined = false;
-        for (size_t j = 0; j < n && d->has_parent && d->plate[0] && !joined; j++)
-            if (!s->objs[j].is_plate && s->objs[j].id == d->parent) {
-                memcpy(s->objs[j].plate, d->plate, sizeof d->plate);
-                joined = true;
-            }
-        if (!joined)
-            dropped++;
-    }
-    for (size_t i = 0; i < n; i++) {
-        struct ov_obj *d = &s->objs[i];
-        if (d->is_plate)
-            continue;
-        s->out[k] = d->o;
-        s->out[k].id = d->idbuf;
-        if (!s->out[k].cls)
-            s->out[k].cls = d->cls;
-        s->out[k].plate = d->plate[0] ? d->plate : NULL;
-        k++;
-    }
-    oc_adapt__drops(io, cam, OC_C_FIELD_DROPPED, dropped);
-    struct oc_detections det = {.ts = ts, .frame = -1, .objs = s->out, .n_objs = k};
-    oc_adapt__detections(io, cam, &det);
-    return cam;
-}
-
-static bool too_deep(const xmlNode *n, int depth)
-{
-    if (depth > OC_ADAPT_XML_MAX_DEPTH)
-        return true;
-    for (const xmlNode *c = n->children; c; c = c->next)
-        if (c->type == XML_ELEMENT_NODE && too_deep(c, depth + 1))
-            return true;
-    return false;
 }
 
 static int ov_feed(void *st, const struct oc_adapt_io *io, const struct oc_adapt_in *in)
@@ -358,39 +581,38 @@ static int ov_feed(void *st, const struct oc_adapt_io *io, const struct oc_adapt
         xmlFreeParserCtxt(s->ctxt);
         s->ctxt = NULL;
     }
-    if (!s->ctxt && !(s->ctxt = xmlNewParserCtxt())) {
-        oc_adapt__drop(io, cam, OC_C_DROP_TOO_LARGE); /* out of memory */
-        return cam;
-    }
-    xmlDocPtr doc = xmlCtxtReadMemory(s->ctxt, in->payload, (int)in->len, "onvif.xml", NULL,
-                                      XML_PARSE_NONET | XML_PARSE_NOERROR |
-                                          XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
-    if (!doc) {
-        oc_adapt__drop(io, cam, OC_C_DROP_BAD_JSON); /* "not a document of its format" */
-        return cam;
-    }
-    const xmlNode *root = xmlDocGetRootElement(doc);
-    if (doc->intSubset || doc->extSubset) {
-        oc_adapt__drop(io, cam, OC_C_DROP_BAD_VALUE); /* no DTDs: no entities at all */
-    } else if (!root || !is_tt(root, "MetadataStream")) {
-        oc_adapt__drop(io, cam, OC_C_DROP_NOT_OBJECT);
-    } else if (too_deep(root, 1)) {
-        oc_adapt__drop(io, cam, OC_C_DROP_TOO_DEEP);
-    } else {
-        size_t frames = 0;
-        for (const xmlNode *va = root->children; va; va = va->next) {
-            if (!is_tt(va, "VideoAnalytics"))
-                continue;
-            for (const xmlNode *fr = va->children; fr; fr = fr->next)
-                if (is_tt(fr, "Frame")) {
-                    frame(s, io, cam, fr, (struct xf){1, 1, 0, 0});
-                    frames++;
-                }
+    static xmlSAXHandler h;
+    if (!h.initialized)
+        h = sax_handler();
+    if (!s->ctxt) {
+        s->ctxt = xmlCreatePushParserCtxt(&h, s, NULL, 0, "onvif.xml");
+        if (!s->ctxt) {
+            oc_adapt__drop(io, cam, OC_C_DROP_TOO_LARGE); /* out of memory */
+            return cam;
         }
-        if (frames == 0) /* PTZ or event metadata only: nothing for the engine */
-            oc_adapt__drop(io, cam, OC_C_DROP_MISSING_FIELD);
+    } else {
+        xmlCtxtResetPush(s->ctxt, NULL, 0, "onvif.xml", NULL);
     }
-    xmlFreeDoc(doc);
+    xmlCtxtUseOptions(s->ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    s->io = io;
+    s->cam = cam;
+    s->depth = 0;
+    s->failed = s->dtd = false;
+    s->dropped = 0;
+    s->n_frames = s->n_objs = 0;
+    s->obj = NULL;
+    int rc = xmlParseChunk(s->ctxt, in->payload, (int)in->len, 1);
+    if (s->failed) {
+        oc_adapt__drop(io, cam, s->why);
+    } else if (rc != 0 || !s->ctxt->wellFormed) {
+        oc_adapt__drop(io, cam, OC_C_DROP_BAD_JSON); /* not a well-formed document */
+    } else if (s->n_frames == 0) {
+        oc_adapt__drop(io, cam, OC_C_DROP_MISSING_FIELD); /* PTZ or events only */
+    } else {
+        emit(s);
+    }
+    if (!s->failed && rc == 0 && s->ctxt->wellFormed)
+        oc_adapt__drops(io, cam, OC_C_FIELD_DROPPED, s->dropped);
     return cam;
 }
 
