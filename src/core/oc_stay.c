@@ -55,8 +55,7 @@ static bool part_of(const double small[4], const double large[4], double min_sha
 
 static int64_t absent_ms(const struct oc_engine *e, const struct oc_zone_cfg *z)
 {
-    return z->reacquire_ms > e->cfg->track_timeout_ms ? z->reacquire_ms
-                                                       : e->cfg->track_timeout_ms;
+    return z->reacquire_ms > e->cfg->track_timeout_ms ? z->reacquire_ms : e->cfg->track_timeout_ms;
 }
 
 /* Scale-aware stillness: the centre within max(still_px, still_frac * h). */
@@ -147,14 +146,77 @@ static void keep(struct oc_engine *e, int ci, struct oc_stay *h, int64_t t)
 {
     const struct oc_zone_cfg *z = &e->cams[ci].cfg->zones[h->zone];
     if (h->kept || h->emitted || !e->sink->keep || !class_in(z->classes, h->feed_cls) ||
-        t - h->start < OC_STAY_KEEP_MS ||
-        z->dwell_ms <= OC_STAY_KEEP_MS)
+        t - h->start < OC_STAY_KEEP_MS || z->dwell_ms <= OC_STAY_KEEP_MS)
         return;
     h->kept = true;
     e->sink->keep(e->ud, ci, h->start, h->start + z->dwell_ms + z->reacquire_ms);
 }
 
 /* ---- creating, feeding, leaving ---- */
+
+static void run_add(struct oc_stay *h, const double b[4])
+{
+    h->run_x += b[0] + b[2] / 2;
+    h->run_y += b[1] + b[3];
+    h->run_n++;
+}
+
+static void run_restart(struct oc_stay *h, int64_t t, const double b[4])
+{
+    h->start = t;
+    memcpy(h->start_box, b, sizeof h->start_box);
+    h->run_x = h->run_y = 0;
+    h->run_n = 0;
+    h->has_out = false;
+    run_add(h, b);
+}
+
+static double run_dist(const struct oc_stay *h, const double b[4])
+{
+    double dx = b[0] + b[2] / 2 - h->run_x / h->run_n, dy = b[1] + b[3] - h->run_y / h->run_n;
+    return sqrt(dx * dx + dy * dy);
+}
+
+/* Both anchors off the run mean on the same side: moving, not jitter. */
+static bool run_same_side(const struct oc_stay *h, const double a[4], const double b[4])
+{
+    double mx = h->run_x / h->run_n, my = h->run_y / h->run_n;
+    return (a[0] + a[2] / 2 - mx) * (b[0] + b[2] / 2 - mx) +
+               (a[1] + a[3] - my) * (b[1] + b[3] - my) >
+           0;
+}
+
+/* The old stillness rule on anchors, for a stay not yet settled: one far
+ * anchor is held back; a second in a row restarts the run at the first. */
+static void run_observe(const struct oc_zone_cfg *z, struct oc_stay *h, int64_t t,
+                        const double b[4])
+{
+    if (run_dist(h, b) <= z->still_px) {
+        if (h->has_out)
+            run_add(h, h->out_box);
+        h->has_out = false;
+        run_add(h, b);
+    } else if (h->has_out && !run_same_side(h, h->out_box, b)) {
+        run_add(h, h->out_box); /* far on both sides: jitter around the mean */
+        run_add(h, b);
+        h->has_out = false;
+    } else if (!h->has_out) {
+        h->has_out = true;
+        h->out_ts = t;
+        memcpy(h->out_box, b, sizeof h->out_box);
+    } else {
+        double ob[4];
+        memcpy(ob, h->out_box, sizeof ob);
+        run_restart(h, h->out_ts, ob);
+        if (run_dist(h, b) <= z->still_px) {
+            run_add(h, b);
+        } else {
+            h->has_out = true;
+            h->out_ts = t;
+            memcpy(h->out_box, b, sizeof h->out_box);
+        }
+    }
+}
 
 static const char *best_plate(const struct oc_track *tr)
 {
@@ -194,8 +256,8 @@ static void evict(struct oc_engine *e, struct oc_stays *s)
     e->counters[OC_C_STAYS_EVICTED]++;
 }
 
-static struct oc_stay *create(struct oc_engine *e, int ci, int zi, struct oc_track *tr,
-                              int64_t t, const double box[4])
+static struct oc_stay *create(struct oc_engine *e, int ci, int zi, struct oc_track *tr, int64_t t,
+                              const double box[4])
 {
     struct oc_cam *c = &e->cams[ci];
     struct oc_stays *s = &c->stays;
@@ -212,12 +274,13 @@ static struct oc_stay *create(struct oc_engine *e, int ci, int zi, struct oc_tra
     h->id = s->next_id;
     h->zone = zi;
     h->cls = tr->cls;
-    h->start = h->last_ts = t;
+    h->start = h->last_ts = h->born = t;
     memcpy(h->start_box, box, sizeof h->start_box);
     memcpy(h->last_box, box, sizeof h->last_box);
     memcpy(h->sum, box, sizeof h->sum);
     memcpy(h->ref, box, sizeof h->ref);
     h->n = 1;
+    run_restart(h, t, box);
     take_feeder(h, tr);
     struct oc_zstate *zs = &tr->z[zi];
     zs->stay = h->id;
@@ -260,6 +323,13 @@ static void feed(struct oc_engine *e, int ci, struct oc_stay *h, struct oc_track
             memcpy(gap_box, h->last_box, sizeof gap_box);
         }
     }
+    if (!h->settled && (h->emitted || gap_ts >= 0 || strcmp(h->track, tr->id) != 0 ||
+                        t - h->last_ts > e->cfg->track_timeout_ms))
+        h->settled = true; /* another track, or a gap: the start stays */
+    if (!h->settled && how == HOW_FULL && t > h->last_ts)
+        run_observe(z, h, t, tr->box);
+    if (!h->settled && t - h->born >= OC_STAY_KEEP_MS)
+        h->settled = true;
     if (how == HOW_FULL) {
         for (int k = 0; k < 4; k++) {
             h->sum[k] += tr->box[k];
@@ -432,6 +502,21 @@ static void assign(struct oc_engine *e, int ci, size_t nc)
     }
 }
 
+/* A stay born in this frame from a box of the same object as box i: two
+ * boxes on one object seen for the first time start one stay. */
+static struct oc_stay *born_here(struct oc_engine *e, int ci, int zi, size_t i, const uint32_t *ids,
+                                 int64_t t)
+{
+    struct oc_stay_frame *f = &e->sframe;
+    for (size_t k = 0; k < i; k++) {
+        struct oc_stay *h = ids[k] ? find(&e->cams[ci].stays, ids[k]) : NULL;
+        if (h && h->start == t && h->zone == zi && same_kind(h->cls, f->tr[i]->cls) &&
+            same_object(f->tr[i]->box, f->tr[k]->box))
+            return h;
+    }
+    return NULL;
+}
+
 static void judge_zone(struct oc_engine *e, int ci, int zi, int64_t t)
 {
     struct oc_stay_frame *f = &e->sframe;
@@ -442,10 +527,11 @@ static void judge_zone(struct oc_engine *e, int ci, int zi, int64_t t)
         f->box_stay[i] = -1;
         f->box_how[i] = HOW_NONE;
         const struct oc_track *tr = f->tr[i];
-        if (!tr->z[zi].inside && !tr->z[zi].stay)
-            continue;
-        any = true;
-        nc += candidates(e, ci, zi, i, &f->cand[nc]);
+        /* outside the zone a box may still feed a stay (a re-detection or a
+         * visible part whose anchor is just out); it never starts one */
+        size_t k = s->n ? candidates(e, ci, zi, i, &f->cand[nc]) : 0;
+        nc += k;
+        any |= k > 0 || tr->z[zi].inside || tr->z[zi].stay;
     }
     if (!any)
         return;
@@ -460,9 +546,15 @@ static void judge_zone(struct oc_engine *e, int ci, int zi, int64_t t)
             feed(e, ci, h, f->tr[i], f->box_how[i], t);
     }
     for (size_t i = 0; i < f->n; i++) {
-        const struct oc_track *tr = f->tr[i];
-        if (!ids[i] && (tr->z[zi].inside || tr->z[zi].stay))
-            unmatched(e, ci, zi, f->tr[i], t);
+        struct oc_track *tr = f->tr[i];
+        if (ids[i] || (!tr->z[zi].inside && !tr->z[zi].stay))
+            continue;
+        struct oc_stay *h = tr->z[zi].stay ? NULL : born_here(e, ci, zi, i, ids, t);
+        if (h)
+            feed(e, ci, h, tr, HOW_DUP, t);
+        else
+            unmatched(e, ci, zi, tr, t);
+        ids[i] = tr->z[zi].stay;
     }
 }
 

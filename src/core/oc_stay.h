@@ -21,7 +21,7 @@
 #define OC_STAY_DUP_IOU 0.7
 #define OC_STAY_PART_IN 0.9
 #define OC_STAY_PART_AREA 0.8
-#define OC_STAY_PART_MIN 0.15 /* a visible part covers at least this of the reference */
+#define OC_STAY_PART_MIN 0.15  /* a visible part covers at least this of the reference */
 #define OC_STAY_SIZE_RATIO 1.5 /* a full re-detection: w and h within this factor */
 #define OC_STAY_CANDS 4        /* hypotheses considered per box */
 
@@ -29,7 +29,7 @@
 struct oc_stay {
     uint32_t id; /* per camera, from 1; 0 is "none" */
     int zone;
-    int cls;  /* class of the track that started it (group decides) */
+    int cls; /* class of the track that started it (group decides) */
     bool emitted, kept, shared;
     int64_t start, last_ts;
     double start_box[4], last_box[4];
@@ -42,6 +42,17 @@ struct oc_stay {
     int feed_cls;
     double conf;
     int32_t frame_box; /* while a frame is judged: the box feeding it, -1 none */
+    /* Until settled (OC_STAY_KEEP_MS after it was born, fed by one track
+     * without a gap), the start follows the still run of anchors within
+     * still_px, so a clean track's stay starts where it stopped, not where
+     * it came within the scale tolerance: run mean, one far anchor held
+     * back, and two far on one side in a row restart the run. */
+    int64_t born;
+    bool settled, has_out;
+    double run_x, run_y;
+    uint32_t run_n;
+    int64_t out_ts;
+    double out_box[4];
 };
 
 /* The stays of one camera. */
