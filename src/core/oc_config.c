@@ -182,7 +182,9 @@ static bool parse_classes(struct ctx *c, const cJSON *v, oc_classmask_t *out)
 
 /* ---- rule parameters: zone/line, else defaults.<type>, else built-in ---- */
 
-enum param { P_DWELL, P_STILL, P_STILL_FRAC, P_REACQUIRE, P_GRACE, P_EXIT, P_TRAVEL, P_FRAMES, P__COUNT };
+enum param {
+    P_DWELL, P_STILL, P_STILL_FRAC, P_REACQUIRE, P_GRACE, P_EXIT, P_TRAVEL, P_FRAMES, P__COUNT
+};
 
 static const struct {
     const char *key;
@@ -273,8 +275,8 @@ static const char *const zone_kind_names[OC_ZONE__COUNT] = {
 static bool parse_zone(struct ctx *c, const cJSON *z, struct oc_zone_cfg *zone)
 {
     static const char *const keys[] = {"id", "kind", "polygon", "direction", "dwell_s",
-                                       "still_px", "still_frac", "reacquire_s", "min_travel_px", "min_frames",
-                                       "classes", NULL};
+                                       "still_px", "still_frac", "reacquire_s", "min_travel_px",
+                                       "min_frames", "classes", NULL};
     if (!cJSON_IsObject(z))
         return fail(c, "must be an object");
     if (!check_keys(c, z, keys))

@@ -291,7 +291,24 @@ static struct oc_stay *create(struct oc_engine *e, int ci, int zi, struct oc_tra
         s->next_deadline = t + z->dwell_ms;
     if (t + absent_ms(e, z) < s->next_expiry)
         s->next_expiry = t + absent_ms(e, z);
+    h->forget_at = NO_DEADLINE;
     return h;
+}
+
+/* tr, feeding `from`, now feeds another stay: an id hop, or the object
+ * leaving past a neighbour. When tr owned `from`, it is vacated. */
+static void hop_from(struct oc_engine *e, int ci, struct oc_stay *from, const struct oc_track *tr,
+                     int64_t t)
+{
+    const struct oc_zstate *zs = &tr->z[from->zone];
+    e->counters[OC_C_STAYS_HOP_CORRECTED]++;
+    if (from->last_ts < t && strcmp(from->track, tr->id) == 0 &&
+        (!from->shared || t - zs->bind_ts >= OC_STAY_OWN_MS)) {
+        from->forget_at = t + e->cfg->track_timeout_ms;
+        struct oc_stays *s = &e->cams[ci].stays;
+        if (from->forget_at < s->next_expiry)
+            s->next_expiry = from->forget_at;
+    }
 }
 
 static void feed(struct oc_engine *e, int ci, struct oc_stay *h, struct oc_track *tr, int how,
@@ -302,7 +319,7 @@ static void feed(struct oc_engine *e, int ci, struct oc_stay *h, struct oc_track
     const struct oc_stay *bound = find(&e->cams[ci].stays, zs->stay);
     if (bound != h) {
         if (bound)
-            e->counters[OC_C_STAYS_HOP_CORRECTED]++;
+            hop_from(e, ci, (struct oc_stay *)bound, tr, t);
         else if (how == HOW_DUP || h->last_ts == t)
             e->counters[OC_C_STAYS_MERGED_DUPLICATE]++;
         else if (strcmp(h->track, tr->id) != 0)
@@ -311,6 +328,7 @@ static void feed(struct oc_engine *e, int ci, struct oc_stay *h, struct oc_track
         zs->bind_ts = t;
     }
     zs->has_out = false;
+    h->forget_at = NO_DEADLINE;
     if (how == HOW_PART)
         e->counters[OC_C_STAYS_PARTIAL_BOX]++;
     int64_t gap_ts = -1;
@@ -447,12 +465,16 @@ static size_t candidates(struct oc_engine *e, int ci, int zi, size_t i, struct o
     size_t n = 0;
     for (size_t j = 0; j < s->n; j++) {
         const struct oc_stay *h = &s->v[j];
-        if (h->zone != zi || (!same_kind(h->cls, tr->cls) && h->id != tr->z[zi].stay))
+        if (h->zone != zi || (!same_kind(h->cls, tr->cls) && h->id != tr->z[zi].stay) ||
+            e->sframe.t > h->forget_at)
             continue; /* its own stay follows a track through a class flicker */
         bool full = near_ref(z, h->ref, tr->box);
         if (!full && !part_of(tr->box, h->ref, OC_STAY_PART_MIN))
             continue;
-        struct oc_stay_cand c = {(uint32_t)i, (uint32_t)j, iou(tr->box, h->ref), !full};
+        /* a track's own stay is preferred by a margin, so a box passing
+         * over a parked car does not take its stay from the car's own box */
+        double own = h->id == tr->z[zi].stay ? OC_STAY_OWN_BONUS : 0;
+        struct oc_stay_cand c = {(uint32_t)i, (uint32_t)j, iou(tr->box, h->ref) + own, !full};
         size_t k = n < OC_STAY_CANDS ? n++ : OC_STAY_CANDS;
         if (k == OC_STAY_CANDS) {
             if (cmp_cand(&c, &out[k - 1]) >= 0)
@@ -562,6 +584,7 @@ void oc_stay_frame(struct oc_engine *e, int ci, int64_t t)
 {
     struct oc_cam *c = &e->cams[ci];
     struct oc_stay_frame *f = &e->sframe;
+    f->t = t;
     for (size_t zi = 0; f->n && zi < c->cfg->n_zones; zi++)
         if (is_dwell(c->cfg->zones[zi].kind))
             judge_zone(e, ci, (int)zi, t);
@@ -582,6 +605,8 @@ void oc_stay_advance(struct oc_engine *e, int ci, int64_t now)
         struct oc_stay *h = &s->v[i];
         const struct oc_zone_cfg *z = &c->cfg->zones[h->zone];
         int64_t d = h->start + z->dwell_ms, x = h->last_ts + absent_ms(e, z);
+        if (h->forget_at < x)
+            x = h->forget_at;
         if (!h->emitted && d < now && h->last_ts + timeout >= d &&
             class_in(z->classes, h->feed_cls))
             fire(e, ci, h, -1, NULL);
@@ -607,6 +632,8 @@ void oc_stay_rebound(struct oc_engine *e, int ci)
     for (size_t i = 0; i < s->n; i++) {
         const struct oc_zone_cfg *z = &e->cams[ci].cfg->zones[s->v[i].zone];
         int64_t d = s->v[i].start + z->dwell_ms, x = s->v[i].last_ts + absent_ms(e, z);
+        if (s->v[i].forget_at < x)
+            x = s->v[i].forget_at;
         if (!s->v[i].emitted && d < s->next_deadline)
             s->next_deadline = d;
         if (x < s->next_expiry)

@@ -23,6 +23,7 @@
 #define OC_STAY_PART_AREA 0.8
 #define OC_STAY_PART_MIN 0.15  /* a visible part covers at least this of the reference */
 #define OC_STAY_SIZE_RATIO 1.5 /* a full re-detection: w and h within this factor */
+#define OC_STAY_OWN_BONUS 0.2  /* added to the IoU of a track's own stay */
 #define OC_STAY_CANDS 4        /* hypotheses considered per box */
 
 /* One stationary-object hypothesis. */
@@ -42,6 +43,10 @@ struct oc_stay {
     int feed_cls;
     double conf;
     int32_t frame_box; /* while a frame is judged: the box feeding it, -1 none */
+    /* The track that fed it last hopped to another stay: the object may
+     * have left with it, so the stay is forgotten unless fed again within
+     * track_timeout_s (NO_DEADLINE: not vacated). */
+    int64_t forget_at;
     /* Until settled (OC_STAY_KEEP_MS after it was born, fed by one track
      * without a gap), the start follows the still run of anchors within
      * still_px, so a clean track's stay starts where it stopped, not where
@@ -76,6 +81,7 @@ struct oc_stay_cand {
 struct oc_stay_frame {
     struct oc_track *tr[OC_MAX_OBJECTS];
     size_t n;
+    int64_t t;
     struct oc_stay_cand cand[OC_MAX_OBJECTS * OC_STAY_CANDS];
     int32_t box_stay[OC_MAX_OBJECTS]; /* stay index a box feeds, -1 none */
     uint8_t box_how[OC_MAX_OBJECTS];  /* 0 unmatched, 1 full, 2 partial, 3 duplicate */

@@ -308,6 +308,28 @@ static void snapshot_keeps_stays(void **state)
     t_env_free(whole);
 }
 
+static void still_frac_config(void **state)
+{
+    (void)state;
+    struct t_env *env = env_with("", "");
+    assert_true(env->cfg->cameras[0].zones[0].still_frac == 0.45);
+    t_env_free(env);
+    env = env_with("", "\"defaults\":{\"illegal_parking\":{\"still_frac\":0.2}}");
+    assert_true(env->cfg->cameras[0].zones[0].still_frac == 0.2);
+    t_env_free(env);
+    char err[256];
+    const char *bad[] = {",\"still_frac\":-0.1", ",\"still_frac\":5.5", ",\"still_frac\":\"x\""};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char zones[512];
+        snprintf(zones, sizeof zones,
+                 "[{\"id\":\"z\",\"kind\":\"no_parking\",\"polygon\":" ZONE "%s}]", bad[i]);
+        const char *cfg = t_cfg(zones, "[]", "");
+        struct oc_config *c = oc_config_parse(cfg, strlen(cfg), "t.json", err, sizeof err);
+        assert_null(c);
+        assert_non_null(strstr(err, "still_frac"));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -321,6 +343,7 @@ int main(void)
         cmocka_unit_test(a_passing_car_does_not_end_a_stay),
         cmocka_unit_test(hypotheses_are_bounded),
         cmocka_unit_test(snapshot_keeps_stays),
+        cmocka_unit_test(still_frac_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
