@@ -295,6 +295,16 @@ static struct oc_stay *create(struct oc_engine *e, int ci, int zi, struct oc_tra
     return h;
 }
 
+/* The track that fed h last went elsewhere: h is forgotten unless fed
+ * again within track_timeout_s. */
+static void vacate(struct oc_engine *e, int ci, struct oc_stay *h, int64_t t)
+{
+    h->forget_at = t + e->cfg->track_timeout_ms;
+    struct oc_stays *s = &e->cams[ci].stays;
+    if (h->forget_at < s->next_expiry)
+        s->next_expiry = h->forget_at;
+}
+
 /* tr, feeding `from`, now feeds another stay: an id hop, or the object
  * leaving past a neighbour. When tr owned `from`, it is vacated. */
 static void hop_from(struct oc_engine *e, int ci, struct oc_stay *from, const struct oc_track *tr,
@@ -302,13 +312,9 @@ static void hop_from(struct oc_engine *e, int ci, struct oc_stay *from, const st
 {
     const struct oc_zstate *zs = &tr->z[from->zone];
     e->counters[OC_C_STAYS_HOP_CORRECTED]++;
-    if (from->last_ts < t && strcmp(from->track, tr->id) == 0 &&
-        (!from->shared || t - zs->bind_ts >= OC_STAY_OWN_MS)) {
-        from->forget_at = t + e->cfg->track_timeout_ms;
-        struct oc_stays *s = &e->cams[ci].stays;
-        if (from->forget_at < s->next_expiry)
-            s->next_expiry = from->forget_at;
-    }
+    (void)zs;
+    if (from->last_ts < t && strcmp(from->track, tr->id) == 0)
+        vacate(e, ci, from, t);
 }
 
 static void feed(struct oc_engine *e, int ci, struct oc_stay *h, struct oc_track *tr, int how,
@@ -375,6 +381,8 @@ static void leave(struct oc_engine *e, int ci, struct oc_track *tr, size_t hi, i
     bool last = h->last_ts < t && strcmp(h->track, tr->id) == 0;
     if (last && (!h->shared || t - zs->bind_ts >= OC_STAY_OWN_MS))
         drop(s, hi);
+    else if (last)
+        vacate(e, ci, h, t);
     zs->stay = 0;
     zs->has_out = false;
 }
