@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAGIC "OCSNAP02"
+#define MAGIC "OCSNAP03"
 
 struct header {
     char magic[8];

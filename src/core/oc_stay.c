@@ -367,8 +367,12 @@ static void feed(struct oc_engine *e, int ci, struct oc_stay *h, struct oc_track
         take_feeder(h, tr);
     }
     keep(e, ci, h, t);
-    if (!h->emitted && class_in(z->classes, h->feed_cls) &&
-        e->cams[ci].clock - h->start >= z->dwell_ms)
+    /* As the timers: a stay lasts at most until track_timeout_s after its
+     * last observation, so a clock moved far ahead cannot lengthen it. */
+    int64_t clock = e->cams[ci].clock, end = h->last_ts + e->cfg->track_timeout_ms;
+    if (clock > end)
+        clock = end;
+    if (!h->emitted && class_in(z->classes, h->feed_cls) && clock - h->start >= z->dwell_ms)
         fire(e, ci, h, gap_ts, gap_box);
 }
 
