@@ -43,6 +43,7 @@ struct oc_zone_cfg {
     oc_classmask_t classes;
     int64_t dwell_ms, reacquire_ms;
     double still_px, min_travel_px;
+    double still_frac; /* dwell zones: stillness tolerance as a fraction of box height */
     int min_frames;
 };
 

@@ -39,7 +39,11 @@
     X(TRACKS_ENDED, "tracks_ended", "tracks ended")                             \
     X(TRACKS_EVICTED, "tracks_evicted", "tracks ended early: per-camera track limit reached") \
     X(TRACKS_REACQUIRED, "tracks_reacquired", "stays continued by a re-numbered track") \
-    X(STAYS_EVICTED, "stays_evicted", "ended stays forgotten early: limit reached") \
+    X(STAYS_EVICTED, "stays_evicted", "stays forgotten early: per-camera stay limit reached") \
+    X(STAYS_HOP_CORRECTED, "stays_hop_corrected", "a track feeding one stay moved to another (id hop)") \
+    X(STAYS_MERGED_DUPLICATE, "stays_merged_duplicate", "a second track joined a stay another box fed in the same frame") \
+    X(STAYS_PARTIAL_BOX, "stays_partial_box", "observations that fed a stay with a visible-part box") \
+    X(STAYS_GAP_BRIDGED, "stays_gap_bridged", "stays observed again after a gap longer than track_timeout_s") \
     X(CLASSES_OVERFLOW, "classes_overflow", "class names beyond the class table, kept as 'other'") \
     X(RED_IN_GRACE, "red_within_grace", "red crossings inside the grace period (no violation)") \
     X(UNCONFIRMED, "unconfirmed_crossings", "red crossings whose track was lost before exit_s") \

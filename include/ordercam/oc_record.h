@@ -2,6 +2,7 @@
 #ifndef OC_RECORD_H
 #define OC_RECORD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -11,6 +12,9 @@
 #include "ordercam/oc_engine.h"
 
 #define OC_RECORD_MAX 8192 /* a record never exceeds this (ids, names are bounded) */
+/* A record id "<box>:<camera>:<seq>" is at most this long (two ids of at
+ * most 64 bytes, a decimal seq of at most 20 digits); buffers need + 1. */
+#define OC_RECORD_ID_MAX 160
 
 /* Evidence reference; the record says "evidence": null when NULL is passed. */
 struct oc_record_evidence {
@@ -53,5 +57,16 @@ int oc_record_id_parse(const char *id, struct oc_record_id *out);
  * or 0 with a one-line English reason in err (cap bytes, NUL-terminated).
  * The caller applies its own clock bound to "ts". */
 int oc_record_validate(const cJSON *rec, const char *box, char *err, size_t cap);
+
+/* The record id "<box>:<camera>:<seq>" into buf (cap bytes, NUL-terminated).
+ * Returns its length, or 0 when buf is too small. */
+size_t oc_record_id_format(char *buf, size_t cap, const char *box, const char *camera,
+                           uint64_t seq);
+
+/* The id of a record line that oc_record_format wrote (its first field),
+ * copied into id (cap bytes): rec is len bytes, with or without newline.
+ * false when rec does not start with an id field or id is too small. The
+ * id is not checked: oc_record_id_parse it. */
+bool oc_record_id_of(const char *rec, size_t len, char *id, size_t cap);
 
 #endif

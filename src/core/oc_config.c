@@ -183,7 +183,9 @@ static bool parse_classes(struct ctx *c, const cJSON *v, oc_classmask_t *out)
 
 /* ---- rule parameters: zone/line, else defaults.<type>, else built-in ---- */
 
-enum param { P_DWELL, P_STILL, P_REACQUIRE, P_GRACE, P_EXIT, P_TRAVEL, P_FRAMES, P__COUNT };
+enum param {
+    P_DWELL, P_STILL, P_STILL_FRAC, P_REACQUIRE, P_GRACE, P_EXIT, P_TRAVEL, P_FRAMES, P__COUNT
+};
 
 static const struct {
     const char *key;
@@ -192,6 +194,7 @@ static const struct {
 } params[P__COUNT] = {
     [P_DWELL] = {"dwell_s", 0.001, 1e7, false},
     [P_STILL] = {"still_px", 0.001, 1e5, false},
+    [P_STILL_FRAC] = {"still_frac", 0, 5, false},
     [P_REACQUIRE] = {"reacquire_s", 0, 86400, false},
     [P_GRACE] = {"grace_s", 0, 60, false},
     [P_EXIT] = {"exit_s", 0.001, 3600, false},
@@ -199,7 +202,8 @@ static const struct {
     [P_FRAMES] = {"min_frames", 1, 1e6, true},
 };
 
-static const char *const param_keys[] = {"dwell_s", "still_px", "reacquire_s", "grace_s", "exit_s",
+static const char *const param_keys[] = {"dwell_s", "still_px", "still_frac", "reacquire_s",
+                                         "grace_s", "exit_s",
                                          "min_travel_px", "min_frames", "classes", NULL};
 
 /* Resolves parameter p for violation type vt from obj, else defaults. */
@@ -272,8 +276,8 @@ static const char *const zone_kind_names[OC_ZONE__COUNT] = {
 static bool parse_zone(struct ctx *c, const cJSON *z, struct oc_zone_cfg *zone)
 {
     static const char *const keys[] = {"id", "kind", "polygon", "direction", "dwell_s",
-                                       "still_px", "reacquire_s", "min_travel_px", "min_frames",
-                                       "classes", NULL};
+                                       "still_px", "still_frac", "reacquire_s", "min_travel_px",
+                                       "min_frames", "classes", NULL};
     if (!cJSON_IsObject(z))
         return fail(c, "must be an object");
     if (!check_keys(c, z, keys))
@@ -322,6 +326,7 @@ static bool parse_zone(struct ctx *c, const cJSON *z, struct oc_zone_cfg *zone)
     if (!param_ms(c, z, vt, P_DWELL, dwell ? dwell : 1, &zone->dwell_ms) ||
         !param_ms(c, z, vt, P_REACQUIRE, 30, &zone->reacquire_ms) ||
         !param(c, z, vt, P_STILL, 15, &zone->still_px) ||
+        !param(c, z, vt, P_STILL_FRAC, 0.45, &zone->still_frac) ||
         !param(c, z, vt, P_TRAVEL, travel ? travel : 1, &zone->min_travel_px) ||
         !param(c, z, vt, P_FRAMES, 3, &frames))
         return false;

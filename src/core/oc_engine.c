@@ -64,6 +64,12 @@ struct oc_engine *oc_engine_new(const struct oc_config *cfg, const struct oc_eng
         for (size_t z = 0; z < c->cfg->n_zones; z++)
             if (c->cfg->zones[z].reacquire_ms > c->max_reacquire_ms)
                 c->max_reacquire_ms = c->cfg->zones[z].reacquire_ms;
+        c->stays.next_deadline = c->stays.next_expiry = NO_DEADLINE;
+        for (size_t z = 0; z < c->cfg->n_zones; z++)
+            c->has_dwell |= c->cfg->zones[z].vtype >= 0 && c->cfg->zones[z].dwell_ms > 0 &&
+                            (c->cfg->zones[z].kind == OC_ZONE_NO_PARKING ||
+                             c->cfg->zones[z].kind == OC_ZONE_TACTILE_PAVING ||
+                             c->cfg->zones[z].kind == OC_ZONE_NO_VENDING);
     }
     return e;
 }
@@ -90,6 +96,7 @@ void oc_engine_free(struct oc_engine *e)
         }
         free(c->slots);
         free(c->event_ids);
+        oc_stay_free(&c->stays);
     }
     for (size_t i = 0; i < e->n_classes; i++)
         free(e->class_names[i]);
@@ -340,9 +347,7 @@ static void advance(struct oc_engine *e, int ci, int64_t now)
     c->clock = now;
     c->has_clock = true;
     int64_t timeout = e->cfg->track_timeout_ms;
-    if (now > c->next_deadline)
-        for (struct oc_track *tr = c->oldest; tr; tr = tr->next)
-            oc_rules_timers(e, ci, tr, now, OC_TIMER_DWELL);
+    oc_stay_advance(e, ci, now);
     while (c->oldest && now - c->oldest->last_ts > timeout) {
         oc_rules_timers(e, ci, c->oldest, now, OC_TIMER_ALL);
         oc_engine__end_track(e, c, c->oldest, true);
@@ -606,6 +611,7 @@ static void detections(struct oc_engine *e, int ci, const struct oc_detections *
     advance(e, ci, d->ts);
     for (size_t i = 0; i < d->n_objs; i++)
         observe(e, ci, &d->objs[i], d->ts);
+    oc_stay_frame(e, ci, d->ts);
     settle(e, ci);
     if (d->jpeg_b64 && e->sink->frame)
         e->sink->frame(e->ud, ci, d->ts, d->jpeg_b64, d->jpeg_b64_len, 1);

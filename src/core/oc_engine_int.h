@@ -9,6 +9,7 @@
 #include "ordercam/oc_clock.h"
 #include "ordercam/oc_engine.h"
 #include "ordercam/oc_signal.h"
+#include "oc_stay.h"
 
 #define OC_TRACK_CLASSES 4 /* distinct classes counted per track */
 #define OC_TRACK_PLATES 4  /* distinct plates counted per track */
@@ -30,6 +31,8 @@ struct oc_zstate {
     struct oc_pt out;
     int64_t out_ts;
     double out_box[4];
+    uint32_t stay;   /* dwell zones: the oc_stay id this track feeds, 0 none */
+    int64_t bind_ts; /* since when */
 };
 
 /* Per track and stop line: once per track and line, and the exit window. */
@@ -84,6 +87,8 @@ struct oc_cam {
     uint64_t next_seq;
     struct oc_event_id *event_ids; /* ring of max_event_ids */
     size_t ev_head, ev_n;
+    struct oc_stays stays; /* dwell-zone hypotheses (oc_stay.c) */
+    bool has_dwell;        /* the camera has a dwell zone */
 };
 
 /* A violation waiting for the end of the step, with its own copies. */
@@ -117,6 +122,7 @@ struct oc_engine {
     struct oc_pending *pending;
     size_t n_pending, cap_pending;
     uint64_t counters[OC_C__COUNT];
+    struct oc_stay_frame sframe; /* the detection message being judged */
 };
 
 /* oc_engine.c */

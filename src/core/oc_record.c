@@ -73,7 +73,10 @@ size_t oc_record_format(const struct oc_config *cfg, const struct oc_violation *
     if (cap == 0)
         return 0;
     /* ids are validated to [A-Za-z0-9._-], so they need no escaping */
-    put(&o, "{\"id\":\"%s:%s:%" PRIu64 "\"", cfg->box_id, v->camera_id, v->seq);
+    char id[OC_RECORD_ID_MAX + 1];
+    if (oc_record_id_format(id, sizeof id, cfg->box_id, v->camera_id, v->seq) == 0)
+        return 0;
+    put(&o, "{\"id\":\"%s\"", id);
     put_str(&o, "box", cfg->box_id);
     put_str(&o, "camera", v->camera_id);
     put_str(&o, "type", v->type);
@@ -283,4 +286,32 @@ int oc_record_validate(const cJSON *r, const char *box, char *err, size_t cap)
         if (!field_ok(f, err, cap))
             return 0;
     return 1;
+}
+
+size_t oc_record_id_format(char *buf, size_t cap, const char *box, const char *camera, uint64_t seq)
+{
+    int n = snprintf(buf, cap, "%s:%s:%" PRIu64, box, camera, seq);
+    return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+}
+
+/* Copies s[0..len) into out when it fits (out NULL: nothing wanted). */
+static bool copy_part(const char *s, size_t len, char *out, size_t cap)
+{
+    if (!out)
+        return true;
+    if (len >= cap)
+        return false;
+    memcpy(out, s, len);
+    out[len] = '\0';
+    return true;
+}
+
+bool oc_record_id_of(const char *rec, size_t len, char *id, size_t cap)
+{
+    static const char head[] = "{\"id\":\"";
+    size_t h = sizeof head - 1;
+    if (len < h || memcmp(rec, head, h) != 0)
+        return false;
+    const char *q = memchr(rec + h, '"', len - h);
+    return q && copy_part(rec + h, (size_t)(q - rec - h), id, cap);
 }

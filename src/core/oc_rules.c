@@ -9,11 +9,6 @@
 
 #define EVENT_DEDUP_MS (24LL * 3600 * 1000)
 
-static bool is_dwell_zone(enum oc_zone_kind k)
-{
-    return k == OC_ZONE_NO_PARKING || k == OC_ZONE_TACTILE_PAVING || k == OC_ZONE_NO_VENDING;
-}
-
 static bool class_in(oc_classmask_t mask, int cls)
 {
     return cls >= 0 && cls < 64 && (mask & ((oc_classmask_t)1 << cls));
@@ -130,141 +125,6 @@ static void lines_observe(struct oc_engine *e, int ci, struct oc_track *tr, stru
     }
 }
 
-/* ---- stays (dwell zones) ---- */
-
-static struct oc_pt stay_ref(const struct oc_zstate *zs)
-{
-    return (struct oc_pt){zs->sx / zs->n, zs->sy / zs->n};
-}
-
-static void stay_start(struct oc_zstate *zs, struct oc_pt a, int64_t t, const double box[4])
-{
-    zs->active = true;
-    zs->emitted = false;
-    zs->has_out = false;
-    zs->kept = false;
-    zs->start = t;
-    zs->sx = a.x;
-    zs->sy = a.y;
-    zs->n = 1;
-    memcpy(zs->start_box, box, sizeof zs->start_box);
-}
-
-static void stay_add(struct oc_zstate *zs, struct oc_pt a)
-{
-    zs->sx += a.x;
-    zs->sy += a.y;
-    zs->n++;
-}
-
-static void dwell_fire(struct oc_engine *e, int ci, struct oc_track *tr, int zi, int64_t ts)
-{
-    struct oc_zstate *zs = &tr->z[zi];
-    const struct oc_zone_cfg *zone = &e->cams[ci].cfg->zones[zi];
-    struct oc_pending *p = emit(e, ci, tr, zone->vtype, ts, zs->start, zi, -1);
-    set_key(p, zs->start, zs->start_box);
-    set_key(p, ts, tr->box);
-    zs->emitted = true;
-}
-
-static void stay_observe(struct oc_engine *e, int ci, struct oc_track *tr, int zi, bool inside,
-                         struct oc_pt a, int64_t t)
-{
-    struct oc_zstate *zs = &tr->z[zi];
-    const struct oc_zone_cfg *zone = &e->cams[ci].cfg->zones[zi];
-    if (!inside) {
-        zs->active = false;
-        zs->has_out = false;
-        return;
-    }
-    if (!zs->active) {
-        stay_start(zs, a, t, tr->box);
-    } else if (oc_geom_dist(a, stay_ref(zs)) > zone->still_px) {
-        if (!zs->has_out) {
-            zs->has_out = true; /* one far observation is not yet a move */
-            zs->out = a;
-            zs->out_ts = t;
-            memcpy(zs->out_box, tr->box, sizeof zs->out_box);
-        } else {
-            /* Two in a row: it moved. The stay restarts at the first. */
-            struct oc_pt o = zs->out;
-            int64_t ots = zs->out_ts;
-            double obox[4];
-            memcpy(obox, zs->out_box, sizeof obox);
-            stay_start(zs, o, ots, obox);
-            if (oc_geom_dist(a, o) > zone->still_px) {
-                zs->has_out = true;
-                zs->out = a;
-                zs->out_ts = t;
-                memcpy(zs->out_box, tr->box, sizeof zs->out_box);
-            } else {
-                stay_add(zs, a);
-            }
-        }
-    } else {
-        if (zs->has_out) {
-            stay_add(zs, zs->out);
-            zs->has_out = false;
-        }
-        stay_add(zs, a);
-    }
-    /* As the dwell timers: a stay lasts at most until its track's end, so
-     * a clock moved far ahead by other messages cannot shorten it. */
-    int64_t clock = e->cams[ci].clock, end = tr->last_ts + e->cfg->track_timeout_ms;
-    if (clock > end)
-        clock = end;
-    if (!zs->kept && !zs->emitted && e->sink->keep && class_in(zone->classes, tr->cls) &&
-        t - zs->start >= OC_STAY_KEEP_MS && zone->dwell_ms > OC_STAY_KEEP_MS) {
-        zs->kept = true;
-        e->sink->keep(e->ud, ci, zs->start, zs->start + zone->dwell_ms + zone->reacquire_ms);
-    }
-    if (!zs->emitted && class_in(zone->classes, tr->cls) && clock - zs->start >= zone->dwell_ms)
-        dwell_fire(e, ci, tr, zi, zs->start + zone->dwell_ms);
-}
-
-/* A new track may continue the stay of a track the tracker lost and
- * re-numbered (docs/violations.md, re-acquisition). */
-static void reacquire(struct oc_engine *e, int ci, struct oc_track *tr, const bool *inside,
-                      struct oc_pt a, int64_t t)
-{
-    struct oc_cam *c = &e->cams[ci];
-    const struct oc_camera_cfg *cc = c->cfg;
-    struct oc_track *best = NULL;
-    bool best_ghost = false;
-    double best_d = INFINITY;
-    int grp = oc_class_group(tr->cls);
-    for (int pass = 0; pass < 2; pass++) {
-        for (struct oc_track *cand = pass ? c->oldest : oc_engine__ghosts(c); cand;
-             cand = cand->next) {
-            if (cand == tr || cand->last_ts >= t)
-                continue;
-            int cg = oc_class_group(cand->cls);
-            if (cg != grp || (grp == OC_GRP_NONE && cand->cls != tr->cls))
-                continue;
-            for (size_t zi = 0; zi < cc->n_zones; zi++) {
-                const struct oc_zone_cfg *zone = &cc->zones[zi];
-                const struct oc_zstate *zs = &cand->z[zi];
-                if (!is_dwell_zone(zone->kind) || !inside[zi] || !zs->active ||
-                    t - cand->last_ts > zone->reacquire_ms)
-                    continue;
-                double d = oc_geom_dist(a, stay_ref(zs));
-                if (d <= zone->still_px && d < best_d) {
-                    best = cand;
-                    best_ghost = pass == 0;
-                    best_d = d;
-                }
-            }
-        }
-    }
-    if (!best)
-        return;
-    for (size_t zi = 0; zi < cc->n_zones; zi++)
-        if (is_dwell_zone(cc->zones[zi].kind) && inside[zi] && best->z[zi].active)
-            tr->z[zi] = best->z[zi];
-    e->counters[OC_C_TRACKS_REACQUIRED]++;
-    oc_engine__retire(e, c, best, best_ghost);
-}
-
 /* ---- jaywalking and wrong way: straight-line travel inside a region ---- */
 
 static void region_observe(struct oc_engine *e, int ci, struct oc_track *tr, int zi, bool in,
@@ -352,13 +212,9 @@ void oc_rules_observe(struct oc_engine *e, int ci, struct oc_track *tr, const st
         return; /* an older or same-time observation: no motion to judge */
     if (has_prev)
         lines_observe(e, ci, tr, prev, a, prev_ts, t, prev_box);
-    if (is_new)
-        reacquire(e, ci, tr, inside, a, t);
+    oc_stay_note(e, ci, tr); /* stays are judged per frame (oc_stay.c) */
     for (size_t zi = 0; zi < cc->n_zones; zi++) {
         switch (cc->zones[zi].kind) {
-        case OC_ZONE_NO_PARKING:
-        case OC_ZONE_TACTILE_PAVING:
-        case OC_ZONE_NO_VENDING: stay_observe(e, ci, tr, (int)zi, inside[zi], a, t); break;
         case OC_ZONE_CARRIAGEWAY:
             region_observe(e, ci, tr, (int)zi, inside[zi] && !in_crosswalk, a, t);
             break;
@@ -371,21 +227,10 @@ void oc_rules_observe(struct oc_engine *e, int ci, struct oc_track *tr, const st
 
 /* ---- timers ---- */
 
-static bool dwell_pending(const struct oc_engine *e, int ci, const struct oc_track *tr, size_t zi)
-{
-    const struct oc_zone_cfg *zone = &e->cams[ci].cfg->zones[zi];
-    const struct oc_zstate *zs = &tr->z[zi];
-    return is_dwell_zone(zone->kind) && zs->active && !zs->emitted &&
-           class_in(zone->classes, tr->cls);
-}
-
 int64_t oc_rules_next_deadline(const struct oc_engine *e, int ci, const struct oc_track *tr)
 {
     const struct oc_camera_cfg *cc = e->cams[ci].cfg;
     int64_t next = NO_DEADLINE;
-    for (size_t zi = 0; zi < cc->n_zones; zi++)
-        if (dwell_pending(e, ci, tr, zi) && tr->z[zi].start + cc->zones[zi].dwell_ms < next)
-            next = tr->z[zi].start + cc->zones[zi].dwell_ms;
     for (size_t li = 0; li < cc->n_lines; li++)
         if (tr->l[li].pending && tr->l[li].deadline < next)
             next = tr->l[li].deadline;
@@ -396,11 +241,6 @@ void oc_rules_timers(struct oc_engine *e, int ci, struct oc_track *tr, int64_t b
 {
     const struct oc_camera_cfg *cc = e->cams[ci].cfg;
     int64_t end = tr->last_ts + e->cfg->track_timeout_ms;
-    for (size_t zi = 0; (kinds & OC_TIMER_DWELL) && zi < cc->n_zones; zi++) {
-        int64_t d = tr->z[zi].start + cc->zones[zi].dwell_ms;
-        if (dwell_pending(e, ci, tr, zi) && d < before && d <= end)
-            dwell_fire(e, ci, tr, (int)zi, d);
-    }
     for (size_t li = 0; (kinds & OC_TIMER_EXIT) && li < cc->n_lines; li++) {
         struct oc_lstate *ls = &tr->l[li];
         if (!ls->pending || ls->deadline >= before || ls->deadline > end)
@@ -428,10 +268,8 @@ bool oc_rules_track_end(struct oc_engine *e, int ci, struct oc_track *tr)
         tr->l[li].pending = false;
         e->counters[tr->l[li].group == OC_LG_MOTOR ? OC_C_UNCONFIRMED : OC_C_NONMOTOR_NO_EXIT]++;
     }
-    bool stay = false;
-    for (size_t zi = 0; zi < cc->n_zones; zi++)
-        stay |= is_dwell_zone(cc->zones[zi].kind) && tr->z[zi].active;
-    return stay;
+    oc_stay_track_end(e, ci, tr);
+    return false; /* stays outlive their tracks in oc_stay.c */
 }
 
 /* ---- camera events ---- */

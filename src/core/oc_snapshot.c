@@ -8,12 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAGIC "OCSNAP02"
+#define MAGIC "OCSNAP03"
 
 struct header {
     char magic[8];
     uint64_t config_hash;
     uint32_t track_size, zstate_size, lstate_size, signal_size, event_id_size, guard_size;
+    uint32_t stay_size;
     uint32_t n_cameras, n_signals, n_classes;
 };
 
@@ -47,6 +48,7 @@ oc_err_t oc_engine_save(const struct oc_engine *e, FILE *f, uint64_t config_hash
                        .signal_size = sizeof(struct oc_signal),
                        .event_id_size = sizeof(struct oc_event_id),
                        .guard_size = sizeof(struct oc_clock_guard),
+                       .stay_size = sizeof(struct oc_stay),
                        .n_cameras = (uint32_t)cfg->n_cameras,
                        .n_signals = (uint32_t)cfg->n_signals,
                        .n_classes = (uint32_t)e->n_classes};
@@ -75,6 +77,9 @@ oc_err_t oc_engine_save(const struct oc_engine *e, FILE *f, uint64_t config_hash
         for (const struct oc_track *g = c->ghosts; g; g = g->next)
             if (save_track(f, c, g))
                 return OC_EIO;
+        uint64_t st[2] = {c->stays.n, c->stays.next_id};
+        if (put(f, st, sizeof st) || put(f, c->stays.v, c->stays.n * sizeof *c->stays.v))
+            return OC_EIO;
     }
     return fflush(f) == 0 && !ferror(f) ? OC_OK : OC_EIO;
 }
@@ -138,7 +143,8 @@ oc_err_t oc_engine_load(struct oc_engine *e, FILE *f, uint64_t config_hash)
         h.zstate_size != sizeof(struct oc_zstate) || h.lstate_size != sizeof(struct oc_lstate) ||
         h.signal_size != sizeof(struct oc_signal) ||
         h.event_id_size != sizeof(struct oc_event_id) ||
-        h.guard_size != sizeof(struct oc_clock_guard) || h.n_cameras != cfg->n_cameras ||
+        h.guard_size != sizeof(struct oc_clock_guard) || h.stay_size != sizeof(struct oc_stay) ||
+        h.n_cameras != cfg->n_cameras ||
         h.n_signals != cfg->n_signals || h.n_classes > OC_CLASS_MAX - OC_CLASS_KNOWN - 1)
         return OC_EINVAL;
     if (get(f, e->signals, cfg->n_signals * sizeof *e->signals) ||
@@ -186,6 +192,21 @@ oc_err_t oc_engine_load(struct oc_engine *e, FILE *f, uint64_t config_hash)
                 return OC_EPARSE;
             oc_engine__adopt(e, c, g, true);
         }
+        uint64_t st[2];
+        if (get(f, st, sizeof st) || st[0] > cfg->max_tracks_per_camera || st[1] > UINT32_MAX ||
+            !oc_stay_reserve(&c->stays, (size_t)st[0]) ||
+            get(f, c->stays.v, (size_t)st[0] * sizeof *c->stays.v))
+            return OC_EPARSE;
+        c->stays.n = (size_t)st[0];
+        c->stays.next_id = (uint32_t)st[1];
+        for (size_t k = 0; k < c->stays.n; k++) {
+            const struct oc_stay *hy = &c->stays.v[k];
+            if (hy->zone < 0 || (size_t)hy->zone >= c->cfg->n_zones ||
+                !memchr(hy->track, '\0', sizeof hy->track) ||
+                !memchr(hy->plate, '\0', sizeof hy->plate))
+                return OC_EPARSE;
+        }
+        oc_stay_rebound(e, (int)ci);
         c->next_deadline = NO_DEADLINE;
         for (const struct oc_track *tr = c->oldest; tr; tr = tr->next)
             oc_engine__note_deadline(c, oc_rules_next_deadline(e, (int)ci, tr));

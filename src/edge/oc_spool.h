@@ -45,8 +45,10 @@ oc_err_t oc_spool_mark(struct oc_spool *s, const char *const *ids, size_t n,
 /* Records still to send. */
 uint64_t oc_spool_backlog(struct oc_spool *s);
 
-/* Tally rows changed since central last accepted them, up to limit: fn gets
- * camera, type, bucket, absolute count and the row's version. */
+/* Tally rows changed since central last accepted them, up to limit, oldest
+ * bucket first: fn gets camera, type, bucket, absolute count and the row's
+ * version, which grows by one with every change of the row (the "rev" that
+ * central keeps the newest of). */
 size_t oc_spool_dirty_tallies(struct oc_spool *s, size_t limit,
                               void (*fn)(void *ud, const char *camera, const char *type,
                                          int64_t bucket, int64_t count, int64_t version),

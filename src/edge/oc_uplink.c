@@ -11,10 +11,14 @@
 #include "oc_spool.h"
 #include "ordercam/oc_event.h"
 #include "ordercam/oc_io.h"
+#include "ordercam/oc_wire.h"
 
 #define RECORDS_PER_BATCH 1000
 #define TALLIES_PER_BATCH 5000
 #define EVIDENCE_PER_CYCLE 16
+/* a body never needs this much (1000 records of at most OC_RECORD_MAX, 5000
+ * tally rows, the cameras); beyond it the body is not sent (logged) */
+#define BODY_MAX (64u << 20)
 
 struct buf {
     char *p;
@@ -32,12 +36,16 @@ struct oc_uplink {
     struct oc_uplink_stats st;
     struct oc_spool *spool;
     CURL *curl;
-    struct buf body, resp;
+    struct oc_wire_mem body;
+    struct buf resp;
     long retry_after;
     unsigned seed;
     int auth_state; /* 0 unknown, 1 ok, -1 refused: logged on change */
     int net_state;  /* 0 unknown, 1 reachable, -1 failing: logged on change */
     size_t batch;   /* records per request; halved on 413 */
+    size_t tallies_unsendable; /* tally rows left out of the last body */
+    size_t single;  /* a refusal named no record: one record per request, for as many
+                     * requests as that batch had records or until one is refused */
 };
 
 static char *dup(const char *s)
@@ -72,11 +80,6 @@ static int put(struct buf *b, const char *s, size_t n)
     b->len += n;
     b->p[b->len] = '\0';
     return 0;
-}
-
-static int puts_(struct buf *b, const char *s)
-{
-    return put(b, s, strlen(s));
 }
 
 static size_t on_body(char *p, size_t sz, size_t n, void *ud)
@@ -173,9 +176,9 @@ struct tally_row {
 };
 
 struct collect {
-    struct oc_uplink *u;
+    struct oc_wire w;
     struct tally_row *rows;
-    size_t n;
+    size_t n, n_bad; /* rows in the body, rows left out (not sendable) */
     char **ids;
     size_t n_ids;
 };
@@ -184,30 +187,50 @@ static void add_tally(void *ud, const char *camera, const char *type, int64_t bu
                       int64_t version)
 {
     struct collect *c = ud;
+    /* the row's version is its revision: central keeps the newest */
+    struct oc_wire_tally t = {camera, type, bucket, count, version};
+    if (oc_wire_tally(&c->w, &t) == OC_EINVAL) {
+        c->n_bad++; /* central would refuse the whole body for it */
+        return;
+    }
     struct tally_row *r = &c->rows[c->n++];
     snprintf(r->camera, sizeof r->camera, "%s", camera);
     snprintf(r->type, sizeof r->type, "%s", type);
     r->bucket = bucket;
     r->count = count;
     r->version = version;
-    char row[256];
-    snprintf(row, sizeof row, "%s{\"camera\":\"%s\",\"type\":\"%s\",\"bucket\":%lld,\"count\":%lld}",
-             c->n > 1 ? "," : "", camera, type, (long long)bucket, (long long)count);
-    puts_(&c->u->body, row);
 }
 
 static void add_record(void *ud, const char *id, const char *record)
 {
     struct collect *c = ud;
     c->ids[c->n_ids++] = strdup(id);
-    puts_(&c->u->body, c->n_ids > 1 ? "," : "");
-    puts_(&c->u->body, record);
+    oc_wire_violation(&c->w, record, strlen(record));
+}
+
+enum oc_uplink_verdict oc_uplink_verdict(long status)
+{
+    if (status == 200)
+        return OC_UPLINK_DONE;
+    if (status >= 400 && status < 500 && status != 401 && status != 403 && status != 408 &&
+        status != 409 && status != 429)
+        return OC_UPLINK_REJECT;
+    return OC_UPLINK_RETRY;
+}
+
+long oc_uplink_backoff_ms(int attempt, long retry_after_s, unsigned rnd)
+{
+    if (retry_after_s > 0)
+        return (retry_after_s > 300 ? 300 : retry_after_s) * 1000;
+    long cap = 1000L << (attempt < 6 ? (attempt < 0 ? 0 : attempt) : 6); /* 1 s .. 64 s */
+    return (long)(rnd % (unsigned)(cap + 1));
 }
 
 /* One status classified: 1 done, 0 retry later, -1 permanent rejection. */
 static int classify(struct oc_uplink *u, long status)
 {
-    if (status == 200)
+    enum oc_uplink_verdict v = oc_uplink_verdict(status);
+    if (v == OC_UPLINK_DONE)
         return 1;
     if (status == 401 || status == 403) {
         if (u->auth_state != -1)
@@ -219,9 +242,7 @@ static int classify(struct oc_uplink *u, long status)
         pthread_mutex_unlock(&u->lock);
         return 0;
     }
-    if (status >= 400 && status < 500 && status != 408 && status != 409 && status != 429)
-        return -1;
-    return 0;
+    return v == OC_UPLINK_REJECT ? -1 : 0;
 }
 
 struct ev_item {
@@ -296,93 +317,145 @@ static int send_evidence(struct oc_uplink *u, const char *token)
     return rc;
 }
 
+/* The changed tally rows (up to TALLIES_PER_BATCH; *n: how many were read):
+ * 1 accepted, 0 refused for good (logged; they stay dirty), -1 back off.
+ * A row central would refuse is left out of the body (it would refuse the
+ * others with it), stays dirty and is logged when their number changes. */
+static int send_tallies(struct oc_uplink *u, const char *token, uint64_t backlog, size_t *n)
+{
+    struct collect c = {.rows = calloc(TALLIES_PER_BATCH, sizeof *c.rows)};
+    *n = 0;
+    if (!c.rows)
+        return -1;
+    oc_wire_mem_writer(&c.w, &u->body);
+    oc_wire_tallies_begin(&c.w, u->box, u->version, (int64_t)backlog, u->cameras);
+    *n = oc_spool_dirty_tallies(u->spool, TALLIES_PER_BATCH, add_tally, &c);
+    oc_err_t e = oc_wire_tallies_end(&c.w);
+    if (c.n_bad != u->tallies_unsendable)
+        logf_(u, 3, "uplink: %zu tally rows cannot be sent (camera or type central refuses); kept",
+              c.n_bad);
+    u->tallies_unsendable = c.n_bad;
+    int k = 0;
+    if (e != OC_OK) {
+        logf_(u, 3, "uplink: cannot write the tally body: %s", oc_strerror(e));
+    } else {
+        long status = post(u, "/api/v1/tallies", token);
+        k = classify(u, status);
+        if (k < 0)
+            logf_(u, 3, "uplink: central rejected %zu tally rows (HTTP %ld): %.200s", c.n, status,
+                  u->resp.p ? u->resp.p : "");
+        k = k < 0 ? 0 : k == 0 ? -1 : 1;
+    }
+    if (k == 1) {
+        if (u->auth_state == -1)
+            logf_(u, 5, "uplink: central accepts our token again");
+        u->auth_state = 1;
+        oc_spool_begin(u->spool);
+        for (size_t i = 0; i < c.n; i++)
+            oc_spool_tally_sent(u->spool, c.rows[i].camera, c.rows[i].type, c.rows[i].bucket,
+                                c.rows[i].version);
+        oc_spool_commit(u->spool);
+        pthread_mutex_lock(&u->lock);
+        u->st.tally_rows_sent += c.n;
+        pthread_mutex_unlock(&u->lock);
+    }
+    free(c.rows);
+    return k;
+}
+
+/* Which record of a refused batch to park: the one central names
+ * ("index"), else, from an older central that names none, the batch is
+ * sent a record at a time until the refused one is alone. SIZE_MAX: none
+ * yet. */
+static size_t refused_record(struct oc_uplink *u, size_t n_ids)
+{
+    size_t bad;
+    if (oc_wire_refused_index(u->resp.p, u->resp.len, &bad) && bad < n_ids)
+        return bad;
+    if (n_ids > 1) {
+        u->single = n_ids;
+        return SIZE_MAX;
+    }
+    return 0;
+}
+
+static void park(struct oc_uplink *u, const char *id, long status)
+{
+    oc_spool_mark(u->spool, &id, 1, OC_SPOOL_REJECTED);
+    u->single = 0;
+    logf_(u, 3, "uplink: central rejected record %s for good (HTTP %ld): %.200s; parked", id,
+          status, u->resp.p ? u->resp.p : "");
+    pthread_mutex_lock(&u->lock);
+    u->st.records_rejected++;
+    pthread_mutex_unlock(&u->lock);
+}
+
+/* One batch of records, oldest first. 1: sent, nothing left; 0: progress
+ * or nothing to send; -1: back off. */
+static int send_records(struct oc_uplink *u, const char *token)
+{
+    size_t limit = u->single ? 1 : u->batch;
+    struct collect c = {.ids = calloc(limit, sizeof(char *))};
+    if (!c.ids)
+        return -1;
+    oc_wire_mem_writer(&c.w, &u->body);
+    oc_wire_violations_begin(&c.w, u->box);
+    size_t m = oc_spool_pending(u->spool, limit, add_record, &c);
+    oc_err_t e = oc_wire_violations_end(&c.w);
+    int rc = 1;
+    if (m > 0 && e != OC_OK) {
+        logf_(u, 3, "uplink: cannot write the violations body: %s", oc_strerror(e));
+        rc = -1;
+    } else if (m > 0) {
+        long status = post(u, "/api/v1/violations", token);
+        int k = classify(u, status);
+        rc = 0;
+        if (k == 1) {
+            oc_spool_mark(u->spool, (const char *const *)c.ids, c.n_ids, OC_SPOOL_ACCEPTED);
+            pthread_mutex_lock(&u->lock);
+            u->st.records_sent += m;
+            pthread_mutex_unlock(&u->lock);
+            if (u->single)
+                u->single--;
+            rc = m < limit && !u->single ? 1 : 0;
+        } else if (status == 413 && limit > 1) {
+            u->batch = limit / 2; /* too large for central: smaller batches */
+        } else if (k < 0) {
+            size_t bad = refused_record(u, c.n_ids);
+            if (bad != SIZE_MAX)
+                park(u, c.ids[bad], status);
+        } else {
+            rc = -1;
+        }
+    }
+    for (size_t i = 0; i < c.n_ids; i++)
+        free(c.ids[i]);
+    free(c.ids);
+    return rc;
+}
+
 /* Sends one batch of tallies and one of records. 1: everything sent and
  * nothing left, 0: some progress or nothing to do, -1: must back off. */
 static int cycle(struct oc_uplink *u)
 {
     char *token = read_token(u->token_file);
     if (!token) {
-        logf_(u, 3, "uplink: no token in %s", u->token_file ? u->token_file : "(central.token_file unset)");
+        logf_(u, 3, "uplink: no token in %s",
+              u->token_file ? u->token_file : "(central.token_file unset)");
         return -1;
     }
     uint64_t backlog = oc_spool_backlog(u->spool);
     pthread_mutex_lock(&u->lock);
     u->st.backlog = backlog;
     pthread_mutex_unlock(&u->lock);
-    int rc = 0;
     /* tallies first: the counts are what the city sees */
-    struct collect c = {.u = u, .rows = calloc(TALLIES_PER_BATCH, sizeof *c.rows)};
-    u->body.len = 0;
-    char head[512];
-    /* the cameras' places are as long as the box has cameras: not in head */
-    snprintf(head, sizeof head, "{\"box\":\"%s\",\"version\":\"%s\",\"backlog\":%llu,\"cameras\":",
-             u->box, u->version, (unsigned long long)backlog);
-    puts_(&u->body, head);
-    puts_(&u->body, u->cameras);
-    puts_(&u->body, ",\"tallies\":[");
-    size_t n = c.rows ? oc_spool_dirty_tallies(u->spool, TALLIES_PER_BATCH, add_tally, &c) : 0;
-    puts_(&u->body, "]}");
-    long status = post(u, "/api/v1/tallies", token);
-    int k = classify(u, status);
-    if (k == 1) {
-        if (u->auth_state == -1)
-            logf_(u, 5, "uplink: central accepts our token again");
-        u->auth_state = 1;
-        oc_spool_begin(u->spool);
-        for (size_t i = 0; i < n; i++)
-            oc_spool_tally_sent(u->spool, c.rows[i].camera, c.rows[i].type, c.rows[i].bucket,
-                                c.rows[i].version);
-        oc_spool_commit(u->spool);
-        pthread_mutex_lock(&u->lock);
-        u->st.tally_rows_sent += n;
-        pthread_mutex_unlock(&u->lock);
-    } else if (k < 0) {
-        logf_(u, 3, "uplink: central rejected %zu tally rows (HTTP %ld): %.200s", n, status, u->resp.p ? u->resp.p : "");
+    size_t n = 0;
+    int rc = send_tallies(u, token, backlog, &n);
+    if (rc >= 0) { /* then records, oldest first */
+        int r = send_records(u, token);
+        /* rows refused for good wait for the next interval like the rest */
+        rc = r != 1 ? r : rc == 0 || n < TALLIES_PER_BATCH ? 1 : 0;
     }
-    free(c.rows);
-    if (k == 0) {
-        free(token);
-        return -1;
-    }
-    /* then records, oldest first */
-    c = (struct collect){.u = u, .ids = calloc(u->batch, sizeof(char *))};
-    u->body.len = 0;
-    snprintf(head, sizeof head, "{\"box\":\"%s\",\"violations\":[", u->box);
-    puts_(&u->body, head);
-    size_t m = c.ids ? oc_spool_pending(u->spool, u->batch, add_record, &c) : 0;
-    puts_(&u->body, "]}");
-    if (m > 0) {
-        status = post(u, "/api/v1/violations", token);
-        k = classify(u, status);
-        if (k == 1) {
-            oc_spool_mark(u->spool, (const char *const *)c.ids, c.n_ids, OC_SPOOL_ACCEPTED);
-            pthread_mutex_lock(&u->lock);
-            u->st.records_sent += m;
-            pthread_mutex_unlock(&u->lock);
-            rc = m < u->batch ? 1 : 0;
-        } else if (status == 413 && u->batch > 1) {
-            u->batch /= 2; /* too large for central: smaller batches */
-        } else if (k < 0) {
-            /* central names the bad record ("violations[i]: ..."); else the oldest goes */
-            const char *p = u->resp.p ? strstr(u->resp.p, "violations[") : NULL;
-            size_t bad = p ? strtoul(p + 11, NULL, 10) : 0;
-            if (bad >= c.n_ids)
-                bad = 0;
-            oc_spool_mark(u->spool, (const char *const *)&c.ids[bad], 1, OC_SPOOL_REJECTED);
-            logf_(u, 3, "uplink: central rejected record %s for good (HTTP %ld): %.200s; parked",
-                  c.ids[bad], status, u->resp.p ? u->resp.p : "");
-            pthread_mutex_lock(&u->lock);
-            u->st.records_rejected++;
-            pthread_mutex_unlock(&u->lock);
-        } else {
-            rc = -1;
-        }
-    } else if (k == 1) {
-        rc = n < TALLIES_PER_BATCH ? 1 : 0;
-    }
-    for (size_t i = 0; i < c.n_ids; i++)
-        free(c.ids[i]);
-    free(c.ids);
     if (rc == 1) /* evidence last: counts and records matter first */
         rc = send_evidence(u, token);
     free(token);
@@ -429,10 +502,7 @@ static void *run(void *arg)
     while (!stopping(u)) {
         int rc = cycle(u);
         if (rc < 0) {
-            long cap = 1000L << (attempt < 6 ? attempt : 6); /* 1 s .. 64 s */
-            long ms = (long)(rand_r(&u->seed) % (unsigned)(cap + 1));
-            if (u->retry_after > 0)
-                ms = (u->retry_after > 300 ? 300 : u->retry_after) * 1000;
+            long ms = oc_uplink_backoff_ms(attempt, u->retry_after, (unsigned)rand_r(&u->seed));
             attempt++;
             wait_ms(u, ms);
         } else {
@@ -462,6 +532,7 @@ struct oc_uplink *oc_uplink_start(const struct oc_uplink_opts *o)
     u->cameras = dup(o->cameras_json ? o->cameras_json : "[]");
     u->seed = (unsigned)time(NULL) ^ (unsigned)(size_t)u;
     u->batch = RECORDS_PER_BATCH;
+    u->body.max = BODY_MAX;
     u->running = 1;
     pthread_mutex_init(&u->lock, NULL);
     pthread_condattr_t ca;
@@ -534,7 +605,7 @@ void oc_uplink_stop(struct oc_uplink *u)
     pthread_join(u->thread, NULL);
     oc_spool_close(u->spool);
     curl_easy_cleanup(u->curl);
-    free(u->body.p);
+    oc_wire_mem_free(&u->body);
     free(u->resp.p);
     free(u->url), free(u->token_file), free(u->ca_file), free(u->cert_file), free(u->key_file);
     free(u->box), free(u->version), free(u->dir), free(u->cameras), free(u->evdir);

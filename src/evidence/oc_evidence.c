@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "ordercam/oc_record.h"
+
 struct held {
     struct held *next;
     void *tag;
@@ -124,8 +126,11 @@ static int describe(const struct oc_evidence *ev, const struct oc_violation *v, 
     h->caption[0] = dup_printf("%s   %s%s%s   %s   %s", when, v->type, v->code ? " " : "",
                                v->code ? v->code : "", v->plate ? v->plate : "no plate",
                                v->cls ? v->cls : "");
-    h->caption[1] = dup_printf("%s · %s · %s · %s:%s:%" PRIu64, box, v->camera_id,
-                               v->location ? v->location : "", box, v->camera_id, v->seq);
+    char id[OC_RECORD_ID_MAX + 1];
+    if (oc_record_id_format(id, sizeof id, box, v->camera_id, v->seq) == 0)
+        return -1;
+    h->caption[1] =
+        dup_printf("%s · %s · %s · %s", box, v->camera_id, v->location ? v->location : "", id);
     int named = oc_evidence_file_name(box, v->camera_id, v->seq, v->ts, h->file, sizeof h->file);
     return h->caption[0] && h->caption[1] && named == 0 ? 0 : -1;
 }

@@ -1,5 +1,6 @@
 /* ordercam-gen: writes the sample scenario or a large synthetic log. */
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 
 #include "convert.h"
 #include "gen.h"
+#include "tracker.h"
 #include "oc_ecfg.h"
 
 static void usage(FILE *f)
@@ -21,7 +23,11 @@ static void usage(FILE *f)
                "                          [--ids FILE]\n"
                "         renders a native log's detections as deepstream, deepstream-minimal or\n"
                "         onvif payloads (docs/inputs.md); --ids: ONVIF ObjectId of each track\n"
-               "       sample and bench also take --format FORMAT (default ordercam)\n");
+               "       sample and bench also take --format FORMAT (default ordercam)\n"
+               "       ordercam-gen stays --out LOG --scene SCENE.json [--manifest FILE]\n"
+               "                          [--tracker LEVEL] [--stays N] [--seed N]\n"
+               "         a row of parked cars (docs/bench.md), degraded by the tracker noise\n"
+               "         model at LEVEL (0 = clean .. 1 = a poor street tracker)\n");
 }
 
 int main(int argc, char **argv);
@@ -92,6 +98,54 @@ static int convert_mode(const char *mode, int argc, char **argv, int fmt, const 
     return rc;
 }
 
+struct stays_files {
+    FILE *log, *manifest;
+};
+
+static int stays_line(void *ud, int64_t ts, const char *payload)
+{
+    struct stays_files *f = ud;
+    fprintf(f->log,
+            "{\"ts\":%" PRId64 ",\"topic\":\"ordercam/cameras/" GEN_STAYS_CAMERA
+            "/detections\",\"payload\":%s}\n",
+            OC_GEN_T0 + ts + 5, payload);
+    return ferror(f->log) ? -1 : 0;
+}
+
+static int stays_truth(void *ud, const struct gen_stay_truth *t)
+{
+    struct stays_files *f = ud;
+    if (!f->manifest)
+        return 0;
+    fprintf(f->manifest,
+            "{\"camera\":\"" GEN_STAYS_CAMERA "\",\"slot\":%d,\"arrive\":%" PRId64
+            ",\"depart\":%" PRId64 ",\"type\":%s}\n",
+            t->slot, OC_GEN_T0 + t->arrive, OC_GEN_T0 + t->depart,
+            t->long_stay ? "\"illegal_parking\"" : "null");
+    return ferror(f->manifest) ? -1 : 0;
+}
+
+/* The stays scenario: its scene, log and (optional) manifest of stays.
+ * Returns 0, -1 on a write error, 1 when a file cannot be opened. */
+static int write_stays(FILE *log, const char *scene, const char *manifest, uint64_t seed,
+                       double level, int n)
+{
+    FILE *s = fopen(scene, "w"), *m = manifest ? fopen(manifest, "w") : NULL;
+    if (!s || (manifest && !m)) {
+        perror(!s ? scene : manifest);
+        if (s)
+            fclose(s);
+        return 1;
+    }
+    fprintf(s, "%s\n", gen_stays_scene());
+    struct stays_files f = {log, m};
+    struct gen_stays_out out = {&f, OC_GEN_T0, stays_line, stays_truth};
+    int rc = gen_stays(seed, level, n, &out) == 0 ? 0 : -1;
+    if (fclose(s) != 0 || (m && fclose(m) != 0))
+        rc = -1;
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -101,6 +155,8 @@ int main(int argc, char **argv)
         {"objects", required_argument, NULL, 'k'},  {"help", no_argument, NULL, 'h'},
         {"frames", no_argument, NULL, 'F'},        {"format", required_argument, NULL, 'f'},
         {"in", required_argument, NULL, 'i'},       {"ids", required_argument, NULL, 'I'},
+        {"frames", no_argument, NULL, 'F'},        {"tracker", required_argument, NULL, 'T'},
+        {"stays", required_argument, NULL, 'N'},
         {NULL, 0, NULL, 0}};
     if (argc < 2) {
         usage(stderr);
@@ -109,10 +165,11 @@ int main(int argc, char **argv)
     const char *mode = argv[1], *out = NULL, *manifest = NULL, *scene = NULL;
     const char *format = "ordercam", *in = NULL, *ids = NULL;
     uint64_t seed = 1;
-    int cameras = 16, objects = 4, ch, with_frames = 0;
+    int cameras = 16, objects = 4, ch, with_frames = 0, stays = 1000;
+    double level = 0;
     long messages = 1000000;
     optind = 2;
-    while ((ch = getopt_long(argc, argv, "o:m:s:S:c:n:k:hFf:i:I:", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "o:m:s:S:c:n:k:hFf:i:I:T:N:", opts, NULL)) != -1) {
         switch (ch) {
         case 'o': out = optarg; break;
         case 'm': manifest = optarg; break;
@@ -126,10 +183,13 @@ int main(int argc, char **argv)
         case 'f': format = optarg; break;
         case 'i': in = optarg; break;
         case 'I': ids = optarg; break;
+        case 'T': level = atof(optarg); break;
+        case 'N': stays = atoi(optarg); break;
         default: usage(stderr); return 2;
         }
     }
-    if (!out || cameras < 1 || cameras > 999 || messages < 1 || objects < 1 || objects > 64) {
+    if (!out || cameras < 1 || cameras > 999 || messages < 1 || objects < 1 || objects > 64 ||
+        !(level >= 0 && level <= 1) || stays < 1 || stays > 1000000) {
         usage(stderr);
         return 2;
     }
@@ -178,6 +238,10 @@ int main(int argc, char **argv)
         oc_ecfg_free(cfg);
         if (m && fclose(m) != 0)
             rc = -1;
+    } else if (strcmp(mode, "stays") == 0 && scene) {
+        rc = write_stays(log, scene, manifest, seed, level, stays);
+        if (rc > 0)
+            return 1;
     } else if (strcmp(mode, "bench") == 0 && scene) {
         FILE *s = fopen(scene, "w");
         if (!s) {

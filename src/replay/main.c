@@ -18,6 +18,7 @@
 #include "ordercam/oc_record.h"
 #include "ordercam/oc_tally.h"
 #include "ordercam/oc_text.h"
+#include "ordercam/oc_wire.h"
 #include "publish.h"
 #include "revidence.h"
 
@@ -31,7 +32,7 @@ struct replay {
     const struct oc_config *cfg;
     FILE *out;
     FILE *central; /* --central-out: the body of POST /api/v1/violations, streamed */
-    unsigned long central_n;
+    struct oc_wire central_w;
     struct oc_tally *tally;
     uint64_t *per; /* n_cameras x n_vtypes */
     uint64_t tally_overflow;
@@ -50,9 +51,14 @@ static void emit(void *ud, const char *rec, size_t n)
     struct replay *r = ud;
     if (fwrite(rec, 1, n, r->out) != n)
         r->write_failed = 1;
-    if (r->central && (fputs(r->central_n++ ? "," : "", r->central) < 0 ||
-                       fwrite(rec, 1, n - 1, r->central) != n - 1))
-        r->write_failed = 1;
+    if (r->central)
+        oc_wire_violation(&r->central_w, rec, n);
+}
+
+/* oc_wire's sink for the --central-out files */
+static oc_err_t file_write(void *ud, const char *p, size_t n)
+{
+    return fwrite(p, 1, n, ud) == n ? OC_OK : OC_EIO;
 }
 
 static void on_violation(void *ud, const struct oc_violation *v)
@@ -254,45 +260,36 @@ static void summary(const struct replay *r, const struct oc_engine *eng, unsigne
                 r->tally_overflow);
 }
 
-static void json_str(FILE *f, const char *s)
-{
-    char buf[2048];
-    if (!s) {
-        fputs("null", f);
-        return;
-    }
-    oc_text_json_quote(buf, sizeof buf, s);
-    fputs(buf, f);
-}
-
-/* The body of POST /api/v1/tallies: absolute counts and camera places. */
+/* The body of POST /api/v1/tallies: absolute counts and camera places.
+ * A row's rev is its count: what the daemon's spool would give the row
+ * after the same violations (one change per violation). */
 static int write_central_tallies(struct replay *r, const char *dir)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/tallies.json", dir);
-    FILE *f = fopen(path, "w");
-    if (!f)
+    const struct oc_config *cfg = r->cfg;
+    struct oc_wire_camera *cams = calloc(cfg->n_cameras + 1, sizeof *cams);
+    for (size_t c = 0; cams && c < cfg->n_cameras; c++)
+        cams[c] = (struct oc_wire_camera){cfg->cameras[c].id, cfg->cameras[c].location,
+                                          cfg->cameras[c].road, cfg->cameras[c].unit};
+    char *cams_json = cams ? oc_wire_cameras_json(cams, cfg->n_cameras) : NULL;
+    free(cams);
+    FILE *f = cams_json ? fopen(path, "w") : NULL;
+    if (!f) {
+        free(cams_json);
         return -1;
-    fprintf(f, "{\"box\":\"%s\",\"version\":\"%s\",\"tallies\":[", r->cfg->box_id, OC_VERSION);
+    }
+    struct oc_wire w = {.write = file_write, .ud = f};
+    oc_wire_tallies_begin(&w, cfg->box_id, OC_VERSION, -1, cams_json);
+    free(cams_json);
     size_t n;
     const struct oc_tally_row *rows = oc_tally_rows(r->tally, &n);
-    for (size_t i = 0; i < n; i++)
-        fprintf(f, "%s{\"camera\":\"%s\",\"type\":\"%s\",\"bucket\":%" PRId64 ",\"count\":%" PRIu64 "}",
-                i ? "," : "", r->cfg->cameras[rows[i].camera].id,
-                r->cfg->vtypes[rows[i].vtype].name, rows[i].bucket, rows[i].count);
-    fputs("],\"cameras\":[", f);
-    for (size_t c = 0; c < r->cfg->n_cameras; c++) {
-        const struct oc_camera_cfg *cam = &r->cfg->cameras[c];
-        fprintf(f, "%s{\"id\":\"%s\",\"location\":", c ? "," : "", cam->id);
-        json_str(f, cam->location);
-        fputs(",\"road\":", f);
-        json_str(f, cam->road);
-        fputs(",\"unit\":", f);
-        json_str(f, cam->unit);
-        fputs("}", f);
+    for (size_t i = 0; i < n; i++) {
+        struct oc_wire_tally t = {cfg->cameras[rows[i].camera].id, cfg->vtypes[rows[i].vtype].name,
+                                  rows[i].bucket, (int64_t)rows[i].count, (int64_t)rows[i].count};
+        oc_wire_tally(&w, &t);
     }
-    fputs("]}\n", f);
-    int bad = ferror(f);
+    int bad = oc_wire_tallies_end(&w) != OC_OK || fputs("\n", f) < 0 || ferror(f);
     return fclose(f) != 0 || bad ? -1 : 0;
 }
 
@@ -397,7 +394,8 @@ int main(int argc, char **argv)
             rc = 1;
             goto done;
         }
-        fprintf(r.central, "{\"box\":\"%s\",\"violations\":[", cfg->box_id);
+        r.central_w = (struct oc_wire){.write = file_write, .ud = r.central};
+        oc_wire_violations_begin(&r.central_w, cfg->box_id);
     }
     if (evidence_dir) {
         r.rev = rev_new(cfg, &ecfg->evidence, evidence_dir, emit, &r, err, sizeof err);
@@ -460,12 +458,16 @@ int main(int argc, char **argv)
         fprintf(stderr, "ordercam-replay: %s: write failed\n", outpath);
         rc = 1;
     }
-    if (r.central && (fputs("]}\n", r.central) < 0 || fclose(r.central) != 0 ||
-                      write_central_tallies(&r, central_dir) != 0)) {
-        fprintf(stderr, "ordercam-replay: %s: cannot write central bodies\n", central_dir);
-        rc = 1;
+    if (r.central) {
+        int bad = oc_wire_violations_end(&r.central_w) != OC_OK || fputs("\n", r.central) < 0;
+        bad |= fclose(r.central) != 0;
+        r.central = NULL;
+        bad = bad || write_central_tallies(&r, central_dir) != 0;
+        if (bad) {
+            fprintf(stderr, "ordercam-replay: %s: cannot write central bodies\n", central_dir);
+            rc = 1;
+        }
     }
-    r.central = NULL;
     if (tallies && write_tallies(&r, tallies) != 0) {
         fprintf(stderr, "ordercam-replay: %s: cannot write tallies\n", tallies);
         rc = 1;

@@ -1,0 +1,110 @@
+/* Stays in dwell zones (docs/violations.md, "Stays"): stationary-object
+ * hypotheses per camera that any track may feed, so that a parked object
+ * keeps one stay through re-numbering, id hops, duplicate boxes, partial
+ * boxes and short gaps. Internal to the engine (src/core); the engine owns
+ * every oc_stays and frees it with oc_stay_free. */
+#ifndef OC_STAY_H
+#define OC_STAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ordercam/oc_event.h"
+
+/* A track that stops feeding a stay ends it when it was the last to feed
+ * it and either fed it alone or had fed it at least this long (a car
+ * passing in front of a parked one does not end the parked car's stay). */
+#define OC_STAY_OWN_MS 3000
+/* Two boxes in one frame are one object when IoU >= this, or when the
+ * smaller (<= OC_STAY_PART_AREA of the larger) lies >= OC_STAY_PART_IN inside. */
+#define OC_STAY_DUP_IOU 0.7
+#define OC_STAY_PART_IN 0.9
+#define OC_STAY_PART_AREA 0.8
+#define OC_STAY_PART_MIN 0.15  /* a visible part covers at least this of the reference */
+#define OC_STAY_SIZE_RATIO 1.5 /* a full re-detection: w and h within this factor */
+#define OC_STAY_OWN_BONUS 0.2  /* added to the IoU of a track's own stay */
+#define OC_STAY_CANDS 4        /* hypotheses considered per box */
+
+/* One stationary-object hypothesis. */
+struct oc_stay {
+    uint32_t id; /* per camera, from 1; 0 is "none" */
+    int zone;
+    int cls; /* class of the track that started it (group decides) */
+    bool emitted, kept, shared;
+    int64_t start, last_ts;
+    double start_box[4], last_box[4];
+    double sum[4]; /* of the full boxes fed; the reference is their mean */
+    double ref[4];
+    uint32_t n;
+    /* who fed it last: the record's track, class, plate and conf */
+    char track[OC_ID_MAX + 1];
+    char plate[OC_PLATE_MAX + 1];
+    int feed_cls;
+    double conf;
+    int32_t frame_box; /* while a frame is judged: the box feeding it, -1 none */
+    /* The track that fed it last hopped to another stay: the object may
+     * have left with it, so the stay is forgotten unless fed again within
+     * track_timeout_s (NO_DEADLINE: not vacated). */
+    int64_t forget_at;
+    /* Until settled (OC_STAY_KEEP_MS after it was born, fed by one track
+     * without a gap), the start follows the still run of anchors within
+     * still_px, so a clean track's stay starts where it stopped, not where
+     * it came within the scale tolerance: run mean, one far anchor held
+     * back, and two far on one side in a row restart the run. */
+    int64_t born;
+    bool settled, has_out;
+    double run_x, run_y;
+    uint32_t run_n;
+    int64_t out_ts;
+    double out_box[4];
+};
+
+/* The stays of one camera. */
+struct oc_stays {
+    struct oc_stay *v;
+    size_t n, cap;
+    uint32_t next_id;
+    int64_t next_deadline; /* lower bound of every deadline that may fire by timer */
+    int64_t next_expiry;   /* lower bound of every last_ts + absence limit */
+};
+
+/* A box of the frame that may feed a stay, and how well. */
+struct oc_stay_cand {
+    uint32_t box;  /* index into the frame */
+    uint32_t stay; /* index into oc_stays.v */
+    double score;  /* IoU with the reference */
+    bool partial;
+};
+
+/* The frame being judged (one detection message). */
+struct oc_stay_frame {
+    struct oc_track *tr[OC_MAX_OBJECTS];
+    size_t n;
+    int64_t t;
+    struct oc_stay_cand cand[OC_MAX_OBJECTS * OC_STAY_CANDS];
+    int32_t box_stay[OC_MAX_OBJECTS]; /* stay index a box feeds, -1 none */
+    uint8_t box_how[OC_MAX_OBJECTS];  /* 0 unmatched, 1 full, 2 partial, 3 duplicate */
+};
+
+struct oc_engine;
+struct oc_track;
+
+/* After a track's current observation (oc_rules_observe): remembers it for
+ * the frame. */
+void oc_stay_note(struct oc_engine *e, int cam, struct oc_track *tr);
+/* After every object of a detection message at ts: judges the frame's
+ * boxes against the camera's stays. */
+void oc_stay_frame(struct oc_engine *e, int cam, int64_t ts);
+/* The camera clock moves to now: fires deadlines before now of stays still
+ * held, forgets stays unobserved for longer than their limit. */
+void oc_stay_advance(struct oc_engine *e, int cam, int64_t now);
+/* A track is freed: forgets it in the current frame. */
+void oc_stay_track_end(struct oc_engine *e, int cam, struct oc_track *tr);
+/* Recomputes the camera's timer bounds (after a snapshot is loaded). */
+void oc_stay_rebound(struct oc_engine *e, int cam);
+void oc_stay_free(struct oc_stays *s);
+/* Makes room for n stays (snapshot restore). */
+bool oc_stay_reserve(struct oc_stays *s, size_t n);
+
+#endif

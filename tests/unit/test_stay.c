@@ -1,0 +1,349 @@
+/* Stays that survive real trackers (oc_stay.c): re-detection distance
+ * relative to box size, id hops between neighbours, duplicate and partial
+ * boxes, gaps across the dwell deadline, neighbours parked side by side,
+ * bounded hypotheses, and a snapshot taken in the middle of a stay. Each
+ * on both sides of its threshold. Boxes are 100x100 unless said: the
+ * tolerance is then max(still_px 15, 0.45 * 100) = 45 px. */
+#include "oc_test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Zone: x 0..1000, y 0..500 (a box whose bottom is below 500 has its
+ * anchor outside). */
+#define ZONE "[[0,0],[1000,0],[1000,500],[0,500]]"
+
+static struct t_env *env_with(const char *params, const char *extra)
+{
+    char zones[1024];
+    snprintf(zones, sizeof zones,
+             "[{\"id\":\"z\",\"kind\":\"no_parking\",\"polygon\":" ZONE "%s%s}]",
+             strstr(params, "dwell_s") ? "" : ",\"dwell_s\":60", params);
+    return t_env_new(t_cfg(zones, "[]", extra));
+}
+
+struct box {
+    const char *id;
+    double x, y, w, h;
+};
+
+/* One detection message at ts with the given boxes (cars). */
+static void frame(struct t_env *env, int64_t ts, const struct box *b, size_t n)
+{
+    char objs[4096];
+    size_t len = 0;
+    objs[0] = '\0';
+    for (size_t i = 0; i < n; i++)
+        len += (size_t)snprintf(objs + len, sizeof objs - len,
+                                "%s{\"id\":\"%s\",\"class\":\"car\",\"box\":[%.2f,%.2f,%.2f,%.2f]}",
+                                i ? "," : "", b[i].id, b[i].x, b[i].y, b[i].w, b[i].h);
+    t_feed(env, "cameras/c/detections", "{\"ts\":%lld,\"objects\":[%s]}", (long long)ts, objs);
+}
+
+/* id's 100x100 box with top-left (x, 400) from t0 to t1 every 500 ms. */
+static void park(struct t_env *env, const char *id, double x, int64_t t0, int64_t t1)
+{
+    for (int64_t t = t0; t <= t1; t += 500)
+        frame(env, t, &(struct box){id, x, 400, 100, 100}, 1);
+}
+
+static void redetection_relative_to_box_height(void **state)
+{
+    (void)state;
+    /* 0.3 of the box height away: the same stay */
+    struct t_env *env = env_with("", "");
+    park(env, "a", 400, 0, 20000);
+    park(env, "b", 430, 21000, 61000);
+    assert_int_equal(t_count(env, NULL), 1);
+    assert_int_equal(t_find(env, "illegal_parking")->ts_start, 0);
+    assert_string_equal(t_find(env, "illegal_parking")->track, "b");
+    assert_int_equal(t_counter(env, OC_C_TRACKS_REACQUIRED), 1);
+    t_env_free(env);
+    /* 0.6 of the box height away: another object, its own stay */
+    env = env_with("", "");
+    park(env, "a", 400, 0, 20000);
+    park(env, "b", 460, 21000, 81000);
+    assert_int_equal(t_count(env, NULL), 1);
+    assert_int_equal(t_find(env, "illegal_parking")->ts_start, 21000);
+    assert_int_equal(t_counter(env, OC_C_TRACKS_REACQUIRED), 0);
+    t_env_free(env);
+    /* the same 60 px on a 200-px box is 0.3 of its height: the same stay */
+    env = env_with("", "");
+    for (int64_t t = 0; t <= 20000; t += 500)
+        frame(env, t, &(struct box){"a", 400, 300, 200, 200}, 1);
+    for (int64_t t = 21000; t <= 61000; t += 500)
+        frame(env, t, &(struct box){"b", 460, 300, 200, 200}, 1);
+    assert_int_equal(t_find(env, "illegal_parking")->ts_start, 0);
+    t_env_free(env);
+    /* a configured still_px stays the floor: 70 px tolerates 60 */
+    env = env_with(",\"still_px\":70", "");
+    park(env, "a", 400, 0, 20000);
+    park(env, "b", 460, 21000, 61000);
+    assert_int_equal(t_find(env, "illegal_parking")->ts_start, 0);
+    t_env_free(env);
+    /* still_frac 0: still_px alone, as before (30 px > 15) */
+    env = env_with(",\"still_frac\":0", "");
+    park(env, "a", 400, 0, 20000);
+    park(env, "b", 430, 21000, 81000);
+    assert_int_equal(t_find(env, "illegal_parking")->ts_start, 21000);
+    t_env_free(env);
+}
+
+static void jitter_within_tolerance_keeps_the_stay(void **state)
+{
+    (void)state;
+    /* one track jittering +-40 px (0.4 h) every frame: one stay */
+    struct t_env *env = env_with("", "");
+    for (int64_t t = 0; t <= 61000; t += 500)
+        frame(env, t, &(struct box){"a", (t / 500) % 2 ? 440 : 400, 400, 100, 100}, 1);
+    assert_int_equal(t_count(env, NULL), 1);
+    assert_int_equal(t_find(env, "illegal_parking")->ts_start, 0);
+    t_env_free(env);
+    /* +-50 px (0.5 h) is not jitter: every second observation is far, so
+     * the stay keeps restarting */
+    env = env_with("", "");
+    for (int64_t t = 0; t <= 61000; t += 500)
+        frame(env, t, &(struct box){"a", (t / 500) % 4 < 2 ? 400 : 450, 400, 100, 100}, 1);
+    assert_int_equal(t_count(env, NULL), 0);
+    t_env_free(env);
+}
+
+static void hop_to_a_neighbour_and_back(void **state)
+{
+    (void)state;
+    /* cars A (x 400) and B (x 420), 20 px apart; from 20 s to 25 s the
+     * tracker swaps their ids, then swaps back */
+    struct t_env *env = env_with("", "");
+    for (int64_t t = 0; t <= 61000; t += 500) {
+        bool swapped = t >= 20000 && t < 25000;
+        struct box b[2] = {{swapped ? "b" : "a", 400, 400, 100, 100},
+                           {swapped ? "a" : "b", 420, 400, 100, 100}};
+        frame(env, t, b, 2);
+    }
+    assert_int_equal(t_count(env, "illegal_parking"), 2);
+    assert_int_equal(env->rec[0].ts_start, 0);
+    assert_int_equal(env->rec[1].ts_start, 0);
+    assert_int_equal(t_counter(env, OC_C_STAYS_HOP_CORRECTED), 4);
+    t_env_free(env);
+    /* one id jumps to the neighbour while the neighbour is unboxed, and
+     * back: A (unboxed meanwhile) and B keep their stays */
+    env = env_with("", "");
+    for (int64_t t = 0; t <= 61000; t += 500) {
+        bool hop = t >= 20000 && t < 22000;
+        struct box b[2] = {{"a", hop ? 420 : 400, 400, 100, 100}, {"b", 420, 400, 100, 100}};
+        frame(env, t, hop ? &b[0] : b, hop ? 1 : 2);
+    }
+    assert_int_equal(t_count(env, "illegal_parking"), 2);
+    assert_int_equal(env->rec[0].ts_start, 0);
+    assert_int_equal(env->rec[1].ts_start, 0);
+    assert_int_equal(t_counter(env, OC_C_STAYS_HOP_CORRECTED), 2);
+    t_env_free(env);
+}
+
+static void duplicates_count_once(void **state)
+{
+    (void)state;
+    /* a second live track on the same car (IoU 0.9) for 20 s */
+    struct t_env *env = env_with("", "");
+    for (int64_t t = 0; t <= 70000; t += 500) {
+        struct box b[2] = {{"a", 400, 400, 100, 100}, {"d", 403, 401, 98, 99}};
+        frame(env, t, b, t >= 10000 && t < 30000 ? 2 : 1);
+    }
+    assert_int_equal(t_count(env, NULL), 1);
+    assert_int_equal(t_counter(env, OC_C_STAYS_MERGED_DUPLICATE), 1);
+    t_env_free(env);
+    /* from the very first frame, and a visible-part duplicate (top half) */
+    env = env_with("", "");
+    for (int64_t t = 0; t <= 70000; t += 500) {
+        struct box b[3] = {
+            {"a", 400, 400, 100, 100}, {"d", 402, 401, 99, 100}, {"p", 400, 400, 100, 50}};
+        frame(env, t, b, 3);
+    }
+    assert_int_equal(t_count(env, NULL), 1);
+    assert_int_equal(t_counter(env, OC_C_STAYS_MERGED_DUPLICATE), 2);
+    t_env_free(env);
+    /* IoU 0.6 (25 px apart, same size) is another car: two stays */
+    env = env_with("", "");
+    for (int64_t t = 0; t <= 70000; t += 500) {
+        struct box b[2] = {{"a", 400, 400, 100, 100}, {"d", 425, 400, 100, 100}};
+        frame(env, t, b, 2);
+    }
+    assert_int_equal(t_count(env, NULL), 2);
+    assert_int_equal(t_counter(env, OC_C_STAYS_MERGED_DUPLICATE), 0);
+    t_env_free(env);
+}
+
+static void gap_across_the_deadline(void **state)
+{
+    (void)state;
+    /* dwell 59.5 s; seen until 54 s, unboxed for 6 s (longer than the
+     * 5-s track timeout, so no timer can fire), seen again under a new id
+     * at 60 s: reported at 59.5 s with the observations around the gap */
+    struct t_env *env = env_with(",\"dwell_s\":59.5", "");
+    park(env, "a", 400, 0, 54000);
+    t_empty(env, "c", 58000);
+    assert_int_equal(t_count(env, NULL), 0);
+    park(env, "b", 405, 60000, 62000);
+    assert_int_equal(t_count(env, NULL), 1);
+    const struct t_rec *r = t_find(env, "illegal_parking");
+    assert_int_equal(r->ts, 59500);
+    assert_int_equal(r->ts_start, 0);
+    assert_int_equal(r->n_keys, 3);
+    assert_int_equal(r->key_ts[0], 0);
+    assert_int_equal(r->key_ts[1], 54000);
+    assert_int_equal(r->key_ts[2], 60000);
+    assert_int_equal(t_counter(env, OC_C_STAYS_GAP_BRIDGED), 1);
+    t_env_free(env);
+    /* a gap longer than reacquire_s (5 s here) is a new stay */
+    env = env_with(",\"dwell_s\":59.5,\"reacquire_s\":5", "");
+    park(env, "a", 400, 0, 54000);
+    t_empty(env, "c", 58000);
+    park(env, "b", 405, 60000, 70000);
+    assert_int_equal(t_count(env, NULL), 0);
+    t_env_free(env);
+}
+
+static void partial_box_with_anchor_outside(void **state)
+{
+    (void)state;
+    /* the bottom of the car is hidden for one frame; the visible part's
+     * box ends 1 px below the zone: it still feeds the stay */
+    struct t_env *env = env_with("", "");
+    park(env, "a", 400, 0, 20000);
+    frame(env, 20500, &(struct box){"a", 400, 451, 100, 50}, 1);
+    park(env, "a", 400, 21000, 61000);
+    assert_int_equal(t_count(env, NULL), 1);
+    assert_int_equal(t_find(env, "illegal_parking")->ts_start, 0);
+    assert_int_equal(t_counter(env, OC_C_STAYS_PARTIAL_BOX), 1);
+    t_env_free(env);
+    /* the whole box observed out of the zone for one frame: it left */
+    env = env_with("", "");
+    park(env, "a", 400, 0, 20000);
+    frame(env, 20500, &(struct box){"a", 400, 550, 100, 100}, 1);
+    park(env, "a", 400, 21000, 61000);
+    assert_int_equal(t_count(env, NULL), 0);
+    t_env_free(env);
+}
+
+static void two_cars_parked_side_by_side(void **state)
+{
+    (void)state;
+    /* 20 px apart (IoU 0.67), the second arriving 10 s later: two */
+    struct t_env *env = env_with("", "");
+    for (int64_t t = 0; t <= 75000; t += 500) {
+        struct box b[2] = {{"a", 400, 400, 100, 100}, {"b", 420, 400, 100, 100}};
+        frame(env, t, b, t >= 10000 ? 2 : 1);
+    }
+    assert_int_equal(t_count(env, "illegal_parking"), 2);
+    assert_int_equal(env->rec[0].ts_start, 0);
+    assert_int_equal(env->rec[1].ts_start, 10000);
+    assert_string_equal(env->rec[1].track, "b");
+    t_env_free(env);
+    /* 5 px apart (IoU 0.9): one object boxed twice */
+    env = env_with("", "");
+    for (int64_t t = 0; t <= 75000; t += 500) {
+        struct box b[2] = {{"a", 400, 400, 100, 100}, {"b", 405, 400, 100, 100}};
+        frame(env, t, b, t >= 10000 ? 2 : 1);
+    }
+    assert_int_equal(t_count(env, "illegal_parking"), 1);
+    t_env_free(env);
+}
+
+static void a_passing_car_does_not_end_a_stay(void **state)
+{
+    (void)state;
+    /* a car drives past, its box over the parked car's for 2 s while the
+     * parked car is hidden behind it */
+    struct t_env *env = env_with("", "");
+    park(env, "a", 400, 0, 20000);
+    for (int64_t t = 20500; t <= 30000; t += 500)
+        frame(env, t, &(struct box){"m", 400 + (double)(t - 25000) * 0.08, 400, 100, 100}, 1);
+    park(env, "a", 400, 30500, 61000);
+    assert_int_equal(t_count(env, NULL), 1);
+    assert_int_equal(t_find(env, "illegal_parking")->ts_start, 0);
+    assert_string_equal(t_find(env, "illegal_parking")->track, "a");
+    t_env_free(env);
+}
+
+static void hypotheses_are_bounded(void **state)
+{
+    (void)state;
+    /* limit 2: a third place evicts the stay observed longest ago */
+    struct t_env *env = env_with("", "\"limits\":{\"max_tracks_per_camera\":2}");
+    frame(env, 0, &(struct box){"a", 0, 400, 100, 100}, 1);
+    frame(env, 500, &(struct box){"b", 300, 400, 100, 100}, 1);
+    assert_int_equal(t_counter(env, OC_C_STAYS_EVICTED), 0);
+    frame(env, 1000, &(struct box){"c", 600, 400, 100, 100}, 1);
+    assert_int_equal(t_counter(env, OC_C_STAYS_EVICTED), 1);
+    t_env_free(env);
+}
+
+/* The same log with the engine saved and restored half way gives the
+ * same records. */
+static void snapshot_keeps_stays(void **state)
+{
+    (void)state;
+    const char *cfg = NULL;
+    struct t_env *whole = env_with("", "");
+    cfg = t_cfg("[{\"id\":\"z\",\"kind\":\"no_parking\",\"polygon\":" ZONE ",\"dwell_s\":60}]",
+                "[]", "");
+    park(whole, "a", 400, 0, 20000);
+    park(whole, "b", 430, 21000, 40000);
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    assert_int_equal(oc_engine_save(whole->eng, f, 7), OC_OK);
+    park(whole, "b", 430, 40500, 61000);
+    assert_int_equal(t_count(whole, NULL), 1);
+    rewind(f);
+    struct t_env *half = t_env_new(cfg);
+    assert_int_equal(oc_engine_load(half->eng, f, 7), OC_OK);
+    fclose(f);
+    park(half, "b", 430, 40500, 61000);
+    assert_int_equal(t_count(half, NULL), 1);
+    assert_int_equal(half->rec[0].ts_start, whole->rec[0].ts_start);
+    assert_int_equal(half->rec[0].ts, whole->rec[0].ts);
+    assert_string_equal(half->rec[0].track, whole->rec[0].track);
+    t_env_free(half);
+    t_env_free(whole);
+}
+
+static void still_frac_config(void **state)
+{
+    (void)state;
+    struct t_env *env = env_with("", "");
+    assert_true(env->cfg->cameras[0].zones[0].still_frac == 0.45);
+    t_env_free(env);
+    env = env_with("", "\"defaults\":{\"illegal_parking\":{\"still_frac\":0.2}}");
+    assert_true(env->cfg->cameras[0].zones[0].still_frac == 0.2);
+    t_env_free(env);
+    char err[256];
+    const char *bad[] = {",\"still_frac\":-0.1", ",\"still_frac\":5.5", ",\"still_frac\":\"x\""};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char zones[512];
+        snprintf(zones, sizeof zones,
+                 "[{\"id\":\"z\",\"kind\":\"no_parking\",\"polygon\":" ZONE "%s}]", bad[i]);
+        const char *cfg = t_cfg(zones, "[]", "");
+        struct oc_config *c = oc_config_parse(cfg, strlen(cfg), "t.json", err, sizeof err);
+        assert_null(c);
+        assert_non_null(strstr(err, "still_frac"));
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(redetection_relative_to_box_height),
+        cmocka_unit_test(jitter_within_tolerance_keeps_the_stay),
+        cmocka_unit_test(hop_to_a_neighbour_and_back),
+        cmocka_unit_test(duplicates_count_once),
+        cmocka_unit_test(gap_across_the_deadline),
+        cmocka_unit_test(partial_box_with_anchor_outside),
+        cmocka_unit_test(two_cars_parked_side_by_side),
+        cmocka_unit_test(a_passing_car_does_not_end_a_stay),
+        cmocka_unit_test(hypotheses_are_bounded),
+        cmocka_unit_test(snapshot_keeps_stays),
+        cmocka_unit_test(still_frac_config),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
