@@ -254,8 +254,8 @@ static oc_err_t put_tally(struct sqlstore *s, struct oc_sqlconn *c, const char *
         " SELECT ?8, COALESCE(c.road,''), COALESCE(c.unit,''), ?3, ?7 FROM (SELECT 1) one"
         " LEFT JOIN cameras c ON c.box=?1 AND c.camera=?2 WHERE true"
         " ON CONFLICT(bucket, road, unit, type) DO UPDATE SET count=tallies_day_road.count+?7",
-        "INSERT INTO tallies_day_hod(bucket, hour_of_day, type, count) VALUES(?8, ?9, ?3, ?7)"
-        " ON CONFLICT(bucket, hour_of_day, type) DO UPDATE SET count=tallies_day_hod.count+?7",
+        ("INSERT INTO tallies_day_hod(bucket, hour_of_day, type, count) VALUES(?8, ?9, ?3, ?7)"
+         " ON CONFLICT(bucket, hour_of_day, type) DO UPDATE SET count=tallies_day_hod.count+?7"),
     };
     /* only the rev moved: the coarser grains stay */
     size_t grains = known && delta == 0 ? 1 : sizeof up / sizeof *up;
