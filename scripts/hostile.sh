@@ -134,7 +134,15 @@ dt=$(($(date +%s) - t0))
 result "10 a byte every 200 ms is cut after ${dt} s (request_total_s $TOTAL_S)" "$([ "$dt" -le $((TOTAL_S * 2 + 2)) ]; echo $?)"
 
 echo "== edge (ordercamd)"
-# EDGE CHECKS: the edge half of issue 13 (clock poisoning, edge payloads,
-# the metrics listener) goes here, one result line per finding.
+# The edge half runs ordercamd through a real mosquitto; each script checks
+# its findings with exact assertions and says which one failed.
+# 2 a detection and a signal dated 2096, frames dated 2096, duplicate keys,
+#   trailing data, control characters and \u0000 in payloads, SIGKILLs:
+#   nothing poisoned, every refusal counted, records = a clean run's
+bash tests/integration/hostile_edge_test.sh "$src" "$bin" >"$WORK/edge.log" 2>&1
+result "2/8 ordercamd: clock poisoning and lenient payloads (tests/integration/hostile_edge_test.sh)" $? "(see $WORK/edge.log)"
+# 10 slow clients on the daemon's metrics listener
+bash tests/integration/metrics_test.sh "$src" "$bin" >"$WORK/metrics.log" 2>&1
+result "10 ordercamd: /metrics and /health answer under slow clients (tests/integration/metrics_test.sh)" $? "(see $WORK/metrics.log)"
 
 exit $failed
