@@ -135,7 +135,10 @@ start_daemon
 "$bin/ordercam-replay" --config "$WORK/edge.json" --log "$WORK/garbage.jsonl" --publish "127.0.0.1:$BROKER_PORT" --speed 0 2>>"$WORK/pub.log"
 wait_processed "$total_det"
 wait_records "$WORK/spool3/violations.jsonl" || fail "garbage changed the records"
-drops=$(curl -s "http://127.0.0.1:$METRICS_PORT/metrics" | awk '/^ordercam_drops_total/ {s += $2} END {print s}')
+drops_counted() { curl -s "http://127.0.0.1:$METRICS_PORT/metrics" | awk '/^ordercam_drops_total/ {s += $2} END {print s + 0}'; }
+# the metrics text is rebuilt once a second: poll until it has the last drops
+wait_for 60 eval '[ "$(drops_counted)" -ge "$((lines / 7))" ]' || true
+drops=$(drops_counted)
 [ "$drops" -ge "$((lines / 7))" ] || fail "only $drops drops counted"
 echo "   $drops bad messages dropped and counted"
 
