@@ -26,7 +26,6 @@ enum oc_json_status {
     OC_JSON_SYNTAX,        /* not a JSON text */
     OC_JSON_TRAILING,      /* something other than white space after the value */
     OC_JSON_DUPLICATE_KEY, /* one object names a key twice */
-    OC_JSON_BAD_NUMBER,    /* a number beyond a double's range (1e999) */
     OC_JSON_NOMEM
 };
 

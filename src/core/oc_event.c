@@ -104,7 +104,6 @@ enum oc_counter oc_event_json_reason(enum oc_json_status s)
     case OC_JSON_TOO_DEEP: return OC_C_DROP_TOO_DEEP;
     case OC_JSON_TRAILING: return OC_C_DROP_TRAILING_DATA;
     case OC_JSON_DUPLICATE_KEY: return OC_C_DROP_DUPLICATE_KEY;
-    case OC_JSON_BAD_NUMBER: return OC_C_DROP_BAD_VALUE; /* 1e400: out of range, as before */
     default: return OC_C_DROP_BAD_JSON;
     }
 }

@@ -1,6 +1,5 @@
 #include "ordercam/oc_json.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,19 +200,6 @@ static const char *find_duplicate(const cJSON *v, char *path, size_t cap, int *n
     return NULL;
 }
 
-/* True when some number in v overflowed to infinity: it would be printed
- * back as null, so what was validated would not be what is served. */
-static int has_nonfinite(const cJSON *v)
-{
-    if (cJSON_IsNumber(v))
-        return !isfinite(v->valuedouble);
-    if (cJSON_IsObject(v) || cJSON_IsArray(v))
-        for (const cJSON *c = v->child; c; c = c->next)
-            if (has_nonfinite(c))
-                return 1;
-    return 0;
-}
-
 static enum oc_json_status refuse(struct oc_json_error *err, enum oc_json_status s, size_t off,
                                   const char *key, const char *path)
 {
@@ -258,10 +244,6 @@ enum oc_json_status oc_json_parse(const char *buf, size_t len, size_t max_bytes,
         cJSON_Delete(root);
         return s;
     }
-    if (has_nonfinite(root)) {
-        cJSON_Delete(root);
-        return refuse(err, OC_JSON_BAD_NUMBER, 0, NULL, NULL);
-    }
     *out = root;
     return OC_JSON_OK;
 }
@@ -278,7 +260,6 @@ const char *oc_json_strerror(enum oc_json_status s)
     case OC_JSON_SYNTAX: return "not JSON";
     case OC_JSON_TRAILING: return "data after the JSON value";
     case OC_JSON_DUPLICATE_KEY: return "duplicate key";
-    case OC_JSON_BAD_NUMBER: return "number out of range";
     case OC_JSON_NOMEM: return "out of memory";
     }
     return "unknown JSON error";

@@ -93,9 +93,6 @@ static void refuses_bad_utf8_depth_size_syntax(void **state)
     assert_int_equal(parse("[[[[[[[[1]]]]]]]]", &e), OC_JSON_OK);          /* 8 deep */
     assert_int_equal(parse("[[[[[[[[[1]]]]]]]]]", &e), OC_JSON_TOO_DEEP);  /* 9 deep */
     assert_int_equal(parse("{\"a\":}", &e), OC_JSON_SYNTAX);
-    assert_int_equal(parse("[1e308]", &e), OC_JSON_OK);
-    assert_int_equal(parse("[1e999]", &e), OC_JSON_BAD_NUMBER); /* would print back as null */
-    assert_int_equal(parse("{\"ts\":-3e900}", &e), OC_JSON_BAD_NUMBER);
     assert_int_equal(parse("", &e), OC_JSON_SYNTAX);
     cJSON *j = NULL;
     assert_int_equal(oc_json_parse("[1,2]", 5, 4, 8, &j, &e), OC_JSON_TOO_LARGE);
