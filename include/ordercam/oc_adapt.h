@@ -73,6 +73,9 @@ struct oc_adapt_sink {
     void (*detections)(void *ud, int camera, const struct oc_detections *d);
     /* A JPEG frame for a camera taken at ts (ms). Optional. */
     void (*frame)(void *ud, int camera, int64_t ts, const void *jpeg, size_t len);
+    /* The source ended the track id of a camera at ts (Frigate's "end"):
+     * the caller ends it (oc_engine_end_track). Optional. */
+    void (*end)(void *ud, int camera, const char *id, int64_t ts);
     /* One input (or one field of it) dropped: camera -1 when none could be
      * told; why is FIELD_DROPPED for an optional field ignored. Required. */
     void (*drop)(void *ud, int camera, enum oc_format f, enum oc_counter why);
@@ -106,6 +109,10 @@ void oc_adapt_tick(struct oc_adapt *a, int64_t rx_ms);
 /* End of input (end of a replay, daemon shutdown): everything held is
  * passed on now. */
 void oc_adapt_flush(struct oc_adapt *a);
+
+/* True when no adapter holds input it has not passed on: the engine then
+ * reflects every message fed, so ordercamd may snapshot it. */
+bool oc_adapt_idle(const struct oc_adapt *a);
 
 /* True when some camera uses format f (or f is ordercam). */
 bool oc_adapt_uses(const struct oc_adapt *a, enum oc_format f);

@@ -92,11 +92,17 @@ struct oc_camera_cfg {
     bool has_helmet_zones;
     int helmet_min_frames; /* used when the camera has no helmet_enforcement zone */
     struct oc_snapshot_cfg snap;
+    int64_t track_timeout_ms; /* track_timeout_s of the camera, else of the config; frigate:
+                               * OC_FRIGATE_TRACK_TIMEOUT_S */
     int format;            /* enum oc_format (oc_adapt.h); OC_FORMAT_ORDERCAM by default */
     char *source;          /* the camera's name in foreign payloads; never NULL (default: id) */
     char **topics;         /* MQTT filters a foreign format listens on, "{source}" expanded */
     size_t n_topics;       /* 0 for ordercam */
 };
+
+/* A frigate camera's tracks end with Frigate's "end"; this only guards
+ * against a lost one (docs/inputs.md). */
+#define OC_FRIGATE_TRACK_TIMEOUT_S 3600
 
 struct oc_signal_cfg {
     char *id;

@@ -101,6 +101,12 @@ void oc_engine_feed_detections(struct oc_engine *e, int camera, const struct oc_
 void oc_engine_feed_camera_frame(struct oc_engine *e, int camera, int64_t ts, const void *data,
                                  size_t len);
 
+/* The source ended a track (Frigate's "end"): the camera's clock moves to
+ * ts, its due timers fire, and the track ends as a timeout would end it
+ * (its stays wait for re-acquisition, counted from ts). Unknown ids are
+ * ignored. id is borrowed. */
+void oc_engine_end_track(struct oc_engine *e, int camera, const char *id, int64_t ts);
+
 /* Counts a drop decided outside the engine (a malformed log line, a topic
  * that did not route) so that all drops are in one place. */
 void oc_engine_count(struct oc_engine *e, enum oc_counter c);

@@ -647,7 +647,8 @@ static bool parse_camera(struct ctx *c, const cJSON *jc, struct oc_camera_cfg *c
 {
     static const char *const keys[] = {"id", "width", "height", "location", "road", "unit",
                                        "zones", "lines", "events", "event_zones",
-                                       "frames", "format", "source", "topics", NULL};
+                                       "frames", "format", "source", "topics",
+                                       "track_timeout_s", NULL};
     if (!cJSON_IsObject(jc))
         return fail(c, "must be an object");
     if (!check_keys(c, jc, keys) || !get_str(c, jc, "id", true, &cam->id))
@@ -728,6 +729,14 @@ static bool parse_camera(struct ctx *c, const cJSON *jc, struct oc_camera_cfg *c
     cam->helmet_min_frames = (int)frames;
     if (!parse_input(c, jc, cam))
         return false;
+    /* Frigate reports a still object never again until its "end": its
+     * tracks live until then (docs/inputs.md); the timeout only guards
+     * against a lost end */
+    double timeout = cam->format == OC_FORMAT_FRIGATE ? OC_FRIGATE_TRACK_TIMEOUT_S
+                                                      : (double)c->cfg->track_timeout_ms / 1000;
+    if (!get_num(c, jc, "track_timeout_s", 0.001, 86400, false, &timeout))
+        return false;
+    cam->track_timeout_ms = (int64_t)llround(timeout * 1000);
 
     cam->event_types = default_events;
     const cJSON *ev = cJSON_GetObjectItemCaseSensitive(jc, "events");

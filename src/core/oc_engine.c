@@ -346,7 +346,7 @@ static void advance(struct oc_engine *e, int ci, int64_t now)
         return;
     c->clock = now;
     c->has_clock = true;
-    int64_t timeout = e->cfg->track_timeout_ms;
+    int64_t timeout = c->cfg->track_timeout_ms;
     oc_stay_advance(e, ci, now);
     while (c->oldest && now - c->oldest->last_ts > timeout) {
         oc_rules_timers(e, ci, c->oldest, now, OC_TIMER_ALL);
@@ -634,6 +634,27 @@ void oc_engine_feed_camera_frame(struct oc_engine *e, int camera, int64_t ts, co
         return;
     struct oc_topic t = {.kind = OC_MSG_FRAME, .camera = camera, .signal = -1, .frame_ts = ts};
     oc_engine_feed_frame(e, &t, data, len);
+}
+
+void oc_engine_end_track(struct oc_engine *e, int camera, const char *id, int64_t ts)
+{
+    if (camera < 0 || (size_t)camera >= e->cfg->n_cameras || !id)
+        return;
+    struct oc_cam *c = &e->cams[camera];
+    if (!admit_camera(e, camera, ts))
+        return; /* an end dated far from the camera's clock: counted */
+    advance(e, camera, ts);
+    struct oc_track *tr = c->slots[find_slot(c, id, hash_str(id))];
+    if (tr) {
+        /* the source tracked it, unmoved, until now: re-acquisition counts
+         * from here, not from its last reported position */
+        if (ts > tr->last_ts)
+            tr->last_ts = ts;
+        oc_rules_timers(e, camera, tr, c->clock, OC_TIMER_ALL);
+        oc_engine__end_track(e, c, tr, true);
+    }
+    settle(e, camera);
+    flush(e);
 }
 
 static void on_detections(struct oc_engine *e, int ci, const cJSON *root)

@@ -240,7 +240,7 @@ int64_t oc_rules_next_deadline(const struct oc_engine *e, int ci, const struct o
 void oc_rules_timers(struct oc_engine *e, int ci, struct oc_track *tr, int64_t before, int kinds)
 {
     const struct oc_camera_cfg *cc = e->cams[ci].cfg;
-    int64_t end = tr->last_ts + e->cfg->track_timeout_ms;
+    int64_t end = tr->last_ts + cc->track_timeout_ms;
     for (size_t li = 0; (kinds & OC_TIMER_EXIT) && li < cc->n_lines; li++) {
         struct oc_lstate *ls = &tr->l[li];
         if (!ls->pending || ls->deadline >= before || ls->deadline > end)

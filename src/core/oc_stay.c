@@ -53,9 +53,10 @@ static bool part_of(const double small[4], const double large[4], double min_sha
            inter(small, large) >= OC_STAY_PART_IN * as;
 }
 
-static int64_t absent_ms(const struct oc_engine *e, const struct oc_zone_cfg *z)
+static int64_t absent_ms(const struct oc_engine *e, int ci, const struct oc_zone_cfg *z)
 {
-    return z->reacquire_ms > e->cfg->track_timeout_ms ? z->reacquire_ms : e->cfg->track_timeout_ms;
+    int64_t timeout = e->cams[ci].cfg->track_timeout_ms; /* per camera: frigate's is long */
+    return z->reacquire_ms > timeout ? z->reacquire_ms : timeout;
 }
 
 /* Scale-aware stillness: the centre within max(still_px, still_frac * h). */
@@ -289,8 +290,8 @@ static struct oc_stay *create(struct oc_engine *e, int ci, int zi, struct oc_tra
     const struct oc_zone_cfg *z = &c->cfg->zones[zi];
     if (t + z->dwell_ms < s->next_deadline)
         s->next_deadline = t + z->dwell_ms;
-    if (t + absent_ms(e, z) < s->next_expiry)
-        s->next_expiry = t + absent_ms(e, z);
+    if (t + absent_ms(e, ci, z) < s->next_expiry)
+        s->next_expiry = t + absent_ms(e, ci, z);
     h->forget_at = NO_DEADLINE;
     return h;
 }
@@ -299,7 +300,7 @@ static struct oc_stay *create(struct oc_engine *e, int ci, int zi, struct oc_tra
  * again within track_timeout_s. */
 static void vacate(struct oc_engine *e, int ci, struct oc_stay *h, int64_t t)
 {
-    h->forget_at = t + e->cfg->track_timeout_ms;
+    h->forget_at = t + e->cams[ci].cfg->track_timeout_ms;
     struct oc_stays *s = &e->cams[ci].stays;
     if (h->forget_at < s->next_expiry)
         s->next_expiry = h->forget_at;
@@ -340,15 +341,15 @@ static void feed(struct oc_engine *e, int ci, struct oc_stay *h, struct oc_track
     int64_t gap_ts = -1;
     double gap_box[4];
     int64_t deadline = h->start + z->dwell_ms;
-    if (t - h->last_ts > e->cfg->track_timeout_ms) {
+    if (t - h->last_ts > e->cams[ci].cfg->track_timeout_ms) {
         e->counters[OC_C_STAYS_GAP_BRIDGED]++;
-        if (!h->emitted && h->last_ts + e->cfg->track_timeout_ms < deadline) {
+        if (!h->emitted && h->last_ts + e->cams[ci].cfg->track_timeout_ms < deadline) {
             gap_ts = h->last_ts;
             memcpy(gap_box, h->last_box, sizeof gap_box);
         }
     }
     if (!h->settled && (h->emitted || gap_ts >= 0 || strcmp(h->track, tr->id) != 0 ||
-                        t - h->last_ts > e->cfg->track_timeout_ms))
+                        t - h->last_ts > e->cams[ci].cfg->track_timeout_ms))
         h->settled = true; /* another track, or a gap: the start stays */
     if (!h->settled && how == HOW_FULL && t > h->last_ts)
         run_observe(z, h, t, tr->box);
@@ -369,7 +370,7 @@ static void feed(struct oc_engine *e, int ci, struct oc_stay *h, struct oc_track
     keep(e, ci, h, t);
     /* As the timers: a stay lasts at most until track_timeout_s after its
      * last observation, so a clock moved far ahead cannot lengthen it. */
-    int64_t clock = e->cams[ci].clock, end = h->last_ts + e->cfg->track_timeout_ms;
+    int64_t clock = e->cams[ci].clock, end = h->last_ts + e->cams[ci].cfg->track_timeout_ms;
     if (clock > end)
         clock = end;
     if (!h->emitted && class_in(z->classes, h->feed_cls) && clock - h->start >= z->dwell_ms)
@@ -611,12 +612,12 @@ void oc_stay_advance(struct oc_engine *e, int ci, int64_t now)
     struct oc_stays *s = &c->stays;
     if (now <= s->next_deadline && now <= s->next_expiry)
         return;
-    int64_t timeout = e->cfg->track_timeout_ms;
+    int64_t timeout = e->cams[ci].cfg->track_timeout_ms;
     int64_t next_d = NO_DEADLINE, next_x = NO_DEADLINE;
     for (size_t i = 0; i < s->n;) {
         struct oc_stay *h = &s->v[i];
         const struct oc_zone_cfg *z = &c->cfg->zones[h->zone];
-        int64_t d = h->start + z->dwell_ms, x = h->last_ts + absent_ms(e, z);
+        int64_t d = h->start + z->dwell_ms, x = h->last_ts + absent_ms(e, ci, z);
         if (h->forget_at < x)
             x = h->forget_at;
         if (!h->emitted && d < now && h->last_ts + timeout >= d &&
@@ -643,7 +644,7 @@ void oc_stay_rebound(struct oc_engine *e, int ci)
     s->next_expiry = NO_DEADLINE;
     for (size_t i = 0; i < s->n; i++) {
         const struct oc_zone_cfg *z = &e->cams[ci].cfg->zones[s->v[i].zone];
-        int64_t d = s->v[i].start + z->dwell_ms, x = s->v[i].last_ts + absent_ms(e, z);
+        int64_t d = s->v[i].start + z->dwell_ms, x = s->v[i].last_ts + absent_ms(e, ci, z);
         if (s->v[i].forget_at < x)
             x = s->v[i].forget_at;
         if (!s->v[i].emitted && d < s->next_deadline)

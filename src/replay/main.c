@@ -158,6 +158,12 @@ static void on_drop(void *ud, int camera, enum oc_format f, enum oc_counter why)
     oc_engine_count(r->eng, why);
 }
 
+static void on_end(void *ud, int camera, const char *id, int64_t ts)
+{
+    struct replay *r = ud;
+    oc_engine_end_track(r->eng, camera, id, ts);
+}
+
 static int routed(struct replay *r, int cam)
 {
     return cam == -2 ? r->native_cam : cam;
@@ -369,6 +375,7 @@ int main(int argc, char **argv)
         *colon = '\0';
         po.host = host;
         po.port = atoi(colon + 1);
+        po.prefix = cfg->topic_prefix;
         int prc = oc_publish_log(logpath, &po, stderr);
         oc_ecfg_free(ecfg);
         return prc;
@@ -409,7 +416,8 @@ int main(int argc, char **argv)
     static const struct oc_engine_sink sink_ev = {.violation = on_violation, .frame = on_frame,
                                                  .keep = on_keep};
     static const struct oc_adapt_sink asink = {.native = on_native, .detections = on_detections,
-                                               .frame = on_adapt_frame, .drop = on_drop};
+                                               .frame = on_adapt_frame, .end = on_end,
+                                               .drop = on_drop};
     eng = oc_engine_new(cfg, r.rev ? &sink_ev : &sink, &r);
     r.eng = eng;
     r.adapt = oc_adapt_new(cfg, &asink, &r);

@@ -50,10 +50,17 @@ static void sleep_s(double s)
 }
 
 /* The bytes of a log message's payload; the caller frees *buf. */
-static int payload_of(const struct oc_log *log, const struct oc_log_msg *m, char **buf, size_t *len)
+static int payload_of(const struct oc_log *log, const struct oc_log_msg *m, int native, char **buf,
+                      size_t *len)
 {
     *buf = NULL;
     *len = 0;
+    if (m->kind == OC_LOG_JSON && cJSON_IsString(m->json) && !native) {
+        /* a foreign document kept as text (ONVIF XML): its bytes */
+        *buf = strdup(m->json->valuestring);
+        *len = *buf ? strlen(*buf) : 0;
+        return *buf ? 0 : -1;
+    }
     if (m->kind == OC_LOG_JSON) {
         *buf = cJSON_PrintUnformatted(m->json);
         *len = *buf ? strlen(*buf) : 0;
@@ -135,7 +142,9 @@ int oc_publish_log(const char *logpath, const struct oc_publish_opts *o, FILE *e
             sleep_s(0.001);
         char *buf;
         size_t len;
-        if (payload_of(log, &m, &buf, &len) != 0) {
+        int native = !o->prefix || (m.topic_len >= strlen(o->prefix) &&
+                                    memcmp(m.topic, o->prefix, strlen(o->prefix)) == 0);
+        if (payload_of(log, &m, native, &buf, &len) != 0) {
             free(buf);
             bad++;
             continue;

@@ -11,6 +11,8 @@ struct oc_publish_opts {
     double speed;
     int qos;
     const char *cafile; /* TLS to the broker when set */
+    const char *prefix; /* ordercam's own topics; a JSON string payload on any other topic is
+                         * a foreign document kept as text (ONVIF XML): sent as its text */
 };
 
 /* Returns 0, or 1 with a message on err when the log or broker fails. */

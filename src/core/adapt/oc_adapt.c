@@ -22,7 +22,8 @@ static const char *const names[OC_FORMAT__COUNT] = {"ordercam", "deepstream",
 static const char *const no_topics[] = {NULL};
 static const char *const ds_topics[] = {"deepstream/#", NULL};
 static const char *const frigate_topics[] = {"frigate/events", "frigate/tracked_object_update",
-                                             "frigate/{source}/+/snapshot", NULL};
+                                             "frigate/{source}/+/snapshot", "frigate/available",
+                                             NULL};
 static const char *const onvif_topics[] = {"onvif/{source}", NULL};
 
 struct oc_adapt {
@@ -176,6 +177,12 @@ void oc_adapt__frame(const struct oc_adapt_io *io, int camera, int64_t ts, const
         io->a->sink->frame(io->a->ud, camera, ts, jpeg, len);
 }
 
+void oc_adapt__end(const struct oc_adapt_io *io, int camera, const char *id, int64_t ts)
+{
+    if (io->a->sink->end)
+        io->a->sink->end(io->a->ud, camera, id, ts);
+}
+
 void oc_adapt__drops(const struct oc_adapt_io *io, int camera, enum oc_counter why, unsigned n)
 {
     for (unsigned i = 0; i < n; i++) {
@@ -265,7 +272,7 @@ static int feed(struct oc_adapt *a, const char *topic, size_t topic_len, const v
         return one;
     }
     cJSON *root = NULL;
-    if (m->json) {
+    if (m->json && (!m->json_topic || m->json_topic(topic, topic_len))) {
         if (json && !cJSON_IsObject(json)) {
             oc_adapt__drop(&io, one, OC_C_DROP_NOT_OBJECT);
             return one;
@@ -316,6 +323,14 @@ void oc_adapt_tick(struct oc_adapt *a, int64_t rx_ms)
             struct oc_adapt_io io = {.a = a, .format = (enum oc_format)f};
             modules[f]->tick(a->st[f], &io, rx_ms);
         }
+}
+
+bool oc_adapt_idle(const struct oc_adapt *a)
+{
+    for (int f = 0; f < OC_FORMAT__COUNT; f++)
+        if (a->st[f] && modules[f]->idle && !modules[f]->idle(a->st[f]))
+            return false;
+    return true;
 }
 
 void oc_adapt_flush(struct oc_adapt *a)

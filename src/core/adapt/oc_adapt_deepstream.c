@@ -337,9 +337,19 @@ static void full_flush(void *st, const struct oc_adapt_io *io)
         emit(s, io, (int)i);
 }
 
+/* No frame held: everything received has reached the engine. */
+static bool full_idle(void *st)
+{
+    const struct ds *s = st;
+    for (size_t i = 0; i < s->cfg->n_cameras; i++)
+        if (s->cams[i].pending)
+            return false;
+    return true;
+}
+
 const struct oc_adapt_format oc_adapt_fmt_deepstream = {
     .name = "deepstream", .json = true, .create = ds_create, .feed = full_feed,
-    .tick = full_tick, .flush = full_flush, .destroy = ds_destroy};
+    .tick = full_tick, .flush = full_flush, .idle = full_idle, .destroy = ds_destroy};
 
 /* ---------------- minimal schema ---------------- */
 

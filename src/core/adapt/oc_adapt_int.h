@@ -30,12 +30,18 @@ struct oc_adapt_io {
 struct oc_adapt_format {
     const char *name;
     bool json; /* the dispatcher parses payloads as JSON objects */
+    /* With json: whether this topic's payloads are JSON (NULL: all are);
+     * the others come as raw bytes (a Frigate snapshot is a JPEG). */
+    bool (*json_topic)(const char *topic, size_t len);
     /* Returns the module state, or NULL when out of memory. */
     void *(*create)(const struct oc_config *cfg);
     /* Returns the camera the message concerned or -1. */
     int (*feed)(void *st, const struct oc_adapt_io *io, const struct oc_adapt_in *in);
     void (*tick)(void *st, const struct oc_adapt_io *io, int64_t rx_ms); /* optional */
     void (*flush)(void *st, const struct oc_adapt_io *io);               /* optional */
+    /* False while the module holds input not yet passed on (optional:
+     * a module without it never holds any). */
+    bool (*idle)(void *st);
     void (*destroy)(void *st);
 };
 
@@ -44,6 +50,8 @@ void oc_adapt__detections(const struct oc_adapt_io *io, int camera, const struct
 void oc_adapt__frame(const struct oc_adapt_io *io, int camera, int64_t ts, const void *jpeg,
                      size_t len);
 void oc_adapt__drop(const struct oc_adapt_io *io, int camera, enum oc_counter why);
+/* The source ended a track (passed to the sink's end callback). */
+void oc_adapt__end(const struct oc_adapt_io *io, int camera, const char *id, int64_t ts);
 void oc_adapt__drops(const struct oc_adapt_io *io, int camera, enum oc_counter why, unsigned n);
 /* The camera among in->cams whose source name is name[0..len); -1 (and a
  * drop_unknown_camera counted) when none. */
