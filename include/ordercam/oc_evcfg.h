@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 
 struct oc_cfgread;
+struct oc_codes;
 
 /* Debian's fonts-wqy-zenhei: Chinese place names and plates in captions */
 #define OC_EVIDENCE_FONT_DEFAULT "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
@@ -23,6 +24,8 @@ struct oc_evidence_cfg {
     int tolerance_ms;
     char *dir;  /* NULL: <spool.dir>/evidence */
     char *font; /* never NULL after a successful read: the default unless configured */
+    char *codes_path;        /* "codes": the offence code table; NULL: the built-in zh-CN */
+    struct oc_codes *codes;  /* loaded from codes_path (or built in) by a successful read */
 };
 
 /* Reads root's "evidence" section into *out (defaults where absent).

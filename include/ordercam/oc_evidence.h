@@ -51,7 +51,8 @@ struct oc_evidence_stats {
 struct oc_evidence;
 
 /* cfg must outlive the keeper (the daemon makes a new keeper on reload);
- * set (ring size, tolerance) is copied. NULL when out of memory. */
+ * set (ring size, tolerance) is copied but for set->codes, the offence code
+ * table the captions name types with, borrowed for the keeper's life. NULL when out of memory. */
 struct oc_evidence *oc_evidence_new(const struct oc_config *cfg,
                                     const struct oc_evidence_cfg *set, oc_evidence_ready_fn ready,
                                     void *ud);

@@ -5,11 +5,12 @@
 #include <string.h>
 
 #include "ordercam/oc_cfgread.h"
+#include "ordercam/oc_codes.h"
 
 bool oc_evcfg_read(struct oc_cfgread *r, const cJSON *root, struct oc_evidence_cfg *ev)
 {
     static const char *const keys[] = {"enabled",      "quality", "ring_s", "ring_max_mb",
-                                       "tolerance_ms", "dir",     "font",   NULL};
+                                       "tolerance_ms", "dir",     "font",   "codes", NULL};
     *ev = (struct oc_evidence_cfg){
         .enabled = true, .quality = 85, .ring_s = 20, .ring_max_mb = 64, .tolerance_ms = 200};
     const cJSON *o;
@@ -23,12 +24,18 @@ bool oc_evcfg_read(struct oc_cfgread *r, const cJSON *root, struct oc_evidence_c
             !oc_cfgread_int(r, o, "ring_max_mb", 1, 65536, &ev->ring_max_mb) ||
             !oc_cfgread_int(r, o, "tolerance_ms", 0, 10000, &ev->tolerance_ms) ||
             !oc_cfgread_str(r, o, "dir", false, &ev->dir) ||
-            !oc_cfgread_str(r, o, "font", false, &ev->font))
+            !oc_cfgread_str(r, o, "font", false, &ev->font) ||
+            !oc_cfgread_str(r, o, "codes", false, &ev->codes_path))
             return false;
         oc_cfgread_pop(r, o1);
     }
     if (!ev->font && !(ev->font = strdup(OC_EVIDENCE_FONT_DEFAULT)))
         return oc_cfgread_fail(r, "out of memory");
+    /* the table is read now so that a bad one is a config error, not a
+     * caption that silently falls back to identifiers */
+    char err[384];
+    if (oc_codes_open(ev->codes_path, &ev->codes, err, sizeof err) != OC_OK)
+        return oc_cfgread_fail(r, "evidence.codes: %s", err);
     return true;
 }
 
@@ -36,5 +43,8 @@ void oc_evcfg_free(struct oc_evidence_cfg *ev)
 {
     free(ev->dir);
     free(ev->font);
-    ev->dir = ev->font = NULL;
+    free(ev->codes_path);
+    oc_codes_free(ev->codes);
+    ev->dir = ev->font = ev->codes_path = NULL;
+    ev->codes = NULL;
 }

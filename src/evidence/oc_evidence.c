@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ordercam/oc_codes.h"
 #include "ordercam/oc_record.h"
 
 struct held {
@@ -23,6 +24,7 @@ struct held {
 
 struct oc_evidence {
     const struct oc_config *cfg;
+    const struct oc_codes *codes; /* set's, borrowed; NULL: captions name the type identifier */
     int64_t tolerance_ms;
     oc_evidence_ready_fn ready;
     void *ud;
@@ -48,6 +50,7 @@ struct oc_evidence *oc_evidence_new(const struct oc_config *cfg,
     if (!ev)
         return NULL;
     ev->cfg = cfg;
+    ev->codes = set->codes;
     ev->tolerance_ms = set->tolerance_ms;
     ev->ready = ready;
     ev->ud = ud;
@@ -123,7 +126,10 @@ static int describe(const struct oc_evidence *ev, const struct oc_violation *v, 
     const char *box = ev->cfg->box_id;
     char when[64];
     oc_evidence_local_time(v->ts, when, sizeof when, 1);
-    h->caption[0] = dup_printf("%s   %s%s%s   %s   %s", when, v->type, v->code ? " " : "",
+    /* people read the offence's short name; the record keeps the type */
+    const struct oc_code_entry *ce = oc_codes_lookup(ev->codes, v->type, v->code);
+    h->caption[0] = dup_printf("%s   %s%s%s   %s   %s", when, ce ? ce->short_name : v->type,
+                               v->code ? " " : "",
                                v->code ? v->code : "", v->plate ? v->plate : "no plate",
                                v->cls ? v->cls : "");
     char id[OC_RECORD_ID_MAX + 1];

@@ -14,6 +14,7 @@
 
 #include <openssl/sha.h>
 
+#include "ordercam/oc_codes.h"
 #include "ordercam/oc_compose.h"
 #include "ordercam/oc_evbuild.h"
 #include "ordercam/oc_evidence.h"
@@ -295,6 +296,7 @@ struct got {
     size_t frames[16];
     int64_t ts[16][3];
     char file[16][256];
+    char caption[16][2][512];
 };
 
 static void on_ready(void *ud, void *tag, struct oc_evidence_job *job)
@@ -304,8 +306,11 @@ static void on_ready(void *ud, void *tag, struct oc_evidence_job *job)
     g->frames[g->n] = job ? job->n_frames : 0;
     for (size_t i = 0; job && i < job->n_frames; i++)
         g->ts[g->n][i] = job->frames[i].ts;
-    if (job)
+    if (job) {
         snprintf(g->file[g->n], sizeof g->file[g->n], "%s", job->file);
+        for (int l = 0; l < 2; l++)
+            snprintf(g->caption[g->n][l], sizeof g->caption[g->n][l], "%s", job->caption[l]);
+    }
     g->n++;
     oc_evidence_job_free(job);
 }
@@ -368,6 +373,38 @@ static void keeper_waits_then_takes_nearest_frames(void **state)
     oc_config_free(cfg);
 }
 
+/* The caption names the offence by the code table's short name and code;
+ * without a table (or for a type it lacks) it names the type identifier. */
+static void keeper_caption_names_offence(void **state)
+{
+    (void)state;
+    struct oc_config *cfg = keeper_cfg();
+    struct oc_evidence_cfg set = EVSET;
+    char err[256];
+    assert_int_equal(oc_codes_builtin(NULL, &set.codes, err, sizeof err), OC_OK);
+    struct got g = {0};
+    struct oc_evidence *ev = oc_evidence_new(cfg, &set, on_ready, &g);
+    static const unsigned char jp[] = {0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3};
+    oc_evidence_frame(ev, 0, 1000, jp, sizeof jp);
+    struct oc_violation v = {.camera = 0, .camera_id = "c", .type = "red_light", .code = "1625",
+                             .plate = "晋E12345", .seq = 7, .ts = 1000, .n_keys = 1,
+                             .key_ts = {1000}};
+    oc_evidence_violation(ev, &v, NULL);
+    v.type = "some_local_type";
+    v.code = "8001";
+    v.seq = 8;
+    oc_evidence_violation(ev, &v, NULL);
+    oc_evidence_flush(ev);
+    assert_int_equal(g.n, 2);
+    assert_non_null(strstr(g.caption[0][0], "   闯红灯 1625   晋E12345"));
+    assert_null(strstr(g.caption[0][0], "red_light"));
+    assert_non_null(strstr(g.caption[0][1], "edge-1:c:7"));
+    assert_non_null(strstr(g.caption[1][0], "   some_local_type 8001   "));
+    oc_evidence_free(ev);
+    oc_codes_free(set.codes);
+    oc_config_free(cfg);
+}
+
 static void keeper_is_bounded(void **state)
 {
     (void)state;
@@ -408,6 +445,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sheet_has_boxes_where_the_object_was),
         cmocka_unit_test(chinese_glyphs_render),
+        cmocka_unit_test(keeper_caption_names_offence),
         cmocka_unit_test(bad_frames_are_left_out_and_counted),
         cmocka_unit_test(frame_sizes_and_clipped_boxes),
         cmocka_unit_test(build_writes_file_with_digest),
