@@ -58,6 +58,14 @@ int oc_record_id_parse(const char *id, struct oc_record_id *out);
  * The caller applies its own clock bound to "ts". */
 int oc_record_validate(const cJSON *rec, const char *box, char *err, size_t cap);
 
+/* A violation type name as records and upload bodies carry it: [a-z0-9_],
+ * 1 to 64 bytes (NULL: false). */
+bool oc_record_type_name_ok(const char *s);
+
+/* v is a JSON number holding an integer from lo to hi (both within
+ * +-2^53, where doubles are exact). NULL: false. */
+bool oc_record_is_int(const cJSON *v, double lo, double hi);
+
 /* The record id "<box>:<camera>:<seq>" into buf (cap bytes, NUL-terminated).
  * Returns its length, or 0 when buf is too small. */
 size_t oc_record_id_format(char *buf, size_t cap, const char *box, const char *camera,

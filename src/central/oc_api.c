@@ -237,23 +237,6 @@ static const char *jstr(const cJSON *o, const char *k)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-static int is_int(const cJSON *v, double lo, double hi)
-{
-    return cJSON_IsNumber(v) && v->valuedouble == (double)(long long)v->valuedouble &&
-           v->valuedouble >= lo && v->valuedouble <= hi;
-}
-
-static int valid_type(const char *s)
-{
-    size_t n = s ? strlen(s) : 0;
-    if (n == 0 || n > 64)
-        return 0;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
-            return 0;
-    return 1;
-}
-
 static int valid_id(const char *s)
 {
     return s && oc_config_valid_id(s, strlen(s));
@@ -367,13 +350,14 @@ static enum MHD_Result post_tallies(struct oc_api *api, struct MHD_Connection *c
         msg = "\"cameras\" must be an array";
     else if (version && !(cJSON_IsString(version) && strlen(version->valuestring) <= 64))
         msg = "\"version\" must be a string of at most 64 bytes";
-    else if (backlog && !is_int(backlog, 0, 9e15))
+    else if (backlog && !oc_record_is_int(backlog, 0, 9e15))
         msg = "\"backlog\" must be a non-negative integer";
     if (msg) {
         cJSON_Delete(j);
         return send_error(c, status == 403 ? 403 : 400, msg);
     }
-    size_t n = (size_t)cJSON_GetArraySize(tallies), nc = cams ? (size_t)cJSON_GetArraySize(cams) : 0;
+    size_t n = (size_t)cJSON_GetArraySize(tallies),
+           nc = cams ? (size_t)cJSON_GetArraySize(cams) : 0;
     struct oc_tally_in *t = calloc(n + 1, sizeof *t);
     struct oc_camera_in *ci = calloc(nc + 1, sizeof *ci);
     char why[200] = "";
@@ -385,8 +369,9 @@ static enum MHD_Result post_tallies(struct oc_api *api, struct MHD_Connection *c
         const cJSON *b = cJSON_GetObjectItemCaseSensitive(r, "bucket");
         const cJSON *k = cJSON_GetObjectItemCaseSensitive(r, "count");
         const cJSON *rev = cJSON_GetObjectItemCaseSensitive(r, "rev");
-        if (!valid_id(t[i].camera) || !valid_type(t[i].type) || !is_int(b, 0, 4102444800000.0) ||
-            !is_int(k, 0, 1e12) || (rev && !is_int(rev, 1, 9e15))) {
+        if (!valid_id(t[i].camera) || !oc_record_type_name_ok(t[i].type) ||
+            !oc_record_is_int(b, 0, 4102444800000.0) || !oc_record_is_int(k, 0, 1e12) ||
+            (rev && !oc_record_is_int(rev, 1, 9e15))) {
             snprintf(why, sizeof why,
                      "tallies[%zu]: needs camera id, type, integer bucket and count >= 0, rev >= 1 if given", i);
             bad = i;

@@ -61,9 +61,6 @@ struct oc_engine *oc_engine_new(const struct oc_config *cfg, const struct oc_eng
         c->next_deadline = NO_DEADLINE;
         c->next_seq = 1;
         oc_clock_guard_init(&c->guard);
-        for (size_t z = 0; z < c->cfg->n_zones; z++)
-            if (c->cfg->zones[z].reacquire_ms > c->max_reacquire_ms)
-                c->max_reacquire_ms = c->cfg->zones[z].reacquire_ms;
         c->stays.next_deadline = c->stays.next_expiry = NO_DEADLINE;
         for (size_t z = 0; z < c->cfg->n_zones; z++)
             c->has_dwell |= c->cfg->zones[z].vtype >= 0 && c->cfg->zones[z].dwell_ms > 0 &&
@@ -90,10 +87,6 @@ void oc_engine_free(struct oc_engine *e)
         for (size_t s = 0; c->slots && s < c->cap; s++)
             if (c->slots[s])
                 free_track(c->slots[s]);
-        for (struct oc_track *g = c->ghosts, *next; g; g = next) {
-            next = g->next;
-            free_track(g);
-        }
         free(c->slots);
         free(c->event_ids);
         oc_stay_free(&c->stays);
@@ -250,56 +243,14 @@ static void lru_place(struct oc_cam *c, struct oc_track *tr)
         c->oldest = tr;
 }
 
-static void ghost_unlink(struct oc_cam *c, struct oc_track *g)
+void oc_engine__end_track(struct oc_engine *e, struct oc_cam *c, struct oc_track *tr)
 {
-    if (g->prev)
-        g->prev->next = g->next;
-    else
-        c->ghosts = g->next;
-    if (g->next)
-        g->next->prev = g->prev;
-    g->prev = g->next = NULL;
-    c->n_ghosts--;
-}
-
-void oc_engine__end_track(struct oc_engine *e, struct oc_cam *c, struct oc_track *tr,
-                          bool keep_stays)
-{
-    bool has_stay = oc_rules_track_end(e, (int)(c - e->cams), tr);
+    oc_rules_track_end(e, (int)(c - e->cams), tr);
     table_remove(c, tr);
     lru_unlink(c, tr);
     c->n_live--;
     e->counters[OC_C_TRACKS_ENDED]++;
-    if (!keep_stays || !has_stay || c->max_reacquire_ms == 0) {
-        free_track(tr);
-        return;
-    }
-    if (c->n_ghosts >= e->cfg->max_tracks_per_camera) {
-        struct oc_track *old = c->ghosts;
-        ghost_unlink(c, old);
-        free_track(old);
-        e->counters[OC_C_STAYS_EVICTED]++;
-    }
-    /* Append: ghosts stay ordered by when their track ended. */
-    struct oc_track **tail = &c->ghosts, *prev = NULL;
-    while (*tail) {
-        prev = *tail;
-        tail = &(*tail)->next;
-    }
-    tr->prev = prev;
-    tr->next = NULL;
-    *tail = tr;
-    c->n_ghosts++;
-}
-
-void oc_engine__retire(struct oc_engine *e, struct oc_cam *c, struct oc_track *old, bool ghost)
-{
-    if (ghost) {
-        ghost_unlink(c, old);
-        free_track(old);
-    } else {
-        oc_engine__end_track(e, c, old, false);
-    }
+    free_track(tr);
 }
 
 static struct oc_track *new_track(struct oc_engine *e, struct oc_cam *c, const char *id,
@@ -307,7 +258,7 @@ static struct oc_track *new_track(struct oc_engine *e, struct oc_cam *c, const c
 {
     if (c->n_live >= e->cfg->max_tracks_per_camera) {
         e->counters[OC_C_TRACKS_EVICTED]++;
-        oc_engine__end_track(e, c, c->oldest, true);
+        oc_engine__end_track(e, c, c->oldest);
     }
     struct oc_track *tr = calloc(1, sizeof *tr);
     if (!tr)
@@ -338,7 +289,7 @@ void oc_engine__note_deadline(struct oc_cam *c, int64_t deadline)
 
 /* Moves the camera clock to now: fires the dwell deadlines that fall
  * before now, ends the tracks whose timeout passed (firing what fell due
- * while they lived), forgets ghosts past re-acquisition. */
+ * while they lived). */
 static void advance(struct oc_engine *e, int ci, int64_t now)
 {
     struct oc_cam *c = &e->cams[ci];
@@ -349,13 +300,8 @@ static void advance(struct oc_engine *e, int ci, int64_t now)
     int64_t timeout = c->cfg->track_timeout_ms;
     oc_stay_advance(e, ci, now);
     while (c->oldest && now - c->oldest->last_ts > timeout) {
-        oc_rules_timers(e, ci, c->oldest, now, OC_TIMER_ALL);
-        oc_engine__end_track(e, c, c->oldest, true);
-    }
-    while (c->ghosts && now - c->ghosts->last_ts > c->max_reacquire_ms) {
-        struct oc_track *g = c->ghosts;
-        ghost_unlink(c, g);
-        free_track(g);
+        oc_rules_timers(e, ci, c->oldest, now);
+        oc_engine__end_track(e, c, c->oldest);
     }
 }
 
@@ -368,7 +314,7 @@ static void settle(struct oc_engine *e, int ci)
         return;
     int64_t next = NO_DEADLINE;
     for (struct oc_track *tr = c->oldest; tr; tr = tr->next) {
-        oc_rules_timers(e, ci, tr, c->clock, OC_TIMER_EXIT);
+        oc_rules_timers(e, ci, tr, c->clock);
         int64_t d = oc_rules_next_deadline(e, ci, tr);
         if (d < next)
             next = d;
@@ -650,8 +596,8 @@ void oc_engine_end_track(struct oc_engine *e, int camera, const char *id, int64_
          * from here, not from its last reported position */
         if (ts > tr->last_ts)
             tr->last_ts = ts;
-        oc_rules_timers(e, camera, tr, c->clock, OC_TIMER_ALL);
-        oc_engine__end_track(e, c, tr, true);
+        oc_rules_timers(e, camera, tr, c->clock);
+        oc_engine__end_track(e, c, tr);
     }
     settle(e, camera);
     flush(e);
@@ -816,38 +762,17 @@ void oc_engine_finish(struct oc_engine *e)
     for (size_t i = 0; i < e->cfg->n_cameras; i++) {
         struct oc_cam *c = &e->cams[i];
         while (c->oldest)
-            oc_engine__end_track(e, c, c->oldest, false);
-        while (c->ghosts) {
-            struct oc_track *g = c->ghosts;
-            ghost_unlink(c, g);
-            free_track(g);
-        }
+            oc_engine__end_track(e, c, c->oldest);
     }
     flush(e);
 }
 
-void oc_engine__adopt(struct oc_engine *e, struct oc_cam *c, struct oc_track *tr, bool ghost)
+void oc_engine__adopt(struct oc_engine *e, struct oc_cam *c, struct oc_track *tr)
 {
     (void)e;
-    if (ghost) {
-        struct oc_track **tail = &c->ghosts, *prev = NULL;
-        while (*tail) {
-            prev = *tail;
-            tail = &(*tail)->next;
-        }
-        tr->prev = prev;
-        *tail = tr;
-        c->n_ghosts++;
-        return;
-    }
     c->slots[find_slot(c, tr->id, tr->hash)] = tr;
     c->n_live++;
     lru_place(c, tr);
-}
-
-struct oc_track *oc_engine__ghosts(struct oc_cam *c)
-{
-    return c->ghosts;
 }
 
 void oc_engine__reset_clock(struct oc_engine *e, int ci)
@@ -860,11 +785,6 @@ void oc_engine__reset_clock(struct oc_engine *e, int ci)
         free_track(tr);
     }
     c->n_live = 0;
-    while (c->ghosts) {
-        struct oc_track *g = c->ghosts;
-        ghost_unlink(c, g);
-        free_track(g);
-    }
     c->clock = 0;
     c->has_clock = false;
     c->next_deadline = NO_DEADLINE;

@@ -48,7 +48,7 @@ struct oc_lstate {
 struct oc_track {
     char id[OC_ID_MAX + 1];
     uint32_t hash;
-    struct oc_track *prev, *next; /* live: by last observation, oldest first; ghosts: list */
+    struct oc_track *prev, *next; /* live: by last observation, oldest first */
     int64_t first_ts, last_ts;
     uint32_t n_obs;
     struct oc_pt anchor;
@@ -80,9 +80,6 @@ struct oc_cam {
     struct oc_track **slots; /* open addressing, linear probing */
     size_t cap, n_live;
     struct oc_track *oldest, *newest; /* live tracks by last observation */
-    struct oc_track *ghosts;          /* ended tracks holding stays, oldest first */
-    size_t n_ghosts;
-    int64_t max_reacquire_ms;
     int64_t next_deadline; /* lower bound of every pending dwell/exit deadline */
     uint64_t next_seq;
     struct oc_event_id *event_ids; /* ring of max_event_ids */
@@ -130,19 +127,15 @@ void oc_engine__emit(struct oc_engine *e, int cam, const struct oc_track *tr, in
                      int64_t ts, int64_t ts_start, int zone, int line);
 struct oc_pending *oc_engine__emit_raw(struct oc_engine *e, int cam, int vtype, int64_t ts,
                                        int64_t ts_start);
-void oc_engine__end_track(struct oc_engine *e, struct oc_cam *cam, struct oc_track *tr,
-                          bool keep_stays);
+void oc_engine__end_track(struct oc_engine *e, struct oc_cam *cam, struct oc_track *tr);
 void oc_engine__note_deadline(struct oc_cam *cam, int64_t deadline);
 const char *oc_engine__class_name(const struct oc_engine *e, int cls);
 int oc_engine__class_id(struct oc_engine *e, const char *sent);
-/* Removes a ghost, or ends a live track, whose stay a new track continues. */
-void oc_engine__retire(struct oc_engine *e, struct oc_cam *c, struct oc_track *old, bool ghost);
-struct oc_track *oc_engine__ghosts(struct oc_cam *c);
-/* Forgets a camera's clock, tracks and ghosts (nothing is emitted): a
+/* Forgets a camera's clock and tracks (nothing is emitted): a
  * restored clock no message could have set. */
 void oc_engine__reset_clock(struct oc_engine *e, int ci);
-/* Takes a restored track: live ones in observation order, ghosts in end order. */
-void oc_engine__adopt(struct oc_engine *e, struct oc_cam *c, struct oc_track *tr, bool ghost);
+/* Takes a restored live track, in observation order. */
+void oc_engine__adopt(struct oc_engine *e, struct oc_cam *c, struct oc_track *tr);
 
 /* oc_rules.c */
 /* Applies one observation at time t to tr (already counted for class,
@@ -150,18 +143,16 @@ void oc_engine__adopt(struct oc_engine *e, struct oc_cam *c, struct oc_track *tr
 void oc_rules_observe(struct oc_engine *e, int cam, struct oc_track *tr, const struct oc_obj *o,
                       int64_t t, bool has_prev, struct oc_pt prev, int64_t prev_ts,
                       const double prev_box[4], bool is_new);
-/* Timer kinds. Dwell deadlines fire before a message's observations (the
- * stay lasted until an observation shows it ended); exit windows close
- * after them (an exit crossing observed now may have happened in time). */
-enum { OC_TIMER_DWELL = 1, OC_TIMER_EXIT = 2, OC_TIMER_ALL = 3 };
-/* Fires the deadlines of the given kinds of tr that are < before and <=
- * tr's end time (last observation + track timeout). */
-void oc_rules_timers(struct oc_engine *e, int cam, struct oc_track *tr, int64_t before, int kinds);
+/* Closes tr's exit windows whose deadline is < before and <= tr's end time
+ * (last observation + track timeout). Called after a message's
+ * observations: an exit crossing observed now may have happened in time.
+ * (Dwell deadlines belong to the stays, oc_stay.c.) */
+void oc_rules_timers(struct oc_engine *e, int cam, struct oc_track *tr, int64_t before);
 /* The earliest pending deadline of tr, NO_DEADLINE if none. */
 int64_t oc_rules_next_deadline(const struct oc_engine *e, int cam, const struct oc_track *tr);
 /* Track end: counts open exit windows as unconfirmed. Returns true when
  * the track holds a stay worth keeping for re-acquisition. */
-bool oc_rules_track_end(struct oc_engine *e, int cam, struct oc_track *tr);
+void oc_rules_track_end(struct oc_engine *e, int cam, struct oc_track *tr);
 void oc_rules_camera_event(struct oc_engine *e, int cam, const struct oc_cam_event *ev);
 
 #endif

@@ -177,21 +177,27 @@ static const char *str_of(const cJSON *o, const char *k)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-static int is_ms(const cJSON *v)
+bool oc_record_is_int(const cJSON *v, double lo, double hi)
 {
-    return cJSON_IsNumber(v) && v->valuedouble == (double)(long long)v->valuedouble &&
-           v->valuedouble >= 0 && v->valuedouble <= TS_MAX;
+    /* range first: casting a double beyond long long is undefined */
+    return cJSON_IsNumber(v) && v->valuedouble >= lo && v->valuedouble <= hi &&
+           v->valuedouble == (double)(long long)v->valuedouble;
 }
 
-static int type_name_ok(const char *s)
+static int is_ms(const cJSON *v)
+{
+    return oc_record_is_int(v, 0, TS_MAX);
+}
+
+bool oc_record_type_name_ok(const char *s)
 {
     size_t n = s ? strlen(s) : 0;
     if (n == 0 || n > 64)
-        return 0;
+        return false;
     for (; *s; s++)
         if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
-            return 0;
-    return 1;
+            return false;
+    return true;
 }
 
 static int sha_hex_ok(const char *s)
@@ -274,7 +280,7 @@ int oc_record_validate(const cJSON *r, const char *box, char *err, size_t cap)
     const char *rbox = str_of(r, "box");
     if (!rbox || strcmp(rbox, box) != 0)
         return why(err, cap, "\"box\" must be the sending box");
-    if (!type_name_ok(str_of(r, "type")))
+    if (!oc_record_type_name_ok(str_of(r, "type")))
         return why(err, cap, "\"type\" must be a violation type name");
     const cJSON *ts = cJSON_GetObjectItemCaseSensitive(r, "ts");
     const cJSON *ts0 = cJSON_GetObjectItemCaseSensitive(r, "ts_start");

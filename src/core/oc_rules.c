@@ -237,11 +237,11 @@ int64_t oc_rules_next_deadline(const struct oc_engine *e, int ci, const struct o
     return next;
 }
 
-void oc_rules_timers(struct oc_engine *e, int ci, struct oc_track *tr, int64_t before, int kinds)
+void oc_rules_timers(struct oc_engine *e, int ci, struct oc_track *tr, int64_t before)
 {
     const struct oc_camera_cfg *cc = e->cams[ci].cfg;
     int64_t end = tr->last_ts + cc->track_timeout_ms;
-    for (size_t li = 0; (kinds & OC_TIMER_EXIT) && li < cc->n_lines; li++) {
+    for (size_t li = 0; li < cc->n_lines; li++) {
         struct oc_lstate *ls = &tr->l[li];
         if (!ls->pending || ls->deadline >= before || ls->deadline > end)
             continue;
@@ -259,7 +259,7 @@ void oc_rules_timers(struct oc_engine *e, int ci, struct oc_track *tr, int64_t b
     }
 }
 
-bool oc_rules_track_end(struct oc_engine *e, int ci, struct oc_track *tr)
+void oc_rules_track_end(struct oc_engine *e, int ci, struct oc_track *tr)
 {
     const struct oc_camera_cfg *cc = e->cams[ci].cfg;
     for (size_t li = 0; li < cc->n_lines; li++) {
@@ -268,8 +268,7 @@ bool oc_rules_track_end(struct oc_engine *e, int ci, struct oc_track *tr)
         tr->l[li].pending = false;
         e->counters[tr->l[li].group == OC_LG_MOTOR ? OC_C_UNCONFIRMED : OC_C_NONMOTOR_NO_EXIT]++;
     }
-    oc_stay_track_end(e, ci, tr);
-    return false; /* stays outlive their tracks in oc_stay.c */
+    oc_stay_track_end(e, ci, tr); /* stays outlive their tracks */
 }
 
 /* ---- camera events ---- */

@@ -71,12 +71,9 @@ oc_err_t oc_engine_save(const struct oc_engine *e, FILE *f, uint64_t config_hash
         for (const struct oc_track *tr = c->oldest; tr; tr = tr->next)
             if (save_track(f, c, tr))
                 return OC_EIO;
-        uint64_t ng = c->n_ghosts;
+        uint64_t ng = 0; /* ended tracks kept for their stays: none since OCSNAP03 */
         if (put(f, &ng, sizeof ng))
             return OC_EIO;
-        for (const struct oc_track *g = c->ghosts; g; g = g->next)
-            if (save_track(f, c, g))
-                return OC_EIO;
         uint64_t st[2] = {c->stays.n, c->stays.next_id};
         if (put(f, st, sizeof st) || put(f, c->stays.v, c->stays.n * sizeof *c->stays.v))
             return OC_EIO;
@@ -181,17 +178,11 @@ oc_err_t oc_engine_load(struct oc_engine *e, FILE *f, uint64_t config_hash)
             struct oc_track *tr = load_track(f, c);
             if (!tr)
                 return OC_EPARSE;
-            oc_engine__adopt(e, c, tr, false);
+            oc_engine__adopt(e, c, tr);
         }
         uint64_t ng;
-        if (get(f, &ng, sizeof ng) || ng > cfg->max_tracks_per_camera)
+        if (get(f, &ng, sizeof ng) || ng != 0)
             return OC_EPARSE;
-        for (uint64_t k = 0; k < ng; k++) {
-            struct oc_track *g = load_track(f, c);
-            if (!g)
-                return OC_EPARSE;
-            oc_engine__adopt(e, c, g, true);
-        }
         uint64_t st[2];
         if (get(f, st, sizeof st) || st[0] > cfg->max_tracks_per_camera || st[1] > UINT32_MAX ||
             !oc_stay_reserve(&c->stays, (size_t)st[0]) ||

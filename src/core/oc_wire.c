@@ -8,6 +8,7 @@
 
 #include "ordercam/oc_config.h"
 #include "ordercam/oc_json.h"
+#include "ordercam/oc_record.h"
 #include "ordercam/oc_text.h"
 
 static oc_err_t mem_write(void *ud, const char *p, size_t n)
@@ -101,18 +102,6 @@ static void id_value(struct oc_wire *w, const char *id)
     raw(w, "\"", 1);
 }
 
-/* A violation type name as central takes it: [a-z0-9_], 1 to 64 bytes. */
-static bool valid_type(const char *s)
-{
-    size_t n = s ? strlen(s) : 0;
-    if (n == 0 || n > 64)
-        return false;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
-            return false;
-    return true;
-}
-
 static void separator(struct oc_wire *w)
 {
     if (w->items++)
@@ -186,7 +175,7 @@ void oc_wire_tallies_begin(struct oc_wire *w, const char *box, const char *versi
 oc_err_t oc_wire_tally(struct oc_wire *w, const struct oc_wire_tally *t)
 {
     if (!t->camera || !oc_config_valid_id(t->camera, strlen(t->camera)) ||
-        !valid_type(t->type) || t->bucket < 0 || t->count < 0 || t->rev < 1)
+        !oc_record_type_name_ok(t->type) || t->bucket < 0 || t->count < 0 || t->rev < 1)
         return OC_EINVAL;
     separator(w);
     text(w, "{\"camera\":");

@@ -236,7 +236,8 @@ enum oc_outbox_result oc_outbox_put(struct oc_outbox *ob, const struct oc_config
         oc_dcount(ob->dc, OC_D_SUPPRESSED, 1); /* written before a crash */
         return OC_OUTBOX_SUPPRESSED;
     }
-    snprintf(id, OC_OUTBOX_ID_MAX, "%s:%s:%" PRIu64, cfg->box_id, v->camera_id, v->seq);
+    _Static_assert(OC_OUTBOX_ID_MAX > OC_RECORD_ID_MAX, "every record id fits");
+    oc_record_id_format(id, OC_OUTBOX_ID_MAX, cfg->box_id, v->camera_id, v->seq);
     size_t n = oc_record_format(cfg, v, NULL, ob->rec, sizeof ob->rec);
     if (n == 0) {
         oc_dcount(ob->dc, OC_D_WRITE_ERR, 1);

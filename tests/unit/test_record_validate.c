@@ -133,12 +133,48 @@ static void ids(void **state)
     assert_int_equal(oc_record_id_parse(NULL, NULL), -1);
 }
 
+/* The shared type-name and integer checks (records, tallies, wire bodies). */
+static void type_names_and_ints(void **state)
+{
+    (void)state;
+    char name[70];
+    memset(name, 'a', 64);
+    name[64] = '\0';
+    assert_true(oc_record_type_name_ok(name));
+    name[64] = 'a';
+    name[65] = '\0';
+    assert_false(oc_record_type_name_ok(name));
+    assert_true(oc_record_type_name_ok("red_light_2"));
+    assert_false(oc_record_type_name_ok("Red_light"));
+    assert_false(oc_record_type_name_ok("red-light"));
+    assert_false(oc_record_type_name_ok(""));
+    assert_false(oc_record_type_name_ok(NULL));
+
+    cJSON *v = cJSON_CreateNumber(5);
+    assert_true(oc_record_is_int(v, 5, 5));
+    assert_false(oc_record_is_int(v, 6, 9));
+    assert_false(oc_record_is_int(v, 0, 4));
+    cJSON_SetNumberValue(v, 5.5);
+    assert_false(oc_record_is_int(v, 0, 9));
+    cJSON_SetNumberValue(v, 1e300); /* beyond long long: refused, not cast */
+    assert_false(oc_record_is_int(v, 0, 9e15));
+    cJSON_SetNumberValue(v, -1);
+    assert_false(oc_record_is_int(v, 0, 9));
+    assert_true(oc_record_is_int(v, -1, 9));
+    cJSON_Delete(v);
+    cJSON *s = cJSON_CreateString("5");
+    assert_false(oc_record_is_int(s, 0, 9));
+    cJSON_Delete(s);
+    assert_false(oc_record_is_int(NULL, 0, 9));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(records),
         cmocka_unit_test(typed_fields),
         cmocka_unit_test(ids),
+        cmocka_unit_test(type_names_and_ints),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
