@@ -362,7 +362,9 @@ static void feed(struct oc_engine *e, int ci, struct oc_stay *h, struct oc_track
         }
         h->n++;
     }
-    if (t >= h->last_ts) {
+    /* a duplicate box never takes the stay over from its object's own box
+     * in the same message: the feeder stays the one the car's leaving ends */
+    if (t > h->last_ts || (t == h->last_ts && how != HOW_DUP)) {
         h->last_ts = t;
         memcpy(h->last_box, tr->box, sizeof h->last_box);
         take_feeder(h, tr);
@@ -476,11 +478,18 @@ static size_t candidates(struct oc_engine *e, int ci, int zi, size_t i, struct o
     const struct oc_zone_cfg *z = &e->cams[ci].cfg->zones[zi];
     const struct oc_track *tr = e->sframe.tr[i];
     size_t n = 0;
+    const struct oc_stay *bound = find((struct oc_stays *)s, tr->z[zi].stay);
+    bool young = bound && !bound->settled;
     for (size_t j = 0; j < s->n; j++) {
         const struct oc_stay *h = &s->v[j];
         if (h->zone != zi || (!same_kind(h->cls, tr->cls) && h->id != tr->z[zi].stay) ||
             e->sframe.t > h->forget_at)
             continue; /* its own stay follows a track through a class flicker */
+        /* a vacated stay (its car may have driven off) is continued by a
+         * box of any track but one that has just started a stay of its
+         * own (a car arriving from elsewhere) */
+        if (h->forget_at != NO_DEADLINE && young && strcmp(h->track, tr->id) != 0)
+            continue;
         bool full = near_ref(z, h->ref, tr->box);
         if (!full && !part_of(tr->box, h->ref, OC_STAY_PART_MIN))
             continue;
@@ -508,6 +517,16 @@ static bool same_object(const double a[4], const double b[4])
     return iou(a, b) >= OC_STAY_DUP_IOU || part_of(a, b, 0) || part_of(b, a, 0);
 }
 
+/* A box already matched that shows the same object as box b, or -1. */
+static int32_t twin_of(const struct oc_stay_frame *f, uint32_t b)
+{
+    for (size_t k = 0; k < f->n; k++)
+        if (k != b && f->box_stay[k] >= 0 && f->box_how[k] != HOW_DUP &&
+            same_kind(f->tr[k]->cls, f->tr[b]->cls) && same_object(f->tr[k]->box, f->tr[b]->box))
+            return (int32_t)k;
+    return -1;
+}
+
 /* Best overlap first, one box per stay; then a box whose stay was taken
  * by a box of the same object is a duplicate and feeds it too. */
 static void assign(struct oc_engine *e, int ci, size_t nc)
@@ -522,6 +541,14 @@ static void assign(struct oc_engine *e, int ci, size_t nc)
         struct oc_stay *h = &s->v[c->stay];
         if (f->box_stay[c->box] >= 0 || h->frame_box >= 0)
             continue;
+        int32_t twin = twin_of(f, c->box);
+        if (twin >= 0) {
+            /* a second box of an object already matched: its duplicate,
+             * never another stay's (a neighbour's) full box */
+            f->box_stay[c->box] = f->box_stay[twin];
+            f->box_how[c->box] = HOW_DUP;
+            continue;
+        }
         f->box_stay[c->box] = (int32_t)c->stay;
         f->box_how[c->box] = c->partial ? HOW_PART : HOW_FULL;
         h->frame_box = (int32_t)c->box;
@@ -550,6 +577,44 @@ static struct oc_stay *born_here(struct oc_engine *e, int ci, int zi, size_t i, 
             return h;
     }
     return NULL;
+}
+
+/* Which of two stays of one object lives on: the reported one, else the
+ * one that started first (ties: the older id). */
+static bool keeps_over(const struct oc_stay *a, const struct oc_stay *b)
+{
+    if (a->emitted != b->emitted)
+        return a->emitted;
+    if (a->start != b->start)
+        return a->start < b->start;
+    return a->id < b->id;
+}
+
+/* Two stays fed in this message by boxes of one object (a duplicate track
+ * that started its own stay while the car was still moving) become one. */
+static void merge_same(struct oc_engine *e, int ci, int zi, uint32_t *ids)
+{
+    struct oc_stay_frame *f = &e->sframe;
+    struct oc_stays *s = &e->cams[ci].stays;
+    for (size_t i = 0; i < f->n; i++)
+        for (size_t k = i + 1; ids[i] && k < f->n; k++) {
+            if (!ids[k] || ids[k] == ids[i] || !same_kind(f->tr[i]->cls, f->tr[k]->cls) ||
+                !same_object(f->tr[i]->box, f->tr[k]->box))
+                continue;
+            struct oc_stay *a = find(s, ids[i]), *b = find(s, ids[k]);
+            if (!a || !b || a->last_ts != f->t || b->last_ts != f->t || a->zone != b->zone ||
+                !same_object(a->ref, b->ref))
+                continue;
+            struct oc_stay *keep = keeps_over(a, b) ? a : b, *gone = keep == a ? b : a;
+            uint32_t kid = keep->id, gid = gone->id;
+            drop(s, index_of(s, gone));
+            e->counters[OC_C_STAYS_MERGED_DUPLICATE]++;
+            for (size_t j = 0; j < f->n; j++)
+                if (ids[j] == gid) {
+                    ids[j] = kid;
+                    f->tr[j]->z[zi].stay = kid;
+                }
+        }
 }
 
 static void judge_zone(struct oc_engine *e, int ci, int zi, int64_t t)
@@ -591,6 +656,7 @@ static void judge_zone(struct oc_engine *e, int ci, int zi, int64_t t)
             unmatched(e, ci, zi, tr, t);
         ids[i] = tr->z[zi].stay;
     }
+    merge_same(e, ci, zi, ids);
 }
 
 void oc_stay_frame(struct oc_engine *e, int ci, int64_t t)

@@ -48,6 +48,7 @@ struct obj_state {
 struct gen_tracker {
     struct rng r;
     double level;
+    unsigned mask;
     int max_obj;
     unsigned next_id;
     struct obj_state *o;
@@ -65,6 +66,7 @@ struct gen_tracker *gen_tracker_new(uint64_t seed, double level, int max_obj)
     }
     t->r.s = seed * 0x9E3779B97F4A7C15ull + 0x51ED;
     t->level = level;
+    t->mask = GEN_ART_ALL;
     t->max_obj = max_obj;
     t->next_id = 1;
     return t;
@@ -77,14 +79,21 @@ void gen_tracker_free(struct gen_tracker *t)
     free(t);
 }
 
-static bool chance(struct gen_tracker *t, double p)
+void gen_tracker_only(struct gen_tracker *t, unsigned mask)
 {
-    return unit(&t->r) < p * t->level;
+    t->mask = mask;
+}
+
+/* Draws even when the artefact is off, so that the others see the same
+ * random numbers. */
+static bool chance(struct gen_tracker *t, unsigned art, double p)
+{
+    return unit(&t->r) < p * t->level && (t->mask & art);
 }
 
 static void jitter(struct gen_tracker *t, struct gen_det *d)
 {
-    double s = 0.04 * t->level;
+    double s = t->mask & GEN_ART_JITTER ? 0.04 * t->level : 0;
     double w = d->w, h = d->h;
     d->x += gauss(&t->r) * s * w;
     d->y += gauss(&t->r) * s * h;
@@ -131,15 +140,15 @@ static void events(struct gen_tracker *t, const struct gen_det *in, size_t n, si
         s->seen = true;
         s->id = t->next_id++;
     }
-    if (s->miss > 0 && --s->miss == 0 && chance(t, 0.5))
+    if (s->miss > 0 && --s->miss == 0 && chance(t, GEN_ART_RENUM, 0.5))
         s->id = t->next_id++; /* lost, picked up again under a new id */
-    if (s->miss == 0 && chance(t, 0.03))
+    if (s->miss == 0 && chance(t, GEN_ART_MISS, 0.03))
         s->miss = unit(&t->r) < 0.85 ? between(&t->r, 1, 8) : between(&t->r, 15, 40);
-    if (chance(t, 0.04))
+    if (chance(t, GEN_ART_RENUM, 0.04))
         s->id = t->next_id++;
     if (s->hop > 0)
         s->hop--;
-    else if (chance(t, 0.01)) {
+    else if (chance(t, GEN_ART_HOP, 0.01)) {
         int k = neighbour(in, n, i);
         struct obj_state *o = k >= 0 ? &t->o[in[k].obj] : NULL;
         if (o && o->seen && o->hop == 0) {
@@ -150,13 +159,13 @@ static void events(struct gen_tracker *t, const struct gen_det *in, size_t n, si
     }
     if (s->dup > 0)
         s->dup--;
-    else if (chance(t, 0.01)) {
+    else if (chance(t, GEN_ART_DUP, 0.01)) {
         s->dup = between(&t->r, 5, 50);
         s->dup_id = t->next_id++;
     }
     if (s->part > 0)
         s->part--;
-    else if (chance(t, 0.02)) {
+    else if (chance(t, GEN_ART_PART, 0.02)) {
         s->part = between(&t->r, 3, 25);
         s->part_kind = between(&t->r, 0, 2);
     }
@@ -279,6 +288,7 @@ int gen_stays(uint64_t seed, double level, int n_stays, const struct gen_stays_o
     struct gen_tracker *t = gen_tracker_new(seed + 1, level, max_obj);
     if (!t)
         return -1;
+    gen_tracker_only(t, GEN_ART_ALL & ~out->skip);
     struct slot slots[GEN_SLOTS];
     int next_obj = 0, made = 0, rc = 0;
     for (int k = 0; k < GEN_SLOTS; k++) {

@@ -19,6 +19,18 @@ struct gen_det {
 
 struct gen_tracker;
 
+/* The artefacts of the noise model, one bit each (for sweeps that turn
+ * them on one at a time). */
+enum {
+    GEN_ART_MISS = 1u << 0,   /* misses in runs */
+    GEN_ART_RENUM = 1u << 1,  /* re-numbering */
+    GEN_ART_HOP = 1u << 2,    /* ids of neighbours swapped */
+    GEN_ART_DUP = 1u << 3,    /* duplicate tracks */
+    GEN_ART_PART = 1u << 4,   /* visible-part boxes */
+    GEN_ART_JITTER = 1u << 5, /* per-box jitter */
+    GEN_ART_ALL = (1u << 6) - 1
+};
+
 /* level 0 leaves boxes as they are; 1 is a poor street tracker: per frame
  * and object, misses start in runs (3 %, runs of 1-40 frames), ids are
  * re-numbered (4 %, and after half the misses), two neighbours swap ids
@@ -28,6 +40,8 @@ struct gen_tracker;
  * of memory. max_obj bounds object keys. */
 struct gen_tracker *gen_tracker_new(uint64_t seed, double level, int max_obj);
 void gen_tracker_free(struct gen_tracker *t);
+/* Only the artefacts in mask (GEN_ART_*; GEN_ART_ALL by default). */
+void gen_tracker_only(struct gen_tracker *t, unsigned mask);
 /* Degrades one frame of clean boxes (each obj once, 0 <= obj < max_obj)
  * into out (up to cap boxes); returns how many. */
 size_t gen_tracker_frame(struct gen_tracker *t, const struct gen_det *in, size_t n,
@@ -55,6 +69,7 @@ struct gen_stays_out {
     int (*detections)(void *ud, int64_t ts, const char *payload);
     /* Each generated stay, once it is known. Optional. */
     int (*truth)(void *ud, const struct gen_stay_truth *s);
+    unsigned skip; /* artefacts left off (GEN_ART_*), 0: every one on */
 };
 
 /* The scene JSON (one camera, dwell GEN_STAYS_DWELL_S). */
