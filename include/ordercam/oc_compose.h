@@ -2,7 +2,9 @@
  * a 2x2 sheet (the "four-in-one" layout of Chinese traffic enforcement
  * evidence) of up to three key frames decoded at a reduced DCT scale, the
  * object boxed on each, plus a close-up of the object decoded at full
- * resolution from the frame where it is largest, over a caption band.
+ * resolution from the frame where it is largest and centred on it, over a
+ * caption band. Each cell has a band below the picture for its label and
+ * signal lamp, so nothing covers the camera's own burned-in text.
  * With fewer frames the sheet has fewer cells (1 frame: 2x1). */
 #ifndef OC_COMPOSE_H
 #define OC_COMPOSE_H
@@ -11,6 +13,7 @@
 #include <stdint.h>
 
 #include "ordercam/oc_err.h"
+#include "ordercam/oc_event.h"
 #include "ordercam/oc_font.h"
 #include "ordercam/oc_jpeg.h"
 
@@ -22,7 +25,13 @@ struct oc_compose_frame {
     size_t len;
     int64_t ts;
     double box[4];    /* x, y, w, h in the camera's detection pixels */
-    const char *label; /* short text over the cell (borrowed), may be NULL */
+    const char *label; /* short text in the cell's band (borrowed), may be NULL */
+    /* The governing signal at this moment (signal-joined types): has_lamp
+     * set draws its lamp and state with lamp_ms (its age; -1 unknown) in
+     * the cell's band. */
+    int has_lamp;
+    enum oc_sig_state lamp;
+    int64_t lamp_ms;
 };
 
 struct oc_compose_in {
@@ -42,6 +51,18 @@ struct oc_compose_report {
     unsigned rescaled;      /* other size, same aspect: boxes scaled to it */
     unsigned box_clipped;   /* box partly or wholly outside the frame */
 };
+
+/* Where things are on a sheet of cells for a cam_w x cam_h camera drawn
+ * with font (NULL: no text): cell i (0..n, the close-up last) has its
+ * picture at x = (i % 2) * cell_w, y = (i / 2) * row_h, cell_w x cell_h,
+ * and its band (label, lamp) below it, band_h = row_h - cell_h high; the
+ * lamp's three lenses (red, yellow, green) sit in the band's right half.
+ * The caption band starts at caption_y. -1 when the camera is too large. */
+struct oc_compose_geom {
+    int cell_w, cell_h, row_h, band_h, caption_y, caption_px;
+};
+int oc_compose_geometry(struct oc_font *font, int cam_w, int cam_h, size_t n_frames,
+                        struct oc_compose_geom *g);
 
 /* Composes the sheet. Frames are decoded straight into canvas, the
  * caller's reusable buffer (start with {0}; grown as needed; the caller

@@ -41,6 +41,15 @@ struct oc_violation {
     size_t n_keys;
     int64_t key_ts[OC_KEYS_MAX];
     double key_box[OC_KEYS_MAX][4];
+    /* Signal-joined types (the deciding line has a signal, signal != NULL):
+     * the signal's state at the crossing (ts_start) and, when red, how long
+     * it had been red then (-1 otherwise); at each key moment its state and
+     * the ms since its last change (-1 unknown). OC_SIG_UNKNOWN / -1 when
+     * no signal decided the violation. */
+    enum oc_sig_state signal_state;
+    int64_t red_elapsed_ms;
+    enum oc_sig_state key_sig[OC_KEYS_MAX];
+    int64_t key_sig_ms[OC_KEYS_MAX];
 };
 
 struct oc_engine_sink {

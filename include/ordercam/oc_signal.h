@@ -31,8 +31,9 @@ void oc_signal_init(struct oc_signal *s, int64_t stale_ms);
 oc_err_t oc_signal_add(struct oc_signal *s, int64_t ts, enum oc_sig_state state);
 
 /* State at time t: that of the newest message with ts <= t, unknown when
- * there is none or it is older than stale_ms. For red, *onset is set to the
- * red onset (the first red message after a non-red or unknown state). */
+ * there is none or it is older than stale_ms. When known, *onset is set to
+ * the first message of that state's run (for red: the red onset, the first
+ * red message after a non-red or unknown state). */
 enum oc_sig_state oc_signal_at(const struct oc_signal *s, int64_t t, int64_t *onset);
 
 #endif

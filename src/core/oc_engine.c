@@ -400,6 +400,32 @@ static void sort_pending(struct oc_engine *e)
     }
 }
 
+/* The governing signal's state at the crossing and at each key moment,
+ * from its history (still held: the violation was just established). */
+static void signal_evidence(const struct oc_engine *e, const struct oc_pending *p,
+                            struct oc_violation *v)
+{
+    int si = p->line >= 0 ? e->cams[p->camera].cfg->lines[p->line].signal : -1;
+    v->signal_state = OC_SIG_UNKNOWN;
+    v->red_elapsed_ms = -1;
+    for (size_t k = 0; k < OC_KEYS_MAX; k++) {
+        v->key_sig[k] = OC_SIG_UNKNOWN;
+        v->key_sig_ms[k] = -1;
+    }
+    if (si < 0)
+        return;
+    const struct oc_signal *s = &e->signals[si];
+    int64_t since = 0;
+    v->signal_state = oc_signal_at(s, p->ts_start, &since);
+    if (v->signal_state == OC_SIG_RED)
+        v->red_elapsed_ms = p->ts_start - since;
+    for (size_t k = 0; k < p->n_keys && k < OC_KEYS_MAX; k++) {
+        v->key_sig[k] = oc_signal_at(s, p->key_ts[k], &since);
+        if (v->key_sig[k] != OC_SIG_UNKNOWN)
+            v->key_sig_ms[k] = p->key_ts[k] - since;
+    }
+}
+
 static void flush(struct oc_engine *e)
 {
     if (e->n_pending == 0)
@@ -436,6 +462,7 @@ static void flush(struct oc_engine *e)
         };
         memcpy(v.key_ts, p->key_ts, sizeof v.key_ts);
         memcpy(v.key_box, p->key_box, sizeof v.key_box);
+        signal_evidence(e, p, &v);
         e->counters[OC_C_VIOLATIONS]++;
         e->sink->violation(e->ud, &v);
     }

@@ -66,6 +66,19 @@ static void put_evidence(struct out *o, const struct oc_record_evidence *ev)
     put(o, "]%s}}\n", ev->evicted ? ",\"evicted\":true" : "");
 }
 
+/* ,"signal_state":..,"red_elapsed_ms":..: the signal's state at the
+ * crossing, null unless a signal decided the violation and its state was
+ * known; the red's age only when it was red */
+static void put_signal_state(struct out *o, const struct oc_violation *v)
+{
+    bool known = v->signal && v->signal_state != OC_SIG_UNKNOWN;
+    put_str(o, "signal_state", known ? oc_sig_state_name(v->signal_state) : NULL);
+    if (known && v->signal_state == OC_SIG_RED && v->red_elapsed_ms >= 0)
+        put(o, ",\"red_elapsed_ms\":%" PRId64, v->red_elapsed_ms);
+    else
+        put(o, ",\"red_elapsed_ms\":null");
+}
+
 size_t oc_record_format(const struct oc_config *cfg, const struct oc_violation *v,
                         const struct oc_record_evidence *ev, char *buf, size_t cap)
 {
@@ -89,6 +102,7 @@ size_t oc_record_format(const struct oc_config *cfg, const struct oc_violation *
     put_str(&o, "zone", v->zone);
     put_str(&o, "line", v->line);
     put_str(&o, "signal", v->signal);
+    put_signal_state(&o, v);
     put_str(&o, "location", v->location);
     put_str(&o, "road", v->road);
     put_str(&o, "unit", v->unit);
@@ -238,6 +252,15 @@ static int evidence_ok(const cJSON *ev, char *err, size_t cap)
     return 1;
 }
 
+static int sig_state_ok(const char *s)
+{
+    static const char *const names[] = {"red", "yellow", "green", "flashing", "off"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (strcmp(s, names[i]) == 0)
+            return 1;
+    return 0;
+}
+
 /* One field of a record: known, and of its type and bound. */
 static int field_ok(const cJSON *f, char *err, size_t cap)
 {
@@ -255,6 +278,12 @@ static int field_ok(const cJSON *f, char *err, size_t cap)
                why(err, cap, "\"conf\" must be a number from 0 to 1 or null");
     if (strcmp(k, "evidence") == 0)
         return evidence_ok(f, err, cap);
+    if (strcmp(k, "signal_state") == 0)
+        return cJSON_IsNull(f) || (cJSON_IsString(f) && sig_state_ok(f->valuestring)) ||
+               why(err, cap, "\"signal_state\" must be red, yellow, green, flashing, off or null");
+    if (strcmp(k, "red_elapsed_ms") == 0)
+        return cJSON_IsNull(f) || is_ms(f) ||
+               why(err, cap, "\"red_elapsed_ms\" must be a non-negative integer (ms) or null");
     for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
         if (strcmp(k, fixed[i]) == 0)
             return 1; /* checked by oc_record_validate */
@@ -291,6 +320,10 @@ int oc_record_validate(const cJSON *r, const char *box, char *err, size_t cap)
     for (const cJSON *f = r->child; f; f = f->next)
         if (!field_ok(f, err, cap))
             return 0;
+    const cJSON *el = cJSON_GetObjectItemCaseSensitive(r, "red_elapsed_ms");
+    const char *state = str_of(r, "signal_state");
+    if (el && !cJSON_IsNull(el) && !(state && strcmp(state, "red") == 0))
+        return why(err, cap, "\"red_elapsed_ms\" needs \"signal_state\": \"red\"");
     return 1;
 }
 

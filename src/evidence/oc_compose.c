@@ -1,6 +1,7 @@
 #include "ordercam/oc_compose.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,19 +64,80 @@ static void outline(struct oc_image *img, struct rect b, int t, struct rect clip
     paint(img, (struct rect){b.x1, b.y0, b.x1 + t, b.y1}, clip, c);
 }
 
-static void label(struct oc_image *img, struct oc_font *font, int px, struct rect cell,
-                  const char *text)
+/* The lamp colours: lit, and the unlit lenses beside it. */
+static const unsigned char LAMP_RED[3] = {255, 0, 0};
+static const unsigned char LAMP_YELLOW[3] = {255, 200, 0};
+static const unsigned char LAMP_GREEN[3] = {0, 210, 0};
+static const unsigned char LAMP_DARK[3] = {60, 60, 60};
+static const unsigned char LAMP_HOUSING[3] = {25, 25, 25};
+
+static void disc(struct oc_image *img, int cx, int cy, int r, struct rect clip,
+                 const unsigned char c[3])
 {
-    if (!font || !text)
+    for (int y = -r; y <= r; y++) {
+        int hw = (int)sqrt((double)(r * r - y * y));
+        paint(img, (struct rect){cx - hw, cy + y, cx + hw + 1, cy + y + 1}, clip, c);
+    }
+}
+
+/* A three-lens signal head (red, yellow, green, left to right) with the
+ * lens of state lit; returns the x after it. Flashing lights yellow;
+ * off and unknown light none. */
+static int lamp_head(struct oc_image *img, struct rect band, enum oc_sig_state st)
+{
+    int h = band.y1 - band.y0, r = h * 3 / 8, step = 2 * r + h / 8;
+    struct rect house = {band.x0, band.y0 + h / 16, band.x0 + 3 * step + h / 8,
+                         band.y1 - h / 16};
+    paint(img, house, band, LAMP_HOUSING);
+    static const unsigned char *const lit[] = {LAMP_RED, LAMP_YELLOW, LAMP_GREEN};
+    int on = st == OC_SIG_RED ? 0 : st == OC_SIG_YELLOW || st == OC_SIG_FLASHING ? 1
+             : st == OC_SIG_GREEN ? 2 : -1;
+    for (int k = 0; k < 3; k++)
+        disc(img, house.x0 + h / 16 + r + k * step + h / 32, band.y0 + h / 2, r, band,
+             k == on ? lit[k] : LAMP_DARK);
+    return house.x1;
+}
+
+static const char *lamp_name(enum oc_sig_state st)
+{
+    switch (st) {
+    case OC_SIG_RED: return "红灯";
+    case OC_SIG_YELLOW: return "黄灯";
+    case OC_SIG_GREEN: return "绿灯";
+    case OC_SIG_FLASHING: return "黄闪";
+    case OC_SIG_OFF: return "灭灯";
+    default: return "信号未知";
+    }
+}
+
+/* The cell's band: its label at the left; the signal's lamp and state
+ * ("红灯 3.4 s") at the right. */
+static void band_text(struct oc_image *img, struct oc_font *font, int px, struct rect band,
+                      const char *text, const struct oc_compose_frame *f)
+{
+    fill(img, band, 0);
+    int asc = px, line = px * 5 / 4;
+    if (font)
+        oc_font_metrics(font, px, &asc, &line);
+    int base = band.y0 + (band.y1 - band.y0 - line) / 2 + asc;
+    if (font && text)
+        oc_font_draw(font, img, px, band.x0 + px / 2, base, band.x1, text, WHITE);
+    if (!f || !f->has_lamp)
         return;
-    int asc, line;
-    oc_font_metrics(font, px, &asc, &line);
-    int w = oc_font_width(font, px, text) + px;
-    struct rect bg = {cell.x0, cell.y0, cell.x0 + w, cell.y0 + line + px / 4};
-    if (bg.x1 > cell.x1)
-        bg.x1 = cell.x1;
-    fill(img, bg, 0);
-    oc_font_draw(font, img, px, cell.x0 + px / 2, cell.y0 + px / 8 + asc, cell.x1, text, WHITE);
+    char st[48];
+    if (f->lamp_ms >= 0 && f->lamp != OC_SIG_UNKNOWN)
+        snprintf(st, sizeof st, "%s %lld.%01lld s", lamp_name(f->lamp),
+                 (long long)(f->lamp_ms / 1000), (long long)(f->lamp_ms % 1000 / 100));
+    else
+        snprintf(st, sizeof st, "%s", lamp_name(f->lamp));
+    int tw = font ? oc_font_width(font, px, st) : 0, h = band.y1 - band.y0;
+    int head_w = 3 * (2 * (h * 3 / 8) + h / 8) + h / 8;
+    int x0 = band.x1 - px / 2 - tw - px / 2 - head_w;
+    if (x0 < band.x0 + (band.x1 - band.x0) / 2)
+        x0 = band.x0 + (band.x1 - band.x0) / 2;
+    int x = lamp_head(img, (struct rect){x0, band.y0, band.x1, band.y1}, f->lamp);
+    if (font)
+        oc_font_draw(font, img, px, x + px / 2, base, band.x1, st, WHITE);
 }
 
 /* Reads the size and decides whether the frame fits the camera and how
@@ -144,14 +206,42 @@ static int place_frame(struct oc_jpeg *j, struct oc_image *canvas, struct rect c
     return 0;
 }
 
+/* Moves the w x h block at the cell's origin by (sx, sy) inside the cell,
+ * dropping what leaves it and darkening what it uncovers. */
+static void shift_block(struct oc_image *img, struct rect cell, int w, int h, int sx, int sy)
+{
+    if (sx == 0 && sy == 0)
+        return;
+    int cw = cell.x1 - cell.x0, ch = cell.y1 - cell.y0;
+    int x0 = sx < 0 ? -sx : 0, x1 = w + sx > cw ? cw - sx : w; /* source columns kept */
+    int y0 = sy < 0 ? -sy : 0, y1 = h + sy > ch ? ch - sy : h;
+    size_t stride = (size_t)img->w * 3;
+    unsigned char *base = img->px + (size_t)cell.y0 * stride + (size_t)cell.x0 * 3;
+    if (x1 > x0)
+        for (int k = 0; k < y1 - y0; k++) {
+            int y = sy > 0 ? y1 - 1 - k : y0 + k; /* downwards: bottom row first */
+            memmove(base + (size_t)(y + sy) * stride + (size_t)(x0 + sx) * 3,
+                    base + (size_t)y * stride + (size_t)x0 * 3, (size_t)(x1 - x0) * 3);
+        }
+    /* darken everything of the cell outside the moved block */
+    int bx0 = x1 > x0 ? x0 + sx : 0, bx1 = x1 > x0 ? x1 + sx : 0;
+    int by0 = y1 > y0 ? y0 + sy : 0, by1 = y1 > y0 ? y1 + sy : 0;
+    fill(img, (struct rect){cell.x0, cell.y0, cell.x1, cell.y0 + by0}, 0x20);
+    fill(img, (struct rect){cell.x0, cell.y0 + by1, cell.x1, cell.y1}, 0x20);
+    fill(img, (struct rect){cell.x0, cell.y0 + by0, cell.x0 + bx0, cell.y0 + by1}, 0x20);
+    fill(img, (struct rect){cell.x0 + bx1, cell.y0 + by0, cell.x1, cell.y0 + by1}, 0x20);
+}
+
 /* The close-up: the region around the object's box in the frame where it
  * is largest, at full resolution when the object fits the cell, else at
- * the largest DCT scale that fits it; decoded straight into the cell. */
+ * the largest DCT scale that fits it; decoded straight into the cell, then
+ * moved so that the object's centre is the cell's (the codec widens the
+ * region to whole blocks, and near the frame's edge the region cannot be
+ * centred on the object). */
 static void place_closeup(struct oc_jpeg *j, struct oc_image *canvas, struct rect cell,
                           const struct planned *p, const struct oc_compose_frame *f)
 {
     int cw = cell.x1 - cell.x0, ch = cell.y1 - cell.y0;
-    fill(canvas, cell, 0x20);
     double need = fmax(p->box[2] * 1.25 / cw, p->box[3] * 1.25 / ch);
     int n = need <= 1 ? 8 : (int)(8 / need);
     if (n < 1)
@@ -163,21 +253,22 @@ static void place_closeup(struct oc_jpeg *j, struct oc_image *canvas, struct rec
         rw = p->fw;
     if (rh > p->fh)
         rh = p->fh;
-    int cx = (int)(p->box[0] + p->box[2] / 2), cy = (int)(p->box[1] + p->box[3] / 2);
-    int region[4] = {cx - rw / 2, cy - rh / 2, rw, rh};
+    double cx = p->box[0] + p->box[2] / 2, cy = p->box[1] + p->box[3] / 2;
+    int region[4] = {(int)cx - rw / 2, (int)cy - rh / 2, rw, rh};
     region[0] = region[0] < 0 ? 0 : region[0] + rw > p->fw ? p->fw - rw : region[0];
     region[1] = region[1] < 0 ? 0 : region[1] + rh > p->fh ? p->fh - rh : region[1];
-    int dw = scaled(rw, n) + 32, dh = scaled(rh, n); /* an estimate, for centering */
-    int dx = cell.x0 + (cw > dw ? (cw - dw) / 2 : 0), dy = cell.y0 + (ch > dh ? (ch - dh) / 2 : 0);
     int w, h, ax, ay;
-    if (oc_jpeg_decode_into(j, f->jpeg, f->len, n, region, canvas, dx, dy, cell.x1 - dx,
-                            cell.y1 - dy, &w, &h, &ax, &ay) != OC_OK) {
+    if (oc_jpeg_decode_into(j, f->jpeg, f->len, n, region, canvas, cell.x0, cell.y0, cw, ch, &w,
+                            &h, &ax, &ay) != OC_OK) {
         fill(canvas, cell, 0x20); /* it decoded whole a moment ago; leave the cell dark */
         return;
     }
+    double s = n / 8.0;
+    int sx = cw / 2 - (int)lround(cx * s - ax), sy = ch / 2 - (int)lround(cy * s - ay);
+    shift_block(canvas, cell, w, h, sx, sy);
     if (p->area <= 0)
         return;
-    double s = n / 8.0;
+    int dx = cell.x0 + sx, dy = cell.y0 + sy;
     struct rect b = {dx + (int)lround(p->box[0] * s) - ax, dy + (int)lround(p->box[1] * s) - ay,
                      dx + (int)lround((p->box[0] + p->box[2]) * s) - ax,
                      dy + (int)lround((p->box[1] + p->box[3]) * s) - ay};
@@ -211,6 +302,27 @@ static int ensure(struct oc_image *canvas, int w, int h)
     return 0;
 }
 
+int oc_compose_geometry(struct oc_font *font, int cam_w, int cam_h, size_t n_frames,
+                        struct oc_compose_geom *g)
+{
+    int n8 = fit_scale(cam_w, cam_h, OC_COMPOSE_CELL_MAX_W, OC_JPEG_MAX_DIM);
+    if (n8 == 0 || cam_w <= 0 || cam_h <= 0)
+        return -1;
+    int cw = scaled(cam_w, n8), ch = scaled(cam_h, n8);
+    int px = cw * 2 / 64 > 14 ? cw * 2 / 64 : 14, asc, line = px * 5 / 4;
+    if (font)
+        oc_font_metrics(font, px, &asc, &line);
+    int lpx = px * 3 / 4, lline = lpx * 5 / 4;
+    if (font)
+        oc_font_metrics(font, lpx, &asc, &lline);
+    int rows = (int)(n_frames + 2) / 2;
+    *g = (struct oc_compose_geom){.cell_w = cw, .cell_h = ch, .band_h = lline + lpx / 2,
+                                  .caption_px = px};
+    g->row_h = ch + g->band_h;
+    g->caption_y = rows * g->row_h;
+    return 0;
+}
+
 /* Lays out and draws the sheet for the planned frames. -1 with *bad set to
  * a frame index when that frame's stream is damaged. */
 static int draw(struct oc_jpeg *j, struct oc_font *font, const struct oc_compose_in *in,
@@ -221,32 +333,36 @@ static int draw(struct oc_jpeg *j, struct oc_font *font, const struct oc_compose
     for (size_t i = 1; i < n; i++)
         if (p[i].area > p[best].area)
             best = i;
-    int px = cw * 2 / 64 > 14 ? cw * 2 / 64 : 14, asc, line;
+    struct oc_compose_geom g;
+    oc_compose_geometry(font, in->cam_w, in->cam_h, n, &g);
+    int px = g.caption_px, asc, line = px * 5 / 4;
     if (font)
         oc_font_metrics(font, px, &asc, &line);
-    else
-        line = px * 5 / 4;
-    int rows = (int)(n + 2) / 2, band_h = 2 * line + px * 2 / 3;
-    if (ensure(canvas, cw * 2, rows * ch + band_h) != 0)
+    int rows = (int)(n + 2) / 2, band_h = 2 * line + px * 2 / 3, rh = g.row_h,
+        lpx = px * 3 / 4;
+    if (ensure(canvas, cw * 2, g.caption_y + band_h) != 0)
         return -2;
-    int t = cw / 240 > 2 ? cw / 240 : 2, lpx = px * 3 / 4;
+    (void)ch;
+    int t = cw / 240 > 2 ? cw / 240 : 2;
     for (size_t i = 0; i <= n; i++) {
-        struct rect cell = {(int)(i % 2) * cw, (int)(i / 2) * ch, (int)(i % 2 + 1) * cw,
-                            (int)(i / 2 + 1) * ch};
+        int x0 = (int)(i % 2) * cw, y0 = (int)(i / 2) * rh;
+        struct rect cell = {x0, y0, x0 + cw, y0 + g.cell_h},
+                    band = {x0, y0 + g.cell_h, x0 + cw, y0 + rh};
         if (i < n) {
-            if (place_frame(j, canvas, cell, &p[i], &in->frames[p[i].idx], t) != 0) {
+            const struct oc_compose_frame *f = &in->frames[p[i].idx];
+            if (place_frame(j, canvas, cell, &p[i], f, t) != 0) {
                 *bad = p[i].idx;
                 return -1;
             }
-            label(canvas, font, lpx, cell, in->frames[p[i].idx].label);
+            band_text(canvas, font, lpx, band, f->label, f);
         } else {
             place_closeup(j, canvas, cell, &p[best], &in->frames[p[best].idx]);
-            label(canvas, font, lpx, cell, "close-up 特写");
+            band_text(canvas, font, lpx, band, "特写 close-up", NULL);
         }
     }
     if (n % 2 == 0) /* the cell after the close-up is empty */
-        fill(canvas, (struct rect){cw, (rows - 1) * ch, 2 * cw, rows * ch}, 0x20);
-    caption(canvas, font, px, (struct rect){0, rows * ch, canvas->w, canvas->h}, in->caption);
+        fill(canvas, (struct rect){cw, (rows - 1) * rh, 2 * cw, rows * rh}, 0x20);
+    caption(canvas, font, px, (struct rect){0, rows * rh, canvas->w, canvas->h}, in->caption);
     return 0;
 }
 

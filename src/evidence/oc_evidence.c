@@ -18,6 +18,9 @@ struct held {
     size_t n_keys;
     int64_t key_ts[OC_KEYS_MAX];
     double key_box[OC_KEYS_MAX][4];
+    int has_lamp; /* a signal decided it: lamps on the cells */
+    enum oc_sig_state key_sig[OC_KEYS_MAX];
+    int64_t key_sig_ms[OC_KEYS_MAX];
     char file[OC_EVIDENCE_FILE_MAX];
     char *caption[2];
 };
@@ -128,10 +131,19 @@ static int describe(const struct oc_evidence *ev, const struct oc_violation *v, 
     oc_evidence_local_time(v->ts, when, sizeof when, 1);
     /* people read the offence's short name; the record keeps the type */
     const struct oc_code_entry *ce = oc_codes_lookup(ev->codes, v->type, v->code);
-    h->caption[0] = dup_printf("%s   %s%s%s   %s   %s", when, ce ? ce->short_name : v->type,
+    /* a red crossing: when the red began and how long after it the line
+     * was crossed */
+    char red[96] = "";
+    if (v->signal && v->signal_state == OC_SIG_RED && v->red_elapsed_ms >= 0) {
+        char onset[40];
+        oc_evidence_local_time(v->ts_start - v->red_elapsed_ms, onset, sizeof onset, 0);
+        snprintf(red, sizeof red, "   红灯始 %s  过线 +%lld.%01lld s", onset,
+                 (long long)(v->red_elapsed_ms / 1000), (long long)(v->red_elapsed_ms % 1000 / 100));
+    }
+    h->caption[0] = dup_printf("%s   %s%s%s   %s   %s%s", when, ce ? ce->short_name : v->type,
                                v->code ? " " : "",
                                v->code ? v->code : "", v->plate ? v->plate : "no plate",
-                               v->cls ? v->cls : "");
+                               v->cls ? v->cls : "", red);
     char id[OC_RECORD_ID_MAX + 1];
     if (oc_record_id_format(id, sizeof id, box, v->camera_id, v->seq) == 0)
         return -1;
@@ -185,10 +197,15 @@ static struct oc_evidence_job *gather(struct oc_evidence *ev, struct held *h)
         char t[40];
         oc_evidence_local_time(fts[i], t, sizeof t, 0);
         snprintf(lab + 48 * i, 48, "%u  %.40s", (unsigned)key[i] % 10u + 1, t);
-        job->frames[i] = (struct oc_compose_frame){p, len[i], fts[i],
+        job->frames[i] = (struct oc_compose_frame){p,
+                                                   len[i],
+                                                   fts[i],
                                                    {h->key_box[key[i]][0], h->key_box[key[i]][1],
                                                     h->key_box[key[i]][2], h->key_box[key[i]][3]},
-                                                   lab + 48 * i};
+                                                   lab + 48 * i,
+                                                   h->has_lamp,
+                                                   h->key_sig[key[i]],
+                                                   h->key_sig_ms[key[i]]};
         p += len[i];
     }
     job->n_frames = n;
@@ -277,10 +294,13 @@ void oc_evidence_violation(struct oc_evidence *ev, const struct oc_violation *v,
     h->tag = tag;
     h->camera = v->camera;
     h->n_keys = v->n_keys > OC_KEYS_MAX ? OC_KEYS_MAX : v->n_keys;
+    h->has_lamp = v->signal != NULL;
     int64_t last = v->key_ts[0];
     for (size_t k = 0; k < h->n_keys; k++) {
         h->key_ts[k] = v->key_ts[k];
         memcpy(h->key_box[k], v->key_box[k], sizeof h->key_box[k]);
+        h->key_sig[k] = v->key_sig[k];
+        h->key_sig_ms[k] = v->key_sig_ms[k];
         if (v->key_ts[k] > last)
             last = v->key_ts[k];
     }

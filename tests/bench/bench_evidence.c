@@ -123,7 +123,7 @@ static int run(int iters, int mode, struct oc_font *font)
         jp[i] = frame((unsigned)i + 1, 300 + i * 500, mode, &len);
         total += len;
         job.frames[i] = (struct oc_compose_frame){jp[i], len, 1000 + i * 100,
-                                                  {300 + i * 500, 600, 220, 160}, "1  17:00:38.000"};
+                                                  {300 + i * 500, 600, 220, 160}, "1  17:00:38.000", 1, OC_SIG_RED, 3400};
     }
     struct oc_evbuild *b = oc_evbuild_new("/tmp", font, 85);
     struct oc_evbuild_result res;

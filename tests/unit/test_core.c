@@ -101,6 +101,7 @@ static void signal_history(void **state)
     oc_signal_add(&s, 4000, OC_SIG_RED);
     assert_int_equal(oc_signal_at(&s, 999, &onset), OC_SIG_UNKNOWN);
     assert_int_equal(oc_signal_at(&s, 2999, &onset), OC_SIG_GREEN);
+    assert_int_equal(onset, 1000); /* the green run's first message */
     assert_int_equal(oc_signal_at(&s, 3500, &onset), OC_SIG_RED);
     assert_int_equal(onset, 3000);
     assert_int_equal(oc_signal_at(&s, 124000, &onset), OC_SIG_RED);
@@ -126,7 +127,8 @@ static void record_format(void **state)
                              .ts_start = 1763802011900, .track = "t\"17", .cls = "car",
                              .plate = "晋E12345", .conf = 0.91, .line = "stop-e2",
                              .signal = "sig", .location = cfg->cameras[0].location,
-                             .road = cfg->cameras[0].road};
+                             .road = cfg->cameras[0].road, .signal_state = OC_SIG_RED,
+                             .red_elapsed_ms = 3400};
     char buf[OC_RECORD_MAX];
     size_t n = oc_record_format(cfg, &v, NULL, buf, sizeof buf);
     assert_true(n > 0 && buf[n - 1] == '\n');
@@ -134,7 +136,7 @@ static void record_format(void **state)
         "{\"id\":\"edge-1:cam-1:42\",\"box\":\"edge-1\",\"camera\":\"cam-1\",\"type\":\"red_light\","
         "\"code\":\"1625\",\"ts\":1763802012345,\"ts_start\":1763802011900,\"track\":\"t\\\"17\","
         "\"class\":\"car\",\"plate\":\"晋E12345\",\"conf\":0.91,\"zone\":null,\"line\":\"stop-e2\","
-        "\"signal\":\"sig\",\"location\":\"Fengtai \\\"Rd\\\"\",\"road\":\"凤台街\",\"unit\":null,"
+        "\"signal\":\"sig\",\"signal_state\":\"red\",\"red_elapsed_ms\":3400,\"location\":\"Fengtai \\\"Rd\\\"\",\"road\":\"凤台街\",\"unit\":null,"
         "\"evidence\":null}\n");
     cJSON *j = cJSON_Parse(buf);
     assert_non_null(j);
@@ -156,6 +158,14 @@ static void record_format(void **state)
     assert_non_null(strstr(later, "\"frames\":[1,2,3],\"evicted\":true}}\n"));
     assert_int_equal(oc_record_set_evidence("{\"id\":1}", 8, &ev, later, sizeof later), 0);
     assert_int_equal(oc_record_format(cfg, &v, NULL, buf, 40), 0);
+    /* another state has no red age; no signal deciding: both null */
+    v.signal_state = OC_SIG_GREEN;
+    oc_record_format(cfg, &v, NULL, buf, sizeof buf);
+    assert_non_null(strstr(buf, ",\"signal_state\":\"green\",\"red_elapsed_ms\":null,"));
+    v.signal = NULL;
+    v.signal_state = OC_SIG_RED;
+    oc_record_format(cfg, &v, NULL, buf, sizeof buf);
+    assert_non_null(strstr(buf, ",\"signal\":null,\"signal_state\":null,\"red_elapsed_ms\":null,"));
     oc_config_free(cfg);
 }
 

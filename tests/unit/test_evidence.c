@@ -103,7 +103,7 @@ static void sheet_has_boxes_where_the_object_was(void **state)
     for (int i = 0; i < 3; i++) {
         jp[i] = frame(W, H, boxes[i], &fr[i].len);
         fr[i] = (struct oc_compose_frame){jp[i], fr[i].len, 1000 + i * 100,
-                                          {boxes[i][0], boxes[i][1], boxes[i][2], boxes[i][3]}, "1"};
+                                          {boxes[i][0], boxes[i][1], boxes[i][2], boxes[i][3]}, "1", 0, 0, 0};
     }
     unsigned char *out;
     size_t len;
@@ -113,9 +113,15 @@ static void sheet_has_boxes_where_the_object_was(void **state)
     assert_int_equal(rep.n_used, 3);
     struct oc_image img = decode(out, len);
     assert_int_equal(img.w, 1920);
-    assert_true(img.h > 1080 && img.h < 1080 + 200); /* the caption band */
+    struct oc_compose_geom g;
+    assert_int_equal(oc_compose_geometry(f, W, H, 3, &g), 0);
+    assert_int_equal(g.cell_w, 960);
+    assert_int_equal(g.cell_h, 540);
+    assert_true(g.band_h >= 20 && g.band_h < 60); /* each cell's label band */
+    assert_int_equal(g.caption_y, 2 * g.row_h);
+    assert_true(img.h > g.caption_y && img.h < g.caption_y + 200); /* the caption band */
     for (int i = 0; i < 3; i++) {
-        int cx = (i % 2) * 960, cy = (i / 2) * 540;
+        int cx = (i % 2) * 960, cy = (i / 2) * g.row_h;
         int x0 = cx + boxes[i][0] / 2, y0 = cy + boxes[i][1] / 2;
         int x1 = x0 + boxes[i][2] / 2, y1 = y0 + boxes[i][3] / 2;
         int ym = (y0 + y1) / 2, xm = (x0 + x1) / 2;
@@ -129,13 +135,13 @@ static void sheet_has_boxes_where_the_object_was(void **state)
     /* close-up (cell 4) at full resolution: the 200 px wide object is
      * 200 px wide there, against 100 in the half-size cells */
     int blue = 0;
-    int ym = 540 + 270;
+    int ym = g.row_h + 270;
     for (int x = 960; x < 1920; x++)
         blue += is_blue(px(&img, x, ym));
     assert_in_range(blue, 192, 208);
     /* the caption band has text: light pixels on black */
     int light = 0;
-    for (int y = 1080; y < img.h; y++)
+    for (int y = g.caption_y; y < img.h; y++)
         for (int x = 0; x < 1920; x++)
             light += px(&img, x, y)[0] > 200;
     assert_true(light > 500);
@@ -182,9 +188,9 @@ static void bad_frames_are_left_out_and_counted(void **state)
     memset(damaged + len / 2, 0xFF, 64); /* markers in the middle of the scan */
     static const char notjpeg[] = "GIF89a not a jpeg at all";
     struct oc_compose_frame fr[3] = {
-        {good, len / 2, 1, {800, 500, 200, 120}, NULL},                      /* truncated */
-        {notjpeg, sizeof notjpeg, 2, {800, 500, 200, 120}, NULL},
-        {good, len, 3, {800, 500, 200, 120}, NULL}};
+        {good, len / 2, 1, {800, 500, 200, 120}, NULL, 0, 0, 0},                      /* truncated */
+        {notjpeg, sizeof notjpeg, 2, {800, 500, 200, 120}, NULL, 0, 0, 0},
+        {good, len, 3, {800, 500, 200, 120}, NULL, 0, 0, 0}};
     unsigned char *out;
     size_t olen;
     struct oc_compose_report rep;
@@ -197,7 +203,7 @@ static void bad_frames_are_left_out_and_counted(void **state)
     assert_true(img.h < 540 + 200); /* one row: the frame and its close-up */
     free(img.px);
     free(out);
-    fr[0] = (struct oc_compose_frame){damaged, len, 1, {800, 500, 200, 120}, NULL};
+    fr[0] = (struct oc_compose_frame){damaged, len, 1, {800, 500, 200, 120}, NULL, 0, 0, 0};
     assert_int_equal(compose(fr, 2, &out, &olen, &rep, NULL), OC_ENOTFOUND);
     assert_int_equal(rep.corrupt, 2);
     free(good);
@@ -207,6 +213,155 @@ static void bad_frames_are_left_out_and_counted(void **state)
 /* A frame of another size with the camera's aspect ratio is used with its
  * boxes scaled; another aspect ratio is refused; a box partly outside the
  * frame is clipped and counted. */
+/* The label sits in the band below the picture: the picture's top-left
+ * corner (where cameras burn in their own text) keeps the frame's pixels. */
+static void labels_leave_the_picture_alone(void **state)
+{
+    (void)state;
+    int box[4] = {800, 500, 200, 120};
+    size_t len;
+    unsigned char *jp = frame(W, H, box, &len);
+    struct oc_compose_frame fr[1] = {{jp, len, 1, {800, 500, 200, 120}, "1  17:00:38.000", 0, 0,
+                                      0}};
+    struct oc_font *f = font();
+    unsigned char *out;
+    size_t olen;
+    struct oc_compose_report rep;
+    assert_int_equal(compose(fr, 1, &out, &olen, &rep, f), OC_OK);
+    struct oc_image img = decode(out, olen);
+    struct oc_compose_geom g;
+    oc_compose_geometry(f, W, H, 1, &g);
+    for (int y = 0; y < 40; y++)
+        for (int x = 0; x < 300; x++)
+            assert_in_range(px(&img, x, y)[0], 100, 120); /* the grey frame, no text */
+    int light = 0;
+    for (int y = g.cell_h; y < g.row_h; y++)
+        for (int x = 0; x < 300; x++)
+            light += px(&img, x, y)[0] > 200;
+    assert_true(light > 50); /* the label is in the band */
+    free(img.px);
+    free(out);
+    free(jp);
+    oc_font_free(f);
+}
+
+/* The close-up is centred on the object, also when the object is at the
+ * frame's edge (the region cannot be centred there). */
+static void closeup_is_centred(void **state)
+{
+    (void)state;
+    static const int boxes[][4] = {{800, 500, 200, 120}, {1700, 900, 200, 160},
+                                   {10, 10, 150, 100}, {333, 777, 90, 70}};
+    for (size_t k = 0; k < 4; k++) {
+        size_t len;
+        unsigned char *jp = frame(W, H, boxes[k], &len);
+        struct oc_compose_frame fr[1] = {{jp, len, 1,
+                                          {boxes[k][0], boxes[k][1], boxes[k][2], boxes[k][3]},
+                                          NULL, 0, 0, 0}};
+        unsigned char *out;
+        size_t olen;
+        struct oc_compose_report rep;
+        assert_int_equal(compose(fr, 1, &out, &olen, &rep, NULL), OC_OK);
+        struct oc_image img = decode(out, olen);
+        struct oc_compose_geom g;
+        oc_compose_geometry(NULL, W, H, 1, &g);
+        /* the blue object's extent in the close-up cell (x 960..1920) */
+        int x0 = 1 << 30, x1 = -1, y0 = 1 << 30, y1 = -1;
+        for (int y = 0; y < g.cell_h; y++)
+            for (int x = 960; x < 1920; x++)
+                if (is_blue(px(&img, x, y))) {
+                    x0 = x < x0 ? x : x0, x1 = x > x1 ? x : x1;
+                    y0 = y < y0 ? y : y0, y1 = y > y1 ? y : y1;
+                }
+        assert_true(x1 > 0);
+        assert_int_equal(x1 - x0 + 1 >= boxes[k][2] - 4, 1); /* full resolution */
+        assert_in_range((x0 + x1) / 2, 960 + 480 - 3, 960 + 480 + 3);
+        assert_in_range((y0 + y1) / 2, 270 - 3, 270 + 3);
+        free(img.px);
+        free(out);
+        free(jp);
+    }
+}
+
+/* Pixels of each lamp colour in the right half of cell i's band. */
+static void lamp_pixels(const struct oc_image *img, const struct oc_compose_geom *g, int i,
+                        int count[3])
+{
+    count[0] = count[1] = count[2] = 0;
+    int x0 = (i % 2) * g->cell_w, y0 = (i / 2) * g->row_h + g->cell_h;
+    for (int y = y0; y < y0 + g->band_h; y++)
+        for (int x = x0 + g->cell_w / 2; x < x0 + g->cell_w; x++) {
+            const unsigned char *p = px(img, x, y);
+            count[0] += p[0] > 200 && p[1] < 70 && p[2] < 70;              /* red */
+            count[1] += p[0] > 200 && p[1] > 150 && p[1] < 230 && p[2] < 70; /* yellow */
+            count[2] += p[0] < 70 && p[1] > 160 && p[2] < 70;             /* green */
+        }
+}
+
+/* Each key frame's cell shows the signal's state at its moment as a lit
+ * lens: red, red, then green for a late exit; yellow for flashing; none
+ * when off; no lamp at all for a type no signal decides. */
+static void lamps_show_signal_state(void **state)
+{
+    (void)state;
+    int box[4] = {800, 500, 200, 120};
+    size_t len;
+    unsigned char *jp = frame(W, H, box, &len);
+    struct oc_font *f = font();
+    static const struct {
+        int has;
+        enum oc_sig_state st[3];
+        int want[3]; /* lit colour per cell: 0 red, 1 yellow, 2 green, -1 none */
+    } cases[] = {
+        {1, {OC_SIG_RED, OC_SIG_RED, OC_SIG_GREEN}, {0, 0, 2}},
+        {1, {OC_SIG_YELLOW, OC_SIG_FLASHING, OC_SIG_OFF}, {1, 1, -1}},
+        {0, {OC_SIG_RED, OC_SIG_RED, OC_SIG_RED}, {-1, -1, -1}},
+    };
+    for (size_t c = 0; c < 3; c++) {
+        struct oc_compose_frame fr[3];
+        for (int i = 0; i < 3; i++)
+            fr[i] = (struct oc_compose_frame){jp, len, 1000 + i, {800, 500, 200, 120}, "1",
+                                              cases[c].has, cases[c].st[i], 1000 + 100 * i};
+        unsigned char *out;
+        size_t olen;
+        struct oc_compose_report rep;
+        assert_int_equal(compose(fr, 3, &out, &olen, &rep, f), OC_OK);
+        struct oc_image img = decode(out, olen);
+        struct oc_compose_geom g;
+        oc_compose_geometry(f, W, H, 3, &g);
+        for (int i = 0; i < 3; i++) {
+            int n[3];
+            lamp_pixels(&img, &g, i, n);
+            for (int k = 0; k < 3; k++)
+                if ((k == cases[c].want[i]) != (n[k] > 40))
+                    fail_msg("case %zu cell %d colour %d: %d pixels", c, i, k, n[k]);
+        }
+        free(img.px);
+        free(out);
+    }
+    /* the seconds are drawn: another age changes only the band */
+    struct oc_compose_frame a[1] = {{jp, len, 1, {800, 500, 200, 120}, "1", 1, OC_SIG_RED, 1000}};
+    struct oc_compose_frame b[1] = {{jp, len, 1, {800, 500, 200, 120}, "1", 1, OC_SIG_RED, 3400}};
+    unsigned char *oa, *ob;
+    size_t la, lb;
+    struct oc_compose_report rep;
+    assert_int_equal(compose(a, 1, &oa, &la, &rep, f), OC_OK);
+    assert_int_equal(compose(b, 1, &ob, &lb, &rep, f), OC_OK);
+    struct oc_image ia = decode(oa, la), ib = decode(ob, lb);
+    struct oc_compose_geom g;
+    oc_compose_geometry(f, W, H, 1, &g);
+    int diff_pic = 0, diff_band = 0;
+    for (int y = 0; y < g.row_h; y++)
+        for (int x = 0; x < 960; x++) {
+            int d = abs(px(&ia, x, y)[0] - px(&ib, x, y)[0]) > 60;
+            *(y < g.cell_h - 8 ? &diff_pic : &diff_band) += d;
+        }
+    assert_int_equal(diff_pic, 0);
+    assert_true(diff_band > 20);
+    free(ia.px), free(ib.px), free(oa), free(ob), free(jp);
+    oc_font_free(f);
+}
+
 static void frame_sizes_and_clipped_boxes(void **state)
 {
     (void)state;
@@ -216,9 +371,9 @@ static void frame_sizes_and_clipped_boxes(void **state)
     unsigned char *square = frame(1000, 1000, half_box, &l2);
     int edge_box[4] = {1800, 900, 120, 180};
     unsigned char *edge = frame(W, H, edge_box, &l3);
-    struct oc_compose_frame fr[3] = {{half, l1, 1, {800, 500, 200, 120}, NULL},
-                                     {square, l2, 2, {800, 500, 200, 120}, NULL},
-                                     {edge, l3, 3, {1800, 900, 300, 300}, NULL}};
+    struct oc_compose_frame fr[3] = {{half, l1, 1, {800, 500, 200, 120}, NULL, 0, 0, 0},
+                                     {square, l2, 2, {800, 500, 200, 120}, NULL, 0, 0, 0},
+                                     {edge, l3, 3, {1800, 900, 300, 300}, NULL, 0, 0, 0}};
     unsigned char *out;
     size_t olen;
     struct oc_compose_report rep;
@@ -250,7 +405,7 @@ static void build_writes_file_with_digest(void **state)
     unsigned char *jp = frame(W, H, box, &len);
     struct oc_evidence_job job = {.file = "20251122/edge-1-cam-e1-7.jpg", .cam_w = W, .cam_h = H,
                                   .n_frames = 1};
-    job.frames[0] = (struct oc_compose_frame){jp, len, 1763802011800, {800, 500, 200, 120}, "1"};
+    job.frames[0] = (struct oc_compose_frame){jp, len, 1763802011800, {800, 500, 200, 120}, "1", 0, 0, 0};
     struct oc_font *f = font();
     struct oc_evbuild *b = oc_evbuild_new(dir, f, 85);
     struct oc_evbuild_result res;
@@ -297,6 +452,9 @@ struct got {
     int64_t ts[16][3];
     char file[16][256];
     char caption[16][2][512];
+    int has_lamp[16];
+    enum oc_sig_state lamp[16];
+    int64_t lamp_ms[16];
 };
 
 static void on_ready(void *ud, void *tag, struct oc_evidence_job *job)
@@ -310,6 +468,9 @@ static void on_ready(void *ud, void *tag, struct oc_evidence_job *job)
         snprintf(g->file[g->n], sizeof g->file[g->n], "%s", job->file);
         for (int l = 0; l < 2; l++)
             snprintf(g->caption[g->n][l], sizeof g->caption[g->n][l], "%s", job->caption[l]);
+        g->has_lamp[g->n] = job->frames[0].has_lamp;
+        g->lamp[g->n] = job->frames[0].lamp;
+        g->lamp_ms[g->n] = job->frames[0].lamp_ms;
     }
     g->n++;
     oc_evidence_job_free(job);
@@ -378,6 +539,8 @@ static void keeper_waits_then_takes_nearest_frames(void **state)
 static void keeper_caption_names_offence(void **state)
 {
     (void)state;
+    setenv("TZ", "UTC0", 1);
+    tzset();
     struct oc_config *cfg = keeper_cfg();
     struct oc_evidence_cfg set = EVSET;
     char err[256];
@@ -388,9 +551,12 @@ static void keeper_caption_names_offence(void **state)
     oc_evidence_frame(ev, 0, 1000, jp, sizeof jp);
     struct oc_violation v = {.camera = 0, .camera_id = "c", .type = "red_light", .code = "1625",
                              .plate = "晋E12345", .seq = 7, .ts = 1000, .n_keys = 1,
-                             .key_ts = {1000}};
+                             .key_ts = {1000}, .signal = "s", .ts_start = 900,
+                             .signal_state = OC_SIG_RED, .red_elapsed_ms = 3400,
+                             .key_sig = {OC_SIG_RED}, .key_sig_ms = {3500}};
     oc_evidence_violation(ev, &v, NULL);
     v.type = "some_local_type";
+    v.signal = NULL;
     v.code = "8001";
     v.seq = 8;
     oc_evidence_violation(ev, &v, NULL);
@@ -400,6 +566,13 @@ static void keeper_caption_names_offence(void **state)
     assert_null(strstr(g.caption[0][0], "red_light"));
     assert_non_null(strstr(g.caption[0][1], "edge-1:c:7"));
     assert_non_null(strstr(g.caption[1][0], "   some_local_type 8001   "));
+    /* the red's onset (900 - 3400 ms, UTC) and the crossing after it */
+    assert_non_null(strstr(g.caption[0][0], "   红灯始 23:59:57.500  过线 +3.4 s"));
+    assert_null(strstr(g.caption[1][0], "红灯始"));
+    assert_true(g.has_lamp[0]);
+    assert_int_equal(g.lamp[0], OC_SIG_RED);
+    assert_int_equal(g.lamp_ms[0], 3500);
+    assert_false(g.has_lamp[1]);
     oc_evidence_free(ev);
     oc_codes_free(set.codes);
     oc_config_free(cfg);
@@ -446,6 +619,9 @@ int main(void)
         cmocka_unit_test(sheet_has_boxes_where_the_object_was),
         cmocka_unit_test(chinese_glyphs_render),
         cmocka_unit_test(keeper_caption_names_offence),
+        cmocka_unit_test(labels_leave_the_picture_alone),
+        cmocka_unit_test(closeup_is_centred),
+        cmocka_unit_test(lamps_show_signal_state),
         cmocka_unit_test(bad_frames_are_left_out_and_counted),
         cmocka_unit_test(frame_sizes_and_clipped_boxes),
         cmocka_unit_test(build_writes_file_with_digest),

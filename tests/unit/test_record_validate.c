@@ -81,6 +81,18 @@ static void typed_fields(void **state)
         {",\"evidence\":{\"sha256\":\"" SHA "\",\"evicted\":1}", 0},
         {",\"evidence\":{\"sha256\":\"" SHA "\",\"frames\":[-1]}", 0},
         {",\"evidence\":{\"sha256\":\"" SHA "\",\"url\":\"x\"}", 0},
+        {",\"signal_state\":\"red\",\"red_elapsed_ms\":3400", 1},
+        {",\"signal_state\":\"red\",\"red_elapsed_ms\":0", 1},
+        {",\"signal_state\":\"red\",\"red_elapsed_ms\":null", 1},
+        {",\"signal_state\":null,\"red_elapsed_ms\":null", 1},
+        {",\"signal_state\":\"flashing\"", 1},
+        {",\"signal_state\":\"green\",\"red_elapsed_ms\":5", 0},
+        {",\"red_elapsed_ms\":5", 0},
+        {",\"signal_state\":\"red\",\"red_elapsed_ms\":-1", 0},
+        {",\"signal_state\":\"red\",\"red_elapsed_ms\":1.5", 0},
+        {",\"signal_state\":\"unknown\"", 0},
+        {",\"signal_state\":\"RED\"", 0},
+        {",\"signal_state\":1", 0},
         {",\"evidence\":{\"sha256\":\"0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef\"}", 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
