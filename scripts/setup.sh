@@ -6,7 +6,7 @@ PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev gzip openssl cur
 libcjson-dev libcmocka-dev zlib1g-dev libxml2-dev
 libmosquitto-dev mosquitto mosquitto-clients
 libcurl4-openssl-dev libturbojpeg0-dev libjpeg62-turbo-dev libfreetype-dev libsqlite3-dev
-libmicrohttpd-dev libssl-dev sqlite3 jq libpq-dev postgresql
+libmicrohttpd-dev libssl-dev sqlite3 jq libpq-dev postgresql libsodium-dev
 chromium fonts-wqy-zenhei"
 missing=""
 for p in $PKGS; do

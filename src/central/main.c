@@ -10,7 +10,9 @@
 #include "oc_api.h"
 #include "oc_auth.h"
 #include "oc_ccfg.h"
+#include "oc_passwd.h"
 #include "oc_store.h"
+#include "oc_users.h"
 
 #ifndef OC_VERSION
 #define OC_VERSION "0.0.0"
@@ -19,12 +21,15 @@
 static void usage(FILE *f)
 {
     fprintf(f, "usage: ordercam-central -c CENTRAL.json [--check] [--port-file FILE]\n"
+               "       ordercam-central user add|passwd|disable|enable|list ... (user --help)\n"
                "  --check          validate the config and exit\n"
                "  --port-file F    write the bound port to F once listening (for port 0)\n");
 }
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "user") == 0)
+        return oc_users_main(argc - 1, argv + 1);
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'}, {"check", no_argument, NULL, 'k'},
         {"port-file", required_argument, NULL, 'p'}, {"help", no_argument, NULL, 'h'},
@@ -64,6 +69,11 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
+    if (oc_passwd_init() != 0) {
+        fprintf(stderr, "ordercam-central: libsodium failed to start\n");
+        oc_ccfg_free(cfg);
+        return 1;
+    }
     int pg = oc_ccfg_db_is_pg(cfg->db);
     struct oc_store *store =
         pg ? oc_store_pg_open(cfg->db, cfg->threads + 1, cfg->tz_offset_min, err, sizeof err)

@@ -28,6 +28,7 @@
 #include "ordercam/oc_json.h"
 #include "ordercam/oc_record.h"
 #include "ordercam/oc_text.h"
+#include "oc_passwd.h"
 #include "oc_web.h"
 
 #define MAX_BATCH 10000
@@ -50,6 +51,8 @@
     X(login_failed)                                                                                \
     X(login_throttled_address)                                                                     \
     X(login_throttled_identity)                                                                    \
+    X(login_throttled_user)                                                                        \
+    X(password_busy)                                                                               \
     X(sessions_full)                                                                               \
     X(slow_connections_cut)                                                                        \
     X(evidence_conflict)                                                                           \
@@ -80,11 +83,12 @@ struct oc_api {
     struct conn *conns;
     size_t buffered; /* bytes reserved by bodies and parses now */
     int stopping, watchdog_on;
+    int hashing; /* password hashes being computed now (OC_API_HASHING at most) */
     pthread_t watchdog;
     struct counters n;
 };
 
-enum body_kind { BODY_NONE, BODY_JSON, BODY_EVIDENCE, BODY_FORM };
+enum body_kind { BODY_NONE, BODY_JSON, BODY_EVIDENCE, BODY_FORM, BODY_PEOPLE };
 
 struct req {
     char *body;
@@ -94,6 +98,10 @@ struct req {
 };
 
 #define COUNT(api, name) atomic_fetch_add(&(api)->n.name, 1)
+
+/* Argon2id takes OC_PASSWD_MEM_MB each: this many at once, others 503. */
+#define OC_API_HASHING 2
+#define MAX_EXPORT 100000 /* rows of one export request */
 
 static int64_t now_ms(void)
 {
@@ -204,17 +212,46 @@ static enum MHD_Result send_error_at(struct oc_api *api, struct MHD_Connection *
 
 /* ---- who is asking ---- */
 
-enum who { WHO_NOBODY, WHO_BOX, WHO_VIEWER };
+/* Ordered: a role may do what the roles before it may (but a box). */
+enum who { WHO_NOBODY, WHO_BOX, WHO_VIEWER, WHO_REVIEWER, WHO_ADMIN };
 
 static const char *cookie_session(struct MHD_Connection *c)
 {
     return MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "oc_session");
 }
 
-static enum who identify(struct oc_api *api, struct MHD_Connection *c, const char **box)
+static enum who who_of_role(enum oc_user_role r)
+{
+    return r == OC_USER_ADMIN ? WHO_ADMIN : r == OC_USER_REVIEWER ? WHO_REVIEWER
+           : r == OC_USER_VIEWER ? WHO_VIEWER
+                                 : WHO_NOBODY;
+}
+
+/* The session cookie's holder: a viewer token's session (held in memory)
+ * or a user's (in the store, ended there on disable or new password).
+ * u->name is "" for a token. */
+static enum who cookie_who(struct oc_api *api, struct MHD_Connection *c, struct oc_user *u)
+{
+    const char *id = cookie_session(c);
+    memset(u, 0, sizeof *u);
+    if (!id || strlen(id) != OC_SESSION_ID_LEN)
+        return WHO_NOBODY;
+    if (oc_auth_session_ok(api->auth, id, now_ms()))
+        return WHO_VIEWER;
+    char hash[65];
+    oc_auth_sha256_hex(id, OC_SESSION_ID_LEN, hash);
+    if (api->store->ops->session_user(api->store, hash, now_ms(), u) != OC_OK)
+        return WHO_NOBODY;
+    return who_of_role(u->role);
+}
+
+/* Who asks: a bearer token (box or viewer), else the session cookie. */
+static enum who identify(struct oc_api *api, struct MHD_Connection *c, const char **box,
+                         struct oc_user *u)
 {
     const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
     *box = NULL;
+    memset(u, 0, sizeof *u);
     if (h && strncmp(h, "Bearer ", 7) == 0) {
         const struct oc_token *t = oc_auth_token(api->auth, h + 7, strlen(h + 7));
         if (!t)
@@ -224,9 +261,7 @@ static enum who identify(struct oc_api *api, struct MHD_Connection *c, const cha
         *box = t->box;
         return WHO_BOX;
     }
-    if (oc_auth_session_ok(api->auth, cookie_session(c), now_ms()))
-        return WHO_VIEWER;
-    return WHO_NOBODY;
+    return cookie_who(api, c, u);
 }
 
 /* ---- validation helpers ---- */
@@ -570,7 +605,11 @@ static int read_filter(struct MHD_Connection *c, struct oc_store_filter *f)
     f->box = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "box");
     f->road = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "road");
     f->unit = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "unit");
-    return 1;
+    f->status = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "status");
+    if (f->status && !*f->status)
+        f->status = NULL;
+    return !f->status || strcmp(f->status, "pending") == 0 ||
+           strcmp(f->status, "confirmed") == 0 || strcmp(f->status, "rejected") == 0;
 }
 
 static enum MHD_Result get_counts(struct oc_api *api, struct MHD_Connection *c)
@@ -578,7 +617,8 @@ static enum MHD_Result get_counts(struct oc_api *api, struct MHD_Connection *c)
     struct oc_store_counts_q q = {.tz_offset_min = api->cfg->tz_offset_min};
     long long tz = q.tz_offset_min;
     if (!read_filter(c, &q.f) || !parse_int_arg(c, "tz", -720, 840, &tz))
-        return send_error(c, 400, "from, to (ms) and tz (minutes) must be integers in range");
+        return send_error(c, 400, "from, to (ms) and tz (minutes) must be integers in range;"
+                                  " status pending, confirmed or rejected");
     q.tz_offset_min = (int)tz;
     const char *g = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "group");
     if (g && *g) {
@@ -630,7 +670,8 @@ static enum MHD_Result get_violations(struct oc_api *api, struct MHD_Connection 
     struct oc_store_filter f;
     long long limit = 100;
     if (!read_filter(c, &f) || !parse_int_arg(c, "limit", 1, 1000, &limit))
-        return send_error(c, 400, "from, to must be ms; limit 1..1000");
+        return send_error(c, 400,
+                          "from, to must be ms; limit 1..1000; status pending, confirmed or rejected");
     const char *before = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "before");
     long long bts = 0;
     const char *bid = NULL;
@@ -656,10 +697,17 @@ static enum MHD_Result get_violations(struct oc_api *api, struct MHD_Connection 
     return send_json(c, 200, pg.out);
 }
 
-static enum MHD_Result get_evidence(struct oc_api *api, struct MHD_Connection *c, const char *id)
+static void audit(struct oc_api *api, struct MHD_Connection *c, enum who who,
+                  const struct oc_user *u, const char *action, const char *target,
+                  const char *detail);
+
+static enum MHD_Result get_evidence(struct oc_api *api, struct MHD_Connection *c, const char *id,
+                                    enum who who, const struct oc_user *u)
 {
     if (!valid_record_id(id, NULL, NULL))
         return send_error(c, 400, "bad violation id");
+    if (who >= WHO_REVIEWER)
+        audit(api, c, who, u, "evidence_view", id, NULL); /* a reviewer's look is on record */
     char box[80], expect[80], path[PATH_MAX];
     oc_err_t e = api->store->ops->evidence_expected(api->store, id, box, sizeof box, expect,
                                                     sizeof expect, path, sizeof path);
@@ -709,16 +757,17 @@ static int hexval(char h)
  * Returns the decoded length, or -1 when there is no token field, it is
  * too long, a %-escape is malformed, or it decodes to a control byte (a
  * token never holds one: "%00junk" must not cut it short). */
-static long form_token(const char *body, size_t len, char *out, size_t cap)
+static long form_field(const char *body, size_t len, const char *name, char *out, size_t cap)
 {
     const char *p = body;
     const char *end = body + len;
+    size_t kl = strlen(name);
     while (p < end) {
         const char *amp = memchr(p, '&', (size_t)(end - p));
         const char *stop = amp ? amp : end;
-        if ((size_t)(stop - p) > 6 && memcmp(p, "token=", 6) == 0) {
+        if ((size_t)(stop - p) > kl + 1 && memcmp(p, name, kl) == 0 && p[kl] == '=') {
             size_t o = 0;
-            for (const char *q = p + 6; q < stop; q++) {
+            for (const char *q = p + kl + 1; q < stop; q++) {
                 int ch = (unsigned char)*q;
                 if (ch == '+') {
                     ch = ' ';
@@ -739,6 +788,11 @@ static long form_token(const char *body, size_t len, char *out, size_t cap)
         p = stop + 1;
     }
     return -1;
+}
+
+static long form_token(const char *body, size_t len, char *out, size_t cap)
+{
+    return form_field(body, len, "token", out, cap);
 }
 
 /* The client's address as 16 bytes (IPv4 mapped into IPv6). */
@@ -803,8 +857,14 @@ static enum MHD_Result too_many(struct MHD_Connection *c)
     return ret;
 }
 
+static enum MHD_Result login_user(struct oc_api *api, struct MHD_Connection *c, struct req *rq,
+                                  const char *name);
+
 static enum MHD_Result login(struct oc_api *api, struct MHD_Connection *c, struct req *rq)
 {
+    char name[OC_USER_NAME_MAX + 2];
+    if (form_field(rq->body ? rq->body : "", rq->len, "user", name, sizeof name) > 0)
+        return login_user(api, c, rq, name);
     char token[512];
     const struct oc_token *t = NULL;
     long n = form_token(rq->body ? rq->body : "", rq->len, token, sizeof token);
@@ -831,11 +891,86 @@ static enum MHD_Result login(struct oc_api *api, struct MHD_Connection *c, struc
     snprintf(cookie, sizeof cookie,
              "oc_session=%s; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=%lld", id,
              (long long)(OC_SESSION_TTL_MS / 1000));
+    audit(api, c, WHO_VIEWER, NULL, "signin", NULL, "viewer token");
     return redirect(c, "/", cookie);
+}
+
+/* Takes one of the password-hash slots; 0 when all are busy. */
+static int hashing_take(struct oc_api *api)
+{
+    pthread_mutex_lock(&api->lock);
+    int ok = api->hashing < OC_API_HASHING;
+    if (ok)
+        api->hashing++;
+    pthread_mutex_unlock(&api->lock);
+    return ok;
+}
+
+static void hashing_give(struct oc_api *api)
+{
+    pthread_mutex_lock(&api->lock);
+    api->hashing--;
+    pthread_mutex_unlock(&api->lock);
+}
+
+/* Sign-in by user name and password: throttled per name (the address was
+ * throttled from the headers), an unknown name costs the same as a wrong
+ * password, every failure counted and audited. */
+static enum MHD_Result login_user(struct oc_api *api, struct MHD_Connection *c, struct req *rq,
+                                  const char *name)
+{
+    if (!oc_config_valid_id(name, strlen(name))) {
+        COUNT(api, login_failed);
+        return redirect(c, "/login?failed=1", NULL);
+    }
+    if (!oc_auth_login_admit_user(api->auth, name, now_ms())) {
+        COUNT(api, login_throttled_user);
+        return too_many(c);
+    }
+    if (!hashing_take(api)) {
+        COUNT(api, password_busy);
+        return send_busy(c);
+    }
+    char pw[OC_PASSWD_MAX + 2] = "";
+    struct oc_user u;
+    long n = form_field(rq->body ? rq->body : "", rq->len, "password", pw, sizeof pw);
+    oc_err_t e = api->store->ops->user_get(api->store, name, &u);
+    int ok = oc_passwd_verify(e == OC_OK ? u.pwhash : NULL, n > 0 ? pw : "") && e == OC_OK &&
+             !u.disabled && u.role != OC_USER_NONE;
+    OPENSSL_cleanse(pw, sizeof pw);
+    hashing_give(api);
+    struct oc_user who_tried = {0};
+    snprintf(who_tried.name, sizeof who_tried.name, "%s", name);
+    if (!ok) {
+        COUNT(api, login_failed);
+        audit(api, c, WHO_NOBODY, &who_tried, "signin_failed", name, NULL);
+        return redirect(c, "/login?failed=1", NULL);
+    }
+    char id[OC_SESSION_ID_LEN + 1], hash[65], cookie[256];
+    unsigned char raw[OC_SESSION_ID_LEN / 2];
+    if (RAND_bytes(raw, sizeof raw) != 1)
+        return send_error(c, 500, "no randomness");
+    for (size_t i = 0; i < sizeof raw; i++)
+        snprintf(id + 2 * i, 3, "%02x", raw[i]);
+    oc_auth_sha256_hex(id, OC_SESSION_ID_LEN, hash);
+    if (api->store->ops->session_put(api->store, hash, u.name, now_ms() + OC_SESSION_TTL_MS,
+                                     now_ms()) != OC_OK)
+        return send_error(c, 503, "store busy or failing; retry");
+    audit(api, c, who_of_role(u.role), &u, "signin", NULL, oc_user_role_name(u.role));
+    snprintf(cookie, sizeof cookie,
+             "oc_session=%s; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=%lld", id,
+             (long long)(OC_SESSION_TTL_MS / 1000));
+    return redirect(c, u.role >= OC_USER_REVIEWER ? "/review" : "/", cookie);
 }
 
 static enum MHD_Result logout(struct oc_api *api, struct MHD_Connection *c)
 {
+    const char *sid = cookie_session(c);
+    if (sid && strlen(sid) == OC_SESSION_ID_LEN) {
+        char hash[65];
+        oc_auth_sha256_hex(sid, OC_SESSION_ID_LEN, hash);
+        api->store->ops->session_end(api->store, hash);
+    }
     oc_auth_session_end(api->auth, cookie_session(c));
     return redirect(c, "/login",
                     "oc_session=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0");
@@ -872,6 +1007,491 @@ static enum MHD_Result get_counters(struct oc_api *api, struct MHD_Connection *c
     return send_json(c, 200, out);
 }
 
+/* ---- people: accounts, review, audit (docs/central.md) ---- */
+
+static const char *who_name(enum who who)
+{
+    static const char *const n[] = {"none", "box", "viewer", "reviewer", "admin"};
+    return n[who];
+}
+
+/* One audit row: who (the user, or "token" for a viewer token), the
+ * action, its target and detail, the client's address. A failed store
+ * write is logged; the action itself has happened and is not undone. */
+static void audit(struct oc_api *api, struct MHD_Connection *c, enum who who,
+                  const struct oc_user *u, const char *action, const char *target,
+                  const char *detail)
+{
+    unsigned char a[16];
+    char addr[INET6_ADDRSTRLEN] = "";
+    client_addr(c, a);
+    static const unsigned char v4[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (memcmp(a, v4, 12) == 0)
+        inet_ntop(AF_INET, a + 12, addr, sizeof addr);
+    else
+        inet_ntop(AF_INET6, a, addr, sizeof addr);
+    struct oc_audit_in row = {.ts = now_ms(),
+                              .actor = u && u->name[0] ? u->name : "token",
+                              .role = who_name(who),
+                              .action = action,
+                              .target = target,
+                              .detail = detail,
+                              .addr = addr};
+    if (api->store->ops->audit(api->store, &row) != OC_OK)
+        fprintf(stderr, "ordercam-central: audit row not written: %s %s\n", row.actor, action);
+}
+
+static enum MHD_Result get_me(struct oc_api *api, struct MHD_Connection *c, enum who who,
+                              const struct oc_user *u)
+{
+    cJSON *out = cJSON_CreateObject();
+    if (u->name[0])
+        cJSON_AddStringToObject(out, "user", u->name);
+    else
+        cJSON_AddNullToObject(out, "user");
+    cJSON_AddStringToObject(out, "role", who_name(who));
+    cJSON_AddStringToObject(out, "locale", u->locale[0] ? u->locale : api->cfg->ui_locale);
+    if (api->cfg->ui_city)
+        cJSON_AddStringToObject(out, "city", api->cfg->ui_city);
+    else
+        cJSON_AddNullToObject(out, "city");
+    cJSON_AddNumberToObject(out, "tz_offset_min", api->cfg->tz_offset_min);
+    cJSON_AddNumberToObject(out, "lease_s", api->cfg->review_lease_s);
+    cJSON *r = cJSON_AddArrayToObject(out, "reasons");
+    for (size_t i = 0; i < api->cfg->n_reasons; i++)
+        cJSON_AddItemToArray(r, cJSON_CreateString(api->cfg->reasons[i]));
+    return send_json(c, 200, out);
+}
+
+/* {"locale": "zh-CN"|"en"}: a signed-in user's own language. */
+static enum MHD_Result post_me(struct oc_api *api, struct MHD_Connection *c, struct req *rq,
+                               const struct oc_user *u)
+{
+    if (!u->name[0])
+        return send_error(c, 403, "a token has no settings: sign in as a user");
+    enum MHD_Result ret;
+    cJSON *j = parse_body(api, rq, c, &ret);
+    if (!j)
+        return ret;
+    const char *loc = jstr(j, "locale");
+    if (!loc || (strcmp(loc, "zh-CN") != 0 && strcmp(loc, "en") != 0)) {
+        cJSON_Delete(j);
+        return send_error(c, 400, "\"locale\" must be \"zh-CN\" or \"en\"");
+    }
+    oc_err_t e = api->store->ops->user_set(api->store, u->name, NULL, -1, -1, loc, now_ms());
+    cJSON_Delete(j);
+    if (e != OC_OK)
+        return send_error(c, 503, "store busy or failing; retry");
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddStringToObject(out, "locale", loc);
+    return send_json(c, 200, out);
+}
+
+/* A stored violation as the API serves it: the record, its evidence URL
+ * and its review state. */
+static cJSON *vrow_json(const struct oc_store_vrow *r)
+{
+    cJSON *rec = cJSON_Parse(r->record);
+    if (!rec)
+        return NULL;
+    if (r->has_evidence) {
+        char url[512];
+        snprintf(url, sizeof url, "/api/v1/evidence/%s", r->id);
+        cJSON_AddStringToObject(rec, "evidence_url", url);
+    } else {
+        cJSON_AddNullToObject(rec, "evidence_url");
+    }
+    cJSON *rv = cJSON_AddObjectToObject(rec, "review");
+    cJSON_AddStringToObject(rv, "status", r->status);
+    if (r->reason)
+        cJSON_AddStringToObject(rv, "reason", r->reason);
+    else
+        cJSON_AddNullToObject(rv, "reason");
+    if (r->note)
+        cJSON_AddStringToObject(rv, "note", r->note);
+    else
+        cJSON_AddNullToObject(rv, "note");
+    if (r->reviewer)
+        cJSON_AddStringToObject(rv, "reviewer", r->reviewer);
+    else
+        cJSON_AddNullToObject(rv, "reviewer");
+    if (r->decided)
+        cJSON_AddNumberToObject(rv, "decided", (double)r->decided);
+    else
+        cJSON_AddNullToObject(rv, "decided");
+    return rec;
+}
+
+struct vlist {
+    cJSON *arr;
+    const char *skip_id;
+    char last_id[600];
+    int64_t last_ts;
+};
+
+static void vlist_row(void *arg, const struct oc_store_vrow *r)
+{
+    struct vlist *l = arg;
+    if (l->skip_id && strcmp(l->skip_id, r->id) == 0)
+        return;
+    cJSON *j = vrow_json(r);
+    if (j)
+        cJSON_AddItemToArray(l->arr, j);
+    snprintf(l->last_id, sizeof l->last_id, "%s", r->id);
+    l->last_ts = r->ts;
+}
+
+struct next_out {
+    cJSON *v;
+    int64_t lease_until;
+    char camera[128], box[80];
+};
+
+static void next_row(void *arg, const struct oc_store_vrow *r)
+{
+    struct next_out *n = arg;
+    n->v = vrow_json(r);
+    n->lease_until = r->lease_until;
+    const char *cam = n->v ? jstr(n->v, "camera") : NULL, *box = n->v ? jstr(n->v, "box") : NULL;
+    snprintf(n->camera, sizeof n->camera, "%s", cam ? cam : "");
+    snprintf(n->box, sizeof n->box, "%s", box ? box : "");
+}
+
+/* The oldest pending violation (filters: type, camera, road, unit),
+ * leased to this reviewer, with the camera's other recent violations. */
+static enum MHD_Result get_review_next(struct oc_api *api, struct MHD_Connection *c,
+                                       const struct oc_user *u)
+{
+    struct oc_store_filter f;
+    if (!read_filter(c, &f))
+        return send_error(c, 400, "from, to must be ms");
+    f.status = NULL;
+    struct next_out n = {0};
+    oc_err_t e = api->store->ops->review_next(api->store, u->name[0] ? u->name : "token", &f,
+                                              now_ms(), (int64_t)api->cfg->review_lease_s * 1000,
+                                              next_row, &n);
+    if (e != OC_OK && e != OC_ENOTFOUND)
+        return send_error(c, 503, "store busy or failing; retry");
+    cJSON *out = cJSON_CreateObject();
+    cJSON *recent = cJSON_CreateArray();
+    if (n.v) {
+        struct oc_store_filter cf = {.camera = n.camera, .box = n.box};
+        struct vlist l = {.arr = recent, .skip_id = jstr(n.v, "id")};
+        int more = 0;
+        api->store->ops->vrows(api->store, &cf, 8, 0, NULL, vlist_row, &l, &more);
+        cJSON_AddItemToObject(out, "violation", n.v);
+        cJSON_AddNumberToObject(out, "lease_until", (double)n.lease_until);
+    } else {
+        cJSON_AddNullToObject(out, "violation");
+        cJSON_AddNullToObject(out, "lease_until");
+    }
+    cJSON_AddItemToObject(out, "recent", recent);
+    return send_json(c, 200, out);
+}
+
+static int reason_known(const struct oc_api *api, const char *r)
+{
+    for (size_t i = 0; r && i < api->cfg->n_reasons; i++)
+        if (strcmp(api->cfg->reasons[i], r) == 0)
+            return 1;
+    return 0;
+}
+
+/* {"id", "decision": "confirm"|"reject"|"skip", "reason"?, "note"?} */
+static enum MHD_Result post_decision(struct oc_api *api, struct MHD_Connection *c, struct req *rq,
+                                     enum who who, const struct oc_user *u)
+{
+    enum MHD_Result ret;
+    cJSON *j = parse_body(api, rq, c, &ret);
+    if (!j)
+        return ret;
+    const char *id = jstr(j, "id"), *d = jstr(j, "decision"), *reason = jstr(j, "reason");
+    const char *note = jstr(j, "note");
+    const char *msg = NULL;
+    int reject = d && strcmp(d, "reject") == 0;
+    if (!valid_record_id(id, NULL, NULL))
+        msg = "\"id\" must be a violation id";
+    else if (!d || (strcmp(d, "confirm") != 0 && !reject && strcmp(d, "skip") != 0))
+        msg = "\"decision\" must be confirm, reject or skip";
+    else if (reject && !reason_known(api, reason))
+        msg = "a rejection needs a \"reason\" from review.reasons";
+    else if (!reject && reason)
+        msg = "only a rejection has a \"reason\"";
+    else if (reject && strcmp(reason, "other") == 0 && (!note || !*note))
+        msg = "the reason \"other\" needs a \"note\"";
+    else if (!valid_opt_str(j, "note", 500))
+        msg = "\"note\" must be a string of at most 500 bytes";
+    if (msg) {
+        cJSON_Delete(j);
+        return send_error(c, 400, msg);
+    }
+    enum oc_decide how = OC_DECIDE_NOTFOUND;
+    const char *name = u->name[0] ? u->name : "token";
+    const char *said = reject ? "reject" : strcmp(d, "confirm") == 0 ? "confirm" : "skip";
+    oc_err_t e = api->store->ops->review_decide(api->store, id, name, d, reason, note, now_ms(),
+                                                &how);
+    if (e == OC_OK && how == OC_DECIDE_OK) {
+        char detail[600];
+        snprintf(detail, sizeof detail, "%s%s%s", d, reason ? " " : "", reason ? reason : "");
+        audit(api, c, who, u, "review", id, detail);
+    }
+    cJSON_Delete(j);
+    if (e != OC_OK)
+        return send_error(c, 503, "store busy or failing; retry");
+    switch (how) {
+    case OC_DECIDE_NOTFOUND: return send_error(c, 404, "no such violation");
+    case OC_DECIDE_CONFLICT: return send_error(c, 409, "already decided");
+    case OC_DECIDE_LEASED: return send_error(c, 409, "another reviewer holds this violation");
+    default: break;
+    }
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddStringToObject(out, "decision", said);
+    cJSON_AddBoolToObject(out, "repeated", how == OC_DECIDE_SAME);
+    return send_json(c, 200, out);
+}
+
+static enum MHD_Result get_review_stats(struct oc_api *api, struct MHD_Connection *c)
+{
+    struct oc_store_filter f;
+    if (!read_filter(c, &f))
+        return send_error(c, 400, "from, to must be ms");
+    f.status = NULL;
+    cJSON *out = api->store->ops->review_stats(api->store, &f);
+    return out ? send_json(c, 200, out) : send_error(c, 503, "store busy or failing; retry");
+}
+
+/* A CSV cell: quoted; a text a spreadsheet would run as a formula gets a
+ * leading ' (as the dashboard's CSV). */
+static void csv_cell(char **buf, size_t *len, size_t *cap, const char *v, int last)
+{
+    size_t need = *len + 2 * strlen(v ? v : "") + 8;
+    if (need > *cap) {
+        size_t nc = need * 2;
+        char *nb = realloc(*buf, nc);
+        if (!nb)
+            return;
+        *buf = nb;
+        *cap = nc;
+    }
+    char *o = *buf + *len;
+    *o++ = '"';
+    if (v && strchr("=+-@\t\r", v[0]) && v[0])
+        *o++ = '\'';
+    for (const char *p = v ? v : ""; *p; p++) {
+        if (*p == '"')
+            *o++ = '"';
+        *o++ = *p;
+    }
+    *o++ = '"';
+    *o++ = last ? '\n' : ',';
+    *len = (size_t)(o - *buf);
+}
+
+struct export {
+    char *buf;
+    size_t len, cap;
+    int csv;
+    const char *base; /* "https://host" for the evidence URLs */
+    char last_id[600];
+    int64_t last_ts;
+    size_t n;
+};
+
+static void export_row(void *arg, const struct oc_store_vrow *r)
+{
+    struct export *x = arg;
+    cJSON *j = vrow_json(r);
+    if (!j)
+        return;
+    char url[1024] = "";
+    if (r->has_evidence)
+        snprintf(url, sizeof url, "%s/api/v1/evidence/%s", x->base, r->id);
+    cJSON_ReplaceItemInObject(j, "evidence_url",
+                              r->has_evidence ? cJSON_CreateString(url) : cJSON_CreateNull());
+    if (x->csv) {
+        static const char *const cols[] = {"id", "type", "code", "camera", "location", "road",
+                                           "unit", "plate", "class"};
+        char ts[32], decided[32];
+        snprintf(ts, sizeof ts, "%lld", (long long)r->ts);
+        snprintf(decided, sizeof decided, "%lld", (long long)r->decided);
+        for (size_t k = 0; k < sizeof cols / sizeof *cols; k++)
+            csv_cell(&x->buf, &x->len, &x->cap, jstr(j, cols[k]), 0);
+        csv_cell(&x->buf, &x->len, &x->cap, ts, 0);
+        csv_cell(&x->buf, &x->len, &x->cap, r->reviewer, 0);
+        csv_cell(&x->buf, &x->len, &x->cap, decided, 0);
+        csv_cell(&x->buf, &x->len, &x->cap, url, 1);
+    } else {
+        char *line = cJSON_PrintUnformatted(j);
+        size_t n = line ? strlen(line) : 0;
+        if (line && x->len + n + 2 > x->cap) {
+            size_t nc = (x->len + n + 2) * 2;
+            char *nb = realloc(x->buf, nc);
+            if (nb) {
+                x->buf = nb;
+                x->cap = nc;
+            }
+        }
+        if (line && x->len + n + 2 <= x->cap) {
+            memcpy(x->buf + x->len, line, n);
+            x->len += n;
+            x->buf[x->len++] = '\n';
+        }
+        free(line);
+    }
+    cJSON_Delete(j);
+    snprintf(x->last_id, sizeof x->last_id, "%s", r->id);
+    x->last_ts = r->ts;
+    x->n++;
+}
+
+/* Confirmed violations for the ticketing system: format=csv or jsonl,
+ * the usual filters, newest first, at most `limit` (1..100000) per
+ * request; X-Next-Before carries the cursor of the next page. */
+static enum MHD_Result get_export(struct oc_api *api, struct MHD_Connection *c, enum who who,
+                                  const struct oc_user *u)
+{
+    struct oc_store_filter f;
+    long long limit = MAX_EXPORT;
+    const char *fmt = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "format");
+    int csv = fmt && strcmp(fmt, "csv") == 0;
+    if (!read_filter(c, &f) || !parse_int_arg(c, "limit", 1, MAX_EXPORT, &limit) ||
+        (fmt && !csv && strcmp(fmt, "jsonl") != 0))
+        return send_error(c, 400, "format csv or jsonl; from, to ms; limit 1..100000");
+    f.status = "confirmed";
+    const char *before = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "before");
+    long long bts = 0;
+    const char *bid = NULL;
+    if (before && *before) {
+        char *end;
+        bts = strtoll(before, &end, 10);
+        if (*end != '|' || !valid_record_id(end + 1, NULL, NULL))
+            return send_error(c, 400, "before: the X-Next-Before of a previous export");
+        bid = end + 1;
+    }
+    const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
+    char base[300];
+    snprintf(base, sizeof base, "%s://%s", api->cfg->insecure_http ? "http" : "https",
+             host ? host : "localhost");
+    struct export x = {.csv = csv, .base = base, .cap = 4096};
+    x.buf = malloc(x.cap);
+    if (!x.buf)
+        return send_error(c, 500, "out of memory");
+    if (csv) {
+        static const char head[] = "\xef\xbb\xbfid,type,code,camera,location,road,unit,plate,class,"
+                                   "ts,reviewer,decided,evidence_url\n";
+        memcpy(x.buf, head, sizeof head - 1);
+        x.len = sizeof head - 1;
+    }
+    int more = 0;
+    if (api->store->ops->vrows(api->store, &f, (int)limit, bts, bid, export_row, &x, &more) !=
+        OC_OK) {
+        free(x.buf);
+        return send_error(c, 503, "store busy or failing; retry");
+    }
+    char detail[80];
+    snprintf(detail, sizeof detail, "%s %zu rows", csv ? "csv" : "jsonl", x.n);
+    audit(api, c, who, u, "export", "confirmed", detail);
+    struct MHD_Response *r = MHD_create_response_from_buffer(x.len, x.buf, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(x.buf);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, "Content-Type", csv ? "text/csv; charset=utf-8"
+                                                   : "application/x-ndjson; charset=utf-8");
+    MHD_add_response_header(r, "Content-Disposition",
+                            csv ? "attachment; filename=\"confirmed.csv\""
+                                : "attachment; filename=\"confirmed.jsonl\"");
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    MHD_add_response_header(r, "Strict-Transport-Security", HSTS);
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    if (more) {
+        char cur[700];
+        snprintf(cur, sizeof cur, "%lld|%s", (long long)x.last_ts, x.last_id);
+        MHD_add_response_header(r, "X-Next-Before", cur);
+    }
+    enum MHD_Result ret = MHD_queue_response(c, 200, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* The audit log, newest first: from, to (ms), limit 1..1000, before (the
+ * previous page's "next"). Reading it is itself audited. */
+static enum MHD_Result get_audit(struct oc_api *api, struct MHD_Connection *c, enum who who,
+                                 const struct oc_user *u)
+{
+    long long from = 0, to = 0, before = 0, limit = 100;
+    if (!parse_int_arg(c, "from", 0, 4102444800000LL, &from) ||
+        !parse_int_arg(c, "to", 0, 4102444800000LL, &to) ||
+        !parse_int_arg(c, "before", 0, INT64_MAX, &before) ||
+        !parse_int_arg(c, "limit", 1, 1000, &limit))
+        return send_error(c, 400, "from, to (ms), before (seq), limit 1..1000");
+    cJSON *out = api->store->ops->audit_read(api->store, from, to, before, (int)limit);
+    if (!out)
+        return send_error(c, 503, "store busy or failing; retry");
+    audit(api, c, who, u, "audit_read", NULL, NULL);
+    return send_json(c, 200, out);
+}
+
+/* The people endpoints: GET and POST, by role (docs/central.md). Returns
+ * 0 when url is not one of them. */
+static int people_route(struct oc_api *api, struct MHD_Connection *c, const char *url, int get,
+                        int post, struct req *rq, enum who who, const struct oc_user *u,
+                        enum MHD_Result *ret)
+{
+    static const struct {
+        const char *url;
+        int post;
+        enum who least;
+    } table[] = {{"/api/v1/me", 0, WHO_VIEWER},
+                 {"/api/v1/me", 1, WHO_VIEWER},
+                 {"/api/v1/review/next", 0, WHO_REVIEWER},
+                 {"/api/v1/review/decision", 1, WHO_REVIEWER},
+                 {"/api/v1/review/stats", 0, WHO_VIEWER},
+                 {"/api/v1/export", 0, WHO_REVIEWER},
+                 {"/api/v1/audit", 0, WHO_ADMIN},
+                 {"/api/v1/users", 0, WHO_ADMIN}};
+    size_t i = 0;
+    while (i < sizeof table / sizeof *table &&
+           !(strcmp(table[i].url, url) == 0 && ((table[i].post && post) || (!table[i].post && get))))
+        i++;
+    if (i == sizeof table / sizeof *table)
+        return 0;
+    if (who == WHO_BOX || who < table[i].least) {
+        *ret = send_error(c, 403, who == WHO_BOX ? "box tokens may only write"
+                                                 : "your role may not use this endpoint");
+        return 1;
+    }
+    switch (i) {
+    case 0: *ret = get_me(api, c, who, u); break;
+    case 1: *ret = post_me(api, c, rq, u); break;
+    case 2: *ret = get_review_next(api, c, u); break;
+    case 3: *ret = post_decision(api, c, rq, who, u); break;
+    case 4: *ret = get_review_stats(api, c); break;
+    case 5: *ret = get_export(api, c, who, u); break;
+    case 6: *ret = get_audit(api, c, who, u); break;
+    default: {
+        cJSON *out = api->store->ops->users(api->store);
+        *ret = out ? send_json(c, 200, out) : send_error(c, 503, "store busy or failing; retry");
+    }
+    }
+    return 1;
+}
+
+/* A page that only some roles may see: signed out -> /login, too low a
+ * role -> 403 (a page saying so). */
+static enum MHD_Result send_page(struct oc_api *api, struct MHD_Connection *c,
+                                 const struct oc_web_asset *a, enum who least)
+{
+    struct oc_user u;
+    enum who who = cookie_who(api, c, &u);
+    if (who == WHO_NOBODY)
+        return redirect(c, "/login", NULL);
+    if (who < least)
+        return send_buf(c, 403, oc_web_forbidden_html.type, oc_web_forbidden_html.data,
+                        oc_web_forbidden_html.len, MHD_RESPMEM_PERSISTENT);
+    return send_buf(c, 200, a->type, a->data, a->len, MHD_RESPMEM_PERSISTENT);
+}
+
 /* ---- routing ---- */
 
 static enum MHD_Result route(struct oc_api *api, struct MHD_Connection *c, const char *url,
@@ -887,11 +1507,14 @@ static enum MHD_Result route(struct oc_api *api, struct MHD_Connection *c, const
             return login(api, c, rq);
         if (post && strcmp(url, "/logout") == 0)
             return logout(api, c);
-        if (get && strcmp(url, "/") == 0) {
-            if (!oc_auth_session_ok(api->auth, cookie_session(c), now_ms()))
-                return redirect(c, "/login", NULL);
-            return send_asset(c, &oc_web_dashboard_html);
-        }
+        if (get && strcmp(url, "/") == 0)
+            return send_page(api, c, &oc_web_dashboard_html, WHO_VIEWER);
+        if (get && strcmp(url, "/review") == 0)
+            return send_page(api, c, &oc_web_review_html, WHO_REVIEWER);
+        if (get && strcmp(url, "/review.js") == 0)
+            return send_asset(c, &oc_web_review_js);
+        if (get && strcmp(url, "/i18n.js") == 0)
+            return send_asset(c, &oc_web_i18n_js);
         if (get && strcmp(url, "/app.js") == 0)
             return send_asset(c, &oc_web_app_js);
         if (get && strcmp(url, "/app.css") == 0)
@@ -899,11 +1522,15 @@ static enum MHD_Result route(struct oc_api *api, struct MHD_Connection *c, const
         return send_error(c, 404, "not found");
     }
     const char *box = NULL;
-    enum who who = identify(api, c, &box);
+    struct oc_user u;
+    enum who who = identify(api, c, &box, &u);
     if (who == WHO_NOBODY)
         return send_error(c, 401, "missing or unknown bearer token");
     const char *ev = "/api/v1/evidence/";
     int is_ev = strncmp(url, ev, strlen(ev)) == 0;
+    enum MHD_Result pret;
+    if (people_route(api, c, url, get, post, rq, who, &u, &pret))
+        return pret;
     if (post || put) {
         if (who != WHO_BOX)
             return send_error(c, 403, "viewer tokens may only read");
@@ -920,7 +1547,7 @@ static enum MHD_Result route(struct oc_api *api, struct MHD_Connection *c, const
         if (put && is_ev)
             return put_evidence(api, c, rq, url + strlen(ev), box);
     } else if (get) {
-        if (who != WHO_VIEWER)
+        if (who == WHO_BOX)
             return send_error(c, 403, "box tokens may only write");
         if (strcmp(url, "/api/v1/counts") == 0)
             return get_counts(api, c);
@@ -934,7 +1561,7 @@ static enum MHD_Result route(struct oc_api *api, struct MHD_Connection *c, const
             return out ? send_json(c, 200, out) : send_error(c, 503, "store busy; retry");
         }
         if (is_ev)
-            return get_evidence(api, c, url + strlen(ev));
+            return get_evidence(api, c, url + strlen(ev), who, &u);
     }
     return send_error(c, strncmp(url, "/api/v1/", 8) == 0 && (get || post || put) ? 404 : 405,
                       "no such endpoint or method");
@@ -949,6 +1576,9 @@ static enum body_kind body_kind(const char *url, const char *method)
         return BODY_EVIDENCE;
     if (strcmp(method, "POST") == 0 && strcmp(url, "/login") == 0)
         return BODY_FORM;
+    if (strcmp(method, "POST") == 0 &&
+        (strcmp(url, "/api/v1/me") == 0 || strcmp(url, "/api/v1/review/decision") == 0))
+        return BODY_PEOPLE;
     return BODY_NONE;
 }
 
@@ -980,9 +1610,24 @@ static int admit(struct oc_api *api, struct MHD_Connection *c, const char *url,
             *ret = too_many(c);
             return 0;
         }
+    } else if (kind == BODY_PEOPLE) {
+        const char *box = NULL;
+        struct oc_user u;
+        enum who who = identify(api, c, &box, &u);
+        enum who least = strcmp(url, "/api/v1/me") == 0 ? WHO_VIEWER : WHO_REVIEWER;
+        if (who == WHO_NOBODY || who == WHO_BOX || who < least) {
+            if (who == WHO_NOBODY)
+                COUNT(api, unauthenticated);
+            else
+                COUNT(api, forbidden);
+            *ret = who == WHO_NOBODY ? send_error(c, 401, "missing or unknown bearer token")
+                                     : send_error(c, 403, "your role may not use this endpoint");
+            return 0;
+        }
     } else {
         const char *box = NULL;
-        enum who who = identify(api, c, &box);
+        struct oc_user u;
+        enum who who = identify(api, c, &box, &u);
         const char *id = url + 17;
         if (who == WHO_NOBODY) {
             COUNT(api, unauthenticated);
@@ -1003,7 +1648,7 @@ static int admit(struct oc_api *api, struct MHD_Connection *c, const char *url,
     }
     size_t limit = kind == BODY_EVIDENCE ? api->cfg->max_evidence_bytes
                    : kind == BODY_JSON   ? api->cfg->max_json_bytes
-                                         : 4096;
+                                         : 4096; /* a sign-in form, a decision, a setting */
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
     char *end = NULL;
     errno = 0;

@@ -28,6 +28,7 @@ struct oc_auth {
     pthread_mutex_t lock;
     struct session sessions[OC_SESSIONS_MAX];
     struct addr_bucket addrs[OC_LOGIN_ADDRS];
+    struct addr_bucket names[OC_LOGIN_ADDRS]; /* keyed by 16 bytes of the name's SHA-256 */
     struct bucket *ids; /* one per configured token */
 };
 
@@ -144,11 +145,12 @@ static int take(struct bucket *b)
 
 /* The bucket of addr, or the entry to give it: unused, else one refilled to
  * full (as good as new), else the least recently used. */
-static struct addr_bucket *addr_entry(struct oc_auth *a, const unsigned char addr[16], int64_t now)
+static struct addr_bucket *addr_entry(struct addr_bucket *table, const unsigned char addr[16],
+                                      double burst, double refill_ms, int64_t now)
 {
     struct addr_bucket *unused = NULL, *full = NULL, *lru = NULL;
     for (size_t i = 0; i < OC_LOGIN_ADDRS; i++) {
-        struct addr_bucket *e = &a->addrs[i];
+        struct addr_bucket *e = &table[i];
         if (e->b.last == 0) {
             if (!unused)
                 unused = e;
@@ -157,8 +159,8 @@ static struct addr_bucket *addr_entry(struct oc_auth *a, const unsigned char add
         if (memcmp(e->addr, addr, 16) == 0)
             return e;
         struct bucket probe = e->b;
-        refill(&probe, OC_LOGIN_ADDR_BURST, OC_LOGIN_ADDR_REFILL_MS, now);
-        if (!full && probe.tokens >= OC_LOGIN_ADDR_BURST)
+        refill(&probe, burst, refill_ms, now);
+        if (!full && probe.tokens >= burst)
             full = e;
         if (!lru || e->b.last < lru->b.last)
             lru = e;
@@ -172,8 +174,22 @@ static struct addr_bucket *addr_entry(struct oc_auth *a, const unsigned char add
 int oc_auth_login_admit_addr(struct oc_auth *a, const unsigned char addr[16], int64_t now)
 {
     pthread_mutex_lock(&a->lock);
-    struct addr_bucket *e = addr_entry(a, addr, now);
+    struct addr_bucket *e =
+        addr_entry(a->addrs, addr, OC_LOGIN_ADDR_BURST, OC_LOGIN_ADDR_REFILL_MS, now);
     refill(&e->b, OC_LOGIN_ADDR_BURST, OC_LOGIN_ADDR_REFILL_MS, now);
+    int ok = take(&e->b);
+    pthread_mutex_unlock(&a->lock);
+    return ok;
+}
+
+int oc_auth_login_admit_user(struct oc_auth *a, const char *name, int64_t now)
+{
+    unsigned char d[32];
+    sha256(name, strlen(name), d);
+    pthread_mutex_lock(&a->lock);
+    struct addr_bucket *e =
+        addr_entry(a->names, d, OC_LOGIN_USER_BURST, OC_LOGIN_USER_REFILL_MS, now);
+    refill(&e->b, OC_LOGIN_USER_BURST, OC_LOGIN_USER_REFILL_MS, now);
     int ok = take(&e->b);
     pthread_mutex_unlock(&a->lock);
     return ok;

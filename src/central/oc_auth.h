@@ -17,6 +17,9 @@
 #define OC_LOGIN_ADDR_REFILL_MS 3000
 #define OC_LOGIN_ID_BURST 30
 #define OC_LOGIN_ID_REFILL_MS 2000
+/* per user name (named accounts), tracked like addresses */
+#define OC_LOGIN_USER_BURST 10
+#define OC_LOGIN_USER_REFILL_MS 3000
 #define OC_LOGIN_ADDRS 1024 /* addresses tracked; a fresh or refilled entry is reused first */
 #define OC_SESSION_TTL_MS (12LL * 3600 * 1000)
 #define OC_SESSION_ID_LEN 64 /* hex characters */
@@ -48,6 +51,9 @@ void oc_auth_session_end(struct oc_auth *a, const char *id);
 int oc_auth_login_admit_addr(struct oc_auth *a, const unsigned char addr[16], int64_t now_ms);
 /* The same for one identity's sign-ins. */
 int oc_auth_login_admit_identity(struct oc_auth *a, size_t identity, int64_t now_ms);
+/* The same for sign-ins as one user name (known or not; OC_LOGIN_ADDRS
+ * names tracked, as addresses are). */
+int oc_auth_login_admit_user(struct oc_auth *a, const char *name, int64_t now_ms);
 
 /* Lower-case hex SHA-256 of data into hex (65 bytes). */
 void oc_auth_sha256_hex(const void *data, size_t len, char *hex);

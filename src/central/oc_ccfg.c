@@ -157,11 +157,75 @@ static bool parse_listen(struct ctx *c, const cJSON *root, struct oc_ccfg *cfg)
     return true;
 }
 
+/* A rejection reason's id: 1..32 of a-z, 0-9, _ (the interface names it
+ * from its catalogue; an unknown id is shown as given). */
+static bool reason_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 32)
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
+            return false;
+    return true;
+}
+
+static bool set_reasons(struct ctx *c, const cJSON *arr, struct oc_ccfg *cfg)
+{
+    static const char *const defaults[] = {"wrong_class", "not_offender", "occluded",
+                                           "signal_fault", "duplicate", "other"};
+    size_t n = arr ? (size_t)cJSON_GetArraySize(arr) : sizeof defaults / sizeof *defaults;
+    if (arr && (!cJSON_IsArray(arr) || n == 0 || n > OC_CCFG_MAX_REASONS))
+        return fail(c, "$.review.reasons", "must be an array of 1 to %d reason ids",
+                    OC_CCFG_MAX_REASONS);
+    cfg->reasons = calloc(n, sizeof *cfg->reasons);
+    if (!cfg->reasons)
+        return fail(c, "$.review.reasons", "out of memory");
+    const cJSON *it = arr ? arr->child : NULL;
+    for (size_t i = 0; i < n; i++, it = it ? it->next : NULL) {
+        const char *r = arr ? (cJSON_IsString(it) ? it->valuestring : "") : defaults[i];
+        if (!reason_ok(r))
+            return fail(c, "$.review.reasons", "item %zu: 1-32 of a-z, 0-9, _", i);
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(cfg->reasons[k], r) == 0)
+                return fail(c, "$.review.reasons", "\"%s\" given twice", r);
+        if (!(cfg->reasons[i] = dup(r)))
+            return fail(c, "$.review.reasons", "out of memory");
+        cfg->n_reasons = i + 1;
+    }
+    return true;
+}
+
+/* "ui" and "review": the interface's language and city, the lease and
+ * the rejection reasons. */
+static bool parse_people(struct ctx *c, const cJSON *root, struct oc_ccfg *cfg)
+{
+    static const char *const ui_keys[] = {"locale", "city", NULL};
+    static const char *const review_keys[] = {"lease_s", "reasons", NULL};
+    const cJSON *ui = cJSON_GetObjectItemCaseSensitive(root, "ui");
+    const cJSON *rv = cJSON_GetObjectItemCaseSensitive(root, "review");
+    if ((ui && !cJSON_IsObject(ui)) || (rv && !cJSON_IsObject(rv)))
+        return fail(c, ui && !cJSON_IsObject(ui) ? "$.ui" : "$.review", "must be an object");
+    if ((ui && !keys(c, ui, "$.ui", ui_keys)) || (rv && !keys(c, rv, "$.review", review_keys)))
+        return false;
+    if (ui && (!str(c, ui, "locale", "$.ui.locale", &cfg->ui_locale) ||
+               !str(c, ui, "city", "$.ui.city", &cfg->ui_city)))
+        return false;
+    if (!cfg->ui_locale && !(cfg->ui_locale = dup("zh-CN")))
+        return fail(c, "$.ui.locale", "out of memory");
+    if (strcmp(cfg->ui_locale, "zh-CN") != 0 && strcmp(cfg->ui_locale, "en") != 0)
+        return fail(c, "$.ui.locale", "must be \"zh-CN\" or \"en\"");
+    cfg->review_lease_s = 300;
+    if (rv && !num(c, rv, "lease_s", "$.review.lease_s", 1, 86400, &cfg->review_lease_s))
+        return false;
+    return set_reasons(c, rv ? cJSON_GetObjectItemCaseSensitive(rv, "reasons") : NULL, cfg);
+}
+
 static bool parse_root(struct ctx *c, const cJSON *root, struct oc_ccfg *cfg)
 {
     static const char *const allowed[] = {"listen", "tls", "insecure_http", "db", "evidence_dir",
                                           "tokens", "silent_after_s", "tz_offset_min", "limits",
-                                          "faults", "max_future_s", NULL};
+                                          "faults", "max_future_s", "ui", "review", NULL};
     static const char *const tls_keys[] = {"cert_file", "key_file", "priorities", NULL};
     static const char *const limit_keys[] = {"threads", "max_connections", "request_timeout_s",
                                              "max_json_kb", "max_evidence_mb", "request_total_s",
@@ -257,6 +321,8 @@ static bool parse_root(struct ctx *c, const cJSON *root, struct oc_ccfg *cfg)
         cfg->max_buffered_bytes < cfg->max_json_bytes)
         return fail(c, "$.limits.max_buffered_mb",
                     "must be at least max_evidence_mb and max_json_kb (one body of each size)");
+    if (!parse_people(c, root, cfg))
+        return false;
     const cJSON *toks = cJSON_GetObjectItemCaseSensitive(root, "tokens");
     if (!cJSON_IsArray(toks) || cJSON_GetArraySize(toks) == 0)
         return fail(c, "$.tokens", "must be a non-empty array");
@@ -333,6 +399,11 @@ void oc_ccfg_free(struct oc_ccfg *c)
     for (size_t i = 0; c->tokens && i < c->n_tokens; i++)
         free(c->tokens[i].box);
     free(c->tokens);
+    for (size_t i = 0; c->reasons && i < c->n_reasons; i++)
+        free(c->reasons[i]);
+    free(c->reasons);
+    free(c->ui_locale);
+    free(c->ui_city);
     free(c->path);
     free(c->listen_host);
     free(c->cert_file);

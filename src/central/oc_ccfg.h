@@ -45,7 +45,15 @@ struct oc_ccfg {
     size_t max_json_bytes;
     size_t max_evidence_bytes;
     double write_error_rate; /* testing aid: that share of writes fails (503/429/500) */
+    /* people (docs/central.md, "Accounts, review, audit") */
+    char *ui_locale;      /* "zh-CN" (default) or "en": the interface's language */
+    char *ui_city;        /* the city's name in report headers (may be NULL) */
+    int review_lease_s;   /* a reviewer holds a violation this long */
+    char **reasons;       /* rejection reasons (ids), OC_CCFG_MAX_REASONS at most */
+    size_t n_reasons;
 };
+
+#define OC_CCFG_MAX_REASONS 32
 
 /* Loads path; NULL with "FILE: $.path: problem" in err on failure. */
 struct oc_ccfg *oc_ccfg_load(const char *path, char *err, size_t errlen);

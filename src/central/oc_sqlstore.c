@@ -5,6 +5,8 @@
  * a month of counts by road and type reads a few thousand rows instead of
  * millions. */
 #include "oc_sqlstore.h"
+#include "oc_sqlstore_int.h"
+#include "oc_sqlpeople.h"
 #include "oc_store_sql.h"
 
 #include <pthread.h>
@@ -12,10 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct slot {
-    struct oc_sqlconn *c;
-    pthread_mutex_t lock;
-};
+/* the shared names of oc_sqlstore_int.h, spelled as this file always has */
+#define slot oc_sqls_slot
 
 struct sqlstore {
     struct oc_store base;
@@ -28,22 +28,9 @@ struct sqlstore {
     int tz_offset_min; /* the city's day boundary, for the day grain */
 };
 
-/* A statement's parameter: an integer or a text (NULL = SQL NULL). */
-struct param {
-    int is_int;
-    int64_t i;
-    const char *t;
-};
-
-static struct param pt(const char *t)
-{
-    return (struct param){.t = t};
-}
-
-static struct param pi(int64_t i)
-{
-    return (struct param){.is_int = 1, .i = i};
-}
+#define param oc_sqls_param
+#define pt(t) oc_sqls_t(t)
+#define pi(i) oc_sqls_i(i)
 
 static struct slot *acquire(struct sqlstore *s)
 {
@@ -98,13 +85,7 @@ static oc_err_t run(struct sqlstore *s, struct oc_sqlconn *c, const char *sql,
     return r == OC_SQL_DONE ? OC_OK : OC_EIO;
 }
 
-/* Where first_row puts a column: text into buf (len bytes), or an integer
- * into *i. */
-struct out {
-    char *buf;
-    size_t len;
-    int64_t *i;
-};
+#define out oc_sqls_out
 
 /* Runs a static query and reads its first row's columns into o (left
  * untouched without a row): OC_SQL_ROW, OC_SQL_DONE (no row) or
@@ -377,7 +358,7 @@ static int filter_params(const struct oc_store_filter *f, struct param *p)
     p[n++] = pi(f->from);
     if (f->to)
         p[n++] = pi(f->to);
-    const char *vals[5];
+    const char *vals[6];
     size_t k = oc_sql_filter_values(f, vals);
     for (size_t i = 0; i < k; i++)
         p[n++] = pt(vals[i]);
@@ -419,7 +400,11 @@ static cJSON *store_counts(struct oc_store *base, const struct oc_store_counts_q
 {
     struct sqlstore *s = (struct sqlstore *)base;
     int64_t tz = (int64_t)q->tz_offset_min * 60000;
-    enum oc_sql_grain g = oc_sql_pick_grain(s->tz_offset_min, q);
+    /* a review status is known per violation only: count those */
+    enum oc_sql_grain g = q->f.status ? OC_G_BUCKET : oc_sql_pick_grain(s->tz_offset_min, q);
+    const char *from = q->f.status ? "(SELECT ts AS bucket, box, camera, type, road, unit, status,"
+                                     " 1 AS count FROM violations) v"
+                                   : oc_sql_grain_table[g];
     char select[1024] = "", group[256] = "";
     size_t ns = 0, ng = 0;
     for (size_t i = 0; i < q->n_group; i++) {
@@ -431,12 +416,12 @@ static cJSON *store_counts(struct oc_store *base, const struct oc_store_counts_q
                                oc_store_dim_name(q->group[i]));
     }
     char sql[2048];
-    snprintf(sql, sizeof sql, "SELECT %sSUM(count) FROM %s", select, oc_sql_grain_table[g]);
+    snprintf(sql, sizeof sql, "SELECT %sSUM(count) FROM %s", select, from);
     int param = 1;
     oc_sql_filter(sql, sizeof sql, &q->f, "bucket", &param);
     size_t n = strlen(sql);
     snprintf(sql + n, sizeof sql - n, "%s%s", group, q->n_group ? " ORDER BY 1" : "");
-    struct param p[8];
+    struct param p[9];
     int np = filter_params(&q->f, p);
     struct slot *sl = acquire(s);
     struct oc_sqlst *st = start(s, sl->c, sql, 0, p, np);
@@ -539,6 +524,47 @@ static void store_close(struct oc_store *base)
     free(s);
 }
 
+/* ---- for the store's other parts (oc_sqlstore_int.h) ---- */
+
+const struct oc_sql_dialect *oc_sqls_dialect(struct oc_store *s)
+{
+    return ((struct sqlstore *)s)->d;
+}
+
+struct oc_sqls_slot *oc_sqls_acquire(struct oc_store *s)
+{
+    return acquire((struct sqlstore *)s);
+}
+
+void oc_sqls_release(struct oc_store *s, struct oc_sqls_slot *c)
+{
+    release((struct sqlstore *)s, c);
+}
+
+struct oc_sqlst *oc_sqls_start(struct oc_store *s, struct oc_sqlconn *c, const char *sql,
+                               int sql_is_static, const struct oc_sqls_param *p, int n)
+{
+    return start((struct sqlstore *)s, c, sql, sql_is_static, p, n);
+}
+
+oc_err_t oc_sqls_run(struct oc_store *s, struct oc_sqlconn *c, const char *sql,
+                     const struct oc_sqls_param *p, int n, int64_t *changes)
+{
+    return run((struct sqlstore *)s, c, sql, p, n, changes);
+}
+
+enum oc_sql_step oc_sqls_first_row(struct oc_store *s, struct oc_sqlconn *c, const char *sql,
+                                   const struct oc_sqls_param *p, int n,
+                                   const struct oc_sqls_out *o, int no)
+{
+    return first_row((struct sqlstore *)s, c, sql, p, n, o, no);
+}
+
+oc_err_t oc_sqls_finish(struct oc_store *s, struct oc_sqlconn *c, oc_err_t e)
+{
+    return finish((struct sqlstore *)s, c, e);
+}
+
 static const struct oc_store_ops sqlstore_ops = {
     .close = store_close,
     .put_tallies = store_put_tallies,
@@ -548,6 +574,7 @@ static const struct oc_store_ops sqlstore_ops = {
     .counts = store_counts,
     .boxes = store_boxes,
     .violations = store_violations,
+    OC_SQLPEOPLE_OPS
 };
 
 struct oc_store *oc_sqlstore_open(const struct oc_sql_dialect *d, const char *target,

@@ -19,6 +19,9 @@ struct oc_store;
 struct oc_store_filter {
     int64_t from, to; /* [from, to) in ms; to 0 = no upper bound */
     const char *type, *camera, *box, *road, *unit;
+    /* a review status ("pending", "confirmed", "rejected"): violations
+     * only; a counts query with it counts violations, not tallies */
+    const char *status;
 };
 
 enum oc_store_dim {
@@ -58,6 +61,46 @@ struct oc_insert_result {
 typedef void (*oc_store_violation_fn)(void *arg, const char *record, int64_t ts, const char *id,
                                       int has_evidence);
 
+/* ---- people: users, sessions, review, audit (docs/central.md) ---- */
+
+enum oc_user_role { OC_USER_NONE, OC_USER_VIEWER, OC_USER_REVIEWER, OC_USER_ADMIN };
+
+#define OC_USER_NAME_MAX 64
+#define OC_PWHASH_MAX 128 /* crypto_pwhash_STRBYTES */
+
+struct oc_user {
+    char name[OC_USER_NAME_MAX + 1];
+    enum oc_user_role role;
+    int disabled;
+    char locale[8]; /* "" = the configured ui.locale */
+    char pwhash[OC_PWHASH_MAX];
+};
+
+/* One row of the audit log; strings borrowed for the call, NULL allowed
+ * but for actor and action. */
+struct oc_audit_in {
+    int64_t ts;
+    const char *actor, *role, *action, *target, *detail, *addr;
+};
+
+/* A review decision's outcome. */
+enum oc_decide {
+    OC_DECIDE_OK,       /* decided now */
+    OC_DECIDE_SAME,     /* this reviewer decided this already: nothing changed */
+    OC_DECIDE_CONFLICT, /* decided before, otherwise or by another */
+    OC_DECIDE_LEASED,   /* another reviewer's lease is live */
+    OC_DECIDE_NOTFOUND
+};
+
+/* A violation with its review state, for the queue and the export.
+ * Borrowed for the call. */
+struct oc_store_vrow {
+    const char *record, *id, *status, *reason, *note, *reviewer;
+    int64_t ts, decided, lease_until;
+    int has_evidence;
+};
+typedef void (*oc_store_vrow_fn)(void *arg, const struct oc_store_vrow *r);
+
 struct oc_store_ops {
     const char *name;
     void (*close)(struct oc_store *s);
@@ -87,6 +130,44 @@ struct oc_store_ops {
     oc_err_t (*violations)(struct oc_store *s, const struct oc_store_filter *f, int limit,
                            int64_t before_ts, const char *before_id, oc_store_violation_fn fn,
                            void *arg, int *more);
+
+    /* Users. user_add: OC_EINVAL when the name exists. user_set changes
+     * what is given (pwhash, locale non-NULL; disabled, role >= 0) and
+     * ends the user's sessions when the password changes or the user is
+     * disabled, in the same transaction. OC_ENOTFOUND: no such user. */
+    oc_err_t (*user_add)(struct oc_store *s, const struct oc_user *u, int64_t now_ms);
+    oc_err_t (*user_get)(struct oc_store *s, const char *name, struct oc_user *u);
+    oc_err_t (*user_set)(struct oc_store *s, const char *name, const char *pwhash, int disabled,
+                         int role, const char *locale, int64_t now_ms);
+    cJSON *(*users)(struct oc_store *s);
+    /* Sessions of users, by the SHA-256 (hex) of their id. session_user:
+     * the live session's enabled user, else OC_ENOTFOUND. */
+    oc_err_t (*session_put)(struct oc_store *s, const char *hash, const char *name,
+                            int64_t expires_ms, int64_t now_ms);
+    oc_err_t (*session_user)(struct oc_store *s, const char *hash, int64_t now_ms,
+                             struct oc_user *u);
+    oc_err_t (*session_end)(struct oc_store *s, const char *hash);
+    /* The audit log: append only. audit_read: rows in [from, to) newest
+     * first, older than seq before (0: from the newest), at most limit. */
+    oc_err_t (*audit)(struct oc_store *s, const struct oc_audit_in *a);
+    cJSON *(*audit_read)(struct oc_store *s, int64_t from, int64_t to, int64_t before, int limit);
+    /* The review queue. review_next leases the oldest pending violation
+     * matching f (the one this user holds already first) for lease_ms and
+     * gives it to fn; OC_ENOTFOUND when none is free. */
+    oc_err_t (*review_next)(struct oc_store *s, const char *user, const struct oc_store_filter *f,
+                            int64_t now_ms, int64_t lease_ms, oc_store_vrow_fn fn, void *arg);
+    /* decision: "confirm", "reject" (reason required) or "skip" (this user
+     * does not get it again; its lease ends). */
+    oc_err_t (*review_decide)(struct oc_store *s, const char *id, const char *user,
+                              const char *decision, const char *reason, const char *note,
+                              int64_t now_ms, enum oc_decide *out);
+    /* Per camera and type: total, pending, confirmed, rejected, reasons. */
+    cJSON *(*review_stats)(struct oc_store *s, const struct oc_store_filter *f);
+    /* Violations matching f newest first with their review state, older
+     * than (before_ts, before_id) when before_id is set; *more as above. */
+    oc_err_t (*vrows)(struct oc_store *s, const struct oc_store_filter *f, int limit,
+                      int64_t before_ts, const char *before_id, oc_store_vrow_fn fn, void *arg,
+                      int *more);
 };
 
 struct oc_store {
@@ -108,5 +189,9 @@ struct oc_store *oc_store_pg_open(const char *conninfo, int connections, int tz_
 
 const char *oc_store_dim_name(enum oc_store_dim d);
 int oc_store_dim_parse(const char *name); /* -1 if unknown */
+/* Users' roles by name ("viewer", "reviewer", "admin"); OC_USER_NONE when
+ * unknown or NULL. */
+enum oc_user_role oc_user_role_parse(const char *s);
+const char *oc_user_role_name(enum oc_user_role r);
 
 #endif

@@ -60,6 +60,30 @@ static const char *const migrations[] = {
     "CREATE INDEX violations_type_ts ON violations(type, ts);",
     /* 2: the box's revision of each finest-grain tally (0: none yet) */
     "ALTER TABLE tallies ADD COLUMN rev BIGINT NOT NULL DEFAULT 0;",
+    /* 3: people: users and their sessions, the review state of each
+     * violation, a reviewer's skips, the append-only audit log */
+    "CREATE TABLE users(name TEXT PRIMARY KEY, role TEXT NOT NULL, pwhash TEXT NOT NULL,"
+    " disabled BIGINT NOT NULL DEFAULT 0, locale TEXT, created BIGINT NOT NULL,"
+    " changed BIGINT NOT NULL);"
+    "CREATE TABLE sessions(hash TEXT PRIMARY KEY, name TEXT NOT NULL, expires BIGINT NOT NULL);"
+    "CREATE INDEX sessions_name ON sessions(name, expires);"
+    "ALTER TABLE violations ADD COLUMN status TEXT NOT NULL DEFAULT 'pending';"
+    "ALTER TABLE violations ADD COLUMN reason TEXT;"
+    "ALTER TABLE violations ADD COLUMN note TEXT;"
+    "ALTER TABLE violations ADD COLUMN reviewer TEXT;"
+    "ALTER TABLE violations ADD COLUMN decided BIGINT;"
+    "ALTER TABLE violations ADD COLUMN lease_user TEXT;"
+    "ALTER TABLE violations ADD COLUMN lease_until BIGINT NOT NULL DEFAULT 0;"
+    "CREATE INDEX violations_status_ts ON violations(status, ts, id);"
+    "CREATE TABLE review_skips(id TEXT NOT NULL, name TEXT NOT NULL, PRIMARY KEY(id, name));"
+    "CREATE TABLE audit(seq BIGSERIAL PRIMARY KEY, ts BIGINT NOT NULL,"
+    " actor TEXT NOT NULL, role TEXT NOT NULL, action TEXT NOT NULL, target TEXT, detail TEXT,"
+    " addr TEXT);"
+    "CREATE INDEX audit_ts ON audit(ts);"
+    "CREATE FUNCTION ordercam_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS"
+    " $$BEGIN RAISE EXCEPTION 'the audit log is append-only'; END$$;"
+    "CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON audit"
+    " FOR EACH ROW EXECUTE FUNCTION ordercam_audit_append_only();",
 };
 
 /* Runs sql (several statements allowed when there are no parameters). */

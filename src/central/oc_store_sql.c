@@ -33,6 +33,20 @@ int oc_store_dim_parse(const char *name)
     return -1;
 }
 
+static const char *const role_names[] = {"", "viewer", "reviewer", "admin"};
+
+enum oc_user_role oc_user_role_parse(const char *s)
+{
+    for (int i = 1; s && i < 4; i++)
+        if (strcmp(role_names[i], s) == 0)
+            return (enum oc_user_role)i;
+    return OC_USER_NONE;
+}
+
+const char *oc_user_role_name(enum oc_user_role r)
+{
+    return (unsigned)r < 4 ? role_names[r] : "";
+}
 
 /* The coarsest grain that can answer q exactly: its buckets are not cut by
  * the range, and it has every column q groups or filters by. */
@@ -101,18 +115,18 @@ void oc_sql_filter(char *sql, size_t cap, const struct oc_store_filter *f, const
     n += (size_t)snprintf(sql + n, cap - n, " WHERE %s>=?%d", ts_col, (*param)++);
     if (f->to)
         n += (size_t)snprintf(sql + n, cap - n, " AND %s<?%d", ts_col, (*param)++);
-    const char *cols[] = {"type", "camera", "box", "road", "unit"};
-    const char *vals[] = {f->type, f->camera, f->box, f->road, f->unit};
-    for (int i = 0; i < 5; i++)
+    const char *cols[] = {"type", "camera", "box", "road", "unit", "status"};
+    const char *vals[] = {f->type, f->camera, f->box, f->road, f->unit, f->status};
+    for (int i = 0; i < 6; i++)
         if (vals[i])
             n += (size_t)snprintf(sql + n, cap - n, " AND %s=?%d", cols[i], (*param)++);
 }
 
-size_t oc_sql_filter_values(const struct oc_store_filter *f, const char *vals[5])
+size_t oc_sql_filter_values(const struct oc_store_filter *f, const char *vals[6])
 {
-    const char *all[] = {f->type, f->camera, f->box, f->road, f->unit};
+    const char *all[] = {f->type, f->camera, f->box, f->road, f->unit, f->status};
     size_t n = 0;
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < 6; i++)
         if (all[i])
             vals[n++] = all[i];
     return n;

@@ -34,14 +34,14 @@ enum oc_sql_grain oc_sql_pick_grain(int city_tz_min, const struct oc_store_count
 /* The SQL expression of a group dimension at a grain. */
 void oc_sql_dim_expr(enum oc_store_dim d, enum oc_sql_grain g, int64_t tz_ms, char *buf, size_t len);
 
-/* Appends " WHERE ts_col>=?n [AND ts_col<?n] [AND type=?n ...]" for the
+/* Appends " WHERE ts_col>=?n [AND ts_col<?n] [AND type=?n ... AND status=?n]" for the
  * set filters of f, in the order oc_sql_filter_values lists them, the
  * placeholders numbered from *param (advanced). */
 void oc_sql_filter(char *sql, size_t cap, const struct oc_store_filter *f, const char *ts_col,
                    int *param);
 
 /* The filter's text values in placeholder order after from (and to). */
-size_t oc_sql_filter_values(const struct oc_store_filter *f, const char *vals[5]);
+size_t oc_sql_filter_values(const struct oc_store_filter *f, const char *vals[6]);
 
 /* A record's string field, or NULL (borrowed from o). */
 const char *oc_sql_jstr(const cJSON *o, const char *k);

@@ -58,6 +58,30 @@ static const char *const migrations[] = {
     "CREATE INDEX violations_type_ts ON violations(type, ts);",
     /* 2: the box's revision of each finest-grain tally (0: none yet) */
     "ALTER TABLE tallies ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;",
+    /* 3: people: users and their sessions, the review state of each
+     * violation, a reviewer's skips, the append-only audit log */
+    "CREATE TABLE users(name TEXT PRIMARY KEY, role TEXT NOT NULL, pwhash TEXT NOT NULL,"
+    " disabled INTEGER NOT NULL DEFAULT 0, locale TEXT, created INTEGER NOT NULL,"
+    " changed INTEGER NOT NULL);"
+    "CREATE TABLE sessions(hash TEXT PRIMARY KEY, name TEXT NOT NULL, expires INTEGER NOT NULL);"
+    "CREATE INDEX sessions_name ON sessions(name, expires);"
+    "ALTER TABLE violations ADD COLUMN status TEXT NOT NULL DEFAULT 'pending';"
+    "ALTER TABLE violations ADD COLUMN reason TEXT;"
+    "ALTER TABLE violations ADD COLUMN note TEXT;"
+    "ALTER TABLE violations ADD COLUMN reviewer TEXT;"
+    "ALTER TABLE violations ADD COLUMN decided INTEGER;"
+    "ALTER TABLE violations ADD COLUMN lease_user TEXT;"
+    "ALTER TABLE violations ADD COLUMN lease_until INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX violations_status_ts ON violations(status, ts, id);"
+    "CREATE TABLE review_skips(id TEXT NOT NULL, name TEXT NOT NULL, PRIMARY KEY(id, name));"
+    "CREATE TABLE audit(seq INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL,"
+    " actor TEXT NOT NULL, role TEXT NOT NULL, action TEXT NOT NULL, target TEXT, detail TEXT,"
+    " addr TEXT);"
+    "CREATE INDEX audit_ts ON audit(ts);"
+    "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+    " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+    "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+    " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
 };
 
 static int exec(sqlite3 *db, const char *sql, char *err, size_t errlen)

@@ -54,7 +54,7 @@ try {
   await page.goto(`${base}/`);
   assert.match(page.url(), /\/login$/);
   await page.fill('#token', VIEWER);
-  await Promise.all([page.waitForURL(`${base}/`), page.click('button[type=submit]')]);
+  await Promise.all([page.waitForURL(`${base}/`), page.click('#signin-token')]);
   await page.waitForSelector('body[data-loaded="1"]', { timeout: 15000 });
 
   // totals: the cards show the sample's tallies per type and in all

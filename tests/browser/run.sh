@@ -2,7 +2,9 @@
 # Browser test of the dashboard: installs chromium, a CJK font and
 # playwright-core (into the build tree), starts ordercam-central with
 # certificates made now, and runs dashboard.test.mjs against it.
-# usage: run.sh SOURCE_DIR BUILD_DIR
+# A third argument names another test script (review.test.mjs); a
+# reviewer "li" and a viewer "zhao" are made with `ordercam-central user`.
+# usage: run.sh SOURCE_DIR BUILD_DIR [TEST_SCRIPT]
 set -eu
 src=$1
 . "$src/tests/support/wait.sh"
@@ -26,7 +28,8 @@ if [ -n "$need" ]; then
 fi
 mkdir -p "$bin/browser"
 # the test script sits beside node_modules so that its import resolves there
-cp "$here/package.json" "$here/package-lock.json" "$here/dashboard.test.mjs" "$bin/browser/"
+script=${3:-dashboard.test.mjs}
+cp "$here/package.json" "$here/package-lock.json" "$here/$script" "$bin/browser/"
 (cd "$bin/browser" && { [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund >/dev/null; })
 
 cd "$work"
@@ -37,9 +40,15 @@ cat >central.json <<JSON
  "tokens": [{"token": "box-token-0123456789abcdef", "box": "edge-jc-0001"},
             {"token": "viewer-token-0123456789abcdef", "role": "viewer"}]}
 JSON
+for u in "li reviewer" "zhao viewer"; do
+    set -- $u
+    echo 'correct horse battery' | "$bin/ordercam-central" user add "$1" --role "$2" -c central.json \
+        --password-stdin >/dev/null
+done
 "$bin/ordercam-central" -c central.json --port-file port 2>central.log &
 pid=$!
 wait_for 60 test -s port || { cat central.log; exit 1; }
 port=$(cat port)
-NODE_EXTRA_CA_CERTS="$work/cert.pem" node "$bin/browser/dashboard.test.mjs" \
-    "https://localhost:$port" "$src/samples" "${OC_SCREENSHOT:-$bin/browser/dashboard.png}"
+shot=${OC_SCREENSHOT:-$bin/browser/${script%.test.mjs}.png}
+NODE_EXTRA_CA_CERTS="$work/cert.pem" node "$bin/browser/$script" \
+    "https://localhost:$port" "$src/samples" "$shot"

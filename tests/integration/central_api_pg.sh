@@ -4,12 +4,14 @@
 # trust authentication on 127.0.0.1 only), stopped at the end. The store
 # tests (REV_TEST_BINARY, the tally revision guard) run in a database of
 # their own on the same server.
-# usage: central_api_pg.sh SOURCE_DIR BUILD_DIR TEST_BINARY [REV_TEST_BINARY]
+# The accounts, review and audit tests (PEOPLE_TEST_BINARY) run in a third.
+# usage: central_api_pg.sh SOURCE_DIR BUILD_DIR TEST_BINARY [REV_TEST_BINARY [PEOPLE_TEST_BINARY]]
 set -euo pipefail
 src=$1
 bin=$2
 test_bin=$3
 rev_bin=${4:-}
+people_bin=${5:-}
 . "$src/tests/support/broker.sh" # free_port
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 [ -x "$pgbin/initdb" ] || { echo "central_api_pg: PostgreSQL server not installed (scripts/setup.sh)" >&2; exit 1; }
@@ -34,6 +36,18 @@ OC_TEST_DB="postgresql://postgres@127.0.0.1:$port/ordercam" OC_BIN="$bin" "$test
 if [ -n "$rev_bin" ]; then
     as_pg "$pgbin/createdb" -h 127.0.0.1 -p "$port" -U postgres ordercam_rev
     OC_TEST_DB="postgresql://postgres@127.0.0.1:$port/ordercam_rev" "$rev_bin"
+fi
+if [ -n "$people_bin" ]; then
+    as_pg "$pgbin/createdb" -h 127.0.0.1 -p "$port" -U postgres ordercam_people
+    OC_TEST_DB="postgresql://postgres@127.0.0.1:$port/ordercam_people" OC_BIN="$bin" "$people_bin"
+    a=$(as_pg "$pgbin/psql" -h 127.0.0.1 -p "$port" -U postgres -d ordercam_people -tAc \
+        "SELECT COUNT(*) FROM audit")
+    [ "${a:-0}" -gt 0 ] || { echo "central_api_pg: no audit rows in PostgreSQL" >&2; exit 1; }
+    # the audit log refuses to be changed, even by SQL
+    if as_pg "$pgbin/psql" -h 127.0.0.1 -p "$port" -U postgres -d ordercam_people -tAc \
+        "DELETE FROM audit" >/dev/null 2>&1; then
+        echo "central_api_pg: the audit log could be deleted" >&2; exit 1
+    fi
 fi
 # and it was PostgreSQL that held the data
 n=$(as_pg "$pgbin/psql" -h 127.0.0.1 -p "$port" -U postgres -d ordercam -tAc \

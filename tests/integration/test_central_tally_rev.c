@@ -178,14 +178,24 @@ static void batch_applies_newer_rows_only(void **state)
     expect(B + MIN_MS, 16, 26, 26);
 }
 
-/* Takes the database back to schema 1 (no rev column), as an older
- * central left it. */
+/* What schema 3 added (people: users, sessions, review, audit). */
+#define SCHEMA_3_UNDONE                                                                            \
+    " DROP TABLE users; DROP TABLE sessions; DROP TABLE review_skips; DROP TABLE audit;"          \
+    " DROP INDEX violations_status_ts;"                                                            \
+    " ALTER TABLE violations DROP COLUMN status; ALTER TABLE violations DROP COLUMN reason;"      \
+    " ALTER TABLE violations DROP COLUMN note; ALTER TABLE violations DROP COLUMN reviewer;"      \
+    " ALTER TABLE violations DROP COLUMN decided; ALTER TABLE violations DROP COLUMN lease_user;" \
+    " ALTER TABLE violations DROP COLUMN lease_until;"
+
+/* Takes the database back to schema 1 (no rev column, no people), as an
+ * older central left it. */
 static void downgrade_to_schema_1(void)
 {
     if (pg) {
         PGconn *c = PQconnectdb(db);
         assert_int_equal(PQstatus(c), CONNECTION_OK);
-        PGresult *r = PQexec(c, "ALTER TABLE tallies DROP COLUMN rev;"
+        PGresult *r = PQexec(c, "ALTER TABLE tallies DROP COLUMN rev;" SCHEMA_3_UNDONE
+                                " DROP FUNCTION ordercam_audit_append_only;"
                                 " DELETE FROM ordercam_schema WHERE version > 1");
         assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
         PQclear(r);
@@ -194,7 +204,8 @@ static void downgrade_to_schema_1(void)
     }
     sqlite3 *c;
     assert_int_equal(sqlite3_open(db, &c), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(c, "ALTER TABLE tallies DROP COLUMN rev; PRAGMA user_version=1",
+    assert_int_equal(sqlite3_exec(c, "ALTER TABLE tallies DROP COLUMN rev;" SCHEMA_3_UNDONE
+                                  " PRAGMA user_version=1",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(c);

@@ -33,20 +33,15 @@ async function api(path, params) {
   return r.json();
 }
 
-function fmtTime(ms, withDate) {
-  const d = new Date(ms);
-  const p = (n) => String(n).padStart(2, '0');
-  const date = `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
-  return withDate === false ? `${p(d.getHours())}:${p(d.getMinutes())}` :
-    `${date} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
-}
+// times in the city's zone and the interface's language (i18n.js)
+function fmtTime(ms, withDate) { return fmtCity(ms, withDate); }
 
-function label(v) { return v === null || v === undefined || v === '' ? '(none)' : v; }
+function label(v) { return v === null || v === undefined || v === '' ? t('none') : v; }
 
 /* Horizontal bars: items [{label, value, color?}] */
 function barChart(container, items) {
   container.replaceChildren();
-  if (!items.length) { container.append(el('p', { class: 'muted' }, 'no data')); return; }
+  if (!items.length) { container.append(el('p', { class: 'muted' }, t('no_data'))); return; }
   const max = Math.max(...items.map((i) => i.value)) || 1;
   const rowH = 22, labelW = 220, barW = 420;
   const s = svg('svg', { width: labelW + barW + 60, height: items.length * rowH + 4, role: 'img' });
@@ -64,7 +59,7 @@ function barChart(container, items) {
 function lineChart(container, series, step) {
   container.replaceChildren();
   const names = Object.keys(series);
-  if (!names.length) { container.append(el('p', { class: 'muted' }, 'no data')); return; }
+  if (!names.length) { container.append(el('p', { class: 'muted' }, t('no_data'))); return; }
   const pts = names.flatMap((n) => series[n]);
   const t0 = Math.min(...pts.map((p) => p[0])), t1 = Math.max(...pts.map((p) => p[0]));
   const vmax = Math.max(...pts.map((p) => p[1])) || 1;
@@ -99,7 +94,7 @@ function table(tableEl, columns, rows) {
       return el('td', { class: c.num ? 'num' : '' }, v);
     })));
   }
-  if (!rows.length) tableEl.append(el('tr', {}, el('td', { class: 'muted' }, 'no data')));
+  if (!rows.length) tableEl.append(el('tr', {}, el('td', { class: 'muted' }, t('no_data'))));
 }
 
 function pivot(rows, key) {
@@ -120,7 +115,7 @@ function pivot(rows, key) {
 let anchorTo = Date.now();
 
 async function findAnchor() {
-  const days = await api('counts', { group: 'day', tz: -new Date().getTimezoneOffset() });
+  const days = await api('counts', { group: 'day', tz: I18N.tz });
   const latest = Math.max(0, ...days.rows.map((r) => r.day));
   anchorTo = latest && latest + 86400000 < Date.now() ? latest + 86400000 : Date.now();
 }
@@ -135,7 +130,9 @@ async function refresh() {
   const p = period();
   const base = { from: p.from };
   if (p.to) base.to = p.to;
-  base.tz = -new Date().getTimezoneOffset();
+  base.tz = I18N.tz;
+  const status = document.getElementById('status').value;
+  if (status) base.status = status;
   let step = p.to && p.to - p.from <= 2 * 86400000 ? 3600000 : 86400000;
   const [totals, trendDays, roads, units, cams, heat, recent, boxes] = await Promise.all([
     api('counts', { ...base, group: 'type' }),
@@ -147,6 +144,7 @@ async function refresh() {
     api('violations', { ...base, limit: 25 }),
     api('boxes'),
   ]);
+  const quality = await api('review/stats', { from: base.from, ...(base.to ? { to: base.to } : {}) });
   const types = totals.rows.map((r) => r.type).sort();
   const color = (t) => COLORS[types.indexOf(t) % COLORS.length];
 
@@ -154,14 +152,14 @@ async function refresh() {
   const total = totals.rows.reduce((a, r) => a + r.count, 0);
   const cards = document.getElementById('totals');
   cards.replaceChildren(el('div', { class: 'card' }, el('div', { class: 'n' }, total),
-    el('div', { class: 't' }, 'all violations')));
+    el('div', { class: 't' }, t(status || 'all_violations'))));
   const sorted = [...totals.rows].sort((a, b) => b.count - a.count);
   for (const r of sorted) {
     cards.append(el('div', { class: 'card', 'data-type': r.type },
-      el('div', { class: 'n' }, r.count), el('div', { class: 't' }, r.type)));
+      el('div', { class: 'n' }, r.count), el('div', { class: 't', title: codeOf(r.type) }, typeName(r.type))));
   }
   barChart(document.getElementById('totals-chart'),
-    sorted.map((r) => ({ label: r.type, value: r.count, color: color(r.type) })));
+    sorted.map((r) => ({ label: typeName(r.type), value: r.count, color: color(r.type) })));
   views.totals = { columns: ['type', 'count'], rows: sorted };
 
   // trend: by day, or by hour when the data covers two days or fewer
@@ -172,7 +170,7 @@ async function refresh() {
   }
   const dim = step === 3600000 ? 'hour' : 'day';
   const series = {};
-  for (const r of trend.rows) (series[r.type] = series[r.type] || []).push([r[dim], r.count]);
+  for (const r of trend.rows) (series[typeName(r.type)] = series[typeName(r.type)] || []).push([r[dim], r.count]);
   lineChart(document.getElementById('trend'), series, step);
   views.trend = { columns: [dim, 'type', 'count'], rows: trend.rows };
 
@@ -181,16 +179,16 @@ async function refresh() {
     const pv = pivot(key === 'road' ? roads.rows : units.rows, key);
     barChart(document.getElementById(`${id}-chart`), pv.slice(0, 15).map((e) => ({ label: e.name, value: e.total })));
     table(document.getElementById(id),
-      [{ title: key, key: 'name' }, ...types.map((t) => ({ title: t, num: true, render: (e) => e.byType[t] || 0 })),
-        { title: 'total', key: 'total', num: true }], pv);
+      [{ title: t(key), key: 'name' }, ...types.map((ty) => ({ title: typeName(ty), num: true, render: (e) => e.byType[ty] || 0 })),
+        { title: t('total'), key: 'total', num: true }], pv);
     views[id] = { columns: [key, 'type', 'count'], rows: key === 'road' ? roads.rows : units.rows };
   }
 
   // hot spots
   const hot = [...cams.rows].sort((a, b) => b.count - a.count).slice(0, 15);
   table(document.getElementById('cameras'), [
-    { title: 'camera', key: 'camera' }, { title: 'box', key: 'box' }, { title: 'road', key: 'road' },
-    { title: 'unit', key: 'unit' }, { title: 'violations', key: 'count', num: true }], hot);
+    { title: t('camera'), key: 'camera' }, { title: t('box'), key: 'box' }, { title: t('road'), key: 'road' },
+    { title: t('unit'), key: 'unit' }, { title: t('violations'), key: 'count', num: true }], hot);
   views.cameras = { columns: ['camera', 'box', 'road', 'unit', 'count'], rows: cams.rows };
 
   // heat map
@@ -199,13 +197,13 @@ async function refresh() {
 
   // recent
   table(document.getElementById('recent'), [
-    { title: 'time', render: (r) => el('span', { class: 'nowrap' }, fmtTime(r.ts)) },
-    { title: 'type', key: 'type' }, { title: 'code', key: 'code' },
-    { title: 'camera', key: 'camera' }, { title: 'location', key: 'location' },
-    { title: 'plate', render: (r) => el('span', { class: 'nowrap' }, label(r.plate)) },
-    { title: 'unit', key: 'unit' },
-    { title: 'evidence', render: (r) => {
-      if (!r.evidence_url) return el('span', { class: 'muted' }, 'none');
+    { title: t('time'), render: (r) => el('span', { class: 'nowrap' }, fmtTime(r.ts)) },
+    { title: t('type'), render: (r) => typeName(r.type) }, { title: t('code'), render: (r) => label(codeOf(r.type, r.code)) },
+    { title: t('camera'), key: 'camera' }, { title: t('location'), key: 'location' },
+    { title: t('plate'), render: (r) => el('span', { class: 'nowrap' }, label(r.plate)) },
+    { title: t('unit'), key: 'unit' },
+    { title: t('evidence'), render: (r) => {
+      if (!r.evidence_url) return el('span', { class: 'muted' }, t('none'));
       const img = el('img', { class: 'thumb', src: r.evidence_url, alt: `evidence ${r.id}`, loading: 'lazy' });
       img.addEventListener('click', () => openEvidence(r.evidence_url));
       return img;
@@ -213,33 +211,44 @@ async function refresh() {
 
   // boxes
   table(document.getElementById('boxes'), [
-    { title: 'box', key: 'box' }, { title: 'version', key: 'version' },
-    { title: 'cameras', key: 'cameras', num: true },
-    { title: 'last seen', render: (b) => fmtTime(b.last_seen) },
-    { title: 'spool backlog', key: 'backlog', num: true },
-    { title: 'state', render: (b) => el('span', { class: b.silent ? 'bad' : 'ok' }, b.silent ? 'SILENT' : 'reporting') }],
+    { title: t('box'), key: 'box' }, { title: t('version'), key: 'version' },
+    { title: t('cameras'), key: 'cameras', num: true },
+    { title: t('last_seen'), render: (b) => fmtTime(b.last_seen) },
+    { title: t('backlog'), key: 'backlog', num: true },
+    { title: t('state'), render: (b) => el('span', { class: b.silent ? 'bad' : 'ok' }, b.silent ? t('silent') : t('reporting')) }],
   boxes.boxes);
 
-  document.getElementById('range').textContent = p.from ? `${fmtTime(p.from)} – ${fmtTime(p.to)}` : 'all time';
-  document.getElementById('updated').textContent = `updated ${fmtTime(Date.now(), false)}`;
+  // review quality: a camera whose captures are rejected often needs recalibration
+  const pct = (x) => (x === null ? '—' : `${Math.round(100 * x)}%`);
+  table(document.getElementById('quality'), [
+    { title: t('camera'), key: 'camera' }, { title: t('type'), render: (r) => typeName(r.type) },
+    { title: t('total'), key: 'total', num: true }, { title: t('confirmed'), key: 'confirmed', num: true },
+    { title: t('rejected'), key: 'rejected', num: true }, { title: t('pending'), key: 'pending', num: true },
+    { title: t('rejection_rate'), num: true, render: (r) => el('span', { class: r.rejection_rate >= 0.4 ? 'bad' : '' },
+      pct(r.rejection_rate), r.rejection_rate >= 0.4 ? ` ${t('needs_recal')}` : '') },
+    { title: t('top_reasons'), render: (r) => r.top_reasons.slice(0, 3).map((x) => `${reasonName(x.reason)} ${x.count}`).join('、') }],
+  [...quality.rows].sort((a, b) => (b.rejection_rate || 0) - (a.rejection_rate || 0)));
+
+  document.getElementById('range').textContent = p.from ? `${fmtTime(p.from)} – ${fmtTime(p.to)}` : t('all_time');
+  document.getElementById('updated').textContent = `${t('updated')} ${fmtTime(Date.now(), false)}`;
   document.body.dataset.loaded = '1';
 }
 
 function heatMap(container, rows, types) {
   container.replaceChildren();
-  if (!rows.length) { container.append(el('p', { class: 'muted' }, 'no data')); return; }
+  if (!rows.length) { container.append(el('p', { class: 'muted' }, t('no_data'))); return; }
   const cell = 22, L = 190, T = 18;
   const max = Math.max(...rows.map((r) => r.count)) || 1;
   const s = svg('svg', { width: L + 24 * cell + 4, height: T + types.length * cell + 4, role: 'img' });
-  for (let h = 0; h < 24; h += 3) s.append(svg('text', { x: L + h * cell + 2, y: 12 }, `${h}h`));
-  types.forEach((t, i) => s.append(svg('text', { x: L - 6, y: T + i * cell + 15, 'text-anchor': 'end' }, t)));
+  for (let h = 0; h < 24; h += 3) s.append(svg('text', { x: L + h * cell + 2, y: 12 }, `${h}${t('hours')}`));
+  types.forEach((ty, i) => s.append(svg('text', { x: L - 6, y: T + i * cell + 15, 'text-anchor': 'end' }, typeName(ty))));
   for (const r of rows) {
     const i = types.indexOf(r.type);
     if (i < 0) continue;
     const a = 0.12 + 0.88 * (r.count / max);
     const rect = svg('rect', { x: L + r.hour_of_day * cell, y: T + i * cell, width: cell - 2, height: cell - 2,
       fill: `rgba(192,57,43,${a.toFixed(3)})` });
-    rect.append(svg('title', {}, `${r.type} ${r.hour_of_day}:00 — ${r.count}`));
+    rect.append(svg('title', {}, `${typeName(r.type)} ${r.hour_of_day}:00 — ${r.count}`));
     s.append(rect);
   }
   container.append(s);
@@ -271,8 +280,11 @@ function csv(name) {
   a.remove();
 }
 
-document.addEventListener('DOMContentLoaded', () => {
+document.addEventListener('DOMContentLoaded', async () => {
+  const me = await loadI18n();
+  if (me.role === 'reviewer' || me.role === 'admin') document.getElementById('to-review').hidden = false;
   document.getElementById('period').addEventListener('change', () => refresh().catch(console.error));
+  document.getElementById('status').addEventListener('change', () => refresh().catch(console.error));
   document.getElementById('lightbox').addEventListener('click', (e) => { e.currentTarget.hidden = true; });
   for (const b of document.querySelectorAll('button.csv')) b.addEventListener('click', () => csv(b.dataset.view));
   findAnchor().then(refresh).catch(console.error);

@@ -1,0 +1,60 @@
+/* The SQL store's insides, shared by its parts: oc_sqlstore.c (boxes,
+ * tallies, violations, counts) and oc_sqlpeople.c (users, sessions, the
+ * review queue, the audit log). Not for the API: it sees oc_store.h only. */
+#ifndef OC_SQLSTORE_INT_H
+#define OC_SQLSTORE_INT_H
+
+#include <pthread.h>
+
+#include "oc_sqlstore.h"
+
+struct oc_sqls_slot {
+    struct oc_sqlconn *c;
+    pthread_mutex_t lock;
+};
+
+/* A statement's parameter: an integer or a text (NULL = SQL NULL). */
+struct oc_sqls_param {
+    int is_int;
+    int64_t i;
+    const char *t;
+};
+
+static inline struct oc_sqls_param oc_sqls_t(const char *t)
+{
+    return (struct oc_sqls_param){.t = t};
+}
+
+static inline struct oc_sqls_param oc_sqls_i(int64_t i)
+{
+    return (struct oc_sqls_param){.is_int = 1, .i = i};
+}
+
+/* Where oc_sqls_first_row puts a column: text into buf (len bytes), or an
+ * integer into *i. */
+struct oc_sqls_out {
+    char *buf;
+    size_t len;
+    int64_t *i;
+};
+
+/* The dialect of store s. */
+const struct oc_sql_dialect *oc_sqls_dialect(struct oc_store *s);
+/* A pooled connection, held until oc_sqls_release. */
+struct oc_sqls_slot *oc_sqls_acquire(struct oc_store *s);
+void oc_sqls_release(struct oc_store *s, struct oc_sqls_slot *c);
+/* sql prepared with its n parameters bound; NULL on failure. */
+struct oc_sqlst *oc_sqls_start(struct oc_store *s, struct oc_sqlconn *c, const char *sql,
+                               int sql_is_static, const struct oc_sqls_param *p, int n);
+/* Runs a static statement to its end; *changes (may be NULL): rows changed. */
+oc_err_t oc_sqls_run(struct oc_store *s, struct oc_sqlconn *c, const char *sql,
+                     const struct oc_sqls_param *p, int n, int64_t *changes);
+/* Runs a static query and reads its first row into o (untouched without a
+ * row): OC_SQL_ROW, OC_SQL_DONE or OC_SQL_ERROR. */
+enum oc_sql_step oc_sqls_first_row(struct oc_store *s, struct oc_sqlconn *c, const char *sql,
+                                   const struct oc_sqls_param *p, int n,
+                                   const struct oc_sqls_out *o, int no);
+/* Ends a write transaction: commits when e is OC_OK, else rolls back. */
+oc_err_t oc_sqls_finish(struct oc_store *s, struct oc_sqlconn *c, oc_err_t e);
+
+#endif
