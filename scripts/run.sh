@@ -76,6 +76,13 @@ jq -n --arg listen "127.0.0.1:$central_port" --arg c "$c" --arg box "$box_token"
    db: "\($c)/central.sqlite", tz_offset_min: 480,
    tokens: [{token: $box, box: "edge-jc-0001"}, {token: $viewer, role: "viewer"}]}' >"$c/central.json"
 
+# a reviewer account, made once; its password is printed once (below)
+reviewer_pw=""
+if ! "$bin/ordercam-central" user list -c "$c/central.json" 2>/dev/null | grep -q "^reviewer "; then
+    reviewer_pw=$("$bin/ordercam-central" user add reviewer --role reviewer -c "$c/central.json" |
+        sed -n 's/^user reviewer: password //p')
+fi
+
 start_broker
 remember "$BROKER_PID"
 "$bin/ordercam-central" -c "$c/central.json" --port-file "$WORK/central.port" 2>"$WORK/central.log" &
@@ -136,6 +143,12 @@ echo "daemon records:  $WORK/spool/violations.jsonl ($(wc -l <"$WORK/spool/viola
 echo "daemon images:   $WORK/spool/evidence/"
 echo "dashboard:       $url/   (self-signed certificate: $c/central.crt)"
 echo "viewer token:    $viewer_token"
+if [ -n "$reviewer_pw" ]; then
+    echo "reviewer:        reviewer / $reviewer_pw   (review page $url/review; shown this once)"
+else
+    echo "reviewer:        reviewer (password shown on the first run; a new one:"
+    echo "                 $bin/ordercam-central user passwd reviewer -c $c/central.json)"
+fi
 if [ "$wait_for_ctrl_c" = 1 ]; then
     echo "services running; Ctrl-C stops them"
     while :; do sleep 3600; done

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ordercam/oc_codes.h"
 #include "ordercam/oc_config.h"
 #include "ordercam/oc_event.h"
 #include "ordercam/oc_io.h"
@@ -29,6 +30,7 @@
 #include "ordercam/oc_record.h"
 #include "ordercam/oc_text.h"
 #include "oc_passwd.h"
+#include "oc_report.h"
 #include "oc_web.h"
 
 #define MAX_BATCH 10000
@@ -84,6 +86,7 @@ struct oc_api {
     size_t buffered; /* bytes reserved by bodies and parses now */
     int stopping, watchdog_on;
     int hashing; /* password hashes being computed now (OC_API_HASHING at most) */
+    struct oc_codes *codes[2]; /* offence code tables: zh-CN, en */
     pthread_t watchdog;
     struct counters n;
 };
@@ -1432,6 +1435,136 @@ static enum MHD_Result get_audit(struct oc_api *api, struct MHD_Connection *c, e
     return send_json(c, 200, out);
 }
 
+/* The offence code table of a language (?locale=zh-CN|en, default the
+ * asker's) for the interface's names: the same file format and, by
+ * default, the same tables as the evidence captions. */
+static enum MHD_Result get_codes(struct oc_api *api, struct MHD_Connection *c,
+                                 const struct oc_user *u)
+{
+    const char *loc = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "locale");
+    if (!loc || !*loc)
+        loc = u->locale[0] ? u->locale : api->cfg->ui_locale;
+    if (strcmp(loc, "zh-CN") != 0 && strcmp(loc, "en") != 0)
+        return send_error(c, 400, "locale: zh-CN or en");
+    const struct oc_codes *t = api->codes[strcmp(loc, "en") == 0];
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddStringToObject(out, "locale", oc_codes_locale(t));
+    cJSON_AddBoolToObject(out, "example", oc_codes_is_example(t));
+    cJSON *arr = cJSON_AddArrayToObject(out, "offences");
+    for (size_t i = 0; i < oc_codes_count(t); i++) {
+        const struct oc_code_entry *e = oc_codes_at(t, i);
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "type", e->type);
+        if (e->code)
+            cJSON_AddStringToObject(o, "code", e->code);
+        else
+            cJSON_AddNullToObject(o, "code");
+        cJSON_AddStringToObject(o, "name", e->name);
+        cJSON_AddStringToObject(o, "short", e->short_name);
+        if (e->points >= 0)
+            cJSON_AddNumberToObject(o, "points", e->points);
+        else
+            cJSON_AddNullToObject(o, "points");
+        if (e->fine >= 0)
+            cJSON_AddNumberToObject(o, "fine", e->fine);
+        else
+            cJSON_AddNullToObject(o, "fine");
+        cJSON_AddItemToArray(arr, o);
+    }
+    return send_json(c, 200, out);
+}
+
+/* A period's report: period=week|month, date=YYYY-MM-DD (a day in it,
+ * in the city's zone; default: the last whole period), by=unit|road,
+ * format=json|csv. A period that ended more than a day ago is frozen: the
+ * first report made of it is stored and served from then on, so that it
+ * says the same next month. */
+static enum MHD_Result get_report(struct oc_api *api, struct MHD_Connection *c)
+{
+    const char *per = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "period");
+    const char *by = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "by");
+    const char *date = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "date");
+    const char *fmt = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "format");
+    int tz = api->cfg->tz_offset_min;
+    enum oc_report_period p = per && strcmp(per, "month") == 0 ? OC_REPORT_MONTH : OC_REPORT_WEEK;
+    enum oc_report_by b = by && strcmp(by, "road") == 0 ? OC_REPORT_ROAD : OC_REPORT_UNIT;
+    int64_t day = 0, from, to, prev;
+    if ((per && strcmp(per, "week") != 0 && strcmp(per, "month") != 0) ||
+        (by && strcmp(by, "unit") != 0 && strcmp(by, "road") != 0) ||
+        (fmt && strcmp(fmt, "json") != 0 && strcmp(fmt, "csv") != 0) ||
+        (date && *date && oc_report_parse_date(date, tz, &day) != 0))
+        return send_error(c, 400, "period week|month, by unit|road, date YYYY-MM-DD, format json|csv");
+    if (!date || !*date) { /* the last whole period */
+        oc_report_bounds(p, now_ms(), tz, &from, &to, &prev);
+        day = prev;
+    }
+    oc_report_bounds(p, day, tz, &from, &to, &prev);
+    char key[128];
+    snprintf(key, sizeof key, "%s|%s|%lld|%d", p == OC_REPORT_WEEK ? "week" : "month",
+             b == OC_REPORT_UNIT ? "unit" : "road", (long long)from, tz);
+    int closed = to + 86400000LL <= now_ms();
+    char *stored = NULL;
+    cJSON *rep = NULL;
+    if (closed && api->store->ops->report_get(api->store, key, &stored) == OC_OK)
+        rep = cJSON_Parse(stored);
+    free(stored);
+    if (!rep) {
+        rep = oc_report_make(api->store, api->codes[0], p, b, day, tz);
+        if (!rep)
+            return send_error(c, 503, "store busy or failing; retry");
+        cJSON_AddNumberToObject(rep, "generated", (double)now_ms());
+        cJSON_AddBoolToObject(rep, "frozen", closed);
+        if (api->cfg->ui_city)
+            cJSON_AddStringToObject(rep, "city", api->cfg->ui_city);
+        else
+            cJSON_AddNullToObject(rep, "city");
+        char *text = closed ? cJSON_PrintUnformatted(rep) : NULL;
+        if (text && api->store->ops->report_put(api->store, key, text, now_ms()) == OC_OK) {
+            /* a report made at the same moment elsewhere may have won */
+            char *first = NULL;
+            if (api->store->ops->report_get(api->store, key, &first) == OC_OK && strcmp(first, text)) {
+                cJSON_Delete(rep);
+                rep = cJSON_Parse(first);
+            }
+            free(first);
+        }
+        free(text);
+        if (!rep)
+            return send_error(c, 500, "out of memory");
+    }
+    if (fmt && strcmp(fmt, "csv") == 0) {
+        char *csv = oc_report_csv(rep);
+        cJSON_Delete(rep);
+        if (!csv)
+            return send_error(c, 500, "out of memory");
+        return send_buf(c, 200, "text/csv; charset=utf-8", csv, strlen(csv), MHD_RESPMEM_MUST_FREE);
+    }
+    return send_json(c, 200, rep);
+}
+
+/* The tables of ui.codes_dir (<locale>.json; a missing file: the built-in
+ * table), else the built-in ones. -1 with a message in err. */
+static int load_codes(struct oc_api *api, char *err, size_t errlen)
+{
+    static const char *const locales[] = {"zh-CN", "en"};
+    for (int i = 0; i < 2; i++) {
+        char path[PATH_MAX], why[256] = "";
+        struct stat st;
+        oc_err_t e;
+        snprintf(path, sizeof path, "%s/%s.json",
+                 api->cfg->ui_codes_dir ? api->cfg->ui_codes_dir : "", locales[i]);
+        if (api->cfg->ui_codes_dir && stat(path, &st) == 0)
+            e = oc_codes_load(path, &api->codes[i], why, sizeof why);
+        else
+            e = oc_codes_builtin(locales[i], &api->codes[i], why, sizeof why);
+        if (e != OC_OK) {
+            snprintf(err, errlen, "code table %s: %s", api->codes[i] ? locales[i] : path, why);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* The people endpoints: GET and POST, by role (docs/central.md). Returns
  * 0 when url is not one of them. */
 static int people_route(struct oc_api *api, struct MHD_Connection *c, const char *url, int get,
@@ -1449,7 +1582,9 @@ static int people_route(struct oc_api *api, struct MHD_Connection *c, const char
                  {"/api/v1/review/stats", 0, WHO_VIEWER},
                  {"/api/v1/export", 0, WHO_REVIEWER},
                  {"/api/v1/audit", 0, WHO_ADMIN},
-                 {"/api/v1/users", 0, WHO_ADMIN}};
+                 {"/api/v1/users", 0, WHO_ADMIN},
+                 {"/api/v1/codes", 0, WHO_VIEWER},
+                 {"/api/v1/report", 0, WHO_VIEWER}};
     size_t i = 0;
     while (i < sizeof table / sizeof *table &&
            !(strcmp(table[i].url, url) == 0 && ((table[i].post && post) || (!table[i].post && get))))
@@ -1469,6 +1604,8 @@ static int people_route(struct oc_api *api, struct MHD_Connection *c, const char
     case 4: *ret = get_review_stats(api, c); break;
     case 5: *ret = get_export(api, c, who, u); break;
     case 6: *ret = get_audit(api, c, who, u); break;
+    case 8: *ret = get_codes(api, c, u); break;
+    case 9: *ret = get_report(api, c); break;
     default: {
         cJSON *out = api->store->ops->users(api->store);
         *ret = out ? send_json(c, 200, out) : send_error(c, 503, "store busy or failing; retry");
@@ -1511,6 +1648,10 @@ static enum MHD_Result route(struct oc_api *api, struct MHD_Connection *c, const
             return send_page(api, c, &oc_web_dashboard_html, WHO_VIEWER);
         if (get && strcmp(url, "/review") == 0)
             return send_page(api, c, &oc_web_review_html, WHO_REVIEWER);
+        if (get && strcmp(url, "/report") == 0)
+            return send_page(api, c, &oc_web_report_html, WHO_VIEWER);
+        if (get && strcmp(url, "/report.js") == 0)
+            return send_asset(c, &oc_web_report_js);
         if (get && strcmp(url, "/review.js") == 0)
             return send_asset(c, &oc_web_review_js);
         if (get && strcmp(url, "/i18n.js") == 0)
@@ -1827,6 +1968,12 @@ struct oc_api *oc_api_start(const struct oc_ccfg *cfg, struct oc_store *store,
     api->auth = auth;
     pthread_mutex_init(&api->lock, NULL);
     pthread_cond_init(&api->wake, NULL);
+    if (load_codes(api, err, errlen) != 0) {
+        oc_codes_free(api->codes[0]);
+        oc_codes_free(api->codes[1]);
+        free(api);
+        return NULL;
+    }
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
                              .ai_flags = AI_NUMERICSERV};
     struct addrinfo *ai = NULL;
@@ -1835,6 +1982,8 @@ struct oc_api *oc_api_start(const struct oc_ccfg *cfg, struct oc_store *store,
     int gai = getaddrinfo(cfg->listen_host, port, &hints, &ai);
     if (gai != 0) {
         snprintf(err, errlen, "listen %s: %s", cfg->listen_host, gai_strerror(gai));
+        oc_codes_free(api->codes[0]);
+        oc_codes_free(api->codes[1]);
         free(api);
         return NULL;
     }
@@ -1849,6 +1998,8 @@ struct oc_api *oc_api_start(const struct oc_ccfg *cfg, struct oc_store *store,
             freeaddrinfo(ai);
             free(api->cert);
             free(api->key);
+            oc_codes_free(api->codes[0]);
+            oc_codes_free(api->codes[1]);
             free(api);
             return NULL;
         }
@@ -1879,6 +2030,8 @@ struct oc_api *oc_api_start(const struct oc_ccfg *cfg, struct oc_store *store,
                  cfg->listen_host, cfg->listen_port);
         free(api->cert);
         free(api->key);
+        oc_codes_free(api->codes[0]);
+        oc_codes_free(api->codes[1]);
         free(api);
         return NULL;
     }
@@ -1909,6 +2062,8 @@ void oc_api_stop(struct oc_api *api)
         pthread_join(api->watchdog, NULL);
     }
     MHD_stop_daemon(api->d);
+    oc_codes_free(api->codes[0]);
+    oc_codes_free(api->codes[1]);
     free(api->cert);
     free(api->key);
     pthread_cond_destroy(&api->wake);

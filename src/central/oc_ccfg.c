@@ -200,7 +200,7 @@ static bool set_reasons(struct ctx *c, const cJSON *arr, struct oc_ccfg *cfg)
  * the rejection reasons. */
 static bool parse_people(struct ctx *c, const cJSON *root, struct oc_ccfg *cfg)
 {
-    static const char *const ui_keys[] = {"locale", "city", NULL};
+    static const char *const ui_keys[] = {"locale", "city", "codes_dir", NULL};
     static const char *const review_keys[] = {"lease_s", "reasons", NULL};
     const cJSON *ui = cJSON_GetObjectItemCaseSensitive(root, "ui");
     const cJSON *rv = cJSON_GetObjectItemCaseSensitive(root, "review");
@@ -209,7 +209,8 @@ static bool parse_people(struct ctx *c, const cJSON *root, struct oc_ccfg *cfg)
     if ((ui && !keys(c, ui, "$.ui", ui_keys)) || (rv && !keys(c, rv, "$.review", review_keys)))
         return false;
     if (ui && (!str(c, ui, "locale", "$.ui.locale", &cfg->ui_locale) ||
-               !str(c, ui, "city", "$.ui.city", &cfg->ui_city)))
+               !str(c, ui, "city", "$.ui.city", &cfg->ui_city) ||
+               !str(c, ui, "codes_dir", "$.ui.codes_dir", &cfg->ui_codes_dir)))
         return false;
     if (!cfg->ui_locale && !(cfg->ui_locale = dup("zh-CN")))
         return fail(c, "$.ui.locale", "out of memory");
@@ -404,6 +405,7 @@ void oc_ccfg_free(struct oc_ccfg *c)
     free(c->reasons);
     free(c->ui_locale);
     free(c->ui_city);
+    free(c->ui_codes_dir);
     free(c->path);
     free(c->listen_host);
     free(c->cert_file);

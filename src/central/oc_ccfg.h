@@ -48,6 +48,7 @@ struct oc_ccfg {
     /* people (docs/central.md, "Accounts, review, audit") */
     char *ui_locale;      /* "zh-CN" (default) or "en": the interface's language */
     char *ui_city;        /* the city's name in report headers (may be NULL) */
+    char *ui_codes_dir;   /* <locale>.json offence code tables (NULL: the built-in ones) */
     int review_lease_s;   /* a reviewer holds a violation this long */
     char **reasons;       /* rejection reasons (ids), OC_CCFG_MAX_REASONS at most */
     size_t n_reasons;

@@ -580,3 +580,81 @@ cJSON *oc_sqlp_review_stats(struct oc_store *s, const struct oc_store_filter *f)
     stats_finish(arr);
     return out;
 }
+
+/* ---- reports ---- */
+
+cJSON *oc_sqlp_plates(struct oc_store *s, int64_t from, int64_t to, const char *const *types,
+                      size_t n_types, int limit)
+{
+    const struct oc_sql_dialect *d = oc_sqls_dialect(s);
+    struct oc_sqls_param p[OC_SQL_MAX_PARAMS];
+    char sql[1024] = "SELECT plate, COUNT(*), MIN(ts), MAX(ts) FROM violations"
+                     " WHERE ts>=?1 AND ts<?2 AND plate IS NOT NULL AND plate<>''"
+                     " AND status<>'rejected' AND type IN (";
+    if (n_types > 12)
+        n_types = 12;
+    int np = 0;
+    p[np++] = I(from);
+    p[np++] = I(to);
+    size_t n = strlen(sql);
+    for (size_t i = 0; i < n_types; i++) {
+        n += (size_t)snprintf(sql + n, sizeof sql - n, "%s?%d", i ? "," : "", np + 1);
+        p[np++] = T(types[i]);
+    }
+    if (!n_types)
+        n += (size_t)snprintf(sql + n, sizeof sql - n, "NULL");
+    snprintf(sql + n, sizeof sql - n,
+             ") GROUP BY plate HAVING COUNT(*)>=2 ORDER BY 2 DESC, 1 LIMIT ?%d", np + 1);
+    p[np++] = I(limit);
+    struct oc_sqls_slot *sl = oc_sqls_acquire(s);
+    struct oc_sqlst *st = oc_sqls_start(s, sl->c, sql, 0, p, np);
+    cJSON *out = st ? cJSON_CreateObject() : NULL;
+    cJSON *arr = cJSON_AddArrayToObject(out, "plates");
+    enum oc_sql_step r = OC_SQL_ERROR;
+    while (st && (r = d->step(st)) == OC_SQL_ROW) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "plate", d->col_text(st, 0));
+        cJSON_AddNumberToObject(o, "count", (double)d->col_int(st, 1));
+        cJSON_AddNumberToObject(o, "first", (double)d->col_int(st, 2));
+        cJSON_AddNumberToObject(o, "last", (double)d->col_int(st, 3));
+        cJSON_AddItemToArray(arr, o);
+    }
+    if (st)
+        d->done(st);
+    oc_sqls_release(s, sl);
+    if (r != OC_SQL_DONE) {
+        cJSON_Delete(out);
+        return NULL;
+    }
+    return out;
+}
+
+oc_err_t oc_sqlp_report_get(struct oc_store *s, const char *key, char **body)
+{
+    const struct oc_sql_dialect *d = oc_sqls_dialect(s);
+    const struct oc_sqls_param p[] = {T(key)};
+    struct oc_sqls_slot *sl = oc_sqls_acquire(s);
+    struct oc_sqlst *st = oc_sqls_start(s, sl->c, "SELECT body FROM reports WHERE key=?1", 1, p, 1);
+    enum oc_sql_step r = st ? d->step(st) : OC_SQL_ERROR;
+    *body = NULL;
+    if (r == OC_SQL_ROW)
+        *body = strdup(d->col_text(st, 0));
+    if (st)
+        d->done(st);
+    oc_sqls_release(s, sl);
+    if (r == OC_SQL_ROW)
+        return *body ? OC_OK : OC_ENOMEM;
+    return r == OC_SQL_DONE ? OC_ENOTFOUND : OC_EIO;
+}
+
+oc_err_t oc_sqlp_report_put(struct oc_store *s, const char *key, const char *body, int64_t now)
+{
+    const struct oc_sqls_param p[] = {T(key), T(body), I(now)};
+    struct oc_sqls_slot *sl = oc_sqls_acquire(s);
+    oc_err_t e = oc_sqls_run(s, sl->c,
+                             "INSERT INTO reports(key, body, made) VALUES(?1, ?2, ?3)"
+                             " ON CONFLICT(key) DO NOTHING",
+                             p, 3, NULL);
+    oc_sqls_release(s, sl);
+    return e;
+}

@@ -27,6 +27,10 @@ cJSON *oc_sqlp_review_stats(struct oc_store *s, const struct oc_store_filter *f)
 oc_err_t oc_sqlp_vrows(struct oc_store *s, const struct oc_store_filter *f, int limit,
                        int64_t before_ts, const char *before_id, oc_store_vrow_fn fn, void *arg,
                        int *more);
+cJSON *oc_sqlp_plates(struct oc_store *s, int64_t from, int64_t to, const char *const *types,
+                      size_t n_types, int limit);
+oc_err_t oc_sqlp_report_get(struct oc_store *s, const char *key, char **body);
+oc_err_t oc_sqlp_report_put(struct oc_store *s, const char *key, const char *body, int64_t now);
 
 /* The entries of struct oc_store_ops that this part fills. */
 #define OC_SQLPEOPLE_OPS                                                                           \
@@ -35,6 +39,7 @@ oc_err_t oc_sqlp_vrows(struct oc_store *s, const struct oc_store_filter *f, int 
     .session_user = oc_sqlp_session_user, .session_end = oc_sqlp_session_end,                      \
     .audit = oc_sqlp_audit, .audit_read = oc_sqlp_audit_read,                                      \
     .review_next = oc_sqlp_review_next, .review_decide = oc_sqlp_review_decide,                    \
-    .review_stats = oc_sqlp_review_stats, .vrows = oc_sqlp_vrows,
+    .review_stats = oc_sqlp_review_stats, .vrows = oc_sqlp_vrows, .plates = oc_sqlp_plates,      \
+    .report_get = oc_sqlp_report_get, .report_put = oc_sqlp_report_put,
 
 #endif

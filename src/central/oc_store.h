@@ -168,6 +168,15 @@ struct oc_store_ops {
     oc_err_t (*vrows)(struct oc_store *s, const struct oc_store_filter *f, int limit,
                       int64_t before_ts, const char *before_id, oc_store_vrow_fn fn, void *arg,
                       int *more);
+    /* Plates seen at least twice in [from, to) among violations of the
+     * given types (at most 12) that were not rejected, most first:
+     * {"plates": [{"plate", "count", "first", "last"}]}. */
+    cJSON *(*plates)(struct oc_store *s, int64_t from, int64_t to, const char *const *types,
+                     size_t n_types, int limit);
+    /* Frozen reports: the body stored under key (a new string the caller
+     * frees; OC_ENOTFOUND), and storing one (the first stored stays). */
+    oc_err_t (*report_get)(struct oc_store *s, const char *key, char **body);
+    oc_err_t (*report_put)(struct oc_store *s, const char *key, const char *body, int64_t now_ms);
 };
 
 struct oc_store {

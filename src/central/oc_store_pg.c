@@ -84,6 +84,11 @@ static const char *const migrations[] = {
     " $$BEGIN RAISE EXCEPTION 'the audit log is append-only'; END$$;"
     "CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON audit"
     " FOR EACH ROW EXECUTE FUNCTION ordercam_audit_append_only();",
+    /* 4: reports: the plate of each record (for repeat plates; computed
+     * from the stored record), frozen reports of past periods */
+    "ALTER TABLE violations ADD COLUMN plate TEXT"
+    " GENERATED ALWAYS AS ((record::json)->>'plate') STORED;"
+    "CREATE TABLE reports(key TEXT PRIMARY KEY, body TEXT NOT NULL, made BIGINT NOT NULL);",
 };
 
 /* Runs sql (several statements allowed when there are no parameters). */

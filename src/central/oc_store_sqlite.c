@@ -82,6 +82,11 @@ static const char *const migrations[] = {
     " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
     "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
     " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
+    /* 4: reports: the plate of each record (for repeat plates; computed
+     * from the stored record), frozen reports of past periods */
+    "ALTER TABLE violations ADD COLUMN plate TEXT"
+    " GENERATED ALWAYS AS (json_extract(record, '$.plate')) VIRTUAL;"
+    "CREATE TABLE reports(key TEXT PRIMARY KEY, body TEXT NOT NULL, made INTEGER NOT NULL);",
 };
 
 static int exec(sqlite3 *db, const char *sql, char *err, size_t errlen)

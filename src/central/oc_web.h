@@ -15,6 +15,6 @@ extern const struct oc_web_asset oc_web_dashboard_html, oc_web_login_html, oc_we
     oc_web_app_css;
 /* the review page, the message catalogue, the page for a role too low */
 extern const struct oc_web_asset oc_web_review_html, oc_web_review_js, oc_web_i18n_js,
-    oc_web_forbidden_html;
+    oc_web_forbidden_html, oc_web_report_html, oc_web_report_js;
 
 #endif

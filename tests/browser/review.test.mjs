@@ -67,7 +67,7 @@ try {
   assert.equal(new URL(vpage.url()).pathname, '/');
   const resp = await vpage.goto(`${base}/review`);
   assert.equal(resp.status(), 403);
-  assert.ok((await vpage.textContent('#forbidden')).includes('无权'));
+  assert.ok((await vpage.textContent('#forbidden')).includes('不能打开此页面'));
   await vctx.close();
 
   // a reviewer: keyboard only
@@ -82,7 +82,15 @@ try {
     return page.evaluate(() => document.body.dataset.ready);
   };
   const stat = async (id) => page.textContent(`#stat-${id}`);
+  // the red light with its evidence image, full size beside its fields
+  await page.goto(`${base}/review?type=red_light`);
   let id = await ready();
+  assert.equal(id, red.id);
+  await page.waitForFunction(() => document.getElementById('evidence').naturalWidth === 1920);
+  await noRawIds(page, 'review page');
+  await page.screenshot({ path: shot, fullPage: true });
+  await page.goto(`${base}/review`);
+  id = await ready();
   assert.notEqual(id, 'empty');
   const confirmed0 = Number(await stat('confirmed'));
   const rejected0 = Number(await stat('rejected'));
@@ -105,11 +113,7 @@ try {
   assert.equal(Number(await stat('rejected')), rejected0 + 2);
   const decided = confirmed0 + 3 + rejected0 + 2;
   assert.equal(await stat('rate'), `${Math.round((100 * (rejected0 + 2)) / decided)}%`);
-  // evidence full size on the page when the violation has it
-  await page.goto(`${base}/review?type=red_light`);
-  await ready();
-  await noRawIds(page, 'review page (second load)');
-  await page.screenshot({ path: shot, fullPage: true });
+  await noRawIds(page, 'review page (after decisions)');
   assert.deepEqual(errors, []);
   console.log(`browser review: ok (3 confirmed, 2 rejected by keyboard; screenshot ${shot})`);
 } finally {

@@ -268,6 +268,9 @@ static void role_matrix(void **state)
         {"GET", "/api/v1/counters", NULL, {401, 403, 200, 200, 200, 200}},
         {"GET", "/api/v1/me", NULL, {401, 403, 200, 200, 200, 200}},
         {"GET", "/api/v1/review/stats", NULL, {401, 403, 200, 200, 200, 200}},
+        {"GET", "/api/v1/codes", NULL, {401, 403, 200, 200, 200, 200}},
+        {"GET", "/api/v1/report?date=2020-01-01", NULL, {401, 403, 200, 200, 200, 200}},
+        {"GET", "/report", NULL, {303, 303, 303, 200, 200, 200}},
         {"GET", "/api/v1/review/next?camera=cam-none", NULL, {401, 403, 403, 403, 200, 200}},
         {"POST", "/api/v1/review/decision", "{\"id\":\"edge-1:cam-none:1\",\"decision\":\"confirm\"}",
          {401, 403, 403, 403, 404, 404}},
@@ -616,9 +619,23 @@ static void locale_per_user(void **state)
     assert_string_equal(cJSON_GetObjectItem(j, "city")->valuestring, "晋城市");
     assert_string_equal(cJSON_GetObjectItem(j, "role")->valuestring, "viewer");
     cJSON_Delete(j);
+    /* the code table in the user's language: the built-in one by default */
+    j = json("GET", "/api/v1/codes", v, NULL, 200);
+    assert_string_equal(cJSON_GetObjectItem(j, "locale")->valuestring, "zh-CN");
+    cJSON *o;
+    int red = 0;
+    cJSON_ArrayForEach(o, cJSON_GetObjectItem(j, "offences"))
+        red |= strcmp(cJSON_GetObjectItem(o, "type")->valuestring, "red_light") == 0 &&
+               strcmp(cJSON_GetObjectItem(o, "short")->valuestring, "闯红灯") == 0;
+    assert_true(red);
+    cJSON_Delete(j);
+    assert_int_equal(status("GET", "/api/v1/codes?locale=fr", v, NULL), 400);
     cJSON_Delete(json("POST", "/api/v1/me", v, "{\"locale\":\"en\"}", 200));
     assert_int_equal(status("POST", "/api/v1/me", v, "{\"locale\":\"fr\"}"), 400);
     j = json("GET", "/api/v1/me", v, NULL, 200);
+    assert_string_equal(cJSON_GetObjectItem(j, "locale")->valuestring, "en");
+    cJSON_Delete(j);
+    j = json("GET", "/api/v1/codes", v, NULL, 200);
     assert_string_equal(cJSON_GetObjectItem(j, "locale")->valuestring, "en");
     cJSON_Delete(j);
     /* a cookie write from another site is refused */
@@ -627,6 +644,111 @@ static void locale_per_user(void **state)
     snprintf(cookie, sizeof cookie, "Cookie: oc_session=%s", v + 2);
     assert_int_equal(req("POST", "/api/v1/me", NULL, "{\"locale\":\"zh-CN\"}", 18, cookie, &r), 403);
     free(r.body);
+}
+
+/* Tallies of one type at a bucket for cameras placed on (road, unit). */
+static void post_tallies(long long bucket, const char *cams_json, const char *rows_json)
+{
+    char body[4096];
+    snprintf(body, sizeof body, "{\"box\":\"edge-1\",\"cameras\":%s,\"tallies\":%s}", cams_json,
+             rows_json);
+    (void)bucket;
+    cJSON_Delete(json("POST", "/api/v1/tallies", BOX_TOKEN, body, 200));
+}
+
+/* A week of 2025 (Monday 17 November, city time +08:00) against the week
+ * before: counts, the ranking of units and roads in order, the change,
+ * repeat plates; a past week's report is frozen (the same after more data
+ * arrives); the month's bounds; CSV. */
+static void periodic_report(void **state)
+{
+    (void)state;
+    const long long mon = 1763308800000LL; /* 2025-11-17 00:00 +08:00 */
+    const long long day = 86400000LL;
+    const char *cams = "[{\"id\":\"rc-1\",\"location\":\"x\",\"road\":\"凤台街\",\"unit\":\"交警一大队\"},"
+                       "{\"id\":\"rc-2\",\"location\":\"y\",\"road\":\"泽州路\",\"unit\":\"交警二大队\"},"
+                       "{\"id\":\"rc-3\",\"location\":\"z\",\"road\":\"红星街\",\"unit\":\"交警二大队\"}]";
+    char rows[2048];
+    /* this week: unit 1 has 5, unit 2 has 3 + 4 = 7; last week: unit 1 10, unit 2 7 */
+    snprintf(rows, sizeof rows,
+             "[{\"camera\":\"rc-1\",\"type\":\"red_light\",\"bucket\":%lld,\"count\":5},"
+             "{\"camera\":\"rc-2\",\"type\":\"red_light\",\"bucket\":%lld,\"count\":3},"
+             "{\"camera\":\"rc-3\",\"type\":\"wrong_way\",\"bucket\":%lld,\"count\":4},"
+             "{\"camera\":\"rc-1\",\"type\":\"red_light\",\"bucket\":%lld,\"count\":10},"
+             "{\"camera\":\"rc-2\",\"type\":\"red_light\",\"bucket\":%lld,\"count\":7}]",
+             mon + 2 * day + 3600000, mon + 6 * day + 7200000, mon + 3 * day, mon - 3 * day,
+             mon - 6 * day);
+    post_tallies(0, cams, rows);
+    /* records with a plate seen three times (red light, an enforcement type) */
+    char body[4096];
+    size_t n = (size_t)snprintf(body, sizeof body, "{\"box\":\"edge-1\",\"violations\":[");
+    for (int i = 0; i < 3; i++)
+        n += (size_t)snprintf(body + n, sizeof body - n,
+                              "%s{\"id\":\"edge-1:rc-1:%d\",\"box\":\"edge-1\",\"camera\":\"rc-1\","
+                              "\"type\":\"red_light\",\"code\":null,\"ts\":%lld,\"ts_start\":%lld,"
+                              "\"track\":\"t\",\"class\":\"car\",\"plate\":\"晋E77777\",\"conf\":0.9,"
+                              "\"zone\":null,\"line\":\"stop\",\"signal\":\"s\",\"location\":\"x\","
+                              "\"road\":\"凤台街\",\"unit\":\"交警一大队\",\"evidence\":null}",
+                              i ? "," : "", i + 1, mon + (i + 1) * day, mon + (i + 1) * day - 1000);
+    snprintf(body + n, sizeof body - n, "]}");
+    cJSON_Delete(json("POST", "/api/v1/violations", BOX_TOKEN, body, 200));
+    char a[70];
+    session_of("wang", a);
+    assert_int_equal(decide(a, "edge-1:rc-1:1", "confirm", NULL), 200);
+
+    cJSON *r = json("GET", "/api/v1/report?period=week&date=2025-11-19&by=unit", VIEWER_TOKEN, NULL, 200);
+    assert_int_equal((long long)cJSON_GetObjectItem(r, "from")->valuedouble, mon);
+    assert_int_equal((long long)cJSON_GetObjectItem(r, "to")->valuedouble, mon + 7 * day);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(r, "frozen")));
+    cJSON *tot = cJSON_GetObjectItem(r, "total");
+    assert_int_equal(cJSON_GetObjectItem(tot, "count")->valueint, 12);
+    assert_int_equal(cJSON_GetObjectItem(tot, "prev")->valueint, 17);
+    cJSON *rk = cJSON_GetObjectItem(r, "ranking");
+    cJSON *first = cJSON_GetArrayItem(rk, 0), *second = cJSON_GetArrayItem(rk, 1);
+    assert_string_equal(cJSON_GetObjectItem(first, "name")->valuestring, "交警二大队");
+    assert_int_equal(cJSON_GetObjectItem(first, "count")->valueint, 7);
+    assert_int_equal(cJSON_GetObjectItem(first, "rank")->valueint, 1);
+    assert_string_equal(cJSON_GetObjectItem(second, "name")->valuestring, "交警一大队");
+    assert_true(cJSON_GetObjectItem(second, "change")->valuedouble < -0.49 &&
+                cJSON_GetObjectItem(second, "change")->valuedouble > -0.51); /* 10 -> 5 */
+    assert_int_equal(cJSON_GetObjectItem(second, "confirmed")->valueint, 1);
+    cJSON *pl = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "plates"), 0);
+    assert_non_null(pl);
+    assert_string_equal(cJSON_GetObjectItem(pl, "plate")->valuestring, "晋E77777");
+    assert_int_equal(cJSON_GetObjectItem(pl, "count")->valueint, 3);
+    char *before = cJSON_PrintUnformatted(r);
+    cJSON_Delete(r);
+    /* late data for that week does not change its report */
+    snprintf(rows, sizeof rows, "[{\"camera\":\"rc-1\",\"type\":\"red_light\",\"bucket\":%lld,\"count\":50}]",
+             mon + 4 * day);
+    post_tallies(0, cams, rows);
+    r = json("GET", "/api/v1/report?period=week&date=2025-11-23&by=unit", VIEWER_TOKEN, NULL, 200);
+    char *after = cJSON_PrintUnformatted(r);
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+    cJSON_Delete(r);
+    /* by road: three roads, the new counts (a report not made before) */
+    r = json("GET", "/api/v1/report?period=week&date=2025-11-19&by=road", VIEWER_TOKEN, NULL, 200);
+    rk = cJSON_GetObjectItem(r, "ranking");
+    assert_int_equal(cJSON_GetArraySize(rk), 3);
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(rk, 0), "name")->valuestring, "凤台街");
+    assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(rk, 0), "count")->valueint, 55);
+    cJSON_Delete(r);
+    /* the month: 1 November to 1 December, city time */
+    r = json("GET", "/api/v1/report?period=month&date=2025-11-19", VIEWER_TOKEN, NULL, 200);
+    assert_int_equal((long long)cJSON_GetObjectItem(r, "from")->valuedouble, mon - 16 * day);
+    assert_int_equal((long long)cJSON_GetObjectItem(r, "to")->valuedouble, mon + 14 * day);
+    cJSON_Delete(r);
+    struct resp c;
+    assert_int_equal(req("GET", "/api/v1/report?period=week&date=2025-11-19&by=unit&format=csv", a,
+                         NULL, 0, NULL, &c), 200);
+    assert_non_null(strstr(c.body, "rank,unit,count,prev,change"));
+    assert_non_null(strstr(c.body, "1,\"交警二大队\",7,7,0,"));
+    free(c.body);
+    assert_int_equal(status("GET", "/api/v1/report?period=year", VIEWER_TOKEN, NULL), 400);
+    assert_int_equal(status("GET", "/api/v1/report?date=2025-02-30", VIEWER_TOKEN, NULL), 400);
+    assert_int_equal(status("GET", "/api/v1/report", BOX_TOKEN, NULL), 403);
 }
 
 int main(void)
@@ -639,6 +761,7 @@ int main(void)
         cmocka_unit_test(audit_rows_for_every_action),
         cmocka_unit_test(signin_rate_limit_per_user),
         cmocka_unit_test(locale_per_user),
+        cmocka_unit_test(periodic_report),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

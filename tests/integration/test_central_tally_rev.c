@@ -178,8 +178,10 @@ static void batch_applies_newer_rows_only(void **state)
     expect(B + MIN_MS, 16, 26, 26);
 }
 
-/* What schema 3 added (people: users, sessions, review, audit). */
+/* What schemas 3 and 4 added (people: users, sessions, review, audit;
+ * reports: plates, frozen reports). */
 #define SCHEMA_3_UNDONE                                                                            \
+    " DROP TABLE reports; ALTER TABLE violations DROP COLUMN plate;"                               \
     " DROP TABLE users; DROP TABLE sessions; DROP TABLE review_skips; DROP TABLE audit;"          \
     " DROP INDEX violations_status_ts;"                                                            \
     " ALTER TABLE violations DROP COLUMN status; ALTER TABLE violations DROP COLUMN reason;"      \
