@@ -63,20 +63,6 @@ struct oc_line_cfg {
     int64_t exit_ms[OC_LG__COUNT];
 };
 
-/* frames.snapshot_url: ordercamd polls the camera for JPEG frames while it
- * has live tracks (docs/daemon.md). */
-enum oc_snap_auth { OC_SNAP_AUTH_ANY, OC_SNAP_AUTH_BASIC, OC_SNAP_AUTH_DIGEST };
-
-struct oc_snapshot_cfg {
-    char *url;                 /* http(s)://...; NULL: no snapshot polling */
-    char *username, *password_file, *ca_file; /* NULL when not configured */
-    enum oc_snap_auth auth;
-    double fps;                /* polls per second while tracks live */
-    int timeout_ms;            /* whole request */
-    int latency_ms;            /* how late the camera's detections reach the box */
-    bool insecure_skip_verify;
-};
-
 struct oc_camera_cfg {
     char *id;
     uint32_t id_hash; /* of id, to route topics without comparing every id */
@@ -91,7 +77,6 @@ struct oc_camera_cfg {
     size_t n_event_zones;
     bool has_helmet_zones;
     int helmet_min_frames; /* used when the camera has no helmet_enforcement zone */
-    struct oc_snapshot_cfg snap;
     int64_t track_timeout_ms; /* track_timeout_s of the camera, else of the config; frigate:
                                * OC_FRIGATE_TRACK_TIMEOUT_S */
     int format;            /* enum oc_format (oc_adapt.h); OC_FORMAT_ORDERCAM by default */

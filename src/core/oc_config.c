@@ -487,50 +487,6 @@ static bool parse_events(struct ctx *c, const cJSON *v, uint64_t *mask)
     return true;
 }
 
-/* "frames": where ordercamd gets frames other than MQTT (snapshot polling). */
-static bool parse_frames(struct ctx *c, const cJSON *jc, struct oc_snapshot_cfg *s)
-{
-    static const char *const keys[] = {"snapshot_url", "snapshot_fps", "username",
-                                       "password_file", "auth", "timeout_ms", "latency_ms",
-                                       "ca_file", "insecure_skip_verify", NULL};
-    static const char *const auths[] = {"any", "basic", "digest"};
-    const cJSON *f;
-    s->fps = 2;
-    s->timeout_ms = 2000;
-    if (!want_object(c, jc, "frames", &f))
-        return false;
-    if (!f)
-        return true;
-    size_t o1 = push_key(c, "frames");
-    char *auth = NULL;
-    if (!check_keys(c, f, keys) || !get_str(c, f, "snapshot_url", true, &s->url) ||
-        !get_num(c, f, "snapshot_fps", 0.1, 25, false, &s->fps) ||
-        !get_str(c, f, "username", false, &s->username) ||
-        !get_str(c, f, "password_file", false, &s->password_file) ||
-        !get_int(c, f, "timeout_ms", 100, 60000, &s->timeout_ms) ||
-        !get_int(c, f, "latency_ms", 0, 10000, &s->latency_ms) ||
-        !get_str(c, f, "ca_file", false, &s->ca_file) ||
-        !oc_cfgread_bool(&c->r, f, "insecure_skip_verify", &s->insecure_skip_verify) ||
-        !get_str(c, f, "auth", false, &auth))
-        return false;
-    bool ok = true;
-    if (strncmp(s->url, "http://", 7) != 0 && strncmp(s->url, "https://", 8) != 0) {
-        push_key(c, "snapshot_url");
-        ok = fail(c, "must be an http:// or https:// URL");
-    } else if (auth) {
-        size_t i = 0;
-        while (i < 3 && strcmp(auths[i], auth) != 0)
-            i++;
-        push_key(c, "auth");
-        ok = i < 3 ? true : fail(c, "must be \"any\", \"basic\" or \"digest\"");
-        s->auth = i < 3 ? (enum oc_snap_auth)i : OC_SNAP_AUTH_ANY;
-    }
-    free(auth);
-    if (ok)
-        pop(c, o1);
-    return ok;
-}
-
 /* A valid MQTT topic filter: levels separated by '/', '+' only as a whole
  * level, '#' only as the whole last level. */
 static bool valid_filter(const char *f)
@@ -666,9 +622,8 @@ static bool parse_camera(struct ctx *c, const cJSON *jc, struct oc_camera_cfg *c
     if (!get_int(c, jc, "width", 16, 16384, &cam->width) ||
         !get_int(c, jc, "height", 16, 16384, &cam->height) ||
         !get_str(c, jc, "location", false, &cam->location) ||
-        !get_str(c, jc, "road", false, &cam->road) || !get_str(c, jc, "unit", false, &cam->unit) ||
-        !parse_frames(c, jc, &cam->snap))
-        return false;
+        !get_str(c, jc, "road", false, &cam->road) || !get_str(c, jc, "unit", false, &cam->unit))
+        return false; /* "frames" is ordercamd's (src/edge/oc_ecfg.c) */
 
     const cJSON *zs = cJSON_GetObjectItemCaseSensitive(jc, "zones");
     const cJSON *ls = cJSON_GetObjectItemCaseSensitive(jc, "lines");
@@ -1095,10 +1050,6 @@ static void free_camera(struct oc_camera_cfg *cam)
     free(cam->location);
     free(cam->road);
     free(cam->unit);
-    free(cam->snap.url);
-    free(cam->snap.username);
-    free(cam->snap.password_file);
-    free(cam->snap.ca_file);
 }
 
 void oc_config_free(struct oc_config *cfg)

@@ -562,15 +562,15 @@ static int start_snapurl(struct daemon *d)
     char err[256];
     int rc = pw ? 0 : -1;
     for (size_t i = 0; pw && i < n && rc == 0; i++) {
-        const char *file = d->cfg->cameras[i].snap.password_file;
-        if (d->cfg->cameras[i].snap.url && file && !(pw[i] = read_secret(file))) {
+        const char *file = d->ecfg->snap[i].password_file;
+        if (d->ecfg->snap[i].url && file && !(pw[i] = read_secret(file))) {
             LOG(d, ERR, "camera %s: cannot read frames.password_file %s: %s", d->cfg->cameras[i].id,
                 file, strerror(errno));
             rc = -1;
         }
     }
     if (rc == 0) {
-        d->snap = oc_snapurl_start(d->cfg, (const char *const *)pw, on_snap_frame, snap_log, d, err,
+        d->snap = oc_snapurl_start(d->ecfg, (const char *const *)pw, on_snap_frame, snap_log, d, err,
                                    sizeof err);
         if (!d->snap && err[0]) {
             LOG(d, ERR, "%s", err);

@@ -135,6 +135,69 @@ static bool read_rx_limits(struct oc_cfgread *r, const cJSON *root, struct oc_ec
     return true;
 }
 
+/* One camera's "frames": where ordercamd gets frames other than MQTT. */
+static bool read_frames(struct oc_cfgread *r, const cJSON *jc, struct oc_snapshot_cfg *s)
+{
+    static const char *const keys[] = {"snapshot_url", "snapshot_fps", "username",
+                                       "password_file", "auth", "timeout_ms", "latency_ms",
+                                       "ca_file", "insecure_skip_verify", NULL};
+    static const char *const auths[] = {"any", "basic", "digest"};
+    const cJSON *f;
+    s->fps = 2;
+    s->timeout_ms = 2000;
+    if (!oc_cfgread_object(r, jc, "frames", &f))
+        return false;
+    if (!f)
+        return true;
+    size_t o1 = oc_cfgread_push_key(r, "frames");
+    char *auth = NULL;
+    if (!oc_cfgread_keys(r, f, keys) || !oc_cfgread_str(r, f, "snapshot_url", true, &s->url) ||
+        !oc_cfgread_num(r, f, "snapshot_fps", 0.1, 25, false, &s->fps) ||
+        !oc_cfgread_str(r, f, "username", false, &s->username) ||
+        !oc_cfgread_str(r, f, "password_file", false, &s->password_file) ||
+        !oc_cfgread_int(r, f, "timeout_ms", 100, 60000, &s->timeout_ms) ||
+        !oc_cfgread_int(r, f, "latency_ms", 0, 10000, &s->latency_ms) ||
+        !oc_cfgread_str(r, f, "ca_file", false, &s->ca_file) ||
+        !oc_cfgread_bool(r, f, "insecure_skip_verify", &s->insecure_skip_verify) ||
+        !oc_cfgread_str(r, f, "auth", false, &auth))
+        return false;
+    bool ok = true;
+    if (strncmp(s->url, "http://", 7) != 0 && strncmp(s->url, "https://", 8) != 0) {
+        oc_cfgread_push_key(r, "snapshot_url");
+        ok = oc_cfgread_fail(r, "must be an http:// or https:// URL");
+    } else if (auth) {
+        size_t i = 0;
+        while (i < 3 && strcmp(auths[i], auth) != 0)
+            i++;
+        oc_cfgread_push_key(r, "auth");
+        ok = i < 3 ? true : oc_cfgread_fail(r, "must be \"any\", \"basic\" or \"digest\"");
+        s->auth = i < 3 ? (enum oc_snap_auth)i : OC_SNAP_AUTH_ANY;
+    }
+    free(auth);
+    if (ok)
+        oc_cfgread_pop(r, o1);
+    return ok;
+}
+
+/* Every camera's "frames" (core read the cameras and admits the key). */
+static bool read_snapshots(struct oc_cfgread *r, const cJSON *root, struct oc_ecfg *cfg)
+{
+    size_t n = cfg->scene->n_cameras;
+    cfg->snap = calloc(n ? n : 1, sizeof *cfg->snap);
+    if (!cfg->snap)
+        return oc_cfgread_fail(r, "out of memory");
+    const cJSON *cams = cJSON_GetObjectItemCaseSensitive(root, "cameras");
+    size_t o1 = oc_cfgread_push_key(r, "cameras");
+    for (size_t i = 0; i < n; i++) {
+        size_t o2 = oc_cfgread_push_idx(r, i);
+        if (!read_frames(r, cJSON_GetArrayItem(cams, (int)i), &cfg->snap[i]))
+            return false;
+        oc_cfgread_pop(r, o2);
+    }
+    oc_cfgread_pop(r, o1);
+    return true;
+}
+
 static struct oc_ecfg *read_all(struct oc_cfgread *r, const cJSON *root)
 {
     struct oc_ecfg *cfg = calloc(1, sizeof *cfg);
@@ -145,7 +208,8 @@ static struct oc_ecfg *read_all(struct oc_cfgread *r, const cJSON *root)
     cfg->scene = oc_config_read(r, root, layer_keys);
     bool ok = cfg->scene && read_mqtt(r, root, &cfg->mqtt, cfg->scene->box_id) &&
               read_central(r, root, &cfg->central) && read_spool_metrics(r, root, cfg) &&
-              oc_evcfg_read(r, root, &cfg->evidence) && read_rx_limits(r, root, cfg);
+              oc_evcfg_read(r, root, &cfg->evidence) && read_rx_limits(r, root, cfg) &&
+              read_snapshots(r, root, cfg);
     if (!ok) {
         oc_ecfg_free(cfg);
         return NULL;
@@ -178,7 +242,12 @@ void oc_ecfg_free(struct oc_ecfg *cfg)
 {
     if (!cfg)
         return;
-    oc_config_free(cfg->scene);
+    for (size_t i = 0; cfg->snap && i < cfg->scene->n_cameras; i++) {
+        struct oc_snapshot_cfg *s = &cfg->snap[i];
+        free(s->url), free(s->username), free(s->password_file), free(s->ca_file);
+    }
+    free(cfg->snap);
+    oc_config_free(cfg->scene); /* after snap: its size is the scene's */
     oc_evcfg_free(&cfg->evidence);
     struct oc_mqtt_cfg *m = &cfg->mqtt;
     free(m->host), free(m->client_id), free(m->username), free(m->password_file);

@@ -1,8 +1,8 @@
 /* ordercamd's config: the one file of docs/config.md, read once. The scene
  * comes from core (oc_config_read), the evidence settings from oc_evcfg;
  * this layer reads the daemon's own sections: mqtt (but topic_prefix,
- * which is routing and core's), central, spool, metrics and the receive
- * queue's limits.rx_queue_*. ordercam-replay reads its config here too, so
+ * which is routing and core's), central, spool, metrics, the receive
+ * queue's limits.rx_queue_* and each camera's "frames" (snapshot polling). ordercam-replay reads its config here too, so
  * that it refuses exactly what ordercamd --check refuses.
  *
  * Read-only after loading; everything in it (the scene included) is owned
@@ -31,6 +31,20 @@ struct oc_central_cfg {
     bool insecure_skip_verify;
 };
 
+/* cameras[].frames: ordercamd polls the camera for JPEG frames while it
+ * has live tracks (docs/daemon.md). */
+enum oc_snap_auth { OC_SNAP_AUTH_ANY, OC_SNAP_AUTH_BASIC, OC_SNAP_AUTH_DIGEST };
+
+struct oc_snapshot_cfg {
+    char *url;                                /* http(s)://...; NULL: no snapshot polling */
+    char *username, *password_file, *ca_file; /* NULL when not configured */
+    enum oc_snap_auth auth;
+    double fps;     /* polls per second while tracks live */
+    int timeout_ms; /* whole request */
+    int latency_ms; /* how late the camera's detections reach the box */
+    bool insecure_skip_verify;
+};
+
 struct oc_ecfg {
     struct oc_config *scene;
     struct oc_evidence_cfg evidence;
@@ -41,6 +55,7 @@ struct oc_ecfg {
     int snapshot_s;       /* how often the daemon saves the engine state */
     char *metrics_listen; /* HOST:PORT of the Prometheus endpoint; NULL: off */
     size_t rx_queue_msgs, rx_queue_bytes;
+    struct oc_snapshot_cfg *snap; /* scene->n_cameras entries, in scene->cameras' order */
 };
 
 /* Loads and validates the whole file at path. On failure returns NULL and

@@ -297,14 +297,15 @@ static void free_all(struct oc_snapurl *s)
     free(s);
 }
 
-struct oc_snapurl *oc_snapurl_start(const struct oc_config *cfg, const char *const *passwords,
+struct oc_snapurl *oc_snapurl_start(const struct oc_ecfg *ecfg, const char *const *passwords,
                                     oc_snapurl_frame_fn on_frame, oc_snapurl_log_fn log, void *ud,
                                     char *err, size_t errlen)
 {
+    const struct oc_config *cfg = ecfg->scene;
     size_t n = 0;
     err[0] = '\0';
     for (size_t i = 0; i < cfg->n_cameras; i++)
-        n += cfg->cameras[i].snap.url != NULL;
+        n += ecfg->snap[i].url != NULL;
     if (!n)
         return NULL;
     struct oc_snapurl *s = calloc(1, sizeof *s);
@@ -327,19 +328,20 @@ struct oc_snapurl *oc_snapurl_start(const struct oc_config *cfg, const char *con
     }
     for (size_t i = 0; i < cfg->n_cameras; i++) {
         const struct oc_camera_cfg *cc = &cfg->cameras[i];
+        const struct oc_snapshot_cfg *sc = &ecfg->snap[i];
         s->slot[i] = -1;
-        if (!cc->snap.url)
+        if (!sc->url)
             continue;
         struct cam *c = &s->cams[s->n++];
         s->slot[i] = (int)(s->n - 1);
         c->index = (int)i;
-        c->period_ms = (int64_t)(1000.0 / cc->snap.fps + 0.5);
-        c->timeout_ms = cc->snap.timeout_ms;
-        c->latency_ms = cc->snap.latency_ms;
+        c->period_ms = (int64_t)(1000.0 / sc->fps + 0.5);
+        c->timeout_ms = sc->timeout_ms;
+        c->latency_ms = sc->latency_ms;
         c->last_ts = INT64_MIN;
         c->st.configured = 1;
         c->id = strdup(cc->id);
-        c->easy = c->id ? make_easy(c, &cc->snap, passwords ? passwords[i] : NULL) : NULL;
+        c->easy = c->id ? make_easy(c, sc, passwords ? passwords[i] : NULL) : NULL;
         if (!c->easy) {
             snprintf(err, errlen, "camera %s: frames.snapshot_url: libcurl refused the options",
                      cc->id);

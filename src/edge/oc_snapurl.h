@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ordercam/oc_config.h"
+#include "oc_ecfg.h"
 
 /* Per camera, since start. */
 struct oc_snapurl_stats {
@@ -55,7 +55,7 @@ struct oc_snapurl;
  * frames.password_file). Strings are copied: cfg may be freed afterwards.
  * Returns NULL with err when no camera has a URL (*err == '\0') or when
  * the thread or libcurl cannot start (*err says why). */
-struct oc_snapurl *oc_snapurl_start(const struct oc_config *cfg, const char *const *passwords,
+struct oc_snapurl *oc_snapurl_start(const struct oc_ecfg *cfg, const char *const *passwords,
                                     oc_snapurl_frame_fn on_frame, oc_snapurl_log_fn log, void *ud,
                                     char *err, size_t errlen);
 /* Stops and joins the thread (a request in flight is abandoned), frees. */

@@ -61,7 +61,7 @@ int main(int argc, char **argv)
                               i ? "," : "", i, url, fps, user);
     snprintf(text + k, 65536 - k, "]}");
     char err[512];
-    struct oc_config *cfg = oc_config_parse(text, strlen(text), "bench", err, sizeof err);
+    struct oc_ecfg *cfg = oc_ecfg_parse(text, strlen(text), "bench", err, sizeof err);
     if (!cfg) {
         fprintf(stderr, "%s\n", err);
         return 1;
@@ -99,7 +99,7 @@ int main(int argc, char **argv)
            n, fps, wall, got, got / wall / n, got ? b / 1024.0 / got : 0.0, skipped, failed);
     printf("CPU: %.3f s in all, %.2f%% of one core per camera, %.2f ms per frame\n", c1 - c0,
            per_cam * 100, got ? (c1 - c0) * 1000 / got : 0.0);
-    oc_config_free(cfg);
+    oc_ecfg_free(cfg);
 
     free(text);
     curl_global_cleanup();

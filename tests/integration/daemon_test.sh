@@ -21,28 +21,11 @@ cleanup() {
 trap cleanup EXIT
 . "$src/tests/support/broker.sh"
 . "$src/tests/support/wait.sh"
-fail() { echo "daemon_test: FAIL: $*" >&2; for f in "$WORK"/*.log; do echo "== $f"; tail -20 "$f"; done >&2; exit 1; }
+. "$src/tests/support/config.sh"
+. "$src/tests/support/daemon.sh"
+TEST_NAME=daemon_test
 expected=$src/samples/expected/sample.violations.jsonl
 sample=$src/samples/sample.jsonl.gz
-
-edge_config() { # spool_dir [mqtt extra json]
-    sed -e "s#\"port\": 1883#\"port\": $BROKER_PORT${2:-}#" \
-        -e "s#\"dir\": \"/var/lib/ordercam\"#\"dir\": \"$1\", \"snapshot_s\": 1#" \
-        -e "s#\"tally\": {\"bucket_s\": 60},#\"tally\": {\"bucket_s\": 60}, \"metrics\": {\"listen\": \"127.0.0.1:$METRICS_PORT\"},#" \
-        "$src/samples/scene.json" >"$WORK/edge.json"
-}
-
-start_daemon() { # extra args
-    local from=$(($(stat -c %s "$WORK/daemon.log" 2>/dev/null || echo 0) + 1)) # this run's lines
-    "$bin/ordercamd" -c "$WORK/edge.json" "$@" >>"$WORK/daemon.log" 2>&1 &
-    DPID=$!
-    wait_for 60 eval 'tail -c +$from "$WORK/daemon.log" | grep -q "broker.*connected"' ||
-        fail "daemon did not connect"
-}
-
-metric() { # name{labels}
-    curl -s "http://127.0.0.1:$METRICS_PORT/metrics" | grep -v '^#' | grep -F "$1 " | awk '{print $2}'
-}
 
 # Waits until the daemon has processed `want` detection messages and its
 # queue is empty.
@@ -58,13 +41,6 @@ wait_processed() {
 # just after a message is processed).
 wait_records() { # file
     wait_for 120 cmp -s "$1" "$expected"
-}
-
-stop_daemon() {
-    kill -TERM "$DPID"
-    wait_for 60 eval '! kill -0 "$DPID" 2>/dev/null' || fail "SIGTERM: still running after 60 s"
-    wait "$DPID" || fail "SIGTERM: exit status $?"
-    DPID=
 }
 
 # detection messages the engine accepts, as the offline summary counts them
@@ -97,12 +73,20 @@ tail -n +$((lines / 2 + 1)) "$WORK/all.jsonl" >"$WORK/part2.jsonl"
 start_daemon
 "$bin/ordercam-replay" --config "$WORK/edge.json" --log "$WORK/part1.jsonl" --publish "127.0.0.1:$BROKER_PORT" --speed 40 2>>"$WORK/pub.log" &
 PUB=$!
-sleep 2
-kill -9 "$DPID"; wait "$DPID" 2>/dev/null || true; DPID=
-sleep 1                       # the broker keeps QoS 1 messages for the session meanwhile
+# each SIGKILL falls mid-stream: once the daemon applied 200 more messages
+# (the journal's seq) than before, or part 1 is all published (then the
+# broker may still be handing it over)
+applied_or_published() { # min
+    metric_at_least ordercam_journal_applied_seq "$1" || ! kill -0 "$PUB" 2>/dev/null
+}
+wait_for 120 applied_or_published 200 || fail "part 1: nothing applied"
+kill_daemon
+sleep 1 # down for a while (not a verdict): the broker keeps QoS 1 messages for the session
 start_daemon
-sleep 1.5
-kill -9 "$DPID"; wait "$DPID" 2>/dev/null || true; DPID=
+wait_for 60 metric_at_least ordercam_journal_applied_seq 1 || fail "no applied seq after a restart"
+base=$(metric ordercam_journal_applied_seq)
+wait_for 120 applied_or_published "$((base + 200))" || fail "part 1 after a restart: stuck at $base"
+kill_daemon
 start_daemon
 wait "$PUB" || fail "publishing part 1"
 stop_broker                   # the broker goes away and comes back
@@ -163,8 +147,7 @@ mkdir -p "$WORK/tls"
     openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile san.ext >/dev/null 2>&1)
 BROKER_PORT= # a new broker with TLS, on a port of its own
 start_broker "cafile $WORK/tls/ca.pem" "certfile $WORK/tls/server.pem" "keyfile $WORK/tls/server.key"
-edge_config "$WORK/spool4" ", \"tls\": {\"ca_file\": \"$WORK/tls/ca.pem\"}"
-sed -i "s#\"host\": \"127.0.0.1\"#\"host\": \"localhost\"#" "$WORK/edge.json"
+edge_config "$WORK/spool4" '.mqtt.host = "localhost" | .mqtt.tls = {ca_file: $ca}' --arg ca "$WORK/tls/ca.pem"
 start_daemon
 "$bin/ordercam-replay" --config "$WORK/edge.json" --log "$sample" --publish "localhost:$BROKER_PORT" --cafile "$WORK/tls/ca.pem" --speed 0 2>>"$WORK/pub.log"
 wait_processed "$total_det"
@@ -177,14 +160,16 @@ BROKER_PORT=
 mosquitto_passwd -b "$WORK/passwd" edge-jc-0001 's3cret-pass' >/dev/null 2>&1
 start_broker "password_file $WORK/passwd" "allow_anonymous false"
 echo "wrong-pass" >"$WORK/mqtt.pass"
-edge_config "$WORK/spool6" ", \"username\": \"edge-jc-0001\", \"password_file\": \"$WORK/mqtt.pass\""
+edge_config "$WORK/spool6" '.mqtt.username = "edge-jc-0001" | .mqtt.password_file = $pw' --arg pw "$WORK/mqtt.pass"
 : >"$WORK/daemon.log"
 "$bin/ordercamd" -c "$WORK/edge.json" >>"$WORK/daemon.log" 2>&1 &
 DPID=$!
 wait_for 60 grep -q "unreachable: refused by the broker" "$WORK/daemon.log" || true
 grep -q "unreachable: refused by the broker: bad username/password" "$WORK/daemon.log" ||
     fail "a refused password is not reported"
-sleep 2 # several retries happen meanwhile; a busy machine only means fewer of them
+# three refused attempts counted: the retries happened
+wait_for 120 metric_at_least ordercam_mqtt_connect_failures_total 3 ||
+    fail "no retries after a refused password ($(metric ordercam_mqtt_connect_failures_total) failures)"
 [ "$(grep -c "unreachable" "$WORK/daemon.log")" = 1 ] || fail "the refusal is logged per retry, not once"
 stop_daemon
 echo "s3cret-pass" >"$WORK/mqtt.pass"

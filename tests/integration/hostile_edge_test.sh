@@ -22,23 +22,11 @@ cleanup() {
 trap cleanup EXIT
 . "$src/tests/support/broker.sh"
 . "$src/tests/support/wait.sh"
-fail() { echo "hostile_edge_test: FAIL: $*" >&2; for f in "$WORK"/*.log; do echo "== $f"; tail -20 "$f"; done >&2; exit 1; }
+. "$src/tests/support/config.sh"
+. "$src/tests/support/daemon.sh"
+TEST_NAME=hostile_edge_test
 expected=$src/samples/expected/sample.violations.jsonl
 METRICS_PORT=$(free_port)
-
-metric() { # name{labels}
-    curl -s "http://127.0.0.1:$METRICS_PORT/metrics" | grep -v '^#' | grep -F "$1 " | awk '{print $2}'
-}
-metric_is() { [ "$(metric "$1")" = "$2" ]; }
-metric_at_least() { local v; v=$(metric "$1"); [ "${v:-0}" -ge "$2" ]; }
-log_has() { tail -c +"$1" "$WORK/daemon.log" | grep -q "$2"; }
-
-start_daemon() {
-    local from=$(($(stat -c %s "$WORK/daemon.log" 2>/dev/null || echo 0) + 1))
-    "$bin/ordercamd" -c "$WORK/edge.json" >>"$WORK/daemon.log" 2>&1 &
-    DPID=$!
-    wait_for 30 log_has "$from" "broker.*connected" || fail "daemon did not connect"
-}
 
 publish() { # log -> number of messages published
     "$bin/ordercam-replay" --config "$WORK/edge.json" --log "$1" --publish "127.0.0.1:$BROKER_PORT" \
@@ -82,10 +70,7 @@ grep -q "drop_clock_future *4 " "$WORK/offline.txt" || fail "offline: $(cat "$WO
 
 echo "== live: the attack, counted"
 start_broker
-sed -e "s#\"port\": 1883#\"port\": $BROKER_PORT#" \
-    -e "s#\"dir\": \"/var/lib/ordercam\"#\"dir\": \"$WORK/spool\", \"snapshot_s\": 1#" \
-    -e "s#\"tally\": {\"bucket_s\": 60},#\"tally\": {\"bucket_s\": 60}, \"metrics\": {\"listen\": \"127.0.0.1:$METRICS_PORT\"},#" \
-    "$src/samples/scene.json" >"$WORK/edge.json"
+edge_config "$WORK/spool"
 start_daemon
 n1=$(publish "$WORK/part1.jsonl")
 [ "${n1:-0}" -gt 0 ] || fail "nothing published"
@@ -101,9 +86,7 @@ snapshot_has_all() {
     [ "$(od -An -tu8 -j8 -N8 "$WORK/spool/snapshot.bin" 2>/dev/null | tr -d ' ')" = "$n1" ]
 }
 wait_for 30 snapshot_has_all || fail "no snapshot after the attack"
-kill -9 "$DPID"
-wait "$DPID" 2>/dev/null || true
-DPID=
+kill_daemon
 start_daemon
 wait_for 30 metric_is 'ordercam_engine_events_total{event="clock_resets"}' 0 ||
     fail "the restored state held a clock to reset"
@@ -113,9 +96,7 @@ echo "== attack B, SIGKILL mid-stream, restart"
     --speed 40 2>"$WORK/pub2.out" &
 PUB=$!
 wait_for 120 metric_at_least ordercam_journal_applied_seq "$((n1 + 400))" || fail "part 2 not applied"
-kill -9 "$DPID"
-wait "$DPID" 2>/dev/null || true
-DPID=
+kill_daemon
 start_daemon
 wait "$PUB" || fail "publishing part 2"
 cat "$WORK/pub2.out" >>"$WORK/pub.log"

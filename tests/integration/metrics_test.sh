@@ -24,29 +24,20 @@ cleanup() {
 trap cleanup EXIT
 . "$src/tests/support/broker.sh"
 . "$src/tests/support/wait.sh"
-fail() { echo "metrics_test: FAIL: $*" >&2; tail -20 "$WORK/daemon.log" >&2; exit 1; }
+. "$src/tests/support/daemon.sh"
+TEST_NAME=metrics_test
 
 start_broker
-PORT=$(free_port)
+METRICS_PORT=$(free_port)
+PORT=$METRICS_PORT
 cat >"$WORK/edge.json" <<EOF
 {"box_id": "edge-m", "mqtt": {"port": $BROKER_PORT},
  "spool": {"dir": "$WORK/spool"}, "evidence": {"enabled": false},
- "metrics": {"listen": "127.0.0.1:$PORT"},
+ "metrics": {"listen": "127.0.0.1:$METRICS_PORT"},
  "cameras": [{"id": "cam-1", "width": 1920, "height": 1080}]}
 EOF
-"$bin/ordercamd" -c "$WORK/edge.json" >"$WORK/daemon.log" 2>&1 &
-DPID=$!
-wait_for 60 grep -q "broker.*connected" "$WORK/daemon.log" || fail "daemon did not connect"
-URL=http://127.0.0.1:$PORT
-
-metric() { # name{labels}
-    curl -s -m 5 "$URL/metrics" | grep -v '^#' | grep -F "$1 " | awk '{print $2}'
-}
-metric_at_least() { # name min
-    local v
-    v=$(metric "$1")
-    [ -n "$v" ] && [ "$v" -ge "$2" ]
-}
+start_daemon
+URL=http://127.0.0.1:$METRICS_PORT
 
 echo "== 1. the request time limit, both sides"
 # 2 s between the request line and the blank line: inside the limit, answered
@@ -101,7 +92,7 @@ while [ "$(date +%s)" -lt "$end" ]; do
     sleep 0.5
 done
 echo "$n /metrics and /health pairs answered under 20 slow connections"
-metric_at_least 'ordercam_metrics_connections_closed_total{reason="evicted"}' 1 ||
+wait_for 10 metric_at_least 'ordercam_metrics_connections_closed_total{reason="evicted"}' 1 ||
     fail "no slow connection was evicted"
 for p in "${SLOW[@]}"; do kill "$p" 2>/dev/null || true; done
 SLOW=()

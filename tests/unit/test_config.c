@@ -31,7 +31,7 @@ static bool daemon_section(const char *expect)
 {
     static const char *const paths[] = {"$.mqtt.port", "$.mqtt.qos", "$.mqtt.tls", "$.evidence",
                                         "$.central", "$.metrics", "$.spool",
-                                        "$.limits.rx_queue"};
+                                        "$.limits.rx_queue", ".frames"};
     for (size_t i = 0; i < sizeof paths / sizeof *paths; i++)
         if (strstr(expect, paths[i]))
             return true;
@@ -270,27 +270,38 @@ static void daemon_layer(void **state)
     refused(doc("", "\"limits\":{\"rx_queue_mbs\":1}"), "$.limits.rx_queue_mbs: unknown key");
 }
 
-/* frames: snapshot polling settings (docs/config.md) */
+static struct oc_ecfg *accepted_edge(const char *text)
+{
+    char err[512];
+    struct oc_ecfg *cfg = oc_ecfg_parse(text, strlen(text), "edge.json", err, sizeof err);
+    if (!cfg)
+        fail_msg("refused: %s", err);
+    return cfg;
+}
+
+/* frames: snapshot polling settings (docs/config.md), ordercamd's layer;
+ * core admits the key and leaves it alone. */
 static void snapshot_frames(void **state)
 {
     (void)state;
-    struct oc_config *cfg = accepted(doc("", ""));
-    assert_null(cfg->cameras[0].snap.url);
-    oc_config_free(cfg);
-    cfg = accepted(doc(",\"frames\":{\"snapshot_url\":\"http://10.0.0.9/ISAPI/Streaming/channels/101/picture\"}", ""));
-    const struct oc_snapshot_cfg *s = &cfg->cameras[0].snap;
+    struct oc_ecfg *cfg = accepted_edge(doc("", ""));
+    assert_null(cfg->snap[0].url);
+    oc_ecfg_free(cfg);
+    oc_config_free(accepted(doc(",\"frames\":{\"snapshot_url\":\"rtsp://not-read-by-core\"}", "")));
+    cfg = accepted_edge(doc(",\"frames\":{\"snapshot_url\":\"http://10.0.0.9/ISAPI/Streaming/channels/101/picture\"}", ""));
+    const struct oc_snapshot_cfg *s = &cfg->snap[0];
     assert_string_equal(s->url, "http://10.0.0.9/ISAPI/Streaming/channels/101/picture");
     assert_true(s->fps == 2);
     assert_int_equal(s->timeout_ms, 2000);
     assert_int_equal(s->latency_ms, 0);
     assert_int_equal(s->auth, OC_SNAP_AUTH_ANY);
     assert_null(s->username);
-    oc_config_free(cfg);
-    cfg = accepted(doc(",\"frames\":{\"snapshot_url\":\"https://cam/snap.jpg\",\"snapshot_fps\":5,"
+    oc_ecfg_free(cfg);
+    cfg = accepted_edge(doc(",\"frames\":{\"snapshot_url\":\"https://cam/snap.jpg\",\"snapshot_fps\":5,"
                        "\"username\":\"admin\",\"password_file\":\"/etc/ordercam/cam.pw\","
                        "\"auth\":\"digest\",\"timeout_ms\":1500,\"latency_ms\":120,"
                        "\"ca_file\":\"/etc/ca.pem\",\"insecure_skip_verify\":true}", ""));
-    s = &cfg->cameras[0].snap;
+    s = &cfg->snap[0];
     assert_true(s->fps == 5);
     assert_int_equal(s->auth, OC_SNAP_AUTH_DIGEST);
     assert_string_equal(s->username, "admin");
@@ -299,7 +310,18 @@ static void snapshot_frames(void **state)
     assert_int_equal(s->latency_ms, 120);
     assert_string_equal(s->ca_file, "/etc/ca.pem");
     assert_true(s->insecure_skip_verify);
-    oc_config_free(cfg);
+    oc_ecfg_free(cfg);
+    /* the second camera's frames: the index in the path, the right slot */
+    const char *two = "{\"box_id\":\"b\",\"cameras\":[{\"id\":\"a\",\"width\":16,\"height\":16},"
+                      "{\"id\":\"c\",\"width\":16,\"height\":16,\"frames\":{\"snapshot_url\":"
+                      "\"http://c/\"}}]}";
+    cfg = accepted_edge(two);
+    assert_null(cfg->snap[0].url);
+    assert_string_equal(cfg->snap[1].url, "http://c/");
+    oc_ecfg_free(cfg);
+    refused("{\"box_id\":\"b\",\"cameras\":[{\"id\":\"a\",\"width\":16,\"height\":16},"
+            "{\"id\":\"c\",\"width\":16,\"height\":16,\"frames\":{}}]}",
+            "$.cameras[1].frames: missing required key \"snapshot_url\"");
     refused(doc(",\"frames\":{}", ""), "$.cameras[0].frames: missing required key \"snapshot_url\"");
     refused(doc(",\"frames\":{\"snapshot_url\":\"rtsp://cam/1\"}", ""),
             "$.cameras[0].frames.snapshot_url: must be an http:// or https:// URL");

@@ -120,7 +120,7 @@ static int frames(struct got *g)
 }
 
 /* A config with camera "a" (no URL) and camera "b" polled at url. */
-static struct oc_config *config(const struct server *s, const char *extra)
+static struct oc_ecfg *config(const struct server *s, const char *extra)
 {
     char text[2048], err[512];
     snprintf(text, sizeof text,
@@ -128,7 +128,7 @@ static struct oc_config *config(const struct server *s, const char *extra)
              "{\"id\":\"b\",\"width\":100,\"height\":100,\"frames\":{\"snapshot_url\":"
              "\"http://127.0.0.1:%d/ISAPI/Streaming/channels/101/picture\"%s}}]}",
              s->port, extra);
-    struct oc_config *cfg = oc_config_parse(text, strlen(text), "edge.json", err, sizeof err);
+    struct oc_ecfg *cfg = oc_ecfg_parse(text, strlen(text), "edge.json", err, sizeof err);
     if (!cfg)
         fail_msg("%s", err);
     return cfg;
@@ -149,6 +149,7 @@ struct want {
     struct got *g;
     int n;
     size_t field; /* offset into oc_snapurl_stats of a uint64_t, or (size_t)-1: frames */
+    struct server *srv; /* settled(): the server whose requests are compared */
 };
 
 static int reached(void *arg)
@@ -161,11 +162,22 @@ static int reached(void *arg)
     return *(uint64_t *)((char *)&st + w->field) >= (uint64_t)w->n;
 }
 
+/* Every request the server received has its outcome counted by camera 1. */
+static int settled(void *arg)
+{
+    struct want *w = arg;
+    struct oc_snapurl_stats st;
+    oc_snapurl_stats(w->s, 1, &st);
+    uint64_t done = st.ok + st.timeout + st.http_error + st.network_error + st.not_jpeg +
+                    st.too_large + st.refused;
+    return done == (uint64_t)atomic_load(&w->srv->requests);
+}
+
 #define WAIT_FRAMES(s_, g_, n_)                                                                  \
-    assert_true(wait_until(reached, &(struct want){s_, g_, n_, (size_t)-1}, 20000))
+    assert_true(wait_until(reached, &(struct want){s_, g_, n_, (size_t)-1, NULL}, 20000))
 #define WAIT_STAT(s_, g_, f_, n_)                                                                \
     assert_true(wait_until(reached,                                                              \
-                           &(struct want){s_, g_, n_, offsetof(struct oc_snapurl_stats, f_)},   \
+                           &(struct want){s_, g_, n_, offsetof(struct oc_snapurl_stats, f_), NULL},   \
                            20000))
 
 static struct got *got_new(void)
@@ -190,11 +202,11 @@ static void no_url_no_thread(void **state)
     (void)state;
     char err[256], text[] = "{\"box_id\":\"x\",\"cameras\":[{\"id\":\"a\",\"width\":100,"
                             "\"height\":100}]}";
-    struct oc_config *cfg = oc_config_parse(text, strlen(text), "e", err, sizeof err);
+    struct oc_ecfg *cfg = oc_ecfg_parse(text, strlen(text), "e", err, sizeof err);
     assert_non_null(cfg);
     assert_null(oc_snapurl_start(cfg, NULL, on_frame, NULL, NULL, err, sizeof err));
     assert_string_equal(err, "");
-    oc_config_free(cfg);
+    oc_ecfg_free(cfg);
 }
 
 /* Idle while no live tracks; polled at its rate while live; frame times
@@ -203,12 +215,12 @@ static void polls_only_while_live(void **state)
 {
     (void)state;
     struct server *srv = server_start();
-    struct oc_config *cfg = config(srv, ",\"snapshot_fps\":10");
+    struct oc_ecfg *cfg = config(srv, ",\"snapshot_fps\":10");
     struct got *g = got_new();
     char err[256];
     struct oc_snapurl *s = oc_snapurl_start(cfg, NULL, on_frame, NULL, g, err, sizeof err);
     assert_non_null(s);
-    oc_config_free(cfg); /* the module copied what it needs */
+    oc_ecfg_free(cfg); /* the module copied what it needs */
     int64_t t0 = oc_snapurl_mono_ms();
     oc_snapurl_anchor(s, 1, 1763802000000, t0);
     usleep(400000); /* anchored, no live track: nothing may be asked */
@@ -220,8 +232,9 @@ static void polls_only_while_live(void **state)
     oc_snapurl_stats(s, 0, &st);
     assert_int_equal(st.configured, 0);
 
-    oc_snapurl_live(s, 1, 1);
+    /* read before the call: the poller may take a picture at once */
     int64_t live_at = oc_snapurl_mono_ms();
+    oc_snapurl_live(s, 1, 1);
     WAIT_FRAMES(s, g, 8);
     int64_t took = oc_snapurl_mono_ms() - live_at;
     /* 8 frames at 10 fps: the first at once, then one per 100 ms */
@@ -237,9 +250,11 @@ static void polls_only_while_live(void **state)
     }
     pthread_mutex_unlock(&g->lock);
     oc_snapurl_live(s, 1, 0);
-    usleep(300000); /* a request in flight may finish */
+    /* a request in flight may finish: wait until every request the server
+     * saw has its outcome counted, then nothing more may be asked */
+    assert_true(wait_until(settled, &(struct want){.s = s, .srv = srv}, 20000));
     int asked = atomic_load(&srv->requests);
-    usleep(500000);
+    usleep(500000); /* a window for a wrong request: absence cannot be polled */
     assert_int_equal(atomic_load(&srv->requests), asked);
     oc_snapurl_stats(s, 1, &st);
     assert_int_equal(st.active, 0);
@@ -256,11 +271,11 @@ static void latency_shifts_times(void **state)
 {
     (void)state;
     struct server *srv = server_start();
-    struct oc_config *cfg = config(srv, ",\"snapshot_fps\":5,\"latency_ms\":250");
+    struct oc_ecfg *cfg = config(srv, ",\"snapshot_fps\":5,\"latency_ms\":250");
     struct got *g = got_new();
     char err[256];
     struct oc_snapurl *s = oc_snapurl_start(cfg, NULL, on_frame, NULL, g, err, sizeof err);
-    oc_config_free(cfg);
+    oc_ecfg_free(cfg);
     int64_t t0 = oc_snapurl_mono_ms();
     oc_snapurl_anchor(s, 1, 1000000, t0);
     oc_snapurl_live(s, 1, 1);
@@ -283,13 +298,13 @@ static void digest_auth(void **state)
     struct server *srv = server_start();
     atomic_store(&srv->digest, 1);
     for (int right = 1; right >= 0; right--) {
-        struct oc_config *cfg = config(srv, ",\"snapshot_fps\":10,\"username\":\"" USER
+        struct oc_ecfg *cfg = config(srv, ",\"snapshot_fps\":10,\"username\":\"" USER
                                             "\",\"auth\":\"digest\"");
         const char *pw[2] = {NULL, right ? PASS : "guess"};
         struct got *g = got_new();
         char err[256];
         struct oc_snapurl *s = oc_snapurl_start(cfg, pw, on_frame, NULL, g, err, sizeof err);
-        oc_config_free(cfg);
+        oc_ecfg_free(cfg);
         oc_snapurl_anchor(s, 1, 1000, oc_snapurl_mono_ms());
         oc_snapurl_live(s, 1, 1);
         struct oc_snapurl_stats st;
@@ -318,13 +333,13 @@ static void basic_refused_by_digest_server(void **state)
     (void)state;
     struct server *srv = server_start();
     atomic_store(&srv->digest, 1);
-    struct oc_config *cfg =
+    struct oc_ecfg *cfg =
         config(srv, ",\"snapshot_fps\":10,\"username\":\"" USER "\",\"auth\":\"basic\"");
     const char *pw[2] = {NULL, PASS};
     struct got *g = got_new();
     char err[256];
     struct oc_snapurl *s = oc_snapurl_start(cfg, pw, on_frame, NULL, g, err, sizeof err);
-    oc_config_free(cfg);
+    oc_ecfg_free(cfg);
     oc_snapurl_anchor(s, 1, 1000, oc_snapurl_mono_ms());
     oc_snapurl_live(s, 1, 1);
     WAIT_STAT(s, g, http_error, 2);
@@ -350,11 +365,11 @@ static void failures_counted(void **state)
 {
     (void)state;
     struct server *srv = server_start();
-    struct oc_config *cfg = config(srv, ",\"snapshot_fps\":20,\"timeout_ms\":200");
+    struct oc_ecfg *cfg = config(srv, ",\"snapshot_fps\":20,\"timeout_ms\":200");
     struct got *g = got_new();
     char err[256];
     struct oc_snapurl *s = oc_snapurl_start(cfg, NULL, on_frame, on_log, g, err, sizeof err);
-    oc_config_free(cfg);
+    oc_ecfg_free(cfg);
     oc_snapurl_anchor(s, 1, 1000, oc_snapurl_mono_ms());
     oc_snapurl_live(s, 1, 1);
     atomic_store(&srv->mode, M_NOT_JPEG);
@@ -388,7 +403,7 @@ static void failures_counted(void **state)
     server_stop(srv);
     g = got_new();
     s = oc_snapurl_start(cfg, NULL, on_frame, NULL, g, err, sizeof err);
-    oc_config_free(cfg);
+    oc_ecfg_free(cfg);
     oc_snapurl_anchor(s, 1, 1000, oc_snapurl_mono_ms());
     oc_snapurl_live(s, 1, 1);
     WAIT_STAT(s, g, network_error, 2);
@@ -402,11 +417,11 @@ static void slow_camera_skips(void **state)
 {
     (void)state;
     struct server *srv = server_start();
-    struct oc_config *cfg = config(srv, ",\"snapshot_fps\":10,\"timeout_ms\":5000");
+    struct oc_ecfg *cfg = config(srv, ",\"snapshot_fps\":10,\"timeout_ms\":5000");
     struct got *g = got_new();
     char err[256];
     struct oc_snapurl *s = oc_snapurl_start(cfg, NULL, on_frame, NULL, g, err, sizeof err);
-    oc_config_free(cfg);
+    oc_ecfg_free(cfg);
     oc_snapurl_anchor(s, 1, 1000, oc_snapurl_mono_ms());
     atomic_store(&srv->delay_ms, 350); /* 3.5 slots per answer */
     oc_snapurl_live(s, 1, 1);
