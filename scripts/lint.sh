@@ -2,7 +2,8 @@
 # Style checks run by scripts/test.sh:
 #  1. every C file under src/, include/ and tests/ is formatted as
 #     .clang-format says (clang-format from Debian; prints the differences);
-#  2. log calls name their level (OC_LOG_*), never a bare number.
+#  2. log calls name their level (OC_LOG_*), never a bare number
+#     (logm(d, 3, ...), logf_(u, 3, ...), s->log(ud, 4, ...)).
 # FIX=1 reformats the files in place instead of checking.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +22,9 @@ else
         fi
     done
 fi
-if grep -nE '\blogm?\([^,()]+, *[0-9]+ *,' "${files[@]}" >&2; then
+# the level is the second argument of every log call: log(...), logm(...),
+# logf_(...), oc_dlog(...) and any other *_log / *log[mf]_ function
+if grep -nE '(^|[^A-Za-z0-9_])([A-Za-z0-9_]*_)?d?log[mf]?_?\([^,()]+, *[0-9]+ *,' "${files[@]}" >&2; then
     echo "lint: a log call with a bare level number (use the OC_LOG_* names)" >&2
     bad=1
 fi

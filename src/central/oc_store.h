@@ -57,7 +57,8 @@ struct oc_insert_result {
 
 /* One stored violation, for a page of them: the record (JSON text as
  * stored), its ts and id (what a page cursor is made of) and whether its
- * evidence image is stored. Borrowed for the call. */
+ * evidence image is stored. Borrowed for the call. The store gives data
+ * only: the API makes the page cursor and the evidence URL of them. */
 typedef void (*oc_store_violation_fn)(void *arg, const char *record, int64_t ts, const char *id,
                                       int has_evidence);
 
@@ -114,8 +115,10 @@ struct oc_store_ops {
      * validated records (borrowed). One transaction. */
     oc_err_t (*put_violations)(struct oc_store *s, const char *box, int64_t now_ms,
                                const cJSON *records, struct oc_insert_result *res);
-    /* Evidence: the digest the record announced (OC_ENOTFOUND: no such
-     * violation), and the path once stored. */
+    /* Evidence: the sending box, the digest the record announced (hex, ""
+     * when none) and the stored path ("" when no image yet) written into
+     * the caller's buffers (OC_ENOTFOUND: no such violation); then the
+     * path once stored. */
     oc_err_t (*evidence_expected)(struct oc_store *s, const char *id, char *box, size_t boxlen,
                                   char *sha256_hex, size_t hexlen, char *stored_path,
                                   size_t pathlen);

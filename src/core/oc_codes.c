@@ -9,6 +9,7 @@
 
 #include "ordercam/oc_io.h"
 #include "ordercam/oc_json.h"
+#include "ordercam/oc_record.h"
 
 struct oc_codes {
     char *locale;
@@ -48,17 +49,6 @@ void oc_codes_free(struct oc_codes *c)
     free(c->e);
     free(c->locale);
     free(c);
-}
-
-static bool type_ok(const char *s)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > 64)
-        return false;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
-            return false;
-    return true;
 }
 
 /* A string member of at most max bytes (min 1), or absent/null when
@@ -118,7 +108,7 @@ static oc_err_t entry(const cJSON *o, size_t i, struct oc_code_entry *e, const s
         return why(err, cap, "offences[%zu]: must be an object", i);
     if (!keys_ok(o, keys, &bad))
         return why(err, cap, "offences[%zu]: unknown key \"%.32s\"", i, bad);
-    bool ok = get_str(o, "type", 64, false, &s[0]) && type_ok(s[0]) &&
+    bool ok = get_str(o, "type", 64, false, &s[0]) && oc_record_type_name_ok(s[0]) &&
               get_str(o, "code", 32, true, &s[1]) &&
               get_str(o, "name", OC_CODES_NAME_MAX, false, &s[2]) &&
               get_str(o, "short", OC_CODES_SHORT_MAX, false, &s[3]) &&

@@ -197,8 +197,7 @@ bool oc_wire_refused_index(const char *body, size_t len, size_t *index)
     if (!body || oc_json_parse(body, len, 65536, 4, &j, NULL) != OC_JSON_OK)
         return false;
     const cJSON *i = cJSON_GetObjectItemCaseSensitive(j, "index");
-    bool ok = cJSON_IsObject(j) && cJSON_IsNumber(i) && i->valuedouble >= 0 &&
-              i->valuedouble <= 1e9 && i->valuedouble == (double)(size_t)i->valuedouble;
+    bool ok = cJSON_IsObject(j) && oc_record_is_int(i, 0, 1e9);
     if (ok)
         *index = (size_t)i->valuedouble;
     cJSON_Delete(j);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "oc_dlog.h"
 #include "ordercam/oc_event.h"
 
 #define BUF_KEEP (4u << 20) /* a larger buffer is freed after its frame */
@@ -63,8 +64,8 @@ int64_t oc_snapurl_map_ts(int64_t anchor_clock, int64_t anchor_mono, int64_t cap
     return anchor_clock + (capture_mono - anchor_mono) + latency_ms;
 }
 
-__attribute__((format(printf, 3, 4))) static void logm(struct oc_snapurl *s, int level,
-                                                       const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void
+logm(struct oc_snapurl *s, enum oc_log_level level, const char *fmt, ...)
 {
     char msg[512];
     if (!s->log)
@@ -146,10 +147,10 @@ static void outcome(struct oc_snapurl *s, struct cam *c, uint64_t *counter, cons
     (*counter)++;
     pthread_mutex_unlock(&s->lock);
     if (why && !c->failing)
-        logm(s, 4, "camera %s: snapshot URL failing: %s (counted per poll; logged once)", c->id,
-             why);
+        logm(s, OC_LOG_WARNING,
+             "camera %s: snapshot URL failing: %s (counted per poll; logged once)", c->id, why);
     else if (!why && c->failing)
-        logm(s, 5, "camera %s: snapshot URL answers again", c->id);
+        logm(s, OC_LOG_NOTICE, "camera %s: snapshot URL answers again", c->id);
     c->failing = why != NULL;
 }
 

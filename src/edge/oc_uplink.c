@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "oc_dlog.h"
 #include "oc_spool.h"
 #include "ordercam/oc_event.h"
 #include "ordercam/oc_io.h"
@@ -53,8 +54,8 @@ static char *dup(const char *s)
     return s ? strdup(s) : NULL;
 }
 
-__attribute__((format(printf, 3, 4))) static void logf_(struct oc_uplink *u, int level,
-                                                        const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void
+logf_(struct oc_uplink *u, enum oc_log_level level, const char *fmt, ...)
 {
     if (!u->o.log)
         return;
@@ -142,17 +143,20 @@ static long request(struct oc_uplink *u, const char *path, const char *token, co
     if (rc == CURLE_OK) {
         curl_easy_getinfo(u->curl, CURLINFO_RESPONSE_CODE, &status);
         if (u->net_state == -1)
-            logf_(u, 5, "uplink to %s: reachable again", u->url);
+            logf_(u, OC_LOG_NOTICE, "uplink to %s: reachable again", u->url);
         u->net_state = 1;
     } else if (u->net_state != -1) {
         /* once per outage, not per retry */
-        logf_(u, 4, "uplink to %s: %s; retrying with backoff", u->url, curl_easy_strerror(rc));
+        logf_(u, OC_LOG_WARNING, "uplink to %s: %s; retrying with backoff", u->url,
+              curl_easy_strerror(rc));
         u->net_state = -1;
     }
     long connects = 0;
     curl_easy_getinfo(u->curl, CURLINFO_NUM_CONNECTS, &connects);
     if (connects > 0 && u->o.insecure_skip_verify)
-        logf_(u, 4, "uplink: connected to %s WITHOUT verifying its certificate (insecure_skip_verify)", u->url);
+        logf_(u, OC_LOG_WARNING,
+              "uplink: connected to %s WITHOUT verifying its certificate (insecure_skip_verify)",
+              u->url);
     curl_slist_free_all(h);
     pthread_mutex_lock(&u->lock);
     u->st.request_seconds += (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
@@ -234,8 +238,8 @@ static int classify(struct oc_uplink *u, long status)
         return 1;
     if (status == 401 || status == 403) {
         if (u->auth_state != -1)
-            logf_(u, 3, "uplink: central refused our token (HTTP %ld): check %s; retrying", status,
-                  u->token_file ? u->token_file : "central.token_file");
+            logf_(u, OC_LOG_ERR, "uplink: central refused our token (HTTP %ld): check %s; retrying",
+                  status, u->token_file ? u->token_file : "central.token_file");
         u->auth_state = -1;
         pthread_mutex_lock(&u->lock);
         u->st.auth_failures++;
@@ -289,7 +293,8 @@ static int send_evidence(struct oc_uplink *u, const char *token)
         unsigned char *img = read_image(u->evdir, it->file, &len);
         if (!img) { /* deleted behind our back (or evicted meanwhile) */
             oc_spool_evidence_mark(u->spool, it->id, OC_SPOOL_EV_EVICTED);
-            logf_(u, 4, "uplink: evidence %s is gone from the disk; not sent", it->file);
+            logf_(u, OC_LOG_WARNING, "uplink: evidence %s is gone from the disk; not sent",
+                  it->file);
             continue;
         }
         char path[400];
@@ -304,7 +309,8 @@ static int send_evidence(struct oc_uplink *u, const char *token)
             pthread_mutex_unlock(&u->lock);
         } else if (k < 0) {
             oc_spool_evidence_mark(u->spool, it->id, OC_SPOOL_EV_PARKED);
-            logf_(u, 3, "uplink: central rejected evidence of %s for good (HTTP %ld): %.200s; parked",
+            logf_(u, OC_LOG_ERR,
+                  "uplink: central rejected evidence of %s for good (HTTP %ld): %.200s; parked",
                   it->id, status, u->resp.p ? u->resp.p : "");
             pthread_mutex_lock(&u->lock);
             u->st.evidence_rejected++;
@@ -332,23 +338,24 @@ static int send_tallies(struct oc_uplink *u, const char *token, uint64_t backlog
     *n = oc_spool_dirty_tallies(u->spool, TALLIES_PER_BATCH, add_tally, &c);
     oc_err_t e = oc_wire_tallies_end(&c.w);
     if (c.n_bad != u->tallies_unsendable)
-        logf_(u, 3, "uplink: %zu tally rows cannot be sent (camera or type central refuses); kept",
+        logf_(u, OC_LOG_ERR,
+              "uplink: %zu tally rows cannot be sent (camera or type central refuses); kept",
               c.n_bad);
     u->tallies_unsendable = c.n_bad;
     int k = 0;
     if (e != OC_OK) {
-        logf_(u, 3, "uplink: cannot write the tally body: %s", oc_strerror(e));
+        logf_(u, OC_LOG_ERR, "uplink: cannot write the tally body: %s", oc_strerror(e));
     } else {
         long status = post(u, "/api/v1/tallies", token);
         k = classify(u, status);
         if (k < 0)
-            logf_(u, 3, "uplink: central rejected %zu tally rows (HTTP %ld): %.200s", c.n, status,
-                  u->resp.p ? u->resp.p : "");
+            logf_(u, OC_LOG_ERR, "uplink: central rejected %zu tally rows (HTTP %ld): %.200s", c.n,
+                  status, u->resp.p ? u->resp.p : "");
         k = k < 0 ? 0 : k == 0 ? -1 : 1;
     }
     if (k == 1) {
         if (u->auth_state == -1)
-            logf_(u, 5, "uplink: central accepts our token again");
+            logf_(u, OC_LOG_NOTICE, "uplink: central accepts our token again");
         u->auth_state = 1;
         oc_spool_begin(u->spool);
         for (size_t i = 0; i < c.n; i++)
@@ -383,8 +390,8 @@ static void park(struct oc_uplink *u, const char *id, long status)
 {
     oc_spool_mark(u->spool, &id, 1, OC_SPOOL_REJECTED);
     u->single = 0;
-    logf_(u, 3, "uplink: central rejected record %s for good (HTTP %ld): %.200s; parked", id,
-          status, u->resp.p ? u->resp.p : "");
+    logf_(u, OC_LOG_ERR, "uplink: central rejected record %s for good (HTTP %ld): %.200s; parked",
+          id, status, u->resp.p ? u->resp.p : "");
     pthread_mutex_lock(&u->lock);
     u->st.records_rejected++;
     pthread_mutex_unlock(&u->lock);
@@ -404,7 +411,7 @@ static int send_records(struct oc_uplink *u, const char *token)
     oc_err_t e = oc_wire_violations_end(&c.w);
     int rc = 1;
     if (m > 0 && e != OC_OK) {
-        logf_(u, 3, "uplink: cannot write the violations body: %s", oc_strerror(e));
+        logf_(u, OC_LOG_ERR, "uplink: cannot write the violations body: %s", oc_strerror(e));
         rc = -1;
     } else if (m > 0) {
         long status = post(u, "/api/v1/violations", token);
@@ -440,7 +447,7 @@ static int cycle(struct oc_uplink *u)
 {
     char *token = read_token(u->token_file);
     if (!token) {
-        logf_(u, 3, "uplink: no token in %s",
+        logf_(u, OC_LOG_ERR, "uplink: no token in %s",
               u->token_file ? u->token_file : "(central.token_file unset)");
         return -1;
     }
@@ -544,7 +551,7 @@ struct oc_uplink *oc_uplink_start(const struct oc_uplink_opts *o)
     u->spool = oc_spool_open(u->dir, err, sizeof err);
     u->curl = curl_easy_init();
     if (!u->spool || !u->curl || !u->url) {
-        logf_(u, 3, "uplink cannot start: %s", u->spool ? "libcurl" : err);
+        logf_(u, OC_LOG_ERR, "uplink cannot start: %s", u->spool ? "libcurl" : err);
         oc_spool_close(u->spool);
         if (u->curl)
             curl_easy_cleanup(u->curl);

@@ -12,19 +12,8 @@
 set -euo pipefail
 src=$1
 bin=$2
-WORK=$(mktemp -d)
-DPID=
-cleanup() {
-    [ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null || true
-    stop_broker || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-. "$src/tests/support/broker.sh"
-. "$src/tests/support/wait.sh"
-. "$src/tests/support/config.sh"
-. "$src/tests/support/daemon.sh"
 TEST_NAME=hostile_edge_test
+. "$src/tests/support/daemon.sh"
 expected=$src/samples/expected/sample.violations.jsonl
 METRICS_PORT=$(free_port)
 

@@ -12,20 +12,10 @@
 set -euo pipefail
 src=$1
 bin=$2
-WORK=$(mktemp -d)
-DPID=
-SLOW=()
-cleanup() {
-    for p in "${SLOW[@]}"; do kill "$p" 2>/dev/null || true; done
-    [ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null || true
-    stop_broker || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-. "$src/tests/support/broker.sh"
-. "$src/tests/support/wait.sh"
-. "$src/tests/support/daemon.sh"
 TEST_NAME=metrics_test
+. "$src/tests/support/daemon.sh"
+SLOW=() # slow-client loops, stopped at exit
+cleanup_extra() { for p in "${SLOW[@]}"; do kill "$p" 2>/dev/null || true; done; }
 
 start_broker
 METRICS_PORT=$(free_port)

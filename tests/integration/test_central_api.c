@@ -227,11 +227,7 @@ static int setup(void **state)
              "h=$(printf '%%s' '" VIEWER_TOKEN "' | openssl dgst -sha256 -r | cut -d' ' -f1) && "
              "sed -i \"s/VIEWERHASH/$h/\" '%s'", cfg);
     assert_int_equal(system(cmd), 0);
-    char bin[512];
-    snprintf(bin, sizeof bin, "%s/ordercam-central", getenv("OC_BIN"));
-    char *argv[] = {bin, "-c", cfg, "--port-file", portfile, NULL};
-    assert_int_equal(oc_proc_start(&central, argv, log), 0);
-    int port = oc_proc_wait_port(portfile, 10000);
+    int port = oc_proc_start_central(&central, cfg, portfile, log, 10000);
     assert_true(port > 0);
     snprintf(base_url, sizeof base_url, "https://localhost:%d", port);
     return 0;
@@ -241,12 +237,8 @@ static int teardown(void **state)
 {
     (void)state;
     assert_int_equal(oc_proc_stop(&central, SIGTERM), 0);
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        return -1;
     curl_global_cleanup();
-    return 0;
+    return oc_rmtree(dir);
 }
 
 /* Each refusal beside the same request from someone allowed to make it. */

@@ -145,11 +145,7 @@ static int setup(void **state)
             "            {\"token\": \"" VIEWER_TOKEN "\", \"role\": \"viewer\"}]}\n",
             dir, PER_IP, TOTAL_S);
     fclose(f);
-    char bin[512];
-    snprintf(bin, sizeof bin, "%s/ordercam-central", getenv("OC_BIN"));
-    char *argv[] = {bin, "-c", cfg, "--port-file", portfile, NULL};
-    assert_int_equal(oc_proc_start(&central, argv, log), 0);
-    port = oc_proc_wait_port(portfile, 10000);
+    port = oc_proc_start_central(&central, cfg, portfile, log, 10000);
     assert_true(port > 0);
     return 0;
 }
@@ -158,9 +154,7 @@ static int teardown(void **state)
 {
     (void)state;
     assert_int_equal(oc_proc_stop(&central, SIGTERM), 0);
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return oc_rmtree(dir);
 }
 
 /* Waits (polling, up to limit_ms) until no body is held any more. */

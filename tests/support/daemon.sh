@@ -1,8 +1,25 @@
-# Sourced by the edge integration tests, after broker.sh and wait.sh: one
-# ordercamd at a time, run from $bin (the build directory) with the config
-# $WORK/edge.json, its output appended to $WORK/daemon.log, its pid in DPID
-# and its metrics listener on 127.0.0.1:$METRICS_PORT.
-# The test sets TEST_NAME (for messages), WORK, src, bin and METRICS_PORT.
+# Sourced by the edge integration tests: one ordercamd at a time, run from
+# $bin (the build directory) with the config $WORK/edge.json, its output
+# appended to $WORK/daemon.log, its pid in DPID and its metrics listener on
+# 127.0.0.1:$METRICS_PORT, beside a broker of tests/support/broker.sh.
+# The test sets src, bin and TEST_NAME (for messages) before sourcing, and
+# METRICS_PORT before starting the daemon. Sourcing makes $WORK (removed at
+# exit with the daemon and the broker; a test's own cleanup_extra function,
+# when it defines one, runs first) and sources broker.sh, wait.sh and
+# config.sh.
+
+. "$src/tests/support/broker.sh"
+. "$src/tests/support/wait.sh"
+. "$src/tests/support/config.sh"
+WORK=$(mktemp -d)
+DPID=
+cleanup() {
+    if declare -F cleanup_extra >/dev/null; then cleanup_extra || true; fi
+    [ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null || true
+    stop_broker || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
 
 # fail MESSAGE: says why, shows the tail of every log in $WORK, exits 1.
 fail() {

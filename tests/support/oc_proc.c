@@ -61,6 +61,26 @@ int oc_proc_stop(struct oc_proc *p, int sig)
     return 128 + WTERMSIG(status);
 }
 
+int oc_proc_start_central(struct oc_proc *p, const char *cfg, const char *portfile,
+                          const char *log, int timeout_ms)
+{
+    char bin[512];
+    const char *dir = getenv("OC_BIN");
+    snprintf(bin, sizeof bin, "%s/ordercam-central", dir ? dir : ".");
+    char *argv[] = {bin, "-c", (char *)cfg, "--port-file", (char *)portfile, NULL};
+    if (oc_proc_start(p, argv, log) != 0)
+        return -1;
+    return oc_proc_wait_port(portfile, timeout_ms);
+}
+
+int oc_rmtree(const char *dir)
+{
+    char cmd[1100];
+    if (strchr(dir, '\'') || snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir) >= (int)sizeof cmd)
+        return -1;
+    return system(cmd) == 0 ? 0 : -1;
+}
+
 int oc_tmpdir(char *dir, size_t len)
 {
     const char *base = getenv("TMPDIR");

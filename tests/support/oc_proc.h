@@ -4,6 +4,7 @@
 #ifndef OC_PROC_H
 #define OC_PROC_H
 
+#include <stddef.h>
 #include <sys/types.h>
 
 struct oc_proc {
@@ -18,8 +19,16 @@ int oc_proc_wait_port(const char *path, int timeout_ms);
 /* Sends sig and waits for the exit; returns the exit status (or 128+signal). */
 int oc_proc_stop(struct oc_proc *p, int sig);
 
+/* Starts $OC_BIN/ordercam-central with the config file cfg, its output to
+ * log, and waits up to timeout_ms for the port it writes to portfile.
+ * Returns the port, or -1 (not started, or no port in time). */
+int oc_proc_start_central(struct oc_proc *p, const char *cfg, const char *portfile,
+                          const char *log, int timeout_ms);
+
 /* Makes a fresh temporary directory (under $TMPDIR or /tmp) into dir. */
 int oc_tmpdir(char *dir, size_t len);
+/* Removes dir and everything below it. 0 or -1. */
+int oc_rmtree(const char *dir);
 
 /* Makes in dir: ca.pem/ca.key (a test CA), server.pem/server.key (for
  * localhost and 127.0.0.1, signed by the CA), other-ca.pem (a CA that
