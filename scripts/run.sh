@@ -70,10 +70,12 @@ box_token=$(cat "$c/box.token")
 viewer_token=$(cat "$c/viewer.token")
 central_port=8443
 (exec 3<>/dev/tcp/127.0.0.1/$central_port) 2>/dev/null && central_port=$(free_port)
+# retention off: the sample's records are dated 2025 and would expire
 jq -n --arg listen "127.0.0.1:$central_port" --arg c "$c" --arg box "$box_token" --arg viewer "$viewer_token" '
   {listen: $listen,
    tls: {cert_file: "\($c)/central.crt", key_file: "\($c)/central.key"},
    db: "\($c)/central.sqlite", tz_offset_min: 480,
+   retention: {evidence_days: 0, records_days: 0},
    tokens: [{token: $box, box: "edge-jc-0001"}, {token: $viewer, role: "viewer"}]}' >"$c/central.json"
 
 # a reviewer account, made once; its password is printed once (below)

@@ -31,6 +31,7 @@
 #include "ordercam/oc_text.h"
 #include "oc_passwd.h"
 #include "oc_report.h"
+#include "oc_retention.h"
 #include "oc_web.h"
 
 #define MAX_BATCH 10000
@@ -59,7 +60,11 @@
     X(slow_connections_cut)                                                                        \
     X(evidence_conflict)                                                                           \
     X(evidence_not_jpeg)                                                                           \
-    X(batch_refused)
+    X(batch_refused)                                                                               \
+    X(retention_runs)                                                                              \
+    X(retention_images_deleted)                                                                    \
+    X(retention_records_deleted)                                                                   \
+    X(retention_errors)
 
 struct counters {
 #define X(name) atomic_ullong name;
@@ -87,6 +92,9 @@ struct oc_api {
     int stopping, watchdog_on;
     int hashing; /* password hashes being computed now (OC_API_HASHING at most) */
     struct oc_codes *codes[2]; /* offence code tables: zh-CN, en */
+    pthread_t retention;
+    int retention_on;
+    atomic_llong evidence_bytes; /* disk use of the evidence; -1 until first measured */
     pthread_t watchdog;
     struct counters n;
 };
@@ -572,6 +580,8 @@ static enum MHD_Result put_evidence(struct oc_api *api, struct MHD_Connection *c
             return send_error(c, 507, "cannot store evidence");
         if (api->store->ops->evidence_stored(api->store, id, path, (int64_t)rq->len) != OC_OK)
             return send_error(c, 503, "store busy or failing; retry");
+        if (atomic_load(&api->evidence_bytes) >= 0)
+            atomic_fetch_add(&api->evidence_bytes, (long long)rq->len);
     }
     cJSON *out = cJSON_CreateObject();
     cJSON_AddStringToObject(out, "sha256", actual);
@@ -1007,6 +1017,11 @@ static enum MHD_Result get_counters(struct oc_api *api, struct MHD_Connection *c
     pthread_mutex_lock(&api->lock);
     cJSON_AddNumberToObject(out, "buffered_bytes", (double)api->buffered);
     pthread_mutex_unlock(&api->lock);
+    long long ev = atomic_load(&api->evidence_bytes);
+    if (ev >= 0)
+        cJSON_AddNumberToObject(out, "evidence_bytes", (double)ev);
+    else
+        cJSON_AddNullToObject(out, "evidence_bytes");
     return send_json(c, 200, out);
 }
 
@@ -1104,6 +1119,8 @@ static cJSON *vrow_json(const struct oc_store_vrow *r)
     } else {
         cJSON_AddNullToObject(rec, "evidence_url");
     }
+    if (r->evidence_expired)
+        cJSON_AddBoolToObject(rec, "evidence_expired", 1);
     cJSON *rv = cJSON_AddObjectToObject(rec, "review");
     cJSON_AddStringToObject(rv, "status", r->status);
     if (r->reason)
@@ -1940,6 +1957,57 @@ static void *watchdog(void *arg)
     return NULL;
 }
 
+/* One audit row of the retention job (no client: actor "retention"). */
+static void retention_audit(struct oc_api *api, const char *target, int64_t n, int64_t cut_days)
+{
+    char detail[128];
+    snprintf(detail, sizeof detail, "%lld deleted (older than %lld days)", (long long)n,
+             (long long)cut_days);
+    struct oc_audit_in row = {.ts = now_ms(), .actor = "retention", .role = "system",
+                              .action = "retention", .target = target, .detail = detail};
+    if (api->store->ops->audit(api->store, &row) != OC_OK)
+        fprintf(stderr, "ordercam-central: audit row not written: retention %s\n", target);
+}
+
+/* The retention job: first an interval after start (at most an hour), then
+ * every retention.interval_s; it also measures the evidence's disk use. */
+static void *retention_loop(void *arg)
+{
+    struct oc_api *api = arg;
+    const struct oc_ccfg *cfg = api->cfg;
+    int64_t every = (int64_t)cfg->retention_interval_s * 1000;
+    int64_t next = now_ms() + (every < 3600000 ? every : 3600000);
+    atomic_store(&api->evidence_bytes, (long long)oc_retention_disk_use(cfg->evidence_dir));
+    pthread_mutex_lock(&api->lock);
+    while (!api->stopping) {
+        if (now_ms() < next) {
+            struct timespec until = {.tv_sec = (time_t)(next / 1000),
+                                     .tv_nsec = (long)(next % 1000) * 1000000L};
+            pthread_cond_timedwait(&api->wake, &api->lock, &until);
+            continue;
+        }
+        pthread_mutex_unlock(&api->lock);
+        struct oc_retention_result r;
+        oc_retention_pass(api->store, now_ms(), cfg->evidence_days, cfg->records_days, &r);
+        COUNT(api, retention_runs);
+        atomic_fetch_add(&api->n.retention_images_deleted, (unsigned long long)r.images_expired);
+        atomic_fetch_add(&api->n.retention_records_deleted, (unsigned long long)r.records_deleted);
+        atomic_fetch_add(&api->n.retention_errors, (unsigned long long)r.errors);
+        if (r.images_expired)
+            retention_audit(api, "evidence", r.images_expired,
+                            cfg->evidence_days ? cfg->evidence_days : cfg->records_days);
+        if (r.records_deleted)
+            retention_audit(api, "records", r.records_deleted, cfg->records_days);
+        if (r.errors)
+            fprintf(stderr, "ordercam-central: retention: %d failures\n", r.errors);
+        atomic_store(&api->evidence_bytes, (long long)oc_retention_disk_use(cfg->evidence_dir));
+        next = now_ms() + every;
+        pthread_mutex_lock(&api->lock);
+    }
+    pthread_mutex_unlock(&api->lock);
+    return NULL;
+}
+
 static char *slurp(const char *path)
 {
     FILE *f = fopen(path, "rb");
@@ -2035,7 +2103,10 @@ struct oc_api *oc_api_start(const struct oc_ccfg *cfg, struct oc_store *store,
         free(api);
         return NULL;
     }
+    atomic_store(&api->evidence_bytes, -1LL);
     api->watchdog_on = pthread_create(&api->watchdog, NULL, watchdog, api) == 0;
+    api->retention_on = api->watchdog_on &&
+                        pthread_create(&api->retention, NULL, retention_loop, api) == 0;
     if (!api->watchdog_on) {
         snprintf(err, errlen, "cannot start the request watchdog thread");
         oc_api_stop(api);
@@ -2057,9 +2128,11 @@ void oc_api_stop(struct oc_api *api)
     if (api->watchdog_on) {
         pthread_mutex_lock(&api->lock);
         api->stopping = 1;
-        pthread_cond_signal(&api->wake);
+        pthread_cond_broadcast(&api->wake); /* the watchdog and the retention job */
         pthread_mutex_unlock(&api->lock);
         pthread_join(api->watchdog, NULL);
+        if (api->retention_on)
+            pthread_join(api->retention, NULL);
     }
     MHD_stop_daemon(api->d);
     oc_codes_free(api->codes[0]);

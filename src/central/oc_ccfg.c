@@ -216,6 +216,21 @@ static bool parse_people(struct ctx *c, const cJSON *root, struct oc_ccfg *cfg)
         return fail(c, "$.ui.locale", "out of memory");
     if (strcmp(cfg->ui_locale, "zh-CN") != 0 && strcmp(cfg->ui_locale, "en") != 0)
         return fail(c, "$.ui.locale", "must be \"zh-CN\" or \"en\"");
+    static const char *const ret_keys[] = {"evidence_days", "records_days", "interval_s", NULL};
+    const cJSON *ret = cJSON_GetObjectItemCaseSensitive(root, "retention");
+    cfg->evidence_days = 365;
+    cfg->records_days = 1095;
+    cfg->retention_interval_s = 86400;
+    if (ret && !cJSON_IsObject(ret))
+        return fail(c, "$.retention", "must be an object");
+    if (ret && (!keys(c, ret, "$.retention", ret_keys) ||
+                !num(c, ret, "evidence_days", "$.retention.evidence_days", 0, 36500,
+                     &cfg->evidence_days) ||
+                !num(c, ret, "records_days", "$.retention.records_days", 0, 36500,
+                     &cfg->records_days) ||
+                !num(c, ret, "interval_s", "$.retention.interval_s", 1, 86400 * 7,
+                     &cfg->retention_interval_s)))
+        return false;
     cfg->review_lease_s = 300;
     if (rv && !num(c, rv, "lease_s", "$.review.lease_s", 1, 86400, &cfg->review_lease_s))
         return false;
@@ -226,7 +241,7 @@ static bool parse_root(struct ctx *c, const cJSON *root, struct oc_ccfg *cfg)
 {
     static const char *const allowed[] = {"listen", "tls", "insecure_http", "db", "evidence_dir",
                                           "tokens", "silent_after_s", "tz_offset_min", "limits",
-                                          "faults", "max_future_s", "ui", "review", NULL};
+                                          "faults", "max_future_s", "ui", "review", "retention", NULL};
     static const char *const tls_keys[] = {"cert_file", "key_file", "priorities", NULL};
     static const char *const limit_keys[] = {"threads", "max_connections", "request_timeout_s",
                                              "max_json_kb", "max_evidence_mb", "request_total_s",

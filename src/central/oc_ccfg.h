@@ -52,6 +52,9 @@ struct oc_ccfg {
     int review_lease_s;   /* a reviewer holds a violation this long */
     char **reasons;       /* rejection reasons (ids), OC_CCFG_MAX_REASONS at most */
     size_t n_reasons;
+    int evidence_days;         /* images of records older than this are deleted (0: never) */
+    int records_days;          /* records older than this are deleted (0: never) */
+    int retention_interval_s;  /* how often the retention job runs */
 };
 
 #define OC_CCFG_MAX_REASONS 32

@@ -258,7 +258,7 @@ cJSON *oc_sqlp_audit_read(struct oc_store *s, int64_t from, int64_t to, int64_t 
 
 #define VROW_COLS                                                                                  \
     "record, id, ts, evidence_path, status, reason, note, reviewer, COALESCE(decided, 0),"        \
-    " lease_until"
+    " lease_until, evidence_expired"
 
 static void vrow_give(struct oc_store *s, struct oc_sqlst *st, oc_store_vrow_fn fn, void *arg)
 {
@@ -274,6 +274,7 @@ static void vrow_give(struct oc_store *s, struct oc_sqlst *st, oc_store_vrow_fn 
         .reviewer = d->is_null(st, 7) ? NULL : d->col_text(st, 7),
         .decided = d->col_int(st, 8),
         .lease_until = d->col_int(st, 9),
+        .evidence_expired = d->col_int(st, 10) != 0,
     };
     fn(arg, &r);
 }
@@ -655,6 +656,73 @@ oc_err_t oc_sqlp_report_put(struct oc_store *s, const char *key, const char *bod
                              "INSERT INTO reports(key, body, made) VALUES(?1, ?2, ?3)"
                              " ON CONFLICT(key) DO NOTHING",
                              p, 3, NULL);
+    oc_sqls_release(s, sl);
+    return e;
+}
+
+/* ---- retention ---- */
+
+oc_err_t oc_sqlp_images_before(struct oc_store *s, int64_t before, int limit, oc_store_image_fn fn,
+                               void *arg)
+{
+    const struct oc_sql_dialect *d = oc_sqls_dialect(s);
+    const struct oc_sqls_param p[] = {I(before), I(limit)};
+    struct oc_sqls_slot *sl = oc_sqls_acquire(s);
+    struct oc_sqlst *st = oc_sqls_start(s, sl->c,
+                                        "SELECT id, evidence_path FROM violations WHERE ts<?1"
+                                        " AND evidence_path IS NOT NULL ORDER BY ts, id LIMIT ?2",
+                                        1, p, 2);
+    enum oc_sql_step r = OC_SQL_ERROR;
+    while (st && (r = d->step(st)) == OC_SQL_ROW)
+        fn(arg, d->col_text(st, 0), d->col_text(st, 1));
+    if (st)
+        d->done(st);
+    oc_sqls_release(s, sl);
+    return r == OC_SQL_DONE ? OC_OK : OC_EIO;
+}
+
+oc_err_t oc_sqlp_image_users(struct oc_store *s, const char *path, const char *id, int64_t *n)
+{
+    const struct oc_sqls_param p[] = {T(path), T(id)};
+    const struct oc_sqls_out o[] = {{NULL, 0, n}};
+    *n = 0;
+    struct oc_sqls_slot *sl = oc_sqls_acquire(s);
+    enum oc_sql_step r = oc_sqls_first_row(
+        s, sl->c, "SELECT COUNT(*) FROM violations WHERE evidence_path=?1 AND id<>?2", p, 2, o, 1);
+    oc_sqls_release(s, sl);
+    return r == OC_SQL_ROW ? OC_OK : OC_EIO;
+}
+
+oc_err_t oc_sqlp_image_expire(struct oc_store *s, const char *id)
+{
+    const struct oc_sqls_param p[] = {T(id)};
+    struct oc_sqls_slot *sl = oc_sqls_acquire(s);
+    oc_err_t e = oc_sqls_run(s, sl->c,
+                             "UPDATE violations SET evidence_path=NULL, evidence_expired=1"
+                             " WHERE id=?1",
+                             p, 1, NULL);
+    oc_sqls_release(s, sl);
+    return e;
+}
+
+oc_err_t oc_sqlp_records_delete_before(struct oc_store *s, int64_t before, int limit,
+                                       int64_t *deleted)
+{
+    const struct oc_sqls_param p[] = {I(before), I(limit)};
+    struct oc_sqls_slot *sl = oc_sqls_acquire(s);
+    oc_err_t e = oc_sqls_dialect(s)->begin(sl->c, NULL);
+    *deleted = 0;
+    if (e == OC_OK)
+        e = oc_sqls_run(s, sl->c,
+                        "DELETE FROM review_skips WHERE id IN (SELECT id FROM violations"
+                        " WHERE ts<?1 ORDER BY ts, id LIMIT ?2)",
+                        p, 2, NULL);
+    if (e == OC_OK)
+        e = oc_sqls_run(s, sl->c,
+                        "DELETE FROM violations WHERE id IN (SELECT id FROM violations"
+                        " WHERE ts<?1 ORDER BY ts, id LIMIT ?2)",
+                        p, 2, deleted);
+    e = oc_sqls_finish(s, sl->c, e);
     oc_sqls_release(s, sl);
     return e;
 }

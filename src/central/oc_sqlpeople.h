@@ -31,6 +31,12 @@ cJSON *oc_sqlp_plates(struct oc_store *s, int64_t from, int64_t to, const char *
                       size_t n_types, int limit);
 oc_err_t oc_sqlp_report_get(struct oc_store *s, const char *key, char **body);
 oc_err_t oc_sqlp_report_put(struct oc_store *s, const char *key, const char *body, int64_t now);
+oc_err_t oc_sqlp_images_before(struct oc_store *s, int64_t before, int limit, oc_store_image_fn fn,
+                               void *arg);
+oc_err_t oc_sqlp_image_users(struct oc_store *s, const char *path, const char *id, int64_t *n);
+oc_err_t oc_sqlp_image_expire(struct oc_store *s, const char *id);
+oc_err_t oc_sqlp_records_delete_before(struct oc_store *s, int64_t before, int limit,
+                                       int64_t *deleted);
 
 /* The entries of struct oc_store_ops that this part fills. */
 #define OC_SQLPEOPLE_OPS                                                                           \
@@ -40,6 +46,8 @@ oc_err_t oc_sqlp_report_put(struct oc_store *s, const char *key, const char *bod
     .audit = oc_sqlp_audit, .audit_read = oc_sqlp_audit_read,                                      \
     .review_next = oc_sqlp_review_next, .review_decide = oc_sqlp_review_decide,                    \
     .review_stats = oc_sqlp_review_stats, .vrows = oc_sqlp_vrows, .plates = oc_sqlp_plates,      \
-    .report_get = oc_sqlp_report_get, .report_put = oc_sqlp_report_put,
+    .report_get = oc_sqlp_report_get, .report_put = oc_sqlp_report_put,                            \
+    .images_before = oc_sqlp_images_before, .image_users = oc_sqlp_image_users,                    \
+    .image_expire = oc_sqlp_image_expire, .records_delete_before = oc_sqlp_records_delete_before,
 
 #endif

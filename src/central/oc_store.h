@@ -99,7 +99,11 @@ struct oc_store_vrow {
     const char *record, *id, *status, *reason, *note, *reviewer;
     int64_t ts, decided, lease_until;
     int has_evidence;
+    int evidence_expired; /* the image was deleted by retention; the digest stays */
 };
+
+/* A stored image, for retention: its record and file. Borrowed. */
+typedef void (*oc_store_image_fn)(void *arg, const char *id, const char *path);
 typedef void (*oc_store_vrow_fn)(void *arg, const struct oc_store_vrow *r);
 
 struct oc_store_ops {
@@ -180,6 +184,18 @@ struct oc_store_ops {
      * frees; OC_ENOTFOUND), and storing one (the first stored stays). */
     oc_err_t (*report_get)(struct oc_store *s, const char *key, char **body);
     oc_err_t (*report_put)(struct oc_store *s, const char *key, const char *body, int64_t now_ms);
+    /* Retention. images_before: up to limit stored images of records
+     * older than before (oldest first), each given to fn. image_users:
+     * how many records other than id still hold path. image_expire: the
+     * record keeps its digest, loses its path, says its image expired.
+     * records_delete_before: deletes up to limit records older than
+     * before (their review skips too; tallies stay); *deleted. */
+    oc_err_t (*images_before)(struct oc_store *s, int64_t before, int limit, oc_store_image_fn fn,
+                              void *arg);
+    oc_err_t (*image_users)(struct oc_store *s, const char *path, const char *id, int64_t *n);
+    oc_err_t (*image_expire)(struct oc_store *s, const char *id);
+    oc_err_t (*records_delete_before)(struct oc_store *s, int64_t before, int limit,
+                                      int64_t *deleted);
 };
 
 struct oc_store {

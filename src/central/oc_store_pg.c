@@ -89,6 +89,8 @@ static const char *const migrations[] = {
     "ALTER TABLE violations ADD COLUMN plate TEXT"
     " GENERATED ALWAYS AS ((record::json)->>'plate') STORED;"
     "CREATE TABLE reports(key TEXT PRIMARY KEY, body TEXT NOT NULL, made BIGINT NOT NULL);",
+    /* 5: retention: a record whose image was deleted says so */
+    "ALTER TABLE violations ADD COLUMN evidence_expired INTEGER NOT NULL DEFAULT 0;",
 };
 
 /* Runs sql (several statements allowed when there are no parameters). */

@@ -87,6 +87,8 @@ static const char *const migrations[] = {
     "ALTER TABLE violations ADD COLUMN plate TEXT"
     " GENERATED ALWAYS AS (json_extract(record, '$.plate')) VIRTUAL;"
     "CREATE TABLE reports(key TEXT PRIMARY KEY, body TEXT NOT NULL, made INTEGER NOT NULL);",
+    /* 5: retention: a record whose image was deleted says so */
+    "ALTER TABLE violations ADD COLUMN evidence_expired INTEGER NOT NULL DEFAULT 0;",
 };
 
 static int exec(sqlite3 *db, const char *sql, char *err, size_t errlen)

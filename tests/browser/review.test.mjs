@@ -114,6 +114,35 @@ try {
   const decided = confirmed0 + 3 + rejected0 + 2;
   assert.equal(await stat('rate'), `${Math.round((100 * (rejected0 + 2)) / decided)}%`);
   await noRawIds(page, 'review page (after decisions)');
+
+  // the report of the sample's week, in Chinese, units ranked by their counts
+  const byUnit = {};
+  for (const tl of tallies) {
+    const cam = cameras.find((c) => c.id === tl.camera);
+    byUnit[cam.unit] = (byUnit[cam.unit] || 0) + tl.count;
+  }
+  const want = Object.entries(byUnit).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  const day = new Date(records[0].ts + 8 * 3600000).toISOString().slice(0, 10);
+  await page.goto(`${base}/report?period=week&by=unit&date=${day}`);
+  await page.waitForFunction(() => document.body.dataset.loaded, null, { timeout: 15000 });
+  const ranking = await page.$$eval('#r-ranking tbody tr', (rs) => rs.map((r) => [...r.children].map((c) => c.textContent)));
+  assert.deepEqual(ranking.map((r) => [r[1], Number(r[2])]), want);
+  assert.ok((await page.textContent('#r-title')).includes('通报'));
+  await noRawIds(page, 'report page');
+  await page.screenshot({ path: shot.replace(/review\.png$/, 'report.png'), fullPage: true });
+  // printed: A4 pages (595 x 842 pt), headers repeated, no row split
+  const pdf = await page.pdf({ format: 'A4', printBackground: true });
+  const text = pdf.toString('latin1');
+  const boxes = [...text.matchAll(/\/MediaBox \[0 0 ([0-9.]+) ([0-9.]+)\]/g)];
+  assert.ok(boxes.length >= 1, 'no pages in the PDF');
+  for (const b of boxes) {
+    assert.ok(Math.abs(Number(b[1]) - 595.3) < 2 && Math.abs(Number(b[2]) - 841.9) < 2, `page ${b[1]} x ${b[2]} is not A4`);
+  }
+  await page.emulateMedia({ media: 'print' });
+  const css = await page.$eval('#r-ranking tbody tr', (tr) => [getComputedStyle(tr).breakInside,
+    getComputedStyle(tr.closest('table').querySelector('thead')).display]);
+  assert.deepEqual(css, ['avoid', 'table-header-group']);
+  assert.equal(await page.isVisible('header'), false);
   assert.deepEqual(errors, []);
   console.log(`browser review: ok (3 confirmed, 2 rejected by keyboard; screenshot ${shot})`);
 } finally {

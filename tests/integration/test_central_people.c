@@ -215,6 +215,7 @@ static int setup(void **state)
             " \"limits\": {\"threads\": 2},\n"
             " \"ui\": {\"city\": \"晋城市\"},\n"
             " \"review\": {\"lease_s\": 2},\n"
+            " \"retention\": {\"evidence_days\": 0, \"records_days\": 0},\n"
             " \"tokens\": [{\"token\": \"" BOX_TOKEN "\", \"box\": \"edge-1\"},\n"
             "            {\"token\": \"" VIEWER_TOKEN "\", \"role\": \"viewer\"}]}\n",
             dir, dir, db, dir);
@@ -480,16 +481,43 @@ static void export_is_confirmed_set(void **state)
     free(r.body);
 }
 
-static unsigned char *tiny_jpeg(unsigned long *len)
+static unsigned char *tiny_jpeg_of(unsigned long *len, int gray)
 {
     unsigned char px[16 * 16 * 3];
-    memset(px, 128, sizeof px);
+    memset(px, gray, sizeof px);
     tjhandle tj = tjInitCompress();
     unsigned char *out = NULL;
     *len = 0;
     assert_int_equal(tjCompress2(tj, px, 16, 0, 16, TJPF_RGB, &out, len, TJSAMP_444, 80, 0), 0);
     tjDestroy(tj);
     return out;
+}
+
+static unsigned char *tiny_jpeg(unsigned long *len)
+{
+    return tiny_jpeg_of(len, 128);
+}
+
+/* Uploads an image of this gray level for record id; its sha256 into hex. */
+static void upload_image(const char *id, int gray, char hex[65])
+{
+    unsigned long jl;
+    unsigned char *jpg = tiny_jpeg_of(&jl, gray);
+    char file[600], cmd[700], hdr[128], path[200];
+    snprintf(file, sizeof file, "%s/up.jpg", dir);
+    FILE *f = fopen(file, "wb");
+    fwrite(jpg, 1, jl, f);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "openssl dgst -sha256 -r '%s' | cut -c1-64", file);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(fgets(hex, 65, p));
+    pclose(p);
+    snprintf(hdr, sizeof hdr, "X-Content-SHA256: %s", hex);
+    snprintf(path, sizeof path, "/api/v1/evidence/%s", id);
+    struct resp r;
+    assert_int_equal(req("PUT", path, BOX_TOKEN, (const char *)jpg, jl, hdr, &r), 200);
+    free(r.body);
+    tjFree(jpg);
 }
 
 /* The count of audit rows with this action (and target when given). */
@@ -751,6 +779,102 @@ static void periodic_report(void **state)
     assert_int_equal(status("GET", "/api/v1/report", BOX_TOKEN, NULL), 403);
 }
 
+static int image_exists(const char *hex)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/evidence/edge-1/%.2s/%s.jpg", dir, hex, hex);
+    return access(path, F_OK) == 0;
+}
+
+/* Retention: images of records older than evidence_days go (the record
+ * keeps its digest and says so), records older than records_days go,
+ * exactly those; an image a newer record still holds stays; counted and
+ * audited. A second central on the same store runs it (the last test:
+ * it deletes the older data of the tests before). */
+static void retention_deletes_exactly_the_expired(void **state)
+{
+    (void)state;
+    long long now = wall_ms(), day = 86400000LL;
+    post_records("cam-ret", 1, 1, now - 3 * day);        /* A: record and image go */
+    post_records("cam-ret", 2, 1, now - 36 * 3600000LL); /* B: image goes */
+    post_records("cam-ret", 3, 1, now - 12 * 3600000LL); /* C: kept */
+    post_records("cam-ret", 4, 1, now - 36 * 3600000LL); /* D: the same image as C */
+    char a[65], b[65], c[65], d[65];
+    upload_image("edge-1:cam-ret:1", 10, a);
+    upload_image("edge-1:cam-ret:2", 60, b);
+    upload_image("edge-1:cam-ret:3", 200, c);
+    upload_image("edge-1:cam-ret:4", 200, d);
+    assert_string_equal(c, d);
+    assert_true(image_exists(a) && image_exists(b) && image_exists(c));
+    /* the second central: retention every second */
+    char cfg2[600], port2[600], log2[600], cmd[1400];
+    snprintf(cfg2, sizeof cfg2, "%s/central2.json", dir);
+    snprintf(port2, sizeof port2, "%s/port2", dir);
+    snprintf(log2, sizeof log2, "%s/central2.log", dir);
+    snprintf(cmd, sizeof cmd,
+             "sed -e 's/\"review\": {\"lease_s\": 2}/\"review\": {\"lease_s\": 2}, \"retention\": "
+             "{\"evidence_days\": 1, \"records_days\": 2, \"interval_s\": 1}/' "
+             "-e '/\"retention\": {\"evidence_days\": 0/d' '%s' > '%s'",
+             cfg, cfg2);
+    assert_int_equal(system(cmd), 0);
+    char bin[512];
+    snprintf(bin, sizeof bin, "%s/ordercam-central", getenv("OC_BIN"));
+    char *argv[] = {bin, "-c", cfg2, "--port-file", port2, NULL};
+    struct oc_proc c2;
+    assert_int_equal(oc_proc_start(&c2, argv, log2), 0);
+    int port = oc_proc_wait_port(port2, 20000);
+    assert_true(port > 0);
+    char saved[128];
+    snprintf(saved, sizeof saved, "%s", base_url);
+    snprintf(base_url, sizeof base_url, "https://localhost:%d", port);
+    double runs = 0;
+    for (int i = 0; i < 300 && runs < 2; i++) {
+        cJSON *j = json("GET", "/api/v1/counters", VIEWER_TOKEN, NULL, 200);
+        runs = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "counters"), "retention_runs")->valuedouble;
+        cJSON_Delete(j);
+        if (runs < 2)
+            pause_ms(100);
+    }
+    assert_true(runs >= 2);
+    cJSON *j = json("GET", "/api/v1/counters", VIEWER_TOKEN, NULL, 200);
+    cJSON *n = cJSON_GetObjectItem(j, "counters");
+    assert_true(cJSON_GetObjectItem(n, "retention_images_deleted")->valuedouble >= 3);
+    assert_true(cJSON_GetObjectItem(n, "retention_records_deleted")->valuedouble >= 1);
+    assert_int_equal(cJSON_GetObjectItem(n, "retention_errors")->valueint, 0);
+    assert_true(cJSON_IsNumber(cJSON_GetObjectItem(j, "evidence_bytes")));
+    cJSON_Delete(j);
+    snprintf(base_url, sizeof base_url, "%s", saved);
+    assert_int_equal(oc_proc_stop(&c2, SIGTERM), 0);
+    /* exactly the expired files */
+    assert_false(image_exists(a));
+    assert_false(image_exists(b));
+    assert_true(image_exists(c)); /* C holds it; D's record no longer does */
+    /* the records: A gone, B and D say their image expired, C as it was */
+    char admin[70];
+    session_of("boss", admin);
+    j = json("GET", "/api/v1/violations?camera=cam-ret", VIEWER_TOKEN, NULL, 200);
+    cJSON *arr = cJSON_GetObjectItem(j, "violations");
+    assert_int_equal(cJSON_GetArraySize(arr), 3);
+    cJSON *it;
+    cJSON_ArrayForEach(it, arr)
+    {
+        const char *id = cJSON_GetObjectItem(it, "id")->valuestring;
+        int kept = strcmp(id, "edge-1:cam-ret:3") == 0;
+        assert_true(strcmp(id, "edge-1:cam-ret:1") != 0);
+        assert_int_equal(cJSON_IsString(cJSON_GetObjectItem(it, "evidence_url")), kept);
+    }
+    cJSON_Delete(j);
+    char *x = next_id(admin, "camera=cam-ret&type=red_light");
+    assert_non_null(x);
+    cJSON *nx = json("GET", "/api/v1/review/next?camera=cam-ret", admin, NULL, 200);
+    cJSON *vv = cJSON_GetObjectItem(nx, "violation");
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(vv, "evidence_expired")));
+    cJSON_Delete(nx);
+    free(x);
+    assert_true(audit_rows(admin, "retention", "evidence") >= 1);
+    assert_true(audit_rows(admin, "retention", "records") >= 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -762,6 +886,7 @@ int main(void)
         cmocka_unit_test(signin_rate_limit_per_user),
         cmocka_unit_test(locale_per_user),
         cmocka_unit_test(periodic_report),
+        cmocka_unit_test(retention_deletes_exactly_the_expired),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

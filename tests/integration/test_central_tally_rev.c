@@ -178,9 +178,10 @@ static void batch_applies_newer_rows_only(void **state)
     expect(B + MIN_MS, 16, 26, 26);
 }
 
-/* What schemas 3 and 4 added (people: users, sessions, review, audit;
- * reports: plates, frozen reports). */
+/* What schemas 3 to 5 added (people: users, sessions, review, audit;
+ * reports: plates, frozen reports; retention). */
 #define SCHEMA_3_UNDONE                                                                            \
+    " ALTER TABLE violations DROP COLUMN evidence_expired;"                                        \
     " DROP TABLE reports; ALTER TABLE violations DROP COLUMN plate;"                               \
     " DROP TABLE users; DROP TABLE sessions; DROP TABLE review_skips; DROP TABLE audit;"          \
     " DROP INDEX violations_status_ts;"                                                            \

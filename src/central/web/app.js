@@ -218,6 +218,12 @@ async function refresh() {
     { title: t('state'), render: (b) => el('span', { class: b.silent ? 'bad' : 'ok' }, b.silent ? t('silent') : t('reporting')) }],
   boxes.boxes);
 
+  // the evidence's disk use (measured by the retention job)
+  const counters = await api('counters');
+  const eb = counters.evidence_bytes;
+  document.getElementById('disk').textContent = eb === null || eb === undefined ? ''
+    : `${t('disk_use')} ${(eb / 1048576).toFixed(1)} MB`;
+
   // review quality: a camera whose captures are rejected often needs recalibration
   const pct = (x) => (x === null ? '—' : `${Math.round(100 * x)}%`);
   table(document.getElementById('quality'), [

@@ -29,7 +29,7 @@ const MESSAGES = {
     conf: '置信度', class: '目标类别', track: '轨迹', ts_start: '开始时间', id: '编号',
     language: 'English', no_evidence: '无证据图片', image_expired: '图片已过期删除',
     reviewer: '审核员', hours: '时', days: '天', hour_of_day: '小时', lease_lost: '锁定已过期，已重新分配',
-    export_csv: '导出已确认（CSV）', export_jsonl: '导出已确认（JSON Lines）',
+    disk_use: '证据图片占用磁盘', export_csv: '导出已确认（CSV）', export_jsonl: '导出已确认（JSON Lines）',
   },
   en: {
     app: 'ordercam', signout: 'Sign out', period: 'Period', last1: 'last 24 hours',
@@ -53,7 +53,7 @@ const MESSAGES = {
     conf: 'confidence', class: 'class', track: 'track', ts_start: 'started', id: 'id',
     language: '中文', no_evidence: 'no evidence image', image_expired: 'image expired',
     reviewer: 'reviewer', hours: 'h', days: 'd', hour_of_day: 'hour', lease_lost: 'lease expired; reassigned',
-    export_csv: 'Export confirmed (CSV)', export_jsonl: 'Export confirmed (JSON Lines)',
+    disk_use: 'evidence images on disk:', export_csv: 'Export confirmed (CSV)', export_jsonl: 'Export confirmed (JSON Lines)',
   },
 };
 

@@ -97,7 +97,7 @@ async function next() {
       img.removeAttribute('src');
       const ne = document.getElementById('no-evidence');
       ne.hidden = false;
-      ne.textContent = current.evidence && current.evidence.expired ? t('image_expired') : t('no_evidence');
+      ne.textContent = current.evidence_expired ? t('image_expired') : t('no_evidence');
     }
     fieldRows(current);
     document.getElementById('lease').textContent = `${t('lease')} ${fmtCity(out.lease_until)}`;
