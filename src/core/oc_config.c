@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "ordercam/oc_cfgread.h"
+#include "ordercam/oc_record.h"
 
 struct ctx {
     struct oc_cfgread r;
@@ -436,14 +437,10 @@ static bool link_exits(struct ctx *c, const cJSON *jl, struct oc_camera_cfg *cam
     return true;
 }
 
+/* A record's type name (oc_record), at most 48 bytes for a camera event. */
 static bool valid_type_name(const char *s)
 {
-    if (!*s || strlen(s) > 48)
-        return false;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
-            return false;
-    return true;
+    return strlen(s) <= 48 && oc_record_type_name_ok(s);
 }
 
 static int add_vtype(struct oc_config *cfg, const char *name)

@@ -185,6 +185,16 @@ static void defaults_codes_events_aliases(void **state)
     refused(doc("", "\"codes\":{\"red_light\":1625}"), "$.codes.red_light: must be a code string");
     refused(doc("", "\"events\":[\"red_light\"]"), "$.events[0]: \"red_light\" is a built-in violation type");
     refused(doc("", "\"events\":[\"Bad Name\"]"), "$.events[0]: must be an event type name");
+    refused(doc("", "\"events\":[\"\"]"), "$.events[0]: must be an event type name");
+    /* at most 48 bytes: both sides */
+    char ev[128], name[50];
+    memset(name, 'e', 49);
+    name[49] = '\0';
+    snprintf(ev, sizeof ev, "\"events\":[\"%s\"]", name);
+    refused(doc("", ev), "$.events[0]: must be an event type name");
+    name[48] = '\0';
+    snprintf(ev, sizeof ev, "\"events\":[\"%s\"]", name);
+    oc_config_free(accepted(doc("", ev)));
     refused(doc("", "\"class_aliases\":{\"motorbike\":3}"), "$.class_aliases.motorbike: must be a class name");
 }
 
