@@ -1440,16 +1440,62 @@ static enum MHD_Result get_audit(struct oc_api *api, struct MHD_Connection *c, e
                                  const struct oc_user *u)
 {
     long long from = 0, to = 0, before = 0, limit = 100;
+    const char *fmt = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "format");
+    int csv = fmt && strcmp(fmt, "csv") == 0;
     if (!parse_int_arg(c, "from", 0, 4102444800000LL, &from) ||
         !parse_int_arg(c, "to", 0, 4102444800000LL, &to) ||
         !parse_int_arg(c, "before", 0, INT64_MAX, &before) ||
-        !parse_int_arg(c, "limit", 1, 1000, &limit))
-        return send_error(c, 400, "from, to (ms), before (seq), limit 1..1000");
+        !parse_int_arg(c, "limit", 1, 1000, &limit) || (fmt && !csv && strcmp(fmt, "json") != 0))
+        return send_error(c, 400, "from, to (ms), before (seq), limit 1..1000, format json|csv");
     cJSON *out = api->store->ops->audit_read(api->store, from, to, before, (int)limit);
     if (!out)
         return send_error(c, 503, "store busy or failing; retry");
-    audit(api, c, who, u, "audit_read", NULL, NULL);
-    return send_json(c, 200, out);
+    audit(api, c, who, u, csv ? "audit_export" : "audit_read", NULL, NULL);
+    if (!csv)
+        return send_json(c, 200, out);
+    /* CSV: the same rows, the cursor of the next page in X-Next-Before */
+    static const char *const cols[] = {"seq", "ts", "actor", "role", "action", "target", "detail", "addr"};
+    size_t len = 0, cap = 4096;
+    char *buf = malloc(cap);
+    if (buf) {
+        static const char head[] = "\xef\xbb\xbfseq,ts,actor,role,action,target,detail,addr\n";
+        memcpy(buf, head, sizeof head - 1);
+        len = sizeof head - 1;
+    }
+    const cJSON *row;
+    cJSON_ArrayForEach(row, cJSON_GetObjectItem(out, "audit"))
+    {
+        for (int k = 0; buf && k < 8; k++) {
+            const cJSON *v = cJSON_GetObjectItem(row, cols[k]);
+            char num[32];
+            if (cJSON_IsNumber(v))
+                snprintf(num, sizeof num, "%.0f", v->valuedouble);
+            csv_cell(&buf, &len, &cap, cJSON_IsNumber(v) ? num : cJSON_IsString(v) ? v->valuestring : "",
+                     k == 7);
+        }
+    }
+    const cJSON *next = cJSON_GetObjectItem(out, "next");
+    char cur[32] = "";
+    if (cJSON_IsNumber(next))
+        snprintf(cur, sizeof cur, "%.0f", next->valuedouble);
+    cJSON_Delete(out);
+    if (!buf)
+        return send_error(c, 500, "out of memory");
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(buf);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, "Content-Type", "text/csv; charset=utf-8");
+    MHD_add_response_header(r, "Content-Disposition", "attachment; filename=\"audit.csv\"");
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    MHD_add_response_header(r, "Strict-Transport-Security", HSTS);
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    if (cur[0])
+        MHD_add_response_header(r, "X-Next-Before", cur);
+    enum MHD_Result ret = MHD_queue_response(c, 200, r);
+    MHD_destroy_response(r);
+    return ret;
 }
 
 /* The offence code table of a language (?locale=zh-CN|en, default the

@@ -281,6 +281,10 @@ static void role_matrix(void **state)
         {"POST", "/api/v1/me", "{\"locale\":\"zh-CN\"}", {401, 403, 403, 200, 200, 200}},
         {"POST", "/api/v1/tallies", "{\"box\":\"edge-1\",\"tallies\":[]}", {401, 200, 403, 403, 403, 403}},
         {"GET", "/review", NULL, {303, 303, 303, 403, 200, 200}},
+        {"GET", "/api/v1/evidence/edge-1:cam-matrix:1", NULL, {401, 403, 404, 404, 404, 404}},
+        {"POST", "/api/v1/violations", "{\"box\":\"edge-1\",\"violations\":[]}", {401, 200, 403, 403, 403, 403}},
+        {"PUT", "/api/v1/evidence/edge-1:cam-matrix:1", "x", {401, 400, 403, 403, 403, 403}},
+        {"GET", "/api/v1/audit?format=csv", NULL, {401, 403, 403, 403, 403, 200}},
         {"GET", "/", NULL, {303, 303, 303, 200, 200, 200}},
     };
     for (size_t i = 0; i < sizeof m / sizeof *m; i++)
@@ -600,6 +604,15 @@ static void audit_rows_for_every_action(void **state)
     session_of("li", a);
     assert_int_equal(status("GET", "/api/v1/me", a, NULL), 200);
     assert_true(audit_rows(admin, "audit_read", NULL) >= 1);
+    /* admins export it as CSV; that is a row too */
+    struct resp cr;
+    int exported = audit_rows(admin, "audit_export", NULL);
+    assert_int_equal(req("GET", "/api/v1/audit?format=csv&limit=1000", admin, NULL, 0, NULL, &cr), 200);
+    assert_non_null(strstr(cr.body, "seq,ts,actor,role,action,target,detail,addr"));
+    assert_non_null(strstr(cr.body, "\"user_disable\",\"li\""));
+    free(cr.body);
+    assert_int_equal(audit_rows(admin, "audit_export", NULL), exported + 1);
+    assert_int_equal(status("GET", "/api/v1/audit?format=csv", a, NULL), 403);
     free(x);
 }
 

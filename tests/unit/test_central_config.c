@@ -113,6 +113,49 @@ static void other_mistakes(void **state)
     refused("{\"insecure_http\":true,\"insecure_http\":true," TOK "}", "given twice");
 }
 
+/* ui, review and retention: defaults, values, mistakes. */
+static void people_keys(void **state)
+{
+    (void)state;
+    char err[256];
+    const char *def = "{\"insecure_http\":true," TOK "}";
+    struct oc_ccfg *c = oc_ccfg_parse(def, strlen(def), "central.json", err, sizeof err);
+    assert_non_null(c);
+    assert_string_equal(c->ui_locale, "zh-CN");
+    assert_null(c->ui_city);
+    assert_int_equal(c->review_lease_s, 300);
+    assert_int_equal(c->n_reasons, 6);
+    assert_string_equal(c->reasons[5], "other");
+    assert_int_equal(c->evidence_days, 365);
+    assert_int_equal(c->records_days, 1095);
+    assert_int_equal(c->retention_interval_s, 86400);
+    oc_ccfg_free(c);
+    const char *set = "{\"insecure_http\":true," TOK ",\"ui\":{\"locale\":\"en\",\"city\":\"晋城市\"},"
+                      "\"review\":{\"lease_s\":60,\"reasons\":[\"blurred\",\"other\"]},"
+                      "\"retention\":{\"evidence_days\":0,\"records_days\":30,\"interval_s\":60}}";
+    c = oc_ccfg_parse(set, strlen(set), "central.json", err, sizeof err);
+    assert_non_null(c);
+    assert_string_equal(c->ui_locale, "en");
+    assert_string_equal(c->ui_city, "晋城市");
+    assert_int_equal(c->review_lease_s, 60);
+    assert_int_equal(c->n_reasons, 2);
+    assert_string_equal(c->reasons[0], "blurred");
+    assert_int_equal(c->evidence_days, 0);
+    assert_int_equal(c->records_days, 30);
+    assert_int_equal(c->retention_interval_s, 60);
+    oc_ccfg_free(c);
+    refused("{\"insecure_http\":true," TOK ",\"ui\":{\"locale\":\"fr\"}}", "$.ui.locale: must be");
+    refused("{\"insecure_http\":true," TOK ",\"ui\":{\"colour\":1}}", "$.ui: unknown key \"colour\"");
+    refused("{\"insecure_http\":true," TOK ",\"ui\":[]}", "$.ui: must be an object");
+    refused("{\"insecure_http\":true," TOK ",\"review\":{\"lease_s\":0}}", "$.review.lease_s: must be an integer");
+    refused("{\"insecure_http\":true," TOK ",\"review\":{\"reasons\":[]}}", "$.review.reasons: must be an array");
+    refused("{\"insecure_http\":true," TOK ",\"review\":{\"reasons\":[\"Bad Reason\"]}}", "item 0");
+    refused("{\"insecure_http\":true," TOK ",\"review\":{\"reasons\":[\"a\",\"a\"]}}", "given twice");
+    refused("{\"insecure_http\":true," TOK ",\"retention\":{\"evidence_days\":-1}}",
+            "$.retention.evidence_days: must be an integer");
+    refused("{\"insecure_http\":true," TOK ",\"retention\":{\"keep\":1}}", "unknown key \"keep\"");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -120,6 +163,7 @@ int main(void)
         cmocka_unit_test(tokens),
         cmocka_unit_test(security_keys),
         cmocka_unit_test(other_mistakes),
+        cmocka_unit_test(people_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
