@@ -59,13 +59,18 @@ static int64_t absent_ms(const struct oc_engine *e, int ci, const struct oc_zone
     return z->reacquire_ms > timeout ? z->reacquire_ms : timeout;
 }
 
-/* Scale-aware stillness: the centre within max(still_px, still_frac * h). */
-static bool near_ref(const struct oc_zone_cfg *z, const double ref[4], const double b[4])
+static bool near_centre(const struct oc_zone_cfg *z, const double ref[4], const double b[4])
 {
     double tol = fmax(z->still_px, z->still_frac * ref[3]);
     double dx = (b[0] + b[2] / 2) - (ref[0] + ref[2] / 2);
     double dy = (b[1] + b[3] / 2) - (ref[1] + ref[3] / 2);
-    if (dx * dx + dy * dy > tol * tol)
+    return dx * dx + dy * dy <= tol * tol;
+}
+
+/* Scale-aware stillness: the centre within max(still_px, still_frac * h). */
+static bool near_ref(const struct oc_zone_cfg *z, const double ref[4], const double b[4])
+{
+    if (!near_centre(z, ref, b))
         return false;
     return b[2] <= ref[2] * OC_STAY_SIZE_RATIO && ref[2] <= b[2] * OC_STAY_SIZE_RATIO &&
            b[3] <= ref[3] * OC_STAY_SIZE_RATIO && ref[3] <= b[3] * OC_STAY_SIZE_RATIO;
@@ -209,6 +214,11 @@ static void run_observe(const struct oc_zone_cfg *z, struct oc_stay *h, int64_t 
         double ob[4];
         memcpy(ob, h->out_box, sizeof ob);
         run_restart(h, h->out_ts, ob);
+        /* the reference follows the run too: the boxes of the approach
+         * would pull it towards where the car came from */
+        memcpy(h->sum, ob, sizeof h->sum);
+        memcpy(h->ref, ob, sizeof h->ref);
+        h->n = 1;
         if (run_dist(h, b) <= z->still_px) {
             run_add(h, b);
         } else {
@@ -445,7 +455,16 @@ static void unmatched(struct oc_engine *e, int ci, int zi, struct oc_track *tr, 
 void oc_stay_note(struct oc_engine *e, int ci, struct oc_track *tr)
 {
     struct oc_stay_frame *f = &e->sframe;
-    if (e->cams[ci].has_dwell && f->n < OC_MAX_OBJECTS)
+    if (!e->cams[ci].has_dwell)
+        return;
+    /* dwell zones keep the track's first box in start_box (region rules
+     * use it for their own kinds only): how far the track has come */
+    for (size_t zi = 0; zi < e->cams[ci].cfg->n_zones; zi++)
+        if (!tr->z[zi].active && is_dwell(e->cams[ci].cfg->zones[zi].kind)) {
+            tr->z[zi].active = true;
+            memcpy(tr->z[zi].start_box, tr->box, sizeof tr->z[zi].start_box);
+        }
+    if (f->n < OC_MAX_OBJECTS)
         f->tr[f->n++] = tr;
 }
 
@@ -477,20 +496,26 @@ static size_t candidates(struct oc_engine *e, int ci, int zi, size_t i, struct o
     const struct oc_stays *s = &e->cams[ci].stays;
     const struct oc_zone_cfg *z = &e->cams[ci].cfg->zones[zi];
     const struct oc_track *tr = e->sframe.tr[i];
+    int64_t timeout = e->cams[ci].cfg->track_timeout_ms;
     size_t n = 0;
-    const struct oc_stay *bound = find((struct oc_stays *)s, tr->z[zi].stay);
-    bool young = bound && !bound->settled;
     for (size_t j = 0; j < s->n; j++) {
         const struct oc_stay *h = &s->v[j];
         if (h->zone != zi || (!same_kind(h->cls, tr->cls) && h->id != tr->z[zi].stay) ||
             e->sframe.t > h->forget_at)
             continue; /* its own stay follows a track through a class flicker */
-        /* a vacated stay (its car may have driven off) is continued by a
-         * box of any track but one that has just started a stay of its
-         * own (a car arriving from elsewhere) */
-        if (h->forget_at != NO_DEADLINE && young && strcmp(h->track, tr->id) != 0)
+        /* a vacated stay (its car may have driven off) is continued by
+         * another track only with a box of the same object at the same
+         * place, not one within the scale tolerance (a car arriving at
+         * the neighbouring place) */
+        bool vacated = h->forget_at != NO_DEADLINE && strcmp(h->track, tr->id) != 0;
+        /* a stay unboxed for longer than track_timeout_s is taken up by a
+         * track that appeared at it, not by one that drove in: its car may
+         * have left unseen, and this is the next car at the place */
+        if (h->id != tr->z[zi].stay && e->sframe.t - h->last_ts > timeout &&
+            !near_centre(z, h->ref, tr->z[zi].start_box))
             continue;
-        bool full = near_ref(z, h->ref, tr->box);
+        bool full =
+            vacated ? iou(tr->box, h->ref) >= OC_STAY_DUP_IOU : near_ref(z, h->ref, tr->box);
         if (!full && !part_of(tr->box, h->ref, OC_STAY_PART_MIN))
             continue;
         /* a track's own stay is preferred by a margin, so a box passing

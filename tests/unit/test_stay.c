@@ -330,6 +330,118 @@ static void still_frac_config(void **state)
     }
 }
 
+/* A car that drives in: boxes from x0 every 500 ms, 60 px a frame, until x1,
+ * then parked there until t1. */
+static void drive_in(struct t_env *env, const char *id, double x0, double x1, int64_t t0,
+                     int64_t t1)
+{
+    int64_t t = t0;
+    for (double x = x0; x < x1; x += 60, t += 500)
+        frame(env, t, &(struct box){id, x, 400, 100, 100}, 1);
+    park(env, id, x1, t, t1);
+}
+
+static void vacated_stay_and_the_next_car(void **state)
+{
+    (void)state;
+    /* a's stay is vacated (a re-numbered box b fed it for 0.5 s, then
+     * left the zone); c drives in and stops 30 px away (0.3 h, IoU 0.54):
+     * another car, its own stay */
+    struct t_env *env = env_with("", "");
+    park(env, "a", 400, 0, 30000);
+    frame(env, 30500, &(struct box){"b", 400, 400, 100, 100}, 1);
+    frame(env, 31000, &(struct box){"b", 400, 600, 100, 100}, 1);
+    drive_in(env, "c", 130, 430, 32000, 100000);
+    assert_int_equal(t_count(env, NULL), 1);
+    assert_true(t_find(env, "illegal_parking")->ts_start >= 32000);
+    assert_string_equal(t_find(env, "illegal_parking")->track, "c");
+    t_env_free(env);
+    /* the same car boxed again at the place (IoU 0.9): the stay goes on */
+    env = env_with("", "");
+    park(env, "a", 400, 0, 30000);
+    frame(env, 30500, &(struct box){"b", 400, 400, 100, 100}, 1);
+    frame(env, 31000, &(struct box){"b", 400, 600, 100, 100}, 1);
+    park(env, "c", 405, 32000, 61000);
+    assert_int_equal(t_count(env, NULL), 1);
+    assert_int_equal(t_find(env, "illegal_parking")->ts_start, 0);
+    t_env_free(env);
+}
+
+static void gap_then_a_car_that_drove_in(void **state)
+{
+    (void)state;
+    /* a unboxed for 10 s (more than track_timeout_s, less than
+     * reacquire_s); then a box under a new id appears at the place: the
+     * same car, the stay goes on */
+    struct t_env *env = env_with("", "");
+    park(env, "a", 400, 0, 20000);
+    park(env, "b", 405, 30000, 70000);
+    assert_int_equal(t_count(env, NULL), 1);
+    assert_int_equal(t_find(env, "illegal_parking")->ts_start, 0);
+    assert_int_equal(t_counter(env, OC_C_STAYS_GAP_BRIDGED), 1);
+    t_env_free(env);
+    /* the new id drove in from 300 px away: a had left unseen, c is the
+     * next car at the place and starts its own stay */
+    env = env_with("", "");
+    park(env, "a", 400, 0, 20000);
+    drive_in(env, "c", 105, 405, 30000, 100000);
+    assert_int_equal(t_count(env, NULL), 1);
+    assert_true(t_find(env, "illegal_parking")->ts_start >= 30000);
+    assert_int_equal(t_counter(env, OC_C_STAYS_GAP_BRIDGED), 0);
+    t_env_free(env);
+}
+
+static void duplicate_never_takes_the_stay_over(void **state)
+{
+    (void)state;
+    /* a duplicate track d (IoU 0.9) listed after the car's own box in
+     * every message: the record names a */
+    struct t_env *env = env_with("", "");
+    for (int64_t t = 0; t <= 61000; t += 500) {
+        struct box b[2] = {{"a", 400, 400, 100, 100}, {"d", 403, 401, 98, 99}};
+        frame(env, t, b, 2);
+    }
+    assert_int_equal(t_count(env, NULL), 1);
+    assert_string_equal(t_find(env, "illegal_parking")->track, "a");
+    t_env_free(env);
+    /* a is no longer boxed from 40 s: d alone feeds the stay and is named */
+    env = env_with("", "");
+    for (int64_t t = 0; t <= 61000; t += 500) {
+        struct box b[2] = {{"a", 400, 400, 100, 100}, {"d", 403, 401, 98, 99}};
+        frame(env, t, t < 40000 ? b : &b[1], t < 40000 ? 2 : 1);
+    }
+    assert_int_equal(t_count(env, NULL), 1);
+    assert_string_equal(t_find(env, "illegal_parking")->track, "d");
+    t_env_free(env);
+}
+
+static void stays_of_one_object_merge(void **state)
+{
+    (void)state;
+    /* two tracks a and d start two stays 50 px apart (a car and a stray
+     * duplicate), then both box one place (IoU 1): one stay, one record */
+    struct t_env *env = env_with("", "");
+    for (int64_t t = 0; t <= 1000; t += 500) {
+        struct box b[2] = {{"a", 400, 400, 100, 100}, {"d", 450, 400, 100, 100}};
+        frame(env, t, b, 2);
+    }
+    for (int64_t t = 1500; t <= 70000; t += 500) {
+        struct box b[2] = {{"a", 400, 400, 100, 100}, {"d", 400, 400, 100, 100}};
+        frame(env, t, b, 2);
+    }
+    assert_int_equal(t_count(env, NULL), 1);
+    assert_int_equal(t_find(env, "illegal_parking")->ts_start, 0);
+    t_env_free(env);
+    /* 25 px apart throughout (IoU 0.6): two cars, two records */
+    env = env_with("", "");
+    for (int64_t t = 0; t <= 70000; t += 500) {
+        struct box b[2] = {{"a", 400, 400, 100, 100}, {"d", 425, 400, 100, 100}};
+        frame(env, t, b, 2);
+    }
+    assert_int_equal(t_count(env, NULL), 2);
+    t_env_free(env);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -344,6 +456,10 @@ int main(void)
         cmocka_unit_test(hypotheses_are_bounded),
         cmocka_unit_test(snapshot_keeps_stays),
         cmocka_unit_test(still_frac_config),
+        cmocka_unit_test(vacated_stay_and_the_next_car),
+        cmocka_unit_test(gap_then_a_car_that_drove_in),
+        cmocka_unit_test(duplicate_never_takes_the_stay_over),
+        cmocka_unit_test(stays_of_one_object_merge),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
