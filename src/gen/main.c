@@ -1,5 +1,6 @@
 /* ordercam-gen: writes the sample scenario or a large synthetic log. */
 #include <getopt.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 
 #include "convert.h"
 #include "gen.h"
+#include "noise.h"
 #include "tracker.h"
 #include "oc_ecfg.h"
 
@@ -27,7 +29,10 @@ static void usage(FILE *f)
                "       ordercam-gen stays --out LOG --scene SCENE.json [--manifest FILE]\n"
                "                          [--tracker LEVEL] [--stays N] [--seed N]\n"
                "         a row of parked cars (docs/bench.md), degraded by the tracker noise\n"
-               "         model at LEVEL (0 = clean .. 1 = a poor street tracker)\n");
+               "         model at LEVEL (0 = clean .. 1 = a poor street tracker)\n"
+               "       sample and bench also take --tracker LEVEL: every detection message\n"
+               "         degraded by the same model, per camera (the manifest stays the clean\n"
+               "         truth)\n");
 }
 
 int main(int argc, char **argv);
@@ -202,6 +207,20 @@ int main(int argc, char **argv)
         return convert_mode(mode, argc, argv, fmt, out, scene, ids);
     if (strcmp(mode, "convert") == 0)
         return convert_file(in, out, fmt, scene, ids);
+    /* sample and bench --tracker LEVEL: the clean log into a temporary
+     * file, then through the noise model into --out */
+    const char *final_out = out;
+    char tmp[] = "/tmp/ordercam-gen-XXXXXX";
+    bool noisy = level > 0 && (strcmp(mode, "sample") == 0 || strcmp(mode, "bench") == 0);
+    if (noisy) {
+        int fd = mkstemp(tmp);
+        if (fd < 0) {
+            perror("mkstemp");
+            return 1;
+        }
+        close(fd);
+        out = tmp;
+    }
     FILE *log = strcmp(out, "-") == 0 ? stdout : fopen(out, "w");
     if (!log) {
         perror(out);
@@ -218,7 +237,7 @@ int main(int argc, char **argv)
         struct oc_ecfg *cfg = NULL;
         if (with_frames) {
             char err[512], dir[4096];
-            snprintf(dir, sizeof dir, "%s", out);
+            snprintf(dir, sizeof dir, "%s", final_out);
             char *slash = strrchr(dir, '/');
             if (slash)
                 *slash = '\0';
@@ -257,6 +276,14 @@ int main(int argc, char **argv)
     }
     if (log != stdout && fclose(log) != 0)
         rc = -1;
+    if (noisy && rc == 0) {
+        FILE *o = strcmp(final_out, "-") == 0 ? stdout : fopen(final_out, "w");
+        rc = o ? gen_noise_log(tmp, o, seed, level) : -1;
+        if (o && o != stdout && fclose(o) != 0)
+            rc = -1;
+    }
+    if (noisy)
+        unlink(tmp);
     if (rc != 0) {
         fprintf(stderr, "ordercam-gen: write failed\n");
         return 1;
