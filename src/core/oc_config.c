@@ -595,6 +595,46 @@ static bool parse_input(struct ctx *c, const cJSON *jc, struct oc_camera_cfg *ca
     return true;
 }
 
+/* Every point inside the camera's frame ([0, width] x [0, height]); key is
+ * the member holding the points (the path is at the zone or line). */
+static bool inside_frame(struct ctx *c, const struct oc_camera_cfg *cam, const char *key,
+                         const struct oc_pt *pts, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (pts[i].x >= 0 && pts[i].y >= 0 && pts[i].x <= cam->width && pts[i].y <= cam->height)
+            continue;
+        size_t old = push_key(c, key);
+        push_idx(c, i);
+        fail(c, "point (%g, %g) is outside the camera's %dx%d frame", pts[i].x, pts[i].y,
+             cam->width, cam->height);
+        pop(c, old);
+        return false;
+    }
+    return true;
+}
+
+/* Non-adjacent edges of a polygon must not meet (touching counts): a
+ * polygon that crosses itself has no clear inside for people. */
+static bool simple_polygon(struct ctx *c, const struct oc_zone_cfg *z)
+{
+    size_t n = z->n_pts;
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = i + 2; j < n; j++) {
+            if (i == 0 && j == n - 1)
+                continue; /* adjacent through the closing edge */
+            double f;
+            if (!oc_geom_cross(z->pts[i], z->pts[(i + 1) % n], z->pts[j], z->pts[(j + 1) % n], &f))
+                continue;
+            size_t old = push_key(c, "polygon");
+            fail(c, "edges %zu-%zu and %zu-%zu cross: the polygon must not intersect itself", i,
+                 (i + 1) % n, j, (j + 1) % n);
+            pop(c, old);
+            return false;
+        }
+    }
+    return true;
+}
+
 static bool parse_camera(struct ctx *c, const cJSON *jc, struct oc_camera_cfg *cam,
                          uint64_t default_events)
 {
@@ -644,7 +684,9 @@ static bool parse_camera(struct ctx *c, const cJSON *jc, struct oc_camera_cfg *c
     for (const cJSON *z = zs ? zs->child : NULL; z; z = z->next, i++) {
         size_t o1 = push_key(c, "zones");
         push_idx(c, i);
-        if (!parse_zone(c, z, &cam->zones[i]))
+        if (!parse_zone(c, z, &cam->zones[i]) ||
+            !inside_frame(c, cam, "polygon", cam->zones[i].pts, cam->zones[i].n_pts) ||
+            !simple_polygon(c, &cam->zones[i]))
             return false;
         for (size_t j = 0; j < i; j++)
             if (strcmp(cam->zones[j].id, cam->zones[i].id) == 0)
@@ -658,6 +700,9 @@ static bool parse_camera(struct ctx *c, const cJSON *jc, struct oc_camera_cfg *c
         size_t o1 = push_key(c, "lines");
         push_idx(c, i);
         if (!parse_line(c, l, &cam->lines[i]))
+            return false;
+        struct oc_pt ends[2] = {cam->lines[i].p, cam->lines[i].q};
+        if (!inside_frame(c, cam, "points", ends, 2))
             return false;
         for (size_t j = 0; j < i; j++)
             if (strcmp(cam->lines[j].id, cam->lines[i].id) == 0)

@@ -32,6 +32,7 @@
 #include "oc_ecfg.h"
 #include "oc_evwork.h"
 #include "oc_journal.h"
+#include "oc_live.h"
 #include "oc_metrics.h"
 #include "oc_mqtt.h"
 #include "oc_outbox.h"
@@ -77,6 +78,7 @@ struct daemon {
     struct oc_outbox *outbox;
     struct oc_uplink *uplink;
     struct oc_metrics *metrics;
+    struct oc_live *live; /* the installer's live view, with the metrics listener */
     FILE *record;
     uint64_t *by_type;                   /* violations written per type */
     int64_t *anchor_wall, *anchor_clock; /* per camera, for ticks */
@@ -204,13 +206,14 @@ static void on_violation(void *ud, const struct oc_violation *v)
     else if (want_ev)
         oc_dcount(&d->dc, OC_D_EV_SPOOL_HELD, 1);
     d->by_type[v->vtype]++;
+    oc_live_note_violation(d->live, v);
     LOG(d, INFO, "violation %s %s", id, v->type);
 }
 
 static void on_frame(void *ud, int camera, int64_t ts, const void *data, size_t len, int is_b64)
 {
     struct daemon *d = ud;
-    if (!d->keeper)
+    if (!d->keeper && !d->live)
         return;
     unsigned char *bytes = NULL;
     if (is_b64) {
@@ -224,9 +227,12 @@ static void on_frame(void *ud, int camera, int64_t ts, const void *data, size_t 
         data = bytes;
         len = n;
     }
-    if (!oc_event_is_jpeg(data, len))
+    int jpeg = oc_event_is_jpeg(data, len);
+    if (!jpeg)
         oc_dcount(&d->dc, OC_D_NOT_JPEG, 1);
-    else
+    if (jpeg)
+        oc_live_note_frame(d->live, camera, ts, data, len);
+    if (jpeg && d->keeper)
         oc_evidence_frame(d->keeper, camera, ts, data, len);
     free(bytes);
 }
@@ -343,6 +349,7 @@ static void apply(struct daemon *d, uint64_t seq, int64_t rx_ms, const char *top
         d->applied = seq;
     note_clock(d, cam);
     note_snap(d, cam, had, before, is_frame);
+    oc_live_note_message(d->live, d->eng, cam, rx_ms);
 }
 
 static void tick(struct daemon *d, int cam, int64_t camera_ts, int journal)
@@ -684,6 +691,9 @@ static int start_metrics(struct daemon *d)
         LOG(d, ERR, "%s", err);
         return -1;
     }
+    struct oc_live_opts lo = {d->config_path, d->ecfg->metrics_admin_token};
+    if (!(d->live = oc_live_attach(d->metrics, d->cfg, &lo, d->ecfg->metrics_token)))
+        return -1;
     publish_metrics(d);
     return 0;
 }
@@ -760,6 +770,7 @@ static void reload(struct daemon *d)
     d->anchor_wall = a.aw;
     d->anchor_clock = a.ac;
     d->cfg_hash = oc_recover_digest(d->config_path);
+    oc_live_reconfigure(d->live, cfg);
     if (d->evwork)
         start_keeper(d);
     if (mqtt_changed)
@@ -830,6 +841,7 @@ static void run(struct daemon *d)
         }
         collect_evidence(d);
         int64_t now = mono_ms();
+        oc_live_poll(d->live, d->cfg, d->eng, now, wall_ms());
         if (now - last_tick >= 1000) {
             last_tick = now;
             every_second(d);
@@ -968,6 +980,7 @@ static void stop(struct daemon *d)
     oc_snapurl_stop(d->snap);
     oc_uplink_stop(d->uplink);
     oc_metrics_stop(d->metrics);
+    oc_live_free(d->live);
     if (d->record)
         fclose(d->record);
     oc_outbox_close(d->outbox);

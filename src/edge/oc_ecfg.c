@@ -83,10 +83,60 @@ static bool read_central(struct oc_cfgread *r, const cJSON *root, struct oc_cent
     return true;
 }
 
+/* A token: 16..256 printable ASCII characters without spaces. */
+static bool read_token(struct oc_cfgread *r, const cJSON *o, const char *key, char **out)
+{
+    if (!oc_cfgread_str(r, o, key, false, out))
+        return false;
+    if (!*out)
+        return true;
+    size_t n = strlen(*out);
+    bool ok = n >= 16 && n <= 256;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = (*out)[i] > 0x20 && (*out)[i] < 0x7f;
+    if (!ok) {
+        size_t o1 = oc_cfgread_push_key(r, key);
+        oc_cfgread_fail(r, "a token is 16 to 256 printable ASCII characters without spaces");
+        oc_cfgread_pop(r, o1);
+    }
+    return ok;
+}
+
+/* The listen address's host is loopback: 127.0.0.0/8, ::1 or localhost. */
+static bool loopback_host(const char *listen)
+{
+    const char *colon = strrchr(listen, ':');
+    size_t n = colon ? (size_t)(colon - listen) : strlen(listen);
+    if (n >= 2 && listen[0] == '[' && listen[n - 1] == ']')
+        return n - 2 == 3 && strncmp(listen + 1, "::1", 3) == 0;
+    if (n == 9 && strncmp(listen, "localhost", 9) == 0)
+        return true;
+    if (n < 4 || strncmp(listen, "127.", 4) != 0)
+        return false;
+    for (size_t i = 4; i < n; i++)
+        if (!((listen[i] >= '0' && listen[i] <= '9') || listen[i] == '.'))
+            return false;
+    return true;
+}
+
+/* The listener serves the live view (camera frames, the editor): off
+ * loopback it needs a token. */
+static bool check_exposure(struct oc_cfgread *r, const struct oc_ecfg *cfg)
+{
+    if (!cfg->metrics_listen || cfg->metrics_token || loopback_host(cfg->metrics_listen))
+        return true;
+    size_t o1 = oc_cfgread_push_key(r, "listen");
+    oc_cfgread_fail(r, "%s is not a loopback address: set metrics.token (the listener serves the "
+                       "cameras' pictures)",
+                    cfg->metrics_listen);
+    oc_cfgread_pop(r, o1);
+    return false;
+}
+
 static bool read_spool_metrics(struct oc_cfgread *r, const cJSON *root, struct oc_ecfg *cfg)
 {
     static const char *const spool_keys[] = {"dir", "max_mb", "snapshot_s", NULL};
-    static const char *const metrics_keys[] = {"listen", NULL};
+    static const char *const metrics_keys[] = {"listen", "token", "admin_token", NULL};
     const cJSON *o;
     size_t o1;
     cfg->spool_max_mb = 2048;
@@ -109,7 +159,10 @@ static bool read_spool_metrics(struct oc_cfgread *r, const cJSON *root, struct o
     if (o) {
         o1 = oc_cfgread_push_key(r, "metrics");
         if (!oc_cfgread_keys(r, o, metrics_keys) ||
-            !oc_cfgread_str(r, o, "listen", false, &cfg->metrics_listen))
+            !oc_cfgread_str(r, o, "listen", false, &cfg->metrics_listen) ||
+            !read_token(r, o, "token", &cfg->metrics_token) ||
+            !read_token(r, o, "admin_token", &cfg->metrics_admin_token) ||
+            !check_exposure(r, cfg))
             return false;
         oc_cfgread_pop(r, o1);
     }
@@ -256,5 +309,7 @@ void oc_ecfg_free(struct oc_ecfg *cfg)
     free(c->url), free(c->token_file), free(c->ca_file), free(c->cert_file), free(c->key_file);
     free(cfg->spool_dir);
     free(cfg->metrics_listen);
+    free(cfg->metrics_token);
+    free(cfg->metrics_admin_token);
     free(cfg);
 }

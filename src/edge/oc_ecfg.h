@@ -54,6 +54,8 @@ struct oc_ecfg {
     int spool_max_mb;
     int snapshot_s;       /* how often the daemon saves the engine state */
     char *metrics_listen; /* HOST:PORT of the Prometheus endpoint; NULL: off */
+    char *metrics_token;  /* needed by every request but /health; NULL: none */
+    char *metrics_admin_token; /* lets the live view's editor write the file; NULL: off */
     size_t rx_queue_msgs, rx_queue_bytes;
     struct oc_snapshot_cfg *snap; /* scene->n_cameras entries, in scene->cameras' order */
 };

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -269,6 +270,9 @@ struct slot {
     char in[OC_METRICS_HEADER_MAX];
     char *out; /* response being sent; NULL while reading */
     size_t out_len, out_off;
+    size_t head_len; /* 0 while the head is incomplete */
+    char *body;      /* a POST body being read (routes only) */
+    size_t body_len, body_want;
 };
 
 struct oc_metrics {
@@ -281,6 +285,9 @@ struct oc_metrics {
     size_t text_len;
     struct oc_metrics_listener_stats st;
     struct slot slots[OC_METRICS_SLOTS];
+    oc_metrics_route_fn route; /* set once before requests arrive */
+    void *route_ud;
+    char *token; /* NULL: no token needed */
 };
 
 static int64_t mono_ms(void)
@@ -298,7 +305,9 @@ static void slot_close(struct oc_metrics *m, struct slot *s, enum close_reason w
     s->fd = -1;
     free(s->out);
     s->out = NULL;
-    s->in_len = s->out_len = s->out_off = 0;
+    free(s->body);
+    s->body = NULL;
+    s->in_len = s->out_len = s->out_off = s->head_len = s->body_len = s->body_want = 0;
     pthread_mutex_lock(&m->lock);
     if (why == CLOSE_TIMEOUT)
         m->st.timed_out++;
@@ -307,19 +316,35 @@ static void slot_close(struct oc_metrics *m, struct slot *s, enum close_reason w
     pthread_mutex_unlock(&m->lock);
 }
 
-/* Head and body as one allocation; the length is computed, never counted. */
-static char *response(unsigned status, const char *ctype, const char *body, size_t blen,
-                      size_t *len)
+static const char *reason_phrase(unsigned status)
 {
-    const char *reason = status == 200   ? "OK"
-                         : status == 503 ? "Service Unavailable"
-                         : status == 400 ? "Bad Request"
-                                         : "Not Found";
-    char head[256];
+    switch (status) {
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 413: return "Content Too Large";
+    case 422: return "Unprocessable Content";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    default: return "Not Found";
+    }
+}
+
+/* Head and body as one allocation; the length is computed, never counted. */
+static char *response_h(unsigned status, const char *ctype, const char *extra, const char *body,
+                        size_t blen, size_t *len)
+{
+    char head[768];
     int h = snprintf(head, sizeof head,
                      "HTTP/1.1 %u %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-                     "Connection: close\r\n\r\n",
-                     status, reason, ctype, blen);
+                     "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
+                     "%sConnection: close\r\n\r\n",
+                     status, reason_phrase(status), ctype, blen, extra ? extra : "");
+    if (h < 0 || (size_t)h >= sizeof head)
+        return NULL;
     char *r = malloc((size_t)h + blen);
     if (!r)
         return NULL;
@@ -327,6 +352,12 @@ static char *response(unsigned status, const char *ctype, const char *body, size
     memcpy(r + h, body, blen);
     *len = (size_t)h + blen;
     return r;
+}
+
+static char *response(unsigned status, const char *ctype, const char *body, size_t blen,
+                      size_t *len)
+{
+    return response_h(status, ctype, NULL, body, blen, len);
 }
 
 #define TEXT_PLAIN "text/plain; charset=utf-8"
@@ -339,6 +370,144 @@ static void bad_request(struct oc_metrics *m, struct slot *s)
     m->st.bad_request++;
     pthread_mutex_unlock(&m->lock);
     if (!(s->out = response(400, TEXT_PLAIN, BODY("bad request\n"), &s->out_len)))
+        slot_close(m, s, CLOSE_GONE);
+}
+
+int oc_http_header(const char *head, size_t head_len, const char *name, char *buf, size_t cap)
+{
+    size_t nl = strlen(name);
+    const char *end = head + head_len;
+    const char *p = memchr(head, '\n', head_len); /* skip the request line */
+    while (p && p + 1 < end) {
+        p++;
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        if (!eol)
+            eol = end;
+        if ((size_t)(eol - p) > nl && p[nl] == ':' && strncasecmp(p, name, nl) == 0) {
+            const char *v = p + nl + 1;
+            while (v < eol && (*v == ' ' || *v == '\t'))
+                v++;
+            const char *ve = eol;
+            while (ve > v && (ve[-1] == '\r' || ve[-1] == ' ' || ve[-1] == '\t'))
+                ve--;
+            size_t n = (size_t)(ve - v) < cap - 1 ? (size_t)(ve - v) : cap - 1;
+            memcpy(buf, v, n);
+            buf[n] = '\0';
+            return 1;
+        }
+        p = eol < end ? eol : NULL;
+    }
+    return 0;
+}
+
+static int hexval(int c)
+{
+    return c >= '0' && c <= '9' ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+int oc_http_query(const char *query, const char *name, char *buf, size_t cap)
+{
+    size_t nl = strlen(name);
+    for (const char *p = query; p && *p;) {
+        const char *amp = strchr(p, '&');
+        size_t n = amp ? (size_t)(amp - p) : strlen(p);
+        if (n > nl && p[nl] == '=' && strncmp(p, name, nl) == 0) {
+            size_t o = 0;
+            for (size_t i = nl + 1; i < n && o + 1 < cap; i++) {
+                int hi, lo;
+                if (p[i] == '%' && i + 2 < n + 1 && (hi = hexval(p[i + 1])) >= 0 &&
+                    (lo = hexval(p[i + 2])) >= 0) {
+                    buf[o++] = (char)(hi * 16 + lo);
+                    i += 2;
+                } else {
+                    buf[o++] = p[i] == '+' ? ' ' : p[i];
+                }
+            }
+            buf[o] = '\0';
+            return 1;
+        }
+        p = amp ? amp + 1 : NULL;
+    }
+    return 0;
+}
+
+/* The live page's own files hold no data: they load without the token
+ * (which the page then sends with every data request). */
+static bool public_file(const char *path, size_t plen)
+{
+    static const char *const files[] = {"/live", "/live/", "/live/index.html", "/live/live.js",
+                                        "/live/live.css"};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++)
+        if (strlen(files[i]) == plen && memcmp(files[i], path, plen) == 0)
+            return true;
+    return false;
+}
+
+/* Constant time in the length of the expected token. */
+static bool token_equal(const char *want, const char *got)
+{
+    size_t wl = strlen(want), gl = strlen(got);
+    unsigned char d = wl != gl;
+    for (size_t i = 0; i < wl; i++)
+        d |= (unsigned char)(want[i] ^ (i < gl ? got[i] : 0));
+    return d == 0;
+}
+
+static bool authorized(struct oc_metrics *m, struct slot *s, const char *q, const char *sp2)
+{
+    if (!m->token)
+        return true;
+    char got[300];
+    if (oc_http_header(s->in, s->head_len, "Authorization", got, sizeof got) &&
+        strncasecmp(got, "Bearer ", 7) == 0 && token_equal(m->token, got + 7))
+        return true;
+    if (q) {
+        char query[1024];
+        size_t ql = (size_t)(sp2 - q - 1) < sizeof query - 1 ? (size_t)(sp2 - q - 1)
+                                                              : sizeof query - 1;
+        memcpy(query, q + 1, ql);
+        query[ql] = '\0';
+        if (oc_http_query(query, "token", got, sizeof got) && token_equal(m->token, got))
+            return true;
+    }
+    return false;
+}
+
+/* Hands the request to the route; its answer, else 404. */
+static void route(struct oc_metrics *m, struct slot *s, const char *sp1, const char *path,
+                  size_t plen, const char *q, const char *sp2)
+{
+    char method[16], p[1024], query[1024];
+    size_t ml = (size_t)(sp1 - s->in), ql = q ? (size_t)(sp2 - q - 1) : 0;
+    if (ml >= sizeof method || plen >= sizeof p || ql >= sizeof query) {
+        s->out = response(404, TEXT_PLAIN, BODY("not found\n"), &s->out_len);
+    } else {
+        memcpy(method, s->in, ml), method[ml] = '\0';
+        memcpy(p, path, plen), p[plen] = '\0';
+        if (q)
+            memcpy(query, q + 1, ql);
+        query[ql] = '\0';
+        struct oc_http_req req = {.method = method,
+                                  .path = p,
+                                  .query = query,
+                                  .head = s->in,
+                                  .head_len = s->head_len,
+                                  .body = s->body,
+                                  .body_len = s->body_len};
+        struct oc_http_resp r = {0};
+        if (m->route(m->route_ud, &req, &r)) {
+            s->out = response_h(r.status, r.type ? r.type : TEXT_PLAIN, r.headers,
+                                r.body ? r.body : "", r.len, &s->out_len);
+            free(r.body);
+        } else {
+            free(r.body);
+            s->out = response(404, TEXT_PLAIN, BODY("not found\n"), &s->out_len);
+        }
+    }
+    if (!s->out)
         slot_close(m, s, CLOSE_GONE);
 }
 
@@ -357,6 +526,9 @@ static void answer(struct oc_metrics *m, struct slot *s)
     if (!sp2) {
         bad_request(m, s);
         return;
+    } else if (!IS("/health") && !public_file(path, plen) && !authorized(m, s, q, sp2)) {
+        s->out = response_h(401, TEXT_PLAIN, "WWW-Authenticate: Bearer\r\n",
+                            BODY("token required\n"), &s->out_len);
     } else if (get && IS("/metrics")) {
         pthread_mutex_lock(&m->lock);
         s->out = response(200, "text/plain; version=0.0.4", m->text ? m->text : "", m->text_len,
@@ -366,6 +538,9 @@ static void answer(struct oc_metrics *m, struct slot *s)
         int up = m->health(m->ud);
         s->out = up ? response(200, TEXT_PLAIN, BODY("ok\n"), &s->out_len)
                     : response(503, TEXT_PLAIN, BODY("broker not connected\n"), &s->out_len);
+    } else if (m->route) {
+        route(m, s, sp1, path, plen, q, sp2);
+        return;
     } else {
         s->out = response(404, TEXT_PLAIN, BODY("not found\n"), &s->out_len);
     }
@@ -374,18 +549,67 @@ static void answer(struct oc_metrics *m, struct slot *s)
         slot_close(m, s, CLOSE_GONE);
 }
 
-static bool head_complete(const struct slot *s)
+/* The head's length (through its blank line), or 0 while incomplete. */
+static size_t head_complete(const struct slot *s)
 {
-    for (size_t i = 0; i + 1 < s->in_len; i++)
-        if (s->in[i] == '\n' &&
-            (s->in[i + 1] == '\n' ||
-             (s->in[i + 1] == '\r' && i + 2 < s->in_len && s->in[i + 2] == '\n')))
-            return true;
-    return false;
+    for (size_t i = 0; i + 1 < s->in_len; i++) {
+        if (s->in[i] != '\n')
+            continue;
+        if (s->in[i + 1] == '\n')
+            return i + 2;
+        if (s->in[i + 1] == '\r' && i + 2 < s->in_len && s->in[i + 2] == '\n')
+            return i + 3;
+    }
+    return 0;
+}
+
+/* The head is in: a POST for a route reads its body first. 1: answer now. */
+static int start_body(struct oc_metrics *m, struct slot *s)
+{
+    char cl[32];
+    if (!m->route || s->in_len < 5 || memcmp(s->in, "POST ", 5) != 0 ||
+        !oc_http_header(s->in, s->head_len, "Content-Length", cl, sizeof cl))
+        return 1;
+    char *end;
+    unsigned long long n = strtoull(cl, &end, 10);
+    if (end == cl || *end || n > OC_METRICS_BODY_MAX) {
+        s->out = response(413, TEXT_PLAIN, BODY("body too large\n"), &s->out_len);
+        if (!s->out)
+            slot_close(m, s, CLOSE_GONE);
+        return 0;
+    }
+    if (!(s->body = malloc(n + 1))) {
+        slot_close(m, s, CLOSE_GONE);
+        return 0;
+    }
+    s->body_want = (size_t)n;
+    s->body_len = s->in_len - s->head_len < n ? s->in_len - s->head_len : n;
+    memcpy(s->body, s->in + s->head_len, s->body_len);
+    s->body[s->body_len] = '\0';
+    return s->body_len == s->body_want;
+}
+
+static void read_body(struct oc_metrics *m, struct slot *s)
+{
+    ssize_t k = recv(s->fd, s->body + s->body_len, s->body_want - s->body_len, 0);
+    if (k == 0 || (k < 0 && errno != EAGAIN && errno != EINTR)) {
+        slot_close(m, s, CLOSE_GONE);
+        return;
+    }
+    if (k < 0)
+        return;
+    s->body_len += (size_t)k;
+    s->body[s->body_len] = '\0';
+    if (s->body_len == s->body_want)
+        answer(m, s);
 }
 
 static void on_readable(struct oc_metrics *m, struct slot *s)
 {
+    if (s->body) {
+        read_body(m, s);
+        return;
+    }
     ssize_t k = recv(s->fd, s->in + s->in_len, sizeof s->in - s->in_len, 0);
     if (k == 0 || (k < 0 && errno != EAGAIN && errno != EINTR)) {
         slot_close(m, s, CLOSE_GONE);
@@ -394,8 +618,9 @@ static void on_readable(struct oc_metrics *m, struct slot *s)
     if (k < 0)
         return;
     s->in_len += (size_t)k;
-    if (head_complete(s)) {
-        answer(m, s);
+    if ((s->head_len = head_complete(s)) > 0) {
+        if (start_body(m, s))
+            answer(m, s);
     } else if (s->in_len == sizeof s->in) {
         bad_request(m, s);
     }
@@ -561,6 +786,21 @@ void oc_metrics_publish(struct oc_metrics *m, char *text, size_t len)
     pthread_mutex_unlock(&m->lock);
 }
 
+int oc_metrics_set_route(struct oc_metrics *m, oc_metrics_route_fn fn, void *ud,
+                         const char *token)
+{
+    char *t = token ? strdup(token) : NULL;
+    if (token && !t)
+        return -1;
+    pthread_mutex_lock(&m->lock);
+    m->route = fn;
+    m->route_ud = ud;
+    free(m->token);
+    m->token = t;
+    pthread_mutex_unlock(&m->lock);
+    return 0;
+}
+
 void oc_metrics_listener_stats(struct oc_metrics *m, struct oc_metrics_listener_stats *s)
 {
     pthread_mutex_lock(&m->lock);
@@ -582,6 +822,7 @@ void oc_metrics_stop(struct oc_metrics *m)
     close(m->wake[1]);
     close(m->lfd);
     free(m->text);
+    free(m->token);
     pthread_mutex_destroy(&m->lock);
     free(m);
 }

@@ -110,6 +110,47 @@ void oc_metrics_publish(struct oc_metrics *m, char *text, size_t len);
 
 void oc_metrics_listener_stats(struct oc_metrics *m, struct oc_metrics_listener_stats *s);
 
+/* A request as the listener read it, borrowed for one route call. */
+struct oc_http_req {
+    const char *method, *path, *query; /* NUL-terminated; query "" when none */
+    const char *head;                  /* request line and headers */
+    size_t head_len;
+    const char *body; /* NULL when none */
+    size_t body_len;
+};
+
+/* An answer: body malloc'd by the route (the listener frees it), type a
+ * static string, headers extra "Name: value\r\n" lines ("" for none). */
+struct oc_http_resp {
+    unsigned status;
+    const char *type;
+    char headers[256];
+    char *body;
+    size_t len;
+};
+
+/* Answers a request (1), or 0 when the path is not its own (404). Called on
+ * the listener's thread: it must not block. */
+typedef int (*oc_metrics_route_fn)(void *ud, const struct oc_http_req *req,
+                                   struct oc_http_resp *resp);
+
+#define OC_METRICS_BODY_MAX (1u << 20) /* a POST body; larger: 413 */
+
+/* Adds a route consulted for every path but /metrics and /health; POST
+ * bodies (Content-Length, at most OC_METRICS_BODY_MAX) are read for it.
+ * With token set (copied; NULL: none), every request but /health and the
+ * live page's own files (/live/, live.js, live.css: no data) must carry
+ * it, as "Authorization: Bearer TOKEN" or a "token=TOKEN" query parameter:
+ * else 401. Call before requests arrive (right after oc_metrics_start). */
+int oc_metrics_set_route(struct oc_metrics *m, oc_metrics_route_fn fn, void *ud,
+                         const char *token);
+
+/* The value of header name (case-insensitive) in head, copied into buf
+ * (NUL-terminated, cut at cap); 0 when absent. */
+int oc_http_header(const char *head, size_t head_len, const char *name, char *buf, size_t cap);
+/* The value of query parameter name, percent-decoded into buf; 0 when absent. */
+int oc_http_query(const char *query, const char *name, char *buf, size_t cap);
+
 /* Stops the thread, closes every connection, frees. NULL is fine. */
 void oc_metrics_stop(struct oc_metrics *m);
 

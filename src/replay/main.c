@@ -20,6 +20,7 @@
 #include "ordercam/oc_text.h"
 #include "ordercam/oc_wire.h"
 #include "publish.h"
+#include "render.h"
 #include "revidence.h"
 
 #ifndef OC_VERSION
@@ -38,6 +39,7 @@ struct replay {
     uint64_t tally_overflow;
     int write_failed;
     struct rev *rev;         /* --evidence */
+    struct render *render;   /* --render */
     uint64_t frame_unreadable; /* payload_file frames that could not be read */
     struct oc_engine *eng;
     struct oc_adapt *adapt;  /* every message goes through it (docs/inputs.md) */
@@ -72,6 +74,8 @@ static void on_violation(void *ud, const struct oc_violation *v)
     else
         emit(r, r->rec, n);
     r->per[(size_t)v->camera * r->cfg->n_vtypes + (size_t)v->vtype]++;
+    if (r->render)
+        render_violation(r->render, v);
     if (r->tally && oc_tally_add(r->tally, v->camera, v->vtype, v->bucket) != OC_OK)
         r->tally_overflow++;
 }
@@ -79,20 +83,23 @@ static void on_violation(void *ud, const struct oc_violation *v)
 static void on_keep(void *ud, int camera, int64_t ts, int64_t until)
 {
     struct replay *r = ud;
-    rev_keep(r->rev, camera, ts, until);
+    if (r->rev)
+        rev_keep(r->rev, camera, ts, until);
 }
 
 static void on_frame(void *ud, int camera, int64_t ts, const void *data, size_t len, int is_b64)
 {
     struct replay *r = ud;
-    if (!is_b64) {
-        rev_frame(r->rev, camera, ts, data, len);
+    unsigned char *bytes = is_b64 ? malloc(oc_text_b64_max(len)) : NULL;
+    size_t n = len;
+    if (is_b64 && (!bytes || oc_text_b64_decode(data, len, bytes, &n) != OC_OK)) {
+        free(bytes);
         return;
     }
-    unsigned char *bytes = malloc(oc_text_b64_max(len));
-    size_t n = 0;
-    if (bytes && oc_text_b64_decode(data, len, bytes, &n) == OC_OK)
-        rev_frame(r->rev, camera, ts, bytes, n);
+    if (r->rev)
+        rev_frame(r->rev, camera, ts, bytes ? bytes : data, n);
+    if (r->render)
+        render_frame(r->render, camera, ts, bytes ? bytes : data, n);
     free(bytes);
 }
 
@@ -120,6 +127,10 @@ static void usage(FILE *f)
             "  --central-out DIR  also write DIR/violations.json and DIR/tallies.json, the\n"
             "                  bodies of central's POST /api/v1/violations and /tallies\n"
             "  --quiet         no summary table and no progress bar\n"
+            "  --render DIR    annotated frames (the live view's drawing) as DIR/CAMERA/TS.jpg\n"
+            "  --render-violations  with --render: only the frames within 2 s of a violation\n"
+            "  --cameras A,B   with --render: these cameras only; --from MS, --to MS: camera\n"
+            "                  time range (ms since the epoch, inclusive)\n"
             "  --publish       send the log's messages to an MQTT broker instead, at the\n"
             "                  recorded pace times --speed (default 1; 0 = as fast as possible)\n"
             "exit status: 0 done; 1 bad config, unreadable log or unwritable output; 2 usage\n");
@@ -174,8 +185,9 @@ static int routed(struct replay *r, int cam)
 static int feed_file(struct replay *r, const struct oc_log *log, const struct oc_log_msg *m)
 {
     size_t n = 0;
-    unsigned char *bytes = r->rev ? load_file(oc_log_dir(log), m->text, m->text_len, &n) : NULL;
-    if (!bytes && r->rev)
+    int want = r->rev || r->render;
+    unsigned char *bytes = want ? load_file(oc_log_dir(log), m->text, m->text_len, &n) : NULL;
+    if (!bytes && want)
         r->frame_unreadable++;
     int cam = oc_adapt_feed(r->adapt, m->topic, m->topic_len, bytes, n, m->ts);
     free(bytes);
@@ -327,12 +339,16 @@ int main(int argc, char **argv)
         {"version", no_argument, NULL, 'V'},      {"publish", required_argument, NULL, 'p'},
         {"speed", required_argument, NULL, 's'},  {"qos", required_argument, NULL, 'Q'},
         {"cafile", required_argument, NULL, 'C'}, {"central-out", required_argument, NULL, 'X'},
-        {"evidence", required_argument, NULL, 'E'}, {NULL, 0, NULL, 0}};
+        {"evidence", required_argument, NULL, 'E'}, {"render", required_argument, NULL, 'R'},
+        {"render-violations", no_argument, NULL, 'W'}, {"cameras", required_argument, NULL, 'K'},
+        {"from", required_argument, NULL, 'F'},   {"to", required_argument, NULL, 'T'},
+        {NULL, 0, NULL, 0}};
+    struct render_opts ro = {0};
     const char *config = NULL, *logpath = NULL, *outpath = "-", *tallies = NULL, *publish = NULL;
     const char *central_dir = NULL, *evidence_dir = NULL;
     struct oc_publish_opts po = {.speed = 1, .qos = 1};
     int quiet = 0, ch;
-    while ((ch = getopt_long(argc, argv, "c:l:o:t:qhVp:s:Q:C:X:E:", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "c:l:o:t:qhVp:s:Q:C:X:E:R:WK:F:T:", opts, NULL)) != -1) {
         switch (ch) {
         case 'c': config = optarg; break;
         case 'l': logpath = optarg; break;
@@ -347,10 +363,16 @@ int main(int argc, char **argv)
         case 'C': po.cafile = optarg; break;
         case 'X': central_dir = optarg; break;
         case 'E': evidence_dir = optarg; break;
+        case 'R': ro.dir = optarg; break;
+        case 'W': ro.violations_only = 1; break;
+        case 'K': ro.cameras = optarg; break;
+        case 'F': ro.from = strtoll(optarg, NULL, 10); break;
+        case 'T': ro.to = strtoll(optarg, NULL, 10); break;
         default: usage(stderr); return 2;
         }
     }
-    if (!config || !logpath || optind != argc) {
+    if (!config || !logpath || optind != argc ||
+        (!ro.dir && (ro.violations_only || ro.cameras || ro.from || ro.to))) {
         usage(stderr);
         return 2;
     }
@@ -412,13 +434,22 @@ int main(int argc, char **argv)
             goto done;
         }
     }
+    if (ro.dir) {
+        ro.font = ecfg->evidence.font;
+        ro.quality = ecfg->evidence.quality;
+        if (!(r.render = render_new(cfg, &ro, err, sizeof err))) {
+            fprintf(stderr, "ordercam-replay: render: %s\n", err);
+            rc = 1;
+            goto done;
+        }
+    }
     static const struct oc_engine_sink sink = {.violation = on_violation};
     static const struct oc_engine_sink sink_ev = {.violation = on_violation, .frame = on_frame,
                                                  .keep = on_keep};
     static const struct oc_adapt_sink asink = {.native = on_native, .detections = on_detections,
                                                .frame = on_adapt_frame, .end = on_end,
                                                .drop = on_drop};
-    eng = oc_engine_new(cfg, r.rev ? &sink_ev : &sink, &r);
+    eng = oc_engine_new(cfg, r.rev || r.render ? &sink_ev : &sink, &r);
     r.eng = eng;
     r.adapt = oc_adapt_new(cfg, &asink, &r);
     if (!r.out || !r.per || !eng || !r.adapt || ((tallies || central_dir) && !r.tally)) {
@@ -450,6 +481,8 @@ int main(int argc, char **argv)
         }
         oc_engine_set_received(eng, m.ts); /* the line's ts: when it was received */
         int cam = feed(&r, log, &m);
+        if (r.render)
+            render_step(r.render, eng);
         int64_t clock;
         if (r.rev && cam >= 0 && oc_engine_clock(eng, cam, &clock))
             rev_clock(r.rev, cam, clock);
@@ -487,6 +520,10 @@ int main(int argc, char **argv)
                 evidence_dir);
         rc = 1;
     }
+    if (r.render && render_report(r.render, quiet ? NULL : stderr)) {
+        fprintf(stderr, "ordercam-replay: %s: annotated frames could not be written\n", ro.dir);
+        rc = 1;
+    }
     if (r.frame_unreadable)
         fprintf(stderr, "ordercam-replay: %" PRIu64 " frame files could not be read (no evidence from them)\n",
                 r.frame_unreadable);
@@ -498,6 +535,7 @@ done:
     oc_adapt_free(r.adapt);
     oc_engine_free(eng);
     rev_free(r.rev);
+    render_free(r.render);
     oc_tally_free(r.tally);
     free(r.per);
     oc_log_close(log);

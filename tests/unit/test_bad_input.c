@@ -241,7 +241,7 @@ static void one_bad_camera_does_not_disturb_another(void **state)
     (void)state;
     const char *cfg =
         "{\"box_id\":\"b\",\"cameras\":["
-        "{\"id\":\"c\",\"width\":100,\"height\":100,\"zones\":" ZONES "},"
+        "{\"id\":\"c\",\"width\":1920,\"height\":1080,\"zones\":" ZONES "},"
         "{\"id\":\"d\",\"width\":100,\"height\":100}]}";
     struct t_env *env = t_env_new(cfg);
     for (int64_t t = 0; t <= 1000; t += 100) {

@@ -149,6 +149,31 @@ static void zones(void **state)
     refused(doc(",\"event_zones\":[\"nope\"]", ""), "$.cameras[0].event_zones[0]: must name a zone");
 }
 
+/* Shapes the live view's editor may produce: inside the frame (its edges
+ * included) and, for polygons, not crossing themselves. */
+static void shapes_in_frame_and_simple(void **state)
+{
+    (void)state;
+#define Z(p) doc(",\"zones\":[{\"id\":\"z\",\"kind\":\"crosswalk\",\"polygon\":" p "}]", "")
+#define L(p) doc(",\"lines\":[{\"id\":\"l\",\"kind\":\"exit_line\",\"points\":" p ",\"direction\":[1,0]}]", "")
+    oc_config_free(accepted(Z("[[0,0],[1920,0],[1920,1080],[0,1080]]")));
+    refused(Z("[[0,0],[1920.5,0],[1920,1080]]"),
+            "$.cameras[0].zones[0].polygon[1]: point (1920.5, 0) is outside the camera's 1920x1080 frame");
+    refused(Z("[[0,0],[10,-1],[10,10]]"), "$.cameras[0].zones[0].polygon[1]: point (10, -1) is outside");
+    refused(Z("[[0,0],[10,0],[10,1081]]"), "$.cameras[0].zones[0].polygon[2]: point (10, 1081) is outside");
+    oc_config_free(accepted(L("[[0,0],[1920,1080]]")));
+    refused(L("[[0,0],[1921,1080]]"), "$.cameras[0].lines[0].points[1]: point (1921, 1080) is outside");
+    /* a bow tie crosses itself; the same points in order do not */
+    oc_config_free(accepted(Z("[[100,100],[200,100],[200,200],[100,200]]")));
+    refused(Z("[[100,100],[200,200],[200,100],[100,200]]"),
+            "$.cameras[0].zones[0].polygon: edges 0-1 and 2-3 cross: the polygon must not intersect itself");
+    /* touching a non-adjacent edge counts; a concave polygon is fine */
+    refused(Z("[[0,0],[100,0],[50,0],[50,50]]"), "the polygon must not intersect itself");
+    oc_config_free(accepted(Z("[[0,0],[100,0],[100,100],[50,20],[0,100]]")));
+#undef Z
+#undef L
+}
+
 #define STOP "{\"id\":\"l\",\"kind\":\"stop_line\",\"points\":[[0,0],[0,10]],\"direction\":[1,0]"
 
 static void lines(void **state)
@@ -376,6 +401,7 @@ int main(void)
         cmocka_unit_test(defaults_codes_events_aliases), cmocka_unit_test(resolved_values),
         cmocka_unit_test(sample_scene_loads), cmocka_unit_test(daemon_layer),
         cmocka_unit_test(snapshot_frames),
+        cmocka_unit_test(shapes_in_frame_and_simple),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -194,8 +194,8 @@ static void seq_order_and_bucket(void **state)
     (void)state;
     const char *cfg =
         "{\"box_id\":\"b\",\"tally\":{\"bucket_s\":60},\"cameras\":["
-        "{\"id\":\"c\",\"width\":100,\"height\":100,\"zones\":" NP "},"
-        "{\"id\":\"a\",\"width\":100,\"height\":100,\"zones\":" NP "}]}";
+        "{\"id\":\"c\",\"width\":1920,\"height\":1080,\"zones\":" NP "},"
+        "{\"id\":\"a\",\"width\":1920,\"height\":1080,\"zones\":" NP "}]}";
     struct t_env *env = t_env_new(cfg);
     /* two violations in one step on camera c: ordered by ts, numbered 1, 2 */
     t_feed(env, "cameras/c/detections",
