@@ -49,33 +49,53 @@ wait_for 600 eval '! kill -0 "$SUB" 2>/dev/null' || { echo "mosquitto_sub did no
 t1=$(now)
 sub_rate=$(echo "$total / ($t1 - $t0)" | bc -l)
 
-# 2. ordercamd on the same stream
+# 2. ordercamd on the same stream; 3. again, with three live-view watchers
+# (docs/daemon.md "Live view") asking for a camera's scene and frame 5 times
+# a second each, on three cameras
 mport=$(free_port)
-scene_jq "$WORK/scene.json" '.mqtt = {port: $broker, qos: 1} | .spool = {dir: $spool} |
-    .metrics = {listen: "127.0.0.1:\($mport)"} | .evidence = {enabled: false}' \
-    --argjson broker "$BROKER_PORT" --arg spool "$WORK/spool" --arg mport "$mport" >"$WORK/edge.json"
-"$bin/ordercamd" -c "$WORK/edge.json" --log-level 4 >"$WORK/daemon.log" 2>&1 &
-DPID=$!
-wait_for 60 eval 'curl -s "http://127.0.0.1:$mport/health" | grep -q ok' || { cat "$WORK/daemon.log" >&2; exit 1; }
-metric() { curl -s "http://127.0.0.1:$mport/metrics" | grep -v '^#' | grep -F "$1 " | awk '{print $2}'; }
-t0=$(now)
-publish_all
-# received = processed + dropped (parallel publishers deliver some signal
-# heartbeats out of order: those are dropped as signal_out_of_order, counted)
-received() {
+received() { # processed + dropped (parallel publishers deliver some signal heartbeats out of order: dropped as signal_out_of_order, counted)
     curl -s "http://127.0.0.1:$mport/metrics" |
         awk '/^ordercam_(messages_total|drops_total)/ {s += $2} END {print s + 0}'
 }
-wait_for 600 eval '[ "$(received)" -ge "$total" ]' ||
-    { echo "ordercamd received $(received) of $total messages in 10 minutes" >&2; exit 1; }
-t1=$(metric ordercam_last_message_timestamp_seconds)
-d_rate=$(echo "$total / ($t1 - $t0)" | bc -l)
-drops=$(curl -s "http://127.0.0.1:$mport/metrics" | awk '/^ordercam_drops_total/ && !/signal_out_of_order/ {s += $2} END {print s}')
-late=$(metric 'ordercam_drops_total{reason="signal_out_of_order"}')
-got=$(received)
-rss=$(awk '/VmHWM/ {print $2}' "/proc/$DPID/status")
-kill -TERM "$DPID"; wait "$DPID"; DPID=
+metric() { curl -s "http://127.0.0.1:$mport/metrics" | grep -v '^#' | grep -F "$1 " | awk '{print $2}'; }
+watch_camera() { # camera: scene and frame at 5 fps until killed
+    while :; do
+        curl -s -o /dev/null "http://127.0.0.1:$mport/api/v1/cameras/$1/scene"
+        curl -s -o /dev/null "http://127.0.0.1:$mport/api/v1/cameras/$1/frame.jpg"
+        sleep 0.2
+    done
+}
+run_daemon() { # spool-name watchers(0|1): sets d_rate, drops, late, got, rss, load
+    scene_jq "$WORK/scene.json" '.mqtt = {port: $broker, qos: 1} | .spool = {dir: $spool} |
+        .metrics = {listen: "127.0.0.1:\($mport)"} | .evidence = {enabled: false}' \
+        --argjson broker "$BROKER_PORT" --arg spool "$WORK/$1" --arg mport "$mport" >"$WORK/edge.json"
+    "$bin/ordercamd" -c "$WORK/edge.json" --log-level 4 >"$WORK/daemon.log" 2>&1 &
+    DPID=$!
+    wait_for 60 eval 'curl -s "http://127.0.0.1:$mport/health" | grep -q ok' || { cat "$WORK/daemon.log" >&2; exit 1; }
+    watchers=()
+    if [ "$2" = 1 ]; then
+        for c in cam-000 cam-001 cam-002; do watch_camera "$c" & watchers+=($!); done
+    fi
+    t0=$(now)
+    publish_all
+    wait_for 600 eval '[ "$(received)" -ge "$total" ]' ||
+        { echo "ordercamd received $(received) of $total messages in 10 minutes" >&2; exit 1; }
+    t1=$(metric ordercam_last_message_timestamp_seconds)
+    load=$(cut -d' ' -f1-3 /proc/loadavg)
+    for w in "${watchers[@]}"; do kill "$w"; done
+    d_rate=$(echo "$total / ($t1 - $t0)" | bc -l)
+    drops=$(curl -s "http://127.0.0.1:$mport/metrics" | awk '/^ordercam_drops_total/ && !/signal_out_of_order/ {s += $2} END {print s}')
+    late=$(metric 'ordercam_drops_total{reason="signal_out_of_order"}')
+    got=$(received)
+    rss=$(awk '/VmHWM/ {print $2}' "/proc/$DPID/status")
+    kill -TERM "$DPID"; wait "$DPID"; DPID=
+}
+run_daemon spool-watched 1
+w_rate=$d_rate w_load=$load w_drops=$drops
+run_daemon spool 0
 printf 'stream: %d messages (16 cameras, ~4 objects per detection message), %d QoS 1 publishers\n' "$total" "$publishers"
 printf 'mosquitto_sub alone: %8.0f messages/s\n' "$sub_rate"
 printf 'ordercamd:           %8.0f messages/s  (ratio %.2f; target >= 0.90)\n' "$d_rate" "$(echo "$d_rate / $sub_rate" | bc -l)"
+printf 'ordercamd, 3 live views at 5 fps: %8.0f messages/s  (%.2f of ordercamd alone; target >= 0.95), %d lost or dropped\n' "$w_rate" "$(echo "$w_rate / $d_rate" | bc -l)" "$w_drops"
+printf 'load average (1, 5, 15 min) at the end: alone %s; with the live views %s\n' "$load" "$w_load"
 printf 'ordercamd: %d received, %d lost or dropped (plus %d signal heartbeats reordered by the parallel publishers), peak RSS %d kB (target < 32768 kB)\n' "$got" "$drops" "$late" "$rss"

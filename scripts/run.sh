@@ -144,6 +144,7 @@ echo "evidence images at central: $(images) of $total (e.g. $url/api/v1/evidence
 echo "daemon records:  $WORK/spool/violations.jsonl ($(wc -l <"$WORK/spool/violations.jsonl") violations)"
 echo "daemon images:   $WORK/spool/evidence/"
 echo "dashboard:       $url/   (self-signed certificate: $c/central.crt)"
+echo "live view:       http://127.0.0.1:$metrics_port/live/   (ordercamd: cameras, zones, tracks; zone editor)"
 echo "viewer token:    $viewer_token"
 if [ -n "$reviewer_pw" ]; then
     echo "reviewer:        reviewer / $reviewer_pw   (review page $url/review; shown this once)"

@@ -2,7 +2,7 @@
 # Browser test of ordercamd's live view: installs chromium, a CJK font and
 # playwright-core (into the build tree, as run.sh), starts a mosquitto on
 # loopback and ordercamd with the sample scene (a view token and an admin
-# token), publishes the sample with its frames at twice its pace, and runs
+# token), publishes the sample with its frames at its pace (6 minutes), and runs
 # live.test.mjs against it. Screenshots go to OC_SCREENSHOT_DIR (default
 # BUILD_DIR/browser).
 # usage: live_run.sh SOURCE_DIR BUILD_DIR
@@ -52,7 +52,7 @@ mkdir -p "$WORK/sf"
 DPID=$!
 wait_for 60 grep -q "broker.*connected" "$WORK/daemon.log" || { cat "$WORK/daemon.log"; exit 1; }
 "$bin/ordercam-replay" --config "$WORK/edge.json" --log "$WORK/sf/sample.jsonl" \
-    --publish "127.0.0.1:$BROKER_PORT" --speed "${OC_LIVE_SPEED:-2}" 2>"$WORK/pub.log" &
+    --publish "127.0.0.1:$BROKER_PORT" --speed "${OC_LIVE_SPEED:-1}" 2>"$WORK/pub.log" &
 PUB=$!
 node "$bin/browser/live.test.mjs" "http://127.0.0.1:$MPORT" "$TOKEN" "$ADMIN" "$WORK/edge.json" \
     "$bin/ordercamd" "$shots" || { tail -20 "$WORK/daemon.log"; exit 1; }
