@@ -134,10 +134,14 @@ try {
   await page.screenshot({ path: `${shots}/live.png` });
 
   // 2. a track's box where the scene says, then again after it moved
+  let lastClock = 0;
   async function trackDrawn() {
+    // a scene newer than the one looked at last (the page refreshes only while not held)
+    await poll('a newer scene', () => page.evaluate((c) => window.ocLive.scene && window.ocLive.scene.clock > c, lastClock));
     await page.evaluate(() => { window.ocLive.hold = true; });
     await poll('the page idle', () => page.evaluate(() => !window.ocLive.busy));
     const held = await page.evaluate(() => window.ocLive.scene);
+    lastClock = held.clock;
     const png = await shot();
     await page.evaluate(() => { window.ocLive.hold = false; });
     const hits = held.tracks.filter((t) => {
