@@ -71,12 +71,22 @@ viewer_token=$(cat "$c/viewer.token")
 central_port=8443
 (exec 3<>/dev/tcp/127.0.0.1/$central_port) 2>/dev/null && central_port=$(free_port)
 # retention off: the sample's records are dated 2025 and would expire
-jq -n --arg listen "127.0.0.1:$central_port" --arg c "$c" --arg box "$box_token" --arg viewer "$viewer_token" '
+# the box's signing key (made in its spool on first use) registered at
+# central, which then refuses any record of the box that it does not sign
+# (kept across runs like the certificate: a box keeps its key)
+scene_jq samples/scene.json '.spool.dir = $spool' --arg spool "$WORK/spool" >"$WORK/key.json"
+mkdir -p "$WORK/spool"
+[ -s "$c/box.ed25519.key" ] && cp -p "$c/box.ed25519.key" "$WORK/spool/ordercam-ed25519.key"
+box_key=$("$bin/ordercamd" -c "$WORK/key.json" --print-key | awk '{print $2}')
+cp -p "$WORK/spool/ordercam-ed25519.key" "$c/box.ed25519.key"
+jq -n --arg listen "127.0.0.1:$central_port" --arg c "$c" --arg box "$box_token" --arg viewer "$viewer_token" \
+      --arg key "$box_key" '
   {listen: $listen,
    tls: {cert_file: "\($c)/central.crt", key_file: "\($c)/central.key"},
    db: "\($c)/central.sqlite", tz_offset_min: 480,
    retention: {evidence_days: 0, records_days: 0},
-   tokens: [{token: $box, box: "edge-jc-0001"}, {token: $viewer, role: "viewer"}]}' >"$c/central.json"
+   tokens: [{token: $box, box: "edge-jc-0001"}, {token: $viewer, role: "viewer"}],
+   box_keys: {"edge-jc-0001": [{key: $key}]}, require_signatures: true}' >"$c/central.json"
 
 # a reviewer account, made once; its password is printed once (below)
 reviewer_pw=""

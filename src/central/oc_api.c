@@ -32,6 +32,7 @@
 #include "oc_passwd.h"
 #include "oc_report.h"
 #include "oc_retention.h"
+#include "oc_sigcheck.h"
 #include "oc_web.h"
 
 #define MAX_BATCH 10000
@@ -64,7 +65,8 @@
     X(retention_runs)                                                                              \
     X(retention_images_deleted)                                                                    \
     X(retention_records_deleted)                                                                   \
-    X(retention_errors)
+    X(retention_errors)                                                                            \
+    X(signature_refused)
 
 struct counters {
 #define X(name) atomic_ullong name;
@@ -467,6 +469,24 @@ static enum MHD_Result post_tallies(struct oc_api *api, struct MHD_Connection *c
     return ret;
 }
 
+/* The box's signature (oc_sigcheck): a refusal is counted and logged with
+ * the box and record id; a verified record is stored marked so. */
+static int sig_ok(struct oc_api *api, const char *box, cJSON *r, size_t i, char *msg, size_t cap)
+{
+    char why[200];
+    enum oc_sigcheck v = oc_sigcheck_record(api->cfg->sigkeys, box, r, why, sizeof why);
+    if (v == OC_SIGCHECK_VERIFIED)
+        cJSON_AddTrueToObject(r, "verified");
+    if (v != OC_SIGCHECK_REFUSED)
+        return 1;
+    COUNT(api, signature_refused);
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(r, "id");
+    fprintf(stderr, "<4>ordercam-central: signature refused: box %s record %s: %s\n", box,
+            cJSON_IsString(id) ? id->valuestring : "?", why);
+    snprintf(msg, cap, "violations[%zu]: %.150s", i, why);
+    return 0;
+}
+
 static enum MHD_Result post_violations(struct oc_api *api, struct MHD_Connection *c,
                                        struct req *rq, const char *token_box)
 {
@@ -493,6 +513,10 @@ static enum MHD_Result post_violations(struct oc_api *api, struct MHD_Connection
         char why[160], msg[200];
         if (!oc_record_validate(r, box, why, sizeof why)) {
             snprintf(msg, sizeof msg, "violations[%zu]: %s", i, why);
+            cJSON_Delete(j);
+            return send_error_at(api, c, msg, i);
+        }
+        if (!sig_ok(api, box, (cJSON *)r, i, msg, sizeof msg)) {
             cJSON_Delete(j);
             return send_error_at(api, c, msg, i);
         }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "oc_sigcheck.h"
 #include "ordercam/oc_config.h"
 #include "ordercam/oc_json.h"
 #include "ordercam/oc_text.h"
@@ -241,7 +242,8 @@ static bool parse_root(struct ctx *c, const cJSON *root, struct oc_ccfg *cfg)
 {
     static const char *const allowed[] = {"listen", "tls", "insecure_http", "db", "evidence_dir",
                                           "tokens", "silent_after_s", "tz_offset_min", "limits",
-                                          "faults", "max_future_s", "ui", "review", "retention", NULL};
+                                          "faults", "max_future_s", "ui", "review", "retention",
+                                          "box_keys", "require_signatures", NULL};
     static const char *const tls_keys[] = {"cert_file", "key_file", "priorities", NULL};
     static const char *const limit_keys[] = {"threads", "max_connections", "request_timeout_s",
                                              "max_json_kb", "max_evidence_mb", "request_total_s",
@@ -350,6 +352,11 @@ static bool parse_root(struct ctx *c, const cJSON *root, struct oc_ccfg *cfg)
     for (const cJSON *t = toks->child; t; t = t->next, i++)
         if (!parse_token(c, t, i, &cfg->tokens[i]))
             return false;
+    char why[256];
+    if (!(cfg->sigkeys = oc_sigkeys_parse(root, why, sizeof why))) {
+        snprintf(c->err, c->errlen, "%s: %s", c->name, why);
+        return false;
+    }
     return true;
 }
 
@@ -421,6 +428,7 @@ void oc_ccfg_free(struct oc_ccfg *c)
     free(c->ui_locale);
     free(c->ui_city);
     free(c->ui_codes_dir);
+    oc_sigkeys_free(c->sigkeys);
     free(c->path);
     free(c->listen_host);
     free(c->cert_file);

@@ -55,6 +55,7 @@ struct oc_ccfg {
     int evidence_days;         /* images of records older than this are deleted (0: never) */
     int records_days;          /* records older than this are deleted (0: never) */
     int retention_interval_s;  /* how often the retention job runs */
+    struct oc_sigkeys *sigkeys; /* "box_keys", "require_signatures" (oc_sigcheck.h) */
 };
 
 #define OC_CCFG_MAX_REASONS 32

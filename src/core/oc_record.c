@@ -278,6 +278,9 @@ static int field_ok(const cJSON *f, char *err, size_t cap)
                why(err, cap, "\"conf\" must be a number from 0 to 1 or null");
     if (strcmp(k, "evidence") == 0)
         return evidence_ok(f, err, cap);
+    if (strcmp(k, "sig") == 0) /* checked against the box's keys by central */
+        return (cJSON_IsString(f) && strlen(f->valuestring) <= 128) ||
+               why(err, cap, "\"sig\" must be a base64 signature");
     if (strcmp(k, "signal_state") == 0)
         return cJSON_IsNull(f) || (cJSON_IsString(f) && sig_state_ok(f->valuestring)) ||
                why(err, cap, "\"signal_state\" must be red, yellow, green, flashing, off or null");

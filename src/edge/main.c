@@ -29,6 +29,7 @@
 #include "ordercam/oc_io.h"
 #include "ordercam/oc_text.h"
 #include "oc_dlog.h"
+#include "oc_boxkey.h"
 #include "oc_ecfg.h"
 #include "oc_evwork.h"
 #include "oc_journal.h"
@@ -887,6 +888,7 @@ static void usage(FILE *f)
     fprintf(f, "usage: ordercamd -c EDGE.json [--check] [--record FILE] [--log-level 0-7]\n"
                "  --check        validate the config and exit\n"
                "  --record FILE  also write every processed message to an event log\n"
+               "  --print-key    print the box's signing public key (made on first use) and exit\n"
                "  SIGHUP reloads the config (a bad file keeps the running one); SIGTERM drains and "
                "exits\n");
 }
@@ -1005,6 +1007,7 @@ int main(int argc, char **argv)
                                          {"log-level", required_argument, NULL, 'l'},
                                          {"help", no_argument, NULL, 'h'},
                                          {"version", no_argument, NULL, 'V'},
+                                         {"print-key", no_argument, NULL, 'P'},
                                          {NULL, 0, NULL, 0}};
     struct daemon d = {.log = {.max_level = OC_LOG_INFO}};
     int check = 0, ch;
@@ -1016,6 +1019,7 @@ int main(int argc, char **argv)
         case 'l': d.log.max_level = atoi(optarg); break;
         case 'h': usage(stdout); return 0;
         case 'V': printf("ordercamd %s\n", OC_VERSION); return 0;
+        case 'P': check = 2; break;
         default: usage(stderr); return EXIT_USAGE;
         }
     }
@@ -1029,6 +1033,12 @@ int main(int argc, char **argv)
         return 1;
     }
     d.cfg = d.ecfg->scene;
+    if (check == 2) /* --print-key: the box's public key, made on first use */
+    {
+        int pr = oc_boxkey_print(d.ecfg->spool_dir, d.cfg->box_id, stdout, stderr);
+        oc_ecfg_free(d.ecfg);
+        return pr;
+    }
     if (check)
         return check_config(&d);
     struct sigaction sa = {.sa_handler = on_signal};

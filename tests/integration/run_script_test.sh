@@ -39,4 +39,17 @@ while read -r id sha path; do
     [ "$got" = "$sha" ] || { echo "$id: stored image has digest $got, record says $sha"; exit 1; }
     grep -q "\"id\":\"$id\".*\"sha256\":\"$sha\"" "$dir/offline.jsonl" || { echo "$id: not offline replay's image"; exit 1; }
 done
+# signatures on by default: every record at central verified on receipt
+# with the box's key, and one checks out by hand with ordercam-verify
+[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM violations WHERE json_extract(record, '$.verified') = 1")" = "$want" ] ||
+    { echo "not every record at central is verified"; exit 1; }
+key=$(awk '{print $2}' <<<"$(OC_RUN_DIR=$dir "$bin/ordercamd" -c "$dir/run/key.json" --print-key)")
+sqlite3 "$db" "SELECT record FROM violations WHERE evidence_path IS NOT NULL LIMIT 1" >"$dir/one.json"
+one=$(sqlite3 "$db" "SELECT evidence_path FROM violations WHERE evidence_path IS NOT NULL LIMIT 1")
+"$bin/ordercam-verify" "$dir/one.json" "$one" "$key" || { echo "ordercam-verify refused a record"; exit 1; }
+cp "$one" "$dir/changed.jpg"
+printf 'x' >>"$dir/changed.jpg"
+if "$bin/ordercam-verify" "$dir/one.json" "$dir/changed.jpg" "$key" >/dev/null; then
+    echo "ordercam-verify accepted a changed image"; exit 1
+fi
 echo "run_script_test: ok"
