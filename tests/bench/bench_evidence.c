@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <turbojpeg.h>
 
@@ -17,6 +18,8 @@
 #include "ordercam/oc_config.h"
 #include "ordercam/oc_font.h"
 #include "ordercam/oc_jpeg.h"
+#include "ordercam/oc_json.h"
+#include "ordercam/oc_sign.h"
 
 #define W 1920
 #define H 1080
@@ -90,6 +93,52 @@ static unsigned char *frame(unsigned seed, int obj_x, int mode, size_t *len)
 }
 
 static int run(int iters, int mode, struct oc_font *font);
+
+/* The record's signature at the box (canonical form + Ed25519 sign) and
+ * its check at central (parse + canonical form + verify), against the
+ * image's time. */
+static void sign_cost(int iters, double per_image)
+{
+    char path[] = "/tmp/oc_bench_key_XXXXXX", err[256], pub[OC_SIGN_PUB_B64], out[8192];
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return;
+    close(fd);
+    unlink(path);
+    struct oc_signer *s = oc_signer_open(path, true, err, sizeof err);
+    unlink(path);
+    if (!s)
+        return;
+    oc_signer_public(s, pub);
+    const char *rec =
+        "{\"id\":\"edge-jc-0001:cam-e1:1\",\"box\":\"edge-jc-0001\",\"camera\":\"cam-e1\","
+        "\"type\":\"red_light\",\"code\":\"1625\",\"ts\":1763802038000,\"ts_start\":1763802035000,"
+        "\"track\":\"e-101\",\"class\":\"car\",\"plate\":\"晋E12345\",\"conf\":0.82,\"zone\":null,"
+        "\"line\":\"stop-e2\",\"signal\":\"sig-e-straight\",\"signal_state\":\"red\","
+        "\"red_elapsed_ms\":5000,\"location\":\"凤台街与泽州路口 东向\",\"road\":\"凤台街\","
+        "\"unit\":\"交警二大队\",\"evidence\":{\"file\":\"20251122/edge-jc-0001-cam-e1-1.jpg\","
+        "\"sha256\":\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\","
+        "\"frames\":[1763802034950,1763802035050,1763802038050]}}";
+    int n = iters * 20;
+    size_t len = 0;
+    double t0 = cpu_s();
+    for (int i = 0; i < n; i++)
+        len = oc_sign_record(s, rec, strlen(rec), out, sizeof out);
+    double sign_s = (cpu_s() - t0) / n;
+    int good = 0;
+    t0 = cpu_s();
+    for (int i = 0; i < n; i++) {
+        cJSON *j = NULL;
+        oc_json_parse(out, len, 1 << 20, OC_JSON_MAX_DEPTH, &j, NULL);
+        good += oc_sign_check_record(j, pub);
+        cJSON_Delete(j);
+    }
+    double verify_s = (cpu_s() - t0) / n;
+    printf("sign + verify    %8.3f ms  (sign %.3f, verify %.3f; %.2f %% of the image; target < 1 %%)%s\n",
+           (sign_s + verify_s) * 1e3, sign_s * 1e3, verify_s * 1e3,
+           100 * (sign_s + verify_s) / per_image, good == n ? "" : "  VERIFY FAILED");
+    oc_signer_free(s);
+}
 
 int main(int argc, char **argv)
 {
@@ -165,6 +214,7 @@ static int run(int iters, int mode, struct oc_font *font)
            sheet.w, sheet.h);
     printf("ratio            %8.2f x  (target <= 1.0; images/s target >= 30)\n",
            per_image / floor_s);
+    sign_cost(iters, per_image);
     tjFree(enc_buf);
     tjDestroy(dec);
     tjDestroy(enc);
