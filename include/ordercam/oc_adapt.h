@@ -114,6 +114,15 @@ void oc_adapt_flush(struct oc_adapt *a);
  * reflects every message fed, so ordercamd may snapshot it. */
 bool oc_adapt_idle(const struct oc_adapt *a);
 
+/* Rules a camera's input format cannot feed soundly (docs/inputs.md,
+ * "What Frigate's updates can support"): for every stop line of a frigate
+ * camera (red_light, nonmotor_red_light, pedestrian_red_light and
+ * stop_line_crossing judge crossings against a signal's change and need
+ * frame-rate input), warn gets one English sentence (borrowed for the
+ * call). Returns the number of warnings. */
+size_t oc_adapt_lint(const struct oc_config *cfg, void (*warn)(void *ud, const char *msg),
+                     void *ud);
+
 /* True when some camera uses format f (or f is ordercam). */
 bool oc_adapt_uses(const struct oc_adapt *a, enum oc_format f);
 

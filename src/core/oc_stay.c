@@ -310,7 +310,7 @@ static struct oc_stay *create(struct oc_engine *e, int ci, int zi, struct oc_tra
  * again within track_timeout_s. */
 static void vacate(struct oc_engine *e, int ci, struct oc_stay *h, int64_t t)
 {
-    h->forget_at = t + e->cams[ci].cfg->track_timeout_ms;
+    h->forget_at = t + e->cfg->track_timeout_ms; /* the box-wide one: its track left */
     struct oc_stays *s = &e->cams[ci].stays;
     if (h->forget_at < s->next_expiry)
         s->next_expiry = h->forget_at;

@@ -2,9 +2,11 @@
  * state and wires the modules together; three threads meet only through
  * bounded, counted structures:
  *   MQTT thread     receive → journal append → rx queue (full: drop, counted)
- *   engine thread   rx queue → record file → engine → outbox (spool,
- *                   violations.jsonl, evidence), frame ring; ticks for silent
- *                   cameras; snapshots (oc_recover); metrics text
+ *                   → record file (oc_recv; the snapshot-URL thread too)
+ *   engine thread   rx queue → input-format dispatcher (oc_adapt) → engine →
+ *                   outbox (spool, violations.jsonl, evidence), frame ring;
+ *                   ticks for silent cameras; snapshots (oc_recover); metrics
+ *                   text
  *   metrics thread  (oc_metrics) serves the last metrics text
  * plus the uplink and the evidence worker, each on its own thread. */
 #include <errno.h>
@@ -22,12 +24,14 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "ordercam/oc_adapt.h"
 #include "ordercam/oc_config.h"
 #include "ordercam/oc_engine.h"
 #include "ordercam/oc_evidence.h"
 #include "ordercam/oc_font.h"
 #include "ordercam/oc_io.h"
 #include "ordercam/oc_text.h"
+#include "ordercam/oc_wire.h"
 #include "oc_dlog.h"
 #include "oc_boxkey.h"
 #include "oc_ecfg.h"
@@ -37,7 +41,9 @@
 #include "oc_metrics.h"
 #include "oc_mqtt.h"
 #include "oc_outbox.h"
+#include "oc_recfile.h"
 #include "oc_recover.h"
+#include "oc_recv.h"
 #include "oc_rxq.h"
 #include "oc_snapurl.h"
 #include "oc_spool.h"
@@ -66,7 +72,6 @@ struct daemon {
     struct oc_journal *journal;
     struct oc_rxq *rxq;
     size_t rx_max_msgs, rx_max_bytes; /* fixed at start, read by the MQTT thread */
-    char topic_prefix[160];           /* changed only while MQTT is stopped */
     char broker[300];                 /* "host:port", for the MQTT thread's log lines */
     struct oc_evidence *keeper;       /* NULL: evidence disabled */
     struct oc_evwork *evwork;
@@ -74,13 +79,15 @@ struct daemon {
     int ev_paused; /* last seen worker state, logged on change */
     struct oc_mqtt *mqtt;
     struct oc_snapurl *snap; /* NULL: no camera has frames.snapshot_url */
-    pthread_mutex_t rxlock;  /* journal order = queue order, MQTT and snapshot threads */
+    struct oc_recv *recv;    /* the MQTT and snapshot threads' way in */
+    struct oc_adapt *adapt;  /* input formats: every message goes through it */
+    int native_cam;          /* camera of the last native message */
     struct oc_spool *spool;
     struct oc_outbox *outbox;
     struct oc_uplink *uplink;
     struct oc_metrics *metrics;
     struct oc_live *live; /* the installer's live view, with the metrics listener */
-    FILE *record;
+    struct oc_recfile *record;           /* --record; NULL: none */
     uint64_t *by_type;                   /* violations written per type */
     int64_t *anchor_wall, *anchor_clock; /* per camera, for ticks */
     uint64_t applied;                    /* last journal seq applied to the engine */
@@ -93,9 +100,7 @@ struct daemon {
 
 static int64_t wall_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return oc_recv_now();
 }
 
 static int64_t mono_ms(void)
@@ -245,56 +250,6 @@ static void on_keep(void *ud, int camera, int64_t ts, int64_t until)
         oc_evidence_keep(d->keeper, camera, ts, until);
 }
 
-/* ---------------- the record file (--record) ---------------- */
-
-static int is_frame_topic(const char *prefix, const char *topic, size_t tlen)
-{
-    enum oc_msg_kind kind;
-    return oc_event_topic_kind(prefix, topic, tlen, &kind) && kind == OC_MSG_FRAME;
-}
-
-/* Called with rxlock held, in journal order, with the receive time the
- * engine thread will give the adapters: replay decides alike. */
-static void record_message(struct daemon *d, int64_t rx_ms, const char *topic, size_t tlen,
-                           const char *payload, size_t len)
-{
-    if (!d->record)
-        return;
-    char *tq = malloc(tlen * 6 + 3);
-    char *t = malloc(tlen + 1);
-    if (!tq || !t) {
-        free(tq);
-        free(t);
-        return;
-    }
-    memcpy(t, topic, tlen);
-    t[tlen] = '\0';
-    oc_text_json_quote(tq, tlen * 6 + 3, t);
-    fprintf(d->record, "{\"ts\":%" PRId64 ",\"topic\":%s,", rx_ms, tq);
-    enum oc_counter why;
-    cJSON *j = is_frame_topic(d->cfg->topic_prefix, topic, tlen)
-                   ? NULL
-                   : oc_event_parse(payload, len, &why);
-    if (j) {
-        /* valid JSON: kept as is, newlines between tokens made spaces */
-        fputs("\"payload\":", d->record);
-        for (size_t i = 0; i < len; i++)
-            fputc(payload[i] == '\n' || payload[i] == '\r' ? ' ' : payload[i], d->record);
-        cJSON_Delete(j);
-    } else {
-        char *b = malloc(oc_text_b64_encoded_len(len) + 1);
-        if (b) {
-            oc_text_b64_encode(payload, len, b);
-            fprintf(d->record, "\"payload_b64\":\"%s\"", b);
-            free(b);
-        }
-    }
-    fputs("}\n", d->record);
-    fflush(d->record);
-    free(tq);
-    free(t);
-}
-
 /* ---------------- applying messages and ticks ---------------- */
 
 static void note_clock(struct daemon *d, int cam)
@@ -336,39 +291,100 @@ static void note_snap(struct daemon *d, int cam, int had, int64_t before, int is
     oc_snapurl_live(d->snap, cam, oc_engine_camera_tracks(d->eng, cam) > 0);
 }
 
-/* rx_ms is the receive time as journaled: the clock bounds then decide
- * alike live, after a restart and in a replay of the record file. */
+/* ---- the input formats' dispatcher (docs/inputs.md): its outputs are fed
+ * to the engine exactly as ordercam-replay feeds them ---- */
+
+static void ad_native(void *ud, const char *topic, size_t tlen, const void *payload, size_t len,
+                      const cJSON *json)
+{
+    struct daemon *d = ud;
+    int64_t before = 0;
+    int is_frame, had = cam_clock(d, topic, tlen, &before, &is_frame);
+    if (json)
+        d->native_cam = oc_engine_feed_json_topic(d->eng, topic, tlen, json);
+    else if (payload)
+        d->native_cam = oc_engine_feed(d->eng, topic, tlen, payload, len);
+    else /* a frame journaled without its bytes */
+        d->native_cam = oc_engine_feed_unloaded(d->eng, topic, tlen);
+    note_snap(d, d->native_cam, had, before, is_frame);
+}
+
+static void ad_detections(void *ud, int cam, const struct oc_detections *det)
+{
+    struct daemon *d = ud;
+    int64_t before = 0;
+    int had = d->snap ? oc_engine_clock(d->eng, cam, &before) : 0;
+    oc_engine_feed_detections(d->eng, cam, det);
+    note_snap(d, cam, had, before, 0);
+}
+
+static void ad_frame(void *ud, int cam, int64_t ts, const void *jpeg, size_t len)
+{
+    struct daemon *d = ud;
+    oc_engine_feed_camera_frame(d->eng, cam, ts, jpeg, len);
+}
+
+static void ad_end(void *ud, int cam, const char *id, int64_t ts)
+{
+    struct daemon *d = ud;
+    oc_engine_end_track(d->eng, cam, id, ts);
+    if (d->snap) /* its tracks may have ended */
+        oc_snapurl_live(d->snap, cam, oc_engine_camera_tracks(d->eng, cam) > 0);
+}
+
+static void ad_drop(void *ud, int cam, enum oc_format f, enum oc_counter why)
+{
+    struct daemon *d = ud;
+    (void)cam, (void)f; /* counted per format by the dispatcher (metrics) */
+    oc_engine_count(d->eng, why);
+}
+
+static const struct oc_adapt_sink adapt_sink = {.native = ad_native,
+                                                .detections = ad_detections,
+                                                .frame = ad_frame,
+                                                .end = ad_end,
+                                                .drop = ad_drop};
+
+/* Every camera's clock may have moved (an adapter passes held frames on
+ * when time passes): the tick anchors and the evidence keeper follow. */
+static void note_clocks(struct daemon *d)
+{
+    for (size_t c = 0; c < d->cfg->n_cameras; c++)
+        note_clock(d, (int)c);
+}
+
+/* rx_ms is the receive time as journaled: the adapters and the clock
+ * bounds then decide alike live, after a restart and in a replay of the
+ * record file. payload NULL: a frame journaled without its bytes. */
 static void apply(struct daemon *d, uint64_t seq, int64_t rx_ms, const char *topic, size_t tlen,
                   const char *payload, size_t len)
 {
     oc_engine_set_received(d->eng, rx_ms);
-    int64_t before = 0;
-    int is_frame, had = cam_clock(d, topic, tlen, &before, &is_frame);
-    int cam = oc_engine_feed(d->eng, topic, tlen, payload, len);
+    d->native_cam = -1;
+    oc_adapt_tick(d->adapt, rx_ms);
+    int cam = oc_adapt_feed(d->adapt, topic, tlen, payload, len, rx_ms);
+    if (cam == -2) /* ordercam's own topic: the engine said */
+        cam = d->native_cam;
     d->last_apply = (double)wall_ms() / 1000.0;
     if (seq)
         d->applied = seq;
-    note_clock(d, cam);
-    note_snap(d, cam, had, before, is_frame);
+    note_clocks(d);
     oc_live_note_message(d->live, d->eng, cam, rx_ms);
 }
 
 static void tick(struct daemon *d, int cam, int64_t camera_ts, int journal)
 {
+    int64_t now = wall_ms();
+    oc_adapt_tick(d->adapt, now); /* as replay does before a tick line of this ts */
+    note_clocks(d);
     oc_engine_tick(d->eng, cam, camera_ts);
     if (d->snap) /* tracks may have ended */
         oc_snapurl_live(d->snap, cam, oc_engine_camera_tracks(d->eng, cam) > 0);
     if (d->keeper)
         oc_evidence_clock(d->keeper, cam, camera_ts);
     if (journal)
-        oc_journal_tick(d->journal, wall_ms(), d->cfg->cameras[cam].id, camera_ts, d->applied);
-    if (d->record) {
-        pthread_mutex_lock(&d->rxlock); /* lines of the receive threads are whole */
-        fprintf(d->record, "{\"ts\":%" PRId64 ",\"tick\":{\"camera\":\"%s\",\"ts\":%" PRId64 "}}\n",
-                wall_ms(), d->cfg->cameras[cam].id, camera_ts);
-        fflush(d->record);
-        pthread_mutex_unlock(&d->rxlock);
-    }
+        oc_journal_tick(d->journal, now, d->cfg->cameras[cam].id, camera_ts, d->applied);
+    oc_recfile_tick(d->record, now, d->cfg->cameras[cam].id, camera_ts);
 }
 
 /* Silent cameras: the clock follows wall time, SILENT_MS behind, so that
@@ -410,6 +426,13 @@ static void sync_seqs(struct daemon *d)
     }
 }
 
+/* A journaled message, applied as when it was received. */
+static void recover_apply(void *ud, int64_t rx_ms, const char *topic, size_t tlen,
+                          const void *payload, size_t len)
+{
+    apply(ud, 0, rx_ms, topic, tlen, payload, len);
+}
+
 static int recover(struct daemon *d)
 {
     struct oc_recover_in in = {.now_ms = wall_ms(),
@@ -418,7 +441,9 @@ static int recover(struct daemon *d)
                                .digest = d->cfg_hash,
                                .cfg = d->cfg,
                                .sink = &d->sink,
-                               .sink_ud = d};
+                               .sink_ud = d,
+                               .apply = recover_apply,
+                               .apply_ud = d};
     struct oc_recover_result r;
     if (oc_recover_run(&in, &d->eng, &r) != 0) {
         LOG(d, ERR, "recovery: out of memory");
@@ -436,56 +461,19 @@ static int recover(struct daemon *d)
             "recovered: %s, %" PRIu64 " journal messages replayed (%" PRIu64 " damaged lines)",
             r.how == OC_RECOVER_FROM_SNAPSHOT ? "snapshot loaded" : "no snapshot", r.msgs, r.bad);
     }
-    if (save_snapshot(d) != 0)
+    /* not while an adapter holds a message back (a DeepStream frame): the
+     * journal keeps it until a later snapshot includes it */
+    if (oc_adapt_idle(d->adapt) && save_snapshot(d) != 0)
         LOG(d, WARNING, "cannot save the engine snapshot: %s", strerror(errno));
     return 0;
 }
 
 /* ---------------- MQTT (callbacks on the MQTT thread) ---------------- */
 
-/* Journal, then queue: under rxlock, so that the journal's order is the
- * order the engine applies (the MQTT and the snapshot threads both come
- * here). -1 when the queue is full (counted). */
-static int enqueue(struct daemon *d, const char *topic, size_t tlen, const void *payload,
-                   size_t len)
-{
-    size_t msgs, bytes;
-    int rc = 0;
-    pthread_mutex_lock(&d->rxlock);
-    oc_rxq_depth(d->rxq, &msgs, &bytes);
-    if (msgs + 1 > d->rx_max_msgs || bytes + tlen + len + 2 > d->rx_max_bytes) {
-        oc_dcount(&d->dc, OC_D_RX_FULL, 1);
-        pthread_mutex_unlock(&d->rxlock);
-        return -1;
-    }
-    uint64_t seq = 0;
-    /* A frame the engine will take is journaled without its bytes and
-     * replayed as unloaded: only its time moves its camera's clock. One it
-     * will refuse is journaled as one byte that is not a JPEG, so that the
-     * replay refuses it too (and no garbage is kept). */
-    int frame = is_frame_topic(d->topic_prefix, topic, tlen);
-    int jpeg = frame && len <= OC_JPEG_MAX_BYTES && oc_event_is_jpeg(payload, len);
-    int64_t rx_ms = wall_ms();
-    if (oc_journal_message(d->journal, rx_ms, topic, tlen, frame && !jpeg ? "-" : payload,
-                           frame && !jpeg ? 1 : len, jpeg, &seq) != OC_OK) {
-        oc_dcount(&d->dc, OC_D_JOURNAL_ERR, 1);
-        seq = 0;
-    }
-    if (oc_rxq_push(d->rxq, seq, rx_ms, topic, tlen, payload, len) != OC_OK) {
-        oc_dcount(&d->dc, OC_D_RX_FULL, 1);
-        rc = -1;
-    } else {
-        /* recorded as queued: a message the journal replays after a crash
-         * is in the recording already */
-        record_message(d, rx_ms, topic, tlen, payload, len);
-    }
-    pthread_mutex_unlock(&d->rxlock);
-    return rc;
-}
-
 static void on_mqtt_message(void *ud, const char *topic, const void *payload, size_t len)
 {
-    enqueue(ud, topic, strlen(topic), payload, len);
+    struct daemon *d = ud;
+    oc_recv_message(d->recv, topic, strlen(topic), payload, len);
 }
 
 /* A snapshot-URL frame (snapshot thread): enters as a frames-topic message,
@@ -494,12 +482,7 @@ static void on_mqtt_message(void *ud, const char *topic, const void *payload, si
 static int on_snap_frame(void *ud, int camera, int64_t ts, const void *jpeg, size_t len)
 {
     struct daemon *d = ud;
-    char topic[512];
-    int n = snprintf(topic, sizeof topic, "%scameras/%s/frames/%" PRId64, d->cfg->topic_prefix,
-                     d->cfg->cameras[camera].id, ts);
-    if (n < 0 || (size_t)n >= sizeof topic)
-        return -1;
-    return enqueue(d, topic, (size_t)n, jpeg, len);
+    return oc_recv_frame(d->recv, d->cfg->cameras[camera].id, ts, jpeg, len);
 }
 
 static void on_mqtt_state(void *ud, int up, const char *why)
@@ -531,7 +514,7 @@ static int start_mqtt(struct daemon *d)
         LOG(d, ERR, "cannot read %s: %s", m->password_file, strerror(errno));
         return -1;
     }
-    snprintf(d->topic_prefix, sizeof d->topic_prefix, "%s", d->cfg->topic_prefix);
+    oc_recv_set_prefix(d->recv, d->cfg->topic_prefix); /* no thread receives now */
     snprintf(d->broker, sizeof d->broker, "%s:%d", m->host, m->port);
     struct oc_mqtt_opts o = {.host = m->host,
                              .port = m->port,
@@ -546,6 +529,7 @@ static int start_mqtt(struct daemon *d)
                              .prefix = d->cfg->topic_prefix,
                              .backoff_min_ms = 500,
                              .backoff_max_ms = 30000};
+    o.filters = oc_adapt_filters(d->adapt, &o.n_filters); /* the cameras' input formats */
     char err[256];
     d->mqtt = oc_mqtt_start(&o, on_mqtt_message, on_mqtt_state, d, err, sizeof err);
     free(password);
@@ -602,21 +586,12 @@ static void uplink_log(void *ud, int level, const char *msg)
 /* The cameras' places, sent with every tally upload. */
 static char *cameras_json(const struct oc_config *cfg)
 {
-    cJSON *a = cJSON_CreateArray();
-    for (size_t i = 0; a && i < cfg->n_cameras; i++) {
-        const struct oc_camera_cfg *c = &cfg->cameras[i];
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "id", c->id);
-        if (c->location)
-            cJSON_AddStringToObject(o, "location", c->location);
-        if (c->road)
-            cJSON_AddStringToObject(o, "road", c->road);
-        if (c->unit)
-            cJSON_AddStringToObject(o, "unit", c->unit);
-        cJSON_AddItemToArray(a, o);
-    }
-    char *s = a ? cJSON_PrintUnformatted(a) : NULL;
-    cJSON_Delete(a);
+    struct oc_wire_camera *cams = calloc(cfg->n_cameras + 1, sizeof *cams);
+    for (size_t c = 0; cams && c < cfg->n_cameras; c++)
+        cams[c] = (struct oc_wire_camera){cfg->cameras[c].id, cfg->cameras[c].location,
+                                          cfg->cameras[c].road, cfg->cameras[c].unit};
+    char *s = cams ? oc_wire_cameras_json(cams, cfg->n_cameras) : NULL;
+    free(cams);
     return s;
 }
 
@@ -670,6 +645,7 @@ static void publish_metrics(struct daemon *d)
                                .spool = d->spool,
                                .listener = d->metrics,
                                .snap = d->snap,
+                               .adapt = d->adapt,
                                .held = oc_outbox_held(d->outbox),
                                .evidence_bytes = oc_outbox_evidence_bytes(d->outbox),
                                .mqtt_up = atomic_load(&d->mqtt_up) > 0,
@@ -720,6 +696,16 @@ static void scene_arrays_free(struct scene_arrays *a)
     free(a->next), free(a->by_type), free(a->aw), free(a->ac);
 }
 
+static int same_filters(const struct oc_adapt *a, const struct oc_adapt *b)
+{
+    size_t na, nb;
+    const char *const *fa = oc_adapt_filters(a, &na), *const *fb = oc_adapt_filters(b, &nb);
+    for (size_t i = 0; na == nb && i < na; i++)
+        if (strcmp(fa[i], fb[i]) != 0)
+            return 0;
+    return na == nb;
+}
+
 static void reload(struct daemon *d)
 {
     char err[768];
@@ -731,8 +717,10 @@ static void reload(struct daemon *d)
     const struct oc_config *cfg = ecfg->scene;
     struct scene_arrays a;
     struct oc_engine *eng = scene_arrays_new(&a, cfg) == 0 ? oc_engine_new(cfg, &d->sink, d) : NULL;
-    if (!eng) {
+    struct oc_adapt *adapt = eng ? oc_adapt_new(cfg, &adapt_sink, d) : NULL;
+    if (!adapt) {
         LOG(d, ERR, "reload: out of memory, keeping the running config");
+        oc_engine_free(eng);
         scene_arrays_free(&a);
         oc_ecfg_free(ecfg);
         return;
@@ -747,15 +735,20 @@ static void reload(struct daemon *d)
     }
     oc_snapurl_stop(d->snap); /* it reads the old config's ids */
     d->snap = NULL;
+    int filters_changed = !same_filters(d->adapt, adapt);
+    oc_adapt_flush(d->adapt); /* into the old engine, which then ends its tracks */
+    oc_adapt_free(d->adapt);
+    d->adapt = adapt;
     oc_engine_finish(d->eng);
     oc_engine_free(d->eng);
     if (d->keeper) /* what waits gets the frames there are; the new keeper starts empty */
         oc_evidence_flush(d->keeper);
     oc_evidence_free(d->keeper);
     d->keeper = NULL;
-    int mqtt_changed =
-        strcmp(ecfg->mqtt.host, d->ecfg->mqtt.host) != 0 || ecfg->mqtt.port != d->ecfg->mqtt.port ||
-        ecfg->mqtt.qos != d->ecfg->mqtt.qos || strcmp(cfg->topic_prefix, d->cfg->topic_prefix) != 0;
+    int mqtt_changed = strcmp(ecfg->mqtt.host, d->ecfg->mqtt.host) != 0 ||
+                       ecfg->mqtt.port != d->ecfg->mqtt.port ||
+                       ecfg->mqtt.qos != d->ecfg->mqtt.qos ||
+                       strcmp(cfg->topic_prefix, d->cfg->topic_prefix) != 0 || filters_changed;
     if (mqtt_changed) {
         oc_mqtt_stop(d->mqtt);
         d->mqtt = NULL;
@@ -833,12 +826,16 @@ static void run(struct daemon *d)
             got_hup = 0;
             reload(d);
         }
-        struct oc_rxmsg *m = oc_rxq_pop(d->rxq, stop_at ? 0 : 200);
+        struct oc_rxmsg *m = oc_rxq_pop(d->rxq, stop_at ? 0 : 100);
         if (m) {
             apply(d, m->seq, m->rx_ms, m->topic, m->topic_len, m->payload, m->len);
             free(m);
         } else if (stop_at) {
             break;
+        } else {
+            /* a held DeepStream frame is due OC_ADAPT_DS_WAIT_MS after it came */
+            oc_adapt_tick(d->adapt, wall_ms());
+            note_clocks(d);
         }
         collect_evidence(d);
         int64_t now = mono_ms();
@@ -852,14 +849,18 @@ static void run(struct daemon *d)
             log_drops(d);
         }
         /* never while violations wait in memory: a snapshot past them would
-         * keep a restart from establishing them again */
+         * keep a restart from establishing them again; nor while an adapter
+         * holds a message the engine has not seen (a DeepStream frame) */
         if (now - last_snap >= (int64_t)d->ecfg->snapshot_s * 1000 &&
-            d->applied != d->applied_at_snapshot && !oc_outbox_held(d->outbox)) {
+            d->applied != d->applied_at_snapshot && !oc_outbox_held(d->outbox) &&
+            oc_adapt_idle(d->adapt)) {
             last_snap = now;
             if (save_snapshot(d) != 0)
                 LOG(d, ERR, "cannot save the engine snapshot: %s", strerror(errno));
         }
     }
+    oc_adapt_flush(d->adapt); /* what an adapter holds is passed on */
+    note_clocks(d);
     oc_outbox_flush_held(d->outbox);
     if (d->keeper) /* evidence still waiting for frames gets what there is */
         oc_evidence_flush(d->keeper);
@@ -893,6 +894,19 @@ static void usage(FILE *f)
                "exits\n");
 }
 
+static void warn_line(void *ud, const char *msg)
+{
+    struct daemon *d = ud;
+    LOG(d, WARNING, "%s: %s", d->config_path, msg);
+}
+
+/* Rules a camera's input format cannot feed soundly (docs/inputs.md):
+ * warnings, not errors. */
+static void warn_sparse_inputs(struct daemon *d)
+{
+    oc_adapt_lint(d->cfg, warn_line, d);
+}
+
 /* --check: the config, and the caption font when evidence is on. */
 static int check_config(struct daemon *d)
 {
@@ -904,6 +918,7 @@ static int check_config(struct daemon *d)
         fprintf(stderr, "<%d>ordercamd: %s: evidence.font: %s\n", OC_LOG_ERR, d->config_path, err);
         rc = 1;
     } else {
+        warn_sparse_inputs(d);
         printf("%s: ok (%zu cameras, %zu signals)\n", d->config_path, d->cfg->n_cameras,
                d->cfg->n_signals);
     }
@@ -940,7 +955,7 @@ static int open_state(struct daemon *d)
         LOG(d, ERR, "%s", err);
         return -1;
     }
-    if (d->record_path && !(d->record = fopen(d->record_path, "a"))) {
+    if (d->record_path && !(d->record = oc_recfile_open(d->record_path))) {
         LOG(d, ERR, "cannot open %s: %s", d->record_path, strerror(errno));
         return -1;
     }
@@ -957,20 +972,35 @@ static int start(struct daemon *d)
     d->rx_max_bytes = d->ecfg->rx_queue_bytes;
     d->rxq = oc_rxq_new(d->rx_max_msgs, d->rx_max_bytes);
     d->eng = oc_engine_new(d->cfg, &d->sink, d);
+    d->adapt = oc_adapt_new(d->cfg, &adapt_sink, d);
     int ok = scene_arrays_new(&a, d->cfg) == 0;
     free(a.next);
     d->by_type = a.by_type;
     d->anchor_wall = a.aw;
     d->anchor_clock = a.ac;
-    if (!ok || !d->rxq || !d->eng) {
+    if (!ok || !d->rxq || !d->eng || !d->adapt) {
         LOG(d, ERR, "out of memory");
         return -1;
     }
-    if (open_state(d) != 0 || recover(d) != 0)
+    if (open_state(d) != 0)
+        return -1;
+    struct oc_recv_opts ro = {.journal = d->journal,
+                              .rxq = d->rxq,
+                              .max_msgs = d->rx_max_msgs,
+                              .max_bytes = d->rx_max_bytes,
+                              .record = d->record,
+                              .dc = &d->dc};
+    if (!(d->recv = oc_recv_new(&ro))) {
+        LOG(d, ERR, "out of memory");
+        return -1;
+    }
+    oc_recv_set_prefix(d->recv, d->cfg->topic_prefix);
+    if (recover(d) != 0)
         return -1;
     start_uplink(d);
     if (start_metrics(d) != 0 || start_mqtt(d) != 0 || start_snapurl(d) != 0)
         return -1;
+    warn_sparse_inputs(d);
     LOG(d, NOTICE, "started %s: box %s, %zu cameras, spool %s", OC_VERSION, d->cfg->box_id,
         d->cfg->n_cameras, d->ecfg->spool_dir);
     return 0;
@@ -983,10 +1013,11 @@ static void stop(struct daemon *d)
     oc_uplink_stop(d->uplink);
     oc_metrics_stop(d->metrics);
     oc_live_free(d->live);
-    if (d->record)
-        fclose(d->record);
+    oc_recfile_close(d->record);
     oc_outbox_close(d->outbox);
+    oc_recv_free(d->recv);
     oc_journal_close(d->journal);
+    oc_adapt_free(d->adapt);
     oc_engine_free(d->eng);
     oc_evidence_free(d->keeper);
     oc_evwork_free(d->evwork);
@@ -1047,7 +1078,6 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
-    pthread_mutex_init(&d.rxlock, NULL);
     mosquitto_lib_init();
     curl_global_init(CURL_GLOBAL_DEFAULT); /* before any thread starts */
     int rc = 1;

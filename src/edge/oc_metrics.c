@@ -222,6 +222,30 @@ static void put_outbound(struct text *t, const struct oc_metrics_src *s)
     }
 }
 
+/* Per input format: messages decoded, and drops (also in
+ * ordercam_drops_total) for the reasons that occurred. */
+static void put_adapt(struct text *t, const struct oc_metrics_src *s)
+{
+    if (!s->adapt)
+        return;
+    put(t, "# HELP ordercam_adapt_messages_total Messages each input format's adapter decoded.\n"
+           "# TYPE ordercam_adapt_messages_total counter\n");
+    for (int f = 1; f < OC_FORMAT__COUNT; f++)
+        if (oc_adapt_uses(s->adapt, (enum oc_format)f))
+            put(t, "ordercam_adapt_messages_total{format=\"%s\"} %" PRIu64 "\n",
+                oc_format_name((enum oc_format)f), oc_adapt_accepted(s->adapt, (enum oc_format)f));
+    put(t, "# HELP ordercam_adapt_drops_total Inputs (or fields) dropped, per input format and "
+           "reason (also in ordercam_drops_total).\n"
+           "# TYPE ordercam_adapt_drops_total counter\n");
+    for (int f = 0; f < OC_FORMAT__COUNT; f++)
+        for (int c = 0; c < OC_C__COUNT; c++) {
+            uint64_t v = oc_adapt_counter(s->adapt, (enum oc_format)f, (enum oc_counter)c);
+            if (v)
+                put(t, "ordercam_adapt_drops_total{format=\"%s\",reason=\"%s\"} %" PRIu64 "\n",
+                    oc_format_name((enum oc_format)f), oc_counter_reason((enum oc_counter)c), v);
+        }
+}
+
 /* oc_snapurl writes its own lines: room for them first (as it asks, about
  * 1 KiB per camera). */
 static void put_snapurl(struct text *t, const struct oc_metrics_src *s)
@@ -252,6 +276,7 @@ char *oc_metrics_render(const struct oc_metrics_src *s, size_t *len)
     put_engine(&t, s);
     put_gauges(&t, s);
     put_outbound(&t, s);
+    put_adapt(&t, s);
     put_snapurl(&t, s);
     if (t.nomem) {
         free(t.b);

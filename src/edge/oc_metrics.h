@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ordercam/oc_adapt.h"
 #include "ordercam/oc_config.h"
 #include "ordercam/oc_engine.h"
 #include "ordercam/oc_evidence.h"
@@ -82,6 +83,7 @@ struct oc_metrics_src {
     struct oc_spool *spool;
     struct oc_metrics *listener;
     struct oc_snapurl *snap; /* per-camera snapshot-URL metrics */
+    const struct oc_adapt *adapt; /* per input format */
     size_t held;             /* violations held in memory (spool unwritable) */
     uint64_t evidence_bytes; /* images on disk */
     int mqtt_up;

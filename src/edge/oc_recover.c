@@ -77,6 +77,7 @@ static int load(const struct oc_recover_in *in, struct oc_engine *eng, uint64_t 
 }
 
 struct replay_ctx {
+    const struct oc_recover_in *in;
     const struct oc_config *cfg;
     struct oc_engine *eng;
     struct oc_recover_result *out;
@@ -87,10 +88,13 @@ static void replay_message(void *ud, uint64_t seq, int64_t wall_ms, const char *
 {
     struct replay_ctx *c = ud;
     enum oc_msg_kind kind;
+    int unloaded = len == 0 && oc_event_topic_kind(c->cfg->topic_prefix, topic, tlen, &kind) &&
+                   kind == OC_MSG_FRAME; /* journaled without its bytes */
     oc_engine_set_received(c->eng, wall_ms);
-    if (len == 0 && oc_event_topic_kind(c->cfg->topic_prefix, topic, tlen, &kind) &&
-        kind == OC_MSG_FRAME)
-        oc_engine_feed_unloaded(c->eng, topic, tlen); /* journaled without its bytes */
+    if (c->in->apply)
+        c->in->apply(c->in->apply_ud, wall_ms, topic, tlen, unloaded ? NULL : payload, len);
+    else if (unloaded)
+        oc_engine_feed_unloaded(c->eng, topic, tlen);
     else
         oc_engine_feed(c->eng, topic, tlen, payload, len);
     c->out->applied = seq;
@@ -119,7 +123,7 @@ int oc_recover_run(const struct oc_recover_in *in, struct oc_engine **eng,
     out->how = got ? OC_RECOVER_FROM_SNAPSHOT : OC_RECOVER_NO_SNAPSHOT;
     oc_journal_continue_after(in->journal, out->applied);
     static const struct oc_journal_sink js = {replay_message, replay_tick};
-    struct replay_ctx c = {in->cfg, *eng, out};
+    struct replay_ctx c = {in, in->cfg, *eng, out};
     oc_journal_replay(in->journal, out->applied, &js, &c, &out->msgs, &out->bad);
     return 0;
 }

@@ -41,6 +41,13 @@ struct oc_recover_in {
     const struct oc_config *cfg; /* the scene; also for a fresh engine */
     const struct oc_engine_sink *sink;
     void *sink_ud;
+    /* Optional: applies one journaled message instead of feeding the engine
+     * directly (ordercamd: through the input-format dispatcher, as live);
+     * payload NULL for a frame journaled without its bytes. It must feed
+     * the engine *eng points to. */
+    void (*apply)(void *ud, int64_t rx_ms, const char *topic, size_t tlen, const void *payload,
+                  size_t len);
+    void *apply_ud;
 };
 
 struct oc_recover_result {

@@ -15,6 +15,20 @@
 #include "ordercam/oc_text.h"
 
 #define MAX_IDS 65536
+#define FR_MAX_OBJS 4096 /* Frigate objects alive at once (more: not rendered, counted) */
+#define FR_PATH 64       /* path_data points kept per object (the adapter reads as many) */
+#define FR_GONE_MS 2000  /* an object unseen this long gets its "end" */
+
+/* One object as Frigate tracks it: what its next event reports. */
+struct fr_obj {
+    int cam;
+    char id[OC_ID_MAX + 1], fid[OC_ID_MAX + 32], label[64], plate[40];
+    int64_t first, last;
+    double box[4]; /* x1, y1, x2, y2 */
+    double path[FR_PATH][3]; /* normalized bottom centre x, y and its time (s) */
+    size_t n_path;
+    int helmet; /* -1: not classified yet */
+};
 
 struct conv {
     enum oc_format fmt;
@@ -26,6 +40,10 @@ struct conv {
         char id[OC_ID_MAX + 1];
     } *idmap;          /* ONVIF ObjectIds: index + 1 */
     size_t n_ids;
+    struct fr_obj *fr;
+    size_t n_fr;
+    uint64_t fr_refused; /* objects beyond FR_MAX_OBJS */
+    int64_t last_rx;
     struct oc_decoder dec;
     char *buf;         /* one payload being built */
     size_t cap, len;
@@ -264,6 +282,134 @@ static void onvif(struct conv *c, int64_t rx, int cam, const char *camid,
     line(c, rx, topic);
 }
 
+/* ---- Frigate: on change, not per frame (docs/inputs.md) ---- */
+
+static void fr_event(struct conv *c, int64_t rx, const char *kind, const struct fr_obj *o)
+{
+    const char *src = src_of(c, o->cam);
+    putf(c, "{\"type\":\"%s\",\"before\":null,\"after\":{\"id\":", kind);
+    put_json_str(c, o->fid);
+    puts_(c, ",\"camera\":");
+    put_json_str(c, src ? src : "");
+    puts_(c, ",\"label\":");
+    put_json_str(c, o->label);
+    putf(c, ",\"frame_time\":%.3f,\"snapshot\":{\"frame_time\":%.3f},\"box\":[%.17g,%.17g,%.17g,"
+            "%.17g],\"score\":0.9,\"stationary\":false,\"current_zones\":[],\"entered_zones\":[],"
+            "\"end_time\":",
+         (double)o->last / 1000, (double)o->first / 1000, o->box[0], o->box[1], o->box[2],
+         o->box[3]);
+    if (strcmp(kind, "end") == 0)
+        putf(c, "%.3f", (double)o->last / 1000);
+    else
+        puts_(c, "null");
+    puts_(c, ",\"recognized_license_plate\":");
+    if (o->plate[0])
+        put_json_str(c, o->plate);
+    else
+        puts_(c, "null");
+    puts_(c, ",\"path_data\":[");
+    for (size_t i = 0; i < o->n_path; i++)
+        putf(c, "%s[[%.4f,%.4f],%.3f]", i ? "," : "", o->path[i][0], o->path[i][1], o->path[i][2]);
+    puts_(c, "]}}");
+    line(c, rx, "frigate/events");
+}
+
+static void fr_update(struct conv *c, int64_t rx, const struct fr_obj *o, int64_t ts,
+                      const char *type, const char *field, const char *value)
+{
+    const char *src = src_of(c, o->cam);
+    putf(c, "{\"type\":\"%s\",\"id\":", type);
+    put_json_str(c, o->fid);
+    puts_(c, ",\"camera\":");
+    put_json_str(c, src ? src : "");
+    putf(c, ",\"timestamp\":%.3f,", (double)ts / 1000);
+    if (strcmp(type, "classification") == 0)
+        puts_(c, "\"model\":\"helmet_detector\",");
+    putf(c, "\"%s\":", field);
+    put_json_str(c, value);
+    puts_(c, ",\"score\":0.9}");
+    line(c, rx, "frigate/tracked_object_update");
+}
+
+static void fr_end(struct conv *c, int64_t rx, size_t i)
+{
+    fr_event(c, rx, "end", &c->fr[i]);
+    c->fr[i] = c->fr[--c->n_fr];
+}
+
+static void fr_path_add(struct fr_obj *o, double x, double y, int64_t ts)
+{
+    if (o->n_path == FR_PATH) {
+        memmove(o->path[0], o->path[1], sizeof o->path[0] * (FR_PATH - 1));
+        o->n_path--;
+    }
+    o->path[o->n_path][0] = x;
+    o->path[o->n_path][1] = y;
+    o->path[o->n_path++][2] = (double)ts / 1000;
+}
+
+/* One object of a frame: "new" when first seen, "update" once it has moved
+ * 5% of the frame diagonal since its last recorded point, a plate (lpr) and
+ * a helmet classification once each. Still objects send nothing. */
+static void fr_object(struct conv *c, int64_t rx, int cam, int64_t ts, const struct oc_obj *ob)
+{
+    int w = c->cfg ? c->cfg->cameras[cam].width : 1920, h = c->cfg ? c->cfg->cameras[cam].height : 1080;
+    double step = 0.05 * hypot(w, h) / (w > h ? w : h);
+    double bx = round((ob->x + ob->w / 2) / w * 1e4) / 1e4, by = round((ob->y + ob->h) / h * 1e4) / 1e4;
+    struct fr_obj *o = NULL;
+    for (size_t i = 0; i < c->n_fr && !o; i++)
+        if (c->fr[i].cam == cam && strcmp(c->fr[i].id, ob->id) == 0)
+            o = &c->fr[i];
+    bool fresh = !o;
+    if (fresh) {
+        if (c->n_fr == FR_MAX_OBJS) {
+            c->fr_refused++;
+            return;
+        }
+        o = &c->fr[c->n_fr++];
+        memset(o, 0, sizeof *o);
+        o->cam = cam;
+        o->helmet = -1;
+        snprintf(o->id, sizeof o->id, "%s", ob->id);
+        snprintf(o->fid, sizeof o->fid, "%.6f-%s", (double)ts / 1000, ob->id);
+        snprintf(o->label, sizeof o->label, "%s", ob->cls);
+        o->first = ts;
+        if (ob->plate)
+            snprintf(o->plate, sizeof o->plate, "%s", ob->plate);
+        fr_path_add(o, bx, by, ts);
+    }
+    o->last = ts;
+    o->box[0] = ob->x, o->box[1] = ob->y, o->box[2] = ob->x + ob->w, o->box[3] = ob->y + ob->h;
+    if (fresh) {
+        fr_event(c, rx, "new", o);
+    } else {
+        const double *lp = o->path[o->n_path - 1];
+        if (hypot(bx - lp[0], by - lp[1]) >= step) {
+            fr_path_add(o, bx, by, ts);
+            fr_event(c, rx, "update", o);
+        }
+    }
+    if (ob->plate && strcmp(o->plate, ob->plate) != 0) {
+        snprintf(o->plate, sizeof o->plate, "%s", ob->plate);
+        fr_update(c, rx, o, ts, "lpr", "plate", o->plate);
+    }
+    if (ob->helmet != OC_HELMET_UNKNOWN && o->helmet < 0) {
+        o->helmet = ob->helmet == OC_HELMET_YES;
+        fr_update(c, rx, o, ts, "classification", "attribute", o->helmet ? "yes" : "no");
+    }
+}
+
+static void frigate(struct conv *c, int64_t rx, int cam, const struct oc_detections *d)
+{
+    for (size_t i = 0; i < d->n_objs; i++)
+        fr_object(c, rx, cam, d->ts, &d->objs[i]);
+    for (size_t i = 0; i < c->n_fr;)
+        if (c->fr[i].cam == cam && d->ts - c->fr[i].last > FR_GONE_MS)
+            fr_end(c, rx, i);
+        else
+            i++;
+}
+
 /* Converts one log line; false: copy it unchanged. */
 static bool convert_line(struct conv *c, const char *ln, size_t n)
 {
@@ -274,6 +420,8 @@ static bool convert_line(struct conv *c, const char *ln, size_t n)
     const cJSON *ts = cJSON_GetObjectItemCaseSensitive(root, "ts");
     const cJSON *topic = cJSON_GetObjectItemCaseSensitive(root, "topic");
     const cJSON *p = cJSON_GetObjectItemCaseSensitive(root, "payload");
+    if (cJSON_IsNumber(ts))
+        c->last_rx = (int64_t)ts->valuedouble;
     const char *pre = c->cfg ? c->cfg->topic_prefix : "ordercam/";
     size_t plen = strlen(pre);
     if (cJSON_IsNumber(ts) && cJSON_IsString(topic) && cJSON_IsObject(p) &&
@@ -293,7 +441,12 @@ static bool convert_line(struct conv *c, const char *ln, size_t n)
             id[slash - camid] = '\0';
             const char *src = c->cfg ? c->cfg->cameras[cam].source : id;
             int64_t rx = (int64_t)ts->valuedouble;
-            if (d.n_objs == 0 && c->fmt != OC_FORMAT_ONVIF) {
+            if (d.n_objs == 0 && c->fmt == OC_FORMAT_FRIGATE) {
+                /* Frigate sends nothing for an empty frame either */
+                frigate(c, rx, cam, &d);
+                fprintf(c->out, "{\"ts\":%lld,\"tick\":{\"camera\":\"%s\",\"ts\":%lld}}\n",
+                        (long long)rx, id, (long long)d.ts);
+            } else if (d.n_objs == 0 && c->fmt != OC_FORMAT_ONVIF) {
                 /* DeepStream sends nothing for an empty frame; ordercamd
                  * moves a silent camera's clock with a tick line */
                 fprintf(c->out, "{\"ts\":%lld,\"tick\":{\"camera\":\"%s\",\"ts\":%lld}}\n",
@@ -302,6 +455,8 @@ static bool convert_line(struct conv *c, const char *ln, size_t n)
                 ds_full(c, rx, src, &d);
             } else if (c->fmt == OC_FORMAT_DEEPSTREAM_MINIMAL) {
                 ds_minimal(c, rx, src, &d);
+            } else if (c->fmt == OC_FORMAT_FRIGATE) {
+                frigate(c, rx, cam, &d);
             } else {
                 onvif(c, rx, cam, id, &d);
             }
@@ -321,11 +476,12 @@ int gen_convert(const char *in, FILE *out, enum oc_format fmt, const struct oc_c
     struct conv *c = calloc(1, sizeof *c);
     size_t cap = 1 << 20, n;
     char *ln = malloc(cap);
-    if (!c || !ln || !(c->idmap = calloc(MAX_IDS, sizeof *c->idmap))) {
+    if (!c || !ln || !(c->idmap = calloc(MAX_IDS, sizeof *c->idmap)) ||
+        !(c->fr = calloc(FR_MAX_OBJS, sizeof *c->fr))) {
         gzclose(gz);
         free(ln);
         if (c)
-            free(c->idmap);
+            free(c->idmap), free(c->fr);
         free(c);
         return -1;
     }
@@ -355,9 +511,15 @@ int gen_convert(const char *in, FILE *out, enum oc_format fmt, const struct oc_c
             fputc('\n', out);
         }
     }
+    while (c->n_fr) /* Frigate ends what it still tracks */
+        fr_end(c, c->last_rx, c->n_fr - 1);
+    if (c->fr_refused)
+        fprintf(stderr, "ordercam-gen: %llu Frigate objects beyond %d at once not rendered\n",
+                (unsigned long long)c->fr_refused, FR_MAX_OBJS);
     gzclose(gz);
     free(ln);
     free(c->idmap);
+    free(c->fr);
     free(c->buf);
     free(c);
     return ferror(out) ? -1 : 0;

@@ -8,8 +8,9 @@
 #include "ordercam/oc_config.h"
 
 /* Reads the native log at path in (plain or gzip) and writes it to out with
- * every detections message rendered in fmt (deepstream, deepstream-minimal
- * or onvif); cfg (may be NULL: 1920x1080 cameras, sources = ids) gives
+ * every detections message rendered in fmt (deepstream, deepstream-minimal,
+ * onvif, or frigate: events on change, as Frigate publishes, an object's
+ * "end" 2 s after it was last seen); cfg (may be NULL: 1920x1080 cameras, sources = ids) gives
  * each camera's size and source name. ids (may be NULL) gets one line
  * "CAMERA NATIVE_ID ONVIF_OBJECTID" per track for ONVIF's integer ids.
  * Returns 0, -1 on a read or write error. */

@@ -23,8 +23,8 @@ static void usage(FILE *f)
                "                          [--messages N] [--objects N] [--seed N]\n"
                "       ordercam-gen convert --in LOG --out LOG --format FORMAT [--scene SCENE.json]\n"
                "                          [--ids FILE]\n"
-               "         renders a native log's detections as deepstream, deepstream-minimal or\n"
-               "         onvif payloads (docs/inputs.md); --ids: ONVIF ObjectId of each track\n"
+               "         renders a native log's detections as deepstream, deepstream-minimal, onvif\n"
+               "         or frigate payloads (docs/inputs.md); --ids: ONVIF ObjectId of each track\n"
                "       sample and bench also take --format FORMAT (default ordercam)\n"
                "       ordercam-gen stays --out LOG --scene SCENE.json [--manifest FILE]\n"
                "                          [--tracker LEVEL] [--stays N] [--seed N]\n"
@@ -199,7 +199,7 @@ int main(int argc, char **argv)
         return 2;
     }
     int fmt = oc_format_lookup(format, strlen(format));
-    if (fmt < 0 || fmt == OC_FORMAT_FRIGATE || (strcmp(mode, "convert") == 0 && (!in || fmt == 0))) {
+    if (fmt < 0 || (strcmp(mode, "convert") == 0 && (!in || fmt == 0))) {
         usage(stderr);
         return 2;
     }

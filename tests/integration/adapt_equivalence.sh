@@ -44,7 +44,42 @@ check() { # FORMAT TYPES_IT_CANNOT_EXPRESS(jq array)
         end' "$T/native.jsonl"
     echo "  ($f)"
 }
+# Frigate publishes on change (docs/inputs.md, "What Frigate's updates can
+# support"): every stop-line rule is left out (on both sides: they may fire,
+# but are not sound); the rest must match by
+# camera, type and track (Frigate's ids are <start time>-<native id>), the
+# dwell rules and the cameras' own events within one frame, wrong way,
+# jaywalking and helmets within FRIGATE_LATE_MS (their decision waits for
+# the next reported position).
+FRIGATE_LATE_MS=3000
+check_frigate() {
+    f=frigate
+    jq '.cameras |= map(. + {format: "frigate"})' "$T/scene.json" >"$T/scene-$f.json"
+    "$BIN/ordercam-gen" convert --in "$log" --out "$T/$f.jsonl" --format "$f" \
+        --scene "$T/scene-$f.json"
+    "$BIN/ordercam-replay" --quiet --config "$T/scene-$f.json" --log "$T/$f.jsonl" --out "$T/$f.out"
+    jq -s --slurpfile got "$T/$f.out" --argjson late "$FRIGATE_LATE_MS" '
+        def key: [.camera, .type, .track];
+        def skip: .type | IN("red_light", "nonmotor_red_light", "pedestrian_red_light",
+                             "stop_line_crossing");
+        def tol: if .type | IN("wrong_way", "jaywalking", "no_helmet") then $late else 100 end;
+        def norm: {camera, type, ts, track: ((.track // "") | sub("^[0-9]+[.][0-9]+-"; ""))};
+        (map(select(skip | not) | norm) | sort_by(key)) as $want |
+        ($got | map(select(skip | not) | norm) | sort_by(key)) as $have |
+        if ($want | length) != ($have | length) then
+            "count: want \($want | length), have \($have | length)\nwant \($want | map(key))\nhave \($have | map(key))" | halt_error(1)
+        else
+            [range(0; $want | length) | select(
+                ($want[.] | key) != ($have[.] | key) or
+                (($want[.].ts - $have[.].ts) | fabs) > ($want[.] | tol))] as $bad |
+            if ($bad | length) > 0 then
+                "differ: \($bad | map({want: $want[.], have: $have[.]}))" | halt_error(1)
+            else "\($have | length) violations equal" end
+        end' "$T/native.jsonl"
+    echo "  ($f)"
+}
 check deepstream '[]'
 check deepstream-minimal '["no_helmet"]'
 check onvif '["no_helmet"]'
+check_frigate
 echo "adapt equivalence: ok"

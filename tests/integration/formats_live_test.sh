@@ -3,7 +3,7 @@
 # format at once (docs/inputs.md): cam-e1 in ordercam's own format, and the
 # same scene as DeepStream full (ds-e1), DeepStream minimal (dm-e1) and ONVIF
 # (ov-e1), rendered from the committed sample by `ordercam-gen convert`; the
-# street scene as Frigate (fr-s1, rendered by tests/support/frigate_render.py),
+# street scene as Frigate (fr-s1, rendered by `ordercam-gen convert --format frigate`),
 # which also has a snapshot URL served on loopback with digest authentication
 # (tests/support/snapserver.py, checked for real). ordercamd is SIGKILLed in
 # the middle and restarted; at the end the violations per camera and type
@@ -43,8 +43,10 @@ for f in deepstream deepstream-minimal onvif; do
         --format "$f" --scene "$WORK/conv-$f.json" || fail "ordercam-gen convert --format $f"
 done
 gzip -dc "$src/samples/sample.jsonl.gz" >"$WORK/native.jsonl"
-python3 "$src/tests/support/frigate_render.py" "$WORK/native.jsonl" "$WORK/frigate.jsonl" \
-    cam-s1 fr-s1 street_cam 1920 1080
+scene_jq "$src/samples/scene.json" '.cameras[1] += {format: "frigate", source: "street_cam"}' \
+    >"$WORK/conv-frigate.json"
+"$bin/ordercam-gen" convert --in "$src/samples/sample.jsonl.gz" --out "$WORK/frigate.jsonl" \
+    --format frigate --scene "$WORK/conv-frigate.json" || fail "ordercam-gen convert --format frigate"
 # one log: the native sample without cam-s1 (now Frigate's), each rendering's
 # own camera only (cam-e1's other lines renamed), in publish order
 python3 - "$WORK" <<'EOF'
@@ -91,8 +93,12 @@ def foreign(new, ftopic, dst=None):
     return keep
 def frigate(r):
     t = r.get("topic", "")
-    if t.startswith("frigate/") or t.startswith("ordercam/cameras/fr-s1/") or \
-            r.get("tick", {}).get("camera") == "fr-s1":
+    p = r.get("payload")
+    if t.startswith("frigate/"):
+        cam = (p.get("after") or {}).get("camera", p.get("camera")) if isinstance(p, dict) else None
+        return r if cam == "street_cam" else None
+    if t.startswith("ordercam/cameras/cam-s1/") and not t.endswith("/detections"):
+        r["topic"] = t.replace("/cam-s1/", "/fr-s1/")
         return r
     return None
 take(f"{w}/native.jsonl", native)
@@ -132,6 +138,14 @@ scene_jq "$src/samples/scene.json" '
     --arg metrics "127.0.0.1:$METRICS_PORT" --arg pw "$WORK/cam.pw" \
     --arg url "http://127.0.0.1:$SNAP_PORT/ISAPI/Streaming/channels/101/picture" >"$WORK/edge.json"
 "$bin/ordercamd" -c "$WORK/edge.json" --check >"$WORK/check.log" 2>&1 || fail "--check refused the config"
+# --check warns (and still accepts) when the Frigate camera gets a stop line
+jq '.cameras[4].lines = [{id: "stop-f", kind: "stop_line", points: [[0, 500], [1920, 500]],
+                          direction: [0, -1], signal: "sig-e-straight"}]' "$WORK/edge.json" \
+    >"$WORK/edge-stop.json"
+"$bin/ordercamd" -c "$WORK/edge-stop.json" --check >"$WORK/check-stop.log" 2>&1 ||
+    fail "--check refused a Frigate stop line (a warning only)"
+grep -q '^<4>.*camera fr-s1 (format frigate): stop line stop-f: red_light' "$WORK/check-stop.log" ||
+    fail "--check did not warn about the Frigate camera's stop line"
 
 metric() { # name{labels}
     curl -s "http://127.0.0.1:$METRICS_PORT/metrics" | grep -v '^#' | grep -F "$1 " | awk '{print $2}'

@@ -565,6 +565,133 @@ static void parked_car(void **state)
     oc_config_free(cfg);
 }
 
+/* An event is a frame of its camera: the objects Frigate tracks there and
+ * has not reported moving are observed again, unmoved, at its frame_time;
+ * not those of another camera, not an ended one, not one already newer. */
+struct frame_cap {
+    int n;
+    size_t n_objs[8];
+    char ids[8][4][72];
+    double x[8][4];
+    int64_t ts[8];
+};
+
+static void f_det(void *ud, int cam, const struct oc_detections *d)
+{
+    struct frame_cap *c = ud;
+    (void)cam;
+    if (c->n >= 8)
+        return;
+    c->ts[c->n] = d->ts;
+    c->n_objs[c->n] = d->n_objs;
+    for (size_t i = 0; i < d->n_objs && i < 4; i++) {
+        snprintf(c->ids[c->n][i], sizeof c->ids[0][0], "%s", d->objs[i].id);
+        c->x[c->n][i] = d->objs[i].x;
+    }
+    c->n++;
+}
+
+static void f_drop(void *ud, int cam, enum oc_format f, enum oc_counter why)
+{
+    (void)ud, (void)cam, (void)f;
+    fail_msg("dropped: %s", oc_counter_name(why));
+}
+
+static const char *f_id(const struct frame_cap *c, int k, const char *id, double *x)
+{
+    for (size_t i = 0; i < c->n_objs[k] && i < 4; i++)
+        if (strcmp(c->ids[k][i], id) == 0) {
+            *x = c->x[k][i];
+            return c->ids[k][i];
+        }
+    return NULL;
+}
+
+static void still_objects(void **state)
+{
+    (void)state;
+    struct oc_config *cfg = cfg_frigate();
+    struct frame_cap c = {0};
+    static const struct oc_adapt_sink as = {.native = c_native, .detections = f_det,
+                                            .end = NULL, .drop = f_drop};
+    struct oc_adapt *a = oc_adapt_new(cfg, &as, &c);
+    static const char ev[] = "{\"type\":\"%s\",\"after\":{\"id\":\"%s\",\"camera\":\"%s\","
+                             "\"label\":\"car\",\"box\":[%d,100,%d,200],\"frame_time\":%s}}";
+    char buf[512];
+    snprintf(buf, sizeof buf, ev, "new", "parked", "street_cam", 100, 300, "1000.0");
+    feed(a, "frigate/events", buf);
+    snprintf(buf, sizeof buf, ev, "new", "other-cam", "front_door", 100, 300, "1001.0");
+    feed(a, "frigate/events", buf);
+    snprintf(buf, sizeof buf, ev, "new", "gone", "street_cam", 500, 600, "1002.0");
+    feed(a, "frigate/events", buf);
+    snprintf(buf, sizeof buf, ev, "end", "gone", "street_cam", 500, 600, "1003.0");
+    feed(a, "frigate/events", buf);
+    snprintf(buf, sizeof buf, ev, "new", "moving", "street_cam", 800, 900, "1005.0");
+    feed(a, "frigate/events", buf);
+    assert_int_equal(c.n, 5);
+    double x = 0;
+    /* the door camera's event carries only its own object */
+    assert_int_equal(c.n_objs[1], 1);
+    /* "gone"'s new: "parked" with it, unmoved */
+    assert_int_equal(c.n_objs[2], 2);
+    assert_non_null(f_id(&c, 2, "parked", &x));
+    assert_true(x == 100);
+    /* "gone"'s end: "parked" again at 1003 s */
+    assert_int_equal(c.ts[3], 1003000);
+    assert_non_null(f_id(&c, 3, "parked", &x));
+    /* "moving" at 1005 s: "parked" still there; "gone" ended, "other-cam" elsewhere */
+    assert_int_equal(c.ts[4], 1005000);
+    assert_int_equal(c.n_objs[4], 2);
+    assert_non_null(f_id(&c, 4, "moving", &x));
+    assert_non_null(f_id(&c, 4, "parked", &x));
+    assert_null(f_id(&c, 4, "gone", &x));
+    /* an event older than what "parked" last showed does not re-show it */
+    snprintf(buf, sizeof buf, ev, "update", "moving", "street_cam", 820, 920, "1004.5");
+    feed(a, "frigate/events", buf);
+    assert_int_equal(c.n_objs[5], 1);
+    oc_adapt_free(a);
+    oc_config_free(cfg);
+}
+
+/* --check's warning: a frigate camera's stop lines (red-light rules need
+ * frame-rate input), and only those: not its exit lines, not another
+ * format's stop lines. */
+static void lint_count(void *ud, const char *msg)
+{
+    int *n = ud;
+    assert_non_null(strstr(msg, "stop line s1"));
+    assert_non_null(strstr(msg, "cam-f"));
+    (*n)++;
+}
+
+static void lint(void **state)
+{
+    (void)state;
+    static const char fmt[] =
+        "{\"box_id\":\"b\",\"signals\":[{\"id\":\"g\"}],\"cameras\":[{\"id\":\"cam-f\","
+        "\"width\":1280,\"height\":720,\"format\":\"%s\",\"lines\":[{\"id\":\"x1\",\"kind\":\"exit_"
+        "line\","
+        "\"points\":[[0,100],[1280,100]],\"direction\":[0,-1]}%s]},{\"id\":\"cam-d\",\"width\":"
+        "1280,\"height\":720,"
+        "\"format\":\"deepstream\",\"lines\":[{\"id\":\"s2\",\"kind\":\"stop_line\","
+        "\"points\":[[0,400],[1280,400]],\"direction\":[0,-1],\"signal\":\"g\"}]}]}";
+    static const char stop[] = ",{\"id\":\"s1\",\"kind\":\"stop_line\",\"points\":[[0,300],"
+                               "[1280,300]],\"direction\":[0,-1],\"signal\":\"g\"}";
+    const char *cases[][2] = {{"frigate", stop}, {"frigate", ""}, {"onvif", stop}};
+    const int want[] = {1, 0, 0};
+    for (int i = 0; i < 3; i++) {
+        char text[1024], err[512];
+        snprintf(text, sizeof text, fmt, cases[i][0], cases[i][1]);
+        struct oc_config *cfg = oc_config_parse(text, strlen(text), "edge.json", err, sizeof err);
+        if (!cfg)
+            fail_msg("%s", err);
+        int n = 0;
+        assert_int_equal(oc_adapt_lint(cfg, lint_count, &n), (size_t)want[i]);
+        assert_int_equal(n, want[i]);
+        oc_config_free(cfg);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -572,6 +699,7 @@ int main(void)
         cmocka_unit_test(end_event),    cmocka_unit_test(object_updates),
         cmocka_unit_test(snapshots),    cmocka_unit_test(available),
         cmocka_unit_test(bad_payloads), cmocka_unit_test(parked_car),
+        cmocka_unit_test(lint),         cmocka_unit_test(still_objects),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,6 +2,7 @@
  * whose topic filters match, and counts what the modules drop. */
 #include "oc_adapt_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -323,6 +324,28 @@ void oc_adapt_tick(struct oc_adapt *a, int64_t rx_ms)
             struct oc_adapt_io io = {.a = a, .format = (enum oc_format)f};
             modules[f]->tick(a->st[f], &io, rx_ms);
         }
+}
+
+size_t oc_adapt_lint(const struct oc_config *cfg, void (*warn)(void *ud, const char *msg), void *ud)
+{
+    size_t n = 0;
+    for (size_t c = 0; c < cfg->n_cameras; c++) {
+        const struct oc_camera_cfg *cam = &cfg->cameras[c];
+        for (size_t l = 0; cam->format == OC_FORMAT_FRIGATE && l < cam->n_lines; l++) {
+            if (cam->lines[l].kind != OC_LINE_STOP)
+                continue;
+            char msg[512];
+            snprintf(msg, sizeof msg,
+                     "camera %s (format frigate): stop line %s: red_light, nonmotor_red_light, "
+                     "pedestrian_red_light and stop_line_crossing need frame-rate input; "
+                     "Frigate publishes on change, so these records are not sound "
+                     "(docs/inputs.md)",
+                     cam->id, cam->lines[l].id);
+            warn(ud, msg);
+            n++;
+        }
+    }
+    return n;
 }
 
 bool oc_adapt_idle(const struct oc_adapt *a)

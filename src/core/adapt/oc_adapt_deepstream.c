@@ -113,6 +113,67 @@ static bool box_ok(double l, double t, double r, double b)
            r >= l && b >= t;
 }
 
+/* What both schemas say of one object, before conversion: strings are
+ * borrowed from the payload (not NUL-terminated), NULL when absent. */
+struct ds_fields {
+    const char *id;
+    size_t idn;
+    double box[4]; /* left, top, right, bottom in pixels */
+    const char *otype, *vtype, *plate, *cap;
+    size_t olen, vlen, platen, capn;
+    bool has_conf;
+    double conf; /* negative: nvmsgconv's "none" */
+};
+
+/* The one conversion of an object, for both schemas: false when its id,
+ * box or class cannot be used (a bad value); an optional field out of
+ * range is left out and counted in *dropped. */
+static bool ds_object(const struct oc_adapt_io *io, const struct ds_fields *f, struct ds_obj *d,
+                      unsigned *dropped)
+{
+    /* "-1": nvmsgconv's id of an object no tracker follows: no track */
+    if ((f->idn == 2 && memcmp(f->id, "-1", 2) == 0) || !copy_str(d->id, sizeof d->id, f->id, f->idn))
+        return false;
+    const double *b = f->box;
+    if (!box_ok(b[0], b[1], b[2], b[3]))
+        return false;
+    d->o = (struct oc_obj){.x = b[0], .y = b[1], .w = b[2] - b[0], .h = b[3] - b[1], .conf = 1.0,
+                           .helmet = OC_HELMET_UNKNOWN};
+    d->plate[0] = '\0';
+    d->o.cls = pick_class(io, d, f->otype, f->olen, f->vtype, f->vlen);
+    if (!d->o.cls)
+        return false;
+    if (d->o.cls == d->cls)
+        d->o.cls = NULL; /* points into the object: ds_out() re-points it */
+    if (f->plate && f->platen > 0) {
+        if (f->platen <= OC_PLATE_MAX) {
+            memcpy(d->plate, f->plate, f->platen);
+            d->plate[f->platen] = '\0';
+        } else {
+            (*dropped)++;
+        }
+    }
+    if (f->cap)
+        d->o.helmet = cap_helmet(f->cap, f->capn);
+    if (f->has_conf) {
+        if (f->conf >= 0 && f->conf <= 1)
+            d->o.conf = f->conf;
+        else if (!(f->conf < 0))
+            (*dropped)++;
+    }
+    return true;
+}
+
+/* The engine's view of a converted object (pointing into d). */
+static void ds_out(const struct ds_obj *d, struct oc_obj *out)
+{
+    *out = d->o;
+    out->id = d->id;
+    if (!out->cls)
+        out->cls = d->cls;
+    out->plate = d->plate[0] ? d->plate : NULL;
+}
+
 /* ---------------- frame assembly (full schema) ---------------- */
 
 static void emit(struct ds *s, const struct oc_adapt_io *io, int cam)
@@ -120,13 +181,8 @@ static void emit(struct ds *s, const struct oc_adapt_io *io, int cam)
     struct ds_cam *c = &s->cams[cam];
     if (!c->pending)
         return;
-    for (size_t i = 0; i < c->n; i++) {
-        s->out[i] = c->objs[i].o;
-        s->out[i].id = c->objs[i].id;
-        if (s->out[i].cls == NULL)
-            s->out[i].cls = c->objs[i].cls;
-        s->out[i].plate = c->objs[i].plate[0] ? c->objs[i].plate : NULL;
-    }
+    for (size_t i = 0; i < c->n; i++)
+        ds_out(&c->objs[i], &s->out[i]);
     struct oc_detections d = {.ts = c->ts, .frame = -1, .objs = s->out, .n_objs = c->n};
     c->pending = false;
     c->last_ts = c->ts;
@@ -180,84 +236,47 @@ static bool full_object(const struct oc_adapt_io *io, const cJSON *obj, struct d
         *why = OC_C_DROP_MISSING_FIELD;
         return false;
     }
-    const char *ids;
-    size_t idn;
-    if (!str_of(id, &ids, &idn) || !cJSON_IsObject(bbox))
-        return false;
-    *why = OC_C_DROP_BAD_VALUE;
-    /* "-1": nvmsgconv's id of an object no tracker follows: no track */
-    if ((idn == 2 && memcmp(ids, "-1", 2) == 0) || !copy_str(d->id, sizeof d->id, ids, idn))
+    struct ds_fields f = {0};
+    if (!str_of(id, &f.id, &f.idn) || !cJSON_IsObject(bbox))
         return false;
     static const char *const bk[] = {"topleftx", "toplefty", "bottomrightx", "bottomrighty"};
-    double b[4];
     for (int i = 0; i < 4; i++) {
         const cJSON *v = member(bbox, bk[i]);
-        if (!v) {
-            *why = OC_C_DROP_MISSING_FIELD;
+        *why = v ? OC_C_DROP_WRONG_TYPE : OC_C_DROP_MISSING_FIELD;
+        if (!cJSON_IsNumber(v))
             return false;
-        }
-        if (!cJSON_IsNumber(v)) {
-            *why = OC_C_DROP_WRONG_TYPE;
-            return false;
-        }
-        b[i] = v->valuedouble;
+        f.box[i] = v->valuedouble;
     }
-    if (!box_ok(b[0], b[1], b[2], b[3]))
-        return false;
-    d->o = (struct oc_obj){.x = b[0], .y = b[1], .w = b[2] - b[0], .h = b[3] - b[1], .conf = 1.0,
-                           .helmet = OC_HELMET_UNKNOWN};
-    d->plate[0] = '\0';
     /* the typed sub-object names the class; a rider's "person" may come
      * with a two-wheeler's "vehicle" (its cap is the helmet) */
     static const char *const types[][2] = {{"vehicle", "Vehicle"}, {"person", "Person"},
                                            {"bicycle", "Bicycle"}, {"roadsign", "Roadsign"},
                                            {"face", "Face"},       {"bag", "Bag"}};
-    const char *otype = NULL;
     const cJSON *typed = NULL;
-    for (size_t i = 0; i < sizeof types / sizeof *types && !otype; i++)
+    for (size_t i = 0; i < sizeof types / sizeof *types && !f.otype; i++)
         if ((typed = member(obj, types[i][0])) != NULL)
-            otype = types[i][1];
-    if (!otype) {
-        *why = OC_C_DROP_MISSING_FIELD;
+            f.otype = types[i][1];
+    *why = f.otype ? OC_C_DROP_WRONG_TYPE : OC_C_DROP_MISSING_FIELD;
+    if (!f.otype || !cJSON_IsObject(typed))
         return false;
-    }
-    if (!cJSON_IsObject(typed)) {
-        *why = OC_C_DROP_WRONG_TYPE;
-        return false;
-    }
-    const char *vt = NULL, *s;
-    size_t vn = 0, n;
+    f.olen = strlen(f.otype);
     const cJSON *vehicle = member(obj, "vehicle"), *person = member(obj, "person");
-    if (vehicle && !str_of(member(vehicle, "type"), &vt, &vn) && member(vehicle, "type"))
+    const cJSON *vt = member(vehicle, "type"), *lic = member(vehicle, "license");
+    const cJSON *cap = member(person, "cap"), *conf = member(obj, "confidence");
+    if (vt && !str_of(vt, &f.vtype, &f.vlen))
         (*dropped)++;
-    d->o.cls = pick_class(io, d, otype, strlen(otype), vt, vn);
-    if (!d->o.cls)
-        return false;
-    const cJSON *lic = member(vehicle, "license");
-    if (lic) {
-        if (str_of(lic, &s, &n) && n <= OC_PLATE_MAX)
-            memcpy(d->plate, s, n + 1);
-        else
-            (*dropped)++;
-    }
-    const cJSON *cap = member(person, "cap");
-    if (cap) {
-        if (str_of(cap, &s, &n))
-            d->o.helmet = cap_helmet(s, n);
-        else
-            (*dropped)++;
-    }
-    /* nvmsgconv writes a negative confidence when it has none */
-    const cJSON *conf = member(obj, "confidence");
+    if (lic && !str_of(lic, &f.plate, &f.platen))
+        (*dropped)++;
+    if (cap && !str_of(cap, &f.cap, &f.capn))
+        (*dropped)++;
     if (!conf)
         conf = member(typed, "confidence");
-    if (conf) {
-        if (cJSON_IsNumber(conf) && conf->valuedouble >= 0 && conf->valuedouble <= 1)
-            d->o.conf = conf->valuedouble;
-        else if (!cJSON_IsNumber(conf) || !(conf->valuedouble < 0))
-            (*dropped)++;
-    }
-    return true;
+    if (conf && !cJSON_IsNumber(conf))
+        (*dropped)++;
+    else if (conf)
+        f.has_conf = true, f.conf = conf->valuedouble;
+    *why = OC_C_DROP_BAD_VALUE;
+    return ds_object(io, &f, d, dropped);
 }
 
 static int full_feed(void *st, const struct oc_adapt_io *io, const struct oc_adapt_in *in)
@@ -311,8 +330,6 @@ static int full_feed(void *st, const struct oc_adapt_io *io, const struct oc_ada
             oc_adapt__drop(io, cam, OC_C_DROP_BAD_VALUE); /* one object twice in a frame */
             return cam;
         }
-    if (d->o.cls == d->cls)
-        d->o.cls = NULL; /* points into the object: emit() re-points it */
     if (!c->pending) {
         c->pending = true;
         c->ts = ts;
@@ -388,49 +405,32 @@ static bool num(const char *s, size_t n, double *out)
 static bool minimal_object(const struct oc_adapt_io *io, const char *str, size_t len,
                            struct ds_obj *d, unsigned *dropped)
 {
-    const char *f[16];
-    size_t fl[16];
-    size_t k = split(str, len, f, fl, 16);
-    double b[4];
-    if (k < 6 || !copy_str(d->id, sizeof d->id, f[0], fl[0]) ||
-        (fl[0] == 2 && memcmp(f[0], "-1", 2) == 0))
+    const char *p[16];
+    size_t pl[16];
+    size_t k = split(str, len, p, pl, 16);
+    if (k < 6)
         return false;
+    struct ds_fields f = {.id = p[0], .idn = pl[0], .otype = p[5], .olen = pl[5]};
     for (int i = 0; i < 4; i++)
-        if (!num(f[1 + i], fl[1 + i], &b[i]))
+        if (!num(p[1 + i], pl[1 + i], &f.box[i]))
             return false;
-    if (!box_ok(b[0], b[1], b[2], b[3]))
-        return false;
-    d->o = (struct oc_obj){.x = b[0], .y = b[1], .w = b[2] - b[0], .h = b[3] - b[1], .conf = 1.0,
-                           .helmet = OC_HELMET_UNKNOWN};
-    d->plate[0] = '\0';
-    bool extra = k > 7 && fl[6] == 1 && f[6][0] == '#';
-    bool vehicle = fl[5] == 7 && strncasecmp(f[5], "Vehicle", 7) == 0;
-    bool person = fl[5] == 6 && strncasecmp(f[5], "Person", 6) == 0;
-    const char *vt = extra && vehicle ? f[7] : NULL;
-    d->o.cls = pick_class(io, d, f[5], fl[5], vt, vt ? fl[7] : 0);
-    if (!d->o.cls)
-        return false;
-    if (d->o.cls == d->cls)
-        d->o.cls = NULL;
-    if (extra && vehicle && k >= 12 && fl[11] > 0) {
-        if (fl[11] <= OC_PLATE_MAX) {
-            memcpy(d->plate, f[11], fl[11]);
-            d->plate[fl[11]] = '\0';
-        } else {
-            (*dropped)++;
-        }
-    }
-    if (extra && person && k >= 11)
-        d->o.helmet = cap_helmet(f[10], fl[10]);
+    bool extra = k > 7 && pl[6] == 1 && p[6][0] == '#';
+    bool vehicle = extra && pl[5] == 7 && strncasecmp(p[5], "Vehicle", 7) == 0;
+    bool person = extra && pl[5] == 6 && strncasecmp(p[5], "Person", 6) == 0;
+    if (vehicle)
+        f.vtype = p[7], f.vlen = pl[7];
+    if (vehicle && k >= 12)
+        f.plate = p[11], f.platen = pl[11];
+    if (person && k >= 11)
+        f.cap = p[10], f.capn = pl[10];
     size_t ci = vehicle ? 13 : person ? 12 : 0;
-    double conf;
-    if (extra && ci && k > ci && fl[ci] > 0) {
-        if (num(f[ci], fl[ci], &conf) && conf >= 0 && conf <= 1)
-            d->o.conf = conf;
-        else if (!num(f[ci], fl[ci], &conf) || conf > 1)
+    if (ci && k > ci && pl[ci] > 0) {
+        if (num(p[ci], pl[ci], &f.conf))
+            f.has_conf = true;
+        else
             (*dropped)++;
     }
-    return true;
+    return ds_object(io, &f, d, dropped);
 }
 
 static int minimal_feed(void *st, const struct oc_adapt_io *io, const struct oc_adapt_in *in)
@@ -483,12 +483,7 @@ static int minimal_feed(void *st, const struct oc_adapt_io *io, const struct oc_
             oc_adapt__drop(io, cam, OC_C_DROP_BAD_VALUE);
             continue;
         }
-        s->out[n] = d->o;
-        s->out[n].id = d->id;
-        if (!s->out[n].cls)
-            s->out[n].cls = d->cls;
-        s->out[n].plate = d->plate[0] ? d->plate : NULL;
-        n++;
+        ds_out(d, &s->out[n++]);
     }
     oc_adapt__drops(io, cam, OC_C_FIELD_DROPPED, dropped);
     struct oc_detections d = {.ts = ts, .frame = -1, .objs = s->out, .n_objs = n};

@@ -62,6 +62,8 @@ struct fr {
     struct fr_obj *objs; /* objs[0..n): compact */
     size_t n;
     uint64_t stamp;
+    struct oc_obj frame[OC_MAX_OBJECTS]; /* observe_frame's message */
+    struct fr_obj *who[OC_MAX_OBJECTS];
 };
 
 static void *fr_create(const struct oc_config *cfg)
@@ -224,6 +226,39 @@ static void observe(const struct oc_adapt_io *io, struct fr_obj *o, int64_t ts, 
     if (ts > o->last_ts)
         o->last_ts = ts;
     memcpy(o->box, box, sizeof o->box);
+}
+
+/* An event is a frame of its camera: o at box, and every other object
+ * Frigate tracks there and has not reported moving, unmoved at its last
+ * box (Frigate reports on change: no news is "still there"), so the engine
+ * sees still objects present, as a frame-rate source shows them. */
+static void observe_frame(struct fr *s, const struct oc_adapt_io *io, struct fr_obj *o,
+                          int64_t ts, const double box[4])
+{
+    struct oc_obj *objs = s->frame;
+    struct fr_obj **who = s->who;
+    size_t n = 0;
+    memcpy(o->box, box, sizeof o->box);
+    for (size_t i = 0; i < s->n && n < OC_MAX_OBJECTS; i++) {
+        struct fr_obj *p = &s->objs[i];
+        if (p != o && (p->cam != o->cam || p->last_ts < 0 || p->last_ts >= ts))
+            continue;
+        who[n] = p;
+        objs[n++] = (struct oc_obj){.id = p->id,
+                                    .cls = p->cls,
+                                    .x = p->box[0],
+                                    .y = p->box[1],
+                                    .w = p->box[2],
+                                    .h = p->box[3],
+                                    .conf = p->conf,
+                                    .plate = p->plate[0] ? p->plate : NULL,
+                                    .helmet = p->helmet};
+    }
+    struct oc_detections d = {.ts = ts, .frame = -1, .objs = objs, .n_objs = n};
+    oc_adapt__detections(io, o->cam, &d);
+    for (size_t i = 0; i < n; i++)
+        if (ts > who[i]->last_ts)
+            who[i]->last_ts = ts;
 }
 
 /* An attribute learnt between events: given to the engine at the object's
@@ -394,7 +429,7 @@ static int on_event(struct fr *s, const struct oc_adapt_io *io, const struct oc_
     }
     if (!path_points(io, s, o, after, ts, box))
         dropped++;
-    observe(io, o, ts, box);
+    observe_frame(s, io, o, ts, box);
     note_snapshot(s, cam, label, after);
     if (ts > s->cams[cam].last_ts)
         s->cams[cam].last_ts = ts;
