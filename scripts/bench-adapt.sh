@@ -18,7 +18,7 @@ if [ ! -s "$log" ]; then
         --objects 4 --messages "$messages" --seed 1
 fi
 set --
-for f in deepstream deepstream-minimal onvif; do
+for f in deepstream deepstream-minimal onvif frigate; do
     jq --arg f "$f" '.cameras |= map(. + {format: $f})' "$dir/scene.json" >"$dir/scene-$f.json"
     if [ ! -s "$dir/$f-$messages.jsonl" ]; then
         build-bench/ordercam-gen convert --in "$log" --out "$dir/$f-$messages.jsonl" \

@@ -110,6 +110,14 @@ void oc_adapt_tick(struct oc_adapt *a, int64_t rx_ms);
  * passed on now. */
 void oc_adapt_flush(struct oc_adapt *a);
 
+/* The engine holds this live track of camera (ordercamd after a restart:
+ * the engine came back from its snapshot, the adapters start empty): a
+ * format that keeps objects between messages (Frigate: still objects are
+ * observed again with every event of their camera) takes it as one it
+ * knows. Strings and box borrowed. */
+void oc_adapt_known(struct oc_adapt *a, int camera, const char *id, const char *cls,
+                    const double box[4], int64_t last_ts);
+
 /* True when no adapter holds input it has not passed on: the engine then
  * reflects every message fed, so ordercamd may snapshot it. */
 bool oc_adapt_idle(const struct oc_adapt *a);

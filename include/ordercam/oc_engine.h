@@ -166,4 +166,16 @@ size_t oc_engine_live_tracks(const struct oc_engine *e);
 /* Live tracks of one camera (0 for an index out of range). */
 size_t oc_engine_camera_tracks(const struct oc_engine *e, int camera);
 
+/* A live track as the engine last saw it; strings borrowed for the call. */
+struct oc_engine_track {
+    const char *id, *cls;
+    int64_t last_ts;
+    double box[4]; /* x, y, w, h */
+};
+
+/* Calls fn for every live track of camera (ordercamd after a restart: an
+ * input adapter that tracks objects between messages learns them again). */
+void oc_engine_each_track(const struct oc_engine *e, int camera,
+                          void (*fn)(void *ud, const struct oc_engine_track *t), void *ud);
+
 #endif

@@ -126,6 +126,20 @@ size_t oc_engine_camera_tracks(const struct oc_engine *e, int camera)
     return e->cams[camera].n_live;
 }
 
+void oc_engine_each_track(const struct oc_engine *e, int camera,
+                          void (*fn)(void *ud, const struct oc_engine_track *t), void *ud)
+{
+    if (camera < 0 || (size_t)camera >= e->cfg->n_cameras)
+        return;
+    for (const struct oc_track *tr = e->cams[camera].oldest; tr; tr = tr->next) {
+        struct oc_engine_track t = {.id = tr->id,
+                                    .cls = tr->cls >= 0 ? oc_engine__class_name(e, tr->cls) : "",
+                                    .last_ts = tr->last_ts};
+        memcpy(t.box, tr->box, sizeof t.box);
+        fn(ud, &t);
+    }
+}
+
 int oc_engine_camera(const struct oc_engine *e, const char *id, size_t len)
 {
     return oc_config_camera(e->cfg, id, len);

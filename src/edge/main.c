@@ -374,7 +374,9 @@ static void apply(struct daemon *d, uint64_t seq, int64_t rx_ms, const char *top
 
 static void tick(struct daemon *d, int cam, int64_t camera_ts, int journal)
 {
-    int64_t now = wall_ms();
+    int64_t now;
+    if (!oc_recv_tick(d->recv, d->cfg->cameras[cam].id, camera_ts, &now))
+        return;                   /* messages wait: they go first, the tick comes again */
     oc_adapt_tick(d->adapt, now); /* as replay does before a tick line of this ts */
     note_clocks(d);
     oc_engine_tick(d->eng, cam, camera_ts);
@@ -384,7 +386,6 @@ static void tick(struct daemon *d, int cam, int64_t camera_ts, int journal)
         oc_evidence_clock(d->keeper, cam, camera_ts);
     if (journal)
         oc_journal_tick(d->journal, now, d->cfg->cameras[cam].id, camera_ts, d->applied);
-    oc_recfile_tick(d->record, now, d->cfg->cameras[cam].id, camera_ts);
 }
 
 /* Silent cameras: the clock follows wall time, SILENT_MS behind, so that
@@ -426,11 +427,35 @@ static void sync_seqs(struct daemon *d)
     }
 }
 
+static void known_track(void *ud, const struct oc_engine_track *t)
+{
+    struct daemon *d = ud;
+    oc_adapt_known(d->adapt, d->native_cam, t->id, t->cls, t->box, t->last_ts);
+}
+
+/* The engine came back from its snapshot, the adapters start empty: what
+ * they keep between messages (Frigate's still objects) is learnt from the
+ * engine's live tracks, as if they had run through. */
+static void adapters_learn(void *ud)
+{
+    struct daemon *d = ud;
+    for (size_t c = 0; c < d->cfg->n_cameras; c++) {
+        if (d->cfg->cameras[c].format == OC_FORMAT_ORDERCAM)
+            continue;
+        d->native_cam = (int)c;
+        oc_engine_each_track(d->eng, (int)c, known_track, d);
+    }
+    d->native_cam = -1;
+}
+
 /* A journaled message, applied as when it was received. */
 static void recover_apply(void *ud, int64_t rx_ms, const char *topic, size_t tlen,
                           const void *payload, size_t len)
 {
-    apply(ud, 0, rx_ms, topic, tlen, payload, len);
+    struct daemon *d = ud;
+    /* through the adapters as live; the clocks are noted once recovery ends */
+    oc_adapt_tick(d->adapt, rx_ms);
+    oc_adapt_feed(d->adapt, topic, tlen, payload, len, rx_ms);
 }
 
 static int recover(struct daemon *d)
@@ -445,6 +470,7 @@ static int recover(struct daemon *d)
                                .apply = recover_apply,
                                .apply_ud = d};
     struct oc_recover_result r;
+    in.loaded = adapters_learn;
     if (oc_recover_run(&in, &d->eng, &r) != 0) {
         LOG(d, ERR, "recovery: out of memory");
         return -1;

@@ -121,6 +121,8 @@ int oc_recover_run(const struct oc_recover_in *in, struct oc_engine **eng,
         return *eng ? 0 : -1;
     }
     out->how = got ? OC_RECOVER_FROM_SNAPSHOT : OC_RECOVER_NO_SNAPSHOT;
+    if (got && in->loaded)
+        in->loaded(in->apply_ud);
     oc_journal_continue_after(in->journal, out->applied);
     static const struct oc_journal_sink js = {replay_message, replay_tick};
     struct replay_ctx c = {in, in->cfg, *eng, out};

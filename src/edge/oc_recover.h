@@ -48,6 +48,9 @@ struct oc_recover_in {
     void (*apply)(void *ud, int64_t rx_ms, const char *topic, size_t tlen, const void *payload,
                   size_t len);
     void *apply_ud;
+    /* Optional: called with apply_ud once the snapshot is loaded, before
+     * the journal after it is replayed. */
+    void (*loaded)(void *ud);
 };
 
 struct oc_recover_result {

@@ -91,6 +91,20 @@ int oc_recv_message(struct oc_recv *r, const char *topic, size_t tlen, const voi
     return rc;
 }
 
+bool oc_recv_tick(struct oc_recv *r, const char *camera, int64_t camera_ts, int64_t *rx_ms)
+{
+    size_t msgs, bytes;
+    pthread_mutex_lock(&r->lock);
+    oc_rxq_depth(r->o.rxq, &msgs, &bytes);
+    bool ok = msgs == 0;
+    if (ok) {
+        *rx_ms = oc_recv_now();
+        oc_recfile_tick(r->o.record, *rx_ms, camera, camera_ts);
+    }
+    pthread_mutex_unlock(&r->lock);
+    return ok;
+}
+
 int oc_recv_frame(struct oc_recv *r, const char *camera, int64_t ts, const void *jpeg, size_t len)
 {
     char topic[512];

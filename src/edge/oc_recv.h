@@ -12,6 +12,7 @@
 #ifndef OC_RECV_H
 #define OC_RECV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,6 +48,15 @@ int oc_recv_message(struct oc_recv *r, const char *topic, size_t tlen, const voi
 /* A snapshot-URL frame of a camera: enters as <prefix>cameras/<id>/frames/<ts>,
  * like any MQTT frame. 0 or -1 as oc_recv_message. */
 int oc_recv_frame(struct oc_recv *r, const char *camera, int64_t ts, const void *jpeg, size_t len);
+
+/* The engine thread wants to move a silent camera's clock: allowed only
+ * while nothing received waits in the queue, and then written to the
+ * record file at once, under the lock, so that the recording has the tick
+ * exactly where the engine applies it (after every message recorded so
+ * far, before any later one): replay of the recording decides alike.
+ * Returns false (the tick is to be tried later) while messages wait;
+ * *rx_ms is the tick's receive time. */
+bool oc_recv_tick(struct oc_recv *r, const char *camera, int64_t camera_ts, int64_t *rx_ms);
 
 /* The wall clock (ms since 1970) that receive times are taken from. */
 int64_t oc_recv_now(void);

@@ -24,7 +24,7 @@ struct fr_obj {
     int cam;
     char id[OC_ID_MAX + 1], fid[OC_ID_MAX + 32], label[64], plate[40];
     int64_t first, last;
-    double box[4]; /* x1, y1, x2, y2 */
+    double box[4];           /* x1, y1, x2, y2 */
     double path[FR_PATH][3]; /* normalized bottom centre x, y and its time (s) */
     size_t n_path;
     int helmet; /* -1: not classified yet */
@@ -293,9 +293,10 @@ static void fr_event(struct conv *c, int64_t rx, const char *kind, const struct 
     put_json_str(c, src ? src : "");
     puts_(c, ",\"label\":");
     put_json_str(c, o->label);
-    putf(c, ",\"frame_time\":%.3f,\"snapshot\":{\"frame_time\":%.3f},\"box\":[%.17g,%.17g,%.17g,"
-            "%.17g],\"score\":0.9,\"stationary\":false,\"current_zones\":[],\"entered_zones\":[],"
-            "\"end_time\":",
+    putf(c,
+         ",\"frame_time\":%.3f,\"snapshot\":{\"frame_time\":%.3f},\"box\":[%.17g,%.17g,%.17g,"
+         "%.17g],\"score\":0.9,\"stationary\":false,\"current_zones\":[],\"entered_zones\":[],"
+         "\"end_time\":",
          (double)o->last / 1000, (double)o->first / 1000, o->box[0], o->box[1], o->box[2],
          o->box[3]);
     if (strcmp(kind, "end") == 0)
@@ -353,9 +354,11 @@ static void fr_path_add(struct fr_obj *o, double x, double y, int64_t ts)
  * a helmet classification once each. Still objects send nothing. */
 static void fr_object(struct conv *c, int64_t rx, int cam, int64_t ts, const struct oc_obj *ob)
 {
-    int w = c->cfg ? c->cfg->cameras[cam].width : 1920, h = c->cfg ? c->cfg->cameras[cam].height : 1080;
+    int w = c->cfg ? c->cfg->cameras[cam].width : 1920,
+        h = c->cfg ? c->cfg->cameras[cam].height : 1080;
     double step = 0.05 * hypot(w, h) / (w > h ? w : h);
-    double bx = round((ob->x + ob->w / 2) / w * 1e4) / 1e4, by = round((ob->y + ob->h) / h * 1e4) / 1e4;
+    double bx = round((ob->x + ob->w / 2) / w * 1e4) / 1e4,
+           by = round((ob->y + ob->h) / h * 1e4) / 1e4;
     struct fr_obj *o = NULL;
     for (size_t i = 0; i < c->n_fr && !o; i++)
         if (c->fr[i].cam == cam && strcmp(c->fr[i].id, ob->id) == 0)

@@ -82,6 +82,11 @@ static void detections(void *ud, int cam, const struct oc_detections *d)
     oc_engine_feed_detections(((struct run *)ud)->eng, cam, d);
 }
 
+static void end(void *ud, int cam, const char *id, int64_t ts)
+{
+    oc_engine_end_track(((struct run *)ud)->eng, cam, id, ts);
+}
+
 static void drop(void *ud, int cam, enum oc_format f, enum oc_counter why)
 {
     (void)cam, (void)f;
@@ -110,8 +115,8 @@ static void setup_load(struct setup *su, const char *scene, const struct msg *m,
 static double pass(const struct setup *su, uint64_t *frames, uint64_t *objects, uint64_t *viol)
 {
     static const struct oc_engine_sink es = {.violation = violation};
-    static const struct oc_adapt_sink as = {.native = native, .detections = detections,
-                                            .drop = drop};
+    static const struct oc_adapt_sink as = {
+        .native = native, .detections = detections, .end = end, .drop = drop};
     const struct oc_config *cfg = su->ecfg->scene;
     struct run r = {0};
     r.eng = oc_engine_new(cfg, &es, &r);

@@ -645,6 +645,19 @@ static void still_objects(void **state)
     assert_non_null(f_id(&c, 4, "moving", &x));
     assert_non_null(f_id(&c, 4, "parked", &x));
     assert_null(f_id(&c, 4, "gone", &x));
+    /* after a restart the adapter learns the engine's live tracks: a still
+     * object it knows only so is re-observed with the next event too */
+    double box[4] = {40, 50, 60, 70};
+    oc_adapt_known(a, 1, "from-engine", "car", box, 1004000);
+    oc_adapt_known(a, 1, "parked", "car", box, 1004000); /* known already: unchanged */
+    snprintf(buf, sizeof buf, ev, "update", "moving", "street_cam", 840, 940, "1006.0");
+    feed(a, "frigate/events", buf);
+    assert_int_equal(c.n_objs[5], 3);
+    assert_non_null(f_id(&c, 5, "from-engine", &x));
+    assert_true(x == 40);
+    assert_non_null(f_id(&c, 5, "parked", &x));
+    assert_true(x == 100);
+    c.n = 5;
     /* an event older than what "parked" last showed does not re-show it */
     snprintf(buf, sizeof buf, ev, "update", "moving", "street_cam", 820, 920, "1004.5");
     feed(a, "frigate/events", buf);

@@ -348,6 +348,16 @@ size_t oc_adapt_lint(const struct oc_config *cfg, void (*warn)(void *ud, const c
     return n;
 }
 
+void oc_adapt_known(struct oc_adapt *a, int camera, const char *id, const char *cls,
+                    const double box[4], int64_t last_ts)
+{
+    if (camera < 0 || (size_t)camera >= a->cfg->n_cameras)
+        return;
+    int f = a->cfg->cameras[camera].format;
+    if (a->st[f] && modules[f]->known)
+        modules[f]->known(a->st[f], camera, id, cls, box, last_ts);
+}
+
 bool oc_adapt_idle(const struct oc_adapt *a)
 {
     for (int f = 0; f < OC_FORMAT__COUNT; f++)

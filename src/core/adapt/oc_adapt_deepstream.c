@@ -132,12 +132,17 @@ static bool ds_object(const struct oc_adapt_io *io, const struct ds_fields *f, s
                       unsigned *dropped)
 {
     /* "-1": nvmsgconv's id of an object no tracker follows: no track */
-    if ((f->idn == 2 && memcmp(f->id, "-1", 2) == 0) || !copy_str(d->id, sizeof d->id, f->id, f->idn))
+    if ((f->idn == 2 && memcmp(f->id, "-1", 2) == 0) ||
+        !copy_str(d->id, sizeof d->id, f->id, f->idn))
         return false;
     const double *b = f->box;
     if (!box_ok(b[0], b[1], b[2], b[3]))
         return false;
-    d->o = (struct oc_obj){.x = b[0], .y = b[1], .w = b[2] - b[0], .h = b[3] - b[1], .conf = 1.0,
+    d->o = (struct oc_obj){.x = b[0],
+                           .y = b[1],
+                           .w = b[2] - b[0],
+                           .h = b[3] - b[1],
+                           .conf = 1.0,
                            .helmet = OC_HELMET_UNKNOWN};
     d->plate[0] = '\0';
     d->o.cls = pick_class(io, d, f->otype, f->olen, f->vtype, f->vlen);

@@ -232,8 +232,8 @@ static void observe(const struct oc_adapt_io *io, struct fr_obj *o, int64_t ts, 
  * Frigate tracks there and has not reported moving, unmoved at its last
  * box (Frigate reports on change: no news is "still there"), so the engine
  * sees still objects present, as a frame-rate source shows them. */
-static void observe_frame(struct fr *s, const struct oc_adapt_io *io, struct fr_obj *o,
-                          int64_t ts, const double box[4])
+static void observe_frame(struct fr *s, const struct oc_adapt_io *io, struct fr_obj *o, int64_t ts,
+                          const double box[4])
 {
     struct oc_obj *objs = s->frame;
     struct fr_obj **who = s->who;
@@ -274,6 +274,18 @@ static void end_obj(struct fr *s, const struct oc_adapt_io *io, struct fr_obj *o
     if (o->last_ts >= 0)
         oc_adapt__end(io, o->cam, o->id, ts > o->last_ts ? ts : o->last_ts);
     remove_obj(s, o);
+}
+
+static void fr_known(void *st, int cam, const char *id, const char *cls, const double box[4],
+                     int64_t last_ts)
+{
+    struct fr *s = st;
+    if (strlen(id) > OC_ID_MAX || find_obj(s, cam, id))
+        return;
+    struct fr_obj *o = add_obj(s, cam, id);
+    snprintf(o->cls, sizeof o->cls, "%s", cls);
+    memcpy(o->box, box, sizeof o->box);
+    o->last_ts = last_ts;
 }
 
 /* ---- frigate/events ---- */
@@ -631,4 +643,5 @@ const struct oc_adapt_format oc_adapt_fmt_frigate = {.name = "frigate",
                                                      .json_topic = fr_json_topic,
                                                      .create = fr_create,
                                                      .feed = fr_feed,
+                                                     .known = fr_known,
                                                      .destroy = fr_destroy};

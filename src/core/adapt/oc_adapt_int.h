@@ -42,6 +42,9 @@ struct oc_adapt_format {
     /* False while the module holds input not yet passed on (optional:
      * a module without it never holds any). */
     bool (*idle)(void *st);
+    /* A live engine track of camera after a restart (optional). */
+    void (*known)(void *st, int camera, const char *id, const char *cls, const double box[4],
+                  int64_t last_ts);
     void (*destroy)(void *st);
 };
 
