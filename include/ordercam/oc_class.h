@@ -37,6 +37,10 @@ enum oc_vtype {
     OC_V_JAYWALKING,
     OC_V_WRONG_WAY,
     OC_V_NO_HELMET,
+    OC_V_ILLEGAL_UTURN,          /* junction rules: oc_rules_junction.c */
+    OC_V_WRONG_LANE_MOVEMENT,
+    OC_V_SOLID_LINE_CROSSING,
+    OC_V_FAIL_TO_YIELD,
     OC_V_BUILTIN /* camera event types follow, numbered by the config */
 };
 #define OC_VTYPE_MAX 64

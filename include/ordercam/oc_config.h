@@ -27,10 +27,16 @@ enum oc_zone_kind {
     OC_ZONE_LANE,
     OC_ZONE_NO_VENDING,
     OC_ZONE_HELMET_ENFORCEMENT,
+    OC_ZONE_WAITING_AREA, /* 待转区/待行区 beyond a stop line (docs/violations.md) */
+    OC_ZONE_GUIDE_LANE,   /* 导向车道: a lane at a stop line with its painted movements */
     OC_ZONE__COUNT
 };
 
-enum oc_line_kind { OC_LINE_STOP, OC_LINE_EXIT };
+enum oc_line_kind { OC_LINE_STOP, OC_LINE_EXIT, OC_LINE_SOLID, OC_LINE_YIELD };
+
+/* Movements of a stop line (docs/violations.md "Movements"). */
+enum oc_movement { OC_MV_LEFT, OC_MV_STRAIGHT, OC_MV_RIGHT, OC_MV_UTURN, OC_MV__COUNT };
+#define OC_MOVEMENTS_MAX 8
 
 struct oc_zone_cfg {
     char *id;
@@ -45,10 +51,28 @@ struct oc_zone_cfg {
     double still_px, min_travel_px;
     double still_frac; /* dwell zones: stillness tolerance as a fraction of box height */
     int min_frames;
+    /* waiting areas and guide lanes: the stop line (a line index) they belong to */
+    int stop_line;
+    int front_line;     /* waiting areas: a stop_line index, governed by the release signal */
+    int entry_signal;   /* waiting areas: signal index that lets vehicles in */
+    int movement;       /* waiting areas: the movement (enum oc_movement) it serves */
+    unsigned mv_mask;   /* guide lanes: bit m = movement m is allowed */
 };
 
 /* Grace and exit window per group that a stop line judges. */
 enum { OC_LG_MOTOR, OC_LG_NONMOTOR, OC_LG_PEDESTRIAN, OC_LG__COUNT };
+
+/* One movement of a stop line: which exit lines it leaves by and which
+ * signal governs it. */
+struct oc_movement_cfg {
+    enum oc_movement name;
+    int *exits;     /* exit_line indexes of the camera; owned by the config */
+    size_t n_exits;
+    int signal;     /* governing signal index (an arrow, or the line's own) */
+    bool free_on_red; /* a red crossing leaving by it makes nothing */
+    bool forbidden;   /* uturn only: every U-turn here is illegal_uturn */
+    int64_t exit_ms[OC_LG__COUNT];
+};
 
 struct oc_line_cfg {
     char *id;
@@ -61,6 +85,18 @@ struct oc_line_cfg {
     oc_classmask_t classes;
     int64_t grace_ms[OC_LG__COUNT];
     int64_t exit_ms[OC_LG__COUNT];
+    /* stop lines with movements (n_movements > 0): exits is empty */
+    struct oc_movement_cfg *movements;
+    size_t n_movements;
+    int64_t window_ms[OC_LG__COUNT]; /* the longest movement exit_ms */
+    bool free_right_on_red;
+    /* solid lines: how far past the line the anchor must reach, and how
+     * long it must stay on the far side */
+    double min_overlap_px;
+    int64_t confirm_ms;
+    /* yield lines: the crosswalk (zone index) and the corridor reach */
+    int crosswalk;
+    double yield_px;
 };
 
 struct oc_camera_cfg {
@@ -76,6 +112,7 @@ struct oc_camera_cfg {
     int *event_zones;      /* zone indexes; NULL/0 = no zone filter */
     size_t n_event_zones;
     bool has_helmet_zones;
+    bool has_junction;     /* movements, waiting areas, guide lanes, solid or yield lines */
     int helmet_min_frames; /* used when the camera has no helmet_enforcement zone */
     int64_t track_timeout_ms; /* track_timeout_s of the camera, else of the config; frigate:
                                * OC_FRIGATE_TRACK_TIMEOUT_S */

@@ -48,6 +48,7 @@
     X(RED_IN_GRACE, "red_within_grace", "red crossings inside the grace period (no violation)") \
     X(UNCONFIRMED, "unconfirmed_crossings", "red crossings whose track was lost before exit_s") \
     X(NONMOTOR_NO_EXIT, "nonmotor_no_exit", "non-motor red crossings with no exit crossing (no violation)") \
+    X(FREE_RIGHT_ON_RED, "free_right_on_red", "red crossings that left by a free movement (right turn on red; no violation)") \
     X(EVENT_IGNORED_TYPE, "events_ignored_type", "camera events of a type not enforced") \
     X(EVENT_DUPLICATE, "events_duplicate", "camera events whose id was already counted") \
     X(EVENT_OUTSIDE_ZONE, "events_outside_zone", "camera events outside the event zones") \

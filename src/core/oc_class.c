@@ -78,6 +78,8 @@ static const struct {
     {"stop_line_crossing", "1211"}, {"nonmotor_red_light", "2002"},
     {"pedestrian_red_light", NULL}, {"jaywalking", NULL},
     {"wrong_way", "1301"},        {"no_helmet", NULL},
+    {"illegal_uturn", "1044"},    {"wrong_lane_movement", "1208"},
+    {"solid_line_crossing", "1345"}, {"fail_to_yield", "1357"},
 };
 
 const char *oc_vtype_builtin_name(int t)

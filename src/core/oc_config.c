@@ -185,7 +185,8 @@ static bool parse_classes(struct ctx *c, const cJSON *v, oc_classmask_t *out)
 /* ---- rule parameters: zone/line, else defaults.<type>, else built-in ---- */
 
 enum param {
-    P_DWELL, P_STILL, P_STILL_FRAC, P_REACQUIRE, P_GRACE, P_EXIT, P_TRAVEL, P_FRAMES, P__COUNT
+    P_DWELL, P_STILL, P_STILL_FRAC, P_REACQUIRE, P_GRACE, P_EXIT, P_TRAVEL, P_FRAMES,
+    P_OVERLAP, P_CONFIRM, P_YIELD, P__COUNT
 };
 
 static const struct {
@@ -201,11 +202,15 @@ static const struct {
     [P_EXIT] = {"exit_s", 0.001, 3600, false},
     [P_TRAVEL] = {"min_travel_px", 0.001, 1e5, false},
     [P_FRAMES] = {"min_frames", 1, 1e6, true},
+    [P_OVERLAP] = {"min_overlap_px", 0, 1e5, false},
+    [P_CONFIRM] = {"confirm_s", 0, 60, false},
+    [P_YIELD] = {"yield_px", 0, 1e5, false},
 };
 
 static const char *const param_keys[] = {"dwell_s", "still_px", "still_frac", "reacquire_s",
                                          "grace_s", "exit_s",
-                                         "min_travel_px", "min_frames", "classes", NULL};
+                                         "min_travel_px", "min_frames", "min_overlap_px",
+                                         "confirm_s", "yield_px", "classes", NULL};
 
 /* Resolves parameter p for violation type vt from obj, else defaults. */
 static bool param(struct ctx *c, const cJSON *obj, int vt, enum param p, double def, double *out)
@@ -272,13 +277,14 @@ static oc_classmask_t mask_of(const char *const *names)
 
 static const char *const zone_kind_names[OC_ZONE__COUNT] = {
     "no_parking", "tactile_paving", "crosswalk", "carriageway", "lane", "no_vending",
-    "helmet_enforcement"};
+    "helmet_enforcement", "waiting_area", "guide_lane"};
 
 static bool parse_zone(struct ctx *c, const cJSON *z, struct oc_zone_cfg *zone)
 {
     static const char *const keys[] = {"id", "kind", "polygon", "direction", "dwell_s",
                                        "still_px", "still_frac", "reacquire_s", "min_travel_px",
-                                       "min_frames", "classes", NULL};
+                                       "min_frames", "classes", "stop_line", "front_line",
+                                       "entry_signal", "movement", "movements", NULL};
     if (!cJSON_IsObject(z))
         return fail(c, "must be an object");
     if (!check_keys(c, z, keys))
@@ -309,6 +315,7 @@ static bool parse_zone(struct ctx *c, const cJSON *z, struct oc_zone_cfg *zone)
     static const char *const vehicles[] = {"motor", "nonmotor", NULL};
     static const char *const vendor[] = {"vendor", NULL};
     static const char *const walkers[] = {"pedestrian", NULL};
+    static const char *const motor[] = {"motor", NULL};
     const char *const *defcls = NULL;
     double dwell = 0, travel = 0;
     switch (zone->kind) {
@@ -318,8 +325,10 @@ static bool parse_zone(struct ctx *c, const cJSON *z, struct oc_zone_cfg *zone)
     case OC_ZONE_CARRIAGEWAY: zone->vtype = OC_V_JAYWALKING; defcls = walkers; travel = 100; break;
     case OC_ZONE_LANE: zone->vtype = OC_V_WRONG_WAY; defcls = vehicles; travel = 80; break;
     case OC_ZONE_HELMET_ENFORCEMENT: zone->vtype = OC_V_NO_HELMET; break;
+    case OC_ZONE_GUIDE_LANE: zone->vtype = OC_V_WRONG_LANE_MOVEMENT; defcls = motor; break;
     default: zone->vtype = -1; break;
     }
+    zone->stop_line = zone->front_line = zone->entry_signal = -1;
     if (zone->vtype < 0)
         return true;
     int vt = zone->vtype;
@@ -343,10 +352,95 @@ static int find_line(const struct oc_camera_cfg *cam, size_t upto, const char *i
     return -1;
 }
 
-static bool parse_line(struct ctx *c, const cJSON *l, struct oc_line_cfg *line)
+static int find_zone(const struct oc_camera_cfg *cam, const char *id)
+{
+    for (size_t i = 0; i < cam->n_zones; i++)
+        if (strcmp(cam->zones[i].id, id) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* Keys that only some kinds take: refused elsewhere rather than ignored. */
+static bool only_for(struct ctx *c, const cJSON *obj, const char *const *keys, bool allowed,
+                     const char *what)
+{
+    for (; *keys; keys++)
+        if (!allowed && cJSON_GetObjectItemCaseSensitive(obj, *keys)) {
+            size_t old = push_key(c, *keys);
+            fail(c, "only a %s takes this key", what);
+            pop(c, old);
+            return false;
+        }
+    return true;
+}
+
+static bool line_kind_keys(struct ctx *c, const cJSON *l, enum oc_line_kind k)
+{
+    static const char *const stop[] = {"movements", "free_right_on_red", NULL};
+    static const char *const solid[] = {"min_overlap_px", "confirm_s", NULL};
+    static const char *const yield[] = {"crosswalk", "yield_px", NULL};
+    return only_for(c, l, stop, k == OC_LINE_STOP, "stop_line") &&
+           only_for(c, l, solid, k == OC_LINE_SOLID, "solid_line") &&
+           only_for(c, l, yield, k == OC_LINE_YIELD, "yield_line");
+}
+
+/* solid_line: no direction, either side counts (docs/violations.md). */
+static bool parse_solid(struct ctx *c, const cJSON *l, struct oc_line_cfg *line)
+{
+    static const char *const motor[] = {"motor", NULL};
+    if (cJSON_GetObjectItemCaseSensitive(l, "direction")) {
+        size_t old = push_key(c, "direction");
+        fail(c, "a solid_line has no direction: crossing it either way counts");
+        pop(c, old);
+        return false;
+    }
+    const int vt = OC_V_SOLID_LINE_CROSSING;
+    return param(c, l, vt, P_OVERLAP, 10, &line->min_overlap_px) &&
+           param_ms(c, l, vt, P_CONFIRM, 1, &line->confirm_ms) &&
+           param_classes(c, l, vt, mask_of(motor), &line->classes);
+}
+
+/* yield_line: a crosswalk's conflict line for one direction of traffic. */
+static bool parse_yield(struct ctx *c, const cJSON *l, const struct oc_camera_cfg *cam,
+                        struct oc_line_cfg *line)
+{
+    static const char *const motor[] = {"motor", NULL};
+    char *cw = NULL, *sig = NULL;
+    if (!get_str(c, l, "crosswalk", true, &cw))
+        return false;
+    line->crosswalk = find_zone(cam, cw);
+    bool ok = line->crosswalk >= 0 && cam->zones[line->crosswalk].kind == OC_ZONE_CROSSWALK;
+    if (!ok) {
+        size_t old = push_key(c, "crosswalk");
+        fail(c, "names \"%s\", which is not a crosswalk zone of this camera", cw);
+        pop(c, old);
+    }
+    free(cw);
+    if (!ok || !get_str(c, l, "signal", false, &sig))
+        return false;
+    if (sig) {
+        line->signal = oc_config_signal(c->cfg, sig, strlen(sig));
+        if (line->signal < 0) {
+            size_t old = push_key(c, "signal");
+            fail(c, "names signal \"%s\", which is not in $.signals", sig);
+            pop(c, old);
+        }
+        free(sig);
+        if (line->signal < 0)
+            return false;
+    }
+    const int vt = OC_V_FAIL_TO_YIELD;
+    return param(c, l, vt, P_YIELD, 200, &line->yield_px) &&
+           param_classes(c, l, vt, mask_of(motor), &line->classes);
+}
+
+static bool parse_line(struct ctx *c, const cJSON *l, const struct oc_camera_cfg *cam,
+                       struct oc_line_cfg *line)
 {
     static const char *const keys[] = {"id", "kind", "points", "direction", "signal",
-                                       "exit_lines", "grace_s", "exit_s", "classes", NULL};
+                                       "exit_lines", "grace_s", "exit_s", "classes",
+                                       "movements", "free_right_on_red", "min_overlap_px",
+                                       "confirm_s", "crosswalk", "yield_px", NULL};
     if (!cJSON_IsObject(l))
         return fail(c, "must be an object");
     if (!check_keys(c, l, keys))
@@ -359,6 +453,10 @@ static bool parse_line(struct ctx *c, const cJSON *l, struct oc_line_cfg *line)
         line->kind = OC_LINE_STOP;
     } else if (strcmp(kind, "exit_line") == 0) {
         line->kind = OC_LINE_EXIT;
+    } else if (strcmp(kind, "solid_line") == 0) {
+        line->kind = OC_LINE_SOLID;
+    } else if (strcmp(kind, "yield_line") == 0) {
+        line->kind = OC_LINE_YIELD;
     } else {
         size_t old = push_key(c, "kind");
         fail(c, "unknown line kind \"%s\"", kind);
@@ -367,6 +465,9 @@ static bool parse_line(struct ctx *c, const cJSON *l, struct oc_line_cfg *line)
         return false;
     }
     free(kind);
+    line->crosswalk = -1;
+    if (!line_kind_keys(c, l, line->kind))
+        return false;
     struct oc_pt *pts;
     size_t n;
     if (!get_points(c, l, "points", 2, 2, &pts, &n))
@@ -380,11 +481,17 @@ static bool parse_line(struct ctx *c, const cJSON *l, struct oc_line_cfg *line)
         pop(c, old);
         return false;
     }
+    if (line->kind == OC_LINE_SOLID)
+        return parse_solid(c, l, line);
     if (!get_direction(c, l, true, &line->dir))
         return false;
     if (line->kind == OC_LINE_EXIT)
         return true;
-    if (!get_str(c, l, "signal", true, &sig))
+    if (line->kind == OC_LINE_YIELD)
+        return parse_yield(c, l, cam, line);
+    line->free_right_on_red = true;
+    if (!oc_cfgread_bool(&c->r, l, "free_right_on_red", &line->free_right_on_red) ||
+        !get_str(c, l, "signal", true, &sig))
         return false;
     line->signal = oc_config_signal(c->cfg, sig, strlen(sig));
     if (line->signal < 0) {
@@ -435,6 +542,219 @@ static bool link_exits(struct ctx *c, const cJSON *jl, struct oc_camera_cfg *cam
     }
     pop(c, old);
     return true;
+}
+
+/* ---- junctions: movements, waiting areas, guide lanes ---- */
+
+static const char *const mv_names[OC_MV__COUNT] = {"left", "straight", "right", "uturn"};
+
+static int mv_lookup(const cJSON *v)
+{
+    for (int i = 0; cJSON_IsString(v) && i < OC_MV__COUNT; i++)
+        if (strcmp(mv_names[i], v->valuestring) == 0)
+            return i;
+    return -1;
+}
+
+/* A signal id under key into *out; absent leaves *out. */
+static bool get_signal(struct ctx *c, const cJSON *obj, const char *key, bool required, int *out)
+{
+    char *sig = NULL;
+    if (!get_str(c, obj, key, required, &sig))
+        return false;
+    if (!sig)
+        return true;
+    *out = oc_config_signal(c->cfg, sig, strlen(sig));
+    if (*out < 0) {
+        push_key(c, key);
+        fail(c, "names signal \"%s\", which is not in $.signals", sig);
+    }
+    free(sig);
+    return *out >= 0;
+}
+
+/* A line id under key that must be a stop_line of cam. */
+static bool get_stop_line(struct ctx *c, const cJSON *obj, const char *key,
+                          const struct oc_camera_cfg *cam, int *out)
+{
+    char *id = NULL;
+    if (!get_str(c, obj, key, true, &id))
+        return false;
+    *out = find_line(cam, cam->n_lines, id);
+    if (*out < 0 || cam->lines[*out].kind != OC_LINE_STOP) {
+        push_key(c, key);
+        fail(c, "names \"%s\", which is not a stop_line of this camera", id);
+        *out = -1;
+    }
+    free(id);
+    return *out >= 0;
+}
+
+static bool movement_exits(struct ctx *c, const cJSON *m, const struct oc_camera_cfg *cam,
+                           struct oc_movement_cfg *mv)
+{
+    const cJSON *ex = cJSON_GetObjectItemCaseSensitive(m, "exit_lines");
+    if (!ex)
+        return fail(c, "missing required key \"exit_lines\"");
+    size_t old = push_key(c, "exit_lines");
+    if (!cJSON_IsArray(ex) || cJSON_GetArraySize(ex) < 1 || cJSON_GetArraySize(ex) > 16)
+        return fail(c, "must be an array of 1-16 exit_line ids");
+    mv->n_exits = (size_t)cJSON_GetArraySize(ex);
+    if (!(mv->exits = calloc(mv->n_exits, sizeof *mv->exits)))
+        return fail(c, "out of memory");
+    size_t i = 0;
+    for (const cJSON *it = ex->child; it; it = it->next, i++) {
+        push_idx(c, i);
+        int idx = cJSON_IsString(it) ? find_line(cam, cam->n_lines, it->valuestring) : -1;
+        if (idx < 0 || cam->lines[idx].kind != OC_LINE_EXIT)
+            return fail(c, "must name an exit_line of this camera");
+        mv->exits[i] = idx;
+        pop(c, old + strlen(".exit_lines"));
+    }
+    pop(c, old);
+    return true;
+}
+
+/* Free movements wait longer by default: a right turn on red yields to the
+ * crossing pedestrians first (docs/violations.md "Movements"). */
+#define FREE_EXIT_MS 30000
+
+static bool parse_movement(struct ctx *c, const cJSON *m, const struct oc_camera_cfg *cam,
+                           const struct oc_line_cfg *line, struct oc_movement_cfg *mv)
+{
+    static const char *const keys[] = {"name", "exit_lines", "signal", "free_on_red",
+                                       "forbidden", "exit_s", NULL};
+    if (!cJSON_IsObject(m))
+        return fail(c, "must be an object");
+    if (!check_keys(c, m, keys))
+        return false;
+    int k = mv_lookup(cJSON_GetObjectItemCaseSensitive(m, "name"));
+    if (k < 0) {
+        push_key(c, "name");
+        return fail(c, "must be \"left\", \"straight\", \"right\" or \"uturn\"");
+    }
+    mv->name = (enum oc_movement)k;
+    mv->signal = line->signal;
+    if (!movement_exits(c, m, cam, mv) || !get_signal(c, m, "signal", false, &mv->signal))
+        return false;
+    mv->free_on_red = k == OC_MV_RIGHT && mv->signal == line->signal && line->free_right_on_red;
+    if (!oc_cfgread_bool(&c->r, m, "free_on_red", &mv->free_on_red) ||
+        !oc_cfgread_bool(&c->r, m, "forbidden", &mv->forbidden))
+        return false;
+    if (mv->forbidden && k != OC_MV_UTURN) {
+        push_key(c, "forbidden");
+        return fail(c, "only a uturn movement can be forbidden");
+    }
+    double ex = -1;
+    if (!get_num(c, m, "exit_s", 0.001, 3600, false, &ex))
+        return false;
+    for (int g = 0; g < OC_LG__COUNT; g++) {
+        int64_t def = line->exit_ms[g];
+        if (mv->free_on_red && def < FREE_EXIT_MS)
+            def = FREE_EXIT_MS;
+        mv->exit_ms[g] = ex > 0 ? (int64_t)llround(ex * 1000) : def;
+    }
+    return true;
+}
+
+static bool link_movements(struct ctx *c, const cJSON *jl, struct oc_camera_cfg *cam, size_t li)
+{
+    struct oc_line_cfg *line = &cam->lines[li];
+    const cJSON *ms = cJSON_GetObjectItemCaseSensitive(jl, "movements");
+    if (!ms)
+        return true;
+    size_t old = push_key(c, "movements");
+    if (cJSON_GetObjectItemCaseSensitive(jl, "exit_lines"))
+        return fail(c, "a stop_line with movements names its exits per movement, not in exit_lines");
+    if (!cJSON_IsArray(ms) || cJSON_GetArraySize(ms) < 1 ||
+        cJSON_GetArraySize(ms) > OC_MOVEMENTS_MAX)
+        return fail(c, "must be an array of 1-%d movements", OC_MOVEMENTS_MAX);
+    line->n_movements = (size_t)cJSON_GetArraySize(ms);
+    if (!(line->movements = calloc(line->n_movements, sizeof *line->movements)))
+        return fail(c, "out of memory");
+    size_t i = 0;
+    for (const cJSON *it = ms->child; it; it = it->next, i++) {
+        push_idx(c, i);
+        struct oc_movement_cfg *mv = &line->movements[i];
+        if (!parse_movement(c, it, cam, line, mv))
+            return false;
+        for (size_t j = 0; j < i; j++)
+            if (line->movements[j].name == mv->name)
+                return fail(c, "movement \"%s\" is given twice", mv_names[mv->name]);
+        for (int g = 0; g < OC_LG__COUNT; g++)
+            if (mv->exit_ms[g] > line->window_ms[g])
+                line->window_ms[g] = mv->exit_ms[g];
+        pop(c, old + strlen(".movements"));
+    }
+    pop(c, old);
+    cam->has_junction = true;
+    return true;
+}
+
+static bool parse_waiting_area(struct ctx *c, const cJSON *z, const struct oc_camera_cfg *cam,
+                               struct oc_zone_cfg *zone)
+{
+    if (!get_stop_line(c, z, "stop_line", cam, &zone->stop_line) ||
+        !get_stop_line(c, z, "front_line", cam, &zone->front_line) ||
+        !get_signal(c, z, "entry_signal", true, &zone->entry_signal))
+        return false;
+    if (zone->front_line == zone->stop_line) {
+        push_key(c, "front_line");
+        return fail(c, "must differ from stop_line");
+    }
+    zone->movement = OC_MV_LEFT;
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(z, "movement");
+    if (m && (zone->movement = mv_lookup(m)) < 0) {
+        push_key(c, "movement");
+        return fail(c, "must be \"left\", \"straight\", \"right\" or \"uturn\"");
+    }
+    return true;
+}
+
+static bool parse_guide_lane(struct ctx *c, const cJSON *z, const struct oc_camera_cfg *cam,
+                             struct oc_zone_cfg *zone)
+{
+    if (!get_stop_line(c, z, "stop_line", cam, &zone->stop_line))
+        return false;
+    if (cam->lines[zone->stop_line].n_movements == 0) {
+        push_key(c, "stop_line");
+        return fail(c, "a guide_lane's stop_line must have movements");
+    }
+    const cJSON *ms = cJSON_GetObjectItemCaseSensitive(z, "movements");
+    if (!ms)
+        return fail(c, "missing required key \"movements\"");
+    size_t old = push_key(c, "movements");
+    if (!cJSON_IsArray(ms) || cJSON_GetArraySize(ms) < 1 || cJSON_GetArraySize(ms) > OC_MV__COUNT)
+        return fail(c, "must be an array of 1-4 movement names");
+    size_t i = 0;
+    for (const cJSON *it = ms->child; it; it = it->next, i++) {
+        push_idx(c, i);
+        int k = mv_lookup(it);
+        if (k < 0)
+            return fail(c, "must be \"left\", \"straight\", \"right\" or \"uturn\"");
+        zone->mv_mask |= 1u << k;
+        pop(c, old + strlen(".movements"));
+    }
+    pop(c, old);
+    return true;
+}
+
+/* Third pass: zones that name lines (parsed after them). */
+static bool link_zone(struct ctx *c, const cJSON *z, struct oc_camera_cfg *cam, size_t zi)
+{
+    static const char *const wa[] = {"front_line", "entry_signal", "movement", NULL};
+    static const char *const both[] = {"stop_line", NULL};
+    static const char *const gl[] = {"movements", NULL};
+    struct oc_zone_cfg *zone = &cam->zones[zi];
+    bool is_wa = zone->kind == OC_ZONE_WAITING_AREA, is_gl = zone->kind == OC_ZONE_GUIDE_LANE;
+    if (!only_for(c, z, wa, is_wa, "waiting_area") ||
+        !only_for(c, z, both, is_wa || is_gl, "waiting_area or guide_lane") ||
+        !only_for(c, z, gl, is_gl, "guide_lane"))
+        return false;
+    if (is_wa || is_gl)
+        cam->has_junction = true;
+    return is_wa ? parse_waiting_area(c, z, cam, zone)
+                 : is_gl ? parse_guide_lane(c, z, cam, zone) : true;
 }
 
 /* A record's type name (oc_record), at most 48 bytes for a camera event. */
@@ -699,7 +1019,7 @@ static bool parse_camera(struct ctx *c, const cJSON *jc, struct oc_camera_cfg *c
     for (const cJSON *l = ls ? ls->child : NULL; l; l = l->next, i++) {
         size_t o1 = push_key(c, "lines");
         push_idx(c, i);
-        if (!parse_line(c, l, &cam->lines[i]))
+        if (!parse_line(c, l, cam, &cam->lines[i]))
             return false;
         struct oc_pt ends[2] = {cam->lines[i].p, cam->lines[i].q};
         if (!inside_frame(c, cam, "points", ends, 2))
@@ -716,7 +1036,17 @@ static bool parse_camera(struct ctx *c, const cJSON *jc, struct oc_camera_cfg *c
     for (const cJSON *l = ls ? ls->child : NULL; l; l = l->next, i++) {
         size_t o1 = push_key(c, "lines");
         push_idx(c, i);
-        if (!link_exits(c, l, cam, i))
+        if (!link_exits(c, l, cam, i) || !link_movements(c, l, cam, i))
+            return false;
+        if (cam->lines[i].kind == OC_LINE_SOLID || cam->lines[i].kind == OC_LINE_YIELD)
+            cam->has_junction = true;
+        pop(c, o1);
+    }
+    i = 0;
+    for (const cJSON *z = zs ? zs->child : NULL; z; z = z->next, i++) {
+        size_t o1 = push_key(c, "zones");
+        push_idx(c, i);
+        if (!link_zone(c, z, cam, i))
             return false;
         pop(c, o1);
     }
@@ -1080,6 +1410,9 @@ static void free_camera(struct oc_camera_cfg *cam)
     for (size_t i = 0; cam->lines && i < cam->n_lines; i++) {
         free(cam->lines[i].id);
         free(cam->lines[i].exits);
+        for (size_t m = 0; cam->lines[i].movements && m < cam->lines[i].n_movements; m++)
+            free(cam->lines[i].movements[m].exits);
+        free(cam->lines[i].movements);
     }
     free(cam->zones);
     free(cam->lines);

@@ -419,7 +419,9 @@ static void sort_pending(struct oc_engine *e)
 static void signal_evidence(const struct oc_engine *e, const struct oc_pending *p,
                             struct oc_violation *v)
 {
-    int si = p->line >= 0 ? e->cams[p->camera].cfg->lines[p->line].signal : -1;
+    int si = p->signal1 > 0  ? p->signal1 - 1 /* an arrow, entry or pedestrian light */
+             : p->line >= 0 ? e->cams[p->camera].cfg->lines[p->line].signal
+                            : -1;
     v->signal_state = OC_SIG_UNKNOWN;
     v->red_elapsed_ms = -1;
     for (size_t k = 0; k < OC_KEYS_MAX; k++) {
@@ -466,7 +468,8 @@ static void flush(struct oc_engine *e)
             .conf = p->conf,
             .zone = p->zone >= 0 ? cc->zones[p->zone].id : NULL,
             .line = p->line >= 0 ? cc->lines[p->line].id : NULL,
-            .signal = p->line >= 0 && cc->lines[p->line].signal >= 0
+            .signal = p->signal1 > 0 ? cfg->signals[p->signal1 - 1].id
+                      : p->line >= 0 && cc->lines[p->line].signal >= 0
                           ? cfg->signals[cc->lines[p->line].signal].id
                           : NULL,
             .location = cc->location,

@@ -43,6 +43,15 @@ struct oc_lstate {
     int64_t t_cross, deadline;
     int64_t t_before, t_after;
     double box_before[4], box_after[4];
+    /* stop lines with movements, solid and yield lines (oc_rules_junction.c) */
+    bool mv_open;     /* a crossing waits for the movement it makes (until deadline) */
+    bool all_red;     /* every movement's signal was red past grace at t_cross */
+    uint8_t red_mask; /* bit m: movement m's signal red past grace at t_cross */
+    int16_t lane;     /* guide lane (zone index) the anchor was in at the crossing, -1 */
+    int8_t side;      /* solid lines: the side the anchor came from, +1/-1 */
+    bool s_pending;   /* solid lines: crossed, waiting for confirm_s on the far side */
+    bool reached;     /* solid lines: the anchor reached min_overlap_px past the line */
+    bool y_pending;   /* yield lines: a conflict found, the record waits for its last key */
 };
 
 struct oc_track {
@@ -98,6 +107,7 @@ struct oc_pending {
     char plate[OC_PLATE_MAX + 1];
     double conf;
     int zone, line;         /* config indexes or -1 */
+    int signal1;            /* signal index + 1 naming the record's signal; 0: the line's */
     size_t order;           /* creation order: the last tie-break */
     size_t n_keys;
     int64_t key_ts[OC_KEYS_MAX];
@@ -136,6 +146,24 @@ int oc_engine__class_id(struct oc_engine *e, const char *sent);
 void oc_engine__reset_clock(struct oc_engine *e, int ci);
 /* Takes a restored live track, in observation order. */
 void oc_engine__adopt(struct oc_engine *e, struct oc_cam *c, struct oc_track *tr);
+
+/* oc_rules_junction.c: movements, waiting areas, guide lanes, solid and
+ * yield lines (docs/violations.md "Junctions"); called from oc_rules.c. */
+void oc_junction_stop(struct oc_engine *e, int ci, struct oc_track *tr, int li, int64_t tc,
+                      struct oc_pt prev, int64_t prev_ts, const double prev_box[4], int64_t t);
+void oc_junction_exit(struct oc_engine *e, int ci, struct oc_track *tr, int exit_li, int64_t tc,
+                      int64_t t);
+void oc_junction_yield(struct oc_engine *e, int ci, struct oc_track *tr, int li, int64_t tc,
+                       struct oc_pt prev, int64_t prev_ts, const double prev_box[4], int64_t t);
+/* After the lines and zones of one observation: solid lines, waiting areas,
+ * crosswalk entries, yield records' last key. */
+void oc_junction_observe(struct oc_engine *e, int ci, struct oc_track *tr, bool has_prev,
+                         struct oc_pt prev, int64_t prev_ts, const double prev_box[4], int64_t t);
+/* Closes line li's movement window of tr if its deadline is < before and
+ * <= end (the track's end time). */
+void oc_junction_timer(struct oc_engine *e, int ci, struct oc_track *tr, int li, int64_t before,
+                       int64_t end);
+void oc_junction_track_end(struct oc_engine *e, int ci, struct oc_track *tr);
 
 /* oc_rules.c */
 /* Applies one observation at time t to tr (already counted for class,

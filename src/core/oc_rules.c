@@ -113,15 +113,25 @@ static void lines_observe(struct oc_engine *e, int ci, struct oc_track *tr, stru
     for (size_t li = 0; li < cc->n_lines; li++) {
         const struct oc_line_cfg *line = &cc->lines[li];
         double f;
+        if (line->kind == OC_LINE_SOLID) /* no direction: oc_junction_observe */
+            continue;
         if (!oc_geom_cross(prev, a, line->p, line->q, &f))
             continue;
         if ((a.x - prev.x) * line->dir.x + (a.y - prev.y) * line->dir.y <= 0)
             continue;
         int64_t tc = prev_ts + llround(f * (double)(t - prev_ts));
-        if (line->kind == OC_LINE_STOP)
+        if (line->kind == OC_LINE_STOP && line->n_movements &&
+            line_group(tr->cls) != OC_LG_PEDESTRIAN) {
+            oc_junction_stop(e, ci, tr, (int)li, tc, prev, prev_ts, prev_box, t);
+        } else if (line->kind == OC_LINE_STOP) {
             stop_crossing(e, ci, tr, (int)li, tc, prev_ts, prev_box, t);
-        else
+        } else if (line->kind == OC_LINE_YIELD) {
+            oc_junction_yield(e, ci, tr, (int)li, tc, prev, prev_ts, prev_box, t);
+        } else {
             exit_crossing(e, ci, tr, (int)li, tc, t);
+            if (cc->has_junction)
+                oc_junction_exit(e, ci, tr, (int)li, tc, t);
+        }
     }
 }
 
@@ -223,6 +233,8 @@ void oc_rules_observe(struct oc_engine *e, int ci, struct oc_track *tr, const st
         }
         tr->z[zi].inside = inside[zi];
     }
+    if (cc->has_junction)
+        oc_junction_observe(e, ci, tr, has_prev, prev, prev_ts, prev_box, t);
 }
 
 /* ---- timers ---- */
@@ -232,7 +244,7 @@ int64_t oc_rules_next_deadline(const struct oc_engine *e, int ci, const struct o
     const struct oc_camera_cfg *cc = e->cams[ci].cfg;
     int64_t next = NO_DEADLINE;
     for (size_t li = 0; li < cc->n_lines; li++)
-        if (tr->l[li].pending && tr->l[li].deadline < next)
+        if ((tr->l[li].pending || tr->l[li].mv_open) && tr->l[li].deadline < next)
             next = tr->l[li].deadline;
     return next;
 }
@@ -243,6 +255,8 @@ void oc_rules_timers(struct oc_engine *e, int ci, struct oc_track *tr, int64_t b
     int64_t end = tr->last_ts + cc->track_timeout_ms;
     for (size_t li = 0; li < cc->n_lines; li++) {
         struct oc_lstate *ls = &tr->l[li];
+        if (ls->mv_open)
+            oc_junction_timer(e, ci, tr, (int)li, before, end);
         if (!ls->pending || ls->deadline >= before || ls->deadline > end)
             continue;
         ls->pending = false;
@@ -268,6 +282,8 @@ void oc_rules_track_end(struct oc_engine *e, int ci, struct oc_track *tr)
         tr->l[li].pending = false;
         e->counters[tr->l[li].group == OC_LG_MOTOR ? OC_C_UNCONFIRMED : OC_C_NONMOTOR_NO_EXIT]++;
     }
+    if (cc->has_junction)
+        oc_junction_track_end(e, ci, tr);
     oc_stay_track_end(e, ci, tr); /* stays outlive their tracks */
 }
 

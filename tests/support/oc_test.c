@@ -27,6 +27,7 @@ static void keep(void *ud, const struct oc_violation *v)
     r->red_elapsed_ms = v->red_elapsed_ms;
     memcpy(r->key_sig, v->key_sig, sizeof r->key_sig);
     memcpy(r->key_sig_ms, v->key_sig_ms, sizeof r->key_sig_ms);
+    snprintf(r->signal, sizeof r->signal, "%s", v->signal ? v->signal : "");
 }
 
 static const struct oc_engine_sink sink = {.violation = keep};

@@ -22,6 +22,7 @@ struct t_rec {
     int64_t key_ts[OC_KEYS_MAX];
     enum oc_sig_state signal_state, key_sig[OC_KEYS_MAX];
     int64_t red_elapsed_ms, key_sig_ms[OC_KEYS_MAX];
+    char signal[72];
 };
 
 struct t_env {

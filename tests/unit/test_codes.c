@@ -59,8 +59,8 @@ static void test_builtin_zh(void **state)
     assert_ptr_equal(oc_codes_lookup(c, "red_light", "7001"), oc_codes_find(c, "red_light", "1625"));
     assert_null(oc_codes_lookup(c, "no_such_type", NULL));
     assert_null(oc_codes_lookup(NULL, "red_light", "1625"));
-    assert_int_equal(oc_codes_count(c), 16);
-    assert_null(oc_codes_at(c, 16));
+    assert_int_equal(oc_codes_count(c), 20);
+    assert_null(oc_codes_at(c, 20));
     oc_codes_free(c);
 }
 

@@ -184,8 +184,8 @@ static void lines(void **state)
     refused(doc(",\"lines\":[" STOP "}]", ""), "$.cameras[0].lines[0]: missing required key \"signal\"");
     refused(doc(",\"lines\":[{\"id\":\"l\",\"kind\":\"stop_line\",\"points\":[[0,0],[0,10]],\"signal\":\"s\"}]", ""),
             "missing required key \"direction\"");
-    refused(doc(",\"lines\":[{\"id\":\"l\",\"kind\":\"yield_line\",\"points\":[[0,0],[0,10]]}]", ""),
-            "$.cameras[0].lines[0].kind: unknown line kind \"yield_line\"");
+    refused(doc(",\"lines\":[{\"id\":\"l\",\"kind\":\"dashed_line\",\"points\":[[0,0],[0,10]]}]", ""),
+            "$.cameras[0].lines[0].kind: unknown line kind \"dashed_line\"");
     refused(doc(",\"lines\":[{\"id\":\"l\",\"kind\":\"exit_line\",\"points\":[[0,0],[0,0]],\"direction\":[1,0]}]", ""),
             "$.cameras[0].lines[0].points: the two points must differ");
     refused(doc(",\"lines\":[{\"id\":\"l\",\"kind\":\"exit_line\",\"points\":[[0,0],[0,1],[0,2]],\"direction\":[1,0]}]", ""),
