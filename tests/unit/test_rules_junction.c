@@ -7,6 +7,7 @@
  * north over y = -100, U-turns west over x = 80 at y -100..-10. */
 #include "oc_test.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,6 +27,32 @@
 
 static char cfg_buf[16384];
 
+/* The scene is drawn around y = 0 (left turns leave over y = -100); the
+ * loader refuses points outside the frame, so every y of the config and of
+ * the detections is shifted down by JY into a 2160-px-high frame. */
+#define JY 600
+#define t_at(env, cam, ts, id, cls, ax, ay) (t_at)(env, cam, ts, id, cls, ax, (ay) + JY)
+
+/* Adds JY to the y of every [x,y] point in cfg (not to direction vectors). */
+static void shift_points(char *cfg, size_t cap)
+{
+    char out[sizeof cfg_buf];
+    size_t o = 0;
+    for (const char *p = cfg; *p && o + 32 < sizeof out;) {
+        long x, y;
+        int n = 0;
+        bool dir = p - cfg >= 12 && strncmp(p - 12, "\"direction\":", 12) == 0;
+        if (*p == '[' && !dir && sscanf(p, "[%ld,%ld]%n", &x, &y, &n) == 2 && n > 0) {
+            o += (size_t)snprintf(out + o, sizeof out - o, "[%ld,%ld]", x, y + JY);
+            p += n;
+        } else {
+            out[o++] = *p++;
+        }
+    }
+    out[o] = '\0';
+    snprintf(cfg, cap, "%s", out);
+}
+
 /* A camera "c" with signals s (round), sl (left arrow), sr (right arrow),
  * sp (pedestrians); zones and extra lines spliced in. */
 static struct t_env *env_junction(const char *stop_extra, const char *right_extra,
@@ -36,11 +63,12 @@ static struct t_env *env_junction(const char *stop_extra, const char *right_extr
     snprintf(mv, sizeof mv, MOVEMENTS, right_extra, uturn_extra);
     snprintf(cfg_buf, sizeof cfg_buf,
              "{\"box_id\":\"b1\",\"signals\":[{\"id\":\"s\"},{\"id\":\"sl\"},{\"id\":\"sr\"},"
-             "{\"id\":\"sp\"}],\"cameras\":[{\"id\":\"c\",\"width\":1920,\"height\":1080,"
+             "{\"id\":\"sp\"}],\"cameras\":[{\"id\":\"c\",\"width\":1920,\"height\":2160,"
              "\"zones\":[%s],\"lines\":[{\"id\":\"stop\",\"kind\":\"stop_line\","
              "\"points\":[[100,0],[100,200]],\"direction\":[1,0],\"signal\":\"s\","
              "\"movements\":[%s]%s}," EXITS "%s]}]}",
              zones, mv, stop_extra, more_lines);
+    shift_points(cfg_buf, sizeof cfg_buf);
     return t_env_new(cfg_buf);
 }
 
@@ -388,8 +416,8 @@ static void solid_line_rules(void **state)
     assert_int_equal(t_count(env, NULL), 0);
     t_at(env, "c", 10800, "y", "car", 900, 570); /* 30 px, 0.7 s after */
     assert_int_equal(t_count(env, "solid_line_crossing"), 1);
-    t_obj(env, "c", 11000, "p", "person", 890, 520, 20, 120, NULL);
-    t_obj(env, "c", 11100, "p", "person", 890, 540, 20, 120, NULL);
+    t_obj(env, "c", 11000, "p", "person", 890, 520 + JY, 20, 120, NULL);
+    t_obj(env, "c", 11100, "p", "person", 890, 540 + JY, 20, 120, NULL);
     t_obj(env, "c", 13000, "p", "person", 890, 540, 20, 120, NULL);
     assert_int_equal(t_count(env, NULL), 1);
     /* an anchor landing exactly on the line, then going over: a crossing */
@@ -521,11 +549,12 @@ static void config_refusals(void **state)
         snprintf(mv, sizeof mv, MOVEMENTS, "", "");
         snprintf(cfg_buf, sizeof cfg_buf,
                  "{\"box_id\":\"b1\",\"signals\":[{\"id\":\"s\"},{\"id\":\"sl\"}],"
-                 "\"cameras\":[{\"id\":\"c\",\"width\":1920,\"height\":1080,"
+                 "\"cameras\":[{\"id\":\"c\",\"width\":1920,\"height\":2160,"
                  "\"zones\":[%s],\"lines\":[{\"id\":\"stop\",\"kind\":\"stop_line\","
                  "\"points\":[[100,0],[100,200]],\"direction\":[1,0],\"signal\":\"s\","
                  "\"movements\":[%s]%s}," EXITS "%s]}]}",
                  bad[i].zones, mv, bad[i].stop_extra, bad[i].lines);
+        shift_points(cfg_buf, sizeof cfg_buf);
         struct oc_config *cfg = oc_config_parse(cfg_buf, strlen(cfg_buf), "j.json", err, sizeof err);
         if (cfg || !strstr(err, bad[i].expect))
             fail_msg("case %zu: %s", i, cfg ? "accepted" : err);
@@ -540,11 +569,12 @@ static void config_refusals(void **state)
     for (size_t i = 0; i < sizeof mvbad / sizeof *mvbad; i++) {
         snprintf(cfg_buf, sizeof cfg_buf,
                  "{\"box_id\":\"b1\",\"signals\":[{\"id\":\"s\"},{\"id\":\"sl\"}],"
-                 "\"cameras\":[{\"id\":\"c\",\"width\":1920,\"height\":1080,"
+                 "\"cameras\":[{\"id\":\"c\",\"width\":1920,\"height\":2160,"
                  "\"lines\":[{\"id\":\"stop\",\"kind\":\"stop_line\","
                  "\"points\":[[100,0],[100,200]],\"direction\":[1,0],\"signal\":\"s\","
                  "\"movements\":[%s]}," EXITS "]}]}",
                  mvbad[i]);
+        shift_points(cfg_buf, sizeof cfg_buf);
         struct oc_config *cfg = oc_config_parse(cfg_buf, strlen(cfg_buf), "j.json", err, sizeof err);
         if (cfg)
             fail_msg("movement case %zu accepted", i);
