@@ -418,7 +418,7 @@ static void solid_line_rules(void **state)
     assert_int_equal(t_count(env, "solid_line_crossing"), 1);
     t_obj(env, "c", 11000, "p", "person", 890, 520 + JY, 20, 120, NULL);
     t_obj(env, "c", 11100, "p", "person", 890, 540 + JY, 20, 120, NULL);
-    t_obj(env, "c", 13000, "p", "person", 890, 540, 20, 120, NULL);
+    t_obj(env, "c", 13000, "p", "person", 890, 540 + JY, 20, 120, NULL);
     assert_int_equal(t_count(env, NULL), 1);
     /* an anchor landing exactly on the line, then going over: a crossing */
     t_at(env, "c", 20000, "z", "car", 1000, 580);
