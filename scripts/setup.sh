@@ -2,7 +2,7 @@
 # Installs every Debian package the build, the tests and the benchmarks need.
 # Idempotent: packages already present are not downloaded again.
 set -eu
-PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev gzip openssl curl bc python3
+PKGS="build-essential cmake pkg-config clang clang-format libclang-rt-14-dev gzip openssl curl bc python3
 libcjson-dev libcmocka-dev zlib1g-dev libxml2-dev
 libmosquitto-dev mosquitto mosquitto-clients
 libcurl4-openssl-dev libturbojpeg0-dev libjpeg62-turbo-dev libfreetype-dev libsqlite3-dev

@@ -1,5 +1,6 @@
 #!/bin/sh
-# The test command (README): installs what is missing, builds with
+# The test command (README): installs what is missing, checks the style
+# (scripts/lint.sh), builds with
 # -Werror, runs every test, then the whole suite again under
 # AddressSanitizer + UBSan, then the libFuzzer targets for a bounded time.
 #   FUZZ_SECONDS  seconds per fuzz target (default 60)
@@ -9,6 +10,9 @@ jobs=$(nproc 2>/dev/null || echo 2)
 fuzz_seconds=${FUZZ_SECONDS:-60}
 
 scripts/setup.sh
+
+echo "== lint (clang-format, named log levels)"
+scripts/lint.sh
 
 echo "== build and test (gcc, -Werror)"
 cmake -S . -B build -DOC_WERROR=ON >/dev/null

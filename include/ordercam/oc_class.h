@@ -7,9 +7,17 @@
 #include <stdint.h>
 
 enum oc_class_id {
-    OC_CLS_CAR, OC_CLS_BUS, OC_CLS_TRUCK, OC_CLS_VAN, OC_CLS_MOTORCYCLE,
-    OC_CLS_BICYCLE, OC_CLS_EBIKE, OC_CLS_TRICYCLE, OC_CLS_PERSON,
-    OC_CLS_VENDOR_STALL, OC_CLS_CART,
+    OC_CLS_CAR,
+    OC_CLS_BUS,
+    OC_CLS_TRUCK,
+    OC_CLS_VAN,
+    OC_CLS_MOTORCYCLE,
+    OC_CLS_BICYCLE,
+    OC_CLS_EBIKE,
+    OC_CLS_TRICYCLE,
+    OC_CLS_PERSON,
+    OC_CLS_VENDOR_STALL,
+    OC_CLS_CART,
     OC_CLASS_KNOWN,
     OC_CLS_OTHER = OC_CLASS_KNOWN, /* a name beyond the class table */
     OC_CLASS_MAX = 64
@@ -37,7 +45,7 @@ enum oc_vtype {
     OC_V_JAYWALKING,
     OC_V_WRONG_WAY,
     OC_V_NO_HELMET,
-    OC_V_ILLEGAL_UTURN,          /* junction rules: oc_rules_junction.c */
+    OC_V_ILLEGAL_UTURN, /* junction rules: oc_rules_junction.c */
     OC_V_WRONG_LANE_MOVEMENT,
     OC_V_SOLID_LINE_CROSSING,
     OC_V_FAIL_TO_YIELD,

@@ -36,8 +36,7 @@ struct oc_codes;
  * with *out the caller's (oc_codes_free). OC_EPARSE / OC_ELIMIT /
  * OC_EINVAL with a one-line English reason in err (cap bytes, may be 0),
  * *out NULL; OC_ENOMEM. */
-oc_err_t oc_codes_parse(const char *buf, size_t len, struct oc_codes **out, char *err,
-                        size_t cap);
+oc_err_t oc_codes_parse(const char *buf, size_t len, struct oc_codes **out, char *err, size_t cap);
 
 /* oc_codes_parse of the file at path (OC_EIO when it cannot be read). */
 oc_err_t oc_codes_load(const char *path, struct oc_codes **out, char *err, size_t cap);

@@ -24,7 +24,7 @@ struct oc_compose_frame {
     const void *jpeg; /* borrowed */
     size_t len;
     int64_t ts;
-    double box[4];    /* x, y, w, h in the camera's detection pixels */
+    double box[4];     /* x, y, w, h in the camera's detection pixels */
     const char *label; /* short text in the cell's band (borrowed), may be NULL */
     /* The governing signal at this moment (signal-joined types): has_lamp
      * set draws its lamp and state with lamp_ms (its age; -1 unknown) in
@@ -46,10 +46,10 @@ struct oc_compose_in {
 struct oc_compose_report {
     int used[OC_COMPOSE_MAX_FRAMES]; /* 1 when frame i is on the sheet */
     unsigned n_used;
-    unsigned corrupt;       /* not a JPEG, damaged or truncated: left out */
-    unsigned wrong_size;    /* other aspect ratio than the camera's, or too large: left out */
-    unsigned rescaled;      /* other size, same aspect: boxes scaled to it */
-    unsigned box_clipped;   /* box partly or wholly outside the frame */
+    unsigned corrupt;     /* not a JPEG, damaged or truncated: left out */
+    unsigned wrong_size;  /* other aspect ratio than the camera's, or too large: left out */
+    unsigned rescaled;    /* other size, same aspect: boxes scaled to it */
+    unsigned box_clipped; /* box partly or wholly outside the frame */
 };
 
 /* Where things are on a sheet of cells for a cam_w x cam_h camera drawn

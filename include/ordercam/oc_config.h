@@ -53,10 +53,10 @@ struct oc_zone_cfg {
     int min_frames;
     /* waiting areas and guide lanes: the stop line (a line index) they belong to */
     int stop_line;
-    int front_line;     /* waiting areas: a stop_line index, governed by the release signal */
-    int entry_signal;   /* waiting areas: signal index that lets vehicles in */
-    int movement;       /* waiting areas: the movement (enum oc_movement) it serves */
-    unsigned mv_mask;   /* guide lanes: bit m = movement m is allowed */
+    int front_line;   /* waiting areas: a stop_line index, governed by the release signal */
+    int entry_signal; /* waiting areas: signal index that lets vehicles in */
+    int movement;     /* waiting areas: the movement (enum oc_movement) it serves */
+    unsigned mv_mask; /* guide lanes: bit m = movement m is allowed */
 };
 
 /* Grace and exit window per group that a stop line judges. */
@@ -66,9 +66,9 @@ enum { OC_LG_MOTOR, OC_LG_NONMOTOR, OC_LG_PEDESTRIAN, OC_LG__COUNT };
  * signal governs it. */
 struct oc_movement_cfg {
     enum oc_movement name;
-    int *exits;     /* exit_line indexes of the camera; owned by the config */
+    int *exits; /* exit_line indexes of the camera; owned by the config */
     size_t n_exits;
-    int signal;     /* governing signal index (an arrow, or the line's own) */
+    int signal;       /* governing signal index (an arrow, or the line's own) */
     bool free_on_red; /* a red crossing leaving by it makes nothing */
     bool forbidden;   /* uturn only: every U-turn here is illegal_uturn */
     int64_t exit_ms[OC_LG__COUNT];
@@ -79,8 +79,8 @@ struct oc_line_cfg {
     enum oc_line_kind kind;
     struct oc_pt p, q;
     struct oc_pt dir;
-    int signal;        /* index into oc_config.signals, -1 for exit lines */
-    int *exits;        /* indexes into the camera's lines */
+    int signal; /* index into oc_config.signals, -1 for exit lines */
+    int *exits; /* indexes into the camera's lines */
     size_t n_exits;
     oc_classmask_t classes;
     int64_t grace_ms[OC_LG__COUNT];
@@ -108,18 +108,18 @@ struct oc_camera_cfg {
     size_t n_zones;
     struct oc_line_cfg *lines;
     size_t n_lines;
-    uint64_t event_types;  /* bit t = violation type t is an enforced camera event */
-    int *event_zones;      /* zone indexes; NULL/0 = no zone filter */
+    uint64_t event_types; /* bit t = violation type t is an enforced camera event */
+    int *event_zones;     /* zone indexes; NULL/0 = no zone filter */
     size_t n_event_zones;
     bool has_helmet_zones;
-    bool has_junction;     /* movements, waiting areas, guide lanes, solid or yield lines */
-    int helmet_min_frames; /* used when the camera has no helmet_enforcement zone */
+    bool has_junction;        /* movements, waiting areas, guide lanes, solid or yield lines */
+    int helmet_min_frames;    /* used when the camera has no helmet_enforcement zone */
     int64_t track_timeout_ms; /* track_timeout_s of the camera, else of the config; frigate:
                                * OC_FRIGATE_TRACK_TIMEOUT_S */
-    int format;            /* enum oc_format (oc_adapt.h); OC_FORMAT_ORDERCAM by default */
-    char *source;          /* the camera's name in foreign payloads; never NULL (default: id) */
-    char **topics;         /* MQTT filters a foreign format listens on, "{source}" expanded */
-    size_t n_topics;       /* 0 for ordercam */
+    int format;               /* enum oc_format (oc_adapt.h); OC_FORMAT_ORDERCAM by default */
+    char *source;             /* the camera's name in foreign payloads; never NULL (default: id) */
+    char **topics;            /* MQTT filters a foreign format listens on, "{source}" expanded */
+    size_t n_topics;          /* 0 for ordercam */
 };
 
 /* A frigate camera's tracks end with Frigate's "end"; this only guards

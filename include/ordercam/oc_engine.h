@@ -23,17 +23,17 @@
 /* One established violation. Every pointer is borrowed: valid only during
  * the sink call; a sink that keeps anything copies it. */
 struct oc_violation {
-    int camera;          /* config index */
+    int camera; /* config index */
     const char *camera_id;
-    int vtype;           /* index into cfg->vtypes */
+    int vtype; /* index into cfg->vtypes */
     const char *type;
-    const char *code;    /* NULL: no code */
-    uint64_t seq;        /* per camera, from 1 (or oc_engine_set_seq) */
+    const char *code; /* NULL: no code */
+    uint64_t seq;     /* per camera, from 1 (or oc_engine_set_seq) */
     int64_t ts, ts_start;
-    int64_t bucket;      /* start of the tally bucket of ts */
-    const char *track;   /* NULL for a camera event without an object */
-    const char *cls;     /* NULL when no object */
-    const char *plate;   /* NULL when none seen */
+    int64_t bucket;    /* start of the tally bucket of ts */
+    const char *track; /* NULL for a camera event without an object */
+    const char *cls;   /* NULL when no object */
+    const char *plate; /* NULL when none seen */
     double conf;
     const char *zone, *line, *signal; /* NULL when not deciding */
     const char *location, *road, *unit;
@@ -79,7 +79,7 @@ void oc_engine_free(struct oc_engine *e);
  * Returns the index of the camera the topic names (whether or not the
  * payload was good), -1 for signals and unroutable topics. */
 int oc_engine_feed(struct oc_engine *e, const char *topic, size_t topic_len, const void *payload,
-                    size_t len);
+                   size_t len);
 
 /* The same for a topic already routed and a JSON payload already parsed
  * (replay parses the whole log line once). root is borrowed. */

@@ -5,13 +5,13 @@
 
 typedef enum {
     OC_OK = 0,
-    OC_ENOMEM,   /* an allocation failed */
-    OC_EINVAL,   /* bad argument or bad input */
-    OC_EFULL,    /* a bounded container reached its limit */
+    OC_ENOMEM, /* an allocation failed */
+    OC_EINVAL, /* bad argument or bad input */
+    OC_EFULL,  /* a bounded container reached its limit */
     OC_ENOTFOUND,
-    OC_EIO,      /* reading or writing a file failed; errno says more */
-    OC_EPARSE,   /* input could not be parsed */
-    OC_ELIMIT    /* input exceeded a size or depth limit */
+    OC_EIO,    /* reading or writing a file failed; errno says more */
+    OC_EPARSE, /* input could not be parsed */
+    OC_ELIMIT  /* input exceeded a size or depth limit */
 } oc_err_t;
 
 /* Returns a static English description of err; never NULL. */

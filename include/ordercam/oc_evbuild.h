@@ -15,7 +15,7 @@ struct oc_evbuild_result {
     char sha256[65];
     int64_t frames[OC_KEYS_MAX]; /* ts of the frames on the sheet */
     size_t n_frames;
-    size_t size;                 /* bytes written */
+    size_t size; /* bytes written */
     struct oc_compose_report rep;
 };
 

@@ -22,10 +22,10 @@ struct oc_evidence_cfg {
     int ring_s;
     int ring_max_mb;
     int tolerance_ms;
-    char *dir;  /* NULL: <spool.dir>/evidence */
-    char *font; /* never NULL after a successful read: the default unless configured */
-    char *codes_path;        /* "codes": the offence code table; NULL: the built-in zh-CN */
-    struct oc_codes *codes;  /* loaded from codes_path (or built in) by a successful read */
+    char *dir;              /* NULL: <spool.dir>/evidence */
+    char *font;             /* never NULL after a successful read: the default unless configured */
+    char *codes_path;       /* "codes": the offence code table; NULL: the built-in zh-CN */
+    struct oc_codes *codes; /* loaded from codes_path (or built in) by a successful read */
 };
 
 /* Reads root's "evidence" section into *out (defaults where absent).

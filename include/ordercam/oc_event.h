@@ -16,14 +16,14 @@
 #include "ordercam/oc_counters.h"
 #include "ordercam/oc_json.h"
 
-#define OC_JSON_MAX_BYTES (1u << 20)   /* 1 MiB */
-#define OC_JPEG_MAX_BYTES (16u << 20)  /* 16 MiB */
-#define OC_MAX_OBJECTS 1024            /* per detection message */
-#define OC_ID_MAX 64                   /* tracker and event id bytes */
-#define OC_PLATE_MAX 32                /* plate bytes */
-#define OC_COORD_MAX 100000.0          /* |box values| beyond this are not pixels */
+#define OC_JSON_MAX_BYTES (1u << 20)  /* 1 MiB */
+#define OC_JPEG_MAX_BYTES (16u << 20) /* 16 MiB */
+#define OC_MAX_OBJECTS 1024           /* per detection message */
+#define OC_ID_MAX 64                  /* tracker and event id bytes */
+#define OC_PLATE_MAX 32               /* plate bytes */
+#define OC_COORD_MAX 100000.0         /* |box values| beyond this are not pixels */
 #define OC_TS_MIN 0
-#define OC_TS_MAX 4102444800000LL      /* 2100-01-01: beyond is a broken clock */
+#define OC_TS_MAX 4102444800000LL /* 2100-01-01: beyond is a broken clock */
 
 enum oc_msg_kind { OC_MSG_DETECTIONS, OC_MSG_EVENT, OC_MSG_FRAME, OC_MSG_SIGNAL };
 
@@ -43,40 +43,46 @@ bool oc_event_topic(const struct oc_config *cfg, const char *topic, size_t len,
  * not looked up, so no config is needed: the daemon's MQTT thread asks it
  * while the engine thread may be reloading). false: not a topic of
  * events.md. */
-bool oc_event_topic_kind(const char *prefix, const char *topic, size_t len,
-                         enum oc_msg_kind *kind);
+bool oc_event_topic_kind(const char *prefix, const char *topic, size_t len, enum oc_msg_kind *kind);
 
 enum oc_helmet { OC_HELMET_UNKNOWN = -1, OC_HELMET_NO = 0, OC_HELMET_YES = 1 };
 
 struct oc_obj {
-    const char *id;     /* tracker id as a string */
-    const char *cls;    /* class name as sent (before aliases) */
+    const char *id;  /* tracker id as a string */
+    const char *cls; /* class name as sent (before aliases) */
     double x, y, w, h;
     double conf;
-    const char *plate;  /* NULL when absent or empty */
+    const char *plate; /* NULL when absent or empty */
     enum oc_helmet helmet;
-    char idbuf[24];     /* holds integer ids printed as strings */
+    char idbuf[24]; /* holds integer ids printed as strings */
 };
 
 struct oc_detections {
     int64_t ts;
-    int64_t frame;         /* -1 when absent */
+    int64_t frame; /* -1 when absent */
     const struct oc_obj *objs;
     size_t n_objs;
-    const char *jpeg_b64;  /* NULL when absent */
+    const char *jpeg_b64; /* NULL when absent */
     size_t jpeg_b64_len;
 };
 
 struct oc_cam_event {
     int64_t ts;
     const char *type;
-    const char *id;        /* NULL: no dedup key */
+    const char *id; /* NULL: no dedup key */
     double conf;
     bool has_object;
     struct oc_obj object;
 };
 
-enum oc_sig_state { OC_SIG_UNKNOWN, OC_SIG_RED, OC_SIG_YELLOW, OC_SIG_GREEN, OC_SIG_FLASHING, OC_SIG_OFF };
+enum oc_sig_state {
+    OC_SIG_UNKNOWN,
+    OC_SIG_RED,
+    OC_SIG_YELLOW,
+    OC_SIG_GREEN,
+    OC_SIG_FLASHING,
+    OC_SIG_OFF
+};
 
 struct oc_signal_msg {
     int64_t ts;

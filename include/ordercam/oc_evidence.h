@@ -25,13 +25,13 @@
  * config (a reload may replace it meanwhile). Owned by whoever receives it;
  * freed with oc_evidence_job_free. */
 struct oc_evidence_job {
-    void *tag;            /* the caller's, from oc_evidence_violation */
+    void *tag;                       /* the caller's, from oc_evidence_violation */
     char file[OC_EVIDENCE_FILE_MAX]; /* YYYYMMDD/<box>-<camera>-<seq>.jpg (UTC date) */
     char *caption[2];
     int cam_w, cam_h;
-    size_t n_frames;      /* 1..OC_KEYS_MAX frames, in key order, no frame twice */
+    size_t n_frames; /* 1..OC_KEYS_MAX frames, in key order, no frame twice */
     struct oc_compose_frame frames[OC_KEYS_MAX]; /* jpeg and label point into this job */
-    size_t bytes;         /* memory the job holds, for the caller's queue bound */
+    size_t bytes; /* memory the job holds, for the caller's queue bound */
 };
 
 void oc_evidence_job_free(struct oc_evidence_job *job);
@@ -41,10 +41,10 @@ void oc_evidence_job_free(struct oc_evidence_job *job);
 typedef void (*oc_evidence_ready_fn)(void *ud, void *tag, struct oc_evidence_job *job);
 
 struct oc_evidence_stats {
-    uint64_t pending;      /* held now */
-    uint64_t no_frame;     /* violations with no frame near any key moment */
+    uint64_t pending;        /* held now */
+    uint64_t no_frame;       /* violations with no frame near any key moment */
     uint64_t released_early; /* pending limit reached */
-    uint64_t nomem;        /* jobs that could not be allocated (treated as no frame) */
+    uint64_t nomem;          /* jobs that could not be allocated (treated as no frame) */
     struct oc_ring_stats ring;
 };
 
@@ -53,9 +53,8 @@ struct oc_evidence;
 /* cfg must outlive the keeper (the daemon makes a new keeper on reload);
  * set (ring size, tolerance) is copied but for set->codes, the offence code
  * table the captions name types with, borrowed for the keeper's life. NULL when out of memory. */
-struct oc_evidence *oc_evidence_new(const struct oc_config *cfg,
-                                    const struct oc_evidence_cfg *set, oc_evidence_ready_fn ready,
-                                    void *ud);
+struct oc_evidence *oc_evidence_new(const struct oc_config *cfg, const struct oc_evidence_cfg *set,
+                                    oc_evidence_ready_fn ready, void *ud);
 /* Frees held violations without calling ready. */
 void oc_evidence_free(struct oc_evidence *ev);
 

@@ -49,8 +49,7 @@ enum oc_json_status oc_json_parse(const char *buf, size_t len, size_t max_bytes,
 
 /* Only the byte-level rules (UTF-8, control characters, NUL escapes, depth)
  * without parsing: for callers that parse later or not at all. */
-enum oc_json_status oc_json_check_bytes(const char *buf, size_t len, int max_depth,
-                                        size_t *offset);
+enum oc_json_status oc_json_check_bytes(const char *buf, size_t len, int max_depth, size_t *offset);
 
 /* Static English description of s ("duplicate key", ...); never NULL. */
 const char *oc_json_strerror(enum oc_json_status s);

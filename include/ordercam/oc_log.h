@@ -25,8 +25,9 @@ struct oc_log_msg {
     const char *topic;
     size_t topic_len;
     enum oc_log_payload kind;
-    const cJSON *json;  /* OC_LOG_JSON */
-    const char *text;   /* OC_LOG_B64: base64 text; OC_LOG_FILE: relative path; OC_LOG_TICK: camera id */
+    const cJSON *json; /* OC_LOG_JSON */
+    const char
+        *text; /* OC_LOG_B64: base64 text; OC_LOG_FILE: relative path; OC_LOG_TICK: camera id */
     size_t text_len;
     unsigned long line; /* 1-based line number */
     size_t line_len;    /* bytes of the line */

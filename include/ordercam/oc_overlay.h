@@ -21,7 +21,7 @@
 
 struct oc_overlay_in {
     const struct oc_config *cfg;
-    const struct oc_scene *scene; /* its camera's zones and lines are drawn */
+    const struct oc_scene *scene;       /* its camera's zones and lines are drawn */
     const struct oc_scene_violation *v; /* the camera's recent violations (borrowed) */
     size_t nv;
 };

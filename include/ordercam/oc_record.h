@@ -22,7 +22,7 @@ struct oc_record_evidence {
     const char *sha256; /* 64 hex characters */
     const int64_t *frames;
     size_t n_frames;
-    int evicted;        /* the box deleted the image for its disk limit: "evicted": true */
+    int evicted; /* the box deleted the image for its disk limit: "evicted": true */
 };
 
 /* Writes v as one JSON object plus '\n' into buf (cap bytes, NUL-terminated)

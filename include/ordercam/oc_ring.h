@@ -17,11 +17,11 @@
 struct oc_ring;
 
 struct oc_ring_stats {
-    uint64_t frames, bytes;            /* held now */
-    uint64_t added, expired, evicted;  /* since start */
-    uint64_t too_large;                /* frames larger than the whole ring */
-    uint64_t kept, kept_evicted;       /* frames kept since start; kept ones dropped for bytes */
-    uint64_t kept_bytes;               /* held in the kept list now */
+    uint64_t frames, bytes;           /* held now */
+    uint64_t added, expired, evicted; /* since start */
+    uint64_t too_large;               /* frames larger than the whole ring */
+    uint64_t kept, kept_evicted;      /* frames kept since start; kept ones dropped for bytes */
+    uint64_t kept_bytes;              /* held in the kept list now */
 };
 
 /* NULL when out of memory. */

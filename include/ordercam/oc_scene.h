@@ -18,11 +18,11 @@
 #include "ordercam/oc_engine.h"
 #include "ordercam/oc_event.h"
 
-#define OC_SCENE_TRACKS_MAX 256  /* newest first; tracks_total says how many there were */
-#define OC_SCENE_STAYS_MAX 128   /* longest first */
-#define OC_SCENE_SIGNALS_MAX 32  /* distinct signals the camera's stop lines follow */
+#define OC_SCENE_TRACKS_MAX 256 /* newest first; tracks_total says how many there were */
+#define OC_SCENE_STAYS_MAX 128  /* longest first */
+#define OC_SCENE_SIGNALS_MAX 32 /* distinct signals the camera's stop lines follow */
 #define OC_SCENE_VIOLATIONS_MAX 16
-#define OC_SCENE_NAME_MAX 64     /* class, type, zone and line names (longer: cut) */
+#define OC_SCENE_NAME_MAX 64 /* class, type, zone and line names (longer: cut) */
 
 struct oc_scene_track {
     char id[OC_ID_MAX + 1];
@@ -35,16 +35,16 @@ struct oc_scene_track {
 
 struct oc_scene_stay {
     uint32_t id;
-    int zone;                 /* index into the camera's zones */
+    int zone;                  /* index into the camera's zones */
     char track[OC_ID_MAX + 1]; /* the track that fed it last */
-    double box[4];            /* its last box */
+    double box[4];             /* its last box */
     int64_t start, last_ts;
     int64_t dwell_ms, limit_ms; /* so far (camera clock - start); the zone's dwell */
     bool emitted;
 };
 
 struct oc_scene_signal {
-    int signal; /* index into cfg->signals */
+    int signal;              /* index into cfg->signals */
     enum oc_sig_state state; /* at the camera's clock, as the engine would judge */
     int64_t onset;           /* red: when this red began; else 0 */
 };
@@ -53,7 +53,7 @@ struct oc_scene_signal {
  * oc_violation: the struct owns its strings). */
 struct oc_scene_violation {
     char type[OC_SCENE_NAME_MAX];
-    char track[OC_ID_MAX + 1];  /* "" for an event without an object */
+    char track[OC_ID_MAX + 1];     /* "" for an event without an object */
     char where[OC_SCENE_NAME_MAX]; /* the zone or line that decided it, "" */
     uint64_t seq;
     int64_t ts;

@@ -17,10 +17,10 @@
 
 #include "ordercam/oc_err.h"
 
-#define OC_SIGN_PUB_B64 45  /* base64 of a 32-byte key, with its NUL */
-#define OC_SIGN_SIG_B64 89  /* base64 of a 64-byte signature, with its NUL */
+#define OC_SIGN_PUB_B64 45                      /* base64 of a 32-byte key, with its NUL */
+#define OC_SIGN_SIG_B64 89                      /* base64 of a 64-byte signature, with its NUL */
 #define OC_SIGN_KEY_FILE "ordercam-ed25519.key" /* in the spool directory */
-#define OC_SIGN_CANON_MAX 8192 /* a canonical form never exceeds this */
+#define OC_SIGN_CANON_MAX 8192                  /* a canonical form never exceeds this */
 
 struct oc_signer;
 

@@ -1,5 +1,6 @@
 /* Byte-level transforms on text before or around JSON parsing (the JSON
- * policy itself is oc_json): comment stripping for configs, base64 decoding, JSON string escaping. */
+ * policy itself is oc_json): comment stripping for configs, base64 decoding, JSON string escaping.
+ */
 #ifndef OC_TEXT_H
 #define OC_TEXT_H
 

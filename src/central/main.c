@@ -31,9 +31,9 @@ int main(int argc, char **argv)
     if (argc > 1 && strcmp(argv[1], "user") == 0)
         return oc_users_main(argc - 1, argv + 1);
     static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'}, {"check", no_argument, NULL, 'k'},
+        {"config", required_argument, NULL, 'c'},    {"check", no_argument, NULL, 'k'},
         {"port-file", required_argument, NULL, 'p'}, {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0}};
+        {"version", no_argument, NULL, 'V'},         {NULL, 0, NULL, 0}};
     const char *path = NULL, *port_file = NULL;
     int check = 0, ch;
     while ((ch = getopt_long(argc, argv, "c:kp:hV", opts, NULL)) != -1) {
@@ -87,8 +87,8 @@ int main(int argc, char **argv)
     } else {
         int port = oc_api_port(api);
         fprintf(stderr, "ordercam-central: listening on %s://%s:%d (store %s, db %s)\n",
-                cfg->insecure_http ? "http" : "https", cfg->listen_host, port,
-                store->ops->name, pg ? "(the URI in the config)" : cfg->db);
+                cfg->insecure_http ? "http" : "https", cfg->listen_host, port, store->ops->name,
+                pg ? "(the URI in the config)" : cfg->db);
         if (cfg->insecure_http)
             fprintf(stderr, "ordercam-central: WARNING: serving without TLS (insecure_http)\n");
         if (port_file) {

@@ -92,7 +92,7 @@ struct oc_api {
     struct conn *conns;
     size_t buffered; /* bytes reserved by bodies and parses now */
     int stopping, watchdog_on;
-    int hashing; /* password hashes being computed now (OC_API_HASHING at most) */
+    int hashing;               /* password hashes being computed now (OC_API_HASHING at most) */
     struct oc_codes *codes[2]; /* offence code tables: zh-CN, en */
     pthread_t retention;
     int retention_on;
@@ -235,9 +235,10 @@ static const char *cookie_session(struct MHD_Connection *c)
 
 static enum who who_of_role(enum oc_user_role r)
 {
-    return r == OC_USER_ADMIN ? WHO_ADMIN : r == OC_USER_REVIEWER ? WHO_REVIEWER
-           : r == OC_USER_VIEWER ? WHO_VIEWER
-                                 : WHO_NOBODY;
+    return r == OC_USER_ADMIN      ? WHO_ADMIN
+           : r == OC_USER_REVIEWER ? WHO_REVIEWER
+           : r == OC_USER_VIEWER   ? WHO_VIEWER
+                                   : WHO_NOBODY;
 }
 
 /* The session cookie's holder: a viewer token's session (held in memory)
@@ -421,13 +422,16 @@ static enum MHD_Result post_tallies(struct oc_api *api, struct MHD_Connection *c
             !oc_record_is_int(b, 0, 4102444800000.0) || !oc_record_is_int(k, 0, 1e12) ||
             (rev && !oc_record_is_int(rev, 1, 9e15))) {
             snprintf(why, sizeof why,
-                     "tallies[%zu]: needs camera id, type, integer bucket and count >= 0, rev >= 1 if given", i);
+                     "tallies[%zu]: needs camera id, type, integer bucket and count >= 0, rev >= 1 "
+                     "if given",
+                     i);
             bad = i;
             break;
         }
         if (b->valuedouble > (double)latest) {
-            snprintf(why, sizeof why, "tallies[%zu]: \"bucket\" is more than %d s ahead of central's clock",
-                     i, api->cfg->max_future_s);
+            snprintf(why, sizeof why,
+                     "tallies[%zu]: \"bucket\" is more than %d s ahead of central's clock", i,
+                     api->cfg->max_future_s);
             bad = i;
             break;
         }
@@ -443,7 +447,8 @@ static enum MHD_Result post_tallies(struct oc_api *api, struct MHD_Connection *c
         ci[i].unit = jstr(r, "unit");
         if (!valid_id(ci[i].id) || !valid_opt_str(r, "location", 512) ||
             !valid_opt_str(r, "road", 512) || !valid_opt_str(r, "unit", 512)) {
-            snprintf(why, sizeof why, "cameras[%zu]: needs an id and string location, road, unit", i);
+            snprintf(why, sizeof why, "cameras[%zu]: needs an id and string location, road, unit",
+                     i);
             bad = i;
         }
     }
@@ -487,8 +492,8 @@ static int sig_ok(struct oc_api *api, const char *box, cJSON *r, size_t i, char 
     return 0;
 }
 
-static enum MHD_Result post_violations(struct oc_api *api, struct MHD_Connection *c,
-                                       struct req *rq, const char *token_box)
+static enum MHD_Result post_violations(struct oc_api *api, struct MHD_Connection *c, struct req *rq,
+                                       const char *token_box)
 {
     enum MHD_Result ret;
     cJSON *j = parse_body(api, rq, c, &ret);
@@ -521,8 +526,9 @@ static enum MHD_Result post_violations(struct oc_api *api, struct MHD_Connection
             return send_error_at(api, c, msg, i);
         }
         if (cJSON_GetObjectItemCaseSensitive(r, "ts")->valuedouble > (double)latest) {
-            snprintf(msg, sizeof msg, "violations[%zu]: \"ts\" is more than %d s ahead of central's clock",
-                     i, api->cfg->max_future_s);
+            snprintf(msg, sizeof msg,
+                     "violations[%zu]: \"ts\" is more than %d s ahead of central's clock", i,
+                     api->cfg->max_future_s);
             cJSON_Delete(j);
             return send_error_at(api, c, msg, i);
         }
@@ -645,8 +651,8 @@ static int read_filter(struct MHD_Connection *c, struct oc_store_filter *f)
     f->status = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "status");
     if (f->status && !*f->status)
         f->status = NULL;
-    return !f->status || strcmp(f->status, "pending") == 0 ||
-           strcmp(f->status, "confirmed") == 0 || strcmp(f->status, "rejected") == 0;
+    return !f->status || strcmp(f->status, "pending") == 0 || strcmp(f->status, "confirmed") == 0 ||
+           strcmp(f->status, "rejected") == 0;
 }
 
 static enum MHD_Result get_counts(struct oc_api *api, struct MHD_Connection *c)
@@ -654,8 +660,9 @@ static enum MHD_Result get_counts(struct oc_api *api, struct MHD_Connection *c)
     struct oc_store_counts_q q = {.tz_offset_min = api->cfg->tz_offset_min};
     long long tz = q.tz_offset_min;
     if (!read_filter(c, &q.f) || !parse_int_arg(c, "tz", -720, 840, &tz))
-        return send_error(c, 400, "from, to (ms) and tz (minutes) must be integers in range;"
-                                  " status pending, confirmed or rejected");
+        return send_error(c, 400,
+                          "from, to (ms) and tz (minutes) must be integers in range;"
+                          " status pending, confirmed or rejected");
     q.tz_offset_min = (int)tz;
     const char *g = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "group");
     if (g && *g) {
@@ -667,7 +674,9 @@ static enum MHD_Result get_counts(struct oc_api *api, struct MHD_Connection *c)
              tok = strtok_r(NULL, ",", &save)) {
             int d = oc_store_dim_parse(tok);
             if (d < 0 || q.n_group == OC_DIM__COUNT)
-                return send_error(c, 400, "group: comma list of type, camera, box, road, unit, hour, day, hour_of_day");
+                return send_error(
+                    c, 400,
+                    "group: comma list of type, camera, box, road, unit, hour, day, hour_of_day");
             for (size_t k = 0; k < q.n_group; k++)
                 if (q.group[k] == (enum oc_store_dim)d)
                     return send_error(c, 400, "group: a dimension given twice");
@@ -707,8 +716,8 @@ static enum MHD_Result get_violations(struct oc_api *api, struct MHD_Connection 
     struct oc_store_filter f;
     long long limit = 100;
     if (!read_filter(c, &f) || !parse_int_arg(c, "limit", 1, 1000, &limit))
-        return send_error(c, 400,
-                          "from, to must be ms; limit 1..1000; status pending, confirmed or rejected");
+        return send_error(
+            c, 400, "from, to must be ms; limit 1..1000; status pending, confirmed or rejected");
     const char *before = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "before");
     long long bts = 0;
     const char *bid = NULL;
@@ -1022,7 +1031,8 @@ static enum MHD_Result fault(struct MHD_Connection *c, int kind)
     cJSON_AddStringToObject(j, "error", "injected fault (faults.write_error_rate)");
     char *text = cJSON_PrintUnformatted(j);
     cJSON_Delete(j);
-    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
     MHD_add_response_header(r, "Content-Type", "application/json");
     if (kind < 2)
         MHD_add_response_header(r, "Retry-After", "1");
@@ -1211,9 +1221,9 @@ static enum MHD_Result get_review_next(struct oc_api *api, struct MHD_Connection
         return send_error(c, 400, "from, to must be ms");
     f.status = NULL;
     struct next_out n = {0};
-    oc_err_t e = api->store->ops->review_next(api->store, u->name[0] ? u->name : "token", &f,
-                                              now_ms(), (int64_t)api->cfg->review_lease_s * 1000,
-                                              next_row, &n);
+    oc_err_t e =
+        api->store->ops->review_next(api->store, u->name[0] ? u->name : "token", &f, now_ms(),
+                                     (int64_t)api->cfg->review_lease_s * 1000, next_row, &n);
     if (e != OC_OK && e != OC_ENOTFOUND)
         return send_error(c, 503, "store busy or failing; retry");
     cJSON *out = cJSON_CreateObject();
@@ -1272,8 +1282,8 @@ static enum MHD_Result post_decision(struct oc_api *api, struct MHD_Connection *
     enum oc_decide how = OC_DECIDE_NOTFOUND;
     const char *name = u->name[0] ? u->name : "token";
     const char *said = reject ? "reject" : strcmp(d, "confirm") == 0 ? "confirm" : "skip";
-    oc_err_t e = api->store->ops->review_decide(api->store, id, name, d, reason, note, now_ms(),
-                                                &how);
+    oc_err_t e =
+        api->store->ops->review_decide(api->store, id, name, d, reason, note, now_ms(), &how);
     if (e == OC_OK && how == OC_DECIDE_OK) {
         char detail[600];
         snprintf(detail, sizeof detail, "%s%s%s", d, reason ? " " : "", reason ? reason : "");
@@ -1331,7 +1341,8 @@ static void csv_cell(char **buf, size_t *len, size_t *cap, const char *v, int la
     *len = (size_t)(o - *buf);
 }
 
-struct export {
+struct export
+{
     char *buf;
     size_t len, cap;
     int csv;
@@ -1353,8 +1364,8 @@ static void export_row(void *arg, const struct oc_store_vrow *r)
     cJSON_ReplaceItemInObject(j, "evidence_url",
                               r->has_evidence ? cJSON_CreateString(url) : cJSON_CreateNull());
     if (x->csv) {
-        static const char *const cols[] = {"id", "type", "code", "camera", "location", "road",
-                                           "unit", "plate", "class"};
+        static const char *const cols[] = {"id",   "type", "code",  "camera", "location",
+                                           "road", "unit", "plate", "class"};
         char ts[32], decided[32];
         snprintf(ts, sizeof ts, "%lld", (long long)r->ts);
         snprintf(decided, sizeof decided, "%lld", (long long)r->decided);
@@ -1440,8 +1451,8 @@ static enum MHD_Result get_export(struct oc_api *api, struct MHD_Connection *c, 
         free(x.buf);
         return MHD_NO;
     }
-    MHD_add_response_header(r, "Content-Type", csv ? "text/csv; charset=utf-8"
-                                                   : "application/x-ndjson; charset=utf-8");
+    MHD_add_response_header(
+        r, "Content-Type", csv ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8");
     MHD_add_response_header(r, "Content-Disposition",
                             csv ? "attachment; filename=\"confirmed.csv\""
                                 : "attachment; filename=\"confirmed.jsonl\"");
@@ -1478,7 +1489,8 @@ static enum MHD_Result get_audit(struct oc_api *api, struct MHD_Connection *c, e
     if (!csv)
         return send_json(c, 200, out);
     /* CSV: the same rows, the cursor of the next page in X-Next-Before */
-    static const char *const cols[] = {"seq", "ts", "actor", "role", "action", "target", "detail", "addr"};
+    static const char *const cols[] = {"seq",    "ts",     "actor",  "role",
+                                       "action", "target", "detail", "addr"};
     size_t len = 0, cap = 4096;
     char *buf = malloc(cap);
     if (buf) {
@@ -1494,7 +1506,10 @@ static enum MHD_Result get_audit(struct oc_api *api, struct MHD_Connection *c, e
             char num[32];
             if (cJSON_IsNumber(v))
                 snprintf(num, sizeof num, "%.0f", v->valuedouble);
-            csv_cell(&buf, &len, &cap, cJSON_IsNumber(v) ? num : cJSON_IsString(v) ? v->valuestring : "",
+            csv_cell(&buf, &len, &cap,
+                     cJSON_IsNumber(v)   ? num
+                     : cJSON_IsString(v) ? v->valuestring
+                                         : "",
                      k == 7);
         }
     }
@@ -1580,7 +1595,8 @@ static enum MHD_Result get_report(struct oc_api *api, struct MHD_Connection *c)
         (by && strcmp(by, "unit") != 0 && strcmp(by, "road") != 0) ||
         (fmt && strcmp(fmt, "json") != 0 && strcmp(fmt, "csv") != 0) ||
         (date && *date && oc_report_parse_date(date, tz, &day) != 0))
-        return send_error(c, 400, "period week|month, by unit|road, date YYYY-MM-DD, format json|csv");
+        return send_error(c, 400,
+                          "period week|month, by unit|road, date YYYY-MM-DD, format json|csv");
     if (!date || !*date) { /* the last whole period */
         oc_report_bounds(p, now_ms(), tz, &from, &to, &prev);
         day = prev;
@@ -1609,7 +1625,8 @@ static enum MHD_Result get_report(struct oc_api *api, struct MHD_Connection *c)
         if (text && api->store->ops->report_put(api->store, key, text, now_ms()) == OC_OK) {
             /* a report made at the same moment elsewhere may have won */
             char *first = NULL;
-            if (api->store->ops->report_get(api->store, key, &first) == OC_OK && strcmp(first, text)) {
+            if (api->store->ops->report_get(api->store, key, &first) == OC_OK &&
+                strcmp(first, text)) {
                 cJSON_Delete(rep);
                 rep = cJSON_Parse(first);
             }
@@ -1673,14 +1690,16 @@ static int people_route(struct oc_api *api, struct MHD_Connection *c, const char
                  {"/api/v1/codes", 0, WHO_VIEWER},
                  {"/api/v1/report", 0, WHO_VIEWER}};
     size_t i = 0;
-    while (i < sizeof table / sizeof *table &&
-           !(strcmp(table[i].url, url) == 0 && ((table[i].post && post) || (!table[i].post && get))))
+    while (
+        i < sizeof table / sizeof *table &&
+        !(strcmp(table[i].url, url) == 0 && ((table[i].post && post) || (!table[i].post && get))))
         i++;
     if (i == sizeof table / sizeof *table)
         return 0;
     if (who == WHO_BOX || who < table[i].least) {
-        *ret = send_error(c, 403, who == WHO_BOX ? "box tokens may only write"
-                                                 : "your role may not use this endpoint");
+        *ret = send_error(c, 403,
+                          who == WHO_BOX ? "box tokens may only write"
+                                         : "your role may not use this endpoint");
         return 1;
     }
     switch (i) {
@@ -1815,8 +1834,8 @@ static enum body_kind body_kind(const char *url, const char *method)
  * the declared length against the limits and the shared budget. Returns 1
  * when the body is to be read (rq->body allocated), 0 when an answer was
  * queued into *ret. */
-static int admit(struct oc_api *api, struct MHD_Connection *c, const char *url,
-                 const char *method, struct req *rq, enum MHD_Result *ret)
+static int admit(struct oc_api *api, struct MHD_Connection *c, const char *url, const char *method,
+                 struct req *rq, enum MHD_Result *ret)
 {
     enum body_kind kind = body_kind(url, method);
     int writes = strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0;
@@ -1865,8 +1884,9 @@ static int admit(struct oc_api *api, struct MHD_Connection *c, const char *url,
         if (who != WHO_BOX || (kind == BODY_EVIDENCE && valid_record_id(id, NULL, NULL) &&
                                !valid_record_id(id, box, NULL))) {
             COUNT(api, forbidden);
-            *ret = send_error(c, 403, who != WHO_BOX ? "viewer tokens may only read"
-                                                     : "a box token may only write its own box");
+            *ret = send_error(c, 403,
+                              who != WHO_BOX ? "viewer tokens may only read"
+                                             : "a box token may only write its own box");
             return 0;
         }
         if (kind == BODY_EVIDENCE && !valid_record_id(id, NULL, NULL)) {
@@ -1907,8 +1927,8 @@ static int admit(struct oc_api *api, struct MHD_Connection *c, const char *url,
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload, size_t *upload_size, void **state)
+                                  const char *method, const char *version, const char *upload,
+                                  size_t *upload_size, void **state)
 {
     (void)version;
     struct oc_api *api = cls;
@@ -1952,7 +1972,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state,
         free(rq);
     }
     *state = NULL;
-    const union MHD_ConnectionInfo *i = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    const union MHD_ConnectionInfo *i =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
     struct conn *cn = i ? i->socket_context : NULL;
     if (cn) {
         pthread_mutex_lock(&api->lock);
@@ -1970,7 +1991,8 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
     struct oc_api *api = cls;
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
         struct conn *cn = calloc(1, sizeof *cn);
-        const union MHD_ConnectionInfo *i = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        const union MHD_ConnectionInfo *i =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
         if (!cn || !i) {
             free(cn);
             return; /* untracked: only the idle timeout applies */
@@ -2033,8 +2055,12 @@ static void retention_audit(struct oc_api *api, const char *target, int64_t n, i
     char detail[128];
     snprintf(detail, sizeof detail, "%lld deleted (older than %lld days)", (long long)n,
              (long long)cut_days);
-    struct oc_audit_in row = {.ts = now_ms(), .actor = "retention", .role = "system",
-                              .action = "retention", .target = target, .detail = detail};
+    struct oc_audit_in row = {.ts = now_ms(),
+                              .actor = "retention",
+                              .role = "system",
+                              .action = "retention",
+                              .target = target,
+                              .detail = detail};
     if (api->store->ops->audit(api->store, &row) != OC_OK)
         fprintf(stderr, "ordercam-central: audit row not written: retention %s\n", target);
 }
@@ -2093,8 +2119,8 @@ static char *slurp(const char *path)
     return buf;
 }
 
-struct oc_api *oc_api_start(const struct oc_ccfg *cfg, struct oc_store *store,
-                            struct oc_auth *auth, char *err, size_t errlen)
+struct oc_api *oc_api_start(const struct oc_ccfg *cfg, struct oc_store *store, struct oc_auth *auth,
+                            char *err, size_t errlen)
 {
     struct oc_api *api = calloc(1, sizeof *api);
     if (!api) {
@@ -2112,8 +2138,8 @@ struct oc_api *oc_api_start(const struct oc_ccfg *cfg, struct oc_store *store,
         free(api);
         return NULL;
     }
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-                             .ai_flags = AI_NUMERICSERV};
+    struct addrinfo hints = {
+        .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
     struct addrinfo *ai = NULL;
     char port[16];
     snprintf(port, sizeof port, "%d", cfg->listen_port);
@@ -2149,18 +2175,15 @@ struct oc_api *oc_api_start(const struct oc_ccfg *cfg, struct oc_store *store,
         {MHD_OPTION_HTTPS_PRIORITIES, 0, cfg->tls_priorities},
         {MHD_OPTION_END, 0, NULL},
     };
-    api->d = MHD_start_daemon(
-        flags, (uint16_t)cfg->listen_port, NULL, NULL, on_request, api,
-        MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->max_connections_per_ip,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->request_timeout_s,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, api,
-        MHD_OPTION_NOTIFY_CONNECTION, on_connection, api,
-        MHD_OPTION_ARRAY, cfg->insecure_http ? tls_opts + 3 : tls_opts,
-        MHD_OPTION_END);
+    api->d = MHD_start_daemon(flags, (uint16_t)cfg->listen_port, NULL, NULL, on_request, api,
+                              MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_THREAD_POOL_SIZE,
+                              (unsigned)cfg->threads, MHD_OPTION_CONNECTION_LIMIT,
+                              (unsigned)cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                              (unsigned)cfg->max_connections_per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
+                              (unsigned)cfg->request_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                              (size_t)64 * 1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, api,
+                              MHD_OPTION_NOTIFY_CONNECTION, on_connection, api, MHD_OPTION_ARRAY,
+                              cfg->insecure_http ? tls_opts + 3 : tls_opts, MHD_OPTION_END);
     freeaddrinfo(ai);
     if (!api->d) {
         snprintf(err, errlen,
@@ -2175,8 +2198,8 @@ struct oc_api *oc_api_start(const struct oc_ccfg *cfg, struct oc_store *store,
     }
     atomic_store(&api->evidence_bytes, -1LL);
     api->watchdog_on = pthread_create(&api->watchdog, NULL, watchdog, api) == 0;
-    api->retention_on = api->watchdog_on &&
-                        pthread_create(&api->retention, NULL, retention_loop, api) == 0;
+    api->retention_on =
+        api->watchdog_on && pthread_create(&api->retention, NULL, retention_loop, api) == 0;
     if (!api->watchdog_on) {
         snprintf(err, errlen, "cannot start the request watchdog thread");
         oc_api_stop(api);

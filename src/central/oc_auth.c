@@ -29,7 +29,7 @@ struct oc_auth {
     struct session sessions[OC_SESSIONS_MAX];
     struct addr_bucket addrs[OC_LOGIN_ADDRS];
     struct addr_bucket names[OC_LOGIN_ADDRS]; /* keyed by 16 bytes of the name's SHA-256 */
-    struct bucket *ids; /* one per configured token */
+    struct bucket *ids;                       /* one per configured token */
 };
 
 struct oc_auth *oc_auth_new(const struct oc_ccfg *cfg)

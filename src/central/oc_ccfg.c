@@ -173,8 +173,8 @@ static bool reason_ok(const char *s)
 
 static bool set_reasons(struct ctx *c, const cJSON *arr, struct oc_ccfg *cfg)
 {
-    static const char *const defaults[] = {"wrong_class", "not_offender", "occluded",
-                                           "signal_fault", "duplicate", "other"};
+    static const char *const defaults[] = {"wrong_class",  "not_offender", "occluded",
+                                           "signal_fault", "duplicate",    "other"};
     size_t n = arr ? (size_t)cJSON_GetArraySize(arr) : sizeof defaults / sizeof *defaults;
     if (arr && (!cJSON_IsArray(arr) || n == 0 || n > OC_CCFG_MAX_REASONS))
         return fail(c, "$.review.reasons", "must be an array of 1 to %d reason ids",
@@ -224,13 +224,13 @@ static bool parse_people(struct ctx *c, const cJSON *root, struct oc_ccfg *cfg)
     cfg->retention_interval_s = 86400;
     if (ret && !cJSON_IsObject(ret))
         return fail(c, "$.retention", "must be an object");
-    if (ret && (!keys(c, ret, "$.retention", ret_keys) ||
-                !num(c, ret, "evidence_days", "$.retention.evidence_days", 0, 36500,
-                     &cfg->evidence_days) ||
-                !num(c, ret, "records_days", "$.retention.records_days", 0, 36500,
-                     &cfg->records_days) ||
-                !num(c, ret, "interval_s", "$.retention.interval_s", 1, 86400 * 7,
-                     &cfg->retention_interval_s)))
+    if (ret &&
+        (!keys(c, ret, "$.retention", ret_keys) ||
+         !num(c, ret, "evidence_days", "$.retention.evidence_days", 0, 36500,
+              &cfg->evidence_days) ||
+         !num(c, ret, "records_days", "$.retention.records_days", 0, 36500, &cfg->records_days) ||
+         !num(c, ret, "interval_s", "$.retention.interval_s", 1, 86400 * 7,
+              &cfg->retention_interval_s)))
         return false;
     cfg->review_lease_s = 300;
     if (rv && !num(c, rv, "lease_s", "$.review.lease_s", 1, 86400, &cfg->review_lease_s))
@@ -240,14 +240,33 @@ static bool parse_people(struct ctx *c, const cJSON *root, struct oc_ccfg *cfg)
 
 static bool parse_root(struct ctx *c, const cJSON *root, struct oc_ccfg *cfg)
 {
-    static const char *const allowed[] = {"listen", "tls", "insecure_http", "db", "evidence_dir",
-                                          "tokens", "silent_after_s", "tz_offset_min", "limits",
-                                          "faults", "max_future_s", "ui", "review", "retention",
-                                          "box_keys", "require_signatures", NULL};
+    static const char *const allowed[] = {"listen",
+                                          "tls",
+                                          "insecure_http",
+                                          "db",
+                                          "evidence_dir",
+                                          "tokens",
+                                          "silent_after_s",
+                                          "tz_offset_min",
+                                          "limits",
+                                          "faults",
+                                          "max_future_s",
+                                          "ui",
+                                          "review",
+                                          "retention",
+                                          "box_keys",
+                                          "require_signatures",
+                                          NULL};
     static const char *const tls_keys[] = {"cert_file", "key_file", "priorities", NULL};
-    static const char *const limit_keys[] = {"threads", "max_connections", "request_timeout_s",
-                                             "max_json_kb", "max_evidence_mb", "request_total_s",
-                                             "max_connections_per_ip", "max_buffered_mb", NULL};
+    static const char *const limit_keys[] = {"threads",
+                                             "max_connections",
+                                             "request_timeout_s",
+                                             "max_json_kb",
+                                             "max_evidence_mb",
+                                             "request_total_s",
+                                             "max_connections_per_ip",
+                                             "max_buffered_mb",
+                                             NULL};
     if (!cJSON_IsObject(root))
         return fail(c, "$", "the config must be a JSON object");
     if (!keys(c, root, "$", allowed) || !parse_listen(c, root, cfg))
@@ -268,7 +287,8 @@ static bool parse_root(struct ctx *c, const cJSON *root, struct oc_ccfg *cfg)
         if (!cfg->cert_file || !cfg->key_file)
             return fail(c, "$.tls", "needs both \"cert_file\" and \"key_file\"");
     } else if (!cfg->insecure_http) {
-        return fail(c, "$", "no \"tls\": refusing to serve without TLS unless \"insecure_http\": true");
+        return fail(c, "$",
+                    "no \"tls\": refusing to serve without TLS unless \"insecure_http\": true");
     }
     if (!str(c, root, "db", "$.db", &cfg->db) ||
         !str(c, root, "evidence_dir", "$.evidence_dir", &cfg->evidence_dir))

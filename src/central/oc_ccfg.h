@@ -11,7 +11,7 @@
  * AEAD ciphers (AES-GCM, ChaCha20-Poly1305); no static RSA, no CBC, no
  * SHA-1 MACs. */
 #define OC_TLS_PRIORITIES                                                                          \
-    "SECURE:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:"         \
+    "SECURE:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:"                  \
     "-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:+CHACHA20-POLY1305:-MAC-ALL:+AEAD:%SAFE_RENEGOTIATION"
 
 enum oc_role { OC_ROLE_BOX, OC_ROLE_VIEWER };
@@ -38,23 +38,23 @@ struct oc_ccfg {
     int max_future_s; /* records and tally buckets dated later than now + this are refused */
     int threads;
     int max_connections;
-    int request_timeout_s;        /* idle gap */
-    int request_total_s;          /* a whole request, from its first byte to its answer */
+    int request_timeout_s; /* idle gap */
+    int request_total_s;   /* a whole request, from its first byte to its answer */
     int max_connections_per_ip;
-    size_t max_buffered_bytes;    /* bodies and their parses across all requests at once */
+    size_t max_buffered_bytes; /* bodies and their parses across all requests at once */
     size_t max_json_bytes;
     size_t max_evidence_bytes;
     double write_error_rate; /* testing aid: that share of writes fails (503/429/500) */
     /* people (docs/central.md, "Accounts, review, audit") */
-    char *ui_locale;      /* "zh-CN" (default) or "en": the interface's language */
-    char *ui_city;        /* the city's name in report headers (may be NULL) */
-    char *ui_codes_dir;   /* <locale>.json offence code tables (NULL: the built-in ones) */
-    int review_lease_s;   /* a reviewer holds a violation this long */
-    char **reasons;       /* rejection reasons (ids), OC_CCFG_MAX_REASONS at most */
+    char *ui_locale;    /* "zh-CN" (default) or "en": the interface's language */
+    char *ui_city;      /* the city's name in report headers (may be NULL) */
+    char *ui_codes_dir; /* <locale>.json offence code tables (NULL: the built-in ones) */
+    int review_lease_s; /* a reviewer holds a violation this long */
+    char **reasons;     /* rejection reasons (ids), OC_CCFG_MAX_REASONS at most */
     size_t n_reasons;
-    int evidence_days;         /* images of records older than this are deleted (0: never) */
-    int records_days;          /* records older than this are deleted (0: never) */
-    int retention_interval_s;  /* how often the retention job runs */
+    int evidence_days;          /* images of records older than this are deleted (0: never) */
+    int records_days;           /* records older than this are deleted (0: never) */
+    int retention_interval_s;   /* how often the retention job runs */
     struct oc_sigkeys *sigkeys; /* "box_keys", "require_signatures" (oc_sigcheck.h) */
 };
 

@@ -6,8 +6,8 @@
 
 #include <stddef.h>
 
-#define OC_PASSWD_MIN 10  /* characters a chosen password has at least */
-#define OC_PASSWD_MAX 128 /* bytes at most */
+#define OC_PASSWD_MIN 10    /* characters a chosen password has at least */
+#define OC_PASSWD_MAX 128   /* bytes at most */
 #define OC_PASSWD_MEM_MB 64 /* memory one hash or verification takes */
 
 /* Once before any other call (thread-safe after it): 0, or -1 when

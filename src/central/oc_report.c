@@ -148,7 +148,8 @@ static cJSON *types_part(const cJSON *cur, const cJSON *prev)
 static int by_count_desc(const void *a, const void *b)
 {
     const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
-    double d = cJSON_GetObjectItem(y, "count")->valuedouble - cJSON_GetObjectItem(x, "count")->valuedouble;
+    double d =
+        cJSON_GetObjectItem(y, "count")->valuedouble - cJSON_GetObjectItem(x, "count")->valuedouble;
     if (d != 0)
         return d > 0 ? 1 : -1;
     return strcmp(cJSON_GetObjectItem(x, "name")->valuestring,
@@ -305,19 +306,24 @@ cJSON *oc_report_make(struct oc_store *s, const struct oc_codes *codes, enum oc_
         cJSON_AddNumberToObject(out, "prev_from", (double)prev_from);
         cJSON_AddNumberToObject(out, "tz_offset_min", tz);
         cJSON *tot = cJSON_AddObjectToObject(out, "total");
-        cJSON_AddNumberToObject(tot, "count", sum_where(cJSON_GetObjectItem(t_cur, "rows"), NULL, NULL));
+        cJSON_AddNumberToObject(tot, "count",
+                                sum_where(cJSON_GetObjectItem(t_cur, "rows"), NULL, NULL));
         add_change(tot, sum_where(cJSON_GetObjectItem(t_cur, "rows"), NULL, NULL),
                    sum_where(cJSON_GetObjectItem(t_prev, "rows"), NULL, NULL));
-        cJSON_AddNumberToObject(tot, "confirmed", sum_where(cJSON_GetObjectItem(u_conf, "rows"), NULL, NULL));
-        cJSON_AddNumberToObject(tot, "records", sum_where(cJSON_GetObjectItem(u_all, "rows"), NULL, NULL));
-        cJSON_AddItemToObject(out, "types", types_part(cJSON_GetObjectItem(t_cur, "rows"),
-                                                       cJSON_GetObjectItem(t_prev, "rows")));
+        cJSON_AddNumberToObject(tot, "confirmed",
+                                sum_where(cJSON_GetObjectItem(u_conf, "rows"), NULL, NULL));
+        cJSON_AddNumberToObject(tot, "records",
+                                sum_where(cJSON_GetObjectItem(u_all, "rows"), NULL, NULL));
+        cJSON_AddItemToObject(
+            out, "types",
+            types_part(cJSON_GetObjectItem(t_cur, "rows"), cJSON_GetObjectItem(t_prev, "rows")));
         cJSON_AddItemToObject(out, "ranking",
                               ranking_part(cJSON_GetObjectItem(u_cur, "rows"),
                                            cJSON_GetObjectItem(u_prev, "rows"),
                                            cJSON_GetObjectItem(u_conf, "rows"),
                                            cJSON_GetObjectItem(u_all, "rows"), k));
-        cJSON_AddItemToObject(out, "cameras", cameras_part(s, cJSON_GetObjectItem(cams, "rows"), from, to));
+        cJSON_AddItemToObject(out, "cameras",
+                              cameras_part(s, cJSON_GetObjectItem(cams, "rows"), from, to));
         cJSON_AddItemToObject(out, "hours", cJSON_DetachItemFromObject(hours, "rows"));
         cJSON *pl = plates_part(s, codes, from, to);
         cJSON_AddItemToObject(out, "plates", pl ? pl : cJSON_CreateArray());
@@ -387,8 +393,8 @@ char *oc_report_csv(const cJSON *report)
     ok = ok && put(&buf, &len, &cap, "\n");
     cJSON_ArrayForEach(e, cJSON_GetObjectItem(report, "ranking"))
     {
-        static const char *const cols[] = {"count", "prev", "change", "records", "confirmed",
-                                           "confirmed_share"};
+        static const char *const cols[] = {"count",   "prev",      "change",
+                                           "records", "confirmed", "confirmed_share"};
         snprintf(num, sizeof num, "%d,", cJSON_GetObjectItem(e, "rank")->valueint);
         ok = ok && put(&buf, &len, &cap, num) &&
              cell(&buf, &len, &cap, cJSON_GetObjectItem(e, "name")->valuestring, "");

@@ -28,8 +28,7 @@ struct oc_sigkeys {
     struct boxkeys *boxes;
 };
 
-__attribute__((format(printf, 3, 4))) static void *fail(char *err, size_t cap, const char *fmt,
-                                                        ...)
+__attribute__((format(printf, 3, 4))) static void *fail(char *err, size_t cap, const char *fmt, ...)
 {
     if (cap) {
         va_list ap;
@@ -61,11 +60,11 @@ static int when(const cJSON *v, int64_t dflt, int64_t *out)
     char z = 0;
     int n = 0;
     if (!cJSON_IsString(v) ||
-        sscanf(v->valuestring, "%4d-%2d-%2dT%2d:%2d:%2d%c%n", &tm.tm_year, &tm.tm_mon,
-               &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &z, &n) != 7 ||
-        z != 'Z' || v->valuestring[n] != '\0' || strlen(v->valuestring) != 20 ||
-        tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
-        tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
+        sscanf(v->valuestring, "%4d-%2d-%2dT%2d:%2d:%2d%c%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+               &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &z, &n) != 7 ||
+        z != 'Z' || v->valuestring[n] != '\0' || strlen(v->valuestring) != 20 || tm.tm_mon < 1 ||
+        tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
+        tm.tm_sec > 60)
         return -1;
     tm.tm_year -= 1900;
     tm.tm_mon -= 1;
@@ -118,8 +117,8 @@ struct oc_sigkeys *oc_sigkeys_parse(const cJSON *root, char *err, size_t cap)
     k->required = cJSON_IsTrue(req);
     if (!bk)
         return k;
-    if (!cJSON_IsObject(bk) || !(k->boxes = calloc((size_t)cJSON_GetArraySize(bk) + 1,
-                                                  sizeof *k->boxes))) {
+    if (!cJSON_IsObject(bk) ||
+        !(k->boxes = calloc((size_t)cJSON_GetArraySize(bk) + 1, sizeof *k->boxes))) {
         oc_sigkeys_free(k);
         return fail(err, cap, "$.box_keys: must be an object of box id -> array of keys");
     }
@@ -184,7 +183,9 @@ enum oc_sigcheck oc_sigcheck_record(const struct oc_sigkeys *k, const char *box,
         if (oc_sign_check_record(rec, b->keys[i].pub))
             return OC_SIGCHECK_VERIFIED;
     }
-    fail(why, cap, valid ? "\"sig\" does not verify with box %s's key" :
-                           "no key of box %s is valid at the record's \"ts\"", box);
+    fail(why, cap,
+         valid ? "\"sig\" does not verify with box %s's key"
+               : "no key of box %s is valid at the record's \"ts\"",
+         box);
     return OC_SIGCHECK_REFUSED;
 }

@@ -151,9 +151,8 @@ oc_err_t oc_sqlp_session_put(struct oc_store *s, const char *hash, const char *n
     oc_err_t e = oc_sqls_dialect(s)->begin(sl->c, NULL);
     if (e == OC_OK)
         e = oc_sqls_run(s, sl->c, "DELETE FROM sessions WHERE expires<=?2", p, 2, NULL);
-    if (e == OC_OK &&
-        oc_sqls_first_row(s, sl->c, "SELECT COUNT(*) FROM sessions WHERE name=?1", p, 1, o, 1) ==
-            OC_SQL_ERROR)
+    if (e == OC_OK && oc_sqls_first_row(s, sl->c, "SELECT COUNT(*) FROM sessions WHERE name=?1", p,
+                                        1, o, 1) == OC_SQL_ERROR)
         e = OC_EIO;
     /* a user's live sessions are bounded: the oldest goes first */
     if (e == OC_OK && n >= SESSIONS_PER_USER)
@@ -162,15 +161,14 @@ oc_err_t oc_sqlp_session_put(struct oc_store *s, const char *hash, const char *n
                         " WHERE name=?1 ORDER BY expires LIMIT 1)",
                         p, 1, NULL);
     if (e == OC_OK)
-        e = oc_sqls_run(s, sl->c, "INSERT INTO sessions(hash, name, expires) VALUES(?3, ?1, ?4)",
-                        p, 4, NULL);
+        e = oc_sqls_run(s, sl->c, "INSERT INTO sessions(hash, name, expires) VALUES(?3, ?1, ?4)", p,
+                        4, NULL);
     e = oc_sqls_finish(s, sl->c, e);
     oc_sqls_release(s, sl);
     return e;
 }
 
-oc_err_t oc_sqlp_session_user(struct oc_store *s, const char *hash, int64_t now,
-                              struct oc_user *u)
+oc_err_t oc_sqlp_session_user(struct oc_store *s, const char *hash, int64_t now, struct oc_user *u)
 {
     const struct oc_sqls_param p[] = {T(hash), I(now)};
     return user_query(s,
@@ -257,7 +255,7 @@ cJSON *oc_sqlp_audit_read(struct oc_store *s, int64_t from, int64_t to, int64_t 
 /* ---- violations with their review state ---- */
 
 #define VROW_COLS                                                                                  \
-    "record, id, ts, evidence_path, status, reason, note, reviewer, COALESCE(decided, 0),"        \
+    "record, id, ts, evidence_path, status, reason, note, reviewer, COALESCE(decided, 0),"         \
     " lease_until, evidence_expired"
 
 static void vrow_give(struct oc_store *s, struct oc_sqlst *st, oc_store_vrow_fn fn, void *arg)
@@ -394,9 +392,8 @@ oc_err_t oc_sqlp_review_next(struct oc_store *s, const char *user, const struct 
                         p, 3, NULL);
     e = oc_sqls_finish(s, sl->c, e);
     if (e == OC_OK && r == OC_SQL_ROW) {
-        struct oc_sqlst *st = oc_sqls_start(s, sl->c,
-                                            "SELECT " VROW_COLS " FROM violations WHERE id=?1", 1,
-                                            p, 1);
+        struct oc_sqlst *st =
+            oc_sqls_start(s, sl->c, "SELECT " VROW_COLS " FROM violations WHERE id=?1", 1, p, 1);
         enum oc_sql_step r2 = st ? d->step(st) : OC_SQL_ERROR;
         if (r2 == OC_SQL_ROW)
             vrow_give(s, st, fn, arg);

@@ -13,8 +13,7 @@ oc_err_t oc_sqlp_user_set(struct oc_store *s, const char *name, const char *pwha
 cJSON *oc_sqlp_users(struct oc_store *s);
 oc_err_t oc_sqlp_session_put(struct oc_store *s, const char *hash, const char *name,
                              int64_t expires, int64_t now);
-oc_err_t oc_sqlp_session_user(struct oc_store *s, const char *hash, int64_t now,
-                              struct oc_user *u);
+oc_err_t oc_sqlp_session_user(struct oc_store *s, const char *hash, int64_t now, struct oc_user *u);
 oc_err_t oc_sqlp_session_end(struct oc_store *s, const char *hash);
 oc_err_t oc_sqlp_audit(struct oc_store *s, const struct oc_audit_in *a);
 cJSON *oc_sqlp_audit_read(struct oc_store *s, int64_t from, int64_t to, int64_t before, int limit);
@@ -40,14 +39,14 @@ oc_err_t oc_sqlp_records_delete_before(struct oc_store *s, int64_t before, int l
 
 /* The entries of struct oc_store_ops that this part fills. */
 #define OC_SQLPEOPLE_OPS                                                                           \
-    .user_add = oc_sqlp_user_add, .user_get = oc_sqlp_user_get, .user_set = oc_sqlp_user_set,     \
+    .user_add = oc_sqlp_user_add, .user_get = oc_sqlp_user_get, .user_set = oc_sqlp_user_set,      \
     .users = oc_sqlp_users, .session_put = oc_sqlp_session_put,                                    \
     .session_user = oc_sqlp_session_user, .session_end = oc_sqlp_session_end,                      \
-    .audit = oc_sqlp_audit, .audit_read = oc_sqlp_audit_read,                                      \
-    .review_next = oc_sqlp_review_next, .review_decide = oc_sqlp_review_decide,                    \
-    .review_stats = oc_sqlp_review_stats, .vrows = oc_sqlp_vrows, .plates = oc_sqlp_plates,      \
-    .report_get = oc_sqlp_report_get, .report_put = oc_sqlp_report_put,                            \
-    .images_before = oc_sqlp_images_before, .image_users = oc_sqlp_image_users,                    \
-    .image_expire = oc_sqlp_image_expire, .records_delete_before = oc_sqlp_records_delete_before,
+    .audit = oc_sqlp_audit, .audit_read = oc_sqlp_audit_read, .review_next = oc_sqlp_review_next,  \
+    .review_decide = oc_sqlp_review_decide, .review_stats = oc_sqlp_review_stats,                  \
+    .vrows = oc_sqlp_vrows, .plates = oc_sqlp_plates, .report_get = oc_sqlp_report_get,            \
+    .report_put = oc_sqlp_report_put, .images_before = oc_sqlp_images_before,                      \
+    .image_users = oc_sqlp_image_users, .image_expire = oc_sqlp_image_expire,                      \
+    .records_delete_before = oc_sqlp_records_delete_before,
 
 #endif

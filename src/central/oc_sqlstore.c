@@ -565,17 +565,15 @@ oc_err_t oc_sqls_finish(struct oc_store *s, struct oc_sqlconn *c, oc_err_t e)
     return finish((struct sqlstore *)s, c, e);
 }
 
-static const struct oc_store_ops sqlstore_ops = {
-    .close = store_close,
-    .put_tallies = store_put_tallies,
-    .put_violations = store_put_violations,
-    .evidence_expected = store_evidence_expected,
-    .evidence_stored = store_evidence_stored,
-    .counts = store_counts,
-    .boxes = store_boxes,
-    .violations = store_violations,
-    OC_SQLPEOPLE_OPS
-};
+static const struct oc_store_ops sqlstore_ops = {.close = store_close,
+                                                 .put_tallies = store_put_tallies,
+                                                 .put_violations = store_put_violations,
+                                                 .evidence_expected = store_evidence_expected,
+                                                 .evidence_stored = store_evidence_stored,
+                                                 .counts = store_counts,
+                                                 .boxes = store_boxes,
+                                                 .violations = store_violations,
+                                                 OC_SQLPEOPLE_OPS};
 
 struct oc_store *oc_sqlstore_open(const struct oc_sql_dialect *d, const char *target,
                                   int connections, int tz_offset_min, char *err, size_t errlen)

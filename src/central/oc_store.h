@@ -25,8 +25,15 @@ struct oc_store_filter {
 };
 
 enum oc_store_dim {
-    OC_DIM_TYPE, OC_DIM_CAMERA, OC_DIM_BOX, OC_DIM_ROAD, OC_DIM_UNIT, OC_DIM_HOUR, OC_DIM_DAY,
-    OC_DIM_HOUR_OF_DAY, OC_DIM__COUNT
+    OC_DIM_TYPE,
+    OC_DIM_CAMERA,
+    OC_DIM_BOX,
+    OC_DIM_ROAD,
+    OC_DIM_UNIT,
+    OC_DIM_HOUR,
+    OC_DIM_DAY,
+    OC_DIM_HOUR_OF_DAY,
+    OC_DIM__COUNT
 };
 
 struct oc_store_counts_q {
@@ -113,8 +120,8 @@ struct oc_store_ops {
      * one transaction. *stale (may be NULL): how many tallies changed
      * nothing because their rev was not newer than the stored one. */
     oc_err_t (*put_tallies)(struct oc_store *s, const char *box, const char *version,
-                            int64_t backlog, int64_t now_ms, const struct oc_tally_in *t,
-                            size_t n, const struct oc_camera_in *c, size_t nc, size_t *stale);
+                            int64_t backlog, int64_t now_ms, const struct oc_tally_in *t, size_t n,
+                            const struct oc_camera_in *c, size_t nc, size_t *stale);
     /* Inserts records not yet known by id; records is a cJSON array of
      * validated records (borrowed). One transaction. */
     oc_err_t (*put_violations)(struct oc_store *s, const char *box, int64_t now_ms,

@@ -16,9 +16,8 @@ int64_t oc_sql_floor_to(int64_t t, int64_t unit, int64_t offset)
     return x - r - offset;
 }
 
-
-static const char *const dim_names[OC_DIM__COUNT] = {"type", "camera", "box", "road", "unit",
-                                                     "hour", "day", "hour_of_day"};
+static const char *const dim_names[OC_DIM__COUNT] = {"type", "camera", "box", "road",
+                                                     "unit", "hour",   "day", "hour_of_day"};
 
 const char *oc_store_dim_name(enum oc_store_dim d)
 {
@@ -65,11 +64,12 @@ enum oc_sql_grain oc_sql_pick_grain(int city_tz_min, const struct oc_store_count
     if (q->f.unit)
         dims |= 1u << OC_DIM_UNIT;
     /* from 0 is "no lower bound": it cuts no bucket */
-    int day_ok = tz == city && (q->f.from == 0 || oc_sql_floor_to(q->f.from, DAY_MS, city) == q->f.from) &&
+    int day_ok = tz == city &&
+                 (q->f.from == 0 || oc_sql_floor_to(q->f.from, DAY_MS, city) == q->f.from) &&
                  (!q->f.to || oc_sql_floor_to(q->f.to, DAY_MS, city) == q->f.to);
     unsigned hod_only = (1u << OC_DIM_HOUR_OF_DAY) | (1u << OC_DIM_TYPE) | (1u << OC_DIM_DAY);
-    unsigned road_only = (1u << OC_DIM_ROAD) | (1u << OC_DIM_UNIT) | (1u << OC_DIM_TYPE) |
-                         (1u << OC_DIM_DAY);
+    unsigned road_only =
+        (1u << OC_DIM_ROAD) | (1u << OC_DIM_UNIT) | (1u << OC_DIM_TYPE) | (1u << OC_DIM_DAY);
     if (day_ok && !(dims & ~hod_only) && (dims & (1u << OC_DIM_HOUR_OF_DAY)))
         return OC_G_DAY_HOD;
     if (day_ok && !(dims & ((1u << OC_DIM_HOUR) | (1u << OC_DIM_HOUR_OF_DAY))))
@@ -106,7 +106,6 @@ void oc_sql_dim_expr(enum oc_store_dim d, enum oc_sql_grain g, int64_t tz, char 
     default: snprintf(buf, len, "%s", dim_names[d]); break;
     }
 }
-
 
 void oc_sql_filter(char *sql, size_t cap, const struct oc_store_filter *f, const char *ts_col,
                    int *param)

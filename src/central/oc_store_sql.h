@@ -32,7 +32,8 @@ int64_t oc_sql_floor_to(int64_t t, int64_t unit, int64_t offset);
 enum oc_sql_grain oc_sql_pick_grain(int city_tz_min, const struct oc_store_counts_q *q);
 
 /* The SQL expression of a group dimension at a grain. */
-void oc_sql_dim_expr(enum oc_store_dim d, enum oc_sql_grain g, int64_t tz_ms, char *buf, size_t len);
+void oc_sql_dim_expr(enum oc_store_dim d, enum oc_sql_grain g, int64_t tz_ms, char *buf,
+                     size_t len);
 
 /* Appends " WHERE ts_col>=?n [AND ts_col<?n] [AND type=?n ... AND status=?n]" for the
  * set filters of f, in the order oc_sql_filter_values lists them, the

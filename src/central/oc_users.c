@@ -16,13 +16,12 @@
 
 static void usage(void)
 {
-    fprintf(stderr,
-            "usage: ordercam-central user add NAME --role viewer|reviewer|admin -c CONFIG "
-            "[--password-stdin]\n"
-            "       ordercam-central user passwd NAME -c CONFIG [--password-stdin]\n"
-            "       ordercam-central user disable|enable NAME -c CONFIG\n"
-            "       ordercam-central user list -c CONFIG\n"
-            "Without --password-stdin a password is made up and printed once.\n");
+    fprintf(stderr, "usage: ordercam-central user add NAME --role viewer|reviewer|admin -c CONFIG "
+                    "[--password-stdin]\n"
+                    "       ordercam-central user passwd NAME -c CONFIG [--password-stdin]\n"
+                    "       ordercam-central user disable|enable NAME -c CONFIG\n"
+                    "       ordercam-central user list -c CONFIG\n"
+                    "Without --password-stdin a password is made up and printed once.\n");
 }
 
 static long long now_ms(void)
@@ -117,13 +116,16 @@ static int set_password(struct oc_store *s, const struct args *a, int add)
                      : s->ops->user_set(s, u.name, u.pwhash, -1, -1, NULL, now_ms());
     if (e != OC_OK) {
         fprintf(stderr, "ordercam-central user: %s\n",
-                e == OC_EINVAL ? "that user exists"
+                e == OC_EINVAL      ? "that user exists"
                 : e == OC_ENOTFOUND ? "no such user"
                                     : "the store failed");
         return 1;
     }
-    struct oc_audit_in au = {.ts = now_ms(), .actor = "cli", .role = "admin",
-                             .action = add ? "user_add" : "user_passwd", .target = u.name,
+    struct oc_audit_in au = {.ts = now_ms(),
+                             .actor = "cli",
+                             .role = "admin",
+                             .action = add ? "user_add" : "user_passwd",
+                             .target = u.name,
                              .detail = add ? oc_user_role_name(u.role) : NULL};
     s->ops->audit(s, &au);
     if (made)
@@ -141,7 +143,9 @@ static int set_disabled(struct oc_store *s, const struct args *a, int disabled)
                 e == OC_ENOTFOUND ? "no such user" : "the store failed");
         return 1;
     }
-    struct oc_audit_in au = {.ts = now_ms(), .actor = "cli", .role = "admin",
+    struct oc_audit_in au = {.ts = now_ms(),
+                             .actor = "cli",
+                             .role = "admin",
                              .action = disabled ? "user_disable" : "user_enable",
                              .target = a->name};
     s->ops->audit(s, &au);
@@ -167,10 +171,10 @@ int oc_users_main(int argc, char **argv)
         oc_ccfg_free(cfg);
         return 1;
     }
-    struct oc_store *s = oc_ccfg_db_is_pg(cfg->db)
-                             ? oc_store_pg_open(cfg->db, 1, cfg->tz_offset_min, err, sizeof err)
-                             : oc_store_sqlite_open(cfg->db, 1, cfg->tz_offset_min, err,
-                                                    sizeof err);
+    struct oc_store *s =
+        oc_ccfg_db_is_pg(cfg->db)
+            ? oc_store_pg_open(cfg->db, 1, cfg->tz_offset_min, err, sizeof err)
+            : oc_store_sqlite_open(cfg->db, 1, cfg->tz_offset_min, err, sizeof err);
     int rc = 2;
     if (!s) {
         fprintf(stderr, "ordercam-central user: %s\n", err);

@@ -6,12 +6,10 @@ static const struct {
     const char *name;
     enum oc_group group;
 } known[OC_CLASS_KNOWN] = {
-    {"car", OC_GRP_MOTOR},          {"bus", OC_GRP_MOTOR},
-    {"truck", OC_GRP_MOTOR},        {"van", OC_GRP_MOTOR},
-    {"motorcycle", OC_GRP_MOTOR},   {"bicycle", OC_GRP_NONMOTOR},
-    {"ebike", OC_GRP_NONMOTOR},     {"tricycle", OC_GRP_NONMOTOR},
-    {"person", OC_GRP_PEDESTRIAN},  {"vendor_stall", OC_GRP_VENDOR},
-    {"cart", OC_GRP_VENDOR},
+    {"car", OC_GRP_MOTOR},           {"bus", OC_GRP_MOTOR},         {"truck", OC_GRP_MOTOR},
+    {"van", OC_GRP_MOTOR},           {"motorcycle", OC_GRP_MOTOR},  {"bicycle", OC_GRP_NONMOTOR},
+    {"ebike", OC_GRP_NONMOTOR},      {"tricycle", OC_GRP_NONMOTOR}, {"person", OC_GRP_PEDESTRIAN},
+    {"vendor_stall", OC_GRP_VENDOR}, {"cart", OC_GRP_VENDOR},
 };
 
 const char *oc_class_name(int id)
@@ -73,12 +71,12 @@ static const struct {
     const char *name;
     const char *code;
 } builtin[OC_V_BUILTIN] = {
-    {"illegal_parking", "1039"},  {"tactile_paving_occupied", NULL},
-    {"street_vending", NULL},     {"red_light", "1625"},
-    {"stop_line_crossing", "1211"}, {"nonmotor_red_light", "2002"},
-    {"pedestrian_red_light", NULL}, {"jaywalking", NULL},
-    {"wrong_way", "1301"},        {"no_helmet", NULL},
-    {"illegal_uturn", "1044"},    {"wrong_lane_movement", "1208"},
+    {"illegal_parking", "1039"},     {"tactile_paving_occupied", NULL},
+    {"street_vending", NULL},        {"red_light", "1625"},
+    {"stop_line_crossing", "1211"},  {"nonmotor_red_light", "2002"},
+    {"pedestrian_red_light", NULL},  {"jaywalking", NULL},
+    {"wrong_way", "1301"},           {"no_helmet", NULL},
+    {"illegal_uturn", "1044"},       {"wrong_lane_movement", "1208"},
     {"solid_line_crossing", "1345"}, {"fail_to_yield", "1357"},
 };
 

@@ -100,7 +100,7 @@ static bool same(const char *a, const char *b)
 static oc_err_t entry(const cJSON *o, size_t i, struct oc_code_entry *e, const struct oc_codes *c,
                       char *err, size_t cap)
 {
-    static const char *const keys[] = {"type", "code",  "name", "short",
+    static const char *const keys[] = {"type",  "code",   "name", "short",
                                        "basis", "points", "fine", NULL};
     const char *bad = NULL;
     char *s[5] = {0};
@@ -126,8 +126,7 @@ static oc_err_t entry(const cJSON *o, size_t i, struct oc_code_entry *e, const s
                    i);
     if (oc_codes_find(c, e->type, e->code))
         return why(err, cap, "offences[%zu]: type \"%s\" with code %s%s%s is listed twice", i,
-                   e->type, e->code ? "\"" : "", e->code ? e->code : "null",
-                   e->code ? "\"" : "");
+                   e->type, e->code ? "\"" : "", e->code ? e->code : "null", e->code ? "\"" : "");
     return OC_OK;
 }
 
@@ -167,8 +166,7 @@ static oc_err_t from_tree(const cJSON *root, struct oc_codes *c, char *err, size
     return OC_OK;
 }
 
-oc_err_t oc_codes_parse(const char *buf, size_t len, struct oc_codes **out, char *err,
-                        size_t cap)
+oc_err_t oc_codes_parse(const char *buf, size_t len, struct oc_codes **out, char *err, size_t cap)
 {
     *out = NULL;
     if (cap)
@@ -216,11 +214,10 @@ oc_err_t oc_codes_builtin(const char *locale, struct oc_codes **out, char *err, 
 {
     *out = NULL;
     if (!locale || strcmp(locale, "zh-CN") == 0)
-        return oc_codes_parse((const char *)oc_codes_zh_cn_json, oc_codes_zh_cn_json_len, out,
-                              err, cap);
-    if (strcmp(locale, "en") == 0)
-        return oc_codes_parse((const char *)oc_codes_en_json, oc_codes_en_json_len, out, err,
+        return oc_codes_parse((const char *)oc_codes_zh_cn_json, oc_codes_zh_cn_json_len, out, err,
                               cap);
+    if (strcmp(locale, "en") == 0)
+        return oc_codes_parse((const char *)oc_codes_en_json, oc_codes_en_json_len, out, err, cap);
     why(err, cap, "no built-in code table for locale \"%.32s\"", locale);
     return OC_ENOTFOUND;
 }

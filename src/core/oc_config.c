@@ -75,7 +75,8 @@ static bool get_num(struct ctx *c, const cJSON *obj, const char *key, double lo,
     return oc_cfgread_num(&c->r, obj, key, lo, hi, integer, out);
 }
 
-static bool get_int(struct ctx *c, const cJSON *obj, const char *key, double lo, double hi, int *out)
+static bool get_int(struct ctx *c, const cJSON *obj, const char *key, double lo, double hi,
+                    int *out)
 {
     return oc_cfgread_int(&c->r, obj, key, lo, hi, out);
 }
@@ -185,8 +186,18 @@ static bool parse_classes(struct ctx *c, const cJSON *v, oc_classmask_t *out)
 /* ---- rule parameters: zone/line, else defaults.<type>, else built-in ---- */
 
 enum param {
-    P_DWELL, P_STILL, P_STILL_FRAC, P_REACQUIRE, P_GRACE, P_EXIT, P_TRAVEL, P_FRAMES,
-    P_OVERLAP, P_CONFIRM, P_YIELD, P__COUNT
+    P_DWELL,
+    P_STILL,
+    P_STILL_FRAC,
+    P_REACQUIRE,
+    P_GRACE,
+    P_EXIT,
+    P_TRAVEL,
+    P_FRAMES,
+    P_OVERLAP,
+    P_CONFIRM,
+    P_YIELD,
+    P__COUNT
 };
 
 static const struct {
@@ -207,10 +218,10 @@ static const struct {
     [P_YIELD] = {"yield_px", 0, 1e5, false},
 };
 
-static const char *const param_keys[] = {"dwell_s", "still_px", "still_frac", "reacquire_s",
-                                         "grace_s", "exit_s",
-                                         "min_travel_px", "min_frames", "min_overlap_px",
-                                         "confirm_s", "yield_px", "classes", NULL};
+static const char *const param_keys[] = {
+    "dwell_s",  "still_px",      "still_frac", "reacquire_s",    "grace_s",
+    "exit_s",   "min_travel_px", "min_frames", "min_overlap_px", "confirm_s",
+    "yield_px", "classes",       NULL};
 
 /* Resolves parameter p for violation type vt from obj, else defaults. */
 static bool param(struct ctx *c, const cJSON *obj, int vt, enum param p, double def, double *out)
@@ -229,7 +240,8 @@ static bool param(struct ctx *c, const cJSON *obj, int vt, enum param p, double 
     return get_num(c, obj, params[p].key, params[p].lo, params[p].hi, params[p].integer, out);
 }
 
-static bool param_ms(struct ctx *c, const cJSON *obj, int vt, enum param p, double def, int64_t *out)
+static bool param_ms(struct ctx *c, const cJSON *obj, int vt, enum param p, double def,
+                     int64_t *out)
 {
     double s;
     if (!param(c, obj, vt, p, def, &s))
@@ -276,15 +288,15 @@ static oc_classmask_t mask_of(const char *const *names)
 }
 
 static const char *const zone_kind_names[OC_ZONE__COUNT] = {
-    "no_parking", "tactile_paving", "crosswalk", "carriageway", "lane", "no_vending",
-    "helmet_enforcement", "waiting_area", "guide_lane"};
+    "no_parking", "tactile_paving",     "crosswalk",    "carriageway", "lane",
+    "no_vending", "helmet_enforcement", "waiting_area", "guide_lane"};
 
 static bool parse_zone(struct ctx *c, const cJSON *z, struct oc_zone_cfg *zone)
 {
-    static const char *const keys[] = {"id", "kind", "polygon", "direction", "dwell_s",
-                                       "still_px", "still_frac", "reacquire_s", "min_travel_px",
-                                       "min_frames", "classes", "stop_line", "front_line",
-                                       "entry_signal", "movement", "movements", NULL};
+    static const char *const keys[] = {
+        "id",         "kind",         "polygon",       "direction",  "dwell_s", "still_px",
+        "still_frac", "reacquire_s",  "min_travel_px", "min_frames", "classes", "stop_line",
+        "front_line", "entry_signal", "movement",      "movements",  NULL};
     if (!cJSON_IsObject(z))
         return fail(c, "must be an object");
     if (!check_keys(c, z, keys))
@@ -319,13 +331,36 @@ static bool parse_zone(struct ctx *c, const cJSON *z, struct oc_zone_cfg *zone)
     const char *const *defcls = NULL;
     double dwell = 0, travel = 0;
     switch (zone->kind) {
-    case OC_ZONE_NO_PARKING: zone->vtype = OC_V_ILLEGAL_PARKING; defcls = parking; dwell = 180; break;
-    case OC_ZONE_TACTILE_PAVING: zone->vtype = OC_V_TACTILE_PAVING; defcls = vehicles; dwell = 30; break;
-    case OC_ZONE_NO_VENDING: zone->vtype = OC_V_STREET_VENDING; defcls = vendor; dwell = 300; break;
-    case OC_ZONE_CARRIAGEWAY: zone->vtype = OC_V_JAYWALKING; defcls = walkers; travel = 100; break;
-    case OC_ZONE_LANE: zone->vtype = OC_V_WRONG_WAY; defcls = vehicles; travel = 80; break;
+    case OC_ZONE_NO_PARKING:
+        zone->vtype = OC_V_ILLEGAL_PARKING;
+        defcls = parking;
+        dwell = 180;
+        break;
+    case OC_ZONE_TACTILE_PAVING:
+        zone->vtype = OC_V_TACTILE_PAVING;
+        defcls = vehicles;
+        dwell = 30;
+        break;
+    case OC_ZONE_NO_VENDING:
+        zone->vtype = OC_V_STREET_VENDING;
+        defcls = vendor;
+        dwell = 300;
+        break;
+    case OC_ZONE_CARRIAGEWAY:
+        zone->vtype = OC_V_JAYWALKING;
+        defcls = walkers;
+        travel = 100;
+        break;
+    case OC_ZONE_LANE:
+        zone->vtype = OC_V_WRONG_WAY;
+        defcls = vehicles;
+        travel = 80;
+        break;
     case OC_ZONE_HELMET_ENFORCEMENT: zone->vtype = OC_V_NO_HELMET; break;
-    case OC_ZONE_GUIDE_LANE: zone->vtype = OC_V_WRONG_LANE_MOVEMENT; defcls = motor; break;
+    case OC_ZONE_GUIDE_LANE:
+        zone->vtype = OC_V_WRONG_LANE_MOVEMENT;
+        defcls = motor;
+        break;
     default: zone->vtype = -1; break;
     }
     zone->stop_line = zone->front_line = zone->entry_signal = -1;
@@ -437,10 +472,22 @@ static bool parse_yield(struct ctx *c, const cJSON *l, const struct oc_camera_cf
 static bool parse_line(struct ctx *c, const cJSON *l, const struct oc_camera_cfg *cam,
                        struct oc_line_cfg *line)
 {
-    static const char *const keys[] = {"id", "kind", "points", "direction", "signal",
-                                       "exit_lines", "grace_s", "exit_s", "classes",
-                                       "movements", "free_right_on_red", "min_overlap_px",
-                                       "confirm_s", "crosswalk", "yield_px", NULL};
+    static const char *const keys[] = {"id",
+                                       "kind",
+                                       "points",
+                                       "direction",
+                                       "signal",
+                                       "exit_lines",
+                                       "grace_s",
+                                       "exit_s",
+                                       "classes",
+                                       "movements",
+                                       "free_right_on_red",
+                                       "min_overlap_px",
+                                       "confirm_s",
+                                       "crosswalk",
+                                       "yield_px",
+                                       NULL};
     if (!cJSON_IsObject(l))
         return fail(c, "must be an object");
     if (!check_keys(c, l, keys))
@@ -622,8 +669,8 @@ static bool movement_exits(struct ctx *c, const cJSON *m, const struct oc_camera
 static bool parse_movement(struct ctx *c, const cJSON *m, const struct oc_camera_cfg *cam,
                            const struct oc_line_cfg *line, struct oc_movement_cfg *mv)
 {
-    static const char *const keys[] = {"name", "exit_lines", "signal", "free_on_red",
-                                       "forbidden", "exit_s", NULL};
+    static const char *const keys[] = {"name",      "exit_lines", "signal", "free_on_red",
+                                       "forbidden", "exit_s",     NULL};
     if (!cJSON_IsObject(m))
         return fail(c, "must be an object");
     if (!check_keys(c, m, keys))
@@ -665,7 +712,8 @@ static bool link_movements(struct ctx *c, const cJSON *jl, struct oc_camera_cfg 
         return true;
     size_t old = push_key(c, "movements");
     if (cJSON_GetObjectItemCaseSensitive(jl, "exit_lines"))
-        return fail(c, "a stop_line with movements names its exits per movement, not in exit_lines");
+        return fail(c,
+                    "a stop_line with movements names its exits per movement, not in exit_lines");
     if (!cJSON_IsArray(ms) || cJSON_GetArraySize(ms) < 1 ||
         cJSON_GetArraySize(ms) > OC_MOVEMENTS_MAX)
         return fail(c, "must be an array of 1-%d movements", OC_MOVEMENTS_MAX);
@@ -753,8 +801,9 @@ static bool link_zone(struct ctx *c, const cJSON *z, struct oc_camera_cfg *cam, 
         return false;
     if (is_wa || is_gl)
         cam->has_junction = true;
-    return is_wa ? parse_waiting_area(c, z, cam, zone)
-                 : is_gl ? parse_guide_lane(c, z, cam, zone) : true;
+    return is_wa   ? parse_waiting_area(c, z, cam, zone)
+           : is_gl ? parse_guide_lane(c, z, cam, zone)
+                   : true;
 }
 
 /* A record's type name (oc_record), at most 48 bytes for a camera event. */
@@ -855,7 +904,8 @@ static bool parse_input(struct ctx *c, const cJSON *jc, struct oc_camera_cfg *ca
         free(fmt);
         if (f < 0) {
             push_key(c, "format");
-            return fail(c, "must be one of ordercam, deepstream, deepstream-minimal, frigate, onvif");
+            return fail(c,
+                        "must be one of ordercam, deepstream, deepstream-minimal, frigate, onvif");
         }
         cam->format = f;
     }
@@ -909,8 +959,10 @@ static bool parse_input(struct ctx *c, const cJSON *jc, struct oc_camera_cfg *ca
                 if (strcmp(cam->topics[i], o->topics[j]) == 0 &&
                     (o->format != cam->format || strcmp(o->source, cam->source) == 0 ||
                      cam->format == OC_FORMAT_ONVIF))
-                    return fail(c, "topic \"%s\" is also camera \"%s\"'s; a topic carries one "
-                                   "format and names each camera once", cam->topics[i], o->id);
+                    return fail(c,
+                                "topic \"%s\" is also camera \"%s\"'s; a topic carries one "
+                                "format and names each camera once",
+                                cam->topics[i], o->id);
     }
     return true;
 }
@@ -958,10 +1010,10 @@ static bool simple_polygon(struct ctx *c, const struct oc_zone_cfg *z)
 static bool parse_camera(struct ctx *c, const cJSON *jc, struct oc_camera_cfg *cam,
                          uint64_t default_events)
 {
-    static const char *const keys[] = {"id", "width", "height", "location", "road", "unit",
-                                       "zones", "lines", "events", "event_zones",
-                                       "frames", "format", "source", "topics",
-                                       "track_timeout_s", NULL};
+    static const char *const keys[] = {"id",     "width",       "height",          "location",
+                                       "road",   "unit",        "zones",           "lines",
+                                       "events", "event_zones", "frames",          "format",
+                                       "source", "topics",      "track_timeout_s", NULL};
     if (!cJSON_IsObject(jc))
         return fail(c, "must be an object");
     if (!check_keys(c, jc, keys) || !get_str(c, jc, "id", true, &cam->id))
@@ -1257,8 +1309,7 @@ static bool parse_sections(struct ctx *c, const cJSON *root)
         return false;
     if (o) {
         o1 = push_key(c, "tally");
-        if (!check_keys(c, o, tally_keys) ||
-            !get_num(c, o, "bucket_s", 1, 86400, true, &bucket))
+        if (!check_keys(c, o, tally_keys) || !get_num(c, o, "bucket_s", 1, 86400, true, &bucket))
             return false;
         pop(c, o1);
     }
@@ -1291,10 +1342,9 @@ static bool parse_sections(struct ctx *c, const cJSON *root)
 /* The scene's own top-level keys plus the caller's layers' sections. */
 static bool check_root_keys(struct ctx *c, const cJSON *root, const char *const *layer_keys)
 {
-    static const char *const keys[] = {"box_id", "mqtt", "tally", "track_timeout_s",
-                                       "class_aliases", "codes", "signals", "cameras",
-                                       "defaults", "events", "limits", "max_future_s",
-                                       "max_jump_s"};
+    static const char *const keys[] = {
+        "box_id",  "mqtt",     "tally",  "track_timeout_s", "class_aliases", "codes",     "signals",
+        "cameras", "defaults", "events", "limits",          "max_future_s",  "max_jump_s"};
     enum { N_KEYS = sizeof keys / sizeof *keys, MAX_LAYER_KEYS = 32 };
     const char *all[N_KEYS + MAX_LAYER_KEYS + 1];
     size_t n = 0;
@@ -1308,9 +1358,9 @@ static bool check_root_keys(struct ctx *c, const cJSON *root, const char *const 
 
 static bool parse_root(struct ctx *c, const cJSON *root, const char *const *layer_keys)
 {
-    static const char *const default_events[] = {"littering", "throwing_from_vehicle",
-                                                 "spitting", "dog_unleashed", "open_burning",
-                                                 "illegal_poster"};
+    static const char *const default_events[] = {"littering",    "throwing_from_vehicle",
+                                                 "spitting",     "dog_unleashed",
+                                                 "open_burning", "illegal_poster"};
     struct oc_config *cfg = c->cfg;
     if (!cJSON_IsObject(root))
         return fail(c, "the config must be a JSON object");

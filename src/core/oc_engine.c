@@ -267,8 +267,7 @@ void oc_engine__end_track(struct oc_engine *e, struct oc_cam *c, struct oc_track
     free_track(tr);
 }
 
-static struct oc_track *new_track(struct oc_engine *e, struct oc_cam *c, const char *id,
-                                  uint32_t h)
+static struct oc_track *new_track(struct oc_engine *e, struct oc_cam *c, const char *id, uint32_t h)
 {
     if (c->n_live >= e->cfg->max_tracks_per_camera) {
         e->counters[OC_C_TRACKS_EVICTED]++;
@@ -374,8 +373,8 @@ static const char *best_plate(const struct oc_track *tr)
     return best < 0 ? "" : tr->plate[best];
 }
 
-void oc_engine__emit(struct oc_engine *e, int cam, const struct oc_track *tr, int vtype,
-                     int64_t ts, int64_t ts_start, int zone, int line)
+void oc_engine__emit(struct oc_engine *e, int cam, const struct oc_track *tr, int vtype, int64_t ts,
+                     int64_t ts_start, int zone, int line)
 {
     struct oc_pending *p = oc_engine__emit_raw(e, cam, vtype, ts, ts_start);
     if (!p)
@@ -419,7 +418,7 @@ static void sort_pending(struct oc_engine *e)
 static void signal_evidence(const struct oc_engine *e, const struct oc_pending *p,
                             struct oc_violation *v)
 {
-    int si = p->signal1 > 0  ? p->signal1 - 1 /* an arrow, entry or pedestrian light */
+    int si = p->signal1 > 0 ? p->signal1 - 1 /* an arrow, entry or pedestrian light */
              : p->line >= 0 ? e->cams[p->camera].cfg->lines[p->line].signal
                             : -1;
     v->signal_state = OC_SIG_UNKNOWN;
@@ -575,8 +574,7 @@ static void observe(struct oc_engine *e, int ci, const struct oc_obj *o, int64_t
 
 /* The clock bounds (events.md): true when a message dated t may be
  * applied to camera ci; otherwise it is counted and must be dropped. */
-static bool admit(struct oc_engine *e, struct oc_clock_guard *g, bool has, int64_t clock,
-                  int64_t t)
+static bool admit(struct oc_engine *e, struct oc_clock_guard *g, bool has, int64_t clock, int64_t t)
 {
     switch (oc_clock_judge(g, &e->bounds, has, clock, t, e->rx)) {
     case OC_CLOCK_FUTURE: e->counters[OC_C_DROP_CLOCK_FUTURE]++; return false;

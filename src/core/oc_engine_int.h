@@ -39,7 +39,7 @@ struct oc_zstate {
 struct oc_lstate {
     bool done;
     bool pending;
-    int group;                /* OC_LG_* of the crossing track */
+    int group; /* OC_LG_* of the crossing track */
     int64_t t_cross, deadline;
     int64_t t_before, t_after;
     double box_before[4], box_after[4];
@@ -86,10 +86,10 @@ struct oc_cam {
     int64_t clock;
     bool has_clock;
     struct oc_clock_guard guard; /* what may move clock (oc_clock.h) */
-    struct oc_track **slots; /* open addressing, linear probing */
+    struct oc_track **slots;     /* open addressing, linear probing */
     size_t cap, n_live;
     struct oc_track *oldest, *newest; /* live tracks by last observation */
-    int64_t next_deadline; /* lower bound of every pending dwell/exit deadline */
+    int64_t next_deadline;            /* lower bound of every pending dwell/exit deadline */
     uint64_t next_seq;
     struct oc_event_id *event_ids; /* ring of max_event_ids */
     size_t ev_head, ev_n;
@@ -106,9 +106,9 @@ struct oc_pending {
     int cls;
     char plate[OC_PLATE_MAX + 1];
     double conf;
-    int zone, line;         /* config indexes or -1 */
-    int signal1;            /* signal index + 1 naming the record's signal; 0: the line's */
-    size_t order;           /* creation order: the last tie-break */
+    int zone, line; /* config indexes or -1 */
+    int signal1;    /* signal index + 1 naming the record's signal; 0: the line's */
+    size_t order;   /* creation order: the last tie-break */
     size_t n_keys;
     int64_t key_ts[OC_KEYS_MAX];
     double key_box[OC_KEYS_MAX][4];
@@ -133,8 +133,8 @@ struct oc_engine {
 };
 
 /* oc_engine.c */
-void oc_engine__emit(struct oc_engine *e, int cam, const struct oc_track *tr, int vtype,
-                     int64_t ts, int64_t ts_start, int zone, int line);
+void oc_engine__emit(struct oc_engine *e, int cam, const struct oc_track *tr, int vtype, int64_t ts,
+                     int64_t ts_start, int zone, int line);
 struct oc_pending *oc_engine__emit_raw(struct oc_engine *e, int cam, int vtype, int64_t ts,
                                        int64_t ts_start);
 void oc_engine__end_track(struct oc_engine *e, struct oc_cam *cam, struct oc_track *tr);

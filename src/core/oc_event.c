@@ -64,8 +64,7 @@ static bool topic_shape(const char *prefix, const char *topic, size_t len, struc
     return out->kind != OC_MSG_FRAME || parse_ts(rest + 7, rlen - 7, &out->frame_ts);
 }
 
-bool oc_event_topic_kind(const char *prefix, const char *topic, size_t len,
-                         enum oc_msg_kind *kind)
+bool oc_event_topic_kind(const char *prefix, const char *topic, size_t len, enum oc_msg_kind *kind)
 {
     struct oc_topic t;
     const char *id;
@@ -111,8 +110,8 @@ enum oc_counter oc_event_json_reason(enum oc_json_status s)
 cJSON *oc_event_parse(const char *payload, size_t len, enum oc_counter *why)
 {
     cJSON *root = NULL;
-    enum oc_json_status s = oc_json_parse(payload, len, OC_JSON_MAX_BYTES, OC_JSON_MAX_DEPTH,
-                                          &root, NULL);
+    enum oc_json_status s =
+        oc_json_parse(payload, len, OC_JSON_MAX_BYTES, OC_JSON_MAX_DEPTH, &root, NULL);
     if (s != OC_JSON_OK) {
         *why = oc_event_json_reason(s);
         return NULL;

@@ -25,8 +25,7 @@ static size_t utf8_seq(const unsigned char *p, size_t avail)
         return 3;
     }
     if (c >= 0xF0 && c <= 0xF4) {
-        if (avail < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 ||
-            (p[3] & 0xC0) != 0x80)
+        if (avail < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80)
             return 0;
         if (c == 0xF0 && p[1] < 0x90)
             return 0;
@@ -47,9 +46,22 @@ enum { C_PLAIN, C_QUOTE, C_BSLASH, C_OPEN, C_CLOSE, C_HIGH, C_CTRL };
 #define L4 C_CTRL, C_CTRL, C_CTRL, C_CTRL
 #define L16 L4, L4, L4, L4
 static const unsigned char byte_class[256] = {
-    [0x00] = L16, L16,
-    ['"'] = C_QUOTE, ['\\'] = C_BSLASH, ['{'] = C_OPEN, ['['] = C_OPEN, ['}'] = C_CLOSE,
-    [']'] = C_CLOSE, [0x80] = H16, H16, H16, H16, H16, H16, H16, H16,
+    [0x00] = L16,
+    L16,
+    ['"'] = C_QUOTE,
+    ['\\'] = C_BSLASH,
+    ['{'] = C_OPEN,
+    ['['] = C_OPEN,
+    ['}'] = C_CLOSE,
+    [']'] = C_CLOSE,
+    [0x80] = H16,
+    H16,
+    H16,
+    H16,
+    H16,
+    H16,
+    H16,
+    H16,
 };
 
 static int is_ws(unsigned char c)
@@ -63,8 +75,8 @@ static int escape_ok(const unsigned char *p, size_t avail)
     return !(avail >= 6 && p[1] == 'u' && memcmp(p + 2, "0000", 4) == 0);
 }
 
-static enum oc_json_status scan_special(const unsigned char *p, size_t len, size_t *i,
-                                        int *in_str, int *depth, int max_depth)
+static enum oc_json_status scan_special(const unsigned char *p, size_t len, size_t *i, int *in_str,
+                                        int *depth, int max_depth)
 {
     unsigned char c = p[*i];
     switch (byte_class[c]) {
@@ -92,23 +104,20 @@ static enum oc_json_status scan_special(const unsigned char *p, size_t len, size
         if (!*in_str && ++*depth > max_depth)
             return OC_JSON_TOO_DEEP;
         break;
-    default: /* C_CLOSE */
-        *depth -= !*in_str;
-        break;
+    default: /* C_CLOSE */ *depth -= !*in_str; break;
     }
     (*i)++;
     return OC_JSON_OK;
 }
 
-enum oc_json_status oc_json_check_bytes(const char *buf, size_t len, int max_depth,
-                                        size_t *offset)
+enum oc_json_status oc_json_check_bytes(const char *buf, size_t len, int max_depth, size_t *offset)
 {
     const unsigned char *p = (const unsigned char *)buf;
     int depth = 0, in_str = 0;
     size_t i = 0;
     for (;;) {
-        while (i + 4 <= len && !(byte_class[p[i]] | byte_class[p[i + 1]] |
-                                 byte_class[p[i + 2]] | byte_class[p[i + 3]]))
+        while (i + 4 <= len && !(byte_class[p[i]] | byte_class[p[i + 1]] | byte_class[p[i + 2]] |
+                                 byte_class[p[i + 3]]))
             i += 4;
         while (i < len && byte_class[p[i]] == C_PLAIN)
             i++;

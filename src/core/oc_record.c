@@ -226,8 +226,9 @@ static int sha_hex_ok(const char *s)
 
 static int evidence_ok(const cJSON *ev, char *err, size_t cap)
 {
-    static const char msg[] = "\"evidence\" must be null or {\"file\", \"sha256\" (lower-case hex), "
-                              "\"frames\" (at most 64 integer ms), \"evicted\"?}";
+    static const char msg[] =
+        "\"evidence\" must be null or {\"file\", \"sha256\" (lower-case hex), "
+        "\"frames\" (at most 64 integer ms), \"evicted\"?}";
     if (cJSON_IsNull(ev))
         return 1;
     if (!cJSON_IsObject(ev) || !sha_hex_ok(str_of(ev, "sha256")))
@@ -264,8 +265,8 @@ static int sig_state_ok(const char *s)
 /* One field of a record: known, and of its type and bound. */
 static int field_ok(const cJSON *f, char *err, size_t cap)
 {
-    static const char *const opt_str[] = {"code", "track", "class", "plate", "zone",
-                                          "line", "signal", "location", "road", "unit"};
+    static const char *const opt_str[] = {"code", "track",  "class",    "plate", "zone",
+                                          "line", "signal", "location", "road",  "unit"};
     static const char *const fixed[] = {"id", "box", "camera", "type", "ts", "ts_start"};
     const char *k = f->string;
     for (size_t i = 0; i < sizeof opt_str / sizeof *opt_str; i++)

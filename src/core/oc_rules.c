@@ -46,7 +46,7 @@ static int line_group(int cls)
 
 static int red_type(int lg)
 {
-    return lg == OC_LG_MOTOR ? OC_V_RED_LIGHT
+    return lg == OC_LG_MOTOR      ? OC_V_RED_LIGHT
            : lg == OC_LG_NONMOTOR ? OC_V_NONMOTOR_RED_LIGHT
                                   : OC_V_PEDESTRIAN_RED_LIGHT;
 }
@@ -83,8 +83,8 @@ static void stop_crossing(struct oc_engine *e, int ci, struct oc_track *tr, int 
     ls->deadline = tc + line->exit_ms[lg];
 }
 
-static void exit_crossing(struct oc_engine *e, int ci, struct oc_track *tr, int exit_li,
-                          int64_t tc, int64_t t)
+static void exit_crossing(struct oc_engine *e, int ci, struct oc_track *tr, int exit_li, int64_t tc,
+                          int64_t t)
 {
     const struct oc_camera_cfg *cc = e->cams[ci].cfg;
     for (size_t li = 0; li < cc->n_lines; li++) {
@@ -168,8 +168,8 @@ static void region_observe(struct oc_engine *e, int ci, struct oc_track *tr, int
 
 /* ---- helmets ---- */
 
-static void helmet_observe(struct oc_engine *e, int ci, struct oc_track *tr,
-                           const struct oc_obj *o, const bool *inside, int64_t t)
+static void helmet_observe(struct oc_engine *e, int ci, struct oc_track *tr, const struct oc_obj *o,
+                           const bool *inside, int64_t t)
 {
     const struct oc_camera_cfg *cc = e->cams[ci].cfg;
     if (o->helmet == OC_HELMET_UNKNOWN || tr->helmet_done)

@@ -155,8 +155,8 @@ static void judge_movement(struct oc_engine *e, int ci, struct oc_track *tr, int
     line_keys(p, ls, t, tr->box);
 }
 
-static void judge_lane(struct oc_engine *e, int ci, struct oc_track *tr, int li, int m,
-                       int64_t tc, int64_t t)
+static void judge_lane(struct oc_engine *e, int ci, struct oc_track *tr, int li, int m, int64_t tc,
+                       int64_t t)
 {
     const struct oc_camera_cfg *cc = e->cams[ci].cfg;
     struct oc_lstate *ls = &tr->l[li];
@@ -204,8 +204,8 @@ void oc_junction_timer(struct oc_engine *e, int ci, struct oc_track *tr, int li,
         return;
     }
     const struct oc_line_cfg *line = &e->cams[ci].cfg->lines[li];
-    struct oc_pending *p = emit(e, ci, tr, OC_V_STOP_LINE_CROSSING, ls->deadline, ls->t_cross,
-                                -1, li, line->signal);
+    struct oc_pending *p =
+        emit(e, ci, tr, OC_V_STOP_LINE_CROSSING, ls->deadline, ls->t_cross, -1, li, line->signal);
     line_keys(p, ls, ls->deadline, tr->box);
 }
 
@@ -266,7 +266,7 @@ static void waiting_area(struct oc_engine *e, int ci, struct oc_track *tr, int z
     }
     for (size_t m = 0; m < line->n_movements; m++)
         if ((int)line->movements[m].name == z->movement)
-            ls->red_mask &= (uint8_t)~(1u << m);
+            ls->red_mask &= (uint8_t) ~(1u << m);
     ls->all_red = false;
 }
 
@@ -282,8 +282,8 @@ static double side_dist(const struct oc_line_cfg *l, struct oc_pt a)
 /* side: the last side the anchor was strictly on (an anchor exactly on the
  * line keeps it), so landing on the line and then going over is a crossing. */
 static void solid_line(struct oc_engine *e, int ci, struct oc_track *tr, int li, bool has_prev,
-                       struct oc_pt prev, struct oc_pt a, int64_t prev_ts,
-                       const double prev_box[4], int64_t t)
+                       struct oc_pt prev, struct oc_pt a, int64_t prev_ts, const double prev_box[4],
+                       int64_t t)
 {
     const struct oc_line_cfg *line = &e->cams[ci].cfg->lines[li];
     struct oc_lstate *ls = &tr->l[li];
@@ -319,8 +319,7 @@ static void solid_line(struct oc_engine *e, int ci, struct oc_track *tr, int li,
         return;
     ls->s_pending = false;
     ls->done = true; /* once per track and line */
-    struct oc_pending *p =
-        emit(e, ci, tr, OC_V_SOLID_LINE_CROSSING, t, ls->t_cross, -1, li, -1);
+    struct oc_pending *p = emit(e, ci, tr, OC_V_SOLID_LINE_CROSSING, t, ls->t_cross, -1, li, -1);
     line_keys(p, ls, t, tr->box);
 }
 

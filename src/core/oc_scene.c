@@ -77,8 +77,8 @@ static void take_signals(const struct oc_engine *e, const struct oc_cam *c, stru
         struct oc_scene_signal *s = &out->signals[out->n_signals++];
         s->signal = sig;
         s->onset = 0;
-        s->state = c->has_clock ? oc_signal_at(&e->signals[sig], c->clock, &s->onset)
-                                : OC_SIG_UNKNOWN;
+        s->state =
+            c->has_clock ? oc_signal_at(&e->signals[sig], c->clock, &s->onset) : OC_SIG_UNKNOWN;
         if (s->state != OC_SIG_RED)
             s->onset = 0;
     }

@@ -97,8 +97,8 @@ static EVP_PKEY *create_key(const char *path, char *err, size_t cap)
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-    int ok = f && PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL) == 1 &&
-             fflush(f) == 0 && fsync(fileno(f)) == 0;
+    int ok = f && PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL) == 1 && fflush(f) == 0 &&
+             fsync(fileno(f)) == 0;
     if (f)
         ok &= fclose(f) == 0;
     else if (fd >= 0)
@@ -146,8 +146,7 @@ void oc_signer_public(const struct oc_signer *s, char out[OC_SIGN_PUB_B64])
     memcpy(out, s->pub, OC_SIGN_PUB_B64);
 }
 
-oc_err_t oc_signer_sign(struct oc_signer *s, const void *msg, size_t len,
-                        char out[OC_SIGN_SIG_B64])
+oc_err_t oc_signer_sign(struct oc_signer *s, const void *msg, size_t len, char out[OC_SIGN_SIG_B64])
 {
     unsigned char sig[64];
     size_t n = sizeof sig;

@@ -63,8 +63,8 @@ oc_err_t oc_engine_save(const struct oc_engine *e, FILE *f, uint64_t config_hash
     }
     for (size_t ci = 0; ci < cfg->n_cameras; ci++) {
         const struct oc_cam *c = &e->cams[ci];
-        uint64_t fields[6] = {(uint64_t)c->clock, c->has_clock, c->next_seq, c->ev_head, c->ev_n,
-                              c->n_live};
+        uint64_t fields[6] = {(uint64_t)c->clock, c->has_clock, c->next_seq,
+                              c->ev_head,         c->ev_n,      c->n_live};
         if (put(f, fields, sizeof fields) || put(f, &c->guard, sizeof c->guard) ||
             put(f, c->event_ids, cfg->max_event_ids * sizeof *c->event_ids))
             return OC_EIO;
@@ -141,8 +141,8 @@ oc_err_t oc_engine_load(struct oc_engine *e, FILE *f, uint64_t config_hash)
         h.signal_size != sizeof(struct oc_signal) ||
         h.event_id_size != sizeof(struct oc_event_id) ||
         h.guard_size != sizeof(struct oc_clock_guard) || h.stay_size != sizeof(struct oc_stay) ||
-        h.n_cameras != cfg->n_cameras ||
-        h.n_signals != cfg->n_signals || h.n_classes > OC_CLASS_MAX - OC_CLASS_KNOWN - 1)
+        h.n_cameras != cfg->n_cameras || h.n_signals != cfg->n_signals ||
+        h.n_classes > OC_CLASS_MAX - OC_CLASS_KNOWN - 1)
         return OC_EINVAL;
     if (get(f, e->signals, cfg->n_signals * sizeof *e->signals) ||
         get(f, e->sig_guards, cfg->n_signals * sizeof *e->sig_guards))

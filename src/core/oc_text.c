@@ -94,11 +94,11 @@ size_t oc_text_json_quote(char *out, size_t cap, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
     size_t o = 0;
-#define PUT(ch)                                                                   \
-    do {                                                                          \
-        if (o + 1 >= cap)                                                         \
-            return cap;                                                           \
-        out[o++] = (ch);                                                          \
+#define PUT(ch)                                                                                    \
+    do {                                                                                           \
+        if (o + 1 >= cap)                                                                          \
+            return cap;                                                                            \
+        out[o++] = (ch);                                                                           \
     } while (0)
     PUT('"');
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {

@@ -86,7 +86,7 @@ struct daemon {
     struct oc_outbox *outbox;
     struct oc_uplink *uplink;
     struct oc_metrics *metrics;
-    struct oc_live *live; /* the installer's live view, with the metrics listener */
+    struct oc_live *live;                /* the installer's live view, with the metrics listener */
     struct oc_recfile *record;           /* --record; NULL: none */
     uint64_t *by_type;                   /* violations written per type */
     int64_t *anchor_wall, *anchor_clock; /* per camera, for ticks */
@@ -588,8 +588,8 @@ static int start_snapurl(struct daemon *d)
         }
     }
     if (rc == 0) {
-        d->snap = oc_snapurl_start(d->ecfg, (const char *const *)pw, on_snap_frame, snap_log, d, err,
-                                   sizeof err);
+        d->snap = oc_snapurl_start(d->ecfg, (const char *const *)pw, on_snap_frame, snap_log, d,
+                                   err, sizeof err);
         if (!d->snap && err[0]) {
             LOG(d, ERR, "%s", err);
             rc = -1;
@@ -1058,14 +1058,11 @@ static void stop(struct daemon *d)
 
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
-                                         {"check", no_argument, NULL, 'k'},
-                                         {"record", required_argument, NULL, 'r'},
-                                         {"log-level", required_argument, NULL, 'l'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {"version", no_argument, NULL, 'V'},
-                                         {"print-key", no_argument, NULL, 'P'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'}, {"check", no_argument, NULL, 'k'},
+        {"record", required_argument, NULL, 'r'}, {"log-level", required_argument, NULL, 'l'},
+        {"help", no_argument, NULL, 'h'},         {"version", no_argument, NULL, 'V'},
+        {"print-key", no_argument, NULL, 'P'},    {NULL, 0, NULL, 0}};
     struct daemon d = {.log = {.max_level = OC_LOG_INFO}};
     int check = 0, ch;
     while ((ch = getopt_long(argc, argv, "c:kr:l:hV", opts, NULL)) != -1) {

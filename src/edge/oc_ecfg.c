@@ -126,8 +126,9 @@ static bool check_exposure(struct oc_cfgread *r, const struct oc_ecfg *cfg)
     if (!cfg->metrics_listen || cfg->metrics_token || loopback_host(cfg->metrics_listen))
         return true;
     size_t o1 = oc_cfgread_push_key(r, "listen");
-    oc_cfgread_fail(r, "%s is not a loopback address: set metrics.token (the listener serves the "
-                       "cameras' pictures)",
+    oc_cfgread_fail(r,
+                    "%s is not a loopback address: set metrics.token (the listener serves the "
+                    "cameras' pictures)",
                     cfg->metrics_listen);
     oc_cfgread_pop(r, o1);
     return false;
@@ -161,8 +162,7 @@ static bool read_spool_metrics(struct oc_cfgread *r, const cJSON *root, struct o
         if (!oc_cfgread_keys(r, o, metrics_keys) ||
             !oc_cfgread_str(r, o, "listen", false, &cfg->metrics_listen) ||
             !read_token(r, o, "token", &cfg->metrics_token) ||
-            !read_token(r, o, "admin_token", &cfg->metrics_admin_token) ||
-            !check_exposure(r, cfg))
+            !read_token(r, o, "admin_token", &cfg->metrics_admin_token) || !check_exposure(r, cfg))
             return false;
         oc_cfgread_pop(r, o1);
     }
@@ -191,9 +191,9 @@ static bool read_rx_limits(struct oc_cfgread *r, const cJSON *root, struct oc_ec
 /* One camera's "frames": where ordercamd gets frames other than MQTT. */
 static bool read_frames(struct oc_cfgread *r, const cJSON *jc, struct oc_snapshot_cfg *s)
 {
-    static const char *const keys[] = {"snapshot_url", "snapshot_fps", "username",
-                                       "password_file", "auth", "timeout_ms", "latency_ms",
-                                       "ca_file", "insecure_skip_verify", NULL};
+    static const char *const keys[] = {
+        "snapshot_url", "snapshot_fps", "username", "password_file",        "auth",
+        "timeout_ms",   "latency_ms",   "ca_file",  "insecure_skip_verify", NULL};
     static const char *const auths[] = {"any", "basic", "digest"};
     const cJSON *f;
     s->fps = 2;

@@ -2,8 +2,8 @@
  * comes from core (oc_config_read), the evidence settings from oc_evcfg;
  * this layer reads the daemon's own sections: mqtt (but topic_prefix,
  * which is routing and core's), central, spool, metrics, the receive
- * queue's limits.rx_queue_* and each camera's "frames" (snapshot polling). ordercam-replay reads its config here too, so
- * that it refuses exactly what ordercamd --check refuses.
+ * queue's limits.rx_queue_* and each camera's "frames" (snapshot polling). ordercam-replay reads
+ * its config here too, so that it refuses exactly what ordercamd --check refuses.
  *
  * Read-only after loading; everything in it (the scene included) is owned
  * by the struct and freed by oc_ecfg_free. */
@@ -52,9 +52,9 @@ struct oc_ecfg {
     struct oc_central_cfg central;
     char *spool_dir; /* default /var/lib/ordercam */
     int spool_max_mb;
-    int snapshot_s;       /* how often the daemon saves the engine state */
-    char *metrics_listen; /* HOST:PORT of the Prometheus endpoint; NULL: off */
-    char *metrics_token;  /* needed by every request but /health; NULL: none */
+    int snapshot_s;            /* how often the daemon saves the engine state */
+    char *metrics_listen;      /* HOST:PORT of the Prometheus endpoint; NULL: off */
+    char *metrics_token;       /* needed by every request but /health; NULL: none */
     char *metrics_admin_token; /* lets the live view's editor write the file; NULL: off */
     size_t rx_queue_msgs, rx_queue_bytes;
     struct oc_snapshot_cfg *snap; /* scene->n_cameras entries, in scene->cameras' order */

@@ -18,7 +18,7 @@ struct oc_evwork_stats {
     uint64_t queued_jobs, queued_bytes; /* now */
     uint64_t built, unusable, failed, refused_full;
     uint64_t corrupt, wrong_size, rescaled, box_clipped; /* frames, from the builds */
-    int paused;                          /* disk full: waiting for space */
+    int paused;                                          /* disk full: waiting for space */
 };
 
 struct oc_evwork;

@@ -177,8 +177,8 @@ oc_err_t oc_journal_message(struct oc_journal *j, int64_t wall_ms, const char *t
         } else {
             memcpy(tq, topic, topic_len);
             tq[topic_len] = '\0';
-            int n = snprintf(j->buf, j->cap, "{\"ts\":%" PRId64 ",\"seq\":%" PRIu64 ",\"topic\":",
-                             wall_ms, *seq);
+            int n = snprintf(j->buf, j->cap,
+                             "{\"ts\":%" PRId64 ",\"seq\":%" PRIu64 ",\"topic\":", wall_ms, *seq);
             size_t o = (size_t)n;
             o += oc_text_json_quote(j->buf + o, j->cap - o, tq);
             free(tq);
@@ -323,8 +323,10 @@ oc_err_t oc_journal_replay(struct oc_journal *j, uint64_t after, const struct oc
                     size_t len = 0;
                     if (cJSON_IsString(topic) && cJSON_IsString(b64) && cJSON_IsNumber(ts) &&
                         (bytes = malloc(oc_text_b64_max(strlen(b64->valuestring)) + 1)) &&
-                        oc_text_b64_decode(b64->valuestring, strlen(b64->valuestring), bytes, &len) == OC_OK) {
-                        s->message(ud, sq, (int64_t)ts->valuedouble, topic->valuestring, strlen(topic->valuestring), bytes, len);
+                        oc_text_b64_decode(b64->valuestring, strlen(b64->valuestring), bytes,
+                                           &len) == OC_OK) {
+                        s->message(ud, sq, (int64_t)ts->valuedouble, topic->valuestring,
+                                   strlen(topic->valuestring), bytes, len);
                         (*messages)++;
                     } else {
                         (*bad_lines)++;

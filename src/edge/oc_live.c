@@ -202,8 +202,8 @@ void oc_live_note_violation(struct oc_live *l, const struct oc_violation *v)
     oc_scene_violation_from(&c->viol[at], v);
 }
 
-static void build_scene(struct oc_live *l, const struct oc_config *cfg,
-                        const struct oc_engine *eng, size_t i, int64_t wall_ms)
+static void build_scene(struct oc_live *l, const struct oc_config *cfg, const struct oc_engine *eng,
+                        size_t i, int64_t wall_ms)
 {
     struct cam *c = &l->cams[i];
     struct oc_scene_violation v[OC_SCENE_VIOLATIONS_MAX];
@@ -417,10 +417,8 @@ static int route_api(struct oc_live *l, const struct oc_http_req *q, struct oc_h
         return text(r, 404, JSON_TYPE, "{\"error\":\"no such camera\"}");
     memcpy(cid, id, idlen);
     cid[idlen] = '\0';
-    struct oc_live_edit_in in = {.config_path = l->config_path,
-                                 .admin_token = l->admin_token,
-                                 .camera = cid,
-                                 .req = q};
+    struct oc_live_edit_in in = {
+        .config_path = l->config_path, .admin_token = l->admin_token, .camera = cid, .req = q};
     if (get && strcmp(what, "config") == 0)
         return oc_live_edit_section(&in, r);
     if (post && strcmp(what, "validate") == 0)

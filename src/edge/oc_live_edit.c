@@ -98,8 +98,8 @@ static void error_path(const char *err, const char *name, char *path, size_t cap
 {
     path[0] = '\0';
     size_t nl = strlen(name);
-    const char *p = strncmp(err, name, nl) == 0 && strncmp(err + nl, ": $", 3) == 0 ? err + nl + 2
-                                                                                   : NULL;
+    const char *p =
+        strncmp(err, name, nl) == 0 && strncmp(err + nl, ": $", 3) == 0 ? err + nl + 2 : NULL;
     if (!p)
         return;
     const char *end = strstr(p, ": ");
@@ -119,9 +119,8 @@ static cJSON *judge(const struct oc_live_edit_in *in, struct oc_http_resp *r)
     const struct oc_http_req *q = in->req;
     cJSON *sec = NULL;
     struct oc_json_error je;
-    if (!q->body ||
-        oc_json_parse(q->body, q->body_len, OC_METRICS_BODY_MAX, OC_JSON_MAX_DEPTH, &sec, &je) !=
-            OC_JSON_OK) {
+    if (!q->body || oc_json_parse(q->body, q->body_len, OC_METRICS_BODY_MAX, OC_JSON_MAX_DEPTH,
+                                  &sec, &je) != OC_JSON_OK) {
         char msg[256] = "a camera section (a JSON object) is expected";
         if (q->body)
             oc_json_describe(&je, msg, sizeof msg);
@@ -143,8 +142,8 @@ static cJSON *judge(const struct oc_live_edit_in *in, struct oc_http_resp *r)
     cJSON_ReplaceItemInArray(cJSON_GetObjectItemCaseSensitive(root, "cameras"), idx, sec);
     char *text = cJSON_PrintUnformatted(root);
     char err[768];
-    struct oc_ecfg *cfg = text ? oc_ecfg_parse(text, strlen(text), in->config_path, err, sizeof err)
-                               : NULL;
+    struct oc_ecfg *cfg =
+        text ? oc_ecfg_parse(text, strlen(text), in->config_path, err, sizeof err) : NULL;
     free(text);
     if (!cfg) {
         char path[512];

@@ -427,7 +427,7 @@ int oc_http_header(const char *head, size_t head_len, const char *name, char *bu
 
 static int hexval(int c)
 {
-    return c >= '0' && c <= '9' ? c - '0'
+    return c >= '0' && c <= '9'   ? c - '0'
            : c >= 'a' && c <= 'f' ? c - 'a' + 10
            : c >= 'A' && c <= 'F' ? c - 'A' + 10
                                   : -1;
@@ -491,8 +491,8 @@ static bool authorized(struct oc_metrics *m, struct slot *s, const char *q, cons
         return true;
     if (q) {
         char query[1024];
-        size_t ql = (size_t)(sp2 - q - 1) < sizeof query - 1 ? (size_t)(sp2 - q - 1)
-                                                              : sizeof query - 1;
+        size_t ql =
+            (size_t)(sp2 - q - 1) < sizeof query - 1 ? (size_t)(sp2 - q - 1) : sizeof query - 1;
         memcpy(query, q + 1, ql);
         query[ql] = '\0';
         if (oc_http_query(query, "token", got, sizeof got) && token_equal(m->token, got))
@@ -811,8 +811,7 @@ void oc_metrics_publish(struct oc_metrics *m, char *text, size_t len)
     pthread_mutex_unlock(&m->lock);
 }
 
-int oc_metrics_set_route(struct oc_metrics *m, oc_metrics_route_fn fn, void *ud,
-                         const char *token)
+int oc_metrics_set_route(struct oc_metrics *m, oc_metrics_route_fn fn, void *ud, const char *token)
 {
     char *t = token ? strdup(token) : NULL;
     if (token && !t)

@@ -82,10 +82,10 @@ struct oc_metrics_src {
     struct oc_uplink *uplink;
     struct oc_spool *spool;
     struct oc_metrics *listener;
-    struct oc_snapurl *snap; /* per-camera snapshot-URL metrics */
+    struct oc_snapurl *snap;      /* per-camera snapshot-URL metrics */
     const struct oc_adapt *adapt; /* per input format */
-    size_t held;             /* violations held in memory (spool unwritable) */
-    uint64_t evidence_bytes; /* images on disk */
+    size_t held;                  /* violations held in memory (spool unwritable) */
+    uint64_t evidence_bytes;      /* images on disk */
     int mqtt_up;
     unsigned long mqtt_failures;
     uint64_t applied;  /* last journal seq applied */
@@ -144,8 +144,7 @@ typedef int (*oc_metrics_route_fn)(void *ud, const struct oc_http_req *req,
  * live page's own files (/live/, live.js, live.css: no data) must carry
  * it, as "Authorization: Bearer TOKEN" or a "token=TOKEN" query parameter:
  * else 401. Call before requests arrive (right after oc_metrics_start). */
-int oc_metrics_set_route(struct oc_metrics *m, oc_metrics_route_fn fn, void *ud,
-                         const char *token);
+int oc_metrics_set_route(struct oc_metrics *m, oc_metrics_route_fn fn, void *ud, const char *token);
 
 /* The value of header name (case-insensitive) in head, copied into buf
  * (NUL-terminated, cut at cap); 0 when absent. */

@@ -21,9 +21,9 @@ struct oc_mqtt {
     oc_mqtt_message_fn on_message;
     oc_mqtt_state_fn on_state;
     void *ud;
-    int up;             /* last state reported */
-    int connect_rc;     /* from the CONNACK */
-    int started;        /* connect_async began a connection */
+    int up;         /* last state reported */
+    int connect_rc; /* from the CONNACK */
+    int started;    /* connect_async began a connection */
     unsigned seed;
 };
 
@@ -52,7 +52,8 @@ static void on_message(struct mosquitto *mosq, void *obj, const struct mosquitto
 {
     (void)mosq;
     struct oc_mqtt *m = obj;
-    m->on_message(m->ud, msg->topic, msg->payload, msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0);
+    m->on_message(m->ud, msg->topic, msg->payload,
+                  msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0);
 }
 
 static void report_down(struct oc_mqtt *m, const char *why)

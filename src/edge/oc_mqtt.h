@@ -12,7 +12,7 @@ struct oc_mqtt_opts {
     const char *host;
     int port;
     const char *client_id;
-    const char *username, *password; /* password NULL: none */
+    const char *username, *password;            /* password NULL: none */
     const char *ca_file, *cert_file, *key_file; /* ca_file NULL: plain TCP */
     int keepalive_s;
     int qos;

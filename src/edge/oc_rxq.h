@@ -11,11 +11,11 @@
 
 struct oc_rxmsg {
     struct oc_rxmsg *next;
-    uint64_t seq;      /* journal sequence number */
-    int64_t rx_ms;     /* wall time received (as journaled) */
+    uint64_t seq;  /* journal sequence number */
+    int64_t rx_ms; /* wall time received (as journaled) */
     size_t topic_len, len;
-    char *topic;       /* points into data[] */
-    char *payload;     /* points into data[] */
+    char *topic;   /* points into data[] */
+    char *payload; /* points into data[] */
     char data[];
 };
 

@@ -117,8 +117,8 @@ static CURL *make_easy(struct cam *c, const struct oc_snapshot_cfg *sc, const ch
     bad |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)sc->timeout_ms) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)sc->timeout_ms) != CURLE_OK;
-    bad |= curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)OC_JPEG_MAX_BYTES) !=
-           CURLE_OK;
+    bad |=
+        curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)OC_JPEG_MAX_BYTES) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_WRITEDATA, c) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_USERAGENT, "ordercamd") != CURLE_OK;
@@ -417,8 +417,8 @@ void oc_snapurl_stats(struct oc_snapurl *s, int camera, struct oc_snapurl_stats 
 }
 
 /* One counter family: name, help, and each camera's value of one field. */
-static size_t family(struct oc_snapurl *s, const struct oc_snapurl_stats *st, char *buf,
-                     size_t cap, const char *head, const char *name, size_t field, int kind)
+static size_t family(struct oc_snapurl *s, const struct oc_snapurl_stats *st, char *buf, size_t cap,
+                     const char *head, const char *name, size_t field, int kind)
 {
     size_t n = 0;
     int k = snprintf(buf, cap, "%s", head);
@@ -471,12 +471,12 @@ size_t oc_snapurl_metrics(struct oc_snapurl *s, char *buf, size_t cap)
                                 "# TYPE ordercam_snapshot_requests_total counter\n");
     for (size_t i = 0; i < s->n && n < cap; i++)
         for (size_t r = 0; r < sizeof res / sizeof *res && n < cap; r++)
-            n += (size_t)snprintf(buf + n, cap - n,
-                                  "ordercam_snapshot_requests_total{camera=\"%s\",result=\"%s\"} "
-                                  "%" PRIu64 "\n",
-                                  s->cams[i].id, res[r].result,
-                                  *(const uint64_t *)(const void *)((const char *)&st[i] +
-                                                                    res[r].field));
+            n += (size_t)snprintf(
+                buf + n, cap - n,
+                "ordercam_snapshot_requests_total{camera=\"%s\",result=\"%s\"} "
+                "%" PRIu64 "\n",
+                s->cams[i].id, res[r].result,
+                *(const uint64_t *)(const void *)((const char *)&st[i] + res[r].field));
     static const struct {
         const char *head, *name;
         size_t field;

@@ -67,8 +67,8 @@ void oc_spool_close(struct oc_spool *s)
 {
     if (!s)
         return;
-    sqlite3_stmt *all[] = {s->add,    s->tally,  s->next,   s->pending, s->mark,
-                           s->backlog, s->dirty, s->sent,   s->ev_get,  s->ev_set,
+    sqlite3_stmt *all[] = {s->add,     s->tally,   s->next,     s->pending,   s->mark,
+                           s->backlog, s->dirty,   s->sent,     s->ev_get,    s->ev_set,
                            s->ev_todo, s->ev_mark, s->ev_bytes, s->ev_oldest, s->ev_evict};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         sqlite3_finalize(all[i]);
@@ -89,7 +89,8 @@ struct oc_spool *oc_spool_open(const char *dir, char *err, size_t errlen)
     sqlite3_busy_timeout(s->db, 10000);
     char *msg = NULL;
     /* WAL + synchronous=FULL: a committed violation survives power loss */
-    if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL, &msg) != SQLITE_OK ||
+    if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL,
+                     &msg) != SQLITE_OK ||
         sqlite3_exec(s->db, SCHEMA, NULL, NULL, &msg) != SQLITE_OK || migrate(s->db) != 0) {
         snprintf(err, errlen, "%s: %s", path, msg ? msg : "cannot set up");
         sqlite3_free(msg);
@@ -114,19 +115,21 @@ struct oc_spool *oc_spool_open(const char *dir, char *err, size_t errlen)
         {&s->sent, "UPDATE tallies SET sent_version=MAX(sent_version, ?4)"
                    " WHERE camera=?1 AND type=?2 AND bucket=?3"},
         {&s->ev_get, "SELECT record FROM records WHERE id=?"},
-        {&s->ev_set, "UPDATE records SET record=COALESCE(?2, record), ev_wait=0, ev_file=?3, ev_sha=?4, ev_size=?5,"
+        {&s->ev_set, "UPDATE records SET record=COALESCE(?2, record), ev_wait=0, ev_file=?3, "
+                     "ev_sha=?4, ev_size=?5,"
                      " ev_state=?6 WHERE id=?1"},
         {&s->ev_todo, "SELECT id, ev_file, ev_sha FROM records WHERE ev_state=" EV_TO_SEND
-                      " AND state=" ST_ACCEPTED
-                      " ORDER BY rowid LIMIT ?"},
+                      " AND state=" ST_ACCEPTED " ORDER BY rowid LIMIT ?"},
         {&s->ev_mark, "UPDATE records SET ev_state=?2 WHERE id=?1"},
-        {&s->ev_bytes, "SELECT COALESCE(SUM(ev_size), 0) FROM records WHERE ev_state IN ("
-                      EV_ON_DISK ")"},
-        {&s->ev_oldest, "SELECT id, ev_file, ev_size FROM records WHERE ev_state IN (" EV_ON_DISK ")"
-                        " ORDER BY rowid LIMIT 1"},
-        {&s->ev_evict, "UPDATE records SET ev_state=" EV_EVICTED ", record=CASE WHEN state=" ST_PENDING " AND"
-                       " substr(record, -3) = ']}}' THEN substr(record, 1, length(record) - 2)"
-                       " || ',\"evicted\":true}}' ELSE record END WHERE id=?1"},
+        {&s->ev_bytes,
+         "SELECT COALESCE(SUM(ev_size), 0) FROM records WHERE ev_state IN (" EV_ON_DISK ")"},
+        {&s->ev_oldest,
+         "SELECT id, ev_file, ev_size FROM records WHERE ev_state IN (" EV_ON_DISK ")"
+         " ORDER BY rowid LIMIT 1"},
+        {&s->ev_evict,
+         "UPDATE records SET ev_state=" EV_EVICTED ", record=CASE WHEN state=" ST_PENDING " AND"
+         " substr(record, -3) = ']}}' THEN substr(record, 1, length(record) - 2)"
+         " || ',\"evicted\":true}}' ELSE record END WHERE id=?1"},
     };
     for (size_t i = 0; i < sizeof stmts / sizeof *stmts; i++)
         if (sqlite3_prepare_v2(s->db, stmts[i].sql, -1, stmts[i].st, NULL) != SQLITE_OK) {
@@ -263,8 +266,8 @@ oc_err_t oc_spool_commit(struct oc_spool *s)
 
 /* Rewrites id's record with ev (NULL: evidence stays null) and sets its
  * evidence columns; ev_state says what the image is now. */
-static oc_err_t set_evidence(struct oc_spool *s, const char *id, const struct oc_record_evidence *ev,
-                             int64_t size, int ev_state)
+static oc_err_t set_evidence(struct oc_spool *s, const char *id,
+                             const struct oc_record_evidence *ev, int64_t size, int ev_state)
 {
     char rec[OC_RECORD_MAX];
     sqlite3_bind_text(s->ev_set, 1, id, -1, SQLITE_STATIC);
@@ -324,7 +327,8 @@ uint64_t oc_spool_settle_waiting(struct oc_spool *s,
 }
 
 size_t oc_spool_evidence_todo(struct oc_spool *s, size_t limit,
-                              void (*fn)(void *ud, const char *id, const char *file, const char *sha),
+                              void (*fn)(void *ud, const char *id, const char *file,
+                                         const char *sha),
                               void *ud)
 {
     size_t n = 0;

@@ -23,7 +23,8 @@ void oc_spool_close(struct oc_spool *s);
  * record is the JSON line without newline. ev_wait: its evidence image is
  * being made; the record is not sent until oc_spool_evidence settles it. */
 oc_err_t oc_spool_add(struct oc_spool *s, const char *camera, uint64_t seq, const char *id,
-                      int64_t ts, const char *type, int64_t bucket, const char *record, int ev_wait);
+                      int64_t ts, const char *type, int64_t bucket, const char *record,
+                      int ev_wait);
 
 /* The seq after the highest stored for camera (1 when none). */
 uint64_t oc_spool_next_seq(struct oc_spool *s, const char *camera);
@@ -84,7 +85,8 @@ uint64_t oc_spool_settle_waiting(struct oc_spool *s,
                                  void *ud);
 /* Images to upload (their records already accepted), oldest first. */
 size_t oc_spool_evidence_todo(struct oc_spool *s, size_t limit,
-                              void (*fn)(void *ud, const char *id, const char *file, const char *sha),
+                              void (*fn)(void *ud, const char *id, const char *file,
+                                         const char *sha),
                               void *ud);
 oc_err_t oc_spool_evidence_mark(struct oc_spool *s, const char *id, int ev_state);
 /* Bytes of the images on disk. */

@@ -31,7 +31,7 @@ struct buf {
 struct oc_uplink {
     struct oc_uplink_opts o;
     char *url, *token_file, *ca_file, *cert_file, *key_file, *box, *version, *dir, *cameras;
-    char *evdir; /* NULL: no evidence to send */
+    char *evdir;              /* NULL: no evidence to send */
     struct oc_signer *signer; /* the box's key (<spool_dir>/OC_SIGN_KEY_FILE): signs each record */
     pthread_t thread;
     pthread_mutex_t lock;
@@ -44,12 +44,12 @@ struct oc_uplink {
     struct buf resp;
     long retry_after;
     unsigned seed;
-    int auth_state; /* 0 unknown, 1 ok, -1 refused: logged on change */
-    int net_state;  /* 0 unknown, 1 reachable, -1 failing: logged on change */
-    size_t batch;   /* records per request; halved on 413 */
+    int auth_state;            /* 0 unknown, 1 ok, -1 refused: logged on change */
+    int net_state;             /* 0 unknown, 1 reachable, -1 failing: logged on change */
+    size_t batch;              /* records per request; halved on 413 */
     size_t tallies_unsendable; /* tally rows left out of the last body */
-    size_t single;  /* a refusal named no record: one record per request, for as many
-                     * requests as that batch had records or until one is refused */
+    size_t single;             /* a refusal named no record: one record per request, for as many
+                                * requests as that batch had records or until one is refused */
 };
 
 static char *dup(const char *s)
@@ -125,7 +125,8 @@ static long request(struct oc_uplink *u, const char *path, const char *token, co
     snprintf(url, sizeof url, "%s%s", u->url, path);
     snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
     struct curl_slist *h = curl_slist_append(NULL, auth);
-    h = curl_slist_append(h, sha256 ? "Content-Type: image/jpeg" : "Content-Type: application/json");
+    h = curl_slist_append(h,
+                          sha256 ? "Content-Type: image/jpeg" : "Content-Type: application/json");
     h = curl_slist_append(h, "Expect:");
     if (sha256) {
         snprintf(digest, sizeof digest, "X-Content-SHA256: %s", sha256);
@@ -162,7 +163,8 @@ static long request(struct oc_uplink *u, const char *path, const char *token, co
               u->url);
     curl_slist_free_all(h);
     pthread_mutex_lock(&u->lock);
-    u->st.request_seconds += (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    u->st.request_seconds +=
+        (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     u->st.last_status = status;
     if (status == 200)
         u->st.requests_ok++;
@@ -216,12 +218,13 @@ static void add_record(void *ud, const char *id, const char *record)
     /* signed as it is sent: the image's digest is final by then, and the
      * spool keeps the record as the engine wrote it */
     char signed_rec[OC_RECORD_MAX + 128];
-    size_t n = c->signer ? oc_sign_record(c->signer, record, strlen(record), signed_rec,
-                                          sizeof signed_rec)
-                         : 0;
+    size_t n =
+        c->signer ? oc_sign_record(c->signer, record, strlen(record), signed_rec, sizeof signed_rec)
+                  : 0;
     if (n > 0)
         oc_wire_violation(&c->w, signed_rec, n - 1);
-    else /* not a record we wrote: central judges it (and refuses it unsigned if keys are required) */
+    else /* not a record we wrote: central judges it (and refuses it unsigned if keys are required)
+          */
         oc_wire_violation(&c->w, record, strlen(record));
 }
 
@@ -566,7 +569,8 @@ struct oc_uplink *oc_uplink_start(const struct oc_uplink_opts *o)
     char kp[4096];
     snprintf(kp, sizeof kp, "%s/%s", u->dir ? u->dir : ".", OC_SIGN_KEY_FILE);
     if (u->spool && u->curl && !(u->signer = oc_signer_open(kp, true, err, sizeof err)))
-        u->url = (free(u->url), NULL); /* no key, no upload: central would refuse unsigned records */
+        u->url =
+            (free(u->url), NULL); /* no key, no upload: central would refuse unsigned records */
     if (!u->spool || !u->curl || !u->url) {
         logf_(u, OC_LOG_ERR, "uplink cannot start: %s",
               u->spool && u->curl && u->signer ? "libcurl" : err);

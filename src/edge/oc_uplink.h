@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 struct oc_uplink_opts {
-    const char *url;        /* https://host:port */
+    const char *url; /* https://host:port */
     const char *token_file;
     const char *ca_file, *cert_file, *key_file; /* NULL: system store / no client cert */
     int insecure_skip_verify;
@@ -31,7 +31,7 @@ struct oc_uplink_stats {
     uint64_t requests_ok, requests_failed, records_sent, records_rejected, tally_rows_sent;
     uint64_t evidence_sent, evidence_rejected;
     uint64_t auth_failures;
-    long last_status; /* HTTP status of the last attempt, 0: no response */
+    long last_status;       /* HTTP status of the last attempt, 0: no response */
     double request_seconds; /* wall time spent in requests, in all */
     uint64_t backlog;
 };

@@ -15,11 +15,11 @@ struct rect {
 
 /* A frame that passed its checks: where and how it is decoded. */
 struct planned {
-    int idx;           /* index in in->frames */
-    int fw, fh;        /* full frame size */
-    int num;           /* DCT scale num/8 for its cell */
-    int dw, dh;        /* decoded size */
-    double box[4];     /* clipped to the frame, frame pixels */
+    int idx;       /* index in in->frames */
+    int fw, fh;    /* full frame size */
+    int num;       /* DCT scale num/8 for its cell */
+    int dw, dh;    /* decoded size */
+    double box[4]; /* clipped to the frame, frame pixels */
     double area;
 };
 
@@ -86,12 +86,13 @@ static void disc(struct oc_image *img, int cx, int cy, int r, struct rect clip,
 static int lamp_head(struct oc_image *img, struct rect band, enum oc_sig_state st)
 {
     int h = band.y1 - band.y0, r = h * 3 / 8, step = 2 * r + h / 8;
-    struct rect house = {band.x0, band.y0 + h / 16, band.x0 + 3 * step + h / 8,
-                         band.y1 - h / 16};
+    struct rect house = {band.x0, band.y0 + h / 16, band.x0 + 3 * step + h / 8, band.y1 - h / 16};
     paint(img, house, band, LAMP_HOUSING);
     static const unsigned char *const lit[] = {LAMP_RED, LAMP_YELLOW, LAMP_GREEN};
-    int on = st == OC_SIG_RED ? 0 : st == OC_SIG_YELLOW || st == OC_SIG_FLASHING ? 1
-             : st == OC_SIG_GREEN ? 2 : -1;
+    int on = st == OC_SIG_RED                               ? 0
+             : st == OC_SIG_YELLOW || st == OC_SIG_FLASHING ? 1
+             : st == OC_SIG_GREEN                           ? 2
+                                                            : -1;
     for (int k = 0; k < 3; k++)
         disc(img, house.x0 + h / 16 + r + k * step + h / 32, band.y0 + h / 2, r, band,
              k == on ? lit[k] : LAMP_DARK);
@@ -258,8 +259,8 @@ static void place_closeup(struct oc_jpeg *j, struct oc_image *canvas, struct rec
     region[0] = region[0] < 0 ? 0 : region[0] + rw > p->fw ? p->fw - rw : region[0];
     region[1] = region[1] < 0 ? 0 : region[1] + rh > p->fh ? p->fh - rh : region[1];
     int w, h, ax, ay;
-    if (oc_jpeg_decode_into(j, f->jpeg, f->len, n, region, canvas, cell.x0, cell.y0, cw, ch, &w,
-                            &h, &ax, &ay) != OC_OK) {
+    if (oc_jpeg_decode_into(j, f->jpeg, f->len, n, region, canvas, cell.x0, cell.y0, cw, ch, &w, &h,
+                            &ax, &ay) != OC_OK) {
         fill(canvas, cell, 0x20); /* it decoded whole a moment ago; leave the cell dark */
         return;
     }
@@ -316,8 +317,8 @@ int oc_compose_geometry(struct oc_font *font, int cam_w, int cam_h, size_t n_fra
     if (font)
         oc_font_metrics(font, lpx, &asc, &lline);
     int rows = (int)(n_frames + 2) / 2;
-    *g = (struct oc_compose_geom){.cell_w = cw, .cell_h = ch, .band_h = lline + lpx / 2,
-                                  .caption_px = px};
+    *g = (struct oc_compose_geom){
+        .cell_w = cw, .cell_h = ch, .band_h = lline + lpx / 2, .caption_px = px};
     g->row_h = ch + g->band_h;
     g->caption_y = rows * g->row_h;
     return 0;
@@ -338,8 +339,7 @@ static int draw(struct oc_jpeg *j, struct oc_font *font, const struct oc_compose
     int px = g.caption_px, asc, line = px * 5 / 4;
     if (font)
         oc_font_metrics(font, px, &asc, &line);
-    int rows = (int)(n + 2) / 2, band_h = 2 * line + px * 2 / 3, rh = g.row_h,
-        lpx = px * 3 / 4;
+    int rows = (int)(n + 2) / 2, band_h = 2 * line + px * 2 / 3, rh = g.row_h, lpx = px * 3 / 4;
     if (ensure(canvas, cw * 2, g.caption_y + band_h) != 0)
         return -2;
     (void)ch;

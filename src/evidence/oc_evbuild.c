@@ -57,8 +57,9 @@ oc_err_t oc_evbuild_image(struct oc_evbuild *b, const struct oc_evidence_job *jo
                           unsigned char **jpeg, size_t *len, struct oc_evbuild_result *res)
 {
     memset(res, 0, sizeof *res);
-    struct oc_compose_in in = {job->cam_w, job->cam_h, job->frames, job->n_frames,
-                               {job->caption[0], job->caption[1]}, b->quality};
+    struct oc_compose_in in = {
+        job->cam_w, job->cam_h, job->frames, job->n_frames, {job->caption[0], job->caption[1]},
+        b->quality};
     oc_err_t e = oc_compose(b->jpeg, b->font, &in, &b->canvas, jpeg, len, &res->rep);
     if (e != OC_OK)
         return e;

@@ -9,8 +9,9 @@
 
 bool oc_evcfg_read(struct oc_cfgread *r, const cJSON *root, struct oc_evidence_cfg *ev)
 {
-    static const char *const keys[] = {"enabled",      "quality", "ring_s", "ring_max_mb",
-                                       "tolerance_ms", "dir",     "font",   "codes", NULL};
+    static const char *const keys[] = {"enabled",     "quality",      "ring_s",
+                                       "ring_max_mb", "tolerance_ms", "dir",
+                                       "font",        "codes",        NULL};
     *ev = (struct oc_evidence_cfg){
         .enabled = true, .quality = 85, .ring_s = 20, .ring_max_mb = 64, .tolerance_ms = 200};
     const cJSON *o;

@@ -45,9 +45,8 @@ void oc_evidence_job_free(struct oc_evidence_job *job)
     free(job);
 }
 
-struct oc_evidence *oc_evidence_new(const struct oc_config *cfg,
-                                    const struct oc_evidence_cfg *set, oc_evidence_ready_fn ready,
-                                    void *ud)
+struct oc_evidence *oc_evidence_new(const struct oc_config *cfg, const struct oc_evidence_cfg *set,
+                                    oc_evidence_ready_fn ready, void *ud)
 {
     struct oc_evidence *ev = calloc(1, sizeof *ev);
     if (!ev)
@@ -58,8 +57,8 @@ struct oc_evidence *oc_evidence_new(const struct oc_config *cfg,
     ev->ready = ready;
     ev->ud = ud;
     ev->head = calloc(cfg->n_cameras + 1, sizeof *ev->head);
-    ev->ring = oc_ring_new(cfg->n_cameras, (int64_t)set->ring_s * 1000,
-                           (size_t)set->ring_max_mb << 20);
+    ev->ring =
+        oc_ring_new(cfg->n_cameras, (int64_t)set->ring_s * 1000, (size_t)set->ring_max_mb << 20);
     if (!ev->head || !ev->ring) {
         oc_evidence_free(ev);
         return NULL;
@@ -106,8 +105,7 @@ void oc_evidence_local_time(int64_t ms, char *buf, size_t len, int with_date)
              off % 60);
 }
 
-__attribute__((format(printf, 1, 2)))
-static char *dup_printf(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) static char *dup_printf(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -138,12 +136,12 @@ static int describe(const struct oc_evidence *ev, const struct oc_violation *v, 
         char onset[40];
         oc_evidence_local_time(v->ts_start - v->red_elapsed_ms, onset, sizeof onset, 0);
         snprintf(red, sizeof red, "   红灯始 %s  过线 +%lld.%01lld s", onset,
-                 (long long)(v->red_elapsed_ms / 1000), (long long)(v->red_elapsed_ms % 1000 / 100));
+                 (long long)(v->red_elapsed_ms / 1000),
+                 (long long)(v->red_elapsed_ms % 1000 / 100));
     }
     h->caption[0] = dup_printf("%s   %s%s%s   %s   %s%s", when, ce ? ce->short_name : v->type,
-                               v->code ? " " : "",
-                               v->code ? v->code : "", v->plate ? v->plate : "no plate",
-                               v->cls ? v->cls : "", red);
+                               v->code ? " " : "", v->code ? v->code : "",
+                               v->plate ? v->plate : "no plate", v->cls ? v->cls : "", red);
     char id[OC_RECORD_ID_MAX + 1];
     if (oc_record_id_format(id, sizeof id, box, v->camera_id, v->seq) == 0)
         return -1;

@@ -10,8 +10,8 @@
 
 struct glyph {
     uint32_t cp;
-    int px;         /* 0: empty slot */
-    int left, top;  /* bitmap offset from the pen */
+    int px;        /* 0: empty slot */
+    int left, top; /* bitmap offset from the pen */
     int advance;
     int w, h;
     unsigned char *bits; /* w*h coverage */
@@ -20,7 +20,7 @@ struct glyph {
 struct oc_font {
     FT_Library lib;
     FT_Face face;
-    int size_px;     /* pixel size currently set on face */
+    int size_px; /* pixel size currently set on face */
     size_t used;
     struct glyph cache[OC_FONT_CACHE * 2]; /* open addressing, at most half full */
 };
@@ -38,7 +38,8 @@ struct oc_font *oc_font_open(const char *path, char *err, size_t errlen)
         return NULL;
     }
     if (FT_New_Face(f->lib, path, 0, &f->face) != 0) {
-        snprintf(err, errlen, "%s: not a font FreeType can read (install fonts-wqy-zenhei or set evidence.font)",
+        snprintf(err, errlen,
+                 "%s: not a font FreeType can read (install fonts-wqy-zenhei or set evidence.font)",
                  path);
         FT_Done_FreeType(f->lib);
         free(f);
@@ -71,7 +72,11 @@ static uint32_t next_cp(const char **s)
 {
     const unsigned char *p = (const unsigned char *)*s;
     uint32_t c = p[0];
-    int n = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2 : (c & 0xF8) == 0xF0 ? 3 : -1;
+    int n = c < 0x80             ? 0
+            : (c & 0xE0) == 0xC0 ? 1
+            : (c & 0xF0) == 0xE0 ? 2
+            : (c & 0xF8) == 0xF0 ? 3
+                                 : -1;
     if (n < 0) {
         *s += 1;
         return 0xFFFD;
@@ -113,16 +118,20 @@ static const struct glyph *glyph(struct oc_font *f, int px, uint32_t cp)
     if (set_size(f, px) != 0 || FT_Load_Char(f->face, cp, FT_LOAD_RENDER) != 0)
         return NULL;
     FT_GlyphSlot s = f->face->glyph;
-    struct glyph g = {.cp = cp, .px = px, .left = s->bitmap_left, .top = s->bitmap_top,
-                      .advance = (int)(s->advance.x >> 6), .w = (int)s->bitmap.width,
+    struct glyph g = {.cp = cp,
+                      .px = px,
+                      .left = s->bitmap_left,
+                      .top = s->bitmap_top,
+                      .advance = (int)(s->advance.x >> 6),
+                      .w = (int)s->bitmap.width,
                       .h = (int)s->bitmap.rows};
     if (g.w > 0 && g.h > 0) {
         g.bits = malloc((size_t)g.w * (size_t)g.h);
         if (!g.bits)
             return NULL;
         for (int r = 0; r < g.h; r++)
-            memcpy(g.bits + (size_t)r * (size_t)g.w, s->bitmap.buffer + (ptrdiff_t)r * s->bitmap.pitch,
-                   (size_t)g.w);
+            memcpy(g.bits + (size_t)r * (size_t)g.w,
+                   s->bitmap.buffer + (ptrdiff_t)r * s->bitmap.pitch, (size_t)g.w);
     }
     f->cache[i] = g;
     f->used++;

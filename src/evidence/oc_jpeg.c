@@ -140,8 +140,9 @@ static oc_err_t read_rows(struct oc_jpeg *j, const int region[4], struct target 
     if ((int)h > t->max_h)
         h = (JDIMENSION)t->max_h;
     while (d->output_scanline < y + h) {
-        JSAMPROW row = t->dst->px + ((size_t)(t->y + (int)(d->output_scanline - y)) * (size_t)t->dst->w +
-                                     (size_t)t->x) * 3;
+        JSAMPROW row =
+            t->dst->px +
+            ((size_t)(t->y + (int)(d->output_scanline - y)) * (size_t)t->dst->w + (size_t)t->x) * 3;
         if (jpeg_read_scanlines(d, &row, 1) != 1)
             return OC_EPARSE;
     }
@@ -152,8 +153,9 @@ static oc_err_t read_rows(struct oc_jpeg *j, const int region[4], struct target 
     return OC_OK;
 }
 
-static oc_err_t decode(struct oc_jpeg *j, const void *data, size_t len, int num, const int region[4],
-                       struct target *t, int alloc, int *w, int *h, int *at_x, int *at_y)
+static oc_err_t decode(struct oc_jpeg *j, const void *data, size_t len, int num,
+                       const int region[4], struct target *t, int alloc, int *w, int *h, int *at_x,
+                       int *at_y)
 {
     if (len < 4 || num < 1 || num > 8)
         return OC_EPARSE;

@@ -8,13 +8,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define RGB(r, g, b) {{r, g, b}}
+#define RGB(r, g, b)                                                                               \
+    {                                                                                              \
+        {                                                                                          \
+            r, g, b                                                                                \
+        }                                                                                          \
+    }
 
 /* ---- the style (live.js: ZONE_COLORS, SIGNAL_COLORS, ...) ---- */
 static const struct oc_overlay_rgb zone_colors[OC_ZONE__COUNT] = {
-    [OC_ZONE_NO_PARKING] = RGB(0xff, 0x3b, 0x30), [OC_ZONE_TACTILE_PAVING] = RGB(0xff, 0xcc, 0x00),
-    [OC_ZONE_CROSSWALK] = RGB(0xff, 0xff, 0xff),  [OC_ZONE_CARRIAGEWAY] = RGB(0x5a, 0xc8, 0xfa),
-    [OC_ZONE_LANE] = RGB(0x34, 0xc7, 0x59),       [OC_ZONE_NO_VENDING] = RGB(0xaf, 0x52, 0xde),
+    [OC_ZONE_NO_PARKING] = RGB(0xff, 0x3b, 0x30),
+    [OC_ZONE_TACTILE_PAVING] = RGB(0xff, 0xcc, 0x00),
+    [OC_ZONE_CROSSWALK] = RGB(0xff, 0xff, 0xff),
+    [OC_ZONE_CARRIAGEWAY] = RGB(0x5a, 0xc8, 0xfa),
+    [OC_ZONE_LANE] = RGB(0x34, 0xc7, 0x59),
+    [OC_ZONE_NO_VENDING] = RGB(0xaf, 0x52, 0xde),
     [OC_ZONE_HELMET_ENFORCEMENT] = RGB(0xff, 0x95, 0x00)};
 const struct oc_overlay_rgb OC_OVERLAY_EXIT = RGB(0x0a, 0x84, 0xff);
 const struct oc_overlay_rgb OC_OVERLAY_TRACK = RGB(0x00, 0xe5, 0xff);
@@ -37,9 +45,8 @@ struct oc_overlay_rgb oc_overlay_signal_color(enum oc_sig_state s)
 
 static const char *zone_name(enum oc_zone_kind k)
 {
-    static const char *const names[OC_ZONE__COUNT] = {"禁停区", "盲道",     "人行横道",
-                                                      "机动车道", "车道", "禁止摆摊区",
-                                                      "头盔检查区"};
+    static const char *const names[OC_ZONE__COUNT] = {
+        "禁停区", "盲道", "人行横道", "机动车道", "车道", "禁止摆摊区", "头盔检查区"};
     return (unsigned)k < OC_ZONE__COUNT ? names[k] : "";
 }
 
@@ -57,12 +64,16 @@ static const char *state_name(enum oc_sig_state s)
 
 static const char *type_name(const char *type)
 {
-    static const char *const names[][2] = {
-        {"illegal_parking", "违法停车"},     {"tactile_paving_occupied", "占用盲道"},
-        {"street_vending", "占道经营"},      {"red_light", "闯红灯"},
-        {"stop_line_crossing", "越线停车"},  {"nonmotor_red_light", "非机动车闯红灯"},
-        {"pedestrian_red_light", "行人闯红灯"}, {"jaywalking", "行人横穿"},
-        {"wrong_way", "逆行"},               {"no_helmet", "未戴头盔"}};
+    static const char *const names[][2] = {{"illegal_parking", "违法停车"},
+                                           {"tactile_paving_occupied", "占用盲道"},
+                                           {"street_vending", "占道经营"},
+                                           {"red_light", "闯红灯"},
+                                           {"stop_line_crossing", "越线停车"},
+                                           {"nonmotor_red_light", "非机动车闯红灯"},
+                                           {"pedestrian_red_light", "行人闯红灯"},
+                                           {"jaywalking", "行人横穿"},
+                                           {"wrong_way", "逆行"},
+                                           {"no_helmet", "未戴头盔"}};
     for (size_t i = 0; i < sizeof names / sizeof *names; i++)
         if (strcmp(names[i][0], type) == 0)
             return names[i][1];
@@ -295,9 +306,8 @@ void oc_overlay_draw(struct oc_image *img, struct oc_font *font, const struct oc
     if (!img->px || sc->camera < 0 || (size_t)sc->camera >= in->cfg->n_cameras)
         return;
     const struct oc_camera_cfg *cam = &in->cfg->cameras[sc->camera];
-    struct pen p = {.img = img,
-                    .sx = (double)img->w / cam->width,
-                    .sy = (double)img->h / cam->height};
+    struct pen p = {
+        .img = img, .sx = (double)img->w / cam->width, .sy = (double)img->h / cam->height};
     int u = (int)lround(cam->width / 640.0);
     p.u = (int)lround((u < 1 ? 1 : u) * p.sx);
     if (p.u < 1)

@@ -7,14 +7,14 @@ struct frame {
     struct frame *next; /* arrival order, all cameras */
     int camera;
     int64_t ts;
-    int64_t until;      /* kept frames: the camera clock they are kept to */
+    int64_t until; /* kept frames: the camera clock they are kept to */
     size_t len;
     unsigned char data[];
 };
 
 struct oc_ring {
     struct frame *head, *tail;
-    struct frame *kept;  /* frames kept past their age, in the order kept */
+    struct frame *kept; /* frames kept past their age, in the order kept */
     size_t kept_bytes;
     int64_t *newest; /* per camera */
     int64_t keep_ms;

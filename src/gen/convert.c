@@ -34,18 +34,18 @@ struct conv {
     enum oc_format fmt;
     const struct oc_config *cfg;
     FILE *out, *ids;
-    uint64_t serial;   /* deterministic message ids */
+    uint64_t serial; /* deterministic message ids */
     struct {
         int cam;
         char id[OC_ID_MAX + 1];
-    } *idmap;          /* ONVIF ObjectIds: index + 1 */
+    } * idmap; /* ONVIF ObjectIds: index + 1 */
     size_t n_ids;
     struct fr_obj *fr;
     size_t n_fr;
     uint64_t fr_refused; /* objects beyond FR_MAX_OBJS */
     int64_t last_rx;
     struct oc_decoder dec;
-    char *buf;         /* one payload being built */
+    char *buf; /* one payload being built */
     size_t cap, len;
 };
 
@@ -154,8 +154,9 @@ static void ds_full(struct conv *c, int64_t rx, const char *camid, const struct 
     for (size_t i = 0; i < d->n_objs; i++) {
         const struct oc_obj *o = &d->objs[i];
         c->serial++;
-        putf(c, "{\"messageid\":\"%08llx-0000-4000-8000-%012llx\",\"mdsversion\":\"1.0\","
-                "\"@timestamp\":\"%s\",\"sensor\":{\"id\":",
+        putf(c,
+             "{\"messageid\":\"%08llx-0000-4000-8000-%012llx\",\"mdsversion\":\"1.0\","
+             "\"@timestamp\":\"%s\",\"sensor\":{\"id\":",
              (unsigned long long)(c->serial >> 32), (unsigned long long)c->serial, ts);
         put_json_str(c, camid);
         puts_(c, ",\"type\":\"Camera\"},\"object\":{\"id\":");
@@ -167,15 +168,19 @@ static void ds_full(struct conv *c, int64_t rx, const char *camid, const struct 
             put_json_str(c, o->plate ? o->plate : "");
             putf(c, ",\"confidence\":%.6g}", o->conf);
             if (o->helmet != OC_HELMET_UNKNOWN) /* the rider */
-                putf(c, ",\"person\":{\"cap\":\"%s\"}", o->helmet == OC_HELMET_YES ? "helmet" : "none");
+                putf(c, ",\"person\":{\"cap\":\"%s\"}",
+                     o->helmet == OC_HELMET_YES ? "helmet" : "none");
         } else {
             putf(c, ",\"person\":{\"cap\":\"%s\",\"confidence\":%.6g}",
-                 o->helmet == OC_HELMET_YES ? "helmet" : o->helmet == OC_HELMET_NO ? "none" : "",
+                 o->helmet == OC_HELMET_YES  ? "helmet"
+                 : o->helmet == OC_HELMET_NO ? "none"
+                                             : "",
                  o->conf);
         }
-        putf(c, ",\"bbox\":{\"topleftx\":%.17g,\"toplefty\":%.17g,\"bottomrightx\":%.17g,"
-                "\"bottomrighty\":%.17g}},\"event\":{\"id\":\"%016llx\",\"type\":\"moving\"},"
-                "\"videoPath\":\"\"}",
+        putf(c,
+             ",\"bbox\":{\"topleftx\":%.17g,\"toplefty\":%.17g,\"bottomrightx\":%.17g,"
+             "\"bottomrighty\":%.17g}},\"event\":{\"id\":\"%016llx\",\"type\":\"moving\"},"
+             "\"videoPath\":\"\"}",
              o->x, o->y, o->x + o->w, o->y + o->h, (unsigned long long)c->serial * 7919u);
         line(c, rx, "deepstream/ordercam");
     }
@@ -194,12 +199,15 @@ static void ds_minimal(struct conv *c, int64_t rx, const char *camid, const stru
         const struct oc_obj *o = &d->objs[i];
         char s[512];
         if (is_vehicle(o->cls))
-            snprintf(s, sizeof s, "%s|%.17g|%.17g|%.17g|%.17g|Vehicle|#|%s||||%s||%.6g", o->id, o->x,
-                     o->y, o->x + o->w, o->y + o->h, o->cls, o->plate ? o->plate : "", o->conf);
+            snprintf(s, sizeof s, "%s|%.17g|%.17g|%.17g|%.17g|Vehicle|#|%s||||%s||%.6g", o->id,
+                     o->x, o->y, o->x + o->w, o->y + o->h, o->cls, o->plate ? o->plate : "",
+                     o->conf);
         else
             snprintf(s, sizeof s, "%s|%.17g|%.17g|%.17g|%.17g|Person|#||||%s||%.6g", o->id, o->x,
                      o->y, o->x + o->w, o->y + o->h,
-                     o->helmet == OC_HELMET_YES ? "helmet" : o->helmet == OC_HELMET_NO ? "none" : "",
+                     o->helmet == OC_HELMET_YES  ? "helmet"
+                     : o->helmet == OC_HELMET_NO ? "none"
+                                                 : "",
                      o->conf);
         if (i)
             puts_(c, ",");
@@ -227,8 +235,11 @@ static long onvif_id(struct conv *c, int cam, const char *camid, const char *id)
 
 static const char *onvif_vehicle_type(const char *cls)
 {
-    static const char *const t[][2] = {{"car", "Car"}, {"bus", "Bus"}, {"truck", "Truck"},
-                                       {"van", "Van"}, {"motorcycle", "Motorcycle"}};
+    static const char *const t[][2] = {{"car", "Car"},
+                                       {"bus", "Bus"},
+                                       {"truck", "Truck"},
+                                       {"van", "Van"},
+                                       {"motorcycle", "Motorcycle"}};
     for (size_t i = 0; i < sizeof t / sizeof *t; i++)
         if (strcmp(t[i][0], cls) == 0)
             return t[i][1];
@@ -238,34 +249,40 @@ static const char *onvif_vehicle_type(const char *cls)
 static void onvif(struct conv *c, int64_t rx, int cam, const char *camid,
                   const struct oc_detections *d)
 {
-    int w = c->cfg ? c->cfg->cameras[cam].width : 1920, h = c->cfg ? c->cfg->cameras[cam].height : 1080;
+    int w = c->cfg ? c->cfg->cameras[cam].width : 1920,
+        h = c->cfg ? c->cfg->cameras[cam].height : 1080;
     /* even cameras: a y-down frame system; odd: the spec's y-up example */
     bool ydown = cam % 2 == 0;
     char ts[96];
     iso8601(ts, sizeof ts, d->ts);
-    putf(c, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><tt:MetadataStream "
-            "xmlns:tt=\"http://www.onvif.org/ver10/schema\"><tt:VideoAnalytics>"
-            "<tt:Frame UtcTime=\"%s\"><tt:Transformation><tt:Translate x=\"-1\" y=\"%s\"/>"
-            "<tt:Scale x=\"%.17g\" y=\"%.17g\"/></tt:Transformation>",
+    putf(c,
+         "<?xml version=\"1.0\" encoding=\"UTF-8\"?><tt:MetadataStream "
+         "xmlns:tt=\"http://www.onvif.org/ver10/schema\"><tt:VideoAnalytics>"
+         "<tt:Frame UtcTime=\"%s\"><tt:Transformation><tt:Translate x=\"-1\" y=\"%s\"/>"
+         "<tt:Scale x=\"%.17g\" y=\"%.17g\"/></tt:Transformation>",
          ts, ydown ? "1" : "-1", 2.0 / w, (ydown ? -2.0 : 2.0) / h);
     for (size_t i = 0; i < d->n_objs; i++) {
         const struct oc_obj *o = &d->objs[i];
         double top = ydown ? o->y : h - o->y, bottom = ydown ? o->y + o->h : h - (o->y + o->h);
-        putf(c, "<tt:Object ObjectId=\"%ld\"><tt:Appearance><tt:Shape><tt:BoundingBox "
-                "left=\"%.17g\" top=\"%.17g\" right=\"%.17g\" bottom=\"%.17g\"/>"
-                "<tt:CenterOfGravity x=\"%.17g\" y=\"%.17g\"/></tt:Shape>",
+        putf(c,
+             "<tt:Object ObjectId=\"%ld\"><tt:Appearance><tt:Shape><tt:BoundingBox "
+             "left=\"%.17g\" top=\"%.17g\" right=\"%.17g\" bottom=\"%.17g\"/>"
+             "<tt:CenterOfGravity x=\"%.17g\" y=\"%.17g\"/></tt:Shape>",
              onvif_id(c, cam, camid, o->id), o->x, top, o->x + o->w, bottom, o->x + o->w / 2,
              (top + bottom) / 2);
         const char *vt = onvif_vehicle_type(o->cls);
-        const char *type = strcmp(o->cls, "person") == 0 ? "Human"
+        const char *type = strcmp(o->cls, "person") == 0    ? "Human"
                            : strcmp(o->cls, "bicycle") == 0 ? "Bike"
-                           : vt                           ? "Vehicle"
-                                                          : o->cls;
+                           : vt                             ? "Vehicle"
+                                                            : o->cls;
         if (ydown)
-            putf(c, "<tt:Class><tt:Type Likelihood=\"%.6g\">%s</tt:Type></tt:Class>", o->conf, type);
+            putf(c, "<tt:Class><tt:Type Likelihood=\"%.6g\">%s</tt:Type></tt:Class>", o->conf,
+                 type);
         else
-            putf(c, "<tt:Class><tt:ClassCandidate><tt:Type>%s</tt:Type><tt:Likelihood>%.6g"
-                    "</tt:Likelihood></tt:ClassCandidate></tt:Class>", type, o->conf);
+            putf(c,
+                 "<tt:Class><tt:ClassCandidate><tt:Type>%s</tt:Type><tt:Likelihood>%.6g"
+                 "</tt:Likelihood></tt:ClassCandidate></tt:Class>",
+                 type, o->conf);
         if (vt)
             putf(c, "<tt:VehicleInfo><tt:Type Likelihood=\"%.6g\">%s</tt:Type></tt:VehicleInfo>",
                  o->conf, vt);

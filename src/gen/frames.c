@@ -49,7 +49,8 @@ static void thick_line(struct oc_image *img, struct oc_pt a, struct oc_pt b, int
 }
 
 /* Even-odd scanline fill, blended half-way with colour c. */
-static void fill_poly(struct oc_image *img, const struct oc_pt *p, size_t n, const unsigned char c[3])
+static void fill_poly(struct oc_image *img, const struct oc_pt *p, size_t n,
+                      const unsigned char c[3])
 {
     for (int y = 0; y < img->h; y++) {
         double xs[64];
@@ -79,9 +80,12 @@ static void fill_poly(struct oc_image *img, const struct oc_pt *p, size_t n, con
 static const unsigned char *zone_colour(enum oc_zone_kind k)
 {
     static const unsigned char c[OC_ZONE__COUNT][3] = {
-        [OC_ZONE_NO_PARKING] = {200, 170, 40},   [OC_ZONE_TACTILE_PAVING] = {230, 200, 0},
-        [OC_ZONE_CROSSWALK] = {200, 200, 200},   [OC_ZONE_CARRIAGEWAY] = {70, 72, 78},
-        [OC_ZONE_LANE] = {60, 90, 120},          [OC_ZONE_NO_VENDING] = {170, 90, 90},
+        [OC_ZONE_NO_PARKING] = {200, 170, 40},
+        [OC_ZONE_TACTILE_PAVING] = {230, 200, 0},
+        [OC_ZONE_CROSSWALK] = {200, 200, 200},
+        [OC_ZONE_CARRIAGEWAY] = {70, 72, 78},
+        [OC_ZONE_LANE] = {60, 90, 120},
+        [OC_ZONE_NO_VENDING] = {170, 90, 90},
         [OC_ZONE_HELMET_ENFORCEMENT] = {90, 140, 90}};
     return c[k];
 }
@@ -94,7 +98,8 @@ static int paint_background(struct oc_image *img, const struct oc_camera_cfg *ca
     if (!img->px)
         return -1;
     for (int y = 0; y < img->h; y++) { /* pavement, lighter towards the camera */
-        unsigned char c[3] = {(unsigned char)(96 + y * 40 / img->h), (unsigned char)(98 + y * 40 / img->h),
+        unsigned char c[3] = {(unsigned char)(96 + y * 40 / img->h),
+                              (unsigned char)(98 + y * 40 / img->h),
                               (unsigned char)(92 + y * 40 / img->h)};
         block(img, 0, y, img->w, y + 1, c);
     }
@@ -102,8 +107,9 @@ static int paint_background(struct oc_image *img, const struct oc_camera_cfg *ca
         fill_poly(img, cam->zones[z].pts, cam->zones[z].n_pts, zone_colour(cam->zones[z].kind));
     static const unsigned char white[3] = {240, 240, 240};
     for (size_t l = 0; l < cam->n_lines; l++)
-        thick_line(img, cam->lines[l].p, cam->lines[l].q, cam->lines[l].kind == OC_LINE_STOP ? 8 : 4,
-                   white, cam->lines[l].kind == OC_LINE_EXIT);
+        thick_line(img, cam->lines[l].p, cam->lines[l].q,
+                   cam->lines[l].kind == OC_LINE_STOP ? 8 : 4, white,
+                   cam->lines[l].kind == OC_LINE_EXIT);
     return 0;
 }
 

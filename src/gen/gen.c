@@ -78,9 +78,10 @@ static size_t put_object(char *buf, size_t len, size_t cap, const struct actor *
     ax += (*obs % 2 ? a->jitter : -a->jitter);
     double x = round(ax - a->w / 2), y = round(ay - a->h + noise);
     *drawn = (struct gen_obj){{x, y, a->w, a->h}, a->cls, a->plate};
-    int n = snprintf(buf + len, cap - len,
-                     "%s{\"id\":\"%s\",\"class\":\"%s\",\"box\":[%.0f,%.0f,%.0f,%.0f],\"conf\":%.2f",
-                     first ? "" : ",", a->id, a->cls, x, y, a->w, a->h, 0.75 + 0.2 * rng_unit(r));
+    int n =
+        snprintf(buf + len, cap - len,
+                 "%s{\"id\":\"%s\",\"class\":\"%s\",\"box\":[%.0f,%.0f,%.0f,%.0f],\"conf\":%.2f",
+                 first ? "" : ",", a->id, a->cls, x, y, a->w, a->h, 0.75 + 0.2 * rng_unit(r));
     len += (size_t)n;
     if (a->plate || a->helmet) {
         len += (size_t)snprintf(buf + len, cap - len, ",\"attrs\":{");
@@ -115,69 +116,279 @@ static size_t put_object(char *buf, size_t len, size_t cap, const struct actor *
  * offsets so that crossings at whole tenths land between two frames. */
 static const struct actor script[] = {
     /* red light: crosses the stop line 5 s into red, exits 3 s later */
-    {"cam-e1", "e-101", "car", CAR, {{31, 100, 450}, {39.5, 1800, 450}}, 2, "晋E12345", NULL,
-     "red_light", 38.0, 35.0, 0},
+    {"cam-e1",
+     "e-101",
+     "car",
+     CAR,
+     {{31, 100, 450}, {39.5, 1800, 450}},
+     2,
+     "晋E12345",
+     NULL,
+     "red_light",
+     38.0,
+     35.0,
+     0},
     /* green: nothing */
-    {"cam-e1", "e-102", "car", CAR, {{6, 100, 450}, {14.5, 1800, 450}}, 2, "晋A77777", NULL, NULL,
-     0, 0, 0},
+    {"cam-e1",
+     "e-102",
+     "car",
+     CAR,
+     {{6, 100, 450}, {14.5, 1800, 450}},
+     2,
+     "晋A77777",
+     NULL,
+     NULL,
+     0,
+     0,
+     0},
     /* stops just past the line on red: stop_line_crossing exit_s later */
-    {"cam-e1", "e-103", "car", CAR,
-     {{91, 100, 450}, {95, 900, 450}, {95.3, 960, 450}, {121, 960, 450}, {125.2, 1800, 450}}, 5,
-     "晋E67890", NULL, "stop_line_crossing", 105.0, 95.0, 0},
+    {"cam-e1",
+     "e-103",
+     "car",
+     CAR,
+     {{91, 100, 450}, {95, 900, 450}, {95.3, 960, 450}, {121, 960, 450}, {125.2, 1800, 450}},
+     5,
+     "晋E67890",
+     NULL,
+     "stop_line_crossing",
+     105.0,
+     95.0,
+     0},
     /* 0.1 s after onset with grace 0.2: no violation */
-    {"cam-e1", "e-104", "car", CAR, {{146.1, 100, 450}, {154.6, 1800, 450}}, 2, NULL, NULL, NULL,
-     0, 0, 0},
+    {"cam-e1",
+     "e-104",
+     "car",
+     CAR,
+     {{146.1, 100, 450}, {154.6, 1800, 450}},
+     2,
+     NULL,
+     NULL,
+     NULL,
+     0,
+     0,
+     0},
     /* exactly 0.2 s after onset: a violation (grace is "at least") */
-    {"cam-e1", "e-105", "car", CAR, {{206.2, 100, 450}, {214.7, 1800, 450}}, 2, "晋K55555", NULL,
-     "red_light", 213.2, 210.2, 0},
+    {"cam-e1",
+     "e-105",
+     "car",
+     CAR,
+     {{206.2, 100, 450}, {214.7, 1800, 450}},
+     2,
+     "晋K55555",
+     NULL,
+     "red_light",
+     213.2,
+     210.2,
+     0},
     /* crosses on red, lost by the tracker before the exit: unconfirmed */
-    {"cam-e1", "e-106", "truck", TRUCK, {{36, 100, 450}, {42, 1300, 450}}, 2, NULL, NULL, NULL, 0,
-     0, 0},
+    {"cam-e1",
+     "e-106",
+     "truck",
+     TRUCK,
+     {{36, 100, 450}, {42, 1300, 450}},
+     2,
+     NULL,
+     NULL,
+     NULL,
+     0,
+     0,
+     0},
     /* e-bike through red, with helmet */
-    {"cam-e1", "e-107", "ebike", EBIKE, {{37, 100, 480}, {55, 1900, 480}}, 2, NULL, "T",
-     "nonmotor_red_light", 51.0, 45.0, 0},
+    {"cam-e1",
+     "e-107",
+     "ebike",
+     EBIKE,
+     {{37, 100, 480}, {55, 1900, 480}},
+     2,
+     NULL,
+     "T",
+     "nonmotor_red_light",
+     51.0,
+     45.0,
+     0},
     /* e-bike without helmet on green: no_helmet */
-    {"cam-e1", "e-108", "ebike", EBIKE, {{60, 100, 470}, {75, 1600, 470}}, 2, NULL, "FFTTF",
-     "no_helmet", 60.45, 60.05, 0},
+    {"cam-e1",
+     "e-108",
+     "ebike",
+     EBIKE,
+     {{60, 100, 470}, {75, 1600, 470}},
+     2,
+     NULL,
+     "FFTTF",
+     "no_helmet",
+     60.45,
+     60.05,
+     0},
     /* motorcycle, helmet missing in one read of five: nothing */
-    {"cam-e1", "e-109", "motorcycle", MOTO, {{62, 100, 430}, {70, 1700, 430}}, 2, NULL, "TTTTF",
-     NULL, 0, 0, 0},
+    {"cam-e1",
+     "e-109",
+     "motorcycle",
+     MOTO,
+     {{62, 100, 430}, {70, 1700, 430}},
+     2,
+     NULL,
+     "TTTTF",
+     NULL,
+     0,
+     0,
+     0},
     /* pedestrian steps off the kerb into the crosswalk on red */
-    {"cam-e1", "e-110", "person", PERSON, {{65, 1075, 145}, {75, 1075, 845}}, 2, NULL, NULL,
-     "pedestrian_red_light", 66.5, 66.5, 0.05},
+    {"cam-e1",
+     "e-110",
+     "person",
+     PERSON,
+     {{65, 1075, 145}, {75, 1075, 845}},
+     2,
+     NULL,
+     NULL,
+     "pedestrian_red_light",
+     66.5,
+     66.5,
+     0.05},
     /* the same on green: nothing */
-    {"cam-e1", "e-111", "person", PERSON, {{35, 1100, 145}, {45, 1100, 845}}, 2, NULL, NULL, NULL,
-     0, 0, 0},
+    {"cam-e1",
+     "e-111",
+     "person",
+     PERSON,
+     {{35, 1100, 145}, {45, 1100, 845}},
+     2,
+     NULL,
+     NULL,
+     NULL,
+     0,
+     0,
+     0},
     /* crosses the road away from the crosswalk */
-    {"cam-e1", "e-112", "person", PERSON, {{100, 400, 150}, {110, 400, 850}}, 2, NULL, NULL,
-     "jaywalking", 102.9, 101.5, 0.1},
+    {"cam-e1",
+     "e-112",
+     "person",
+     PERSON,
+     {{100, 400, 150}, {110, 400, 850}},
+     2,
+     NULL,
+     NULL,
+     "jaywalking",
+     102.9,
+     101.5,
+     0.1},
     /* drives west in the eastbound lane */
-    {"cam-e1", "e-113", "car", CAR, {{130, 1800, 650}, {138.5, 100, 650}}, 2, "晋B24680", NULL,
-     "wrong_way", 130.4, 130.0, 0.1},
+    {"cam-e1",
+     "e-113",
+     "car",
+     CAR,
+     {{130, 1800, 650}, {138.5, 100, 650}},
+     2,
+     "晋B24680",
+     NULL,
+     "wrong_way",
+     130.4,
+     130.0,
+     0.1},
     /* stops on the stop line on red, its box jittering back and forth over
      * it, then leaves on green: one stop_line_crossing, not several */
-    {"cam-e1", "e-114", "car", CAR, {{272, 700, 450}, {273, 900, 450}, {300, 900, 450},
-     {304.5, 1800, 450}}, 4, NULL, NULL, "stop_line_crossing", 283.0, 273.0, 0.1, 5},
+    {"cam-e1",
+     "e-114",
+     "car",
+     CAR,
+     {{272, 700, 450}, {273, 900, 450}, {300, 900, 450}, {304.5, 1800, 450}},
+     4,
+     NULL,
+     NULL,
+     "stop_line_crossing",
+     283.0,
+     273.0,
+     0.1,
+     5},
     /* parks; the tracker loses it and re-numbers it s-202: one violation */
-    {"cam-s1", "s-201", "car", CAR, {{17, 1000, 800}, {20, 400, 800}, {100, 400, 800}}, 3,
-     "晋E12345", NULL, NULL, 0, 0, 0},
-    {"cam-s1", "s-202", "car", CAR, {{101, 402, 801}, {260, 402, 801}, {263, 1000, 801}}, 3,
-     "晋E12345", NULL, "illegal_parking", 200.0, 20.0, 0.5},
+    {"cam-s1",
+     "s-201",
+     "car",
+     CAR,
+     {{17, 1000, 800}, {20, 400, 800}, {100, 400, 800}},
+     3,
+     "晋E12345",
+     NULL,
+     NULL,
+     0,
+     0,
+     0},
+    {"cam-s1",
+     "s-202",
+     "car",
+     CAR,
+     {{101, 402, 801}, {260, 402, 801}, {263, 1000, 801}},
+     3,
+     "晋E12345",
+     NULL,
+     "illegal_parking",
+     200.0,
+     20.0,
+     0.5},
     /* leaves after 179 s: nothing */
-    {"cam-s1", "s-203", "car", CAR, {{28, 100, 700}, {29.5, 250, 700}, {208.5, 250, 700},
-     {212, 900, 700}}, 4, NULL, NULL, NULL, 0, 0, 0},
+    {"cam-s1",
+     "s-203",
+     "car",
+     CAR,
+     {{28, 100, 700}, {29.5, 250, 700}, {208.5, 250, 700}, {212, 900, 700}},
+     4,
+     NULL,
+     NULL,
+     NULL,
+     0,
+     0,
+     0},
     /* an e-bike left on the tactile paving */
-    {"cam-s1", "s-204", "ebike", EBIKE, {{58, 1000, 1060}, {60, 1000, 930}, {100, 1000, 930},
-     {102, 1000, 1060}}, 4, NULL, NULL, "tactile_paving_occupied", 90.0, 60.0, 0.3},
+    {"cam-s1",
+     "s-204",
+     "ebike",
+     EBIKE,
+     {{58, 1000, 1060}, {60, 1000, 930}, {100, 1000, 930}, {102, 1000, 1060}},
+     4,
+     NULL,
+     NULL,
+     "tactile_paving_occupied",
+     90.0,
+     60.0,
+     0.3},
     /* a person standing on the tactile paving is no violation */
-    {"cam-s1", "s-205", "person", PERSON, {{120, 1400, 930}, {200, 1400, 930}}, 2, NULL, NULL,
-     NULL, 0, 0, 0},
+    {"cam-s1",
+     "s-205",
+     "person",
+     PERSON,
+     {{120, 1400, 930}, {200, 1400, 930}},
+     2,
+     NULL,
+     NULL,
+     NULL,
+     0,
+     0,
+     0},
     /* a vendor stall set up in the no-vending zone */
-    {"cam-s1", "s-206", "vendor_stall", STALL, {{10, 1500, 700}, {340, 1500, 700}}, 2, NULL, NULL,
-     "street_vending", 310.0, 10.0, 0},
+    {"cam-s1",
+     "s-206",
+     "vendor_stall",
+     STALL,
+     {{10, 1500, 700}, {340, 1500, 700}},
+     2,
+     NULL,
+     NULL,
+     "street_vending",
+     310.0,
+     10.0,
+     0},
     /* a cart passing through it */
-    {"cam-s1", "s-207", "cart", CART, {{50, 1100, 700}, {58, 1900, 700}}, 2, NULL, NULL, NULL, 0,
-     0, 0},
+    {"cam-s1",
+     "s-207",
+     "cart",
+     CART,
+     {{50, 1100, 700}, {58, 1900, 700}},
+     2,
+     NULL,
+     NULL,
+     NULL,
+     0,
+     0,
+     0},
 };
 
 #define N_SCRIPT (sizeof script / sizeof *script)
@@ -214,7 +425,8 @@ static size_t background(struct actor *a, size_t n, struct rng *r)
             struct actor *b = &a[n++];
             memset(b, 0, sizeof *b);
             b->cam = "cam-e1";
-            snprintf(b->id, sizeof b->id, "%d", 9000 + k++); /* integer ids, as some trackers send */
+            snprintf(b->id, sizeof b->id, "%d",
+                     9000 + k++); /* integer ids, as some trackers send */
             b->cls = rng_int(r, 0, 4) ? "car" : "bus";
             b->w = b->cls[0] == 'b' ? 300 : 160;
             b->h = b->cls[0] == 'b' ? 200 : 110;
@@ -255,15 +467,18 @@ static int write_manifest(FILE *m, const struct actor *a, size_t n)
         fprintf(m, "}\n");
     }
     /* camera events */
-    fprintf(m, "{\"camera\":\"cam-s1\",\"track\":\"p-1\",\"type\":\"littering\",\"ts\":%" PRId64
-               ",\"ts_start\":%" PRId64 ",\"tol_ms\":0}\n",
+    fprintf(m,
+            "{\"camera\":\"cam-s1\",\"track\":\"p-1\",\"type\":\"littering\",\"ts\":%" PRId64
+            ",\"ts_start\":%" PRId64 ",\"tol_ms\":0}\n",
             OC_GEN_T0 + 50000, OC_GEN_T0 + 50000);
-    fprintf(m, "{\"camera\":\"cam-s1\",\"track\":\"p-2\",\"type\":\"spitting\",\"ts\":%" PRId64
-               ",\"ts_start\":%" PRId64 ",\"tol_ms\":0}\n",
+    fprintf(m,
+            "{\"camera\":\"cam-s1\",\"track\":\"p-2\",\"type\":\"spitting\",\"ts\":%" PRId64
+            ",\"ts_start\":%" PRId64 ",\"tol_ms\":0}\n",
             OC_GEN_T0 + 80000, OC_GEN_T0 + 80000);
     fprintf(m, "{\"camera\":\"cam-s1\",\"track\":\"p-3\",\"type\":null}\n");
-    fprintf(m, "{\"camera\":\"cam-s1\",\"track\":\"c-4\",\"type\":\"throwing_from_vehicle\","
-               "\"ts\":%" PRId64 ",\"ts_start\":%" PRId64 ",\"tol_ms\":0}\n",
+    fprintf(m,
+            "{\"camera\":\"cam-s1\",\"track\":\"c-4\",\"type\":\"throwing_from_vehicle\","
+            "\"ts\":%" PRId64 ",\"ts_start\":%" PRId64 ",\"tol_ms\":0}\n",
             OC_GEN_T0 + 150000, OC_GEN_T0 + 150000);
     return ferror(m) ? -1 : 0;
 }
@@ -293,10 +508,11 @@ static int camera_frame(FILE *log, const struct actor *a, int *obs, size_t n, co
     static char buf[1 << 16];
     static struct gen_obj drawn[MAX_ACTORS];
     size_t n_drawn = 0;
-    size_t len = (size_t)snprintf(buf, sizeof buf,
-                                  "{\"ts\":%" PRId64 ",\"topic\":\"ordercam/cameras/%s/detections\","
-                                  "\"payload\":{\"ts\":%" PRId64 ",\"frame\":%ld,\"objects\":[",
-                                  OC_GEN_T0 + ms + 5, cam, OC_GEN_T0 + ms, frame);
+    size_t len =
+        (size_t)snprintf(buf, sizeof buf,
+                         "{\"ts\":%" PRId64 ",\"topic\":\"ordercam/cameras/%s/detections\","
+                         "\"payload\":{\"ts\":%" PRId64 ",\"frame\":%ld,\"objects\":[",
+                         OC_GEN_T0 + ms + 5, cam, OC_GEN_T0 + ms, frame);
     int first = 1;
     for (size_t i = 0; i < n; i++) {
         double x, y;
@@ -311,8 +527,9 @@ static int camera_frame(FILE *log, const struct actor *a, int *obs, size_t n, co
     char rel[256];
     if (gen_frames_write(frames, cam, OC_GEN_T0 + ms, drawn, n_drawn, rel, sizeof rel) != 0)
         return -1;
-    fprintf(log, "{\"ts\":%" PRId64 ",\"topic\":\"ordercam/cameras/%s/frames/%" PRId64
-                 "\",\"payload_file\":\"%s\"}\n",
+    fprintf(log,
+            "{\"ts\":%" PRId64 ",\"topic\":\"ordercam/cameras/%s/frames/%" PRId64
+            "\",\"payload_file\":\"%s\"}\n",
             OC_GEN_T0 + ms + 8, cam, OC_GEN_T0 + ms, rel);
     return 0;
 }
@@ -326,24 +543,31 @@ static void camera_event(FILE *log, int64_t ms, const char *type, const char *id
             OC_GEN_T0 + ms + 7, OC_GEN_T0 + ms, type);
     if (id)
         fprintf(log, ",\"id\":\"%s\"", id);
-    fprintf(log, ",\"conf\":0.77,\"object\":{\"id\":\"%s\",\"class\":\"%s\",\"box\":[600,300,40,120]}}}\n",
-            obj_id, cls);
+    fprintf(
+        log,
+        ",\"conf\":0.77,\"object\":{\"id\":\"%s\",\"class\":\"%s\",\"box\":[600,300,40,120]}}}\n",
+        obj_id, cls);
 }
 
 /* Deliberately bad input: each must be counted and must change nothing. */
 static void bad_messages(FILE *log, int64_t ms)
 {
     if (ms == 12000)
-        fprintf(log, "{\"ts\":%" PRId64 ",\"topic\":\"ordercam/cameras/cam-e1/detections\","
-                     "\"payload_b64\":\"e25vdCBqc29u\"}\n", OC_GEN_T0 + ms + 1); /* "{not json" */
+        fprintf(log,
+                "{\"ts\":%" PRId64 ",\"topic\":\"ordercam/cameras/cam-e1/detections\","
+                "\"payload_b64\":\"e25vdCBqc29u\"}\n",
+                OC_GEN_T0 + ms + 1); /* "{not json" */
     if (ms == 13000)
-        fprintf(log, "{\"ts\":%" PRId64 ",\"topic\":\"ordercam/cameras/cam-x9/detections\","
-                     "\"payload\":{\"ts\":%" PRId64 ",\"objects\":[]}}\n",
+        fprintf(log,
+                "{\"ts\":%" PRId64 ",\"topic\":\"ordercam/cameras/cam-x9/detections\","
+                "\"payload\":{\"ts\":%" PRId64 ",\"objects\":[]}}\n",
                 OC_GEN_T0 + ms + 1, OC_GEN_T0 + ms);
     if (ms == 14000)
-        fprintf(log, "{\"ts\":%" PRId64 ",\"topic\":\"ordercam/cameras/cam-e1/detections\","
-                     "\"payload\":{\"ts\":%" PRId64 ",\"objects\":[{\"id\":1,\"class\":\"car\","
-                     "\"box\":[10,10,-5,20]}]}}\n", OC_GEN_T0 + ms + 1, OC_GEN_T0 + ms);
+        fprintf(log,
+                "{\"ts\":%" PRId64 ",\"topic\":\"ordercam/cameras/cam-e1/detections\","
+                "\"payload\":{\"ts\":%" PRId64 ",\"objects\":[{\"id\":1,\"class\":\"car\","
+                "\"box\":[10,10,-5,20]}]}}\n",
+                OC_GEN_T0 + ms + 1, OC_GEN_T0 + ms);
     if (ms == 15000)
         fprintf(log, "this line is not JSON\n");
 }
@@ -362,11 +586,13 @@ int oc_gen_sample(FILE *log, FILE *manifest, uint64_t seed, struct gen_frames *f
     long fe = 0, fs = 0;
     for (int64_t ms = 0; ms <= DURATION_S * 1000; ms += 50) {
         if (ms % 1000 == 0) {
-            fprintf(log, "{\"ts\":%" PRId64 ",\"topic\":\"ordercam/signals/sig-e-straight\","
-                         "\"payload\":{\"ts\":%" PRId64 ",\"state\":\"%s\"}}\n",
+            fprintf(log,
+                    "{\"ts\":%" PRId64 ",\"topic\":\"ordercam/signals/sig-e-straight\","
+                    "\"payload\":{\"ts\":%" PRId64 ",\"state\":\"%s\"}}\n",
                     OC_GEN_T0 + ms + 2, OC_GEN_T0 + ms, sig_name(straight_at(ms / 1000.0)));
-            fprintf(log, "{\"ts\":%" PRId64 ",\"topic\":\"ordercam/signals/sig-e-ped\","
-                         "\"payload\":{\"ts\":%" PRId64 ",\"state\":\"%s\"}}\n",
+            fprintf(log,
+                    "{\"ts\":%" PRId64 ",\"topic\":\"ordercam/signals/sig-e-ped\","
+                    "\"payload\":{\"ts\":%" PRId64 ",\"state\":\"%s\"}}\n",
                     OC_GEN_T0 + ms + 3, OC_GEN_T0 + ms, sig_name(ped_at(ms / 1000.0)));
         }
         if (ms % 100 == 50 && camera_frame(log, a, obs, n, "cam-e1", ms, fe++, &r, frames) != 0)
@@ -397,19 +623,27 @@ static void bench_scene(FILE *s, int cameras)
         fprintf(s, "%s{\"id\": \"sig-%03d\"}", c ? ", " : "", c);
     fprintf(s, "],\n  \"cameras\": [\n");
     for (int c = 0; c < cameras; c++)
-        fprintf(s,
-                "    {\"id\": \"cam-%03d\", \"width\": 1920, \"height\": 1080, \"road\": \"Road %d\", "
-                "\"unit\": \"Brigade %d\",\n"
-                "     \"zones\": [\n"
-                "       {\"id\": \"road\", \"kind\": \"carriageway\", \"polygon\": [[0,250],[1920,250],[1920,750],[0,750]]},\n"
-                "       {\"id\": \"cw\", \"kind\": \"crosswalk\", \"polygon\": [[1000,250],[1150,250],[1150,750],[1000,750]]},\n"
-                "       {\"id\": \"lane\", \"kind\": \"lane\", \"polygon\": [[0,500],[1920,500],[1920,750],[0,750]], \"direction\": [1,0]},\n"
-                "       {\"id\": \"np\", \"kind\": \"no_parking\", \"polygon\": [[100,800],[700,800],[700,1000],[100,1000]]},\n"
-                "       {\"id\": \"tp\", \"kind\": \"tactile_paving\", \"polygon\": [[800,900],[1800,900],[1800,960],[800,960]]}],\n"
-                "     \"lines\": [\n"
-                "       {\"id\": \"stop\", \"kind\": \"stop_line\", \"points\": [[900,300],[900,700]], \"direction\": [1,0], \"signal\": \"sig-%03d\", \"exit_lines\": [\"exit\"]},\n"
-                "       {\"id\": \"exit\", \"kind\": \"exit_line\", \"points\": [[1500,300],[1500,700]], \"direction\": [1,0]}]}%s\n",
-                c, c / 4, c % 4, c, c + 1 < cameras ? "," : "");
+        fprintf(
+            s,
+            "    {\"id\": \"cam-%03d\", \"width\": 1920, \"height\": 1080, \"road\": \"Road %d\", "
+            "\"unit\": \"Brigade %d\",\n"
+            "     \"zones\": [\n"
+            "       {\"id\": \"road\", \"kind\": \"carriageway\", \"polygon\": "
+            "[[0,250],[1920,250],[1920,750],[0,750]]},\n"
+            "       {\"id\": \"cw\", \"kind\": \"crosswalk\", \"polygon\": "
+            "[[1000,250],[1150,250],[1150,750],[1000,750]]},\n"
+            "       {\"id\": \"lane\", \"kind\": \"lane\", \"polygon\": "
+            "[[0,500],[1920,500],[1920,750],[0,750]], \"direction\": [1,0]},\n"
+            "       {\"id\": \"np\", \"kind\": \"no_parking\", \"polygon\": "
+            "[[100,800],[700,800],[700,1000],[100,1000]]},\n"
+            "       {\"id\": \"tp\", \"kind\": \"tactile_paving\", \"polygon\": "
+            "[[800,900],[1800,900],[1800,960],[800,960]]}],\n"
+            "     \"lines\": [\n"
+            "       {\"id\": \"stop\", \"kind\": \"stop_line\", \"points\": [[900,300],[900,700]], "
+            "\"direction\": [1,0], \"signal\": \"sig-%03d\", \"exit_lines\": [\"exit\"]},\n"
+            "       {\"id\": \"exit\", \"kind\": \"exit_line\", \"points\": "
+            "[[1500,300],[1500,700]], \"direction\": [1,0]}]}%s\n",
+            c, c / 4, c % 4, c, c + 1 < cameras ? "," : "");
     fprintf(s, "  ]\n}\n");
 }
 
@@ -448,26 +682,29 @@ int oc_gen_bench(FILE *log, FILE *scene, uint64_t seed, int cameras, long messag
     for (int64_t ms = 0; sent < messages; ms += 100) {
         if (ms % 1000 == 0)
             for (int c = 0; c < cameras; c++)
-                fprintf(log, "{\"ts\":%" PRId64 ",\"topic\":\"ordercam/signals/sig-%03d\","
-                             "\"payload\":{\"ts\":%" PRId64 ",\"state\":\"%s\"}}\n",
+                fprintf(log,
+                        "{\"ts\":%" PRId64 ",\"topic\":\"ordercam/signals/sig-%03d\","
+                        "\"payload\":{\"ts\":%" PRId64 ",\"state\":\"%s\"}}\n",
                         OC_GEN_T0 + ms + 1, c, OC_GEN_T0 + ms,
                         fmod(ms / 1000.0, 60) < 30 ? "green" : "red");
         for (int c = 0; c < cameras && sent < messages; c++, sent++) {
-            size_t len = (size_t)snprintf(buf, sizeof buf,
-                                          "{\"ts\":%" PRId64 ",\"topic\":\"ordercam/cameras/cam-%03d/detections\","
-                                          "\"payload\":{\"ts\":%" PRId64 ",\"frame\":%" PRId64 ",\"objects\":[",
-                                          OC_GEN_T0 + ms + 3, c, OC_GEN_T0 + ms, ms / 100);
+            size_t len = (size_t)snprintf(
+                buf, sizeof buf,
+                "{\"ts\":%" PRId64 ",\"topic\":\"ordercam/cameras/cam-%03d/detections\","
+                "\"payload\":{\"ts\":%" PRId64 ",\"frame\":%" PRId64 ",\"objects\":[",
+                OC_GEN_T0 + ms + 3, c, OC_GEN_T0 + ms, ms / 100);
             for (int k = 0; k < objects; k++) {
                 struct walker *w = &wk[c * objects + k];
                 if (ms >= w->end || w->x > 1900)
                     walker_spawn(w, &r, ms, serial++);
                 w->x += w->vx / 10;
                 w->y += w->vy / 10;
-                len += (size_t)snprintf(buf + len, sizeof buf - len,
-                                        "%s{\"id\":%s,\"class\":\"%s\",\"box\":[%.0f,%.0f,%.0f,%.0f],\"conf\":%.2f,\"attrs\":{\"plate\":\"晋A%05d\"}}",
-                                        k ? "," : "", w->id, w->cls, w->x - w->w / 2, w->y - w->h,
-                                        w->w, w->h, 0.6 + 0.39 * rng_unit(&r),
-                                        atoi(w->id) % 100000);
+                len +=
+                    (size_t)snprintf(buf + len, sizeof buf - len,
+                                     "%s{\"id\":%s,\"class\":\"%s\",\"box\":[%.0f,%.0f,%.0f,%.0f],"
+                                     "\"conf\":%.2f,\"attrs\":{\"plate\":\"晋A%05d\"}}",
+                                     k ? "," : "", w->id, w->cls, w->x - w->w / 2, w->y - w->h,
+                                     w->w, w->h, 0.6 + 0.39 * rng_unit(&r), atoi(w->id) % 100000);
             }
             fprintf(log, "%.*s]}}\n", (int)len, buf);
         }

@@ -15,24 +15,25 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: ordercam-gen sample --out LOG [--manifest FILE] [--seed N]\n"
-               "                          [--frames --scene SCENE.json]\n"
-               "         --frames: also draw frames near each key moment (and one a second)\n"
-               "         under frames/ beside LOG, for evidence\n"
-               "       ordercam-gen bench --out LOG --scene SCENE.json [--cameras N]\n"
-               "                          [--messages N] [--objects N] [--seed N]\n"
-               "       ordercam-gen convert --in LOG --out LOG --format FORMAT [--scene SCENE.json]\n"
-               "                          [--ids FILE]\n"
-               "         renders a native log's detections as deepstream, deepstream-minimal, onvif\n"
-               "         or frigate payloads (docs/inputs.md); --ids: ONVIF ObjectId of each track\n"
-               "       sample and bench also take --format FORMAT (default ordercam)\n"
-               "       ordercam-gen stays --out LOG --scene SCENE.json [--manifest FILE]\n"
-               "                          [--tracker LEVEL] [--stays N] [--seed N]\n"
-               "         a row of parked cars (docs/bench.md), degraded by the tracker noise\n"
-               "         model at LEVEL (0 = clean .. 1 = a poor street tracker)\n"
-               "       sample and bench also take --tracker LEVEL: every detection message\n"
-               "         degraded by the same model, per camera (the manifest stays the clean\n"
-               "         truth)\n");
+    fprintf(f,
+            "usage: ordercam-gen sample --out LOG [--manifest FILE] [--seed N]\n"
+            "                          [--frames --scene SCENE.json]\n"
+            "         --frames: also draw frames near each key moment (and one a second)\n"
+            "         under frames/ beside LOG, for evidence\n"
+            "       ordercam-gen bench --out LOG --scene SCENE.json [--cameras N]\n"
+            "                          [--messages N] [--objects N] [--seed N]\n"
+            "       ordercam-gen convert --in LOG --out LOG --format FORMAT [--scene SCENE.json]\n"
+            "                          [--ids FILE]\n"
+            "         renders a native log's detections as deepstream, deepstream-minimal, onvif\n"
+            "         or frigate payloads (docs/inputs.md); --ids: ONVIF ObjectId of each track\n"
+            "       sample and bench also take --format FORMAT (default ordercam)\n"
+            "       ordercam-gen stays --out LOG --scene SCENE.json [--manifest FILE]\n"
+            "                          [--tracker LEVEL] [--stays N] [--seed N]\n"
+            "         a row of parked cars (docs/bench.md), degraded by the tracker noise\n"
+            "         model at LEVEL (0 = clean .. 1 = a poor street tracker)\n"
+            "       sample and bench also take --tracker LEVEL: every detection message\n"
+            "         degraded by the same model, per camera (the manifest stays the clean\n"
+            "         truth)\n");
 }
 
 int main(int argc, char **argv);
@@ -154,15 +155,14 @@ static int write_stays(FILE *log, const char *scene, const char *manifest, uint6
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"out", required_argument, NULL, 'o'},      {"manifest", required_argument, NULL, 'm'},
-        {"scene", required_argument, NULL, 's'},    {"seed", required_argument, NULL, 'S'},
-        {"cameras", required_argument, NULL, 'c'},  {"messages", required_argument, NULL, 'n'},
-        {"objects", required_argument, NULL, 'k'},  {"help", no_argument, NULL, 'h'},
+        {"out", required_argument, NULL, 'o'},     {"manifest", required_argument, NULL, 'm'},
+        {"scene", required_argument, NULL, 's'},   {"seed", required_argument, NULL, 'S'},
+        {"cameras", required_argument, NULL, 'c'}, {"messages", required_argument, NULL, 'n'},
+        {"objects", required_argument, NULL, 'k'}, {"help", no_argument, NULL, 'h'},
         {"frames", no_argument, NULL, 'F'},        {"format", required_argument, NULL, 'f'},
-        {"in", required_argument, NULL, 'i'},       {"ids", required_argument, NULL, 'I'},
+        {"in", required_argument, NULL, 'i'},      {"ids", required_argument, NULL, 'I'},
         {"frames", no_argument, NULL, 'F'},        {"tracker", required_argument, NULL, 'T'},
-        {"stays", required_argument, NULL, 'N'},
-        {NULL, 0, NULL, 0}};
+        {"stays", required_argument, NULL, 'N'},   {NULL, 0, NULL, 0}};
     if (argc < 2) {
         usage(stderr);
         return 2;
@@ -244,8 +244,8 @@ int main(int argc, char **argv)
             else
                 snprintf(dir, sizeof dir, ".");
             cfg = scene ? oc_ecfg_load(scene, err, sizeof err) : NULL;
-            frames = cfg ? gen_frames_new(cfg->scene, cfg->evidence.font, dir, err, sizeof err)
-                         : NULL;
+            frames =
+                cfg ? gen_frames_new(cfg->scene, cfg->evidence.font, dir, err, sizeof err) : NULL;
             if (!frames) {
                 fprintf(stderr, "ordercam-gen: %s\n", scene ? err : "--frames needs --scene");
                 oc_ecfg_free(cfg);

@@ -38,12 +38,12 @@ struct replay {
     uint64_t *per; /* n_cameras x n_vtypes */
     uint64_t tally_overflow;
     int write_failed;
-    struct rev *rev;         /* --evidence */
-    struct render *render;   /* --render */
+    struct rev *rev;           /* --evidence */
+    struct render *render;     /* --render */
     uint64_t frame_unreadable; /* payload_file frames that could not be read */
     struct oc_engine *eng;
-    struct oc_adapt *adapt;  /* every message goes through it (docs/inputs.md) */
-    int native_cam;          /* the camera of the last native message */
+    struct oc_adapt *adapt; /* every message goes through it (docs/inputs.md) */
+    int native_cam;         /* the camera of the last native message */
     char rec[OC_RECORD_MAX];
 };
 
@@ -114,26 +114,27 @@ static unsigned char *load_file(const char *dir, const char *rel, size_t rel_len
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: ordercam-replay --config EDGE.json --log LOG.jsonl[.gz] [--out FILE|-]\n"
-            "                       [--tallies FILE] [--evidence DIR] [--central-out DIR] [--quiet]\n"
-            "       ordercam-replay --config EDGE.json --log LOG.jsonl[.gz] --publish HOST:PORT\n"
-            "                       [--speed X] [--qos N] [--cafile CA.pem]\n"
-            "  Runs the violation engine over an event log and writes violation records\n"
-            "  as JSON Lines (default: stdout) and a summary table on stderr.\n"
-            "  --tallies FILE  also write per-bucket counts as JSON Lines\n"
-            "  --evidence DIR  compose an evidence JPEG per violation under DIR from the\n"
-            "                  log's frames and name it in the record\n"
-            "  --central-out DIR  also write DIR/violations.json and DIR/tallies.json, the\n"
-            "                  bodies of central's POST /api/v1/violations and /tallies\n"
-            "  --quiet         no summary table and no progress bar\n"
-            "  --render DIR    annotated frames (the live view's drawing) as DIR/CAMERA/TS.jpg\n"
-            "  --render-violations  with --render: only the frames within 2 s of a violation\n"
-            "  --cameras A,B   with --render: these cameras only; --from MS, --to MS: camera\n"
-            "                  time range (ms since the epoch, inclusive)\n"
-            "  --publish       send the log's messages to an MQTT broker instead, at the\n"
-            "                  recorded pace times --speed (default 1; 0 = as fast as possible)\n"
-            "exit status: 0 done; 1 bad config, unreadable log or unwritable output; 2 usage\n");
+    fprintf(
+        f,
+        "usage: ordercam-replay --config EDGE.json --log LOG.jsonl[.gz] [--out FILE|-]\n"
+        "                       [--tallies FILE] [--evidence DIR] [--central-out DIR] [--quiet]\n"
+        "       ordercam-replay --config EDGE.json --log LOG.jsonl[.gz] --publish HOST:PORT\n"
+        "                       [--speed X] [--qos N] [--cafile CA.pem]\n"
+        "  Runs the violation engine over an event log and writes violation records\n"
+        "  as JSON Lines (default: stdout) and a summary table on stderr.\n"
+        "  --tallies FILE  also write per-bucket counts as JSON Lines\n"
+        "  --evidence DIR  compose an evidence JPEG per violation under DIR from the\n"
+        "                  log's frames and name it in the record\n"
+        "  --central-out DIR  also write DIR/violations.json and DIR/tallies.json, the\n"
+        "                  bodies of central's POST /api/v1/violations and /tallies\n"
+        "  --quiet         no summary table and no progress bar\n"
+        "  --render DIR    annotated frames (the live view's drawing) as DIR/CAMERA/TS.jpg\n"
+        "  --render-violations  with --render: only the frames within 2 s of a violation\n"
+        "  --cameras A,B   with --render: these cameras only; --from MS, --to MS: camera\n"
+        "                  time range (ms since the epoch, inclusive)\n"
+        "  --publish       send the log's messages to an MQTT broker instead, at the\n"
+        "                  recorded pace times --speed (default 1; 0 = as fast as possible)\n"
+        "exit status: 0 done; 1 bad config, unreadable log or unwritable output; 2 usage\n");
 }
 
 /* The adapter's outputs, fed to the engine as ordercamd does. */
@@ -260,8 +261,9 @@ static void summary(const struct replay *r, const struct oc_engine *eng, unsigne
                     n);
         }
     fprintf(stderr, "%-24s %-26s %8" PRIu64 "\n", "total", "", total);
-    fprintf(stderr, "messages: %" PRIu64 " detections, %" PRIu64 " events, %" PRIu64
-                    " frames, %" PRIu64 " signals; %" PRIu64 " objects\n",
+    fprintf(stderr,
+            "messages: %" PRIu64 " detections, %" PRIu64 " events, %" PRIu64 " frames, %" PRIu64
+            " signals; %" PRIu64 " objects\n",
             oc_engine_counter(eng, OC_C_MSG_DETECTIONS), oc_engine_counter(eng, OC_C_MSG_EVENTS),
             oc_engine_counter(eng, OC_C_MSG_FRAMES), oc_engine_counter(eng, OC_C_MSG_SIGNALS),
             oc_engine_counter(eng, OC_C_OBJECTS));
@@ -332,17 +334,25 @@ static int write_tallies(struct replay *r, const char *path)
 
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'}, {"log", required_argument, NULL, 'l'},
-        {"out", required_argument, NULL, 'o'},    {"tallies", required_argument, NULL, 't'},
-        {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},      {"publish", required_argument, NULL, 'p'},
-        {"speed", required_argument, NULL, 's'},  {"qos", required_argument, NULL, 'Q'},
-        {"cafile", required_argument, NULL, 'C'}, {"central-out", required_argument, NULL, 'X'},
-        {"evidence", required_argument, NULL, 'E'}, {"render", required_argument, NULL, 'R'},
-        {"render-violations", no_argument, NULL, 'W'}, {"cameras", required_argument, NULL, 'K'},
-        {"from", required_argument, NULL, 'F'},   {"to", required_argument, NULL, 'T'},
-        {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+                                         {"log", required_argument, NULL, 'l'},
+                                         {"out", required_argument, NULL, 'o'},
+                                         {"tallies", required_argument, NULL, 't'},
+                                         {"quiet", no_argument, NULL, 'q'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {"version", no_argument, NULL, 'V'},
+                                         {"publish", required_argument, NULL, 'p'},
+                                         {"speed", required_argument, NULL, 's'},
+                                         {"qos", required_argument, NULL, 'Q'},
+                                         {"cafile", required_argument, NULL, 'C'},
+                                         {"central-out", required_argument, NULL, 'X'},
+                                         {"evidence", required_argument, NULL, 'E'},
+                                         {"render", required_argument, NULL, 'R'},
+                                         {"render-violations", no_argument, NULL, 'W'},
+                                         {"cameras", required_argument, NULL, 'K'},
+                                         {"from", required_argument, NULL, 'F'},
+                                         {"to", required_argument, NULL, 'T'},
+                                         {NULL, 0, NULL, 0}};
     struct render_opts ro = {0};
     const char *config = NULL, *logpath = NULL, *outpath = "-", *tallies = NULL, *publish = NULL;
     const char *central_dir = NULL, *evidence_dir = NULL;
@@ -444,17 +454,18 @@ int main(int argc, char **argv)
         }
     }
     static const struct oc_engine_sink sink = {.violation = on_violation};
-    static const struct oc_engine_sink sink_ev = {.violation = on_violation, .frame = on_frame,
-                                                 .keep = on_keep};
-    static const struct oc_adapt_sink asink = {.native = on_native, .detections = on_detections,
-                                               .frame = on_adapt_frame, .end = on_end,
+    static const struct oc_engine_sink sink_ev = {
+        .violation = on_violation, .frame = on_frame, .keep = on_keep};
+    static const struct oc_adapt_sink asink = {.native = on_native,
+                                               .detections = on_detections,
+                                               .frame = on_adapt_frame,
+                                               .end = on_end,
                                                .drop = on_drop};
     eng = oc_engine_new(cfg, r.rev || r.render ? &sink_ev : &sink, &r);
     r.eng = eng;
     r.adapt = oc_adapt_new(cfg, &asink, &r);
     if (!r.out || !r.per || !eng || !r.adapt || ((tallies || central_dir) && !r.tally)) {
-        fprintf(stderr, "ordercam-replay: %s\n",
-                !r.out ? strerror(errno) : "out of memory");
+        fprintf(stderr, "ordercam-replay: %s\n", !r.out ? strerror(errno) : "out of memory");
         rc = 1;
         goto done;
     }
@@ -516,8 +527,7 @@ int main(int argc, char **argv)
     if (!quiet)
         summary(&r, eng, bad_lines);
     if (r.rev && rev_report(r.rev, quiet ? NULL : stderr)) {
-        fprintf(stderr, "ordercam-replay: %s: evidence files could not be written\n",
-                evidence_dir);
+        fprintf(stderr, "ordercam-replay: %s: evidence files could not be written\n", evidence_dir);
         rc = 1;
     }
     if (r.render && render_report(r.render, quiet ? NULL : stderr)) {
@@ -525,7 +535,9 @@ int main(int argc, char **argv)
         rc = 1;
     }
     if (r.frame_unreadable)
-        fprintf(stderr, "ordercam-replay: %" PRIu64 " frame files could not be read (no evidence from them)\n",
+        fprintf(stderr,
+                "ordercam-replay: %" PRIu64
+                " frame files could not be read (no evidence from them)\n",
                 r.frame_unreadable);
 done:
     if (r.central)

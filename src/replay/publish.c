@@ -68,7 +68,9 @@ static int payload_of(const struct oc_log *log, const struct oc_log_msg *m, int 
     }
     if (m->kind == OC_LOG_B64) {
         *buf = malloc(oc_text_b64_max(m->text_len) + 1);
-        return *buf && oc_text_b64_decode(m->text, m->text_len, (unsigned char *)*buf, len) == OC_OK ? 0 : -1;
+        return *buf && oc_text_b64_decode(m->text, m->text_len, (unsigned char *)*buf, len) == OC_OK
+                   ? 0
+                   : -1;
     }
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s%s", oc_log_dir(log), m->text);
@@ -102,7 +104,8 @@ int oc_publish_log(const char *logpath, const struct oc_publish_opts *o, FILE *e
     mosquitto_publish_callback_set(mosq, on_publish);
     mosquitto_connect_callback_set(mosq, on_connect);
     mosquitto_max_inflight_messages_set(mosq, 200);
-    if (o->cafile && mosquitto_tls_set(mosq, o->cafile, NULL, NULL, NULL, NULL) != MOSQ_ERR_SUCCESS) {
+    if (o->cafile &&
+        mosquitto_tls_set(mosq, o->cafile, NULL, NULL, NULL, NULL) != MOSQ_ERR_SUCCESS) {
         fprintf(err, "ordercam-replay: bad CA file %s\n", o->cafile);
         goto out;
     }
@@ -114,7 +117,8 @@ int oc_publish_log(const char *logpath, const struct oc_publish_opts *o, FILE *e
     for (int i = 0; i < 500 && atomic_load(&p.connected) == 0; i++)
         sleep_s(0.01);
     if (atomic_load(&p.connected) != 1) {
-        fprintf(err, "ordercam-replay: the broker at %s:%d refused the connection\n", o->host, o->port);
+        fprintf(err, "ordercam-replay: the broker at %s:%d refused the connection\n", o->host,
+                o->port);
         goto stop;
     }
     struct oc_log_msg m;
@@ -160,8 +164,10 @@ int oc_publish_log(const char *logpath, const struct oc_publish_opts *o, FILE *e
     /* QoS 0 completes on send; QoS > 0 when the broker acknowledged */
     for (int i = 0; i < 60000 && atomic_load(&p.done) < sent; i++)
         sleep_s(0.001);
-    fprintf(err, "ordercam-replay: published %lu messages in %.1f s (%lu unreadable, %lu ticks skipped)\n",
-            sent, now_s() - start, bad, skipped);
+    fprintf(
+        err,
+        "ordercam-replay: published %lu messages in %.1f s (%lu unreadable, %lu ticks skipped)\n",
+        sent, now_s() - start, bad, skipped);
     rc = atomic_load(&p.done) >= sent && e != OC_EIO ? 0 : 1;
 stop:
     /* force: after a refused connection the network thread would keep

@@ -28,7 +28,7 @@ struct render_opts {
     const char *cameras; /* comma-separated ids; NULL: all */
     int64_t from, to;    /* camera time, ms, inclusive; 0: open */
     int violations_only;
-    const char *font;    /* the evidence font (labels) */
+    const char *font; /* the evidence font (labels) */
     int quality;
 };
 

@@ -75,8 +75,8 @@ static void on_ready(void *ud, void *tag, struct oc_evidence_job *job)
     oc_evidence_job_free(job);
 }
 
-struct rev *rev_new(const struct oc_config *cfg, const struct oc_evidence_cfg *set,
-                    const char *dir, rev_emit_fn emit, void *ud, char *err, size_t errlen)
+struct rev *rev_new(const struct oc_config *cfg, const struct oc_evidence_cfg *set, const char *dir,
+                    rev_emit_fn emit, void *ud, char *err, size_t errlen)
 {
     struct rev *r = calloc(1, sizeof *r);
     if (!r) {
@@ -169,14 +169,16 @@ int rev_report(const struct rev *r, FILE *f)
         return r->write_failed ? 1 : 0;
     struct oc_evidence_stats st;
     oc_evidence_stats(r->keeper, &st);
-    fprintf(f, "evidence: %" PRIu64 " images; without: %" PRIu64 " no frame near, %" PRIu64
-               " no usable frame, %" PRIu64 " not written\n",
+    fprintf(f,
+            "evidence: %" PRIu64 " images; without: %" PRIu64 " no frame near, %" PRIu64
+            " no usable frame, %" PRIu64 " not written\n",
             r->made, r->no_frame, r->unusable, r->write_failed);
     if (r->corrupt || r->wrong_size || r->rescaled || r->clipped || st.ring.too_large ||
         st.ring.evicted || st.released_early)
-        fprintf(f, "  frames: %" PRIu64 " corrupt, %" PRIu64 " wrong size, %" PRIu64
-                   " rescaled, %" PRIu64 " too large; boxes clipped %" PRIu64
-                   "; ring evictions %" PRIu64 "; released early %" PRIu64 "\n",
+        fprintf(f,
+                "  frames: %" PRIu64 " corrupt, %" PRIu64 " wrong size, %" PRIu64
+                " rescaled, %" PRIu64 " too large; boxes clipped %" PRIu64
+                "; ring evictions %" PRIu64 "; released early %" PRIu64 "\n",
                 r->corrupt, r->wrong_size, r->rescaled, st.ring.too_large, r->clipped,
                 st.ring.evicted, st.released_early);
     if (r->write_failed)

@@ -19,9 +19,8 @@ struct rev;
 
 /* cfg outlives the object. NULL with a reason in err (font unreadable,
  * folder not creatable, out of memory). */
-struct rev *rev_new(const struct oc_config *cfg, const struct oc_evidence_cfg *set,
-                    const char *dir, rev_emit_fn emit, void *ud,
-                    char *err, size_t errlen);
+struct rev *rev_new(const struct oc_config *cfg, const struct oc_evidence_cfg *set, const char *dir,
+                    rev_emit_fn emit, void *ud, char *err, size_t errlen);
 void rev_free(struct rev *r);
 
 /* rec: v's record made with "evidence": null (copied). */

@@ -18,11 +18,12 @@
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: ordercam-verify RECORD.json IMAGE.jpg PUBKEY\n"
-                    "  RECORD.json  one violation record (as the box sent it or central serves it)\n"
-                    "  IMAGE.jpg    its evidence image (\"-\" when the record has none)\n"
-                    "  PUBKEY       the box's public key: a file holding it (as ordercamd\n"
-                    "               --print-key prints it) or the base64 key itself\n");
+    fprintf(stderr,
+            "usage: ordercam-verify RECORD.json IMAGE.jpg PUBKEY\n"
+            "  RECORD.json  one violation record (as the box sent it or central serves it)\n"
+            "  IMAGE.jpg    its evidence image (\"-\" when the record has none)\n"
+            "  PUBKEY       the box's public key: a file holding it (as ordercamd\n"
+            "               --print-key prints it) or the base64 key itself\n");
     return 2;
 }
 

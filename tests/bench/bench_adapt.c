@@ -187,7 +187,8 @@ int main(int argc, char **argv)
         uint64_t f2, o2, v2;
         double sn, sf;
         duel(&nat, &fs, &sn, &sf, &f2, &o2, &v2);
-        double target = strcmp(argv[i], "deepstream") == 0 || strcmp(argv[i], "onvif") == 0 ? 0.5 : 0.8;
+        double target =
+            strcmp(argv[i], "deepstream") == 0 || strcmp(argv[i], "onvif") == 0 ? 0.5 : 0.8;
         /* frames per second relative to native's, both from the same rounds */
         double ratio = (f2 / sf) / (frames / sn);
         printf("%-20s %9zu %10llu %12.0f %12.0f %7.2f %8s   (%llu violations; native in these "

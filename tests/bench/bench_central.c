@@ -15,9 +15,16 @@
 #define T0 1761955200000LL /* 2025-11-01 00:00 UTC */
 #define DAY 86400000LL
 #define CAMERAS 500
-static const char *const TYPES[] = {"red_light", "illegal_parking", "wrong_way", "jaywalking",
-                                    "no_helmet", "stop_line_crossing", "nonmotor_red_light",
-                                    "pedestrian_red_light", "tactile_paving_occupied", "littering"};
+static const char *const TYPES[] = {"red_light",
+                                    "illegal_parking",
+                                    "wrong_way",
+                                    "jaywalking",
+                                    "no_helmet",
+                                    "stop_line_crossing",
+                                    "nonmotor_red_light",
+                                    "pedestrian_red_light",
+                                    "tactile_paving_occupied",
+                                    "littering"};
 #define NTYPES 10
 
 static double now_s(void)
@@ -75,12 +82,16 @@ static void *ingest_client(void *arg)
         for (int k = 0; k < 1000; k++, seq++) {
             long long ts = T0 + (long long)seq * 1000;
             n += (size_t)snprintf(body + n, cap - n,
-                "%s{\"id\":\"%s:cam-%d:%d\",\"box\":\"%s\",\"camera\":\"cam-%d\",\"type\":\"%s\",\"code\":\"1625\","
-                "\"ts\":%lld,\"ts_start\":%lld,\"track\":\"t%d\",\"class\":\"car\",\"plate\":\"晋E%05d\",\"conf\":0.9,"
-                "\"zone\":null,\"line\":\"stop\",\"signal\":\"s\",\"location\":\"Road %d x Street\",\"road\":\"Road %d\","
-                "\"unit\":\"Brigade %d\",\"evidence\":null}",
-                k ? "," : "", box, seq % 16, seq, box, seq % 16, TYPES[seq % NTYPES], ts, ts - 500, seq,
-                seq % 100000, seq % 16, seq % 16, seq % 4);
+                                  "%s{\"id\":\"%s:cam-%d:%d\",\"box\":\"%s\",\"camera\":\"cam-%d\","
+                                  "\"type\":\"%s\",\"code\":\"1625\","
+                                  "\"ts\":%lld,\"ts_start\":%lld,\"track\":\"t%d\",\"class\":"
+                                  "\"car\",\"plate\":\"晋E%05d\",\"conf\":0.9,"
+                                  "\"zone\":null,\"line\":\"stop\",\"signal\":\"s\",\"location\":"
+                                  "\"Road %d x Street\",\"road\":\"Road %d\","
+                                  "\"unit\":\"Brigade %d\",\"evidence\":null}",
+                                  k ? "," : "", box, seq % 16, seq, box, seq % 16,
+                                  TYPES[seq % NTYPES], ts, ts - 500, seq, seq % 100000, seq % 16,
+                                  seq % 16, seq % 4);
         }
         n += (size_t)snprintf(body + n, cap - n, "]}");
         snprintf(url, sizeof url, "%s/api/v1/violations", cl->url);
@@ -88,10 +99,14 @@ static void *ingest_client(void *arg)
         if (post(c, url, token, body, n) != 200)
             cl->failures++;
         /* and the tallies of this batch: 1000 rows, absolute counts */
-        n = (size_t)snprintf(body, cap, "{\"box\":\"%s\",\"version\":\"bench\",\"backlog\":0,\"tallies\":[", box);
+        n = (size_t)snprintf(
+            body, cap, "{\"box\":\"%s\",\"version\":\"bench\",\"backlog\":0,\"tallies\":[", box);
         for (int k = 0; k < 1000; k++)
-            n += (size_t)snprintf(body + n, cap - n, "%s{\"camera\":\"cam-%d\",\"type\":\"%s\",\"bucket\":%lld,\"count\":%d}",
-                                  k ? "," : "", k % 16, TYPES[k % NTYPES], T0 + (long long)(done / 1000 * 1000 + k) * 60000, 1 + k % 3);
+            n += (size_t)snprintf(
+                body + n, cap - n,
+                "%s{\"camera\":\"cam-%d\",\"type\":\"%s\",\"bucket\":%lld,\"count\":%d}",
+                k ? "," : "", k % 16, TYPES[k % NTYPES],
+                T0 + (long long)(done / 1000 * 1000 + k) * 60000, 1 + k % 3);
         n += (size_t)snprintf(body + n, cap - n, "]}");
         snprintf(url, sizeof url, "%s/api/v1/tallies", cl->url);
         if (post(c, url, token, body, n) != 200)
@@ -121,8 +136,10 @@ static int ingest(const char *url, const char *ca, int clients, int records)
     }
     double dt = now_s() - t0;
     double recs = (double)(records / clients / 1000 * 1000 * clients);
-    printf("ingest: %d clients, %.0f records + %.0f tally rows in %.2f s\n", clients, recs, recs, dt);
-    printf("ingest: %.0f records/s and %.0f tally rows/s together (target >= 20000 records/s); %ld failed requests\n",
+    printf("ingest: %d clients, %.0f records + %.0f tally rows in %.2f s\n", clients, recs, recs,
+           dt);
+    printf("ingest: %.0f records/s and %.0f tally rows/s together (target >= 20000 records/s); %ld "
+           "failed requests\n",
            recs / dt, recs / dt, failures);
     return failures ? 1 : 0;
 }
@@ -139,20 +156,29 @@ static int load(const char *db, long n)
     sqlite3_stmt *cam, *vio, *tal[3], *road_st, *hod_st;
     /* secondary indexes are rebuilt once at the end: much faster than
      * keeping them up to date row by row */
-    sqlite3_exec(s, "DROP INDEX IF EXISTS violations_ts; DROP INDEX IF EXISTS violations_camera_ts;"
-                    " DROP INDEX IF EXISTS violations_type_ts", NULL, NULL, NULL);
-    sqlite3_prepare_v2(s, "INSERT INTO tallies_day_road VALUES(?,?,?,?,1) ON CONFLICT DO UPDATE SET count=count+1",
-                       -1, &road_st, NULL);
-    sqlite3_prepare_v2(s, "INSERT INTO tallies_day_hod VALUES(?,?,?,1) ON CONFLICT DO UPDATE SET count=count+1",
-                       -1, &hod_st, NULL);
+    sqlite3_exec(s,
+                 "DROP INDEX IF EXISTS violations_ts; DROP INDEX IF EXISTS violations_camera_ts;"
+                 " DROP INDEX IF EXISTS violations_type_ts",
+                 NULL, NULL, NULL);
+    sqlite3_prepare_v2(
+        s, "INSERT INTO tallies_day_road VALUES(?,?,?,?,1) ON CONFLICT DO UPDATE SET count=count+1",
+        -1, &road_st, NULL);
+    sqlite3_prepare_v2(
+        s, "INSERT INTO tallies_day_hod VALUES(?,?,?,1) ON CONFLICT DO UPDATE SET count=count+1",
+        -1, &hod_st, NULL);
     sqlite3_prepare_v2(s, "INSERT OR REPLACE INTO cameras VALUES(?,?,?,?,?)", -1, &cam, NULL);
-    sqlite3_prepare_v2(s, "INSERT INTO violations(id, box, camera, type, ts, road, unit, sha256, record, received)"
-                          " VALUES(?,?,?,?,?,?,?,NULL,?,0)", -1, &vio, NULL);
+    sqlite3_prepare_v2(
+        s,
+        "INSERT INTO violations(id, box, camera, type, ts, road, unit, sha256, record, received)"
+        " VALUES(?,?,?,?,?,?,?,NULL,?,0)",
+        -1, &vio, NULL);
     const char *tables[3] = {"tallies", "tallies_hour", "tallies_day"};
     for (int g = 0; g < 3; g++) {
         char sql[256];
-        snprintf(sql, sizeof sql, "INSERT INTO %s(box, camera, type, bucket, count, road, unit)"
-                 " VALUES(?,?,?,?,1,?,?) ON CONFLICT DO UPDATE SET count=count+1", tables[g]);
+        snprintf(sql, sizeof sql,
+                 "INSERT INTO %s(box, camera, type, bucket, count, road, unit)"
+                 " VALUES(?,?,?,?,1,?,?) ON CONFLICT DO UPDATE SET count=count+1",
+                 tables[g]);
         sqlite3_prepare_v2(s, sql, -1, &tal[g], NULL);
     }
     char box[32], camera[32], road[32], unit[32], id[96], rec[512];
@@ -183,7 +209,8 @@ static int load(const char *db, long n)
         snprintf(road, sizeof road, "Road %02d", c % 50);
         snprintf(unit, sizeof unit, "Brigade %d", c % 10);
         snprintf(id, sizeof id, "%s:%s:%ld", box, camera, i + 1);
-        snprintf(rec, sizeof rec, "{\"id\":\"%s\",\"box\":\"%s\",\"camera\":\"%s\",\"type\":\"%s\",\"ts\":%lld,"
+        snprintf(rec, sizeof rec,
+                 "{\"id\":\"%s\",\"box\":\"%s\",\"camera\":\"%s\",\"type\":\"%s\",\"ts\":%lld,"
                  "\"ts_start\":%lld,\"road\":\"%s\",\"unit\":\"%s\",\"evidence\":null}",
                  id, box, camera, type, ts, ts, road, unit);
         sqlite3_bind_text(vio, 1, id, -1, SQLITE_TRANSIENT);
@@ -220,14 +247,17 @@ static int load(const char *db, long n)
         sqlite3_reset(hod_st);
         if ((i + 1) % 1000000 == 0) {
             sqlite3_exec(s, "COMMIT; BEGIN", NULL, NULL, NULL);
-            fprintf(stderr, "load: %ld violations (%.0f/s)\n", i + 1, (double)(i + 1) / (now_s() - t0));
+            fprintf(stderr, "load: %ld violations (%.0f/s)\n", i + 1,
+                    (double)(i + 1) / (now_s() - t0));
         }
     }
     sqlite3_exec(s, "COMMIT", NULL, NULL, NULL);
     fprintf(stderr, "load: rebuilding indexes\n");
-    sqlite3_exec(s, "CREATE INDEX violations_ts ON violations(ts, id);"
-                    "CREATE INDEX violations_camera_ts ON violations(camera, ts);"
-                    "CREATE INDEX violations_type_ts ON violations(type, ts);", NULL, NULL, NULL);
+    sqlite3_exec(s,
+                 "CREATE INDEX violations_ts ON violations(ts, id);"
+                 "CREATE INDEX violations_camera_ts ON violations(camera, ts);"
+                 "CREATE INDEX violations_type_ts ON violations(type, ts);",
+                 NULL, NULL, NULL);
     sqlite3_finalize(road_st);
     sqlite3_finalize(hod_st);
     sqlite3_finalize(cam);
@@ -253,7 +283,8 @@ static int query(const char *url, const char *ca, int runs)
     snprintf(full, sizeof full, "%s/api/v1/counts?group=road,type&from=%lld&to=%lld", url,
              T0 - 8 * 3600000LL, T0 - 8 * 3600000LL + 30 * DAY);
     CURL *c = curl_easy_init();
-    struct curl_slist *h = curl_slist_append(NULL, "Authorization: Bearer bench-viewer-token-0123456789");
+    struct curl_slist *h =
+        curl_slist_append(NULL, "Authorization: Bearer bench-viewer-token-0123456789");
     curl_easy_setopt(c, CURLOPT_URL, full);
     curl_easy_setopt(c, CURLOPT_CAINFO, ca);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
@@ -280,7 +311,8 @@ static int query(const char *url, const char *ca, int runs)
     }
     qsort(t, (size_t)runs, sizeof *t, cmp_d);
     qsort(floor_ms, 32, sizeof *floor_ms, cmp_d);
-    printf("counts by road x type over 30 days: median %.1f ms, max %.1f ms over %d runs (HTTP %ld; target < 100 ms)\n",
+    printf("counts by road x type over 30 days: median %.1f ms, max %.1f ms over %d runs (HTTP "
+           "%ld; target < 100 ms)\n",
            t[runs / 2], t[runs - 1], runs, status);
     printf("  reference: a 404 round trip on the same connection, median %.2f ms\n", floor_ms[16]);
     curl_slist_free_all(h);
@@ -297,6 +329,7 @@ int main(int argc, char **argv)
         return load(argv[2], atol(argv[3]));
     if (argc == 5 && strcmp(argv[1], "query") == 0)
         return query(argv[2], argv[3], atoi(argv[4]));
-    fprintf(stderr, "usage: bench_central ingest URL CA CLIENTS RECORDS | load DB N | query URL CA RUNS\n");
+    fprintf(stderr,
+            "usage: bench_central ingest URL CA CLIENTS RECORDS | load DB N | query URL CA RUNS\n");
     return 2;
 }

@@ -44,7 +44,8 @@ static double field(const double *g, int gw, int cell, int x, int y)
     int ix = (int)fx, iy = (int)fy;
     double ax = fx - ix, ay = fy - iy;
     const double *r0 = g + (size_t)iy * gw, *r1 = r0 + gw;
-    return (r0[ix] * (1 - ax) + r0[ix + 1] * ax) * (1 - ay) + (r1[ix] * (1 - ax) + r1[ix + 1] * ax) * ay;
+    return (r0[ix] * (1 - ax) + r0[ix + 1] * ax) * (1 - ay) +
+           (r1[ix] * (1 - ax) + r1[ix + 1] * ax) * ay;
 }
 
 /* A camera-like frame: detail at several scales (a natural image's falling
@@ -76,8 +77,15 @@ static unsigned char *frame(unsigned seed, int obj_x, int mode, size_t *len)
             int lane = (x % 480 < 12) && ((y / 60) % 2 == 0);
             int in = x >= obj_x && x < obj_x + 220 && y >= 600 && y < 760;
             unsigned char *p = img.px + ((size_t)y * W + x) * 3;
-            double r = in ? 40 : lane ? 230 : v, gg = in ? 60 : lane ? 230 : v + 4,
-                   b = in ? 170 : lane ? 225 : v - 6;
+            double r = in     ? 40
+                       : lane ? 230
+                              : v,
+                   gg = in     ? 60
+                        : lane ? 230
+                               : v + 4,
+                   b = in     ? 170
+                       : lane ? 225
+                              : v - 6;
             p[0] = (unsigned char)(r + noise < 0 ? 0 : r + noise > 255 ? 255 : r + noise);
             p[1] = (unsigned char)(gg + noise < 0 ? 0 : gg + noise > 255 ? 255 : gg + noise);
             p[2] = (unsigned char)(b + noise < 0 ? 0 : b + noise > 255 ? 255 : b + noise);
@@ -134,7 +142,8 @@ static void sign_cost(int iters, double per_image)
         cJSON_Delete(j);
     }
     double verify_s = (cpu_s() - t0) / n;
-    printf("sign + verify    %8.3f ms  (sign %.3f, verify %.3f; %.2f %% of the image; target < 1 %%)%s\n",
+    printf("sign + verify    %8.3f ms  (sign %.3f, verify %.3f; %.2f %% of the image; target < 1 "
+           "%%)%s\n",
            (sign_s + verify_s) * 1e3, sign_s * 1e3, verify_s * 1e3,
            100 * (sign_s + verify_s) / per_image, good == n ? "" : "  VERIFY FAILED");
     oc_signer_free(s);
@@ -162,7 +171,8 @@ static int run(int iters, int mode, struct oc_font *font)
 {
     struct oc_evidence_job job = {.file = "x/y.jpg", .cam_w = W, .cam_h = H, .n_frames = 3};
     char cap0[] = "2025-11-22 17:00:38.000 UTC+08:00   red_light 1625   晋E12345   car";
-    char cap1[] = "edge-jc-0001 · cam-e1 · 凤台街与泽州路口 东向 (Fengtai Rd x Zezhou Rd, eastbound)";
+    char cap1[] =
+        "edge-jc-0001 · cam-e1 · 凤台街与泽州路口 东向 (Fengtai Rd x Zezhou Rd, eastbound)";
     job.caption[0] = cap0;
     job.caption[1] = cap1;
     unsigned char *jp[3];
@@ -171,8 +181,9 @@ static int run(int iters, int mode, struct oc_font *font)
         size_t len;
         jp[i] = frame((unsigned)i + 1, 300 + i * 500, mode, &len);
         total += len;
-        job.frames[i] = (struct oc_compose_frame){jp[i], len, 1000 + i * 100,
-                                                  {300 + i * 500, 600, 220, 160}, "1  17:00:38.000", 1, OC_SIG_RED, 3400};
+        job.frames[i] = (struct oc_compose_frame){
+            jp[i],      len, 1000 + i * 100, {300 + i * 500, 600, 220, 160}, "1  17:00:38.000", 1,
+            OC_SIG_RED, 3400};
     }
     struct oc_evbuild *b = oc_evbuild_new("/tmp", font, 85);
     struct oc_evbuild_result res;

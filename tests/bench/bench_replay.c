@@ -140,8 +140,8 @@ int main(int argc, char **argv)
            (double)objects / best_replay, best_replay);
     printf("ratio replay/parse:  %10.2f   (target >= 0.60)\n", replay_rate / parse_rate);
     printf("target 250000 msg/s: %s\n", replay_rate >= 250000 ? "met" : "NOT met");
-    printf("RSS at 25/50/75/100%% of the log: %ld %ld %ld %ld kB; peak %ld kB\n", rss[0],
-           rss[1], rss[2], rss[3], ru.ru_maxrss);
+    printf("RSS at 25/50/75/100%% of the log: %ld %ld %ld %ld kB; peak %ld kB\n", rss[0], rss[1],
+           rss[2], rss[3], ru.ru_maxrss);
     oc_ecfg_free(ecfg);
     return 0;
 }

@@ -89,12 +89,16 @@ int main(int argc, char **argv)
         snprintf(cam, sizeof cam, "cam-%03ld", i % 16);
         snprintf(id, sizeof id, "edge-bench:%s:%ld", cam, i / 16 + 1);
         snprintf(rec, sizeof rec,
-                 "{\"id\":\"%s\",\"box\":\"edge-bench\",\"camera\":\"%s\",\"type\":\"%s\",\"code\":\"1625\","
-                 "\"ts\":%lld,\"ts_start\":%lld,\"track\":\"t%ld\",\"class\":\"car\",\"plate\":\"晋A%05ld\","
-                 "\"conf\":0.9,\"zone\":null,\"line\":\"stop\",\"signal\":\"sig\",\"location\":\"Road %ld x Street\","
+                 "{\"id\":\"%s\",\"box\":\"edge-bench\",\"camera\":\"%s\",\"type\":\"%s\",\"code\":"
+                 "\"1625\","
+                 "\"ts\":%lld,\"ts_start\":%lld,\"track\":\"t%ld\",\"class\":\"car\",\"plate\":"
+                 "\"晋A%05ld\","
+                 "\"conf\":0.9,\"zone\":null,\"line\":\"stop\",\"signal\":\"sig\",\"location\":"
+                 "\"Road %ld x Street\","
                  "\"road\":\"Road %ld\",\"unit\":\"Brigade %ld\",\"evidence\":null}",
                  id, cam, types[i % 5], ts, ts - 800, i, i % 100000, i % 16 / 4, i % 16 / 4, i % 4);
-        if (oc_spool_add(sp, cam, (uint64_t)(i / 16 + 1), id, ts, types[i % 5], ts - ts % 60000, rec, 0) != OC_OK) {
+        if (oc_spool_add(sp, cam, (uint64_t)(i / 16 + 1), id, ts, types[i % 5], ts - ts % 60000,
+                         rec, 0) != OC_OK) {
             fprintf(stderr, "cannot fill the spool\n");
             return 1;
         }
@@ -102,9 +106,14 @@ int main(int argc, char **argv)
     oc_spool_close(sp);
 
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    struct oc_uplink_opts o = {.url = argv[1], .ca_file = argv[2], .token_file = argv[3],
-                               .push_interval_s = 1, .box_id = "edge-bench", .version = "bench",
-                               .spool_dir = argv[4], .cameras_json = "[]"};
+    struct oc_uplink_opts o = {.url = argv[1],
+                               .ca_file = argv[2],
+                               .token_file = argv[3],
+                               .push_interval_s = 1,
+                               .box_id = "edge-bench",
+                               .version = "bench",
+                               .spool_dir = argv[4],
+                               .cameras_json = "[]"};
     double w0 = wall_s(), c0 = cpu_s();
     struct oc_uplink *u = oc_uplink_start(&o);
     struct oc_uplink_stats st = {0};
@@ -122,8 +131,10 @@ int main(int argc, char **argv)
     printf("drain: %llu records and %llu tally rows in %.2f s: %.0f records/s (target >= 20000)\n",
            (unsigned long long)st.records_sent, (unsigned long long)st.tally_rows_sent, wall,
            (double)st.records_sent / wall);
-    printf("  %llu requests, %.1f ms each on average (central's side of the round trip); %llu failed\n",
-           (unsigned long long)requests, requests ? st.request_seconds * 1000 / (double)requests : 0,
+    printf("  %llu requests, %.1f ms each on average (central's side of the round trip); %llu "
+           "failed\n",
+           (unsigned long long)requests,
+           requests ? st.request_seconds * 1000 / (double)requests : 0,
            (unsigned long long)st.requests_failed);
     printf("uplink CPU per record: %.1f us; engine CPU per violation: %.1f us (%ld violations); "
            "ratio %.3f (target < 0.10)\n",

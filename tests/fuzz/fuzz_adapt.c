@@ -19,12 +19,16 @@
 
 static const char CONFIG[] =
     "{\"box_id\":\"f\",\"limits\":{\"max_tracks_per_camera\":8},\"cameras\":["
-    "{\"id\":\"c\",\"width\":1920,\"height\":1080,\"format\":\"" STR(OC_FUZZ_FORMAT) "\","
-    "\"source\":\"CAMERA_ID\",\"topics\":[\"t/c\"],"
-    "\"zones\":[{\"id\":\"np\",\"kind\":\"no_parking\",\"polygon\":[[0,0],[500,0],[500,500],[0,500]],\"dwell_s\":1},"
-    "{\"id\":\"he\",\"kind\":\"helmet_enforcement\",\"polygon\":[[0,0],[900,0],[900,900],[0,900]]}]},"
-    "{\"id\":\"d\",\"width\":640,\"height\":480,\"format\":\"" STR(OC_FUZZ_FORMAT) "\","
-    "\"topics\":[\"t/d\"]}]}";
+    "{\"id\":\"c\",\"width\":1920,\"height\":1080,\"format\":\"" STR(
+        OC_FUZZ_FORMAT) "\","
+                        "\"source\":\"CAMERA_ID\",\"topics\":[\"t/c\"],"
+                        "\"zones\":[{\"id\":\"np\",\"kind\":\"no_parking\",\"polygon\":[[0,0],[500,"
+                        "0],[500,500],[0,500]],\"dwell_s\":1},"
+                        "{\"id\":\"he\",\"kind\":\"helmet_enforcement\",\"polygon\":[[0,0],[900,0],"
+                        "[900,900],[0,900]]}]},"
+                        "{\"id\":\"d\",\"width\":640,\"height\":480,\"format\":\"" STR(
+                            OC_FUZZ_FORMAT) "\","
+                                            "\"topics\":[\"t/d\"]}]}";
 
 static struct oc_config *cfg;
 static struct oc_engine *eng;
@@ -73,8 +77,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const struct oc_engine_sink es = {.violation = violation};
-    static const struct oc_adapt_sink as = {.native = native, .detections = detections,
-                                            .drop = drop};
+    static const struct oc_adapt_sink as = {
+        .native = native, .detections = detections, .drop = drop};
     eng = oc_engine_new(cfg, &es, NULL);
     struct oc_adapt *a = eng ? oc_adapt_new(cfg, &as, NULL) : NULL;
     if (!a) {

@@ -156,7 +156,9 @@ static double count1(const char *query)
     snprintf(path, sizeof path, "/api/v1/counts?%s", query);
     cJSON *j = get_json(path);
     cJSON *rows = cJSON_GetObjectItem(j, "rows");
-    double n = cJSON_GetArraySize(rows) ? cJSON_GetObjectItem(cJSON_GetArrayItem(rows, 0), "count")->valuedouble : 0;
+    double n = cJSON_GetArraySize(rows)
+                   ? cJSON_GetObjectItem(cJSON_GetArrayItem(rows, 0), "count")->valuedouble
+                   : 0;
     cJSON_Delete(j);
     return n;
 }
@@ -179,12 +181,13 @@ static double counter(const char *name)
 static const char *record(char *buf, size_t len, const char *box, const char *cam, int seq,
                           long long ts, const char *type, const char *extra)
 {
-    snprintf(buf, len,
-             "{\"id\":\"%s:%s:%d\",\"box\":\"%s\",\"camera\":\"%s\",\"type\":\"%s\",\"code\":null,"
-             "\"ts\":%lld,\"ts_start\":%lld,\"track\":\"t1\",\"class\":\"car\",\"plate\":\"晋E12345\","
-             "\"conf\":0.9,\"zone\":null,\"line\":\"stop\",\"signal\":\"s\",\"location\":\"凤台街\","
-             "\"road\":\"Fengtai Rd\",\"unit\":\"Brigade 2\",\"evidence\":%s}",
-             box, cam, seq, box, cam, type, ts, ts - 1000, extra ? extra : "null");
+    snprintf(
+        buf, len,
+        "{\"id\":\"%s:%s:%d\",\"box\":\"%s\",\"camera\":\"%s\",\"type\":\"%s\",\"code\":null,"
+        "\"ts\":%lld,\"ts_start\":%lld,\"track\":\"t1\",\"class\":\"car\",\"plate\":\"晋E12345\","
+        "\"conf\":0.9,\"zone\":null,\"line\":\"stop\",\"signal\":\"s\",\"location\":\"凤台街\","
+        "\"road\":\"Fengtai Rd\",\"unit\":\"Brigade 2\",\"evidence\":%s}",
+        box, cam, seq, box, cam, type, ts, ts - 1000, extra ? extra : "null");
     return buf;
 }
 
@@ -207,8 +210,10 @@ static int setup(void **state)
         snprintf(db, sizeof db, "%s/central.sqlite", dir);
     FILE *f = fopen(cfg, "w");
     fprintf(f,
-            "{\"listen\": \"127.0.0.1:0\", \"tls\": {\"cert_file\": \"%s/server.pem\", \"key_file\": \"%s/server.key\"},\n"
-            " \"db\": \"%s\", \"evidence_dir\": \"%s/evidence\", \"silent_after_s\": 2, \"tz_offset_min\": 480,\n"
+            "{\"listen\": \"127.0.0.1:0\", \"tls\": {\"cert_file\": \"%s/server.pem\", "
+            "\"key_file\": \"%s/server.key\"},\n"
+            " \"db\": \"%s\", \"evidence_dir\": \"%s/evidence\", \"silent_after_s\": 2, "
+            "\"tz_offset_min\": 480,\n"
             " \"limits\": {\"max_json_kb\": 256, \"max_evidence_mb\": 1, \"threads\": 2},\n"
             " \"tokens\": [{\"token\": \"" BOX_TOKEN "\", \"box\": \"edge-1\"},\n"
             "            {\"token\": \"" BOX2_TOKEN "\", \"box\": \"edge-2\"},\n"
@@ -225,7 +230,8 @@ static int setup(void **state)
     char cmd[1024];
     snprintf(cmd, sizeof cmd,
              "h=$(printf '%%s' '" VIEWER_TOKEN "' | openssl dgst -sha256 -r | cut -d' ' -f1) && "
-             "sed -i \"s/VIEWERHASH/$h/\" '%s'", cfg);
+             "sed -i \"s/VIEWERHASH/$h/\" '%s'",
+             cfg);
     assert_int_equal(system(cmd), 0);
     int port = oc_proc_start_central(&central, cfg, portfile, log, 10000);
     assert_true(port > 0);
@@ -260,9 +266,11 @@ static void auth_rules(void **state)
     assert_int_equal(status_of("POST", "/api/v1/tallies", BOX2_TOKEN, t), 403);
     assert_int_equal(status_of("POST", "/api/v1/tallies", BOX2_TOKEN, t2), 200);
     assert_int_equal(status_of("POST", "/api/v1/violations", BOX2_TOKEN,
-                               "{\"box\":\"edge-1\",\"violations\":[]}"), 403);
+                               "{\"box\":\"edge-1\",\"violations\":[]}"),
+                     403);
     assert_int_equal(status_of("POST", "/api/v1/violations", BOX2_TOKEN,
-                               "{\"box\":\"edge-2\",\"violations\":[]}"), 200);
+                               "{\"box\":\"edge-2\",\"violations\":[]}"),
+                     200);
     /* the owner's "x" gets past the auth check and is judged as an image */
     assert_int_equal(status_of("PUT", "/api/v1/evidence/edge-1:cam-au:1", BOX2_TOKEN, "x"), 403);
     assert_int_equal(status_of("PUT", "/api/v1/evidence/edge-1:cam-au:1", BOX_TOKEN, "x"), 400);
@@ -314,7 +322,8 @@ static int handshake(const char *opts)
     int port = atoi(strrchr(base_url, ':') + 1);
     snprintf(cmd, sizeof cmd,
              "echo | timeout 20 openssl s_client -connect 127.0.0.1:%d %s 2>&1 | "
-             "grep -Eq '^New, TLSv1\\.[23], Cipher is [A-Z]'", port, opts);
+             "grep -Eq '^New, TLSv1\\.[23], Cipher is [A-Z]'",
+             port, opts);
     return system(cmd) == 0;
 }
 
@@ -325,8 +334,9 @@ static void tls_versions_and_suites(void **state)
     (void)state;
     assert_false(handshake("-tls1 -cipher 'ALL:@SECLEVEL=0'"));
     assert_false(handshake("-tls1_1 -cipher 'ALL:@SECLEVEL=0'"));
-    assert_false(handshake("-tls1_2 -cipher 'AES128-SHA:@SECLEVEL=0'"));    /* static RSA, CBC, SHA-1 */
-    assert_false(handshake("-tls1_2 -cipher 'AES128-GCM-SHA256:@SECLEVEL=0'")); /* static RSA */
+    assert_false(
+        handshake("-tls1_2 -cipher 'AES128-SHA:@SECLEVEL=0'")); /* static RSA, CBC, SHA-1 */
+    assert_false(handshake("-tls1_2 -cipher 'AES128-GCM-SHA256:@SECLEVEL=0'"));    /* static RSA */
     assert_false(handshake("-tls1_2 -cipher 'ECDHE-RSA-AES128-SHA:@SECLEVEL=0'")); /* CBC */
     assert_true(handshake("-tls1_2 -cipher ECDHE-RSA-AES128-GCM-SHA256"));
     assert_true(handshake("-tls1_2 -cipher ECDHE-RSA-CHACHA20-POLY1305"));
@@ -368,24 +378,26 @@ static void tallies_are_absolute_and_idempotent(void **state)
         "{\"camera\":\"cam-1\",\"type\":\"red_light\",\"bucket\":1763802000000,\"count\":2},"
         "{\"camera\":\"cam-1\",\"type\":\"illegal_parking\",\"bucket\":1763802060000,\"count\":1},"
         "{\"camera\":\"cam-2\",\"type\":\"red_light\",\"bucket\":1763805600000,\"count\":4}],"
-        "\"cameras\":[{\"id\":\"cam-1\",\"location\":\"凤台街与泽州路口\",\"road\":\"凤台街\",\"unit\":\"交警二大队\"},"
+        "\"cameras\":[{\"id\":\"cam-1\",\"location\":\"凤台街与泽州路口\",\"road\":\"凤台街\","
+        "\"unit\":\"交警二大队\"},"
         "{\"id\":\"cam-2\",\"location\":\"泽州路\",\"road\":\"泽州路\",\"unit\":\"交警一大队\"}]}";
     assert_int_equal(status_of("POST", "/api/v1/tallies", BOX3_TOKEN, b1), 200);
     assert_int_equal(status_of("POST", "/api/v1/tallies", BOX3_TOKEN, b1), 200);
     assert_true(count1("box=edge-3&type=red_light") == 6);
     assert_true(count1("box=edge-3&camera=cam-1&type=red_light") == 2);
     /* a later absolute count replaces, never adds */
-    const char *b2 = "{\"box\":\"edge-3\",\"tallies\":["
-                     "{\"camera\":\"cam-1\",\"type\":\"red_light\",\"bucket\":1763802000000,\"count\":3}]}";
+    const char *b2 =
+        "{\"box\":\"edge-3\",\"tallies\":["
+        "{\"camera\":\"cam-1\",\"type\":\"red_light\",\"bucket\":1763802000000,\"count\":3}]}";
     assert_int_equal(status_of("POST", "/api/v1/tallies", BOX3_TOKEN, b2), 200);
     assert_int_equal(status_of("POST", "/api/v1/tallies", BOX3_TOKEN, b2), 200);
     assert_true(count1("box=edge-3&type=red_light") == 7);
     /* grouping by road, unit, hour, day, hour_of_day and time ranges */
     assert_true(count1("box=edge-3&road=%E5%87%A4%E5%8F%B0%E8%A1%97") == 4);
     assert_true(count1("box=edge-3&unit=%E4%BA%A4%E8%AD%A6%E4%B8%80%E5%A4%A7%E9%98%9F") == 4);
-    assert_true(count1("box=edge-3&from=1763802000000&to=1763802060000") == 3);     /* minute grain */
-    assert_true(count1("box=edge-3&from=1763802000000&to=1763805600000") == 4);     /* hour grain */
-    assert_true(count1("box=edge-3&from=1763740800000&to=1763827200000") == 8);     /* day grain */
+    assert_true(count1("box=edge-3&from=1763802000000&to=1763802060000") == 3); /* minute grain */
+    assert_true(count1("box=edge-3&from=1763802000000&to=1763805600000") == 4); /* hour grain */
+    assert_true(count1("box=edge-3&from=1763740800000&to=1763827200000") == 8); /* day grain */
     cJSON *j = get_json("/api/v1/counts?box=edge-3&group=road,type");
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "rows")), 3);
     cJSON_Delete(j);
@@ -400,9 +412,10 @@ static void tallies_are_absolute_and_idempotent(void **state)
     cJSON_Delete(j);
     j = get_json("/api/v1/boxes");
     cJSON *b = NULL, *each;
-    cJSON_ArrayForEach(each, cJSON_GetObjectItem(j, "boxes"))
-        if (strcmp(cJSON_GetObjectItem(each, "box")->valuestring, "edge-3") == 0)
-            b = each;
+    cJSON_ArrayForEach(
+        each,
+        cJSON_GetObjectItem(j, "boxes")) if (strcmp(cJSON_GetObjectItem(each, "box")->valuestring,
+                                                    "edge-3") == 0) b = each;
     assert_non_null(b);
     assert_string_equal(cJSON_GetObjectItem(b, "version")->valuestring, "1.2.3");
     assert_int_equal(cJSON_GetObjectItem(b, "backlog")->valueint, 7);
@@ -412,9 +425,9 @@ static void tallies_are_absolute_and_idempotent(void **state)
     /* every grain answers alike: day grains (road and heat-map rollups),
      * hours, and the boxes' own buckets */
     static const char *const grains[] = {
-        "from=1763740800000&to=1763827200000",                 /* local days */
-        "from=1763798400000&to=1763812800000",                 /* UTC hours */
-        "from=1763801940000&to=1763812860000",                 /* minutes */
+        "from=1763740800000&to=1763827200000", /* local days */
+        "from=1763798400000&to=1763812800000", /* UTC hours */
+        "from=1763801940000&to=1763812860000", /* minutes */
     };
     for (size_t g = 0; g < 3; g++) {
         char q[256];
@@ -426,7 +439,8 @@ static void tallies_are_absolute_and_idempotent(void **state)
                                   "{\"road\":\"泽州路\",\"type\":\"red_light\",\"count\":4}]");
         free(text);
         cJSON_Delete(j);
-        snprintf(q, sizeof q, "/api/v1/counts?box=edge-3&group=hour_of_day,type&tz=480&%s", grains[g]);
+        snprintf(q, sizeof q, "/api/v1/counts?box=edge-3&group=hour_of_day,type&tz=480&%s",
+                 grains[g]);
         j = get_json(q);
         text = cJSON_PrintUnformatted(cJSON_GetObjectItem(j, "rows"));
         assert_string_equal(text, "[{\"hour_of_day\":17,\"type\":\"illegal_parking\",\"count\":1},"
@@ -439,9 +453,15 @@ static void tallies_are_absolute_and_idempotent(void **state)
     const char *moved = "{\"box\":\"edge-3\",\"tallies\":[],\"cameras\":[{\"id\":\"cam-2\","
                         "\"location\":\"x\",\"road\":\"凤台街\",\"unit\":\"交警一大队\"}]}";
     assert_int_equal(status_of("POST", "/api/v1/tallies", BOX3_TOKEN, moved), 200);
-    assert_true(count1("box=edge-3&road=%E5%87%A4%E5%8F%B0%E8%A1%97&from=1763740800000&to=1763827200000") == 8);
-    assert_true(count1("box=edge-3&road=%E5%87%A4%E5%8F%B0%E8%A1%97&from=1763801940000&to=1763812860000") == 8);
-    assert_true(count1("box=edge-3&road=%E6%B3%BD%E5%B7%9E%E8%B7%AF&from=1763740800000&to=1763827200000") == 0);
+    assert_true(
+        count1("box=edge-3&road=%E5%87%A4%E5%8F%B0%E8%A1%97&from=1763740800000&to=1763827200000") ==
+        8);
+    assert_true(
+        count1("box=edge-3&road=%E5%87%A4%E5%8F%B0%E8%A1%97&from=1763801940000&to=1763812860000") ==
+        8);
+    assert_true(
+        count1("box=edge-3&road=%E6%B3%BD%E5%B7%9E%E8%B7%AF&from=1763740800000&to=1763827200000") ==
+        0);
     assert_int_equal(status_of("GET", "/api/v1/counts?group=street", VIEWER_TOKEN, NULL), 400);
     assert_int_equal(status_of("GET", "/api/v1/counts?group=type,type", VIEWER_TOKEN, NULL), 400);
     assert_int_equal(status_of("GET", "/api/v1/counts?from=yesterday", VIEWER_TOKEN, NULL), 400);
@@ -466,9 +486,12 @@ static void violations_insert_once_and_page(void **state)
     cJSON *j = get_json("/api/v1/violations?box=edge-4&limit=2");
     cJSON *v = cJSON_GetObjectItem(j, "violations");
     assert_int_equal(cJSON_GetArraySize(v), 2);
-    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(v, 0), "id")->valuestring, "edge-4:cam-2:1");
-    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(v, 1), "id")->valuestring, "edge-4:cam-1:2");
-    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(v, 0), "plate")->valuestring, "晋E12345");
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(v, 0), "id")->valuestring,
+                        "edge-4:cam-2:1");
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(v, 1), "id")->valuestring,
+                        "edge-4:cam-1:2");
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(v, 0), "plate")->valuestring,
+                        "晋E12345");
     assert_true(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetArrayItem(v, 0), "evidence_url")));
     char path[512];
     char *esc = curl_easy_escape(NULL, cJSON_GetObjectItem(j, "next")->valuestring, 0);
@@ -478,7 +501,8 @@ static void violations_insert_once_and_page(void **state)
     j = get_json(path);
     v = cJSON_GetObjectItem(j, "violations");
     assert_int_equal(cJSON_GetArraySize(v), 1);
-    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(v, 0), "id")->valuestring, "edge-4:cam-1:1");
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(v, 0), "id")->valuestring,
+                        "edge-4:cam-1:1");
     assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "next")));
     cJSON_Delete(j);
     j = get_json("/api/v1/violations?box=edge-4&type=wrong_way");
@@ -494,10 +518,17 @@ static void malformed_and_oversized(void **state)
     char rec[1024], body[4096];
     assert_int_equal(status_of("POST", "/api/v1/violations", BOX_TOKEN, "{\"box\":"), 400);
     assert_int_equal(status_of("POST", "/api/v1/violations", BOX_TOKEN, "[]"), 400);
-    assert_int_equal(status_of("POST", "/api/v1/violations", BOX_TOKEN, "{\"box\":\"edge-1\"}"), 400);
-    assert_int_equal(status_of("POST", "/api/v1/violations", BOX_TOKEN, "{\"box\":\"ed ge\",\"violations\":[]}"), 400);
-    assert_int_equal(status_of("POST", "/api/v1/violations", BOX_TOKEN, "{\"box\":\"edge-1\",\"violations\":[],\"x\":\"\xff\"}"), 400);
-    assert_int_equal(status_of("POST", "/api/v1/violations", BOX_TOKEN, "{\"box\":\"edge-1\",\"violations\":[]}"), 200);
+    assert_int_equal(status_of("POST", "/api/v1/violations", BOX_TOKEN, "{\"box\":\"edge-1\"}"),
+                     400);
+    assert_int_equal(
+        status_of("POST", "/api/v1/violations", BOX_TOKEN, "{\"box\":\"ed ge\",\"violations\":[]}"),
+        400);
+    assert_int_equal(status_of("POST", "/api/v1/violations", BOX_TOKEN,
+                               "{\"box\":\"edge-1\",\"violations\":[],\"x\":\"\xff\"}"),
+                     400);
+    assert_int_equal(status_of("POST", "/api/v1/violations", BOX_TOKEN,
+                               "{\"box\":\"edge-1\",\"violations\":[]}"),
+                     200);
     /* a record of another box, or with a bad type or ts, refuses the batch;
      * beside each, the same record done right is stored (cam-mf is this
      * test's own camera) */
@@ -520,9 +551,13 @@ static void malformed_and_oversized(void **state)
              record(rec, sizeof rec, "edge-1", "cam-mf", 3, 1763802001000, "red_light", NULL));
     assert_int_equal(status_of("POST", "/api/v1/violations", BOX_TOKEN, body), 200);
     assert_int_equal(status_of("POST", "/api/v1/tallies", BOX_TOKEN,
-                               "{\"box\":\"edge-1\",\"tallies\":[{\"camera\":\"cam-mf\",\"type\":\"t\",\"bucket\":1,\"count\":-1}]}"), 400);
+                               "{\"box\":\"edge-1\",\"tallies\":[{\"camera\":\"cam-mf\",\"type\":"
+                               "\"t\",\"bucket\":1,\"count\":-1}]}"),
+                     400);
     assert_int_equal(status_of("POST", "/api/v1/tallies", BOX_TOKEN,
-                               "{\"box\":\"edge-1\",\"tallies\":[{\"camera\":\"cam-mf\",\"type\":\"t\",\"bucket\":1,\"count\":0}]}"), 200);
+                               "{\"box\":\"edge-1\",\"tallies\":[{\"camera\":\"cam-mf\",\"type\":"
+                               "\"t\",\"bucket\":1,\"count\":0}]}"),
+                     200);
     /* deep nesting (the shallow twin: the empty batch above) */
     char deep[300] = "{\"box\":\"edge-1\",\"x\":";
     size_t n = strlen(deep);
@@ -584,17 +619,24 @@ static void hostile_strings_are_data(void **state)
     const char *sql = "'); DROP TABLE violations; --";
     const char *script = "<script>alert(1)</script>";
     char body[4096];
-    snprintf(body, sizeof body,
-             "{\"box\":\"edge-1\",\"violations\":[{\"id\":\"edge-1:cam-9:1\",\"box\":\"edge-1\",\"camera\":\"cam-9\","
-             "\"type\":\"littering\",\"code\":\"%s\",\"ts\":1763802009000,\"ts_start\":1763802009000,"
-             "\"track\":\"%s\",\"class\":\"%s\",\"plate\":\"%s\",\"conf\":1,\"zone\":\"%s\",\"line\":\"%s\","
-             "\"signal\":\"%s\",\"location\":\"%s\",\"road\":\"%s\",\"unit\":\"%s\",\"evidence\":null}]}",
-             sql, script, sql, script, sql, script, sql, script, sql, script);
+    snprintf(
+        body, sizeof body,
+        "{\"box\":\"edge-1\",\"violations\":[{\"id\":\"edge-1:cam-9:1\",\"box\":\"edge-1\","
+        "\"camera\":\"cam-9\","
+        "\"type\":\"littering\",\"code\":\"%s\",\"ts\":1763802009000,\"ts_start\":1763802009000,"
+        "\"track\":\"%s\",\"class\":\"%s\",\"plate\":\"%s\",\"conf\":1,\"zone\":\"%s\",\"line\":\"%"
+        "s\","
+        "\"signal\":\"%s\",\"location\":\"%s\",\"road\":\"%s\",\"unit\":\"%s\",\"evidence\":null}]"
+        "}",
+        sql, script, sql, script, sql, script, sql, script, sql, script);
     assert_int_equal(status_of("POST", "/api/v1/violations", BOX_TOKEN, body), 200);
-    snprintf(body, sizeof body,
-             "{\"box\":\"edge-1\",\"version\":\"%s\",\"tallies\":[{\"camera\":\"cam-9\",\"type\":\"littering\","
-             "\"bucket\":1763802000000,\"count\":1}],\"cameras\":[{\"id\":\"cam-9\",\"location\":\"%s\","
-             "\"road\":\"%s\",\"unit\":\"%s\"}]}", script, sql, sql, script);
+    snprintf(
+        body, sizeof body,
+        "{\"box\":\"edge-1\",\"version\":\"%s\",\"tallies\":[{\"camera\":\"cam-9\",\"type\":"
+        "\"littering\","
+        "\"bucket\":1763802000000,\"count\":1}],\"cameras\":[{\"id\":\"cam-9\",\"location\":\"%s\","
+        "\"road\":\"%s\",\"unit\":\"%s\"}]}",
+        script, sql, sql, script);
     assert_int_equal(status_of("POST", "/api/v1/tallies", BOX_TOKEN, body), 200);
     cJSON *j = get_json("/api/v1/violations?camera=cam-9");
     cJSON *v = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "violations"), 0);
@@ -621,7 +663,8 @@ static void hostile_strings_are_data(void **state)
     cJSON_Delete(j);
     assert_int_equal(status_of("POST", "/api/v1/tallies", BOX_TOKEN,
                                "{\"box\":\"edge-1\",\"tallies\":[{\"camera\":\"cam-9\",\"type\":"
-                               "\"littering\",\"bucket\":1763802060000,\"count\":2}]}"), 200);
+                               "\"littering\",\"bucket\":1763802060000,\"count\":2}]}"),
+                     200);
     assert_true(count1("camera=cam-9&type=littering") == 3);
 }
 
@@ -678,7 +721,8 @@ static void evidence(void **state)
     sha_hex(jpeg, jlen, hex);
     /* before its record: 404 */
     assert_int_equal(put_image("edge-1:cam-5:1", jpeg, jlen, NULL), 404);
-    snprintf(extra, sizeof extra, "{\"file\":\"evidence/x.jpg\",\"sha256\":\"%s\",\"frames\":[1]}", hex);
+    snprintf(extra, sizeof extra, "{\"file\":\"evidence/x.jpg\",\"sha256\":\"%s\",\"frames\":[1]}",
+             hex);
     snprintf(body, sizeof body, "{\"box\":\"edge-1\",\"violations\":[%s]}",
              record(rec, sizeof rec, "edge-1", "cam-5", 1, 1763802005000, "red_light", extra));
     assert_int_equal(status_of("POST", "/api/v1/violations", BOX_TOKEN, body), 200);
@@ -712,10 +756,12 @@ static void evidence(void **state)
     free(r.body);
     cJSON *j = get_json("/api/v1/violations?camera=cam-5");
     cJSON *v = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "violations"), 0);
-    assert_string_equal(cJSON_GetObjectItem(v, "evidence_url")->valuestring, "/api/v1/evidence/edge-1:cam-5:1");
+    assert_string_equal(cJSON_GetObjectItem(v, "evidence_url")->valuestring,
+                        "/api/v1/evidence/edge-1:cam-5:1");
     cJSON_Delete(j);
     /* ids cannot steer paths */
-    assert_int_equal(status_of("GET", "/api/v1/evidence/..%2F..%2Fetc%2Fpasswd", VIEWER_TOKEN, NULL), 400);
+    assert_int_equal(
+        status_of("GET", "/api/v1/evidence/..%2F..%2Fetc%2Fpasswd", VIEWER_TOKEN, NULL), 400);
     assert_int_equal(status_of("PUT", "/api/v1/evidence/edge-1:..:1", BOX_TOKEN, "x"), 400);
     assert_int_equal(status_of("GET", "/api/v1/evidence/edge-1:cam-1:1", VIEWER_TOKEN, NULL), 404);
     /* over max_evidence_mb (1 MiB) */
@@ -797,8 +843,8 @@ static void bodies_are_read_only_after_auth(void **state)
     assert_true(counter("forbidden") - forbidden0 >= 2);
     /* a body without a length is refused (411), with one it is read */
     assert_int_equal(status_of("POST", "/api/v1/tallies", BOX_TOKEN, small), 200);
-    rc = request("POST", "/api/v1/tallies", BOX_TOKEN, small, strlen(small), "Transfer-Encoding: chunked",
-                 NULL, &r);
+    rc = request("POST", "/api/v1/tallies", BOX_TOKEN, small, strlen(small),
+                 "Transfer-Encoding: chunked", NULL, &r);
     free(r.body);
     assert_int_equal(r.status, 411);
 }
@@ -817,9 +863,10 @@ static cJSON *served_record(const char *camera, const char *id)
     char path[256];
     snprintf(path, sizeof path, "/api/v1/violations?camera=%s&limit=1000", camera);
     cJSON *j = get_json(path), *v, *found = NULL;
-    cJSON_ArrayForEach(v, cJSON_GetObjectItem(j, "violations"))
-        if (strcmp(cJSON_GetObjectItem(v, "id")->valuestring, id) == 0)
-            found = cJSON_Duplicate(v, 1);
+    cJSON_ArrayForEach(
+        v, cJSON_GetObjectItem(
+               j, "violations")) if (strcmp(cJSON_GetObjectItem(v, "id")->valuestring, id) == 0)
+        found = cJSON_Duplicate(v, 1);
     cJSON_Delete(j);
     if (found)
         cJSON_DeleteItemFromObjectCaseSensitive(found, "evidence_url");
@@ -885,19 +932,22 @@ static void refused_batch_item_has_index(void **state)
     cJSON *j = cJSON_Parse(r.body);
     free(r.body);
     assert_int_equal(cJSON_GetObjectItem(j, "index")->valueint, 1);
-    assert_non_null(strstr(cJSON_GetObjectItem(j, "error")->valuestring, "violations[1]: \"type\""));
+    assert_non_null(
+        strstr(cJSON_GetObjectItem(j, "error")->valuestring, "violations[1]: \"type\""));
     cJSON_Delete(j);
     assert_null(served_record("cam-ix", "edge-1:cam-ix:1"));
     /* tallies and cameras alike */
-    const char *t = "{\"box\":\"edge-1\",\"tallies\":["
-                    "{\"camera\":\"cam-ix\",\"type\":\"red_light\",\"bucket\":1763802000000,\"count\":1},"
-                    "{\"camera\":\"cam-ix\",\"type\":\"red_light\",\"bucket\":1763802060000,\"count\":-1}]}";
+    const char *t =
+        "{\"box\":\"edge-1\",\"tallies\":["
+        "{\"camera\":\"cam-ix\",\"type\":\"red_light\",\"bucket\":1763802000000,\"count\":1},"
+        "{\"camera\":\"cam-ix\",\"type\":\"red_light\",\"bucket\":1763802060000,\"count\":-1}]}";
     assert_int_equal(call("POST", "/api/v1/tallies", BOX_TOKEN, t, &r), 400);
     j = cJSON_Parse(r.body);
     free(r.body);
     assert_int_equal(cJSON_GetObjectItem(j, "index")->valueint, 1);
     cJSON_Delete(j);
-    const char *cams = "{\"box\":\"edge-1\",\"tallies\":[],\"cameras\":[{\"id\":\"cam-ix\"},{\"id\":\"c d\"}]}";
+    const char *cams =
+        "{\"box\":\"edge-1\",\"tallies\":[],\"cameras\":[{\"id\":\"cam-ix\"},{\"id\":\"c d\"}]}";
     assert_int_equal(call("POST", "/api/v1/tallies", BOX_TOKEN, cams, &r), 400);
     j = cJSON_Parse(r.body);
     free(r.body);
@@ -923,10 +973,12 @@ static void record_time_bounds(void **state)
     record(rec, sizeof rec, "edge-1", "cam-tb", 1, 1763802001000, "red_light", NULL);
     char *p = strstr(rec, "\"ts_start\":");
     assert_non_null(p);
-    snprintf(body, sizeof body, "{\"box\":\"edge-1\",\"violations\":[%.*s\"ts_start\":1763802001001%s]}",
+    snprintf(body, sizeof body,
+             "{\"box\":\"edge-1\",\"violations\":[%.*s\"ts_start\":1763802001001%s]}",
              (int)(p - rec), rec, strchr(p, ','));
     assert_int_equal(status_of("POST", "/api/v1/violations", BOX_TOKEN, body), 400);
-    snprintf(body, sizeof body, "{\"box\":\"edge-1\",\"violations\":[%.*s\"ts_start\":1763802001000%s]}",
+    snprintf(body, sizeof body,
+             "{\"box\":\"edge-1\",\"violations\":[%.*s\"ts_start\":1763802001000%s]}",
              (int)(p - rec), rec, strchr(p, ','));
     assert_int_equal(status_of("POST", "/api/v1/violations", BOX_TOKEN, body), 200);
     /* dated 2096: refused; an hour ahead: refused; a minute ahead (under
@@ -936,7 +988,8 @@ static void record_time_bounds(void **state)
     for (int i = 0; i < 3; i++) {
         snprintf(body, sizeof body, "{\"box\":\"edge-1\",\"violations\":[%s]}",
                  record(rec, sizeof rec, "edge-1", "cam-tb", 10 + i, ts[i], "red_light", NULL));
-        assert_int_equal(status_of("POST", "/api/v1/violations", BOX_TOKEN, body), i < 2 ? 400 : 200);
+        assert_int_equal(status_of("POST", "/api/v1/violations", BOX_TOKEN, body),
+                         i < 2 ? 400 : 200);
     }
     cJSON *got = served_record("cam-tb", "edge-1:cam-tb:12");
     assert_non_null(got);
@@ -946,7 +999,8 @@ static void record_time_bounds(void **state)
     for (int i = 1; i < 3; i++) {
         snprintf(body, sizeof body,
                  "{\"box\":\"edge-1\",\"tallies\":[{\"camera\":\"cam-tb\",\"type\":\"red_light\","
-                 "\"bucket\":%lld,\"count\":1}]}", ts[i]);
+                 "\"bucket\":%lld,\"count\":1}]}",
+                 ts[i]);
         assert_int_equal(status_of("POST", "/api/v1/tallies", BOX_TOKEN, body), i < 2 ? 400 : 200);
     }
 }
@@ -956,8 +1010,9 @@ static void record_time_bounds(void **state)
 static void tally_rollback_is_refused(void **state)
 {
     (void)state;
-#define ROLLBACK_FMT "{\"box\":\"edge-2\",\"tallies\":[{\"camera\":\"cam-rv\",\"type\":\"red_light\"," \
-                     "\"bucket\":1763802000000,\"count\":%d,\"rev\":%d}]}"
+#define ROLLBACK_FMT                                                                               \
+    "{\"box\":\"edge-2\",\"tallies\":[{\"camera\":\"cam-rv\",\"type\":\"red_light\","              \
+    "\"bucket\":1763802000000,\"count\":%d,\"rev\":%d}]}"
     char body[512];
     snprintf(body, sizeof body, ROLLBACK_FMT, 12, 12);
     assert_int_equal(status_of("POST", "/api/v1/tallies", BOX2_TOKEN, body), 200);
@@ -983,7 +1038,8 @@ static void own_origin(char *out, size_t cap)
 static long sign_in(const char *form, const char *headers, char session[65])
 {
     struct resp r;
-    assert_int_equal(request("POST", "/login", NULL, form, strlen(form), headers, NULL, &r), CURLE_OK);
+    assert_int_equal(request("POST", "/login", NULL, form, strlen(form), headers, NULL, &r),
+                     CURLE_OK);
     session[0] = '\0';
     char *sc = strstr(r.headers, "Set-Cookie: oc_session=");
     if (sc && sscanf(sc, "Set-Cookie: oc_session=%64[0-9a-f]", session) != 1)
@@ -1019,13 +1075,15 @@ static void dashboard_session(void **state)
     free(r.body);
     /* a box token is no viewer */
     assert_int_equal(request("POST", "/login", NULL, "token=" BOX_TOKEN, strlen("token=" BOX_TOKEN),
-                             origin, NULL, &r), CURLE_OK);
+                             origin, NULL, &r),
+                     CURLE_OK);
     assert_int_equal(r.status, 303);
     assert_non_null(strstr(r.headers, "Location: /login?failed=1"));
     assert_null(strstr(r.headers, "Set-Cookie"));
     free(r.body);
-    assert_int_equal(request("POST", "/login", NULL, "token=" VIEWER_TOKEN, strlen("token=" VIEWER_TOKEN),
-                             origin, NULL, &r), CURLE_OK);
+    assert_int_equal(request("POST", "/login", NULL, "token=" VIEWER_TOKEN,
+                             strlen("token=" VIEWER_TOKEN), origin, NULL, &r),
+                     CURLE_OK);
     assert_int_equal(r.status, 303);
     char *sc = strstr(r.headers, "Set-Cookie: oc_session=");
     assert_non_null(sc);
@@ -1168,14 +1226,19 @@ static void login_is_rate_limited(void **state)
 static void silent_boxes(void **state)
 {
     (void)state;
-    assert_int_equal(status_of("POST", "/api/v1/tallies", BOX5_TOKEN, "{\"box\":\"edge-5\",\"tallies\":[]}"), 200);
+    assert_int_equal(
+        status_of("POST", "/api/v1/tallies", BOX5_TOKEN, "{\"box\":\"edge-5\",\"tallies\":[]}"),
+        200);
     int ok = 0;
     for (long long until = wall_ms() + 30000; !ok && wall_ms() < until;) {
-        assert_int_equal(status_of("POST", "/api/v1/tallies", BOX6_TOKEN, "{\"box\":\"edge-6\",\"tallies\":[]}"), 200);
+        assert_int_equal(
+            status_of("POST", "/api/v1/tallies", BOX6_TOKEN, "{\"box\":\"edge-6\",\"tallies\":[]}"),
+            200);
         cJSON *j = get_json("/api/v1/boxes");
         cJSON *b;
         int e1 = -1, e2 = -1;
-        cJSON_ArrayForEach(b, cJSON_GetObjectItem(j, "boxes")) {
+        cJSON_ArrayForEach(b, cJSON_GetObjectItem(j, "boxes"))
+        {
             const char *id = cJSON_GetObjectItem(b, "box")->valuestring;
             int silent = cJSON_IsTrue(cJSON_GetObjectItem(b, "silent"));
             if (strcmp(id, "edge-5") == 0)

@@ -76,7 +76,8 @@ static int http(const char *method, const char *path, const char *token, const c
     int fd = dial();
     char req[4096];
     snprintf(req, sizeof req,
-             "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n%s%s%sContent-Length: %zu\r\n\r\n",
+             "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n%s%s%sContent-Length: "
+             "%zu\r\n\r\n",
              method, path, token ? "Authorization: Bearer " : "", token ? token : "",
              token ? "\r\n" : "", body ? strlen(body) : 0);
     send_all(fd, req);
@@ -136,14 +137,15 @@ static int setup(void **state)
     snprintf(portfile, sizeof portfile, "%s/port", dir);
     snprintf(log, sizeof log, "%s/central.log", dir);
     FILE *f = fopen(cfg, "w");
-    fprintf(f,
-            "{\"listen\": \"127.0.0.1:0\", \"insecure_http\": true, \"db\": \"%s/central.sqlite\",\n"
-            " \"limits\": {\"threads\": 2, \"max_connections\": 16, \"max_connections_per_ip\": %d,\n"
-            "            \"request_timeout_s\": 2, \"request_total_s\": %d,\n"
-            "            \"max_evidence_mb\": 32, \"max_json_kb\": 2048, \"max_buffered_mb\": 64},\n"
-            " \"tokens\": [{\"token\": \"" BOX_TOKEN "\", \"box\": \"edge-1\"},\n"
-            "            {\"token\": \"" VIEWER_TOKEN "\", \"role\": \"viewer\"}]}\n",
-            dir, PER_IP, TOTAL_S);
+    fprintf(
+        f,
+        "{\"listen\": \"127.0.0.1:0\", \"insecure_http\": true, \"db\": \"%s/central.sqlite\",\n"
+        " \"limits\": {\"threads\": 2, \"max_connections\": 16, \"max_connections_per_ip\": %d,\n"
+        "            \"request_timeout_s\": 2, \"request_total_s\": %d,\n"
+        "            \"max_evidence_mb\": 32, \"max_json_kb\": 2048, \"max_buffered_mb\": 64},\n"
+        " \"tokens\": [{\"token\": \"" BOX_TOKEN "\", \"box\": \"edge-1\"},\n"
+        "            {\"token\": \"" VIEWER_TOKEN "\", \"role\": \"viewer\"}]}\n",
+        dir, PER_IP, TOTAL_S);
     fclose(f);
     port = oc_proc_start_central(&central, cfg, portfile, log, 10000);
     assert_true(port > 0);
@@ -178,9 +180,11 @@ static void unauthenticated_uploads_cost_no_memory(void **state)
     memset(chunk, 'x', sizeof chunk);
     for (int i = 0; i < N; i++) {
         fds[i] = dial();
-        send_all(fds[i], "PUT /api/v1/evidence/edge-1:cam-1:1 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                         "X-Content-SHA256: 0000000000000000000000000000000000000000000000000000000000000000\r\n"
-                         "Content-Length: 33554432\r\n\r\n");
+        send_all(
+            fds[i],
+            "PUT /api/v1/evidence/edge-1:cam-1:1 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            "X-Content-SHA256: 0000000000000000000000000000000000000000000000000000000000000000\r\n"
+            "Content-Length: 33554432\r\n\r\n");
     }
     /* each sends its 32 MB until central answers and closes */
     size_t sent_total = 0;
@@ -213,10 +217,11 @@ static void shared_body_budget(void **state)
 {
     (void)state;
     double busy0 = counter("busy");
-    const char *head = "PUT /api/v1/evidence/edge-1:cam-1:1 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                       "Authorization: Bearer " BOX_TOKEN "\r\n"
-                       "X-Content-SHA256: 0000000000000000000000000000000000000000000000000000000000000000\r\n"
-                       "Content-Length: 31457280\r\n\r\n";
+    const char *head =
+        "PUT /api/v1/evidence/edge-1:cam-1:1 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Authorization: Bearer " BOX_TOKEN "\r\n"
+        "X-Content-SHA256: 0000000000000000000000000000000000000000000000000000000000000000\r\n"
+        "Content-Length: 31457280\r\n\r\n";
     int a = dial(), b = dial();
     send_all(a, head);
     send_all(b, head);
@@ -232,8 +237,9 @@ static void shared_body_budget(void **state)
     close(c);
     assert_true(counter("busy") == busy0 + 1);
     /* a small JSON body still fits beside them */
-    assert_int_equal(http("POST", "/api/v1/tallies", BOX_TOKEN, "{\"box\":\"edge-1\",\"tallies\":[]}",
-                          NULL, 0), 200);
+    assert_int_equal(
+        http("POST", "/api/v1/tallies", BOX_TOKEN, "{\"box\":\"edge-1\",\"tallies\":[]}", NULL, 0),
+        200);
     close(a);
     close(b);
     wait_budget_free(60000);

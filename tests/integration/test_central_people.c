@@ -183,10 +183,12 @@ static void post_records(const char *camera, int from, int n, long long ts0)
     for (int i = 0; i < n; i++)
         len += (size_t)sprintf(
             body + len,
-            "%s{\"id\":\"edge-1:%s:%d\",\"box\":\"edge-1\",\"camera\":\"%s\",\"type\":\"red_light\","
+            "%s{\"id\":\"edge-1:%s:%d\",\"box\":\"edge-1\",\"camera\":\"%s\",\"type\":\"red_"
+            "light\","
             "\"code\":null,\"ts\":%lld,\"ts_start\":%lld,\"track\":\"t1\",\"class\":\"car\","
             "\"plate\":\"晋E12345\",\"conf\":0.9,\"zone\":null,\"line\":\"stop\",\"signal\":\"s\","
-            "\"location\":\"凤台街\",\"road\":\"Fengtai Rd\",\"unit\":\"Brigade 2\",\"evidence\":null}",
+            "\"location\":\"凤台街\",\"road\":\"Fengtai Rd\",\"unit\":\"Brigade "
+            "2\",\"evidence\":null}",
             i ? "," : "", camera, from + i, camera, ts0 + i, ts0 + i - 1000);
     strcpy(body + len, "]}");
     cJSON *j = json("POST", "/api/v1/violations", BOX_TOKEN, body, 200);
@@ -210,7 +212,8 @@ static int setup(void **state)
         snprintf(db, sizeof db, "%s/central.sqlite", dir);
     FILE *f = fopen(cfg, "w");
     fprintf(f,
-            "{\"listen\": \"127.0.0.1:0\", \"tls\": {\"cert_file\": \"%s/server.pem\", \"key_file\": \"%s/server.key\"},\n"
+            "{\"listen\": \"127.0.0.1:0\", \"tls\": {\"cert_file\": \"%s/server.pem\", "
+            "\"key_file\": \"%s/server.key\"},\n"
             " \"db\": \"%s\", \"evidence_dir\": \"%s/evidence\", \"tz_offset_min\": 480,\n"
             " \"limits\": {\"threads\": 2},\n"
             " \"ui\": {\"city\": \"晋城市\"},\n"
@@ -273,16 +276,24 @@ static void role_matrix(void **state)
         {"GET", "/api/v1/report?date=2020-01-01", NULL, {401, 403, 200, 200, 200, 200}},
         {"GET", "/report", NULL, {303, 303, 303, 200, 200, 200}},
         {"GET", "/api/v1/review/next?camera=cam-none", NULL, {401, 403, 403, 403, 200, 200}},
-        {"POST", "/api/v1/review/decision", "{\"id\":\"edge-1:cam-none:1\",\"decision\":\"confirm\"}",
+        {"POST",
+         "/api/v1/review/decision",
+         "{\"id\":\"edge-1:cam-none:1\",\"decision\":\"confirm\"}",
          {401, 403, 403, 403, 404, 404}},
         {"GET", "/api/v1/export?camera=cam-none", NULL, {401, 403, 403, 403, 200, 200}},
         {"GET", "/api/v1/audit", NULL, {401, 403, 403, 403, 403, 200}},
         {"GET", "/api/v1/users", NULL, {401, 403, 403, 403, 403, 200}},
         {"POST", "/api/v1/me", "{\"locale\":\"zh-CN\"}", {401, 403, 403, 200, 200, 200}},
-        {"POST", "/api/v1/tallies", "{\"box\":\"edge-1\",\"tallies\":[]}", {401, 200, 403, 403, 403, 403}},
+        {"POST",
+         "/api/v1/tallies",
+         "{\"box\":\"edge-1\",\"tallies\":[]}",
+         {401, 200, 403, 403, 403, 403}},
         {"GET", "/review", NULL, {303, 303, 303, 403, 200, 200}},
         {"GET", "/api/v1/evidence/edge-1:cam-matrix:1", NULL, {401, 403, 404, 404, 404, 404}},
-        {"POST", "/api/v1/violations", "{\"box\":\"edge-1\",\"violations\":[]}", {401, 200, 403, 403, 403, 403}},
+        {"POST",
+         "/api/v1/violations",
+         "{\"box\":\"edge-1\",\"violations\":[]}",
+         {401, 200, 403, 403, 403, 403}},
         {"PUT", "/api/v1/evidence/edge-1:cam-matrix:1", "x", {401, 400, 403, 403, 403, 403}},
         {"GET", "/api/v1/audit?format=csv", NULL, {401, 403, 403, 403, 403, 200}},
         {"GET", "/", NULL, {303, 303, 303, 200, 200, 200}},
@@ -387,8 +398,9 @@ static void double_decisions(void **state)
     assert_int_equal(decide(a, x, "confirm", "occluded"), 400);
     assert_int_equal(decide(a, x, "maybe", NULL), 400);
     assert_int_equal(decide(a, x, "reject", "occluded"), 200);
-    cJSON *j = json("POST", "/api/v1/review/decision", a,
-                    "{\"id\":\"edge-1:cam-dbl:1\",\"decision\":\"reject\",\"reason\":\"occluded\"}", 200);
+    cJSON *j =
+        json("POST", "/api/v1/review/decision", a,
+             "{\"id\":\"edge-1:cam-dbl:1\",\"decision\":\"reject\",\"reason\":\"occluded\"}", 200);
     assert_true(cJSON_IsTrue(cJSON_GetObjectItem(j, "repeated")));
     cJSON_Delete(j);
     assert_int_equal(decide(a, x, "confirm", NULL), 409);
@@ -435,14 +447,18 @@ static void export_is_confirmed_set(void **state)
     cJSON *cn = json("GET", "/api/v1/counts?camera=cam-exp&status=rejected&group=type",
                      VIEWER_TOKEN, NULL, 200);
     assert_int_equal(
-        cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(cn, "rows"), 0), "count")->valueint, 2);
+        cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(cn, "rows"), 0), "count")
+            ->valueint,
+        2);
     cJSON_Delete(cn);
     assert_int_equal(status("GET", "/api/v1/counts?status=maybe", VIEWER_TOKEN, NULL), 400);
     /* JSON Lines: one confirmed record a line, nothing else */
     struct resp r;
-    assert_int_equal(req("GET", "/api/v1/export?format=jsonl&camera=cam-exp", a, NULL, 0, NULL, &r), 200);
+    assert_int_equal(req("GET", "/api/v1/export?format=jsonl&camera=cam-exp", a, NULL, 0, NULL, &r),
+                     200);
     int lines = 0;
-    for (char *save = NULL, *l = strtok_r(r.body, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+    for (char *save = NULL, *l = strtok_r(r.body, "\n", &save); l;
+         l = strtok_r(NULL, "\n", &save)) {
         cJSON *v = cJSON_Parse(l);
         assert_non_null(v);
         const char *id = cJSON_GetObjectItem(v, "id")->valuestring;
@@ -450,8 +466,9 @@ static void export_is_confirmed_set(void **state)
         for (int k = 0; k < nc; k++)
             found |= strcmp(confirmed[k], id) == 0;
         assert_true(found);
-        assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(v, "review"), "status")->valuestring,
-                            "confirmed");
+        assert_string_equal(
+            cJSON_GetObjectItem(cJSON_GetObjectItem(v, "review"), "status")->valuestring,
+            "confirmed");
         assert_non_null(cJSON_GetObjectItem(v, "evidence_url"));
         cJSON_Delete(v);
         lines++;
@@ -459,7 +476,8 @@ static void export_is_confirmed_set(void **state)
     free(r.body);
     assert_int_equal(lines, 3);
     /* CSV: a header and the same three */
-    assert_int_equal(req("GET", "/api/v1/export?format=csv&camera=cam-exp", a, NULL, 0, NULL, &r), 200);
+    assert_int_equal(req("GET", "/api/v1/export?format=csv&camera=cam-exp", a, NULL, 0, NULL, &r),
+                     200);
     int rows = 0;
     for (char *p = r.body; (p = strchr(p, '\n')); p++)
         rows++;
@@ -469,7 +487,9 @@ static void export_is_confirmed_set(void **state)
     free(r.body);
     assert_int_equal(rows, 4);
     /* paged: limit 2 then the cursor */
-    assert_int_equal(req("GET", "/api/v1/export?format=jsonl&camera=cam-exp&limit=2", a, NULL, 0, NULL, &r), 200);
+    assert_int_equal(
+        req("GET", "/api/v1/export?format=jsonl&camera=cam-exp&limit=2", a, NULL, 0, NULL, &r),
+        200);
     char *nb = strstr(r.headers, "X-Next-Before: ");
     assert_non_null(nb);
     char cursor[200], path[300];
@@ -477,7 +497,8 @@ static void export_is_confirmed_set(void **state)
     free(r.body);
     char *bar = strchr(cursor, '|');
     assert_non_null(bar);
-    snprintf(path, sizeof path, "/api/v1/export?format=jsonl&camera=cam-exp&limit=2&before=%.*s%%7C%s",
+    snprintf(path, sizeof path,
+             "/api/v1/export?format=jsonl&camera=cam-exp&limit=2&before=%.*s%%7C%s",
              (int)(bar - cursor), cursor, bar + 1);
     assert_int_equal(req("GET", path, a, NULL, 0, NULL, &r), 200);
     assert_null(strstr(r.headers, "X-Next-Before"));
@@ -607,7 +628,8 @@ static void audit_rows_for_every_action(void **state)
     /* admins export it as CSV; that is a row too */
     struct resp cr;
     int exported = audit_rows(admin, "audit_export", NULL);
-    assert_int_equal(req("GET", "/api/v1/audit?format=csv&limit=1000", admin, NULL, 0, NULL, &cr), 200);
+    assert_int_equal(req("GET", "/api/v1/audit?format=csv&limit=1000", admin, NULL, 0, NULL, &cr),
+                     200);
     assert_non_null(strstr(cr.body, "seq,ts,actor,role,action,target,detail,addr"));
     assert_non_null(strstr(cr.body, "\"user_disable\",\"li\""));
     free(cr.body);
@@ -665,9 +687,9 @@ static void locale_per_user(void **state)
     assert_string_equal(cJSON_GetObjectItem(j, "locale")->valuestring, "zh-CN");
     cJSON *o;
     int red = 0;
-    cJSON_ArrayForEach(o, cJSON_GetObjectItem(j, "offences"))
-        red |= strcmp(cJSON_GetObjectItem(o, "type")->valuestring, "red_light") == 0 &&
-               strcmp(cJSON_GetObjectItem(o, "short")->valuestring, "闯红灯") == 0;
+    cJSON_ArrayForEach(o, cJSON_GetObjectItem(j, "offences")) red |=
+        strcmp(cJSON_GetObjectItem(o, "type")->valuestring, "red_light") == 0 &&
+        strcmp(cJSON_GetObjectItem(o, "short")->valuestring, "闯红灯") == 0;
     assert_true(red);
     cJSON_Delete(j);
     assert_int_equal(status("GET", "/api/v1/codes?locale=fr", v, NULL), 400);
@@ -683,7 +705,8 @@ static void locale_per_user(void **state)
     struct resp r;
     char cookie[120];
     snprintf(cookie, sizeof cookie, "Cookie: oc_session=%s", v + 2);
-    assert_int_equal(req("POST", "/api/v1/me", NULL, "{\"locale\":\"zh-CN\"}", 18, cookie, &r), 403);
+    assert_int_equal(req("POST", "/api/v1/me", NULL, "{\"locale\":\"zh-CN\"}", 18, cookie, &r),
+                     403);
     free(r.body);
 }
 
@@ -706,9 +729,10 @@ static void periodic_report(void **state)
     (void)state;
     const long long mon = 1763308800000LL; /* 2025-11-17 00:00 +08:00 */
     const long long day = 86400000LL;
-    const char *cams = "[{\"id\":\"rc-1\",\"location\":\"x\",\"road\":\"凤台街\",\"unit\":\"交警一大队\"},"
-                       "{\"id\":\"rc-2\",\"location\":\"y\",\"road\":\"泽州路\",\"unit\":\"交警二大队\"},"
-                       "{\"id\":\"rc-3\",\"location\":\"z\",\"road\":\"红星街\",\"unit\":\"交警二大队\"}]";
+    const char *cams =
+        "[{\"id\":\"rc-1\",\"location\":\"x\",\"road\":\"凤台街\",\"unit\":\"交警一大队\"},"
+        "{\"id\":\"rc-2\",\"location\":\"y\",\"road\":\"泽州路\",\"unit\":\"交警二大队\"},"
+        "{\"id\":\"rc-3\",\"location\":\"z\",\"road\":\"红星街\",\"unit\":\"交警二大队\"}]";
     char rows[2048];
     /* this week: unit 1 has 5, unit 2 has 3 + 4 = 7; last week: unit 1 10, unit 2 7 */
     snprintf(rows, sizeof rows,
@@ -724,20 +748,22 @@ static void periodic_report(void **state)
     char body[4096];
     size_t n = (size_t)snprintf(body, sizeof body, "{\"box\":\"edge-1\",\"violations\":[");
     for (int i = 0; i < 3; i++)
-        n += (size_t)snprintf(body + n, sizeof body - n,
-                              "%s{\"id\":\"edge-1:rc-1:%d\",\"box\":\"edge-1\",\"camera\":\"rc-1\","
-                              "\"type\":\"red_light\",\"code\":null,\"ts\":%lld,\"ts_start\":%lld,"
-                              "\"track\":\"t\",\"class\":\"car\",\"plate\":\"晋E77777\",\"conf\":0.9,"
-                              "\"zone\":null,\"line\":\"stop\",\"signal\":\"s\",\"location\":\"x\","
-                              "\"road\":\"凤台街\",\"unit\":\"交警一大队\",\"evidence\":null}",
-                              i ? "," : "", i + 1, mon + (i + 1) * day, mon + (i + 1) * day - 1000);
+        n += (size_t)snprintf(
+            body + n, sizeof body - n,
+            "%s{\"id\":\"edge-1:rc-1:%d\",\"box\":\"edge-1\",\"camera\":\"rc-1\","
+            "\"type\":\"red_light\",\"code\":null,\"ts\":%lld,\"ts_start\":%lld,"
+            "\"track\":\"t\",\"class\":\"car\",\"plate\":\"晋E77777\",\"conf\":0.9,"
+            "\"zone\":null,\"line\":\"stop\",\"signal\":\"s\",\"location\":\"x\","
+            "\"road\":\"凤台街\",\"unit\":\"交警一大队\",\"evidence\":null}",
+            i ? "," : "", i + 1, mon + (i + 1) * day, mon + (i + 1) * day - 1000);
     snprintf(body + n, sizeof body - n, "]}");
     cJSON_Delete(json("POST", "/api/v1/violations", BOX_TOKEN, body, 200));
     char a[70];
     session_of("wang", a);
     assert_int_equal(decide(a, "edge-1:rc-1:1", "confirm", NULL), 200);
 
-    cJSON *r = json("GET", "/api/v1/report?period=week&date=2025-11-19&by=unit", VIEWER_TOKEN, NULL, 200);
+    cJSON *r =
+        json("GET", "/api/v1/report?period=week&date=2025-11-19&by=unit", VIEWER_TOKEN, NULL, 200);
     assert_int_equal((long long)cJSON_GetObjectItem(r, "from")->valuedouble, mon);
     assert_int_equal((long long)cJSON_GetObjectItem(r, "to")->valuedouble, mon + 7 * day);
     assert_true(cJSON_IsTrue(cJSON_GetObjectItem(r, "frozen")));
@@ -760,7 +786,8 @@ static void periodic_report(void **state)
     char *before = cJSON_PrintUnformatted(r);
     cJSON_Delete(r);
     /* late data for that week does not change its report */
-    snprintf(rows, sizeof rows, "[{\"camera\":\"rc-1\",\"type\":\"red_light\",\"bucket\":%lld,\"count\":50}]",
+    snprintf(rows, sizeof rows,
+             "[{\"camera\":\"rc-1\",\"type\":\"red_light\",\"bucket\":%lld,\"count\":50}]",
              mon + 4 * day);
     post_tallies(0, cams, rows);
     r = json("GET", "/api/v1/report?period=week&date=2025-11-23&by=unit", VIEWER_TOKEN, NULL, 200);
@@ -773,7 +800,8 @@ static void periodic_report(void **state)
     r = json("GET", "/api/v1/report?period=week&date=2025-11-19&by=road", VIEWER_TOKEN, NULL, 200);
     rk = cJSON_GetObjectItem(r, "ranking");
     assert_int_equal(cJSON_GetArraySize(rk), 3);
-    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(rk, 0), "name")->valuestring, "凤台街");
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(rk, 0), "name")->valuestring,
+                        "凤台街");
     assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(rk, 0), "count")->valueint, 55);
     cJSON_Delete(r);
     /* the month: 1 November to 1 December, city time */
@@ -783,7 +811,8 @@ static void periodic_report(void **state)
     cJSON_Delete(r);
     struct resp c;
     assert_int_equal(req("GET", "/api/v1/report?period=week&date=2025-11-19&by=unit&format=csv", a,
-                         NULL, 0, NULL, &c), 200);
+                         NULL, 0, NULL, &c),
+                     200);
     assert_non_null(strstr(c.body, "rank,unit,count,prev,change"));
     assert_non_null(strstr(c.body, "1,\"交警二大队\",7,7,0,"));
     free(c.body);
@@ -843,7 +872,8 @@ static void retention_deletes_exactly_the_expired(void **state)
     double runs = 0;
     for (int i = 0; i < 300 && runs < 2; i++) {
         cJSON *j = json("GET", "/api/v1/counters", VIEWER_TOKEN, NULL, 200);
-        runs = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "counters"), "retention_runs")->valuedouble;
+        runs =
+            cJSON_GetObjectItem(cJSON_GetObjectItem(j, "counters"), "retention_runs")->valuedouble;
         cJSON_Delete(j);
         if (runs < 2)
             pause_ms(100);

@@ -183,11 +183,11 @@ static void batch_applies_newer_rows_only(void **state)
 #define SCHEMA_3_UNDONE                                                                            \
     " ALTER TABLE violations DROP COLUMN evidence_expired;"                                        \
     " DROP TABLE reports; ALTER TABLE violations DROP COLUMN plate;"                               \
-    " DROP TABLE users; DROP TABLE sessions; DROP TABLE review_skips; DROP TABLE audit;"          \
+    " DROP TABLE users; DROP TABLE sessions; DROP TABLE review_skips; DROP TABLE audit;"           \
     " DROP INDEX violations_status_ts;"                                                            \
-    " ALTER TABLE violations DROP COLUMN status; ALTER TABLE violations DROP COLUMN reason;"      \
-    " ALTER TABLE violations DROP COLUMN note; ALTER TABLE violations DROP COLUMN reviewer;"      \
-    " ALTER TABLE violations DROP COLUMN decided; ALTER TABLE violations DROP COLUMN lease_user;" \
+    " ALTER TABLE violations DROP COLUMN status; ALTER TABLE violations DROP COLUMN reason;"       \
+    " ALTER TABLE violations DROP COLUMN note; ALTER TABLE violations DROP COLUMN reviewer;"       \
+    " ALTER TABLE violations DROP COLUMN decided; ALTER TABLE violations DROP COLUMN lease_user;"  \
     " ALTER TABLE violations DROP COLUMN lease_until;"
 
 /* Takes the database back to schema 1 (no rev column, no people), as an
@@ -207,7 +207,8 @@ static void downgrade_to_schema_1(void)
     }
     sqlite3 *c;
     assert_int_equal(sqlite3_open(db, &c), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(c, "ALTER TABLE tallies DROP COLUMN rev;" SCHEMA_3_UNDONE
+    assert_int_equal(sqlite3_exec(c,
+                                  "ALTER TABLE tallies DROP COLUMN rev;" SCHEMA_3_UNDONE
                                   " PRAGMA user_version=1",
                                   NULL, NULL, NULL),
                      SQLITE_OK);

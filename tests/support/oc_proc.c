@@ -61,8 +61,8 @@ int oc_proc_stop(struct oc_proc *p, int sig)
     return 128 + WTERMSIG(status);
 }
 
-int oc_proc_start_central(struct oc_proc *p, const char *cfg, const char *portfile,
-                          const char *log, int timeout_ms)
+int oc_proc_start_central(struct oc_proc *p, const char *cfg, const char *portfile, const char *log,
+                          int timeout_ms)
 {
     char bin[512];
     const char *dir = getenv("OC_BIN");

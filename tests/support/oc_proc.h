@@ -22,8 +22,8 @@ int oc_proc_stop(struct oc_proc *p, int sig);
 /* Starts $OC_BIN/ordercam-central with the config file cfg, its output to
  * log, and waits up to timeout_ms for the port it writes to portfile.
  * Returns the port, or -1 (not started, or no port in time). */
-int oc_proc_start_central(struct oc_proc *p, const char *cfg, const char *portfile,
-                          const char *log, int timeout_ms);
+int oc_proc_start_central(struct oc_proc *p, const char *cfg, const char *portfile, const char *log,
+                          int timeout_ms);
 
 /* Makes a fresh temporary directory (under $TMPDIR or /tmp) into dir. */
 int oc_tmpdir(char *dir, size_t len);

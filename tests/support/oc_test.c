@@ -69,7 +69,8 @@ void t_obj(struct t_env *env, const char *cam, int64_t ts, const char *id, const
     char suffix[128];
     snprintf(suffix, sizeof suffix, "cameras/%s/detections", cam);
     t_feed(env, suffix,
-           "{\"ts\":%lld,\"objects\":[{\"id\":\"%s\",\"class\":\"%s\",\"box\":[%.3f,%.3f,%.3f,%.3f]%s%s}]}",
+           "{\"ts\":%lld,\"objects\":[{\"id\":\"%s\",\"class\":\"%s\",\"box\":[%.3f,%.3f,%.3f,%.3f]"
+           "%s%s}]}",
            (long long)ts, id, cls, x, y, w, h, attrs ? ",\"attrs\":" : "", attrs ? attrs : "");
 }
 
@@ -119,9 +120,10 @@ uint64_t t_counter(const struct t_env *env, enum oc_counter c)
 const char *t_cfg(const char *zones, const char *lines, const char *extra)
 {
     static char buf[16384];
-    snprintf(buf, sizeof buf,
-             "{\"box_id\":\"b1\",%s%s\"signals\":[{\"id\":\"s\",\"stale_s\":120}],"
-             "\"cameras\":[{\"id\":\"c\",\"width\":1920,\"height\":1080,\"zones\":%s,\"lines\":%s}]}",
-             extra, extra[0] ? "," : "", zones, lines);
+    snprintf(
+        buf, sizeof buf,
+        "{\"box_id\":\"b1\",%s%s\"signals\":[{\"id\":\"s\",\"stale_s\":120}],"
+        "\"cameras\":[{\"id\":\"c\",\"width\":1920,\"height\":1080,\"zones\":%s,\"lines\":%s}]}",
+        extra, extra[0] ? "," : "", zones, lines);
     return buf;
 }

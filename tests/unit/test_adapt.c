@@ -62,8 +62,7 @@ static void c_drop(void *ud, int cam, enum oc_format f, enum oc_counter why)
     c->drop_fmt = (int)f;
 }
 
-static const struct oc_adapt_sink sink = {
-    .native = c_native, .detections = c_det, .drop = c_drop};
+static const struct oc_adapt_sink sink = {.native = c_native, .detections = c_det, .drop = c_drop};
 
 static struct oc_config *cfg_of(const char *cams)
 {
@@ -145,9 +144,11 @@ static void test_iso8601(void **state)
 static void test_config_keys(void **state)
 {
     (void)state;
-    struct oc_config *cfg = cfg_of(CAM("a", "") "," CAM("b", ",\"format\":\"deepstream\"") ","
-                                   CAM("c", ",\"format\":\"onvif\",\"source\":\"gate\"") ","
-                                   CAM("d", ",\"format\":\"deepstream-minimal\",\"topics\":[\"ds/+/x\"]"));
+    struct oc_config *cfg = cfg_of(CAM("a", "") "," CAM("b", ",\"format\":\"deepstream\"") "," CAM(
+        "c",
+        ",\"format\":\"onvif\",\"source\":\"gate\"") "," CAM("d",
+                                                             ",\"format\":\"deepstream-minimal\","
+                                                             "\"topics\":[\"ds/+/x\"]"));
     assert_int_equal(cfg->cameras[0].format, OC_FORMAT_ORDERCAM);
     assert_int_equal(cfg->cameras[0].n_topics, 0);
     assert_string_equal(cfg->cameras[0].source, "a");
@@ -165,12 +166,15 @@ static void test_config_keys(void **state)
     refused(CAM("a", ",\"format\":\"onvif\",\"topics\":[\"a/b+\"]"), "topics[0]");
     refused(CAM("a", ",\"format\":\"onvif\",\"topics\":[3]"), "topics[0]");
     refused(CAM("a", ",\"format\":\"onvif\",\"source\":\"x/y\""), "$.cameras[0].source");
-    refused(CAM("a", ",\"format\":\"onvif\",\"topics\":[\"m\"]") ","
-            CAM("b", ",\"format\":\"onvif\",\"topics\":[\"m\"]"), "also camera \"a\"'s");
-    refused(CAM("a", ",\"format\":\"deepstream\"") "," CAM("b", ",\"format\":\"deepstream-minimal\""),
+    refused(CAM("a", ",\"format\":\"onvif\",\"topics\":[\"m\"]") "," CAM(
+                "b", ",\"format\":\"onvif\",\"topics\":[\"m\"]"),
             "also camera \"a\"'s");
-    refused(CAM("a", ",\"format\":\"deepstream\",\"source\":\"s\"") ","
-            CAM("b", ",\"format\":\"deepstream\",\"source\":\"s\""), "also camera");
+    refused(
+        CAM("a", ",\"format\":\"deepstream\"") "," CAM("b", ",\"format\":\"deepstream-minimal\""),
+        "also camera \"a\"'s");
+    refused(CAM("a", ",\"format\":\"deepstream\",\"source\":\"s\"") "," CAM(
+                "b", ",\"format\":\"deepstream\",\"source\":\"s\""),
+            "also camera");
     /* two DeepStream cameras on one broker topic, told apart by sensor id */
     cfg = cfg_of(CAM("a", ",\"format\":\"deepstream\"") "," CAM("b", ",\"format\":\"deepstream\""));
     oc_config_free(cfg);
@@ -222,11 +226,11 @@ static const char *ds_msg(char *buf, size_t cap, const char *sensor, const char 
 }
 
 #define VEH(id, l, t, r, b, type, lic)                                                             \
-    "{\"id\":\"" id "\",\"speed\":0.0,\"direction\":0.0,\"orientation\":0.0,"                     \
+    "{\"id\":\"" id "\",\"speed\":0.0,\"direction\":0.0,\"orientation\":0.0,"                      \
     "\"vehicle\":{\"type\":\"" type "\",\"make\":\"Bugatti\",\"model\":\"M\",\"color\":\"blue\","  \
-    "\"licenseState\":\"CA\",\"license\":\"" lic "\",\"confidence\":0.82},"                       \
-    "\"bbox\":{\"topleftx\":" #l ",\"toplefty\":" #t ",\"bottomrightx\":" #r                      \
-    ",\"bottomrighty\":" #b "},\"location\":{\"lat\":0,\"lon\":0,\"alt\":0},"                     \
+    "\"licenseState\":\"CA\",\"license\":\"" lic "\",\"confidence\":0.82},"                        \
+    "\"bbox\":{\"topleftx\":" #l ",\"toplefty\":" #t ",\"bottomrightx\":" #r                       \
+    ",\"bottomrighty\":" #b "},\"location\":{\"lat\":0,\"lon\":0,\"alt\":0},"                      \
     "\"coordinate\":{\"x\":0,\"y\":0,\"z\":0}}"
 
 static void feed_ds(struct oc_adapt *a, const char *topic, const char *sensor, const char *ts,
@@ -240,8 +244,8 @@ static void feed_ds(struct oc_adapt *a, const char *topic, const char *sensor, c
 static void test_deepstream_full(void **state)
 {
     (void)state;
-    struct oc_config *cfg = cfg_of(CAM("a", ",\"format\":\"deepstream\"") ","
-                                   CAM("b", ",\"format\":\"deepstream\",\"source\":\"CAMERA_ID\""));
+    struct oc_config *cfg = cfg_of(CAM("a", ",\"format\":\"deepstream\"") "," CAM(
+        "b", ",\"format\":\"deepstream\",\"source\":\"CAMERA_ID\""));
     struct cap c = {0};
     struct oc_adapt *a = oc_adapt_new(cfg, &sink, &c);
     const char *T = "deepstream/out";
@@ -308,22 +312,28 @@ static void test_deepstream_full_bad(void **state)
     BAD("{\"id\":\"1\",\"vehicle\":{}}", OC_C_DROP_MISSING_FIELD);
     BAD("{\"id\":1,\"vehicle\":{},\"bbox\":{}}", OC_C_DROP_WRONG_TYPE);
     BAD("{\"id\":\"-1\",\"vehicle\":{},\"bbox\":{\"topleftx\":1,\"toplefty\":1,\"bottomrightx\":2,"
-        "\"bottomrighty\":2}}", OC_C_DROP_BAD_VALUE);
+        "\"bottomrighty\":2}}",
+        OC_C_DROP_BAD_VALUE);
     BAD("{\"id\":\"1\",\"vehicle\":{},\"bbox\":{\"topleftx\":5,\"toplefty\":1,\"bottomrightx\":2,"
-        "\"bottomrighty\":2}}", OC_C_DROP_BAD_VALUE);
+        "\"bottomrighty\":2}}",
+        OC_C_DROP_BAD_VALUE);
     BAD("{\"id\":\"1\",\"vehicle\":{},\"bbox\":{\"topleftx\":1,\"toplefty\":1,\"bottomrightx\":2e9,"
-        "\"bottomrighty\":2}}", OC_C_DROP_BAD_VALUE);
+        "\"bottomrighty\":2}}",
+        OC_C_DROP_BAD_VALUE);
     BAD("{\"id\":\"1\",\"vehicle\":{},\"bbox\":{\"topleftx\":1,\"toplefty\":1,\"bottomrightx\":2}}",
         OC_C_DROP_MISSING_FIELD);
     BAD("{\"id\":\"1\",\"bbox\":{\"topleftx\":1,\"toplefty\":1,\"bottomrightx\":2,"
-        "\"bottomrighty\":2}}", OC_C_DROP_MISSING_FIELD);
+        "\"bottomrighty\":2}}",
+        OC_C_DROP_MISSING_FIELD);
     BAD("[]", OC_C_DROP_WRONG_TYPE);
     /* an optional field of the wrong type: the object stays, the field goes */
     BAD("{\"id\":\"1\",\"vehicle\":{\"license\":7},\"bbox\":{\"topleftx\":1,\"toplefty\":1,"
-        "\"bottomrightx\":2,\"bottomrighty\":2}}", OC_C_FIELD_DROPPED);
+        "\"bottomrightx\":2,\"bottomrighty\":2}}",
+        OC_C_FIELD_DROPPED);
     /* the same object twice in one frame */
     BAD("{\"id\":\"1\",\"vehicle\":{},\"bbox\":{\"topleftx\":1,\"toplefty\":1,\"bottomrightx\":2,"
-        "\"bottomrighty\":2}}", OC_C_DROP_BAD_VALUE);
+        "\"bottomrighty\":2}}",
+        OC_C_DROP_BAD_VALUE);
 #undef BAD
     uint64_t before = c.drops[OC_C_DROP_BAD_VALUE];
     feed_ds(a, T, "a", "2018-04-11T25:00:00Z", VEH("2", 1, 2, 3, 4, "sedan", ""), 0);
@@ -347,7 +357,8 @@ static void test_deepstream_full_bad(void **state)
 static void test_deepstream_minimal(void **state)
 {
     (void)state;
-    struct oc_config *cfg = cfg_of(CAM("a", ",\"format\":\"deepstream-minimal\",\"source\":\"sensor-id\""));
+    struct oc_config *cfg =
+        cfg_of(CAM("a", ",\"format\":\"deepstream-minimal\",\"source\":\"sensor-id\""));
     struct cap c = {0};
     struct oc_adapt *a = oc_adapt_new(cfg, &sink, &c);
     const char *T = "deepstream/min";
@@ -384,7 +395,6 @@ static void test_deepstream_minimal(void **state)
     oc_config_free(cfg);
 }
 
-
 /* ---------------- ONVIF ---------------- */
 
 /* The Analytics spec's example frame (y up, 320x240 scaled to [-1,1]),
@@ -398,14 +408,16 @@ static const char *onvif_doc =
     "<tt:Object ObjectId=\"12\"><tt:Appearance><tt:Shape>"
     "<tt:BoundingBox left=\"20.0\" top=\"180.0\" right=\"100.0\" bottom=\"30.0\"/>"
     "<tt:CenterOfGravity x=\"60.0\" y=\"80.0\"/></tt:Shape>"
-    "<tt:Class><tt:Type Likelihood=\"0.3\">Human</tt:Type><tt:Type Likelihood=\"0.9\">Vehicle</tt:Type></tt:Class>"
+    "<tt:Class><tt:Type Likelihood=\"0.3\">Human</tt:Type><tt:Type "
+    "Likelihood=\"0.9\">Vehicle</tt:Type></tt:Class>"
     "<tt:VehicleInfo><tt:Type Likelihood=\"0.8\">Bus</tt:Type></tt:VehicleInfo>"
     "</tt:Appearance></tt:Object>"
     "<tt:Object ObjectId=\"14\" Parent=\"12\"><tt:Appearance><tt:Shape>"
     "<tt:BoundingBox left=\"40.0\" top=\"150.0\" right=\"70.0\" bottom=\"100.0\"/>"
     "<tt:CenterOfGravity x=\"57.0\" y=\"130.0\"/></tt:Shape>"
     "<tt:Class><tt:Type Likelihood=\"0.6\">LicensePlate</tt:Type></tt:Class>"
-    "<tt:LicensePlateInfo><tt:PlateNumber Likelihood=\"0.7\">ABC123</tt:PlateNumber></tt:LicensePlateInfo>"
+    "<tt:LicensePlateInfo><tt:PlateNumber "
+    "Likelihood=\"0.7\">ABC123</tt:PlateNumber></tt:LicensePlateInfo>"
     "</tt:Appearance></tt:Object>"
     "<tt:Object ObjectId=\"19\"><tt:Appearance><tt:Shape>"
     "<tt:BoundingBox left=\"160.0\" top=\"240.0\" right=\"320.0\" bottom=\"0.0\"/>"
@@ -414,7 +426,8 @@ static const char *onvif_doc =
     "</tt:ClassCandidate></tt:Class></tt:Appearance></tt:Object>"
     "</tt:Frame>"
     "<tt:Frame UtcTime=\"2008-10-10T12:24:57.421Z\">"
-    "<tt:Transformation><tt:Translate x=\"-1\" y=\"1\"/><tt:Scale x=\"0.00625\" y=\"-0.0083333333333333332\"/>"
+    "<tt:Transformation><tt:Translate x=\"-1\" y=\"1\"/><tt:Scale x=\"0.00625\" "
+    "y=\"-0.0083333333333333332\"/>"
     "</tt:Transformation>"
     "<tt:Object ObjectId=\"12\"><tt:Appearance><tt:Shape>"
     "<tt:BoundingBox left=\"20.0\" top=\"60.0\" right=\"100.0\" bottom=\"210.0\"/></tt:Shape>"
@@ -426,7 +439,8 @@ static void test_onvif(void **state)
 {
     (void)state;
     /* 640x480 pixels: the spec's 320x240 frame system scaled by 2 */
-    struct oc_config *cfg = cfg_of("{\"id\":\"g\",\"width\":640,\"height\":480,\"format\":\"onvif\"}");
+    struct oc_config *cfg =
+        cfg_of("{\"id\":\"g\",\"width\":640,\"height\":480,\"format\":\"onvif\"}");
     struct cap c = {0};
     struct oc_adapt *a = oc_adapt_new(cfg, &sink, &c);
     const char *T = "onvif/g";
@@ -466,12 +480,14 @@ static void onvif_bad(struct oc_adapt *a, struct cap *c, const char *doc, enum o
 #define MS "<tt:MetadataStream xmlns:tt=\"http://www.onvif.org/ver10/schema\"><tt:VideoAnalytics>"
 #define ME "</tt:VideoAnalytics></tt:MetadataStream>"
 #define FR(body) MS "<tt:Frame UtcTime=\"2020-01-01T00:00:00Z\">" body "</tt:Frame>" ME
-#define OBJ(attrs, box) "<tt:Object " attrs "><tt:Appearance><tt:Shape>" box "</tt:Shape></tt:Appearance></tt:Object>"
+#define OBJ(attrs, box)                                                                            \
+    "<tt:Object " attrs "><tt:Appearance><tt:Shape>" box "</tt:Shape></tt:Appearance></tt:Object>"
 
 static void test_onvif_bad(void **state)
 {
     (void)state;
-    struct oc_config *cfg = cfg_of("{\"id\":\"g\",\"width\":640,\"height\":480,\"format\":\"onvif\"}");
+    struct oc_config *cfg =
+        cfg_of("{\"id\":\"g\",\"width\":640,\"height\":480,\"format\":\"onvif\"}");
     struct cap c = {0};
     struct oc_adapt *a = oc_adapt_new(cfg, &sink, &c);
     onvif_bad(a, &c, "not xml", OC_C_DROP_BAD_JSON);
@@ -480,9 +496,11 @@ static void test_onvif_bad(void **state)
               OC_C_DROP_BAD_JSON); /* an undeclared entity: not well-formed */
     onvif_bad(a, &c, "<MetadataStream/>", OC_C_DROP_NOT_OBJECT);
     /* entities: no DTD at all, so no expansion and no external fetch */
-    onvif_bad(a, &c,
-              "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY a \"aaaaaaaa\"><!ENTITY b \"&a;&a;&a;\">]>"
-              MS "<tt:Frame UtcTime=\"&b;\"/>" ME, OC_C_DROP_BAD_VALUE);
+    onvif_bad(
+        a, &c,
+        "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY a \"aaaaaaaa\"><!ENTITY b \"&a;&a;&a;\">]>" MS
+        "<tt:Frame UtcTime=\"&b;\"/>" ME,
+        OC_C_DROP_BAD_VALUE);
     onvif_bad(a, &c,
               "<?xml version=\"1.0\"?><!DOCTYPE x SYSTEM \"http://127.0.0.1:1/x.dtd\">" MS ME,
               OC_C_DROP_BAD_VALUE);
@@ -498,24 +516,38 @@ static void test_onvif_bad(void **state)
     onvif_bad(a, &c, MS "<tt:Frame UtcTime=\"yesterday\"/>" ME, OC_C_DROP_BAD_VALUE);
     onvif_bad(a, &c, FR("<tt:Transformation><tt:Scale x=\"0\" y=\"1\"/></tt:Transformation>"),
               OC_C_DROP_BAD_VALUE);
-    onvif_bad(a, &c, FR(OBJ("", "<tt:BoundingBox left=\"0\" top=\"0\" right=\"0.5\" bottom=\"0.5\"/>")),
+    onvif_bad(a, &c,
+              FR(OBJ("", "<tt:BoundingBox left=\"0\" top=\"0\" right=\"0.5\" bottom=\"0.5\"/>")),
               OC_C_DROP_MISSING_FIELD);
-    onvif_bad(a, &c, FR(OBJ("ObjectId=\"x\"", "<tt:BoundingBox left=\"0\" top=\"0\" right=\"0.5\" bottom=\"0.5\"/>")),
+    onvif_bad(a, &c,
+              FR(OBJ("ObjectId=\"x\"",
+                     "<tt:BoundingBox left=\"0\" top=\"0\" right=\"0.5\" bottom=\"0.5\"/>")),
               OC_C_DROP_BAD_VALUE);
     onvif_bad(a, &c, FR(OBJ("ObjectId=\"1\"", "")), OC_C_DROP_MISSING_FIELD);
-    onvif_bad(a, &c, FR(OBJ("ObjectId=\"1\"", "<tt:BoundingBox left=\"0\" top=\"nan\" right=\"0.5\" bottom=\"0.5\"/>")),
+    onvif_bad(a, &c,
+              FR(OBJ("ObjectId=\"1\"",
+                     "<tt:BoundingBox left=\"0\" top=\"nan\" right=\"0.5\" bottom=\"0.5\"/>")),
               OC_C_DROP_BAD_VALUE);
-    onvif_bad(a, &c, FR(OBJ("ObjectId=\"1\"", "<tt:BoundingBox left=\"0\" top=\"0\" right=\"2.5\" bottom=\"0.5\"/>")),
+    onvif_bad(a, &c,
+              FR(OBJ("ObjectId=\"1\"",
+                     "<tt:BoundingBox left=\"0\" top=\"0\" right=\"2.5\" bottom=\"0.5\"/>")),
               OC_C_DROP_BAD_VALUE);
-    onvif_bad(a, &c, FR(OBJ("ObjectId=\"1\"", "<tt:BoundingBox left=\"0\" top=\"0\" right=\"0.5\" bottom=\"0.5\"/>")
-                        OBJ("ObjectId=\"1\"", "<tt:BoundingBox left=\"0\" top=\"0\" right=\"0.5\" bottom=\"0.5\"/>")),
+    onvif_bad(a, &c,
+              FR(OBJ("ObjectId=\"1\"",
+                     "<tt:BoundingBox left=\"0\" top=\"0\" right=\"0.5\" bottom=\"0.5\"/>")
+                     OBJ("ObjectId=\"1\"",
+                         "<tt:BoundingBox left=\"0\" top=\"0\" right=\"0.5\" bottom=\"0.5\"/>")),
               OC_C_DROP_BAD_VALUE);
-    onvif_bad(a, &c, FR("<tt:Object ObjectId=\"2\"><tt:Appearance><tt:Class><tt:Type>LicensePlate</tt:Type>"
-                        "</tt:Class><tt:LicensePlateInfo><tt:PlateNumber>X1</tt:PlateNumber>"
-                        "</tt:LicensePlateInfo></tt:Appearance></tt:Object>"), OC_C_FIELD_DROPPED);
-    onvif_bad(a, &c, FR("<tt:Object ObjectId=\"3\"><tt:Appearance><tt:Shape><tt:BoundingBox left=\"0\" "
-                        "top=\"0\" right=\"0.5\" bottom=\"0.5\"/></tt:Shape><tt:Class><tt:Type "
-                        "Likelihood=\"7\">Human</tt:Type></tt:Class></tt:Appearance></tt:Object>"),
+    onvif_bad(
+        a, &c,
+        FR("<tt:Object ObjectId=\"2\"><tt:Appearance><tt:Class><tt:Type>LicensePlate</tt:Type>"
+           "</tt:Class><tt:LicensePlateInfo><tt:PlateNumber>X1</tt:PlateNumber>"
+           "</tt:LicensePlateInfo></tt:Appearance></tt:Object>"),
+        OC_C_FIELD_DROPPED);
+    onvif_bad(a, &c,
+              FR("<tt:Object ObjectId=\"3\"><tt:Appearance><tt:Shape><tt:BoundingBox left=\"0\" "
+                 "top=\"0\" right=\"0.5\" bottom=\"0.5\"/></tt:Shape><tt:Class><tt:Type "
+                 "Likelihood=\"7\">Human</tt:Type></tt:Class></tt:Appearance></tt:Object>"),
               OC_C_FIELD_DROPPED);
     char *big = malloc(OC_ADAPT_MAX_BYTES + 2);
     memset(big, ' ', OC_ADAPT_MAX_BYTES + 1);
@@ -529,11 +561,16 @@ static void test_onvif_bad(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_format_names),      cmocka_unit_test(test_topic_match),
-        cmocka_unit_test(test_iso8601),           cmocka_unit_test(test_config_keys),
-        cmocka_unit_test(test_native_passthrough), cmocka_unit_test(test_deepstream_full),
-        cmocka_unit_test(test_deepstream_full_bad), cmocka_unit_test(test_deepstream_minimal),
-        cmocka_unit_test(test_onvif),             cmocka_unit_test(test_onvif_bad),
+        cmocka_unit_test(test_format_names),
+        cmocka_unit_test(test_topic_match),
+        cmocka_unit_test(test_iso8601),
+        cmocka_unit_test(test_config_keys),
+        cmocka_unit_test(test_native_passthrough),
+        cmocka_unit_test(test_deepstream_full),
+        cmocka_unit_test(test_deepstream_full_bad),
+        cmocka_unit_test(test_deepstream_minimal),
+        cmocka_unit_test(test_onvif),
+        cmocka_unit_test(test_onvif_bad),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -126,18 +126,18 @@ static uint64_t total_drops(const struct cap *c)
 }
 
 /* The documented example's "after" object, as a "new" event. */
-#define EV_AFTER(type, id, label, box, ft, extra)                                                 \
-    "{\"type\":\"" type "\",\"before\":{\"id\":\"" id "\",\"camera\":\"front_door\","            \
-    "\"frame_time\":1607123961.837752,\"label\":\"" label "\",\"box\":[424,500,536,712]},"       \
-    "\"after\":{\"id\":\"" id "\",\"camera\":\"front_door\",\"frame_time\":" ft ","              \
-    "\"snapshot\":{\"frame_time\":1607123965.975463,\"box\":[415,489,528,700],\"area\":12728,"   \
-    "\"region\":[260,446,660,846],\"score\":0.77546,\"attributes\":[]},"                          \
-    "\"label\":\"" label "\",\"sub_label\":null,\"top_score\":0.958984375,"                     \
-    "\"false_positive\":false,\"start_time\":1607123955.475377,\"end_time\":null,"              \
-    "\"score\":0.87890625,\"box\":" box ",\"area\":40096,\"ratio\":1.251397,"                    \
-    "\"region\":[218,440,693,915],\"current_zones\":[\"yard\",\"driveway\"],"                    \
-    "\"entered_zones\":[\"yard\",\"driveway\"],\"thumbnail\":null,\"has_snapshot\":false,"      \
-    "\"has_clip\":false,\"active\":true,\"stationary\":false,\"motionless_count\":0,"           \
+#define EV_AFTER(type, id, label, box, ft, extra)                                                  \
+    "{\"type\":\"" type "\",\"before\":{\"id\":\"" id "\",\"camera\":\"front_door\","              \
+    "\"frame_time\":1607123961.837752,\"label\":\"" label "\",\"box\":[424,500,536,712]},"         \
+    "\"after\":{\"id\":\"" id "\",\"camera\":\"front_door\",\"frame_time\":" ft ","                \
+    "\"snapshot\":{\"frame_time\":1607123965.975463,\"box\":[415,489,528,700],\"area\":12728,"     \
+    "\"region\":[260,446,660,846],\"score\":0.77546,\"attributes\":[]},"                           \
+    "\"label\":\"" label "\",\"sub_label\":null,\"top_score\":0.958984375,"                        \
+    "\"false_positive\":false,\"start_time\":1607123955.475377,\"end_time\":null,"                 \
+    "\"score\":0.87890625,\"box\":" box ",\"area\":40096,\"ratio\":1.251397,"                      \
+    "\"region\":[218,440,693,915],\"current_zones\":[\"yard\",\"driveway\"],"                      \
+    "\"entered_zones\":[\"yard\",\"driveway\"],\"thumbnail\":null,\"has_snapshot\":false,"         \
+    "\"has_clip\":false,\"active\":true,\"stationary\":false,\"motionless_count\":0,"              \
     "\"position_changes\":2,\"attributes\":{},\"current_attributes\":[]" extra "}}"
 
 static void event_fields(void **state)
@@ -191,7 +191,8 @@ static void path_points(void **state)
     struct oc_adapt *a = oc_adapt_new(cfg, &sink, &c);
     feed(a, "frigate/events",
          "{\"type\":\"new\",\"after\":{\"id\":\"p\",\"camera\":\"front_door\",\"label\":\"car\","
-         "\"box\":[100,100,200,150],\"frame_time\":1000.0,\"path_data\":[[[0.1172,0.2083],1000.0]]}}");
+         "\"box\":[100,100,200,150],\"frame_time\":1000.0,\"path_data\":[[[0.1172,0.2083],1000.0]]}"
+         "}");
     feed(a, "frigate/events",
          "{\"type\":\"update\",\"after\":{\"id\":\"p\",\"camera\":\"front_door\",\"label\":\"car\","
          "\"box\":[600,100,700,150],\"frame_time\":1003.0,\"path_data\":[[[0.1172,0.2083],1000.0],"
@@ -612,8 +613,8 @@ static void still_objects(void **state)
     (void)state;
     struct oc_config *cfg = cfg_frigate();
     struct frame_cap c = {0};
-    static const struct oc_adapt_sink as = {.native = c_native, .detections = f_det,
-                                            .end = NULL, .drop = f_drop};
+    static const struct oc_adapt_sink as = {
+        .native = c_native, .detections = f_det, .end = NULL, .drop = f_drop};
     struct oc_adapt *a = oc_adapt_new(cfg, &as, &c);
     static const char ev[] = "{\"type\":\"%s\",\"after\":{\"id\":\"%s\",\"camera\":\"%s\","
                              "\"label\":\"car\",\"box\":[%d,100,%d,200],\"frame_time\":%s}}";

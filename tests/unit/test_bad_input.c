@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ZONES "[{\"id\":\"z\",\"kind\":\"no_parking\",\"polygon\":[[0,0],[1000,0],[1000,1000],[0,1000]],\"dwell_s\":1}]"
+#define ZONES                                                                                      \
+    "[{\"id\":\"z\",\"kind\":\"no_parking\",\"polygon\":[[0,0],[1000,0],[1000,1000],[0,1000]],"    \
+    "\"dwell_s\":1}]"
 
 /* After a bad message, a good one for a fresh track still makes exactly one
  * violation: the engine is intact. Each call parks at its own place, so no
@@ -44,21 +46,28 @@ static void each_kind_of_bad_message(void **state)
         {"cameras/c/detections", "{\"ts\":1e400,\"objects\":[]}", OC_C_DROP_BAD_VALUE},
         {"cameras/c/detections", "{\"ts\":NaN,\"objects\":[]}", OC_C_DROP_BAD_JSON},
         {"cameras/c/detections",
-         "{\"ts\":5,\"objects\":[{\"id\":1,\"class\":\"car\",\"box\":[1,2,-3,4]}]}", OC_C_DROP_BAD_VALUE},
+         "{\"ts\":5,\"objects\":[{\"id\":1,\"class\":\"car\",\"box\":[1,2,-3,4]}]}",
+         OC_C_DROP_BAD_VALUE},
         {"cameras/c/detections",
-         "{\"ts\":5,\"objects\":[{\"id\":1,\"class\":\"car\",\"box\":[1,2,3,1e300]}]}", OC_C_DROP_BAD_VALUE},
+         "{\"ts\":5,\"objects\":[{\"id\":1,\"class\":\"car\",\"box\":[1,2,3,1e300]}]}",
+         OC_C_DROP_BAD_VALUE},
         {"cameras/c/detections",
-         "{\"ts\":5,\"objects\":[{\"id\":1,\"class\":\"car\",\"box\":[1,2,3]}]}", OC_C_DROP_WRONG_TYPE},
+         "{\"ts\":5,\"objects\":[{\"id\":1,\"class\":\"car\",\"box\":[1,2,3]}]}",
+         OC_C_DROP_WRONG_TYPE},
         {"cameras/c/detections",
-         "{\"ts\":5,\"objects\":[{\"id\":1,\"class\":\"car\",\"box\":[1,2,\"3\",4]}]}", OC_C_DROP_WRONG_TYPE},
+         "{\"ts\":5,\"objects\":[{\"id\":1,\"class\":\"car\",\"box\":[1,2,\"3\",4]}]}",
+         OC_C_DROP_WRONG_TYPE},
         {"cameras/c/detections", "{\"ts\":5,\"objects\":[{\"class\":\"car\",\"box\":[1,2,3,4]}]}",
          OC_C_DROP_MISSING_FIELD},
         {"cameras/c/detections",
-         "{\"ts\":5,\"objects\":[{\"id\":true,\"class\":\"car\",\"box\":[1,2,3,4]}]}", OC_C_DROP_WRONG_TYPE},
+         "{\"ts\":5,\"objects\":[{\"id\":true,\"class\":\"car\",\"box\":[1,2,3,4]}]}",
+         OC_C_DROP_WRONG_TYPE},
         {"cameras/c/detections",
-         "{\"ts\":5,\"objects\":[{\"id\":1.5,\"class\":\"car\",\"box\":[1,2,3,4]}]}", OC_C_DROP_BAD_VALUE},
+         "{\"ts\":5,\"objects\":[{\"id\":1.5,\"class\":\"car\",\"box\":[1,2,3,4]}]}",
+         OC_C_DROP_BAD_VALUE},
         {"cameras/c/detections",
-         "{\"ts\":5,\"objects\":[{\"id\":\"\",\"class\":\"car\",\"box\":[1,2,3,4]}]}", OC_C_DROP_BAD_VALUE},
+         "{\"ts\":5,\"objects\":[{\"id\":\"\",\"class\":\"car\",\"box\":[1,2,3,4]}]}",
+         OC_C_DROP_BAD_VALUE},
         {"cameras/c/detections", "{\"ts\":5,\"objects\":[7]}", OC_C_DROP_WRONG_TYPE},
         {"cameras/zz/detections", "{\"ts\":5,\"objects\":[]}", OC_C_DROP_UNKNOWN_CAMERA},
         {"cameras/c/other", "{\"ts\":5,\"objects\":[]}", OC_C_DROP_BAD_TOPIC},
@@ -71,9 +80,12 @@ static void each_kind_of_bad_message(void **state)
         {"signals/s", "{\"ts\":5,\"state\":1}", OC_C_DROP_WRONG_TYPE},
         {"cameras/c/events", "{\"ts\":5}", OC_C_DROP_MISSING_FIELD},
         {"cameras/c/events", "{\"ts\":5,\"type\":7}", OC_C_DROP_WRONG_TYPE},
-        {"cameras/c/detections", "{\"ts\":5,\"objects\":[],\"x\":\"\xff\xfe\"}", OC_C_DROP_BAD_UTF8},
-        {"cameras/c/detections", "{\"ts\":5,\"objects\":[],\"x\":\"\xc0\xaf\"}", OC_C_DROP_BAD_UTF8},
-        {"cameras/c/detections", "{\"ts\":5,\"objects\":[],\"x\":\"\xed\xa0\x80\"}", OC_C_DROP_BAD_UTF8},
+        {"cameras/c/detections", "{\"ts\":5,\"objects\":[],\"x\":\"\xff\xfe\"}",
+         OC_C_DROP_BAD_UTF8},
+        {"cameras/c/detections", "{\"ts\":5,\"objects\":[],\"x\":\"\xc0\xaf\"}",
+         OC_C_DROP_BAD_UTF8},
+        {"cameras/c/detections", "{\"ts\":5,\"objects\":[],\"x\":\"\xed\xa0\x80\"}",
+         OC_C_DROP_BAD_UTF8},
     };
     struct t_env *env = t_env_new(t_cfg(ZONES, "[]", ""));
     int64_t t = 10000;
@@ -98,7 +110,8 @@ static void json_policy_refusals(void **state)
     static const struct bad_case cases[] = {
         {"cameras/c/detections", "{\"ts\":5,\"ts\":6,\"objects\":[]}", OC_C_DROP_DUPLICATE_KEY},
         {"cameras/c/detections",
-         "{\"ts\":5,\"objects\":[{\"id\":1,\"class\":\"car\",\"class\":\"bus\",\"box\":[1,2,3,4]}]}",
+         "{\"ts\":5,\"objects\":[{\"id\":1,\"class\":\"car\",\"class\":\"bus\",\"box\":[1,2,3,4]}]"
+         "}",
          OC_C_DROP_DUPLICATE_KEY},
         {"cameras/c/events", "{\"ts\":5,\"type\":\"littering\",\"type\":\"smoking\"}",
          OC_C_DROP_DUPLICATE_KEY},
@@ -106,8 +119,10 @@ static void json_policy_refusals(void **state)
         {"cameras/c/detections", "{\"ts\":5,\"objects\":[]} x", OC_C_DROP_TRAILING_DATA},
         {"cameras/c/detections", "{\"ts\":5,\"objects\":[]}{}", OC_C_DROP_TRAILING_DATA},
         {"signals/s", "{\"ts\":5,\"state\":\"red\"}]", OC_C_DROP_TRAILING_DATA},
-        {"cameras/c/detections", "{\"ts\":5,\"objects\":[],\"x\":\"a\x01b\"}", OC_C_DROP_CONTROL_CHAR},
-        {"cameras/c/detections", "{\"ts\":5,\"objects\":[],\"x\":\"a\nb\"}", OC_C_DROP_CONTROL_CHAR},
+        {"cameras/c/detections", "{\"ts\":5,\"objects\":[],\"x\":\"a\x01b\"}",
+         OC_C_DROP_CONTROL_CHAR},
+        {"cameras/c/detections", "{\"ts\":5,\"objects\":[],\"x\":\"a\nb\"}",
+         OC_C_DROP_CONTROL_CHAR},
         {"cameras/c/detections",
          "{\"ts\":5,\"objects\":[{\"id\":\"cam\\u0000x\",\"class\":\"car\",\"box\":[1,2,3,4]}]}",
          OC_C_DROP_CONTROL_CHAR},
@@ -214,8 +229,10 @@ static void optional_fields_of_wrong_type(void **state)
     /* conf "high", attrs.helmet "no", attrs.plate 42, frame "x": each dropped, the object kept */
     for (int64_t t = 0; t <= 1000; t += 500)
         t_feed(env, "cameras/c/detections",
-               "{\"ts\":%lld,\"frame\":\"x\",\"objects\":[{\"id\":9,\"class\":\"car\",\"box\":[490,480,20,20],"
-               "\"conf\":\"high\",\"attrs\":{\"helmet\":\"no\",\"plate\":42,\"color\":\"red\"}}],\"extra\":{}}",
+               "{\"ts\":%lld,\"frame\":\"x\",\"objects\":[{\"id\":9,\"class\":\"car\",\"box\":[490,"
+               "480,20,20],"
+               "\"conf\":\"high\",\"attrs\":{\"helmet\":\"no\",\"plate\":42,\"color\":\"red\"}}],"
+               "\"extra\":{}}",
                (long long)t);
     assert_int_equal(t_count(env, "illegal_parking"), 1);
     assert_int_equal(t_counter(env, OC_C_FIELD_DROPPED), 3 * 4);
@@ -239,10 +256,9 @@ static void ids_string_and_integer_are_one_track(void **state)
 static void one_bad_camera_does_not_disturb_another(void **state)
 {
     (void)state;
-    const char *cfg =
-        "{\"box_id\":\"b\",\"cameras\":["
-        "{\"id\":\"c\",\"width\":1920,\"height\":1080,\"zones\":" ZONES "},"
-        "{\"id\":\"d\",\"width\":100,\"height\":100}]}";
+    const char *cfg = "{\"box_id\":\"b\",\"cameras\":["
+                      "{\"id\":\"c\",\"width\":1920,\"height\":1080,\"zones\":" ZONES "},"
+                      "{\"id\":\"d\",\"width\":100,\"height\":100}]}";
     struct t_env *env = t_env_new(cfg);
     for (int64_t t = 0; t <= 1000; t += 100) {
         t_feed(env, "cameras/d/detections", "{\"ts\":%lld,\"objects\":[{", (long long)t);

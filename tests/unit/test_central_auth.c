@@ -14,10 +14,9 @@
 
 static struct oc_ccfg *config(void)
 {
-    static const char text[] =
-        "{\"insecure_http\": true, \"tokens\": ["
-        "{\"token\": \"viewer-a-0123456789abcdef\", \"role\": \"viewer\"},"
-        "{\"token\": \"viewer-b-0123456789abcdef\", \"role\": \"viewer\"}]}";
+    static const char text[] = "{\"insecure_http\": true, \"tokens\": ["
+                               "{\"token\": \"viewer-a-0123456789abcdef\", \"role\": \"viewer\"},"
+                               "{\"token\": \"viewer-b-0123456789abcdef\", \"role\": \"viewer\"}]}";
     char err[256];
     struct oc_ccfg *cfg = oc_ccfg_parse(text, sizeof text - 1, "test", err, sizeof err);
     assert_non_null(cfg);

@@ -45,16 +45,21 @@ static void tokens(void **state)
             "$.tokens[0]: \"token\" must be a string of at least 16 characters");
     refused("{\"insecure_http\":true,\"tokens\":[{\"token_sha256\":\"abc\",\"role\":\"viewer\"}]}",
             "$.tokens[0]: \"token_sha256\" must be 64 hex digits");
-    refused("{\"insecure_http\":true,\"tokens\":[{\"token\":\"0123456789abcdef\",\"role\":\"admin\"}]}",
-            "needs \"box\": \"<id>\" or \"role\": \"viewer\"");
-    refused("{\"insecure_http\":true,\"tokens\":[{\"token\":\"0123456789abcdef\",\"box\":\"a b\"}]}",
-            "\"box\" must be a box id");
-    refused("{\"insecure_http\":true,\"tokens\":[{\"token\":\"0123456789abcdef\",\"token_sha256\":\"x\",\"box\":\"b\"}]}",
+    refused(
+        "{\"insecure_http\":true,\"tokens\":[{\"token\":\"0123456789abcdef\",\"role\":\"admin\"}]}",
+        "needs \"box\": \"<id>\" or \"role\": \"viewer\"");
+    refused(
+        "{\"insecure_http\":true,\"tokens\":[{\"token\":\"0123456789abcdef\",\"box\":\"a b\"}]}",
+        "\"box\" must be a box id");
+    refused("{\"insecure_http\":true,\"tokens\":[{\"token\":\"0123456789abcdef\",\"token_sha256\":"
+            "\"x\",\"box\":\"b\"}]}",
             "needs exactly one of");
     /* the digest of a plain token equals its token_sha256 form */
-    const char *a = "{\"insecure_http\":true,\"tokens\":[{\"token\":\"0123456789abcdef\",\"box\":\"b1\"}]}";
-    const char *b = "{\"insecure_http\":true,\"tokens\":[{\"token_sha256\":"
-                    "\"9f9f5111f7b27a781f1f1ddde5ebc2dd2b796bfc7365c9c28b548e564176929f\",\"box\":\"b1\"}]}";
+    const char *a =
+        "{\"insecure_http\":true,\"tokens\":[{\"token\":\"0123456789abcdef\",\"box\":\"b1\"}]}";
+    const char *b =
+        "{\"insecure_http\":true,\"tokens\":[{\"token_sha256\":"
+        "\"9f9f5111f7b27a781f1f1ddde5ebc2dd2b796bfc7365c9c28b548e564176929f\",\"box\":\"b1\"}]}";
     char err[256];
     struct oc_ccfg *x = oc_ccfg_parse(a, strlen(a), "a", err, sizeof err);
     struct oc_ccfg *y = oc_ccfg_parse(b, strlen(b), "b", err, sizeof err);
@@ -81,9 +86,10 @@ static void security_keys(void **state)
     assert_true(c->max_buffered_bytes == (size_t)256 << 20);
     assert_string_equal(c->tls_priorities, OC_TLS_PRIORITIES);
     oc_ccfg_free(c);
-    const char *set = "{\"tls\":{\"cert_file\":\"c\",\"key_file\":\"k\",\"priorities\":\"NORMAL\"},"
-                      "\"max_future_s\":0,\"limits\":{\"max_connections\":16,\"max_connections_per_ip\":16,"
-                      "\"request_timeout_s\":5,\"request_total_s\":5,\"max_buffered_mb\":32}," TOK "}";
+    const char *set =
+        "{\"tls\":{\"cert_file\":\"c\",\"key_file\":\"k\",\"priorities\":\"NORMAL\"},"
+        "\"max_future_s\":0,\"limits\":{\"max_connections\":16,\"max_connections_per_ip\":16,"
+        "\"request_timeout_s\":5,\"request_total_s\":5,\"max_buffered_mb\":32}," TOK "}";
     c = oc_ccfg_parse(set, strlen(set), "central.json", err, sizeof err);
     assert_non_null(c);
     assert_string_equal(c->tls_priorities, "NORMAL");
@@ -91,9 +97,12 @@ static void security_keys(void **state)
     assert_int_equal(c->max_connections_per_ip, 16);
     assert_int_equal(c->request_total_s, 5);
     oc_ccfg_free(c);
-    refused("{\"insecure_http\":true,\"max_future_s\":-1," TOK "}", "$.max_future_s: must be an integer");
-    refused("{\"insecure_http\":true,\"limits\":{\"request_timeout_s\":10,\"request_total_s\":9}," TOK "}",
-            "$.limits.request_total_s: must be at least request_timeout_s");
+    refused("{\"insecure_http\":true,\"max_future_s\":-1," TOK "}",
+            "$.max_future_s: must be an integer");
+    refused(
+        "{\"insecure_http\":true,\"limits\":{\"request_timeout_s\":10,\"request_total_s\":9}," TOK
+        "}",
+        "$.limits.request_total_s: must be at least request_timeout_s");
     refused("{\"insecure_http\":true,\"limits\":{\"max_buffered_mb\":31}," TOK "}",
             "$.limits.max_buffered_mb: must be at least max_evidence_mb");
     refused("{\"insecure_http\":true,\"limits\":{\"max_connections_per_ip\":0}," TOK "}",
@@ -105,10 +114,12 @@ static void security_keys(void **state)
 static void other_mistakes(void **state)
 {
     (void)state;
-    refused("{\"insecure_http\":true,\"listen\":\"8443\"," TOK "}", "$.listen: must be \"HOST:PORT\"");
+    refused("{\"insecure_http\":true,\"listen\":\"8443\"," TOK "}",
+            "$.listen: must be \"HOST:PORT\"");
     refused("{\"insecure_http\":true,\"listen\":\"h:99999\"," TOK "}", "$.listen: bad port");
     refused("{\"insecure_http\":true,\"colour\":1," TOK "}", "$: unknown key \"colour\"");
-    refused("{\"insecure_http\":true,\"limits\":{\"threads\":0}," TOK "}", "$.limits.threads: must be an integer between 1 and 256");
+    refused("{\"insecure_http\":true,\"limits\":{\"threads\":0}," TOK "}",
+            "$.limits.threads: must be an integer between 1 and 256");
     refused("{\"insecure_http\":true,\"tz_offset_min\":900," TOK "}", "$.tz_offset_min");
     refused("{\"insecure_http\":true,\"insecure_http\":true," TOK "}", "given twice");
 }
@@ -130,9 +141,10 @@ static void people_keys(void **state)
     assert_int_equal(c->records_days, 1095);
     assert_int_equal(c->retention_interval_s, 86400);
     oc_ccfg_free(c);
-    const char *set = "{\"insecure_http\":true," TOK ",\"ui\":{\"locale\":\"en\",\"city\":\"晋城市\"},"
-                      "\"review\":{\"lease_s\":60,\"reasons\":[\"blurred\",\"other\"]},"
-                      "\"retention\":{\"evidence_days\":0,\"records_days\":30,\"interval_s\":60}}";
+    const char *set =
+        "{\"insecure_http\":true," TOK ",\"ui\":{\"locale\":\"en\",\"city\":\"晋城市\"},"
+        "\"review\":{\"lease_s\":60,\"reasons\":[\"blurred\",\"other\"]},"
+        "\"retention\":{\"evidence_days\":0,\"records_days\":30,\"interval_s\":60}}";
     c = oc_ccfg_parse(set, strlen(set), "central.json", err, sizeof err);
     assert_non_null(c);
     assert_string_equal(c->ui_locale, "en");
@@ -145,12 +157,16 @@ static void people_keys(void **state)
     assert_int_equal(c->retention_interval_s, 60);
     oc_ccfg_free(c);
     refused("{\"insecure_http\":true," TOK ",\"ui\":{\"locale\":\"fr\"}}", "$.ui.locale: must be");
-    refused("{\"insecure_http\":true," TOK ",\"ui\":{\"colour\":1}}", "$.ui: unknown key \"colour\"");
+    refused("{\"insecure_http\":true," TOK ",\"ui\":{\"colour\":1}}",
+            "$.ui: unknown key \"colour\"");
     refused("{\"insecure_http\":true," TOK ",\"ui\":[]}", "$.ui: must be an object");
-    refused("{\"insecure_http\":true," TOK ",\"review\":{\"lease_s\":0}}", "$.review.lease_s: must be an integer");
-    refused("{\"insecure_http\":true," TOK ",\"review\":{\"reasons\":[]}}", "$.review.reasons: must be an array");
+    refused("{\"insecure_http\":true," TOK ",\"review\":{\"lease_s\":0}}",
+            "$.review.lease_s: must be an integer");
+    refused("{\"insecure_http\":true," TOK ",\"review\":{\"reasons\":[]}}",
+            "$.review.reasons: must be an array");
     refused("{\"insecure_http\":true," TOK ",\"review\":{\"reasons\":[\"Bad Reason\"]}}", "item 0");
-    refused("{\"insecure_http\":true," TOK ",\"review\":{\"reasons\":[\"a\",\"a\"]}}", "given twice");
+    refused("{\"insecure_http\":true," TOK ",\"review\":{\"reasons\":[\"a\",\"a\"]}}",
+            "given twice");
     refused("{\"insecure_http\":true," TOK ",\"retention\":{\"evidence_days\":-1}}",
             "$.retention.evidence_days: must be an integer");
     refused("{\"insecure_http\":true," TOK ",\"retention\":{\"keep\":1}}", "unknown key \"keep\"");
@@ -159,10 +175,8 @@ static void people_keys(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(tls_required),
-        cmocka_unit_test(tokens),
-        cmocka_unit_test(security_keys),
-        cmocka_unit_test(other_mistakes),
+        cmocka_unit_test(tls_required),  cmocka_unit_test(tokens),
+        cmocka_unit_test(security_keys), cmocka_unit_test(other_mistakes),
         cmocka_unit_test(people_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,14 +11,16 @@
 
 #include "ordercam/oc_clock.h"
 
-#define R 1763802000000LL  /* real time: 2025-11-22 */
+#define R 1763802000000LL      /* real time: 2025-11-22 */
 #define POISON 4000000000000LL /* 2096 */
-#define NP180 "[{\"id\":\"z\",\"kind\":\"no_parking\",\"polygon\":[[0,0],[1000,0],[1000,1000],[0,1000]],\"dwell_s\":180}]"
+#define NP180                                                                                      \
+    "[{\"id\":\"z\",\"kind\":\"no_parking\",\"polygon\":[[0,0],[1000,0],[1000,1000],[0,1000]],"    \
+    "\"dwell_s\":180}]"
 /* the bounds every test here uses (the defaults are 300 and 30) */
 #define BOUNDS "\"max_future_s\":300,\"max_jump_s\":60"
-#define LINES                                                                                \
-    "[{\"id\":\"stop\",\"kind\":\"stop_line\",\"points\":[[100,0],[100,200]],"               \
-    "\"direction\":[1,0],\"signal\":\"s\",\"exit_lines\":[\"exit\"]},"                      \
+#define LINES                                                                                      \
+    "[{\"id\":\"stop\",\"kind\":\"stop_line\",\"points\":[[100,0],[100,200]],"                     \
+    "\"direction\":[1,0],\"signal\":\"s\",\"exit_lines\":[\"exit\"]},"                             \
     "{\"id\":\"exit\",\"kind\":\"exit_line\",\"points\":[[300,0],[300,200]],\"direction\":[1,0]}]"
 
 struct counts {
@@ -34,7 +36,8 @@ static struct counts counts(const struct t_env *env)
 }
 
 /* Exactly counter `which` went up by one; nothing else moved. */
-static void only_counted(const struct t_env *env, const struct counts *before, enum oc_counter which)
+static void only_counted(const struct t_env *env, const struct counts *before,
+                         enum oc_counter which)
 {
     struct counts after = counts(env);
     for (int i = 0; i < OC_C__COUNT; i++)
@@ -228,10 +231,12 @@ static void bounds_both_sides(void **state)
     oc_engine_feed(env->eng, topic, strlen(topic), "\xff\xd8\xff\xe0", 4);
     assert_int_equal(t_counter(env, OC_C_MSG_FRAMES), 1);
     /* camera events likewise */
-    t_feed(env, "cameras/c/events", "{\"ts\":%lld,\"type\":\"littering\"}", (long long)(R + 480001));
+    t_feed(env, "cameras/c/events", "{\"ts\":%lld,\"type\":\"littering\"}",
+           (long long)(R + 480001));
     assert_int_equal(t_counter(env, OC_C_DROP_CLOCK_JUMP), 3);
     assert_int_equal(t_count(env, NULL), 0);
-    t_feed(env, "cameras/c/events", "{\"ts\":%lld,\"type\":\"littering\"}", (long long)(R + 480000));
+    t_feed(env, "cameras/c/events", "{\"ts\":%lld,\"type\":\"littering\"}",
+           (long long)(R + 480000));
     assert_int_equal(t_count(env, "littering"), 1);
     t_env_free(env);
 }

@@ -56,7 +56,8 @@ static void test_builtin_zh(void **state)
     assert_int_equal(e->points, -1);
     /* another code: find says none, lookup falls back to the type */
     assert_null(oc_codes_find(c, "red_light", "7001"));
-    assert_ptr_equal(oc_codes_lookup(c, "red_light", "7001"), oc_codes_find(c, "red_light", "1625"));
+    assert_ptr_equal(oc_codes_lookup(c, "red_light", "7001"),
+                     oc_codes_find(c, "red_light", "1625"));
     assert_null(oc_codes_lookup(c, "no_such_type", NULL));
     assert_null(oc_codes_lookup(NULL, "red_light", "1625"));
     assert_int_equal(oc_codes_count(c), 20);
@@ -173,8 +174,9 @@ static void test_too_many(void **state)
     char *buf = malloc(cap);
     size_t n = (size_t)snprintf(buf, cap, HEAD);
     for (int i = 0; i < OC_CODES_MAX_ENTRIES + 1; i++)
-        n += (size_t)snprintf(buf + n, cap - n, "%s{\"type\":\"t%d\",\"name\":\"N\",\"short\":\"S\"}",
-                              i ? "," : "", i);
+        n += (size_t)snprintf(buf + n, cap - n,
+                              "%s{\"type\":\"t%d\",\"name\":\"N\",\"short\":\"S\"}", i ? "," : "",
+                              i);
     snprintf(buf + n, cap - n, "]}");
     refused(buf, "more than 512");
     free(buf);
@@ -183,9 +185,9 @@ static void test_too_many(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_builtin_zh),       cmocka_unit_test(test_builtin_en_matches_zh),
-        cmocka_unit_test(test_files_load),       cmocka_unit_test(test_minimal_and_limits),
-        cmocka_unit_test(test_refusals),         cmocka_unit_test(test_too_many),
+        cmocka_unit_test(test_builtin_zh), cmocka_unit_test(test_builtin_en_matches_zh),
+        cmocka_unit_test(test_files_load), cmocka_unit_test(test_minimal_and_limits),
+        cmocka_unit_test(test_refusals),   cmocka_unit_test(test_too_many),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

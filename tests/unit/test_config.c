@@ -29,9 +29,9 @@ static char *doc(const char *cam_extra, const char *top)
  * evidence settings read, not the scene. */
 static bool daemon_section(const char *expect)
 {
-    static const char *const paths[] = {"$.mqtt.port", "$.mqtt.qos", "$.mqtt.tls", "$.evidence",
-                                        "$.central", "$.metrics", "$.spool",
-                                        "$.limits.rx_queue", ".frames"};
+    static const char *const paths[] = {"$.mqtt.port", "$.mqtt.qos",        "$.mqtt.tls",
+                                        "$.evidence",  "$.central",         "$.metrics",
+                                        "$.spool",     "$.limits.rx_queue", ".frames"};
     for (size_t i = 0; i < sizeof paths / sizeof *paths; i++)
         if (strstr(expect, paths[i]))
             return true;
@@ -97,17 +97,21 @@ static void required_and_unknown_keys(void **state)
     refused("{\"box_id\":\"b\"}", "$: missing required key \"cameras\"");
     refused("{\"box_id\":\"b\",\"cameras\":[]}", "$.cameras: must be a non-empty array");
     refused(doc("", "\"tracktimeout_s\":5"), "$.tracktimeout_s: unknown key");
-    refused(doc(",\"zones\":[{\"id\":\"z\",\"kind\":\"no_parking\",\"polygon\":" POLY ",\"dwel_s\":3}]", ""),
+    refused(doc(",\"zones\":[{\"id\":\"z\",\"kind\":\"no_parking\",\"polygon\":" POLY
+                ",\"dwel_s\":3}]",
+                ""),
             "$.cameras[0].zones[0].dwel_s: unknown key");
     refused("{\"box_id\":\"b\",\"cameras\":[{\"id\":\"c\",\"height\":5}]}",
             "$.cameras[0]: missing required key \"width\"");
     refused(doc("", "\"mqtt\":{\"port\":70000}"), "$.mqtt.port: must be between 1 and 65535");
     refused(doc("", "\"mqtt\":{\"qos\":1.5}"), "$.mqtt.qos: must be an integer");
     refused(doc("", "\"mqtt\":{\"tls\":{\"ca\":\"x\"}}"), "$.mqtt.tls.ca: unknown key");
-    refused(doc("", "\"evidence\":{\"enabled\":\"yes\"}"), "$.evidence.enabled: must be true or false");
+    refused(doc("", "\"evidence\":{\"enabled\":\"yes\"}"),
+            "$.evidence.enabled: must be true or false");
     refused(doc("", "\"central\":\"https://x\""), "$.central: must be an object");
     refused(doc("", "\"metrics\":{\"port\":1}"), "$.metrics.port: unknown key");
-    refused(doc("", "\"limits\":{\"rx_queue_msgs\":1}"), "$.limits.rx_queue_msgs: must be between 16");
+    refused(doc("", "\"limits\":{\"rx_queue_msgs\":1}"),
+            "$.limits.rx_queue_msgs: must be between 16");
 }
 
 static void ids(void **state)
@@ -123,7 +127,8 @@ static void ids(void **state)
             "$.signals[1]: duplicate signal id \"s\"");
     refused(doc("", "\"signals\":[]"), "$.signals: key given twice");
     refused(doc(",\"zones\":[{\"id\":\"z\",\"kind\":\"crosswalk\",\"polygon\":" POLY "},"
-                "{\"id\":\"z\",\"kind\":\"crosswalk\",\"polygon\":" POLY "}]", ""),
+                "{\"id\":\"z\",\"kind\":\"crosswalk\",\"polygon\":" POLY "}]",
+                ""),
             "$.cameras[0].zones[1]: duplicate zone id \"z\"");
 }
 
@@ -134,19 +139,29 @@ static void zones(void **state)
             "$.cameras[0].zones[0].kind: unknown zone kind \"no_smoking\"");
     refused(doc(",\"zones\":[{\"id\":\"z\",\"kind\":\"crosswalk\",\"polygon\":[[0,0],[1,1]]}]", ""),
             "$.cameras[0].zones[0].polygon: must have 3 to 1024 points, has 2");
-    refused(doc(",\"zones\":[{\"id\":\"z\",\"kind\":\"crosswalk\",\"polygon\":[[0,0],[1,1],[2]]}]", ""),
-            "$.cameras[0].zones[0].polygon[2]: must be a point [x, y]");
+    refused(
+        doc(",\"zones\":[{\"id\":\"z\",\"kind\":\"crosswalk\",\"polygon\":[[0,0],[1,1],[2]]}]", ""),
+        "$.cameras[0].zones[0].polygon[2]: must be a point [x, y]");
     refused(doc(",\"zones\":[{\"id\":\"z\",\"kind\":\"lane\",\"polygon\":" POLY "}]", ""),
             "$.cameras[0].zones[0]: missing required key \"direction\"");
-    refused(doc(",\"zones\":[{\"id\":\"z\",\"kind\":\"lane\",\"polygon\":" POLY ",\"direction\":[0,0]}]", ""),
+    refused(doc(",\"zones\":[{\"id\":\"z\",\"kind\":\"lane\",\"polygon\":" POLY
+                ",\"direction\":[0,0]}]",
+                ""),
             "$.cameras[0].zones[0].direction: must not be the zero vector");
-    refused(doc(",\"zones\":[{\"id\":\"z\",\"kind\":\"no_parking\",\"polygon\":" POLY ",\"dwell_s\":-1}]", ""),
+    refused(doc(",\"zones\":[{\"id\":\"z\",\"kind\":\"no_parking\",\"polygon\":" POLY
+                ",\"dwell_s\":-1}]",
+                ""),
             "$.cameras[0].zones[0].dwell_s: must be between");
-    refused(doc(",\"zones\":[{\"id\":\"z\",\"kind\":\"no_parking\",\"polygon\":" POLY ",\"classes\":[\"spaceship\"]}]", ""),
+    refused(doc(",\"zones\":[{\"id\":\"z\",\"kind\":\"no_parking\",\"polygon\":" POLY
+                ",\"classes\":[\"spaceship\"]}]",
+                ""),
             "$.cameras[0].zones[0].classes[0]: unknown class or group \"spaceship\"");
-    refused(doc(",\"zones\":[{\"id\":\"z\",\"kind\":\"no_parking\",\"polygon\":" POLY ",\"classes\":[]}]", ""),
+    refused(doc(",\"zones\":[{\"id\":\"z\",\"kind\":\"no_parking\",\"polygon\":" POLY
+                ",\"classes\":[]}]",
+                ""),
             "$.cameras[0].zones[0].classes: must be a non-empty array");
-    refused(doc(",\"event_zones\":[\"nope\"]", ""), "$.cameras[0].event_zones[0]: must name a zone");
+    refused(doc(",\"event_zones\":[\"nope\"]", ""),
+            "$.cameras[0].event_zones[0]: must name a zone");
 }
 
 /* Shapes the live view's editor may produce: inside the frame (its edges
@@ -155,18 +170,24 @@ static void shapes_in_frame_and_simple(void **state)
 {
     (void)state;
 #define Z(p) doc(",\"zones\":[{\"id\":\"z\",\"kind\":\"crosswalk\",\"polygon\":" p "}]", "")
-#define L(p) doc(",\"lines\":[{\"id\":\"l\",\"kind\":\"exit_line\",\"points\":" p ",\"direction\":[1,0]}]", "")
+#define L(p)                                                                                       \
+    doc(",\"lines\":[{\"id\":\"l\",\"kind\":\"exit_line\",\"points\":" p ",\"direction\":[1,0]}]", \
+        "")
     oc_config_free(accepted(Z("[[0,0],[1920,0],[1920,1080],[0,1080]]")));
-    refused(Z("[[0,0],[1920.5,0],[1920,1080]]"),
-            "$.cameras[0].zones[0].polygon[1]: point (1920.5, 0) is outside the camera's 1920x1080 frame");
-    refused(Z("[[0,0],[10,-1],[10,10]]"), "$.cameras[0].zones[0].polygon[1]: point (10, -1) is outside");
-    refused(Z("[[0,0],[10,0],[10,1081]]"), "$.cameras[0].zones[0].polygon[2]: point (10, 1081) is outside");
+    refused(Z("[[0,0],[1920.5,0],[1920,1080]]"), "$.cameras[0].zones[0].polygon[1]: point (1920.5, "
+                                                 "0) is outside the camera's 1920x1080 frame");
+    refused(Z("[[0,0],[10,-1],[10,10]]"),
+            "$.cameras[0].zones[0].polygon[1]: point (10, -1) is outside");
+    refused(Z("[[0,0],[10,0],[10,1081]]"),
+            "$.cameras[0].zones[0].polygon[2]: point (10, 1081) is outside");
     oc_config_free(accepted(L("[[0,0],[1920,1080]]")));
-    refused(L("[[0,0],[1921,1080]]"), "$.cameras[0].lines[0].points[1]: point (1921, 1080) is outside");
+    refused(L("[[0,0],[1921,1080]]"),
+            "$.cameras[0].lines[0].points[1]: point (1921, 1080) is outside");
     /* a bow tie crosses itself; the same points in order do not */
     oc_config_free(accepted(Z("[[100,100],[200,100],[200,200],[100,200]]")));
     refused(Z("[[100,100],[200,200],[200,100],[100,200]]"),
-            "$.cameras[0].zones[0].polygon: edges 0-1 and 2-3 cross: the polygon must not intersect itself");
+            "$.cameras[0].zones[0].polygon: edges 0-1 and 2-3 cross: the polygon must not "
+            "intersect itself");
     /* touching a non-adjacent edge counts; a concave polygon is fine */
     refused(Z("[[0,0],[100,0],[50,0],[50,50]]"), "the polygon must not intersect itself");
     oc_config_free(accepted(Z("[[0,0],[100,0],[100,100],[50,20],[0,100]]")));
@@ -181,34 +202,49 @@ static void lines(void **state)
     (void)state;
     refused(doc(",\"lines\":[" STOP ",\"signal\":\"missing\"}]", ""),
             "$.cameras[0].lines[0].signal: names signal \"missing\", which is not in $.signals");
-    refused(doc(",\"lines\":[" STOP "}]", ""), "$.cameras[0].lines[0]: missing required key \"signal\"");
-    refused(doc(",\"lines\":[{\"id\":\"l\",\"kind\":\"stop_line\",\"points\":[[0,0],[0,10]],\"signal\":\"s\"}]", ""),
+    refused(doc(",\"lines\":[" STOP "}]", ""),
+            "$.cameras[0].lines[0]: missing required key \"signal\"");
+    refused(doc(",\"lines\":[{\"id\":\"l\",\"kind\":\"stop_line\",\"points\":[[0,0],[0,10]],"
+                "\"signal\":\"s\"}]",
+                ""),
             "missing required key \"direction\"");
-    refused(doc(",\"lines\":[{\"id\":\"l\",\"kind\":\"dashed_line\",\"points\":[[0,0],[0,10]]}]", ""),
-            "$.cameras[0].lines[0].kind: unknown line kind \"dashed_line\"");
-    refused(doc(",\"lines\":[{\"id\":\"l\",\"kind\":\"exit_line\",\"points\":[[0,0],[0,0]],\"direction\":[1,0]}]", ""),
+    refused(
+        doc(",\"lines\":[{\"id\":\"l\",\"kind\":\"dashed_line\",\"points\":[[0,0],[0,10]]}]", ""),
+        "$.cameras[0].lines[0].kind: unknown line kind \"dashed_line\"");
+    refused(doc(",\"lines\":[{\"id\":\"l\",\"kind\":\"exit_line\",\"points\":[[0,0],[0,0]],"
+                "\"direction\":[1,0]}]",
+                ""),
             "$.cameras[0].lines[0].points: the two points must differ");
-    refused(doc(",\"lines\":[{\"id\":\"l\",\"kind\":\"exit_line\",\"points\":[[0,0],[0,1],[0,2]],\"direction\":[1,0]}]", ""),
+    refused(doc(",\"lines\":[{\"id\":\"l\",\"kind\":\"exit_line\",\"points\":[[0,0],[0,1],[0,2]],"
+                "\"direction\":[1,0]}]",
+                ""),
             "$.cameras[0].lines[0].points: must have exactly 2 points, has 3");
-    refused(doc(",\"lines\":[" STOP ",\"signal\":\"s\",\"exit_lines\":[\"x\"]}]", ""),
-            "$.cameras[0].lines[0].exit_lines[0]: names line \"x\", which this camera does not have");
+    refused(
+        doc(",\"lines\":[" STOP ",\"signal\":\"s\",\"exit_lines\":[\"x\"]}]", ""),
+        "$.cameras[0].lines[0].exit_lines[0]: names line \"x\", which this camera does not have");
     refused(doc(",\"lines\":[" STOP ",\"signal\":\"s\",\"exit_lines\":[\"l\"]}]", ""),
             "$.cameras[0].lines[0].exit_lines[0]: line \"l\" is not an exit_line");
     refused(doc(",\"lines\":[" STOP ",\"signal\":\"s\",\"grace_s\":\"0.3\"}]", ""),
             "$.cameras[0].lines[0].grace_s: must be a number");
-    refused(doc(",\"zones\":[{\"id\":\"l\",\"kind\":\"crosswalk\",\"polygon\":" POLY "}],\"lines\":[" STOP ",\"signal\":\"s\"}]", ""),
+    refused(doc(",\"zones\":[{\"id\":\"l\",\"kind\":\"crosswalk\",\"polygon\":" POLY
+                "}],\"lines\":[" STOP ",\"signal\":\"s\"}]",
+                ""),
             "id \"l\" is already a zone of this camera");
 }
 
 static void defaults_codes_events_aliases(void **state)
 {
     (void)state;
-    refused(doc("", "\"defaults\":{\"red_lite\":{}}"), "$.defaults.red_lite: unknown violation type");
-    refused(doc("", "\"defaults\":{\"red_light\":{\"grace\":1}}"), "$.defaults.red_light.grace: unknown key");
-    refused(doc("", "\"defaults\":{\"red_light\":{\"exit_s\":0}}"), "$.defaults.red_light.exit_s: must be between");
+    refused(doc("", "\"defaults\":{\"red_lite\":{}}"),
+            "$.defaults.red_lite: unknown violation type");
+    refused(doc("", "\"defaults\":{\"red_light\":{\"grace\":1}}"),
+            "$.defaults.red_light.grace: unknown key");
+    refused(doc("", "\"defaults\":{\"red_light\":{\"exit_s\":0}}"),
+            "$.defaults.red_light.exit_s: must be between");
     refused(doc("", "\"codes\":{\"speeding\":\"1\"}"), "$.codes.speeding: unknown violation type");
     refused(doc("", "\"codes\":{\"red_light\":1625}"), "$.codes.red_light: must be a code string");
-    refused(doc("", "\"events\":[\"red_light\"]"), "$.events[0]: \"red_light\" is a built-in violation type");
+    refused(doc("", "\"events\":[\"red_light\"]"),
+            "$.events[0]: \"red_light\" is a built-in violation type");
     refused(doc("", "\"events\":[\"Bad Name\"]"), "$.events[0]: must be an event type name");
     refused(doc("", "\"events\":[\"\"]"), "$.events[0]: must be an event type name");
     /* at most 48 bytes: both sides */
@@ -220,7 +256,8 @@ static void defaults_codes_events_aliases(void **state)
     name[48] = '\0';
     snprintf(ev, sizeof ev, "\"events\":[\"%s\"]", name);
     oc_config_free(accepted(doc("", ev)));
-    refused(doc("", "\"class_aliases\":{\"motorbike\":3}"), "$.class_aliases.motorbike: must be a class name");
+    refused(doc("", "\"class_aliases\":{\"motorbike\":3}"),
+            "$.class_aliases.motorbike: must be a class name");
 }
 
 static void resolved_values(void **state)
@@ -323,7 +360,9 @@ static void snapshot_frames(void **state)
     assert_null(cfg->snap[0].url);
     oc_ecfg_free(cfg);
     oc_config_free(accepted(doc(",\"frames\":{\"snapshot_url\":\"rtsp://not-read-by-core\"}", "")));
-    cfg = accepted_edge(doc(",\"frames\":{\"snapshot_url\":\"http://10.0.0.9/ISAPI/Streaming/channels/101/picture\"}", ""));
+    cfg = accepted_edge(doc(
+        ",\"frames\":{\"snapshot_url\":\"http://10.0.0.9/ISAPI/Streaming/channels/101/picture\"}",
+        ""));
     const struct oc_snapshot_cfg *s = &cfg->snap[0];
     assert_string_equal(s->url, "http://10.0.0.9/ISAPI/Streaming/channels/101/picture");
     assert_true(s->fps == 2);
@@ -332,10 +371,12 @@ static void snapshot_frames(void **state)
     assert_int_equal(s->auth, OC_SNAP_AUTH_ANY);
     assert_null(s->username);
     oc_ecfg_free(cfg);
-    cfg = accepted_edge(doc(",\"frames\":{\"snapshot_url\":\"https://cam/snap.jpg\",\"snapshot_fps\":5,"
-                       "\"username\":\"admin\",\"password_file\":\"/etc/ordercam/cam.pw\","
-                       "\"auth\":\"digest\",\"timeout_ms\":1500,\"latency_ms\":120,"
-                       "\"ca_file\":\"/etc/ca.pem\",\"insecure_skip_verify\":true}", ""));
+    cfg = accepted_edge(
+        doc(",\"frames\":{\"snapshot_url\":\"https://cam/snap.jpg\",\"snapshot_fps\":5,"
+            "\"username\":\"admin\",\"password_file\":\"/etc/ordercam/cam.pw\","
+            "\"auth\":\"digest\",\"timeout_ms\":1500,\"latency_ms\":120,"
+            "\"ca_file\":\"/etc/ca.pem\",\"insecure_skip_verify\":true}",
+            ""));
     s = &cfg->snap[0];
     assert_true(s->fps == 5);
     assert_int_equal(s->auth, OC_SNAP_AUTH_DIGEST);
@@ -357,7 +398,8 @@ static void snapshot_frames(void **state)
     refused("{\"box_id\":\"b\",\"cameras\":[{\"id\":\"a\",\"width\":16,\"height\":16},"
             "{\"id\":\"c\",\"width\":16,\"height\":16,\"frames\":{}}]}",
             "$.cameras[1].frames: missing required key \"snapshot_url\"");
-    refused(doc(",\"frames\":{}", ""), "$.cameras[0].frames: missing required key \"snapshot_url\"");
+    refused(doc(",\"frames\":{}", ""),
+            "$.cameras[0].frames: missing required key \"snapshot_url\"");
     refused(doc(",\"frames\":{\"snapshot_url\":\"rtsp://cam/1\"}", ""),
             "$.cameras[0].frames.snapshot_url: must be an http:// or https:// URL");
     refused(doc(",\"frames\":{\"snapshot_url\":\"http://c/\",\"snapshot_fps\":30}", ""),
@@ -395,11 +437,16 @@ static void sample_scene_loads(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(syntax_errors),     cmocka_unit_test(comments_allowed),
-        cmocka_unit_test(required_and_unknown_keys), cmocka_unit_test(ids),
-        cmocka_unit_test(zones),             cmocka_unit_test(lines),
-        cmocka_unit_test(defaults_codes_events_aliases), cmocka_unit_test(resolved_values),
-        cmocka_unit_test(sample_scene_loads), cmocka_unit_test(daemon_layer),
+        cmocka_unit_test(syntax_errors),
+        cmocka_unit_test(comments_allowed),
+        cmocka_unit_test(required_and_unknown_keys),
+        cmocka_unit_test(ids),
+        cmocka_unit_test(zones),
+        cmocka_unit_test(lines),
+        cmocka_unit_test(defaults_codes_events_aliases),
+        cmocka_unit_test(resolved_values),
+        cmocka_unit_test(sample_scene_loads),
+        cmocka_unit_test(daemon_layer),
         cmocka_unit_test(snapshot_frames),
         cmocka_unit_test(shapes_in_frame_and_simple),
     };

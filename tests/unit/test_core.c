@@ -63,8 +63,8 @@ static void geom_inside_boundary(void **state)
     struct oc_poly p;
     oc_geom_poly_init(&p, sq, 4);
     assert_true(oc_geom_inside(&p, (struct oc_pt){5, 5}));
-    assert_true(oc_geom_inside(&p, (struct oc_pt){10, 5}));  /* edge */
-    assert_true(oc_geom_inside(&p, (struct oc_pt){0, 0}));   /* corner */
+    assert_true(oc_geom_inside(&p, (struct oc_pt){10, 5})); /* edge */
+    assert_true(oc_geom_inside(&p, (struct oc_pt){0, 0}));  /* corner */
     assert_false(oc_geom_inside(&p, (struct oc_pt){10.001, 5}));
     /* even-odd: the hole of a self-overlapping star is outside */
     struct oc_pt star[] = {{50, 0}, {79, 90}, {2, 35}, {98, 35}, {21, 90}};
@@ -117,26 +117,41 @@ static void signal_history(void **state)
 static void record_format(void **state)
 {
     (void)state;
-    const char *json = "{\"box_id\":\"edge-1\",\"cameras\":[{\"id\":\"cam-1\",\"width\":100,\"height\":100,"
-                       "\"location\":\"Fengtai \\\"Rd\\\"\",\"road\":\"凤台街\"}]}";
+    const char *json =
+        "{\"box_id\":\"edge-1\",\"cameras\":[{\"id\":\"cam-1\",\"width\":100,\"height\":100,"
+        "\"location\":\"Fengtai \\\"Rd\\\"\",\"road\":\"凤台街\"}]}";
     char err[256];
     struct oc_config *cfg = oc_config_parse(json, strlen(json), "t", err, sizeof err);
     assert_non_null(cfg);
-    struct oc_violation v = {.camera = 0, .camera_id = "cam-1", .vtype = OC_V_RED_LIGHT,
-                             .type = "red_light", .code = "1625", .seq = 42, .ts = 1763802012345,
-                             .ts_start = 1763802011900, .track = "t\"17", .cls = "car",
-                             .plate = "晋E12345", .conf = 0.91, .line = "stop-e2",
-                             .signal = "sig", .location = cfg->cameras[0].location,
-                             .road = cfg->cameras[0].road, .signal_state = OC_SIG_RED,
+    struct oc_violation v = {.camera = 0,
+                             .camera_id = "cam-1",
+                             .vtype = OC_V_RED_LIGHT,
+                             .type = "red_light",
+                             .code = "1625",
+                             .seq = 42,
+                             .ts = 1763802012345,
+                             .ts_start = 1763802011900,
+                             .track = "t\"17",
+                             .cls = "car",
+                             .plate = "晋E12345",
+                             .conf = 0.91,
+                             .line = "stop-e2",
+                             .signal = "sig",
+                             .location = cfg->cameras[0].location,
+                             .road = cfg->cameras[0].road,
+                             .signal_state = OC_SIG_RED,
                              .red_elapsed_ms = 3400};
     char buf[OC_RECORD_MAX];
     size_t n = oc_record_format(cfg, &v, NULL, buf, sizeof buf);
     assert_true(n > 0 && buf[n - 1] == '\n');
-    assert_string_equal(buf,
-        "{\"id\":\"edge-1:cam-1:42\",\"box\":\"edge-1\",\"camera\":\"cam-1\",\"type\":\"red_light\","
+    assert_string_equal(
+        buf,
+        "{\"id\":\"edge-1:cam-1:42\",\"box\":\"edge-1\",\"camera\":\"cam-1\",\"type\":\"red_"
+        "light\","
         "\"code\":\"1625\",\"ts\":1763802012345,\"ts_start\":1763802011900,\"track\":\"t\\\"17\","
         "\"class\":\"car\",\"plate\":\"晋E12345\",\"conf\":0.91,\"zone\":null,\"line\":\"stop-e2\","
-        "\"signal\":\"sig\",\"signal_state\":\"red\",\"red_elapsed_ms\":3400,\"location\":\"Fengtai \\\"Rd\\\"\",\"road\":\"凤台街\",\"unit\":null,"
+        "\"signal\":\"sig\",\"signal_state\":\"red\",\"red_elapsed_ms\":3400,\"location\":"
+        "\"Fengtai \\\"Rd\\\"\",\"road\":\"凤台街\",\"unit\":null,"
         "\"evidence\":null}\n");
     cJSON *j = cJSON_Parse(buf);
     assert_non_null(j);
@@ -144,7 +159,9 @@ static void record_format(void **state)
     int64_t frames[] = {1, 2, 3};
     struct oc_record_evidence ev = {"evidence/x.jpg", "ab12", frames, 3, 0};
     n = oc_record_format(cfg, &v, &ev, buf, sizeof buf);
-    assert_non_null(strstr(buf, "\"evidence\":{\"file\":\"evidence/x.jpg\",\"sha256\":\"ab12\",\"frames\":[1,2,3]}}\n"));
+    assert_non_null(strstr(
+        buf,
+        "\"evidence\":{\"file\":\"evidence/x.jpg\",\"sha256\":\"ab12\",\"frames\":[1,2,3]}}\n"));
     /* setting evidence afterwards gives the same bytes as formatting with it */
     char later[OC_RECORD_MAX], direct[OC_RECORD_MAX];
     size_t nd = oc_record_format(cfg, &v, &ev, direct, sizeof direct);
@@ -275,12 +292,11 @@ static void io_read_file(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-         cmocka_unit_test(text_comments),
-        cmocka_unit_test(text_base64),        cmocka_unit_test(text_json_quote),
-        cmocka_unit_test(geom_inside_boundary), cmocka_unit_test(geom_cross),
-        cmocka_unit_test(signal_history),     cmocka_unit_test(record_format),
-        cmocka_unit_test(tally_bounded),      cmocka_unit_test(log_plain_and_gzip),
-        cmocka_unit_test(io_read_file),
+        cmocka_unit_test(text_comments),      cmocka_unit_test(text_base64),
+        cmocka_unit_test(text_json_quote),    cmocka_unit_test(geom_inside_boundary),
+        cmocka_unit_test(geom_cross),         cmocka_unit_test(signal_history),
+        cmocka_unit_test(record_format),      cmocka_unit_test(tally_bounded),
+        cmocka_unit_test(log_plain_and_gzip), cmocka_unit_test(io_read_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

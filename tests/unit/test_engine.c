@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#define NP "[{\"id\":\"z\",\"kind\":\"no_parking\",\"polygon\":[[0,0],[1000,0],[1000,1000],[0,1000]],\"dwell_s\":1}]"
+#define NP                                                                                         \
+    "[{\"id\":\"z\",\"kind\":\"no_parking\",\"polygon\":[[0,0],[1000,0],[1000,1000],[0,1000]],"    \
+    "\"dwell_s\":1}]"
 
 static void event(struct t_env *env, int64_t ts, const char *type, const char *id,
                   const char *object)
@@ -26,10 +28,10 @@ static void camera_events(void **state)
     (void)state;
     struct t_env *env = t_env_new(t_cfg("[]", "[]", ""));
     event(env, 1000, "littering", "e1", "{\"id\":\"p4\",\"class\":\"person\",\"box\":[1,2,3,4]}");
-    event(env, 2000, "littering", "e1", NULL);  /* same id: once */
-    event(env, 3000, "spitting", NULL, NULL);   /* no id: each counts */
+    event(env, 2000, "littering", "e1", NULL); /* same id: once */
+    event(env, 3000, "spitting", NULL, NULL);  /* no id: each counts */
     event(env, 4000, "spitting", NULL, NULL);
-    event(env, 5000, "smoking", "e9", NULL);    /* not enforced */
+    event(env, 5000, "smoking", "e9", NULL); /* not enforced */
     assert_int_equal(t_count(env, "littering"), 1);
     assert_int_equal(t_count(env, "spitting"), 2);
     assert_int_equal(t_counter(env, OC_C_EVENT_DUPLICATE), 1);
@@ -49,15 +51,20 @@ static void camera_events(void **state)
 static void event_zones_and_lists(void **state)
 {
     (void)state;
-    const char *cfg =
-        "{\"box_id\":\"b\",\"events\":[\"open_burning\"],\"cameras\":[{\"id\":\"c\",\"width\":100,\"height\":100,"
-        "\"zones\":[{\"id\":\"ez\",\"kind\":\"crosswalk\",\"polygon\":[[0,0],[100,0],[100,100],[0,100]]}],"
-        "\"event_zones\":[\"ez\"]}]}";
+    const char *cfg = "{\"box_id\":\"b\",\"events\":[\"open_burning\"],\"cameras\":[{\"id\":\"c\","
+                      "\"width\":100,\"height\":100,"
+                      "\"zones\":[{\"id\":\"ez\",\"kind\":\"crosswalk\",\"polygon\":[[0,0],[100,0],"
+                      "[100,100],[0,100]]}],"
+                      "\"event_zones\":[\"ez\"]}]}";
     struct t_env *env = t_env_new(cfg);
-    event(env, 1000, "littering", NULL, "{\"id\":\"a\",\"class\":\"person\",\"box\":[10,10,10,10]}");
-    assert_int_equal(t_counter(env, OC_C_EVENT_IGNORED_TYPE), 1); /* top-level list replaced the six */
-    event(env, 2000, "open_burning", NULL, "{\"id\":\"a\",\"class\":\"person\",\"box\":[10,10,10,10]}");
-    event(env, 3000, "open_burning", NULL, "{\"id\":\"b\",\"class\":\"person\",\"box\":[500,500,10,10]}");
+    event(env, 1000, "littering", NULL,
+          "{\"id\":\"a\",\"class\":\"person\",\"box\":[10,10,10,10]}");
+    assert_int_equal(t_counter(env, OC_C_EVENT_IGNORED_TYPE),
+                     1); /* top-level list replaced the six */
+    event(env, 2000, "open_burning", NULL,
+          "{\"id\":\"a\",\"class\":\"person\",\"box\":[10,10,10,10]}");
+    event(env, 3000, "open_burning", NULL,
+          "{\"id\":\"b\",\"class\":\"person\",\"box\":[500,500,10,10]}");
     event(env, 4000, "open_burning", NULL, NULL);
     assert_int_equal(t_count(env, "open_burning"), 1);
     assert_string_equal(t_find(env, "open_burning")->zone, "ez");
@@ -192,10 +199,9 @@ static void silent_camera_tick(void **state)
 static void seq_order_and_bucket(void **state)
 {
     (void)state;
-    const char *cfg =
-        "{\"box_id\":\"b\",\"tally\":{\"bucket_s\":60},\"cameras\":["
-        "{\"id\":\"c\",\"width\":1920,\"height\":1080,\"zones\":" NP "},"
-        "{\"id\":\"a\",\"width\":1920,\"height\":1080,\"zones\":" NP "}]}";
+    const char *cfg = "{\"box_id\":\"b\",\"tally\":{\"bucket_s\":60},\"cameras\":["
+                      "{\"id\":\"c\",\"width\":1920,\"height\":1080,\"zones\":" NP "},"
+                      "{\"id\":\"a\",\"width\":1920,\"height\":1080,\"zones\":" NP "}]}";
     struct t_env *env = t_env_new(cfg);
     /* two violations in one step on camera c: ordered by ts, numbered 1, 2 */
     t_feed(env, "cameras/c/detections",

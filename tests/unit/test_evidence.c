@@ -83,8 +83,13 @@ static oc_err_t compose(struct oc_compose_frame *fr, size_t n, unsigned char **o
                         struct oc_compose_report *rep, struct oc_font *f)
 {
     struct oc_jpeg *j = oc_jpeg_new();
-    struct oc_compose_in in = {W, H, fr, n, {"2025-11-22 17:00:11.800 UTC+08:00 red_light 1625 晋E12345",
-                                             "edge-1 · cam-e1 · 凤台路 x 泽州路"}, 85};
+    struct oc_compose_in in = {W,
+                               H,
+                               fr,
+                               n,
+                               {"2025-11-22 17:00:11.800 UTC+08:00 red_light 1625 晋E12345",
+                                "edge-1 · cam-e1 · 凤台路 x 泽州路"},
+                               85};
     struct oc_image canvas = {0};
     oc_err_t e = oc_compose(j, f, &in, &canvas, out, len, rep);
     free(canvas.px);
@@ -102,8 +107,14 @@ static void sheet_has_boxes_where_the_object_was(void **state)
     struct oc_compose_frame fr[3];
     for (int i = 0; i < 3; i++) {
         jp[i] = frame(W, H, boxes[i], &fr[i].len);
-        fr[i] = (struct oc_compose_frame){jp[i], fr[i].len, 1000 + i * 100,
-                                          {boxes[i][0], boxes[i][1], boxes[i][2], boxes[i][3]}, "1", 0, 0, 0};
+        fr[i] = (struct oc_compose_frame){jp[i],
+                                          fr[i].len,
+                                          1000 + i * 100,
+                                          {boxes[i][0], boxes[i][1], boxes[i][2], boxes[i][3]},
+                                          "1",
+                                          0,
+                                          0,
+                                          0};
     }
     unsigned char *out;
     size_t len;
@@ -125,11 +136,11 @@ static void sheet_has_boxes_where_the_object_was(void **state)
         int x0 = cx + boxes[i][0] / 2, y0 = cy + boxes[i][1] / 2;
         int x1 = x0 + boxes[i][2] / 2, y1 = y0 + boxes[i][3] / 2;
         int ym = (y0 + y1) / 2, xm = (x0 + x1) / 2;
-        assert_true(is_red(px(&img, x0 - 2, ym)));  /* left edge, just outside */
-        assert_true(is_red(px(&img, x1 + 1, ym)));  /* right edge */
-        assert_true(is_red(px(&img, xm, y0 - 2)));  /* top */
-        assert_true(is_red(px(&img, xm, y1 + 1)));  /* bottom */
-        assert_true(is_blue(px(&img, xm, ym)));     /* the object itself is not covered */
+        assert_true(is_red(px(&img, x0 - 2, ym)));   /* left edge, just outside */
+        assert_true(is_red(px(&img, x1 + 1, ym)));   /* right edge */
+        assert_true(is_red(px(&img, xm, y0 - 2)));   /* top */
+        assert_true(is_red(px(&img, xm, y1 + 1)));   /* bottom */
+        assert_true(is_blue(px(&img, xm, ym)));      /* the object itself is not covered */
         assert_false(is_red(px(&img, x0 - 12, ym))); /* and nothing is boxed elsewhere */
     }
     /* close-up (cell 4) at full resolution: the 200 px wide object is
@@ -188,7 +199,7 @@ static void bad_frames_are_left_out_and_counted(void **state)
     memset(damaged + len / 2, 0xFF, 64); /* markers in the middle of the scan */
     static const char notjpeg[] = "GIF89a not a jpeg at all";
     struct oc_compose_frame fr[3] = {
-        {good, len / 2, 1, {800, 500, 200, 120}, NULL, 0, 0, 0},                      /* truncated */
+        {good, len / 2, 1, {800, 500, 200, 120}, NULL, 0, 0, 0}, /* truncated */
         {notjpeg, sizeof notjpeg, 2, {800, 500, 200, 120}, NULL, 0, 0, 0},
         {good, len, 3, {800, 500, 200, 120}, NULL, 0, 0, 0}};
     unsigned char *out;
@@ -221,8 +232,8 @@ static void labels_leave_the_picture_alone(void **state)
     int box[4] = {800, 500, 200, 120};
     size_t len;
     unsigned char *jp = frame(W, H, box, &len);
-    struct oc_compose_frame fr[1] = {{jp, len, 1, {800, 500, 200, 120}, "1  17:00:38.000", 0, 0,
-                                      0}};
+    struct oc_compose_frame fr[1] = {
+        {jp, len, 1, {800, 500, 200, 120}, "1  17:00:38.000", 0, 0, 0}};
     struct oc_font *f = font();
     unsigned char *out;
     size_t olen;
@@ -250,14 +261,13 @@ static void labels_leave_the_picture_alone(void **state)
 static void closeup_is_centred(void **state)
 {
     (void)state;
-    static const int boxes[][4] = {{800, 500, 200, 120}, {1700, 900, 200, 160},
-                                   {10, 10, 150, 100}, {333, 777, 90, 70}};
+    static const int boxes[][4] = {
+        {800, 500, 200, 120}, {1700, 900, 200, 160}, {10, 10, 150, 100}, {333, 777, 90, 70}};
     for (size_t k = 0; k < 4; k++) {
         size_t len;
         unsigned char *jp = frame(W, H, boxes[k], &len);
-        struct oc_compose_frame fr[1] = {{jp, len, 1,
-                                          {boxes[k][0], boxes[k][1], boxes[k][2], boxes[k][3]},
-                                          NULL, 0, 0, 0}};
+        struct oc_compose_frame fr[1] = {
+            {jp, len, 1, {boxes[k][0], boxes[k][1], boxes[k][2], boxes[k][3]}, NULL, 0, 0, 0}};
         unsigned char *out;
         size_t olen;
         struct oc_compose_report rep;
@@ -292,9 +302,9 @@ static void lamp_pixels(const struct oc_image *img, const struct oc_compose_geom
     for (int y = y0; y < y0 + g->band_h; y++)
         for (int x = x0 + g->cell_w / 2; x < x0 + g->cell_w; x++) {
             const unsigned char *p = px(img, x, y);
-            count[0] += p[0] > 200 && p[1] < 70 && p[2] < 70;              /* red */
+            count[0] += p[0] > 200 && p[1] < 70 && p[2] < 70;                /* red */
             count[1] += p[0] > 200 && p[1] > 150 && p[1] < 230 && p[2] < 70; /* yellow */
-            count[2] += p[0] < 70 && p[1] > 160 && p[2] < 70;             /* green */
+            count[2] += p[0] < 70 && p[1] > 160 && p[2] < 70;                /* green */
         }
 }
 
@@ -320,8 +330,9 @@ static void lamps_show_signal_state(void **state)
     for (size_t c = 0; c < 3; c++) {
         struct oc_compose_frame fr[3];
         for (int i = 0; i < 3; i++)
-            fr[i] = (struct oc_compose_frame){jp, len, 1000 + i, {800, 500, 200, 120}, "1",
-                                              cases[c].has, cases[c].st[i], 1000 + 100 * i};
+            fr[i] =
+                (struct oc_compose_frame){jp,  len,          1000 + i,       {800, 500, 200, 120},
+                                          "1", cases[c].has, cases[c].st[i], 1000 + 100 * i};
         unsigned char *out;
         size_t olen;
         struct oc_compose_report rep;
@@ -403,9 +414,10 @@ static void build_writes_file_with_digest(void **state)
     int box[4] = {800, 500, 200, 120};
     size_t len;
     unsigned char *jp = frame(W, H, box, &len);
-    struct oc_evidence_job job = {.file = "20251122/edge-1-cam-e1-7.jpg", .cam_w = W, .cam_h = H,
-                                  .n_frames = 1};
-    job.frames[0] = (struct oc_compose_frame){jp, len, 1763802011800, {800, 500, 200, 120}, "1", 0, 0, 0};
+    struct oc_evidence_job job = {
+        .file = "20251122/edge-1-cam-e1-7.jpg", .cam_w = W, .cam_h = H, .n_frames = 1};
+    job.frames[0] =
+        (struct oc_compose_frame){jp, len, 1763802011800, {800, 500, 200, 120}, "1", 0, 0, 0};
     struct oc_font *f = font();
     struct oc_evbuild *b = oc_evbuild_new(dir, f, 85);
     struct oc_evbuild_result res;
@@ -500,8 +512,12 @@ static void keeper_waits_then_takes_nearest_frames(void **state)
     static const unsigned char jp[] = {0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3};
     for (int64_t t = 0; t <= 2000; t += 100)
         oc_evidence_frame(ev, 0, 1763802000000 + t, jp, sizeof jp);
-    struct oc_violation v = {.camera = 0, .camera_id = "c", .type = "red_light", .seq = 42,
-                             .ts = 1763802001840, .n_keys = 3,
+    struct oc_violation v = {.camera = 0,
+                             .camera_id = "c",
+                             .type = "red_light",
+                             .seq = 42,
+                             .ts = 1763802001840,
+                             .n_keys = 3,
                              .key_ts = {1763802001030, 1763802001045, 1763802001840}};
     oc_evidence_violation(ev, &v, (void *)1);
     assert_int_equal(g.n, 0);
@@ -549,11 +565,21 @@ static void keeper_caption_names_offence(void **state)
     struct oc_evidence *ev = oc_evidence_new(cfg, &set, on_ready, &g);
     static const unsigned char jp[] = {0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3};
     oc_evidence_frame(ev, 0, 1000, jp, sizeof jp);
-    struct oc_violation v = {.camera = 0, .camera_id = "c", .type = "red_light", .code = "1625",
-                             .plate = "晋E12345", .seq = 7, .ts = 1000, .n_keys = 1,
-                             .key_ts = {1000}, .signal = "s", .ts_start = 900,
-                             .signal_state = OC_SIG_RED, .red_elapsed_ms = 3400,
-                             .key_sig = {OC_SIG_RED}, .key_sig_ms = {3500}};
+    struct oc_violation v = {.camera = 0,
+                             .camera_id = "c",
+                             .type = "red_light",
+                             .code = "1625",
+                             .plate = "晋E12345",
+                             .seq = 7,
+                             .ts = 1000,
+                             .n_keys = 1,
+                             .key_ts = {1000},
+                             .signal = "s",
+                             .ts_start = 900,
+                             .signal_state = OC_SIG_RED,
+                             .red_elapsed_ms = 3400,
+                             .key_sig = {OC_SIG_RED},
+                             .key_sig_ms = {3500}};
     oc_evidence_violation(ev, &v, NULL);
     v.type = "some_local_type";
     v.signal = NULL;
@@ -584,8 +610,13 @@ static void keeper_is_bounded(void **state)
     struct oc_config *cfg = keeper_cfg();
     struct got g = {0};
     struct oc_evidence *ev = oc_evidence_new(cfg, &EVSET, on_ready, &g);
-    struct oc_violation v = {.camera = 0, .camera_id = "c", .type = "red_light", .seq = 1,
-                             .ts = 1000, .n_keys = 1, .key_ts = {1000}};
+    struct oc_violation v = {.camera = 0,
+                             .camera_id = "c",
+                             .type = "red_light",
+                             .seq = 1,
+                             .ts = 1000,
+                             .n_keys = 1,
+                             .key_ts = {1000}};
     for (int i = 0; i < OC_EVIDENCE_PENDING_MAX + 3; i++) {
         v.seq = (uint64_t)i + 1;
         oc_evidence_violation(ev, &v, NULL);

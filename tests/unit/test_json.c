@@ -26,7 +26,7 @@ static void accepts_plain_json(void **state)
     (void)state;
     struct oc_json_error e;
     assert_int_equal(parse("{\"a\":\"晋E12345 ü \\\"[[[\",\"b\":[1,2,{\"a\":1}]}", &e), OC_JSON_OK);
-    assert_int_equal(parse(" [1] \r\n\t", &e), OC_JSON_OK);           /* white space after */
+    assert_int_equal(parse(" [1] \r\n\t", &e), OC_JSON_OK);            /* white space after */
     assert_int_equal(parse("\"\xf0\x9f\x98\x80\"", &e), OC_JSON_OK);   /* emoji */
     assert_int_equal(parse("\"a\\u0001b\\\\u0000\"", &e), OC_JSON_OK); /* escaped, not NUL */
     assert_int_equal(parse("{\"a\":{\"k\":1},\"b\":{\"k\":2}}", &e), OC_JSON_OK);
@@ -86,10 +86,10 @@ static void refuses_bad_utf8_depth_size_syntax(void **state)
 {
     (void)state;
     struct oc_json_error e;
-    assert_int_equal(parse("\"\xe6\x99\"", &e), OC_JSON_BAD_UTF8);          /* truncated */
-    assert_int_equal(parse("\"\xf4\x90\x80\x80\"", &e), OC_JSON_BAD_UTF8);  /* > U+10FFFF */
-    assert_int_equal(parse("\"\xed\xa0\x80\"", &e), OC_JSON_BAD_UTF8);      /* surrogate */
-    assert_int_equal(parse("\"\xc0\xaf\"", &e), OC_JSON_BAD_UTF8);          /* overlong */
+    assert_int_equal(parse("\"\xe6\x99\"", &e), OC_JSON_BAD_UTF8);         /* truncated */
+    assert_int_equal(parse("\"\xf4\x90\x80\x80\"", &e), OC_JSON_BAD_UTF8); /* > U+10FFFF */
+    assert_int_equal(parse("\"\xed\xa0\x80\"", &e), OC_JSON_BAD_UTF8);     /* surrogate */
+    assert_int_equal(parse("\"\xc0\xaf\"", &e), OC_JSON_BAD_UTF8);         /* overlong */
     assert_int_equal(parse("[[[[[[[[1]]]]]]]]", &e), OC_JSON_OK);          /* 8 deep */
     assert_int_equal(parse("[[[[[[[[[1]]]]]]]]]", &e), OC_JSON_TOO_DEEP);  /* 9 deep */
     assert_int_equal(parse("{\"a\":}", &e), OC_JSON_SYNTAX);

@@ -25,11 +25,12 @@
 #include "ordercam/oc_overlay.h"
 #include "ordercam/oc_scene.h"
 
-#define ZONES                                                                                    \
-    "[{\"id\":\"np\",\"kind\":\"no_parking\",\"polygon\":[[100,100],[500,100],[500,400],[100,400]]}]"
-#define LINES                                                                                    \
-    "[{\"id\":\"stop\",\"kind\":\"stop_line\",\"points\":[[1200,100],[1200,900]],"              \
-    "\"direction\":[1,0],\"signal\":\"s\"},{\"id\":\"exit\",\"kind\":\"exit_line\","             \
+#define ZONES                                                                                      \
+    "[{\"id\":\"np\",\"kind\":\"no_parking\",\"polygon\":[[100,100],[500,100],[500,400],[100,400]" \
+    "]}]"
+#define LINES                                                                                      \
+    "[{\"id\":\"stop\",\"kind\":\"stop_line\",\"points\":[[1200,100],[1200,900]],"                 \
+    "\"direction\":[1,0],\"signal\":\"s\"},{\"id\":\"exit\",\"kind\":\"exit_line\","               \
     "\"points\":[[1600,100],[1600,900]],\"direction\":[1,0]}]"
 
 static const unsigned char *at(const struct oc_image *img, int x, int y)
@@ -184,8 +185,9 @@ static void render_sample(void **state)
     char fs_[32], ts_[32];
     snprintf(fs_, sizeof fs_, "%lld", from);
     snprintf(ts_, sizeof ts_, "%lld", to);
-    char *r[] = {replay, "--config", scene, "--log", log, "--quiet", "--out", "/dev/null",
-                 "--render", out, "--cameras", "cam-e1", "--from", fs_, "--to", ts_, NULL};
+    char *r[] = {replay,   "--config",  scene,      "--log", log,         "--quiet",
+                 "--out",  "/dev/null", "--render", out,     "--cameras", "cam-e1",
+                 "--from", fs_,         "--to",     ts_,     NULL};
     assert_int_equal(run(r, plog), 0);
     char dir[1100];
     snprintf(dir, sizeof dir, "%s/cam-s1", out);
@@ -230,8 +232,20 @@ static void render_sample(void **state)
 
     /* --render-violations: only frames within 2 s of one of cam-e1's violations */
     snprintf(out, sizeof out, "%s/viol", tmp);
-    char *rv[] = {replay, "--config", scene, "--log", log, "--quiet", "--out", "/dev/null",
-                  "--render", out, "--render-violations", "--cameras", "cam-e1", NULL};
+    char *rv[] = {replay,
+                  "--config",
+                  scene,
+                  "--log",
+                  log,
+                  "--quiet",
+                  "--out",
+                  "/dev/null",
+                  "--render",
+                  out,
+                  "--render-violations",
+                  "--cameras",
+                  "cam-e1",
+                  NULL};
     assert_int_equal(run(rv, plog), 0);
     snprintf(dir, sizeof dir, "%s/cam-e1", out);
     list(dir, &fs);

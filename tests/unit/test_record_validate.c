@@ -18,12 +18,13 @@ static int check(const char *box, const char *id, const char *extra, const char 
                  long long ts0, char *err, size_t cap)
 {
     char text[2048];
-    snprintf(text, sizeof text,
-             "{\"id\":\"%s\",\"box\":\"edge-1\",\"camera\":\"cam-1\",\"type\":\"red_light\","
-             "\"code\":\"1625\",\"ts\":%lld,\"ts_start\":%lld,\"track\":\"t1\",\"class\":\"car\","
-             "\"plate\":\"晋E12345\",\"conf\":0.91,\"zone\":null,\"line\":\"stop\",\"signal\":\"s\","
-             "\"location\":\"凤台街\",\"road\":\"Fengtai Rd\",\"unit\":\"Brigade 2\"%s,\"evidence\":%s}",
-             id, ts, ts0, extra, ev);
+    snprintf(
+        text, sizeof text,
+        "{\"id\":\"%s\",\"box\":\"edge-1\",\"camera\":\"cam-1\",\"type\":\"red_light\","
+        "\"code\":\"1625\",\"ts\":%lld,\"ts_start\":%lld,\"track\":\"t1\",\"class\":\"car\","
+        "\"plate\":\"晋E12345\",\"conf\":0.91,\"zone\":null,\"line\":\"stop\",\"signal\":\"s\","
+        "\"location\":\"凤台街\",\"road\":\"Fengtai Rd\",\"unit\":\"Brigade 2\"%s,\"evidence\":%s}",
+        id, ts, ts0, extra, ev);
     cJSON *j = NULL;
     assert_int_equal(oc_json_parse(text, strlen(text), SIZE_MAX, 64, &j, NULL), OC_JSON_OK);
     int ok = oc_record_validate(j, box, err, cap);
@@ -44,7 +45,8 @@ static void records(void **state)
     assert_false(check("edge-1", "edge-1:cam-1:42", "", "null", TS, TS + 1, err, sizeof err));
     assert_non_null(strstr(err, "ts_start"));
     /* after 2100, negative */
-    assert_false(check("edge-1", "edge-1:cam-1:42", "", "null", 4102444800001LL, TS, err, sizeof err));
+    assert_false(
+        check("edge-1", "edge-1:cam-1:42", "", "null", 4102444800001LL, TS, err, sizeof err));
     assert_false(check("edge-1", "edge-1:cam-1:42", "", "null", TS, -1, err, sizeof err));
     /* another box's id, another camera's id, a sender that is not "box" */
     assert_false(check("edge-1", "edge-2:cam-1:42", "", "null", TS, TS, err, sizeof err));
@@ -52,8 +54,8 @@ static void records(void **state)
     assert_false(check("edge-2", "edge-2:cam-1:42", "", "null", TS, TS, err, sizeof err));
     assert_non_null(strstr(err, "\"box\""));
     /* unknown fields, with the key shown only as far as it is plain */
-    assert_false(check("edge-1", "edge-1:cam-1:42", ",\"evidence_url\":\"https://x\"", "null", TS, TS,
-                       err, sizeof err));
+    assert_false(check("edge-1", "edge-1:cam-1:42", ",\"evidence_url\":\"https://x\"", "null", TS,
+                       TS, err, sizeof err));
     assert_string_equal(err, "unknown field \"evidence_url\"");
     assert_false(check("edge-1", "edge-1:cam-1:42", ",\"a<b\":1", "null", TS, TS, err, sizeof err));
     assert_string_equal(err, "unknown field \"a\"");
@@ -63,20 +65,26 @@ static void typed_fields(void **state)
 {
     (void)state;
     char err[200], text[1024];
-#define BASE "{\"id\":\"edge-1:cam-1:1\",\"box\":\"edge-1\",\"camera\":\"cam-1\"," \
-             "\"type\":\"red_light\",\"ts\":5,\"ts_start\":5%s}"
+#define BASE                                                                                       \
+    "{\"id\":\"edge-1:cam-1:1\",\"box\":\"edge-1\",\"camera\":\"cam-1\","                          \
+    "\"type\":\"red_light\",\"ts\":5,\"ts_start\":5%s}"
     static const struct {
         const char *extra;
         int ok;
     } cases[] = {
         {"", 1},
-        {",\"conf\":1", 1},           {",\"conf\":1.01", 0},
-        {",\"conf\":null", 1},        {",\"conf\":\"high\"", 0},
-        {",\"plate\":null", 1},       {",\"plate\":7", 0},
+        {",\"conf\":1", 1},
+        {",\"conf\":1.01", 0},
+        {",\"conf\":null", 1},
+        {",\"conf\":\"high\"", 0},
+        {",\"plate\":null", 1},
+        {",\"plate\":7", 0},
         {",\"type\":\"x\"", -1}, /* duplicate key: refused by the parser */
-        {",\"evidence\":null", 1},    {",\"evidence\":{}", 0},
+        {",\"evidence\":null", 1},
+        {",\"evidence\":{}", 0},
         {",\"evidence\":{\"file\":\"20251122/edge-1-cam-1-1.jpg\",\"sha256\":\"" SHA "\","
-         "\"frames\":[1,2,3]}", 1},
+         "\"frames\":[1,2,3]}",
+         1},
         {",\"evidence\":{\"sha256\":\"" SHA "\",\"evicted\":true}", 1},
         {",\"evidence\":{\"sha256\":\"" SHA "\",\"evicted\":1}", 0},
         {",\"evidence\":{\"sha256\":\"" SHA "\",\"frames\":[-1]}", 0},
@@ -93,7 +101,9 @@ static void typed_fields(void **state)
         {",\"signal_state\":\"unknown\"", 0},
         {",\"signal_state\":\"RED\"", 0},
         {",\"signal_state\":1", 0},
-        {",\"evidence\":{\"sha256\":\"0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef\"}", 0},
+        {",\"evidence\":{\"sha256\":"
+         "\"0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef\"}",
+         0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         snprintf(text, sizeof text, BASE, cases[i].extra);
@@ -139,7 +149,8 @@ static void ids(void **state)
     assert_int_equal(oc_record_id_parse("edge-1:cam-1:4x", NULL), -1);
     assert_int_equal(oc_record_id_parse("edge-1:cam-1", NULL), -1);
     assert_int_equal(oc_record_id_parse("edge-1::1", NULL), -1);
-    assert_int_equal(oc_record_id_parse("..:cam:1", NULL), 0); /* ids may hold dots; paths never use them */
+    assert_int_equal(oc_record_id_parse("..:cam:1", NULL),
+                     0); /* ids may hold dots; paths never use them */
     assert_int_equal(oc_record_id_parse("a/b:cam:1", NULL), -1);
     assert_int_equal(oc_record_id_parse("edge-1:cam-1:1:2", NULL), -1);
     assert_int_equal(oc_record_id_parse(NULL, NULL), -1);

@@ -13,16 +13,20 @@
 
 #include "ordercam/oc_counters.h"
 
-#define EXITS                                                                                \
-    "{\"id\":\"x-straight\",\"kind\":\"exit_line\",\"points\":[[300,-500],[300,500]],\"direction\":[1,0]},"  \
-    "{\"id\":\"x-right\",\"kind\":\"exit_line\",\"points\":[[110,300],[600,300]],\"direction\":[0,1]},"     \
-    "{\"id\":\"x-left\",\"kind\":\"exit_line\",\"points\":[[110,-100],[600,-100]],\"direction\":[0,-1]},"   \
-    "{\"id\":\"x-uturn\",\"kind\":\"exit_line\",\"points\":[[80,-100],[80,-10]],\"direction\":[-1,0]}"
+#define EXITS                                                                                      \
+    "{\"id\":\"x-straight\",\"kind\":\"exit_line\",\"points\":[[300,-500],[300,500]],"             \
+    "\"direction\":[1,0]},"                                                                        \
+    "{\"id\":\"x-right\",\"kind\":\"exit_line\",\"points\":[[110,300],[600,300]],\"direction\":["  \
+    "0,1]},"                                                                                       \
+    "{\"id\":\"x-left\",\"kind\":\"exit_line\",\"points\":[[110,-100],[600,-100]],\"direction\":[" \
+    "0,-1]},"                                                                                      \
+    "{\"id\":\"x-uturn\",\"kind\":\"exit_line\",\"points\":[[80,-100],[80,-10]],\"direction\":[-"  \
+    "1,0]}"
 
-#define MOVEMENTS                                                                            \
-    "{\"name\":\"straight\",\"exit_lines\":[\"x-straight\"]},"                               \
-    "{\"name\":\"left\",\"exit_lines\":[\"x-left\"],\"signal\":\"sl\"},"                     \
-    "{\"name\":\"right\",\"exit_lines\":[\"x-right\"]%s},"                                   \
+#define MOVEMENTS                                                                                  \
+    "{\"name\":\"straight\",\"exit_lines\":[\"x-straight\"]},"                                     \
+    "{\"name\":\"left\",\"exit_lines\":[\"x-left\"],\"signal\":\"sl\"},"                           \
+    "{\"name\":\"right\",\"exit_lines\":[\"x-right\"]%s},"                                         \
     "{\"name\":\"uturn\",\"exit_lines\":[\"x-uturn\"],\"signal\":\"sl\"%s}"
 
 static char cfg_buf[16384];
@@ -88,8 +92,7 @@ static void lights(struct t_env *env, const char *s, const char *sl)
 
 /* Drives id along straight segments through the points, 100 ms per step,
  * 10 px per step, starting at t0; returns the time of the last point. */
-static int64_t path(struct t_env *env, const char *id, int64_t t0, const double (*pts)[2],
-                    size_t n)
+static int64_t path(struct t_env *env, const char *id, int64_t t0, const double (*pts)[2], size_t n)
 {
     int64_t t = t0;
     t_at(env, "c", t, id, "car", pts[0][0], pts[0][1]);
@@ -285,8 +288,8 @@ static void uturn_rules(void **state)
     t_env_free(env);
 }
 
-#define LANE_STRAIGHT                                                                        \
-    "{\"id\":\"lane-s\",\"kind\":\"guide_lane\",\"polygon\":[[0,50],[100,50],[100,150],[0,150]]," \
+#define LANE_STRAIGHT                                                                              \
+    "{\"id\":\"lane-s\",\"kind\":\"guide_lane\",\"polygon\":[[0,50],[100,50],[100,150],[0,150]],"  \
     "\"stop_line\":\"stop\",\"movements\":[\"straight\"]}"
 
 static void guide_lane(void **state)
@@ -311,11 +314,12 @@ static void guide_lane(void **state)
 
 /* A left-turn waiting area between x 110 and 250 north of the approach,
  * its front line x = 250 governed by the left arrow. */
-#define WAITING                                                                              \
-    "{\"id\":\"wa\",\"kind\":\"waiting_area\",\"polygon\":[[110,60],[250,60],[250,140],[110,140]]," \
+#define WAITING                                                                                    \
+    "{\"id\":\"wa\",\"kind\":\"waiting_area\",\"polygon\":[[110,60],[250,60],[250,140],[110,140]]" \
+    ","                                                                                            \
     "\"stop_line\":\"stop\",\"front_line\":\"front\",\"entry_signal\":\"s\"}"
-#define FRONT                                                                                \
-    ",{\"id\":\"front\",\"kind\":\"stop_line\",\"points\":[[250,0],[250,200]],"              \
+#define FRONT                                                                                      \
+    ",{\"id\":\"front\",\"kind\":\"stop_line\",\"points\":[[250,0],[250,200]],"                    \
     "\"direction\":[1,0],\"signal\":\"sl\",\"classes\":[\"motor\"]}"
 
 static void waiting_area_rules(void **state)
@@ -365,8 +369,7 @@ static void waiting_area_rules(void **state)
     t_env_free(env);
 }
 
-#define SOLID                                                                                \
-    ",{\"id\":\"solid\",\"kind\":\"solid_line\",\"points\":[[400,600],[1400,600]]%s}"
+#define SOLID ",{\"id\":\"solid\",\"kind\":\"solid_line\",\"points\":[[400,600],[1400,600]]%s}"
 
 static struct t_env *env_solid(const char *extra)
 {
@@ -432,10 +435,11 @@ static void solid_line_rules(void **state)
 
 /* A crosswalk x 200..260 across the exit road, its conflict line x = 190
  * for eastbound traffic, pedestrians on signal sp. */
-#define CROSSWALK                                                                            \
-    "{\"id\":\"cw\",\"kind\":\"crosswalk\",\"polygon\":[[200,-400],[260,-400],[260,400],[200,400]]}"
-#define YIELD                                                                                \
-    ",{\"id\":\"yl\",\"kind\":\"yield_line\",\"points\":[[190,-400],[190,400]],"             \
+#define CROSSWALK                                                                                  \
+    "{\"id\":\"cw\",\"kind\":\"crosswalk\",\"polygon\":[[200,-400],[260,-400],[260,400],[200,400]" \
+    "]}"
+#define YIELD                                                                                      \
+    ",{\"id\":\"yl\",\"kind\":\"yield_line\",\"points\":[[190,-400],[190,400]],"                   \
     "\"direction\":[1,0],\"crosswalk\":\"cw\",\"signal\":\"sp\",\"yield_px\":%s}"
 
 static struct t_env *env_yield(const char *yield_px)
@@ -531,17 +535,28 @@ static void config_refusals(void **state)
         const char *stop_extra, *zones, *lines, *expect;
     } bad[] = {
         {",\"exit_lines\":[\"x-straight\"]", "", "", "not in exit_lines"},
-        {"", "{\"id\":\"g\",\"kind\":\"guide_lane\",\"polygon\":[[0,0],[1,0],[1,1]],\"stop_line\":\"stop\",\"movements\":[\"sideways\"]}",
+        {"",
+         "{\"id\":\"g\",\"kind\":\"guide_lane\",\"polygon\":[[0,0],[1,0],[1,1]],\"stop_line\":"
+         "\"stop\",\"movements\":[\"sideways\"]}",
          "", "zones[0].movements[0]: must be"},
-        {"", "{\"id\":\"g\",\"kind\":\"no_parking\",\"polygon\":[[0,0],[1,0],[1,1]],\"stop_line\":\"stop\"}",
+        {"",
+         "{\"id\":\"g\",\"kind\":\"no_parking\",\"polygon\":[[0,0],[1,0],[1,1]],\"stop_line\":"
+         "\"stop\"}",
          "", "zones[0].stop_line: only a waiting_area or guide_lane takes this key"},
-        {"", "", ",{\"id\":\"so\",\"kind\":\"solid_line\",\"points\":[[0,0],[1,1]],\"direction\":[1,0]}",
+        {"", "",
+         ",{\"id\":\"so\",\"kind\":\"solid_line\",\"points\":[[0,0],[1,1]],\"direction\":[1,0]}",
          "has no direction"},
-        {"", "", ",{\"id\":\"y\",\"kind\":\"yield_line\",\"points\":[[0,0],[1,1]],\"direction\":[1,0],\"crosswalk\":\"nope\"}",
+        {"", "",
+         ",{\"id\":\"y\",\"kind\":\"yield_line\",\"points\":[[0,0],[1,1]],\"direction\":[1,0],"
+         "\"crosswalk\":\"nope\"}",
          "not a crosswalk zone"},
-        {"", "{\"id\":\"w\",\"kind\":\"waiting_area\",\"polygon\":[[0,0],[1,0],[1,1]],\"stop_line\":\"stop\",\"front_line\":\"stop\",\"entry_signal\":\"s\"}",
+        {"",
+         "{\"id\":\"w\",\"kind\":\"waiting_area\",\"polygon\":[[0,0],[1,0],[1,1]],\"stop_line\":"
+         "\"stop\",\"front_line\":\"stop\",\"entry_signal\":\"s\"}",
          "", "must differ from stop_line"},
-        {"", "", ",{\"id\":\"e\",\"kind\":\"exit_line\",\"points\":[[0,0],[1,1]],\"direction\":[1,0],\"yield_px\":3}",
+        {"", "",
+         ",{\"id\":\"e\",\"kind\":\"exit_line\",\"points\":[[0,0],[1,1]],\"direction\":[1,0],"
+         "\"yield_px\":3}",
          "only a yield_line takes this key"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
@@ -555,14 +570,16 @@ static void config_refusals(void **state)
                  "\"movements\":[%s]%s}," EXITS "%s]}]}",
                  bad[i].zones, mv, bad[i].stop_extra, bad[i].lines);
         shift_points(cfg_buf, sizeof cfg_buf);
-        struct oc_config *cfg = oc_config_parse(cfg_buf, strlen(cfg_buf), "j.json", err, sizeof err);
+        struct oc_config *cfg =
+            oc_config_parse(cfg_buf, strlen(cfg_buf), "j.json", err, sizeof err);
         if (cfg || !strstr(err, bad[i].expect))
             fail_msg("case %zu: %s", i, cfg ? "accepted" : err);
     }
     /* uturn-only keys, duplicate movements */
     const char *mvbad[] = {
         "{\"name\":\"left\",\"exit_lines\":[\"x-left\"],\"forbidden\":true}",
-        "{\"name\":\"left\",\"exit_lines\":[\"x-left\"]},{\"name\":\"left\",\"exit_lines\":[\"x-left\"]}",
+        "{\"name\":\"left\",\"exit_lines\":[\"x-left\"]},{\"name\":\"left\",\"exit_lines\":[\"x-"
+        "left\"]}",
         "{\"name\":\"left\",\"exit_lines\":[\"stop\"]}",
         "{\"name\":\"left\",\"exit_lines\":[\"x-left\"],\"signal\":\"nope\"}",
     };
@@ -575,7 +592,8 @@ static void config_refusals(void **state)
                  "\"movements\":[%s]}," EXITS "]}]}",
                  mvbad[i]);
         shift_points(cfg_buf, sizeof cfg_buf);
-        struct oc_config *cfg = oc_config_parse(cfg_buf, strlen(cfg_buf), "j.json", err, sizeof err);
+        struct oc_config *cfg =
+            oc_config_parse(cfg_buf, strlen(cfg_buf), "j.json", err, sizeof err);
         if (cfg)
             fail_msg("movement case %zu accepted", i);
     }

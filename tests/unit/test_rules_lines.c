@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#define LINES                                                                                \
-    "[{\"id\":\"stop\",\"kind\":\"stop_line\",\"points\":[[100,0],[100,200]],"               \
-    "\"direction\":[1,0],\"signal\":\"s\",\"exit_lines\":[\"exit\"]%s},"                    \
+#define LINES                                                                                      \
+    "[{\"id\":\"stop\",\"kind\":\"stop_line\",\"points\":[[100,0],[100,200]],"                     \
+    "\"direction\":[1,0],\"signal\":\"s\",\"exit_lines\":[\"exit\"]%s},"                           \
     "{\"id\":\"exit\",\"kind\":\"exit_line\",\"points\":[[300,0],[300,200]],\"direction\":[1,0]}]"
 
 static struct t_env *env_lines(const char *line_extra, const char *extra)
@@ -87,7 +87,8 @@ static void grace_both_sides(void **state)
 static void line_grace_overrides_default(void **state)
 {
     (void)state;
-    struct t_env *env = env_lines(",\"grace_s\":0.2", "\"defaults\":{\"red_light\":{\"grace_s\":1}}");
+    struct t_env *env =
+        env_lines(",\"grace_s\":0.2", "\"defaults\":{\"red_light\":{\"grace_s\":1}}");
     red_at_10s(env);
     t_at(env, "c", 10150, "a", "car", 90, 100);
     t_at(env, "c", 10250, "a", "car", 110, 100); /* 10200: exactly 0.2 s */
@@ -288,11 +289,11 @@ static void replay_end_leaves_window_unconfirmed(void **state)
 static void no_exit_lines_is_at_once(void **state)
 {
     (void)state;
-    struct t_env *env = t_env_new(t_cfg(
-        "[]",
-        "[{\"id\":\"stop\",\"kind\":\"stop_line\",\"points\":[[100,0],[100,200]],"
-        "\"direction\":[1,0],\"signal\":\"s\"}]",
-        ""));
+    struct t_env *env =
+        t_env_new(t_cfg("[]",
+                        "[{\"id\":\"stop\",\"kind\":\"stop_line\",\"points\":[[100,0],[100,200]],"
+                        "\"direction\":[1,0],\"signal\":\"s\"}]",
+                        ""));
     red_at_10s(env);
     t_at(env, "c", 11000, "a", "car", 95, 100);
     t_at(env, "c", 11100, "a", "car", 105, 100);
@@ -385,11 +386,12 @@ static void line_classes_filter(void **state)
 static void two_stop_lines_two_violations(void **state)
 {
     (void)state;
-    struct t_env *env = t_env_new(t_cfg(
-        "[]",
-        "[{\"id\":\"k1\",\"kind\":\"stop_line\",\"points\":[[100,0],[100,200]],\"direction\":[1,0],\"signal\":\"s\"},"
-        "{\"id\":\"k2\",\"kind\":\"stop_line\",\"points\":[[200,0],[200,200]],\"direction\":[1,0],\"signal\":\"s\"}]",
-        ""));
+    struct t_env *env = t_env_new(t_cfg("[]",
+                                        "[{\"id\":\"k1\",\"kind\":\"stop_line\",\"points\":[[100,0]"
+                                        ",[100,200]],\"direction\":[1,0],\"signal\":\"s\"},"
+                                        "{\"id\":\"k2\",\"kind\":\"stop_line\",\"points\":[[200,0],"
+                                        "[200,200]],\"direction\":[1,0],\"signal\":\"s\"}]",
+                                        ""));
     red_at_10s(env);
     drive(env, "p", "person", 90, 11000, 100, 13000);
     assert_int_equal(t_count(env, "pedestrian_red_light"), 2);

@@ -10,14 +10,14 @@
 static struct t_env *zone_env(const char *kind, const char *params, const char *extra)
 {
     char zones[1024];
-    snprintf(zones, sizeof zones, "[{\"id\":\"z\",\"kind\":\"%s\",\"polygon\":" SQUARE "%s}]",
-             kind, params);
+    snprintf(zones, sizeof zones, "[{\"id\":\"z\",\"kind\":\"%s\",\"polygon\":" SQUARE "%s}]", kind,
+             params);
     return t_env_new(t_cfg(zones, "[]", extra));
 }
 
 /* Keeps id at (x, y) from t0 to t1 (inclusive) every step ms. */
-static void stay(struct t_env *env, const char *id, const char *cls, double x, double y,
-                 int64_t t0, int64_t t1, int64_t step)
+static void stay(struct t_env *env, const char *id, const char *cls, double x, double y, int64_t t0,
+                 int64_t t1, int64_t step)
 {
     for (int64_t t = t0; t <= t1; t += step)
         t_at(env, "c", t, id, cls, x, y);
@@ -235,9 +235,9 @@ static void reacquire_picks_nearest(void **state)
 static void jaywalking_min_travel(void **state)
 {
     (void)state;
-    const char *zones =
-        "[{\"id\":\"road\",\"kind\":\"carriageway\",\"polygon\":" SQUARE "},"
-        "{\"id\":\"cw\",\"kind\":\"crosswalk\",\"polygon\":[[400,0],[600,0],[600,1000],[400,1000]]}]";
+    const char *zones = "[{\"id\":\"road\",\"kind\":\"carriageway\",\"polygon\":" SQUARE "},"
+                        "{\"id\":\"cw\",\"kind\":\"crosswalk\",\"polygon\":[[400,0],[600,0],[600,"
+                        "1000],[400,1000]]}]";
     struct t_env *env = t_env_new(t_cfg(zones, "[]", ""));
     /* 99 px straight, with a zig-zag that adds path length but not distance */
     t_at(env, "c", 0, "p", "person", 100, 100);
@@ -267,12 +267,12 @@ static void jaywalking_min_travel(void **state)
 static void jaywalking_entry_resets_after_crosswalk(void **state)
 {
     (void)state;
-    const char *zones =
-        "[{\"id\":\"road\",\"kind\":\"carriageway\",\"polygon\":" SQUARE "},"
-        "{\"id\":\"cw\",\"kind\":\"crosswalk\",\"polygon\":[[400,0],[600,0],[600,1000],[400,1000]]}]";
+    const char *zones = "[{\"id\":\"road\",\"kind\":\"carriageway\",\"polygon\":" SQUARE "},"
+                        "{\"id\":\"cw\",\"kind\":\"crosswalk\",\"polygon\":[[400,0],[600,0],[600,"
+                        "1000],[400,1000]]}]";
     struct t_env *env = t_env_new(t_cfg(zones, "[]", ""));
-    t_at(env, "c", 0, "p", "person", 340, 100);   /* entered the region here */
-    t_at(env, "c", 500, "p", "person", 500, 100); /* in the crosswalk: leaves the region */
+    t_at(env, "c", 0, "p", "person", 340, 100);    /* entered the region here */
+    t_at(env, "c", 500, "p", "person", 500, 100);  /* in the crosswalk: leaves the region */
     t_at(env, "c", 1000, "p", "person", 610, 100); /* re-enters: entry resets */
     t_at(env, "c", 1500, "p", "person", 700, 100); /* 90 px from re-entry */
     assert_int_equal(t_count(env, NULL), 0);
@@ -319,7 +319,7 @@ static void helmet(struct t_env *env, const char *id, const char *cls, const cha
 {
     for (size_t i = 0; pattern[i]; i++)
         t_obj(env, "c", 1000 + (int64_t)i * 100, id, cls, x, 100, 20, 50,
-              pattern[i] == 'F' ? "{\"helmet\":false}"
+              pattern[i] == 'F'   ? "{\"helmet\":false}"
               : pattern[i] == 'T' ? "{\"helmet\":true}"
                                   : "{}");
 }
@@ -328,7 +328,7 @@ static void no_helmet_thresholds(void **state)
 {
     (void)state;
     struct t_env *env = t_env_new(t_cfg("[]", "[]", ""));
-    helmet(env, "a", "ebike", "FF", 0);      /* 2 < min_frames 3 */
+    helmet(env, "a", "ebike", "FF", 0);       /* 2 < min_frames 3 */
     helmet(env, "b", "ebike", "FTFTTF", 100); /* 3 of 6 = 50% < 60% */
     helmet(env, "c", "car", "FFFFF", 200);    /* not a two-wheeler */
     assert_int_equal(t_count(env, NULL), 0);

@@ -62,7 +62,8 @@ static void every_scripted_actor_as_written(void **state)
             hits++;
             used[j] = 1;
             if (!type)
-                fail_msg("%s/%s should make no violation, made %s", cam, track, str(rec[j], "type"));
+                fail_msg("%s/%s should make no violation, made %s", cam, track,
+                         str(rec[j], "type"));
             assert_string_equal(str(rec[j], "type"), type);
             double tol = num(man[i], "tol_ms");
             if (tol >= 0) {
@@ -85,10 +86,17 @@ static void every_scripted_actor_as_written(void **state)
                      str(rec[j], "type"), str(rec[j], "track"));
     assert_int_equal(nr, expected);
     /* every violation type of docs/violations.md's table is exercised */
-    static const char *const all[] = {"illegal_parking", "tactile_paving_occupied",
-                                      "street_vending", "red_light", "stop_line_crossing",
-                                      "nonmotor_red_light", "pedestrian_red_light", "jaywalking",
-                                      "wrong_way", "no_helmet", "littering"};
+    static const char *const all[] = {"illegal_parking",
+                                      "tactile_paving_occupied",
+                                      "street_vending",
+                                      "red_light",
+                                      "stop_line_crossing",
+                                      "nonmotor_red_light",
+                                      "pedestrian_red_light",
+                                      "jaywalking",
+                                      "wrong_way",
+                                      "no_helmet",
+                                      "littering"};
     for (size_t k = 0; k < sizeof all / sizeof *all; k++) {
         int seen = 0;
         for (size_t j = 0; j < nr; j++)

@@ -12,11 +12,11 @@
 #include "ordercam/oc_json.h"
 #include "ordercam/oc_scene.h"
 
-#define ZONES                                                                                    \
-    "[{\"id\":\"np\",\"kind\":\"no_parking\",\"polygon\":[[0,0],[1000,0],[1000,1000],[0,1000]]," \
+#define ZONES                                                                                      \
+    "[{\"id\":\"np\",\"kind\":\"no_parking\",\"polygon\":[[0,0],[1000,0],[1000,1000],[0,1000]],"   \
     "\"dwell_s\":60}]"
-#define LINES                                                                                    \
-    "[{\"id\":\"stop\",\"kind\":\"stop_line\",\"points\":[[1200,0],[1200,1000]],"               \
+#define LINES                                                                                      \
+    "[{\"id\":\"stop\",\"kind\":\"stop_line\",\"points\":[[1200,0],[1200,1000]],"                  \
     "\"direction\":[1,0],\"signal\":\"s\"}]"
 
 static cJSON *scene_json(struct t_env *env, const struct oc_scene_violation *v, size_t nv,
@@ -44,7 +44,9 @@ static void tracks_stays_signals(void **state)
     cJSON *z = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "zones"), 0);
     assert_string_equal(cJSON_GetObjectItem(z, "id")->valuestring, "np");
     assert_string_equal(cJSON_GetObjectItem(z, "kind")->valuestring, "no_parking");
-    assert_int_equal(cJSON_GetArrayItem(cJSON_GetArrayItem(cJSON_GetObjectItem(z, "polygon"), 1), 0)->valueint, 1000);
+    assert_int_equal(
+        cJSON_GetArrayItem(cJSON_GetArrayItem(cJSON_GetObjectItem(z, "polygon"), 1), 0)->valueint,
+        1000);
     assert_int_equal(cJSON_GetObjectItem(z, "dwell_s")->valueint, 60);
     cJSON *l = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "lines"), 0);
     assert_string_equal(cJSON_GetObjectItem(l, "signal")->valuestring, "s");
@@ -107,7 +109,8 @@ static void tracks_bounded(void **state)
     (void)state;
     for (int extra = -1; extra <= 1; extra += 2) {
         int n = OC_SCENE_TRACKS_MAX + extra;
-        struct t_env *env = t_env_new(t_cfg("[]", "[]", "\"limits\":{\"max_tracks_per_camera\":1000}"));
+        struct t_env *env =
+            t_env_new(t_cfg("[]", "[]", "\"limits\":{\"max_tracks_per_camera\":1000}"));
         for (int i = 0; i < n; i++) {
             char id[16];
             snprintf(id, sizeof id, "t%d", i);
@@ -131,8 +134,12 @@ static void violations_kept_and_bounded(void **state)
     struct t_env *env = t_env_new(t_cfg(ZONES, LINES, ""));
     struct oc_scene_violation v[OC_SCENE_VIOLATIONS_MAX + 2];
     for (size_t i = 0; i < OC_SCENE_VIOLATIONS_MAX + 2; i++) {
-        struct oc_violation ov = {.type = "red_light", .track = "t1", .line = "stop", .seq = i + 1,
-                                  .ts = 5000, .n_keys = 2};
+        struct oc_violation ov = {.type = "red_light",
+                                  .track = "t1",
+                                  .line = "stop",
+                                  .seq = i + 1,
+                                  .ts = 5000,
+                                  .n_keys = 2};
         ov.key_box[1][0] = 10, ov.key_box[1][1] = 20, ov.key_box[1][2] = 30, ov.key_box[1][3] = 40;
         oc_scene_violation_from(&v[i], &ov);
     }

@@ -19,9 +19,9 @@
 #define REC                                                                                        \
     "{\"id\":\"edge-1:cam-1:42\",\"box\":\"edge-1\",\"camera\":\"cam-1\",\"type\":\"red_light\","  \
     "\"code\":\"1625\",\"ts\":1763802038000,\"ts_start\":1763802035000,\"track\":\"e-101\","       \
-    "\"class\":\"car\",\"plate\":\"晋E12345\",\"conf\":0.82,\"zone\":null,\"line\":\"stop-e2\","   \
+    "\"class\":\"car\",\"plate\":\"晋E12345\",\"conf\":0.82,\"zone\":null,\"line\":\"stop-e2\","  \
     "\"signal\":\"sig-e\",\"signal_state\":\"red\",\"red_elapsed_ms\":5000,"                       \
-    "\"location\":\"凤台街 \\\"东\\\"\",\"road\":\"Fengtai Rd\",\"unit\":null,"                     \
+    "\"location\":\"凤台街 \\\"东\\\"\",\"road\":\"Fengtai Rd\",\"unit\":null,"                \
     "\"evidence\":{\"file\":\"20251122/edge-1-cam-1-42.jpg\",\"sha256\":\"%s\","                   \
     "\"frames\":[1763802034950,1763802035050]}}"
 
@@ -169,8 +169,9 @@ static void changed_bytes_refused(void **state)
     assert_false(oc_sign_check_record(k, pub));
     cJSON_Delete(k);
     k = cJSON_Duplicate(j, 1);
-    cJSON_ReplaceItemInObject(cJSON_GetObjectItem(k, "evidence"), "sha256",
-                              cJSON_CreateString("1123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"));
+    cJSON_ReplaceItemInObject(
+        cJSON_GetObjectItem(k, "evidence"), "sha256",
+        cJSON_CreateString("1123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"));
     assert_false(oc_sign_check_record(k, pub));
     cJSON_Delete(k);
     /* another box's key, no sig, a mangled sig */

@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#define LINES                                                                                \
-    "[{\"id\":\"stop\",\"kind\":\"stop_line\",\"points\":[[100,0],[100,200]],"               \
-    "\"direction\":[1,0],\"signal\":\"s\",\"exit_lines\":[\"exit\"]},"                       \
+#define LINES                                                                                      \
+    "[{\"id\":\"stop\",\"kind\":\"stop_line\",\"points\":[[100,0],[100,200]],"                     \
+    "\"direction\":[1,0],\"signal\":\"s\",\"exit_lines\":[\"exit\"]},"                             \
     "{\"id\":\"exit\",\"kind\":\"exit_line\",\"points\":[[300,0],[300,200]],\"direction\":[1,0]}]"
 
 static struct t_env *env_lines(void)

@@ -30,7 +30,7 @@ struct server {
     atomic_int requests, served, challenged;
 };
 
-static const unsigned char jpeg[] = {0xff, 0xd8, 0xff, 0xe0, 0, 16, 'J', 'F', 'I', 'F', 0,
+static const unsigned char jpeg[] = {0xff, 0xd8, 0xff, 0xe0, 0, 16, 'J', 'F', 'I', 'F',  0,
                                      1,    1,    0,    0,    1, 0,  1,   0,   0,   0xff, 0xd9};
 
 static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url,
@@ -42,9 +42,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
     atomic_fetch_add(&s->requests, 1);
     if (atomic_load(&s->digest)) {
         char *user = MHD_digest_auth_get_username(conn);
-        int ok = user && strcmp(user, USER) == 0 &&
-                 MHD_digest_auth_check2(conn, REALM, USER, PASS, 300, MHD_DIGEST_ALG_MD5) ==
-                     MHD_YES;
+        int ok =
+            user && strcmp(user, USER) == 0 &&
+            MHD_digest_auth_check2(conn, REALM, USER, PASS, 300, MHD_DIGEST_ALG_MD5) == MHD_YES;
         MHD_free(user);
         if (!ok) {
             atomic_fetch_add(&s->challenged, 1);
@@ -61,9 +61,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
         usleep((useconds_t)delay * 1000);
     int mode = atomic_load(&s->mode);
     struct MHD_Response *r =
-        mode == M_JPEG ? MHD_create_response_from_buffer(sizeof jpeg, (void *)jpeg,
-                                                         MHD_RESPMEM_PERSISTENT)
-                       : MHD_create_response_from_buffer(5, (void *)"hello", MHD_RESPMEM_PERSISTENT);
+        mode == M_JPEG
+            ? MHD_create_response_from_buffer(sizeof jpeg, (void *)jpeg, MHD_RESPMEM_PERSISTENT)
+            : MHD_create_response_from_buffer(5, (void *)"hello", MHD_RESPMEM_PERSISTENT);
     MHD_add_response_header(r, "Content-Type", mode == M_JPEG ? "image/jpeg" : "text/plain");
     enum MHD_Result ret = MHD_queue_response(conn, mode == M_500 ? 500 : 200, r);
     MHD_destroy_response(r);
@@ -75,9 +75,9 @@ static struct server *server_start(void)
 {
     struct server *s = calloc(1, sizeof *s);
     assert_non_null(s);
-    s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0,
-                            NULL, NULL, handler, s, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
-                            MHD_OPTION_END);
+    s->d =
+        MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0, NULL,
+                         NULL, handler, s, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
     assert_non_null(s->d);
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
     s->port = info->port;
@@ -148,7 +148,7 @@ struct want {
     struct oc_snapurl *s;
     struct got *g;
     int n;
-    size_t field; /* offset into oc_snapurl_stats of a uint64_t, or (size_t)-1: frames */
+    size_t field;       /* offset into oc_snapurl_stats of a uint64_t, or (size_t)-1: frames */
     struct server *srv; /* settled(): the server whose requests are compared */
 };
 
@@ -173,12 +173,11 @@ static int settled(void *arg)
     return done == (uint64_t)atomic_load(&w->srv->requests);
 }
 
-#define WAIT_FRAMES(s_, g_, n_)                                                                  \
+#define WAIT_FRAMES(s_, g_, n_)                                                                    \
     assert_true(wait_until(reached, &(struct want){s_, g_, n_, (size_t)-1, NULL}, 20000))
-#define WAIT_STAT(s_, g_, f_, n_)                                                                \
-    assert_true(wait_until(reached,                                                              \
-                           &(struct want){s_, g_, n_, offsetof(struct oc_snapurl_stats, f_), NULL},   \
-                           20000))
+#define WAIT_STAT(s_, g_, f_, n_)                                                                  \
+    assert_true(wait_until(                                                                        \
+        reached, &(struct want){s_, g_, n_, offsetof(struct oc_snapurl_stats, f_), NULL}, 20000))
 
 static struct got *got_new(void)
 {
@@ -298,8 +297,8 @@ static void digest_auth(void **state)
     struct server *srv = server_start();
     atomic_store(&srv->digest, 1);
     for (int right = 1; right >= 0; right--) {
-        struct oc_ecfg *cfg = config(srv, ",\"snapshot_fps\":10,\"username\":\"" USER
-                                            "\",\"auth\":\"digest\"");
+        struct oc_ecfg *cfg =
+            config(srv, ",\"snapshot_fps\":10,\"username\":\"" USER "\",\"auth\":\"digest\"");
         const char *pw[2] = {NULL, right ? PASS : "guess"};
         struct got *g = got_new();
         char err[256];

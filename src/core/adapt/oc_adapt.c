@@ -17,8 +17,8 @@ static const struct oc_adapt_format *const modules[OC_FORMAT__COUNT] = {
     [OC_FORMAT_ONVIF] = &oc_adapt_fmt_onvif,
 };
 
-static const char *const names[OC_FORMAT__COUNT] = {"ordercam", "deepstream",
-                                                     "deepstream-minimal", "frigate", "onvif"};
+static const char *const names[OC_FORMAT__COUNT] = {"ordercam", "deepstream", "deepstream-minimal",
+                                                    "frigate", "onvif"};
 
 static const char *const no_topics[] = {NULL};
 static const char *const ds_topics[] = {"deepstream/#", NULL};
@@ -266,8 +266,13 @@ static int feed(struct oc_adapt *a, const char *topic, size_t topic_len, const v
     const struct oc_adapt_format *m = modules[fmt];
     struct oc_adapt_io io = {.a = a, .format = (enum oc_format)fmt};
     int one = n == 1 ? a->cams[0] : -1;
-    struct oc_adapt_in in = {.topic = topic, .topic_len = topic_len, .payload = payload,
-                             .len = len, .cams = a->cams, .n_cams = n, .rx_ms = rx_ms};
+    struct oc_adapt_in in = {.topic = topic,
+                             .topic_len = topic_len,
+                             .payload = payload,
+                             .len = len,
+                             .cams = a->cams,
+                             .n_cams = n,
+                             .rx_ms = rx_ms};
     if (!m) {
         oc_adapt__drop(&io, one, OC_C_DROP_BAD_TOPIC);
         return one;

@@ -16,11 +16,17 @@
 
 /* Defaults for class_aliases: nvmsgconv's object types and common
  * vehicle.type values (lower-case ones are ordercam's own names). */
-static const char *const ds_classes[][2] = {
-    {"Vehicle", "car"},     {"Person", "person"},     {"Bicycle", "bicycle"},
-    {"Roadsign", "roadsign"}, {"RoadSign", "roadsign"}, {"sedan", "car"},
-    {"suv", "car"},         {"hatchback", "car"},     {"coupe", "car"},
-    {"motorbike", "motorcycle"}, {NULL, NULL}};
+static const char *const ds_classes[][2] = {{"Vehicle", "car"},
+                                            {"Person", "person"},
+                                            {"Bicycle", "bicycle"},
+                                            {"Roadsign", "roadsign"},
+                                            {"RoadSign", "roadsign"},
+                                            {"sedan", "car"},
+                                            {"suv", "car"},
+                                            {"hatchback", "car"},
+                                            {"coupe", "car"},
+                                            {"motorbike", "motorcycle"},
+                                            {NULL, NULL}};
 
 struct ds_obj {
     struct oc_obj o;
@@ -101,7 +107,8 @@ static enum oc_helmet cap_helmet(const char *s, size_t n)
 {
     if (n == 6 && strncasecmp(s, "helmet", 6) == 0)
         return OC_HELMET_YES;
-    if ((n == 4 && strncasecmp(s, "none", 4) == 0) || (n == 9 && strncasecmp(s, "no_helmet", 9) == 0))
+    if ((n == 4 && strncasecmp(s, "none", 4) == 0) ||
+        (n == 9 && strncasecmp(s, "no_helmet", 9) == 0))
         return OC_HELMET_NO;
     return OC_HELMET_UNKNOWN;
 }
@@ -369,9 +376,14 @@ static bool full_idle(void *st)
     return true;
 }
 
-const struct oc_adapt_format oc_adapt_fmt_deepstream = {
-    .name = "deepstream", .json = true, .create = ds_create, .feed = full_feed,
-    .tick = full_tick, .flush = full_flush, .idle = full_idle, .destroy = ds_destroy};
+const struct oc_adapt_format oc_adapt_fmt_deepstream = {.name = "deepstream",
+                                                        .json = true,
+                                                        .create = ds_create,
+                                                        .feed = full_feed,
+                                                        .tick = full_tick,
+                                                        .flush = full_flush,
+                                                        .idle = full_idle,
+                                                        .destroy = ds_destroy};
 
 /* ---------------- minimal schema ---------------- */
 
@@ -501,6 +513,8 @@ static int minimal_feed(void *st, const struct oc_adapt_io *io, const struct oc_
     return cam;
 }
 
-const struct oc_adapt_format oc_adapt_fmt_deepstream_minimal = {
-    .name = "deepstream-minimal", .json = true, .create = ds_create, .feed = minimal_feed,
-    .destroy = ds_destroy};
+const struct oc_adapt_format oc_adapt_fmt_deepstream_minimal = {.name = "deepstream-minimal",
+                                                                .json = true,
+                                                                .create = ds_create,
+                                                                .feed = minimal_feed,
+                                                                .destroy = ds_destroy};

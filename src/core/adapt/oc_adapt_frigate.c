@@ -25,8 +25,8 @@
 #include <string.h>
 #include <strings.h>
 
-#define FR_OBJ_MAX 4096 /* objects remembered (live or with a pending attribute); LRU beyond */
-#define FR_PATH_MAX 64  /* path_data points used from one message */
+#define FR_OBJ_MAX 4096   /* objects remembered (live or with a pending attribute); LRU beyond */
+#define FR_PATH_MAX 64    /* path_data points used from one message */
 #define FR_SNAP_LABELS 16 /* labels per camera whose snapshot time is remembered */
 
 /* Frigate's labels are COCO names; ordercam has the road ones under the
@@ -95,8 +95,8 @@ static void fr_destroy(void *st)
 
 /* ---- small readers: each returns false and sets *why on a bad field ---- */
 
-static bool get_string(const cJSON *o, const char *key, bool required, size_t max,
-                       const char **out, enum oc_counter *why)
+static bool get_string(const cJSON *o, const char *key, bool required, size_t max, const char **out,
+                       enum oc_counter *why)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
     *out = NULL;
@@ -326,7 +326,7 @@ static bool path_points(const struct oc_adapt_io *io, struct fr *s, struct fr_ob
             continue;
         }
         if (ms <= o->last_ts || ms >= ts)
-            continue; /* seen already, or the current position */
+            continue;           /* seen already, or the current position */
         if (n == FR_PATH_MAX) { /* keep the newest */
             memmove(pts, pts + 1, sizeof pts - sizeof *pts);
             memmove(px, px + 1, sizeof px - sizeof *px);
@@ -360,8 +360,9 @@ static bool path_points(const struct oc_adapt_io *io, struct fr *s, struct fr_ob
 static void note_snapshot(struct fr *s, int cam, const char *label, const cJSON *after)
 {
     const cJSON *snap = cJSON_GetObjectItemCaseSensitive(after, "snapshot");
-    const cJSON *t = cJSON_IsObject(snap) ? cJSON_GetObjectItemCaseSensitive(snap, "frame_time")
-                                          : cJSON_GetObjectItemCaseSensitive(after, "snapshot_time");
+    const cJSON *t = cJSON_IsObject(snap)
+                         ? cJSON_GetObjectItemCaseSensitive(snap, "frame_time")
+                         : cJSON_GetObjectItemCaseSensitive(after, "snapshot_time");
     int64_t ms;
     enum oc_counter why;
     if (!t || !secs_to_ms(t, &ms, &why))
@@ -464,10 +465,11 @@ static int on_event(struct fr *s, const struct oc_adapt_io *io, const struct oc_
  * name must contain "helmet"; the attribute says whether one is worn. */
 static bool helmet_of(const char *model, const char *attr, enum oc_helmet *out)
 {
-    static const char *const yes[] = {"yes", "true", "helmet", "with_helmet", "wearing_helmet",
+    static const char *const yes[] = {"yes",      "true", "helmet", "with_helmet", "wearing_helmet",
                                       "helmeted", NULL};
-    static const char *const no[] = {"no", "false", "none", "no_helmet", "without_helmet",
-                                     "not_wearing_helmet", "bare_head", NULL};
+    static const char *const no[] = {
+        "no",        "false", "none", "no_helmet", "without_helmet", "not_wearing_helmet",
+        "bare_head", NULL};
     bool named = false;
     for (const char *p = model; p && *p && !named; p++)
         named = strncasecmp(p, "helmet", 6) == 0;

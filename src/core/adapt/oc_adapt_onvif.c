@@ -27,17 +27,23 @@
 #include <libxml/parser.h>
 
 #define TT_NS "http://www.onvif.org/ver10/schema"
-#define MAX_FRAMES 64   /* frames per document */
-#define TEXT_MAX 128    /* text of a class, likelihood or plate element */
+#define MAX_FRAMES 64 /* frames per document */
+#define TEXT_MAX 128  /* text of a class, likelihood or plate element */
 /* The push parser's context is kept between documents (its name dictionary
  * saves most allocations) and remade when the dictionary passes this many
  * names, so documents full of fresh names cannot grow it without bound. */
 #define OV_DICT_MAX 4096
 
-static const char *const onvif_classes[][2] = {
-    {"Vehicle", "car"}, {"Human", "person"}, {"Bike", "bicycle"}, {"Bicycle", "bicycle"},
-    {"Car", "car"},     {"Bus", "bus"},      {"Truck", "truck"},  {"Van", "van"},
-    {"Motorcycle", "motorcycle"}, {NULL, NULL}};
+static const char *const onvif_classes[][2] = {{"Vehicle", "car"},
+                                               {"Human", "person"},
+                                               {"Bike", "bicycle"},
+                                               {"Bicycle", "bicycle"},
+                                               {"Car", "car"},
+                                               {"Bus", "bus"},
+                                               {"Truck", "truck"},
+                                               {"Van", "van"},
+                                               {"Motorcycle", "motorcycle"},
+                                               {NULL, NULL}};
 
 /* An affine map p -> s * p + t per axis. */
 struct xf {
@@ -46,8 +52,26 @@ struct xf {
 
 /* The elements the adapter reads, by their place in the document. */
 enum el {
-    E_OTHER, E_ROOT, E_VA, E_FRAME, E_FXF, E_OBJ, E_APP, E_OXF, E_SHAPE, E_BBOX, E_CLASS,
-    E_CTYPE, E_CAND, E_CAND_TYPE, E_CAND_LK, E_VINFO, E_VTYPE, E_LPI, E_PLATE, E_XF_PART
+    E_OTHER,
+    E_ROOT,
+    E_VA,
+    E_FRAME,
+    E_FXF,
+    E_OBJ,
+    E_APP,
+    E_OXF,
+    E_SHAPE,
+    E_BBOX,
+    E_CLASS,
+    E_CTYPE,
+    E_CAND,
+    E_CAND_TYPE,
+    E_CAND_LK,
+    E_VINFO,
+    E_VTYPE,
+    E_LPI,
+    E_PLATE,
+    E_XF_PART
 };
 
 struct ov_obj {
@@ -58,7 +82,7 @@ struct ov_obj {
     double box[4];
     struct xf xf;
     char idbuf[24];
-    char cls[65];   /* best class so far */
+    char cls[65]; /* best class so far */
     double cls_lk;
     char vtype[65];
     char plate[OC_PLATE_MAX + 1];
@@ -166,8 +190,12 @@ static enum el classify(enum el parent, const char *name)
     case E_OXF: return IS("Translate") || IS("Scale") ? E_XF_PART : E_OTHER;
     case E_OBJ: return IS("Appearance") ? E_APP : E_OTHER;
     case E_APP:
-        return IS("Transformation") ? E_OXF : IS("Shape") ? E_SHAPE : IS("Class") ? E_CLASS
-               : IS("VehicleInfo") ? E_VINFO : IS("LicensePlateInfo") ? E_LPI : E_OTHER;
+        return IS("Transformation")     ? E_OXF
+               : IS("Shape")            ? E_SHAPE
+               : IS("Class")            ? E_CLASS
+               : IS("VehicleInfo")      ? E_VINFO
+               : IS("LicensePlateInfo") ? E_LPI
+                                        : E_OTHER;
     case E_SHAPE: return IS("BoundingBox") ? E_BBOX : E_OTHER;
     case E_CLASS: return IS("Type") ? E_CTYPE : IS("ClassCandidate") ? E_CAND : E_OTHER;
     case E_CAND: return IS("Type") ? E_CAND_TYPE : IS("Likelihood") ? E_CAND_LK : E_OTHER;
@@ -353,7 +381,8 @@ static const char *trimmed(struct ov *s, size_t *n)
     size_t len = s->text_len;
     while (len && (*t == ' ' || *t == '\t' || *t == '\n' || *t == '\r'))
         t++, len--;
-    while (len && (t[len - 1] == ' ' || t[len - 1] == '\t' || t[len - 1] == '\n' || t[len - 1] == '\r'))
+    while (len &&
+           (t[len - 1] == ' ' || t[len - 1] == '\t' || t[len - 1] == '\n' || t[len - 1] == '\r'))
         len--;
     *n = len;
     return t;
@@ -382,8 +411,11 @@ static void end_object(struct ov *s)
             double x2 = round((nr + 1) / 2 * cc->width * 1024) / 1024;
             double y1 = round((1 - nt) / 2 * cc->height * 1024) / 1024;
             double y2 = round((1 - nb) / 2 * cc->height * 1024) / 1024;
-            o->o = (struct oc_obj){.x = fmin(x1, x2), .y = fmin(y1, y2), .w = fabs(x2 - x1),
-                                   .h = fabs(y2 - y1), .conf = o->cls_lk >= 0 ? o->cls_lk : 1,
+            o->o = (struct oc_obj){.x = fmin(x1, x2),
+                                   .y = fmin(y1, y2),
+                                   .w = fabs(x2 - x1),
+                                   .h = fabs(y2 - y1),
+                                   .conf = o->cls_lk >= 0 ? o->cls_lk : 1,
                                    .helmet = OC_HELMET_UNKNOWN};
         }
     }
