@@ -196,7 +196,16 @@ echo "== live equals offline replay of the recording"
 jq -r '.camera + " " + .type' "$WORK/spool/violations.jsonl" | sort | uniq -c >"$WORK/live.counts"
 jq -r '.camera + " " + .type' "$WORK/replay.jsonl" | sort | uniq -c >"$WORK/replay.counts"
 cat "$WORK/live.counts"
-diff "$WORK/live.counts" "$WORK/replay.counts" || fail "live counts differ from replay of the recording"
+# Frame-rate formats: exactly equal. The Frigate camera: after a crash its
+# adapter relearns only the still objects (docs/daemon.md), so a record that
+# needed what the adapter knew at the SIGKILL may be missing live, but live
+# never has a record, or more of one type, that the replay has not.
+diff <(grep -v ' fr-s1 ' "$WORK/live.counts") <(grep -v ' fr-s1 ' "$WORK/replay.counts") ||
+    fail "live counts differ from replay of the recording"
+while read -r n cam type; do
+    r=$(awk -v c="$cam" -v t="$type" '$2 == c && $3 == t {print $1}' "$WORK/replay.counts")
+    [ "$n" -le "${r:-0}" ] || fail "Frigate camera: live has $n $type, the replay ${r:-0}"
+done < <(grep ' fr-s1 ' "$WORK/live.counts")
 for cam in cam-e1 ds-e1 dm-e1 ov-e1 fr-s1; do
     grep -q " $cam " "$WORK/live.counts" || fail "camera $cam gave no violation"
 done
