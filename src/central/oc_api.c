@@ -1131,11 +1131,13 @@ static enum MHD_Result post_me(struct oc_api *api, struct MHD_Connection *c, str
         return send_error(c, 400, "\"locale\" must be \"zh-CN\" or \"en\"");
     }
     oc_err_t e = api->store->ops->user_set(api->store, u->name, NULL, -1, -1, loc, now_ms());
-    cJSON_Delete(j);
-    if (e != OC_OK)
+    if (e != OC_OK) {
+        cJSON_Delete(j);
         return send_error(c, 503, "store busy or failing; retry");
+    }
     cJSON *out = cJSON_CreateObject();
-    cJSON_AddStringToObject(out, "locale", loc);
+    cJSON_AddStringToObject(out, "locale", loc); /* loc lives in j: free j after */
+    cJSON_Delete(j);
     return send_json(c, 200, out);
 }
 

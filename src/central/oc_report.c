@@ -118,30 +118,46 @@ static void add_change(cJSON *o, double now, double before)
 }
 
 /* Counts by type, most first, with the previous period's. */
+struct ranked {
+    cJSON *o;
+    double n;
+    size_t i; /* input order breaks ties: the sort is stable */
+};
+
+static int ranked_desc(const void *a, const void *b)
+{
+    const struct ranked *x = a, *y = b;
+    if (x->n != y->n)
+        return x->n < y->n ? 1 : -1;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* The period's types by count, largest first, with the change. */
 static cJSON *types_part(const cJSON *cur, const cJSON *prev)
 {
     cJSON *arr = cJSON_CreateArray();
+    size_t cap = (size_t)cJSON_GetArraySize(cur), k = 0;
+    struct ranked *v = calloc(cap ? cap : 1, sizeof *v);
+    if (!v)
+        return arr;
     const cJSON *r;
     cJSON_ArrayForEach(r, cur)
     {
+        if (k == cap)
+            break;
         cJSON *o = cJSON_CreateObject();
         const char *t = key_of(r, "type");
         double n = cJSON_GetObjectItem(r, "count")->valuedouble;
         cJSON_AddStringToObject(o, "type", t);
         cJSON_AddNumberToObject(o, "count", n);
         add_change(o, n, sum_where(prev, "type", t));
-        cJSON *at = arr->child;
-        while (at && cJSON_GetObjectItem(at, "count")->valuedouble >= n)
-            at = at->next;
-        if (at) {
-            int idx = 0;
-            for (cJSON *x = arr->child; x != at; x = x->next)
-                idx++;
-            cJSON_InsertItemInArray(arr, idx, o);
-        } else {
-            cJSON_AddItemToArray(arr, o);
-        }
+        v[k] = (struct ranked){o, n, k};
+        k++;
     }
+    qsort(v, k, sizeof *v, ranked_desc);
+    for (size_t i = 0; i < k; i++)
+        cJSON_AddItemToArray(arr, v[i].o);
+    free(v);
     return arr;
 }
 
