@@ -578,8 +578,9 @@ static void config_refusals(void **state)
     /* uturn-only keys, duplicate movements */
     const char *mvbad[] = {
         "{\"name\":\"left\",\"exit_lines\":[\"x-left\"],\"forbidden\":true}",
-        "{\"name\":\"left\",\"exit_lines\":[\"x-left\"]},{\"name\":\"left\",\"exit_lines\":[\"x-"
-        "left\"]}",
+        /* one movement twice */
+        ("{\"name\":\"left\",\"exit_lines\":[\"x-left\"]},"
+         "{\"name\":\"left\",\"exit_lines\":[\"x-left\"]}"),
         "{\"name\":\"left\",\"exit_lines\":[\"stop\"]}",
         "{\"name\":\"left\",\"exit_lines\":[\"x-left\"],\"signal\":\"nope\"}",
     };
