@@ -293,8 +293,12 @@ static void central_ids(char *out, size_t cap)
     cJSON_Delete(j);
     qsort(ids, n, sizeof ids[0], (int (*)(const void *, const void *))strcmp);
     out[0] = '\0';
-    for (size_t i = 0; i < n; i++)
-        snprintf(out + strlen(out), cap - strlen(out), "%s%s", i ? " " : "", ids[i]);
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++) {
+        int k = snprintf(out + len, cap - len, "%s%s", i ? " " : "", ids[i]);
+        assert_true(k >= 0 && (size_t)k < cap - len); /* the caller's buffer holds them all */
+        len += (size_t)k;
+    }
 }
 
 /* Does this central name the refused record by "index"? (An older one does not.) */
@@ -317,7 +321,7 @@ static void refused_record_is_parked_alone(void **state)
 {
     (void)state;
     write_file(token_file, BOX_TOKEN "\n");
-    struct oc_spool *s;
+    struct oc_spool *s = NULL;
     assert_int_equal(fresh_spool("refusal", &s), 0);
     long long t0 = 1763802000000;
     add(s, "cam-1", 1, t0 + 1000, "red_light");
@@ -358,7 +362,7 @@ static void refusal_without_index_isolates_the_record(void **state)
 {
     (void)state;
     write_file(token_file, BOX_TOKEN "\n");
-    struct oc_spool *s;
+    struct oc_spool *s = NULL;
     assert_int_equal(fresh_spool("noindex", &s), 0);
     long long t0 = 1763805000000;
     add(s, "cam-3", 1, t0 + 1000, "red_light");
@@ -451,7 +455,7 @@ static void central_down_then_up(void **state)
 {
     (void)state;
     write_file(token_file, BOX_TOKEN "\n");
-    struct oc_spool *s;
+    struct oc_spool *s = NULL;
     assert_int_equal(fresh_spool("outage", &s), 0);
     for (unsigned i = 1; i <= 30; i++)
         add(s, "cam-4", i, 1763803000000 + i * 1000, "red_light");
@@ -486,7 +490,7 @@ static void wrong_token_is_retried_until_fixed(void **state)
 {
     (void)state;
     write_file(token_file, "not-the-token-0000000000\n");
-    struct oc_spool *s;
+    struct oc_spool *s = NULL;
     assert_int_equal(fresh_spool("token", &s), 0);
     add(s, "cam-5", 1, 1763804000000, "red_light");
     char *cams;
