@@ -26,13 +26,15 @@
 #define ZONES                                                                                      \
     "\"zones\":[{\"id\":\"np\",\"kind\":\"no_parking\",\"polygon\":[[0,0],[500,0],[500,500],[0,"   \
     "500]],\"dwell_s\":1},"                                                                        \
-    "{\"id\":\"he\",\"kind\":\"helmet_enforcement\",\"polygon\":[[0,0],[900,0],[900,900],[0,900]]," \
+    "{\"id\":\"he\",\"kind\":\"helmet_enforcement\",\"polygon\":[[0,0],[900,0],[900,900],[0,900]]" \
+    ","                                                                                            \
     "\"min_frames\":1}]"
 
 #ifdef OC_FUZZ_FRIGATE
 static const char CONFIG[] =
     "{\"box_id\":\"f\",\"limits\":{\"max_tracks_per_camera\":8},\"cameras\":["
-    "{\"id\":\"c\",\"width\":1920,\"height\":1080,\"format\":\"frigate\",\"source\":\"front\"," ZONES
+    "{\"id\":\"c\",\"width\":1920,\"height\":1080,\"format\":\"frigate\",\"source\":"
+    "\"front\"," ZONES
     ",\"lines\":[{\"id\":\"x\",\"kind\":\"exit_line\",\"points\":[[0,600],[1920,600]],"
     "\"direction\":[0,1]}]},"
     "{\"id\":\"d\",\"width\":640,\"height\":480,\"format\":\"frigate\",\"source\":\"back\"}]}";
