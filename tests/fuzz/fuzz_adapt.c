@@ -95,7 +95,7 @@ static void end(void *ud, int cam, const char *id, int64_t ts)
 static void drop(void *ud, int cam, enum oc_format f, enum oc_counter why)
 {
     (void)ud, (void)cam;
-    if (f != cfg->cameras[0].format)
+    if ((int)f != (int)cfg->cameras[0].format)
         abort();
     oc_engine_count(eng, why);
 }
