@@ -707,8 +707,13 @@ oc_err_t oc_sqlp_records_delete_before(struct oc_store *s, int64_t before, int l
 {
     const struct oc_sqls_param p[] = {I(before), I(limit)};
     struct oc_sqls_slot *sl = oc_sqls_acquire(s);
-    oc_err_t e = oc_sqls_dialect(s)->begin(sl->c, NULL);
+    const struct oc_sql_dialect *d = oc_sqls_dialect(s);
+    oc_err_t e = d->begin(sl->c, NULL);
+    int64_t dropped = 0;
     *deleted = 0;
+    /* whole months at once where the dialect keeps them apart */
+    if (e == OC_OK && d->drop_before)
+        e = d->drop_before(sl->c, before, &dropped);
     if (e == OC_OK)
         e = oc_sqls_run(s, sl->c,
                         "DELETE FROM review_skips WHERE id IN (SELECT id FROM violations"
@@ -720,6 +725,7 @@ oc_err_t oc_sqlp_records_delete_before(struct oc_store *s, int64_t before, int l
                         " WHERE ts<?1 ORDER BY ts, id LIMIT ?2)",
                         p, 2, deleted);
     e = oc_sqls_finish(s, sl->c, e);
+    *deleted = e == OC_OK ? *deleted + dropped : 0;
     oc_sqls_release(s, sl);
     return e;
 }

@@ -23,6 +23,13 @@ enum oc_sql_step { OC_SQL_ERROR = -1, OC_SQL_DONE = 0, OC_SQL_ROW = 1 };
 /* The most parameters one statement binds. */
 #define OC_SQL_MAX_PARAMS 16
 
+/* One violation row for a dialect's batched insert (borrowed strings; NULL =
+ * SQL NULL). */
+struct oc_sql_vrow {
+    const char *id, *camera, *type, *road, *unit, *sha256, *record;
+    int64_t ts;
+};
+
 struct oc_sql_dialect {
     const char *name; /* the store's name: "sqlite", "postgresql" */
     /* Opens a connection to target (a file path, a libpq URI); the first
@@ -57,6 +64,16 @@ struct oc_sql_dialect {
     int64_t (*col_int)(struct oc_sqlst *st, int col);
     const char *(*col_text)(struct oc_sqlst *st, int col);
     void (*done)(struct oc_sqlst *st);
+    /* Optional (NULL: one INSERT per row). Inside a write transaction,
+     * inserts the rows of one box whose id is not yet stored (the first of
+     * an id repeated in rows wins) in one statement; *inserted: how many. */
+    oc_err_t (*insert_violations)(struct oc_sqlconn *c, const char *box, int64_t received,
+                                  const struct oc_sql_vrow *rows, size_t n, int64_t *inserted);
+    /* Optional (NULL: none). Inside a write transaction, removes at once
+     * every stored period of violations that ends at or before `before`
+     * (PostgreSQL: a month's partition dropped), their review skips too;
+     * *deleted: the records it held. */
+    oc_err_t (*drop_before)(struct oc_sqlconn *c, int64_t before, int64_t *deleted);
 };
 
 /* Opens the store over dialect d with a pool of `connections` connections

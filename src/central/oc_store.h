@@ -196,7 +196,9 @@ struct oc_store_ops {
      * how many records other than id still hold path. image_expire: the
      * record keeps its digest, loses its path, says its image expired.
      * records_delete_before: deletes up to limit records older than
-     * before (their review skips too; tallies stay); *deleted. */
+     * before (their review skips too; tallies stay), and before that every
+     * whole month before it that the store keeps apart (PostgreSQL's
+     * partitions), whatever its size; *deleted: both. */
     oc_err_t (*images_before)(struct oc_store *s, int64_t before, int limit, oc_store_image_fn fn,
                               void *arg);
     oc_err_t (*image_users)(struct oc_store *s, const char *path, const char *id, int64_t *n);

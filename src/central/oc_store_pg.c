@@ -1,27 +1,34 @@
 /* The PostgreSQL dialect of the SQL store (oc_sqlstore.h), for a central
  * that outgrows one file on one host (README, "Scale"): libpq, every
- * statement parameterised (integers as int8, texts as text), the schema
- * version in a table and migrated under an advisory lock. */
+ * statement parameterised (integers as int8, texts as text) and the static
+ * ones prepared once per connection, the schema version in a table and
+ * migrated under an advisory lock. Violations live in a table partitioned
+ * by UTC month (docs/central.md, "Store"): a batch is inserted in one
+ * statement, a month's partition is created before its first record and
+ * retention drops whole months. */
 #include "oc_sqlstore.h"
 #include "oc_store.h"
 
 #include <ctype.h>
 #include <inttypes.h>
 #include <libpq-fe.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* pg_type OIDs of the parameters' types */
 #define OID_INT8 20
 #define OID_TEXT 25
 
-struct oc_sqlconn {
-    PGconn *db;
-};
+#define STMT_CACHE 128      /* more than the store's static statements */
+#define MONTHS_PER_BATCH 32 /* distinct months asked for in one round trip */
 
 /* A statement: its SQL with "$n" placeholders, its parameters (integers
- * formatted into num), and once run its result and current row. */
+ * formatted into num), and once run its result and current row. A cached
+ * one (slot >= 0) is prepared on the server as "s<slot>" at its first run
+ * (the parameter types known by then) and kept. */
 struct oc_sqlst {
     struct oc_sqlconn *c;
     char *sql;
@@ -30,7 +37,21 @@ struct oc_sqlst {
     Oid types[OC_SQL_MAX_PARAMS];
     char num[OC_SQL_MAX_PARAMS][24];
     PGresult *r;
-    int row; /* the current row + 1; 0 before the first step */
+    int row;  /* the current row + 1; 0 before the first step */
+    int slot; /* the cache slot, -1 when not cached */
+};
+
+/* A connection and its statements, keyed by the address of their static
+ * SQL text (as the SQLite store's cache). */
+struct oc_sqlconn {
+    PGconn *db;
+    struct pg_cached {
+        const char *key;
+        int prepared; /* on the server, under the name "s<slot>" */
+        int busy;     /* handed out and not yet done() */
+        struct oc_sqlst st;
+    } cache[STMT_CACHE];
+    int batch_prepared; /* the batched violation insert, as "vbatch" */
 };
 
 static const char *const migrations[] = {
@@ -91,6 +112,70 @@ static const char *const migrations[] = {
     "CREATE TABLE reports(key TEXT PRIMARY KEY, body TEXT NOT NULL, made BIGINT NOT NULL);",
     /* 5: retention: a record whose image was deleted says so */
     "ALTER TABLE violations ADD COLUMN evidence_expired INTEGER NOT NULL DEFAULT 0;",
+    /* 6: violations partitioned by UTC month (named violations_YYYY_MM);
+     * an id is unique across months through violation_ids; the records of
+     * an unpartitioned table are copied over (in this one transaction) */
+    "ALTER TABLE violations RENAME TO violations_unpartitioned;"
+    "DROP INDEX violations_ts; DROP INDEX violations_camera_ts; DROP INDEX violations_type_ts;"
+    "DROP INDEX violations_status_ts;"
+    "CREATE TABLE violations(id TEXT NOT NULL, box TEXT NOT NULL, camera TEXT NOT NULL,"
+    " type TEXT NOT NULL, ts BIGINT NOT NULL, road TEXT, unit TEXT, sha256 TEXT,"
+    " evidence_path TEXT, record TEXT NOT NULL, received BIGINT NOT NULL,"
+    " status TEXT NOT NULL DEFAULT 'pending', reason TEXT, note TEXT, reviewer TEXT,"
+    " decided BIGINT, lease_user TEXT, lease_until BIGINT NOT NULL DEFAULT 0,"
+    " plate TEXT GENERATED ALWAYS AS ((record::json)->>'plate') STORED,"
+    " evidence_expired INTEGER NOT NULL DEFAULT 0) PARTITION BY RANGE (ts);"
+    "CREATE INDEX violations_id ON violations(id);"
+    "CREATE INDEX violations_ts ON violations(ts, id);"
+    "CREATE INDEX violations_camera_ts ON violations(camera, ts);"
+    "CREATE INDEX violations_type_ts ON violations(type, ts);"
+    "CREATE INDEX violations_status_ts ON violations(status, ts, id);"
+    "CREATE TABLE violation_ids(id TEXT PRIMARY KEY, ts BIGINT NOT NULL);"
+    "CREATE INDEX violation_ids_ts ON violation_ids(ts);"
+    /* the partition of t's month, created unless it exists; one creator
+     * at a time (advisory key 7220615) */
+    "CREATE FUNCTION ordercam_violations_month(t BIGINT) RETURNS void LANGUAGE plpgsql AS $$"
+    " DECLARE lo timestamp := date_trunc('month', to_timestamp(t / 1000.0) AT TIME ZONE 'UTC');"
+    " part text := 'violations_' || to_char(lo, 'YYYY_MM');"
+    " BEGIN IF to_regclass(part) IS NOT NULL THEN RETURN; END IF;"
+    " PERFORM pg_advisory_xact_lock(7220615);"
+    " IF to_regclass(part) IS NULL THEN"
+    " EXECUTE format('CREATE TABLE %I PARTITION OF violations FOR VALUES FROM (%s) TO (%s)', part,"
+    " (extract(epoch FROM lo) * 1000)::bigint,"
+    " (extract(epoch FROM lo + interval '1 month') * 1000)::bigint);"
+    " END IF; END$$;"
+    /* drops the months that end at or before cut; the records they held */
+    "CREATE FUNCTION ordercam_violations_drop_before(cut BIGINT) RETURNS BIGINT"
+    " LANGUAGE plpgsql AS $$"
+    " DECLARE p record; lo bigint; hi bigint; n bigint; total bigint := 0;"
+    " BEGIN PERFORM pg_advisory_xact_lock(7220615);"
+    " FOR p IN SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+    " WHERE i.inhparent = 'violations'::regclass ORDER BY c.relname LOOP"
+    " lo := (extract(epoch FROM to_date(substr(p.relname, 12), 'YYYY_MM')::timestamp)"
+    " * 1000)::bigint;"
+    " hi := (extract(epoch FROM to_date(substr(p.relname, 12), 'YYYY_MM')::timestamp"
+    " + interval '1 month') * 1000)::bigint;"
+    " CONTINUE WHEN hi > cut;"
+    " EXECUTE format('SELECT count(*) FROM %I', p.relname) INTO n;"
+    " EXECUTE format('DELETE FROM review_skips WHERE id IN (SELECT id FROM %I)', p.relname);"
+    " DELETE FROM violation_ids WHERE ts >= lo AND ts < hi;"
+    " EXECUTE format('DROP TABLE %I', p.relname);"
+    " total := total + n;"
+    " END LOOP; RETURN total; END$$;"
+    /* a record deleted by row frees its id */
+    "CREATE FUNCTION ordercam_violation_forget() RETURNS trigger LANGUAGE plpgsql AS"
+    " $$BEGIN DELETE FROM violation_ids WHERE id = OLD.id; RETURN NULL; END$$;"
+    "CREATE TRIGGER violations_forget AFTER DELETE ON violations"
+    " FOR EACH ROW EXECUTE FUNCTION ordercam_violation_forget();"
+    "SELECT ordercam_violations_month(m) FROM (SELECT DISTINCT ts - ts % 86400000 AS m"
+    " FROM violations_unpartitioned) d;"
+    "INSERT INTO violations(id, box, camera, type, ts, road, unit, sha256, evidence_path, record,"
+    " received, status, reason, note, reviewer, decided, lease_user, lease_until,"
+    " evidence_expired) SELECT id, box, camera, type, ts, road, unit, sha256, evidence_path,"
+    " record, received, status, reason, note, reviewer, decided, lease_user, lease_until,"
+    " evidence_expired FROM violations_unpartitioned;"
+    "INSERT INTO violation_ids(id, ts) SELECT id, ts FROM violations_unpartitioned;"
+    "DROP TABLE violations_unpartitioned;",
 };
 
 /* Runs sql (several statements allowed when there are no parameters). */
@@ -156,6 +241,8 @@ static void quiet(void *arg, const char *message)
 
 static void pg_disconnect(struct oc_sqlconn *c)
 {
+    for (int i = 0; i < STMT_CACHE; i++)
+        free(c->cache[i].st.sql);
     PQfinish(c->db);
     free(c);
 }
@@ -178,14 +265,38 @@ static struct oc_sqlconn *pg_connect(const char *conninfo, int first, char *err,
         pg_disconnect(c);
         return NULL;
     }
+    /* this month's partition and the next two, ahead of their records */
+    if (first) {
+        int64_t now = (int64_t)time(NULL) * 1000;
+        for (int k = 0; k < 3; k++) {
+            char t[24];
+            snprintf(t, sizeof t, "%" PRId64, (int64_t)(now + k * 31 * 86400000LL));
+            const char *v[] = {t};
+            if (cmd(c->db, "SELECT ordercam_violations_month($1::bigint)", 1, v) != OC_OK) {
+                snprintf(err, errlen, "creating partitions: %s", PQerrorMessage(c->db));
+                pg_disconnect(c);
+                return NULL;
+            }
+        }
+    }
     return c;
+}
+
+/* Forgets the statements prepared on the server (after a reset). */
+static void forget_prepared(struct oc_sqlconn *c)
+{
+    for (int i = 0; i < STMT_CACHE; i++)
+        c->cache[i].prepared = 0;
+    c->batch_prepared = 0;
 }
 
 /* A connection lost (server restart) is re-established on next use. */
 static void pg_recover(struct oc_sqlconn *c)
 {
-    if (PQstatus(c->db) == CONNECTION_BAD)
+    if (PQstatus(c->db) == CONNECTION_BAD) {
         PQreset(c->db);
+        forget_prepared(c);
+    }
 }
 
 /* With a key, the transaction holds an advisory lock on the key's hash
@@ -215,21 +326,41 @@ static void pg_rollback(struct oc_sqlconn *c)
 
 /* The SQL with its "?n" placeholders written "$n" (no "?" appears in the
  * store's SQL otherwise). */
-static struct oc_sqlst *pg_prepare(struct oc_sqlconn *c, const char *sql, int sql_is_static)
+static char *dollar_sql(const char *sql)
 {
-    (void)sql_is_static;
-    struct oc_sqlst *st = calloc(1, sizeof *st);
-    char *out = st ? strdup(sql) : NULL;
-    if (!out) {
-        free(st);
-        return NULL;
-    }
-    for (char *p = out; *p; p++)
+    char *out = strdup(sql);
+    for (char *p = out; p && *p; p++)
         if (*p == '?' && isdigit((unsigned char)p[1]))
             *p = '$';
-    st->c = c;
-    st->sql = out;
-    return st;
+    return out;
+}
+
+/* A static SQL text's statement comes from the connection's cache (one
+ * user at a time; a second concurrent use gets an uncached one); SQL built
+ * at run time is sent with its parameters each time. */
+static struct oc_sqlst *pg_prepare(struct oc_sqlconn *c, const char *sql, int sql_is_static)
+{
+    int free_slot = -1;
+    for (int i = 0; sql_is_static && i < STMT_CACHE; i++) {
+        if (c->cache[i].key == sql && !c->cache[i].busy) {
+            c->cache[i].busy = 1;
+            return &c->cache[i].st;
+        }
+        if (!c->cache[i].key && free_slot < 0)
+            free_slot = i;
+    }
+    char *text = dollar_sql(sql);
+    struct oc_sqlst *st = free_slot >= 0 ? &c->cache[free_slot].st : calloc(1, sizeof *st);
+    if (!text || !st) {
+        free(text);
+        if (free_slot < 0)
+            free(st);
+        return NULL;
+    }
+    *st = (struct oc_sqlst){.c = c, .sql = text, .slot = free_slot};
+    if (free_slot >= 0)
+        c->cache[free_slot] = (struct pg_cached){.key = sql, .busy = 1, .st = *st};
+    return free_slot >= 0 ? &c->cache[free_slot].st : st;
 }
 
 static void set_param(struct oc_sqlst *st, int i, const char *v, Oid type)
@@ -255,11 +386,31 @@ static void pg_bind_text(struct oc_sqlst *st, int i, const char *v)
     set_param(st, i, v, OID_TEXT);
 }
 
+/* Runs st: a cached statement prepared on the server at its first run
+ * (named after its slot), then executed by name. */
+static PGresult *run_stmt(struct oc_sqlst *st)
+{
+    struct oc_sqlconn *c = st->c;
+    if (st->slot < 0)
+        return PQexecParams(c->db, st->sql, st->n, st->types, st->vals, NULL, NULL, 0);
+    char name[16];
+    snprintf(name, sizeof name, "s%d", st->slot);
+    if (!c->cache[st->slot].prepared) {
+        PGresult *p = PQprepare(c->db, name, st->sql, st->n, st->types);
+        ExecStatusType ps = PQresultStatus(p);
+        if (ps != PGRES_COMMAND_OK)
+            return p; /* the error, as the statement's result */
+        PQclear(p);
+        c->cache[st->slot].prepared = 1;
+    }
+    return PQexecPrepared(c->db, name, st->n, st->vals, NULL, NULL, 0);
+}
+
 /* The first step runs the statement; each step moves to the next row. */
 static enum oc_sql_step pg_step(struct oc_sqlst *st)
 {
     if (!st->r) {
-        st->r = PQexecParams(st->c->db, st->sql, st->n, st->types, st->vals, NULL, NULL, 0);
+        st->r = run_stmt(st);
         ExecStatusType s = PQresultStatus(st->r);
         if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
             return OC_SQL_ERROR;
@@ -297,8 +448,196 @@ static const char *pg_col_text(struct oc_sqlst *st, int col)
 static void pg_done(struct oc_sqlst *st)
 {
     PQclear(st->r);
+    if (st->slot >= 0) {
+        struct oc_sqlconn *c = st->c;
+        int slot = st->slot;
+        char *sql = st->sql;
+        *st = (struct oc_sqlst){.c = c, .sql = sql, .slot = slot};
+        c->cache[slot].busy = 0;
+        return;
+    }
     free(st->sql);
     free(st);
+}
+
+/* ---- violations: monthly partitions, batched insert, month drops ---- */
+
+static int64_t month_of(int64_t ts)
+{
+    time_t t = (time_t)(ts >= 0 ? ts / 1000 : (ts - 999) / 1000);
+    struct tm tm;
+    if (!gmtime_r(&t, &tm))
+        return INT64_MIN;
+    return (int64_t)(tm.tm_year + 1900) * 12 + tm.tm_mon;
+}
+
+/* The partitions of the rows' months exist (created now if not): one
+ * round trip per batch, asked each time rather than remembered, since
+ * another central's retention may drop a month. */
+static oc_err_t ensure_months(struct oc_sqlconn *c, const struct oc_sql_vrow *rows, size_t n)
+{
+    int64_t seen[MONTHS_PER_BATCH];
+    size_t k = 0;
+    char list[MONTHS_PER_BATCH * 24 + 3] = "{";
+    size_t len = 1;
+    for (size_t i = 0; i < n; i++) {
+        int64_t m = month_of(rows[i].ts);
+        size_t j = 0;
+        while (j < k && seen[j] != m)
+            j++;
+        if (j < k)
+            continue;
+        if (k == MONTHS_PER_BATCH) /* a batch over many months: ask in parts */
+            return ensure_months(c, rows + i, n - i) == OC_OK ? ensure_months(c, rows, i) : OC_EIO;
+        seen[k++] = m;
+        len += (size_t)snprintf(list + len, sizeof list - len, "%s%" PRId64, k > 1 ? "," : "",
+                                rows[i].ts);
+    }
+    snprintf(list + len, sizeof list - len, "}");
+    const char *v[] = {list};
+    return k == 0
+               ? OC_OK
+               : cmd(c->db, "SELECT ordercam_violations_month(t) FROM unnest($1::int8[]) t", 1, v);
+}
+
+/* A PostgreSQL array literal of texts (NULL elements as NULL) or of
+ * integers, in a new buffer the caller frees. */
+struct abuf {
+    char *p;
+    size_t len, cap;
+};
+
+static int abuf_put(struct abuf *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = (b->cap ? b->cap * 2 : 256) + n;
+        char *p = realloc(b->p, cap);
+        if (!p)
+            return -1;
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = 0;
+    return 0;
+}
+
+static char *text_array(const struct oc_sql_vrow *rows, size_t n, size_t field)
+{
+    struct abuf b = {0};
+    int bad = abuf_put(&b, "{", 1);
+    for (size_t i = 0; !bad && i < n; i++) {
+        const char *v = *(const char *const *)((const char *)&rows[i] + field);
+        bad |= i && abuf_put(&b, ",", 1);
+        if (!v) {
+            bad |= abuf_put(&b, "NULL", 4);
+            continue;
+        }
+        bad |= abuf_put(&b, "\"", 1);
+        for (const char *p = v; !bad && *p; p++) {
+            size_t run = strcspn(p, "\"\\");
+            bad |= abuf_put(&b, p, run);
+            p += run;
+            if (!*p)
+                break;
+            bad |= abuf_put(&b, "\\", 1) || abuf_put(&b, p, 1);
+        }
+        bad |= abuf_put(&b, "\"", 1);
+    }
+    bad |= abuf_put(&b, "}", 1);
+    if (bad) {
+        free(b.p);
+        return NULL;
+    }
+    return b.p;
+}
+
+static char *ts_array(const struct oc_sql_vrow *rows, size_t n)
+{
+    struct abuf b = {0};
+    int bad = abuf_put(&b, "{", 1);
+    for (size_t i = 0; !bad && i < n; i++) {
+        char num[24];
+        int k = snprintf(num, sizeof num, "%s%" PRId64, i ? "," : "", rows[i].ts);
+        bad |= abuf_put(&b, num, (size_t)k);
+    }
+    bad |= abuf_put(&b, "}", 1);
+    if (bad) {
+        free(b.p);
+        return NULL;
+    }
+    return b.p;
+}
+
+/* One statement for the whole batch: the rows as arrays, unnested; the
+ * first of each id new to violation_ids is inserted. */
+static const char vbatch_sql[] =
+    "WITH v AS (SELECT * FROM unnest($3::text[], $4::text[], $5::text[], $6::int8[],"
+    " $7::text[], $8::text[], $9::text[], $10::text[]) WITH ORDINALITY"
+    " AS v(id, camera, type, ts, road, unit, sha256, record, ord)),"
+    " f AS (SELECT DISTINCT ON (id) * FROM v ORDER BY id, ord),"
+    " n AS (INSERT INTO violation_ids(id, ts) SELECT id, ts FROM f ON CONFLICT(id) DO NOTHING"
+    " RETURNING id)"
+    " INSERT INTO violations(id, box, camera, type, ts, road, unit, sha256, record, received)"
+    " SELECT f.id, $1::text, f.camera, f.type, f.ts, f.road, f.unit, f.sha256, f.record,"
+    " $2::int8 FROM f JOIN n ON n.id = f.id";
+
+static oc_err_t pg_insert_violations(struct oc_sqlconn *c, const char *box, int64_t received,
+                                     const struct oc_sql_vrow *rows, size_t n, int64_t *inserted)
+{
+    *inserted = 0;
+    oc_err_t e = OC_OK;
+    if (n)
+        e = ensure_months(c, rows, n);
+    if (e != OC_OK || n == 0)
+        return e;
+    if (!c->batch_prepared) {
+        PGresult *p = PQprepare(c->db, "vbatch", vbatch_sql, 0, NULL);
+        int ok = PQresultStatus(p) == PGRES_COMMAND_OK;
+        PQclear(p);
+        if (!ok)
+            return OC_EIO;
+        c->batch_prepared = 1;
+    }
+    static const size_t fields[] = {
+        offsetof(struct oc_sql_vrow, id),     offsetof(struct oc_sql_vrow, camera),
+        offsetof(struct oc_sql_vrow, type),   0,
+        offsetof(struct oc_sql_vrow, road),   offsetof(struct oc_sql_vrow, unit),
+        offsetof(struct oc_sql_vrow, sha256), offsetof(struct oc_sql_vrow, record)};
+    char *arr[8] = {0}, rec[24];
+    snprintf(rec, sizeof rec, "%" PRId64, received);
+    const char *v[10] = {box, rec};
+    for (int k = 0; k < 8; k++) {
+        arr[k] = k == 3 ? ts_array(rows, n) : text_array(rows, n, fields[k]);
+        v[2 + k] = arr[k];
+        if (!arr[k])
+            e = OC_ENOMEM;
+    }
+    if (e == OC_OK) {
+        PGresult *r = PQexecPrepared(c->db, "vbatch", 10, v, NULL, NULL, 0);
+        if (PQresultStatus(r) == PGRES_COMMAND_OK)
+            *inserted = strtoll(PQcmdTuples(r), NULL, 10);
+        else
+            e = OC_EIO;
+        PQclear(r);
+    }
+    for (int k = 0; k < 8; k++)
+        free(arr[k]);
+    return e;
+}
+
+static oc_err_t pg_drop_before(struct oc_sqlconn *c, int64_t before, int64_t *deleted)
+{
+    char t[24];
+    snprintf(t, sizeof t, "%" PRId64, before);
+    const char *v[] = {t};
+    PGresult *r = PQexecParams(c->db, "SELECT ordercam_violations_drop_before($1::bigint)", 1, NULL,
+                               v, NULL, NULL, 0);
+    int ok = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
+    *deleted = ok ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : 0;
+    PQclear(r);
+    return ok ? OC_OK : OC_EIO;
 }
 
 static const struct oc_sql_dialect pg_dialect = {
@@ -318,6 +657,8 @@ static const struct oc_sql_dialect pg_dialect = {
     .col_int = pg_col_int,
     .col_text = pg_col_text,
     .done = pg_done,
+    .insert_violations = pg_insert_violations,
+    .drop_before = pg_drop_before,
 };
 
 struct oc_store *oc_store_pg_open(const char *conninfo, int connections, int tz_offset_min,
