@@ -32,6 +32,13 @@ struct oc_compose_frame {
     int has_lamp;
     enum oc_sig_state lamp;
     int64_t lamp_ms;
+    /* The public variant: every other object's box at this moment (x, y,
+     * w, h in camera pixels, borrowed), pixelated; others_unknown set when
+     * the boxes are not known, which pixelates the whole picture but the
+     * offender's box. */
+    const double (*others)[4];
+    size_t n_others;
+    int others_unknown;
 };
 
 struct oc_compose_in {
@@ -40,6 +47,21 @@ struct oc_compose_in {
     size_t n_frames;
     const char *caption[2]; /* the caption band's two lines (borrowed) */
     int quality;
+    /* The public variant (oc_compose_public): its caption (no record id,
+     * plate masked) and whether the offender's face region, the top third
+     * of its box, is pixelated (persons and riders). */
+    const char *public_caption[2];
+    int public_face;
+};
+
+/* Where a frame went on the sheet: canvas x = ox + frame x * s (likewise
+ * y), frame pixels = camera pixels * fsx (fsy), clipped to cell. */
+struct oc_compose_place {
+    int used;
+    int frame; /* index in in->frames */
+    int x0, y0, x1, y1;
+    double ox, oy, s, fsx, fsy;
+    int fw, fh;
 };
 
 /* What happened to the frames; each is also a counter in the caller. */
@@ -50,6 +72,10 @@ struct oc_compose_report {
     unsigned wrong_size;  /* other aspect ratio than the camera's, or too large: left out */
     unsigned rescaled;    /* other size, same aspect: boxes scaled to it */
     unsigned box_clipped; /* box partly or wholly outside the frame */
+    /* the layout, for oc_compose_public: the key frames' cells, then the
+     * close-up's */
+    struct oc_compose_place place[OC_COMPOSE_MAX_FRAMES + 1];
+    int caption_y, caption_px;
 };
 
 /* Where things are on a sheet of cells for a cam_w x cam_h camera drawn
@@ -72,5 +98,16 @@ int oc_compose_geometry(struct oc_font *font, int cam_w, int cam_h, size_t n_fra
 oc_err_t oc_compose(struct oc_jpeg *j, struct oc_font *font, const struct oc_compose_in *in,
                     struct oc_image *canvas, unsigned char **jpeg, size_t *len,
                     struct oc_compose_report *rep);
+
+/* The public variant of the sheet oc_compose just made (same j, font, in,
+ * canvas and rep, nothing else in between): pixelates every other object's
+ * box in every cell and the close-up (boxes grown by OC_COMPOSE_PAD of
+ * their size on each side), the offender's face region when
+ * in->public_face, and redraws the caption with in->public_caption. The
+ * canvas then holds the public sheet. *jpeg malloc'd (caller frees). */
+#define OC_COMPOSE_PAD 0.05
+oc_err_t oc_compose_public(struct oc_jpeg *j, struct oc_font *font, const struct oc_compose_in *in,
+                           struct oc_image *canvas, const struct oc_compose_report *rep,
+                           unsigned char **jpeg, size_t *len);
 
 #endif

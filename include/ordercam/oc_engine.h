@@ -62,6 +62,9 @@ struct oc_engine_sink {
      * long after a frame ring would have let its frame go, so keep the
      * frame near ts until the camera clock passes until. Optional. */
     void (*keep)(void *ud, int camera, int64_t ts, int64_t until);
+    /* Each admitted detection message, before the engine applies it (the
+     * public evidence variant keeps the boxes). Optional. */
+    void (*detections)(void *ud, int camera, const struct oc_detections *d);
 };
 
 #define OC_STAY_KEEP_MS 5000

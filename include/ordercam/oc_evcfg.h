@@ -26,6 +26,7 @@ struct oc_evidence_cfg {
     char *font;             /* never NULL after a successful read: the default unless configured */
     char *codes_path;       /* "codes": the offence code table; NULL: the built-in zh-CN */
     struct oc_codes *codes; /* loaded from codes_path (or built in) by a successful read */
+    bool public_;           /* "public": also make the public variant (docs/evidence.md) */
 };
 
 /* Reads root's "evidence" section into *out (defaults where absent).

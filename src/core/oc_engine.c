@@ -596,6 +596,8 @@ static bool admit_camera(struct oc_engine *e, int ci, int64_t t)
 static void detections(struct oc_engine *e, int ci, const struct oc_detections *d)
 {
     e->counters[OC_C_MSG_DETECTIONS]++;
+    if (e->sink->detections)
+        e->sink->detections(e->ud, ci, d);
     advance(e, ci, d->ts);
     for (size_t i = 0; i < d->n_objs; i++)
         observe(e, ci, &d->objs[i], d->ts);

@@ -243,6 +243,13 @@ static void on_frame(void *ud, int camera, int64_t ts, const void *data, size_t 
     free(bytes);
 }
 
+static void on_detections(void *ud, int camera, const struct oc_detections *det)
+{
+    struct daemon *d = ud;
+    if (d->keeper)
+        oc_evidence_boxes(d->keeper, camera, det);
+}
+
 static void on_keep(void *ud, int camera, int64_t ts, int64_t until)
 {
     struct daemon *d = ud;
@@ -991,8 +998,8 @@ static int open_state(struct daemon *d)
 static int start(struct daemon *d)
 {
     d->cfg_hash = oc_recover_digest(d->config_path);
-    d->sink =
-        (struct oc_engine_sink){.violation = on_violation, .frame = on_frame, .keep = on_keep};
+    d->sink = (struct oc_engine_sink){
+        .violation = on_violation, .frame = on_frame, .keep = on_keep, .detections = on_detections};
     struct scene_arrays a = {0};
     d->rx_max_msgs = d->ecfg->rx_queue_msgs;
     d->rx_max_bytes = d->ecfg->rx_queue_bytes;

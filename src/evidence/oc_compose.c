@@ -187,9 +187,29 @@ static int plan_frame(struct oc_jpeg *j, const struct oc_compose_in *in, int i, 
 
 /* Decodes a frame straight into its cell, centered, and boxes the object.
  * -1 when the stream turns out damaged. */
-static int place_frame(struct oc_jpeg *j, struct oc_image *canvas, struct rect cell,
-                       const struct planned *p, const struct oc_compose_frame *f, int t)
+static void note_place(struct oc_compose_place *pl, struct rect cell, const struct planned *p,
+                       const struct oc_compose_in *in, double ox, double oy, double s)
 {
+    *pl = (struct oc_compose_place){1,
+                                    p->idx,
+                                    cell.x0,
+                                    cell.y0,
+                                    cell.x1,
+                                    cell.y1,
+                                    ox,
+                                    oy,
+                                    s,
+                                    (double)p->fw / in->cam_w,
+                                    (double)p->fh / in->cam_h,
+                                    p->fw,
+                                    p->fh};
+}
+
+static int place_frame(struct oc_jpeg *j, struct oc_image *canvas, struct rect cell,
+                       const struct planned *p, const struct oc_compose_in *in, int t,
+                       struct oc_compose_place *pl)
+{
+    const struct oc_compose_frame *f = &in->frames[p->idx];
     int cw = cell.x1 - cell.x0, ch = cell.y1 - cell.y0;
     if (p->dw != cw || p->dh != ch)
         fill(canvas, cell, 0x20);
@@ -197,9 +217,10 @@ static int place_frame(struct oc_jpeg *j, struct oc_image *canvas, struct rect c
     if (oc_jpeg_decode_into(j, f->jpeg, f->len, p->num, NULL, canvas, dx, dy, cw, ch, &w, &h, &ax,
                             &ay) != OC_OK)
         return -1;
+    double s = (double)p->dw / p->fw;
+    note_place(pl, cell, p, in, dx, dy, s);
     if (p->area <= 0)
         return 0;
-    double s = (double)p->dw / p->fw;
     struct rect b = {dx + (int)lround(p->box[0] * s), dy + (int)lround(p->box[1] * s),
                      dx + (int)lround((p->box[0] + p->box[2]) * s),
                      dy + (int)lround((p->box[1] + p->box[3]) * s)};
@@ -240,8 +261,10 @@ static void shift_block(struct oc_image *img, struct rect cell, int w, int h, in
  * region to whole blocks, and near the frame's edge the region cannot be
  * centred on the object). */
 static void place_closeup(struct oc_jpeg *j, struct oc_image *canvas, struct rect cell,
-                          const struct planned *p, const struct oc_compose_frame *f)
+                          const struct planned *p, const struct oc_compose_in *in,
+                          struct oc_compose_place *pl)
 {
+    const struct oc_compose_frame *f = &in->frames[p->idx];
     int cw = cell.x1 - cell.x0, ch = cell.y1 - cell.y0;
     double need = fmax(p->box[2] * 1.25 / cw, p->box[3] * 1.25 / ch);
     int n = need <= 1 ? 8 : (int)(8 / need);
@@ -267,9 +290,10 @@ static void place_closeup(struct oc_jpeg *j, struct oc_image *canvas, struct rec
     double s = n / 8.0;
     int sx = cw / 2 - (int)lround(cx * s - ax), sy = ch / 2 - (int)lround(cy * s - ay);
     shift_block(canvas, cell, w, h, sx, sy);
+    int dx = cell.x0 + sx, dy = cell.y0 + sy;
+    note_place(pl, cell, p, in, dx - ax, dy - ay, s);
     if (p->area <= 0)
         return;
-    int dx = cell.x0 + sx, dy = cell.y0 + sy;
     struct rect b = {dx + (int)lround(p->box[0] * s) - ax, dy + (int)lround(p->box[1] * s) - ay,
                      dx + (int)lround((p->box[0] + p->box[2]) * s) - ax,
                      dy + (int)lround((p->box[1] + p->box[3]) * s) - ay};
@@ -328,8 +352,9 @@ int oc_compose_geometry(struct oc_font *font, int cam_w, int cam_h, size_t n_fra
  * a frame index when that frame's stream is damaged. */
 static int draw(struct oc_jpeg *j, struct oc_font *font, const struct oc_compose_in *in,
                 const struct planned *p, size_t n, int cw, int ch, struct oc_image *canvas,
-                int *bad)
+                int *bad, struct oc_compose_report *rep)
 {
+    memset(rep->place, 0, sizeof rep->place);
     size_t best = 0;
     for (size_t i = 1; i < n; i++)
         if (p[i].area > p[best].area)
@@ -350,19 +375,21 @@ static int draw(struct oc_jpeg *j, struct oc_font *font, const struct oc_compose
                     band = {x0, y0 + g.cell_h, x0 + cw, y0 + rh};
         if (i < n) {
             const struct oc_compose_frame *f = &in->frames[p[i].idx];
-            if (place_frame(j, canvas, cell, &p[i], f, t) != 0) {
+            if (place_frame(j, canvas, cell, &p[i], in, t, &rep->place[i]) != 0) {
                 *bad = p[i].idx;
                 return -1;
             }
             band_text(canvas, font, lpx, band, f->label, f);
         } else {
-            place_closeup(j, canvas, cell, &p[best], &in->frames[p[best].idx]);
+            place_closeup(j, canvas, cell, &p[best], in, &rep->place[OC_COMPOSE_MAX_FRAMES]);
             band_text(canvas, font, lpx, band, "特写 close-up", NULL);
         }
     }
     if (n % 2 == 0) /* the cell after the close-up is empty */
         fill(canvas, (struct rect){cw, (rows - 1) * rh, 2 * cw, rows * rh}, 0x20);
     caption(canvas, font, px, (struct rect){0, rows * rh, canvas->w, canvas->h}, in->caption);
+    rep->caption_y = rows * rh;
+    rep->caption_px = px;
     return 0;
 }
 
@@ -391,7 +418,7 @@ oc_err_t oc_compose(struct oc_jpeg *j, struct oc_font *font, const struct oc_com
         rep->n_used = (unsigned)n;
         if (n == 0)
             return OC_ENOTFOUND;
-        int bad = -1, rc = draw(j, font, in, p, n, cw, ch, canvas, &bad);
+        int bad = -1, rc = draw(j, font, in, p, n, cw, ch, canvas, &bad, rep);
         if (rc == -2)
             return OC_ENOMEM;
         if (rc == -1) {
@@ -402,4 +429,96 @@ oc_err_t oc_compose(struct oc_jpeg *j, struct oc_font *font, const struct oc_com
         return oc_jpeg_encode(j, canvas, in->quality, jpeg, len);
     }
     return OC_ENOTFOUND;
+}
+
+/* ---------------- the public variant ---------------- */
+
+/* Replaces each b x b block of r (clipped to clip) by its mean colour:
+ * nothing finer than a block is left to recognise. */
+static void pixelate(struct oc_image *img, struct rect r, struct rect clip, int b)
+{
+    int x0 = r.x0 > clip.x0 ? r.x0 : clip.x0, x1 = r.x1 < clip.x1 ? r.x1 : clip.x1;
+    int y0 = r.y0 > clip.y0 ? r.y0 : clip.y0, y1 = r.y1 < clip.y1 ? r.y1 : clip.y1;
+    size_t stride = (size_t)img->w * 3;
+    for (int by = y0; by < y1; by += b)
+        for (int bx = x0; bx < x1; bx += b) {
+            int ey = by + b < y1 ? by + b : y1, ex = bx + b < x1 ? bx + b : x1;
+            unsigned long sum[3] = {0, 0, 0},
+                          n = (unsigned long)(ey - by) * (unsigned long)(ex - bx);
+            for (int y = by; y < ey; y++) {
+                const unsigned char *q = img->px + (size_t)y * stride + (size_t)bx * 3;
+                for (int x = bx; x < ex; x++, q += 3) {
+                    sum[0] += q[0];
+                    sum[1] += q[1];
+                    sum[2] += q[2];
+                }
+            }
+            unsigned char c[3] = {(unsigned char)(sum[0] / n), (unsigned char)(sum[1] / n),
+                                  (unsigned char)(sum[2] / n)};
+            for (int y = by; y < ey; y++) {
+                unsigned char *q = img->px + (size_t)y * stride + (size_t)bx * 3;
+                for (int x = bx; x < ex; x++, q += 3)
+                    memcpy(q, c, 3);
+            }
+        }
+}
+
+/* A box in camera pixels on the canvas, rounded outwards. */
+static struct rect to_canvas(const struct oc_compose_place *pl, const double b[4])
+{
+    double x0 = b[0] * pl->fsx, y0 = b[1] * pl->fsy;
+    double x1 = x0 + b[2] * pl->fsx, y1 = y0 + b[3] * pl->fsy;
+    return (struct rect){(int)floor(pl->ox + x0 * pl->s), (int)floor(pl->oy + y0 * pl->s),
+                         (int)ceil(pl->ox + x1 * pl->s), (int)ceil(pl->oy + y1 * pl->s)};
+}
+
+/* The offender's box on the canvas, rounded inwards: its pixels stay. */
+static struct rect inner(const struct oc_compose_place *pl, const double b[4])
+{
+    double x0 = b[0] * pl->fsx, y0 = b[1] * pl->fsy;
+    double x1 = x0 + b[2] * pl->fsx, y1 = y0 + b[3] * pl->fsy;
+    return (struct rect){(int)ceil(pl->ox + x0 * pl->s), (int)ceil(pl->oy + y0 * pl->s),
+                         (int)floor(pl->ox + x1 * pl->s), (int)floor(pl->oy + y1 * pl->s)};
+}
+
+static void mask_place(struct oc_image *img, const struct oc_compose_in *in,
+                       const struct oc_compose_place *pl)
+{
+    const struct oc_compose_frame *f = &in->frames[pl->frame];
+    struct rect cell = {pl->x0, pl->y0, pl->x1, pl->y1};
+    /* blocks of about a sixtieth of the frame's width, whatever the scale */
+    int fb = pl->fw / 60 > 8 ? pl->fw / 60 : 8, b = (int)lround(fb * pl->s);
+    if (b < 4)
+        b = 4;
+    if (f->others_unknown) {
+        struct rect o = inner(pl, f->box);
+        if (f->box[2] <= 0 || f->box[3] <= 0)
+            o = (struct rect){cell.x0, cell.y0, cell.x0, cell.y0};
+        pixelate(img, (struct rect){cell.x0, cell.y0, cell.x1, o.y0}, cell, b);
+        pixelate(img, (struct rect){cell.x0, o.y1, cell.x1, cell.y1}, cell, b);
+        pixelate(img, (struct rect){cell.x0, o.y0, o.x0, o.y1}, cell, b);
+        pixelate(img, (struct rect){o.x1, o.y0, cell.x1, o.y1}, cell, b);
+    }
+    for (size_t k = 0; k < f->n_others; k++) {
+        const double *ob = f->others[k];
+        double px = ob[2] * OC_COMPOSE_PAD, py = ob[3] * OC_COMPOSE_PAD;
+        double g[4] = {ob[0] - px, ob[1] - py, ob[2] + 2 * px, ob[3] + 2 * py};
+        pixelate(img, to_canvas(pl, g), cell, b);
+    }
+    if (in->public_face && f->box[2] > 0 && f->box[3] > 0) {
+        double face[4] = {f->box[0], f->box[1], f->box[2], f->box[3] / 3};
+        pixelate(img, to_canvas(pl, face), cell, b);
+    }
+}
+
+oc_err_t oc_compose_public(struct oc_jpeg *j, struct oc_font *font, const struct oc_compose_in *in,
+                           struct oc_image *canvas, const struct oc_compose_report *rep,
+                           unsigned char **jpeg, size_t *len)
+{
+    for (size_t i = 0; i <= OC_COMPOSE_MAX_FRAMES; i++)
+        if (rep->place[i].used)
+            mask_place(canvas, in, &rep->place[i]);
+    caption(canvas, font, rep->caption_px, (struct rect){0, rep->caption_y, canvas->w, canvas->h},
+            in->public_caption);
+    return oc_jpeg_encode(j, canvas, in->quality, jpeg, len);
 }

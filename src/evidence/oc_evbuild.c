@@ -53,13 +53,25 @@ void oc_evbuild_sha256(const void *data, size_t len, char hex[65])
     hex[64] = '\0';
 }
 
+static void compose_in(const struct oc_evbuild *b, const struct oc_evidence_job *job,
+                       struct oc_compose_in *in)
+{
+    *in = (struct oc_compose_in){job->cam_w,
+                                 job->cam_h,
+                                 job->frames,
+                                 job->n_frames,
+                                 {job->caption[0], job->caption[1]},
+                                 b->quality,
+                                 {job->public_caption[0], job->public_caption[1]},
+                                 job->public_face};
+}
+
 oc_err_t oc_evbuild_image(struct oc_evbuild *b, const struct oc_evidence_job *job,
                           unsigned char **jpeg, size_t *len, struct oc_evbuild_result *res)
 {
     memset(res, 0, sizeof *res);
-    struct oc_compose_in in = {
-        job->cam_w, job->cam_h, job->frames, job->n_frames, {job->caption[0], job->caption[1]},
-        b->quality};
+    struct oc_compose_in in;
+    compose_in(b, job, &in);
     oc_err_t e = oc_compose(b->jpeg, b->font, &in, &b->canvas, jpeg, len, &res->rep);
     if (e != OC_OK)
         return e;
@@ -71,29 +83,60 @@ oc_err_t oc_evbuild_image(struct oc_evbuild *b, const struct oc_evidence_job *jo
     return OC_OK;
 }
 
-oc_err_t oc_evbuild_run(struct oc_evbuild *b, const struct oc_evidence_job *job,
-                        struct oc_evbuild_result *res)
+oc_err_t oc_evbuild_public(struct oc_evbuild *b, const struct oc_evidence_job *job,
+                           unsigned char **jpeg, size_t *len, struct oc_evbuild_result *res)
 {
-    unsigned char *img;
-    size_t len;
-    oc_err_t e = oc_evbuild_image(b, job, &img, &len, res);
+    struct oc_compose_in in;
+    compose_in(b, job, &in);
+    oc_err_t e = oc_compose_public(b->jpeg, b->font, &in, &b->canvas, &res->rep, jpeg, len);
     if (e != OC_OK)
         return e;
+    oc_evbuild_sha256(*jpeg, *len, res->public_sha256);
+    res->public_size = *len;
+    return OC_OK;
+}
+
+/* Writes data to <dir>/<file>, making its day folder. */
+static oc_err_t write_file(const struct oc_evbuild *b, const char *file, const void *data,
+                           size_t len)
+{
     char path[4096], dir[4096];
-    const char *slash = strrchr(job->file, '/');
-    int n1 = snprintf(path, sizeof path, "%s/%s", b->dir, job->file);
-    int n2 = snprintf(dir, sizeof dir, "%s/%.*s", b->dir, slash ? (int)(slash - job->file) : 0,
-                      job->file);
+    const char *slash = strrchr(file, '/');
+    int n1 = snprintf(path, sizeof path, "%s/%s", b->dir, file);
+    int n2 = snprintf(dir, sizeof dir, "%s/%.*s", b->dir, slash ? (int)(slash - file) : 0, file);
     if (n1 < 0 || (size_t)n1 >= sizeof path || n2 < 0 || (size_t)n2 >= sizeof dir) {
-        free(img);
         errno = ENAMETOOLONG;
         return OC_EIO;
     }
     int rc = oc_io_mkdir_p(dir);
     if (rc == 0)
-        rc = oc_io_write_atomic(dir, path, img, len);
+        rc = oc_io_write_atomic(dir, path, data, len);
+    return rc == 0 ? OC_OK : OC_EIO;
+}
+
+oc_err_t oc_evbuild_run(struct oc_evbuild *b, const struct oc_evidence_job *job,
+                        struct oc_evbuild_result *res)
+{
+    unsigned char *img, *pub = NULL;
+    size_t len, plen = 0;
+    oc_err_t e = oc_evbuild_image(b, job, &img, &len, res);
+    if (e != OC_OK)
+        return e;
+    if (job->public_file[0]) {
+        e = oc_evbuild_public(b, job, &pub, &plen, res);
+        if (e == OC_OK)
+            e = write_file(b, job->public_file, pub, plen);
+        free(pub);
+        if (e != OC_OK) {
+            int saved = errno;
+            free(img);
+            errno = saved;
+            return e;
+        }
+    }
+    e = write_file(b, job->file, img, len);
     int saved = errno;
     free(img);
     errno = saved;
-    return rc == 0 ? OC_OK : OC_EIO;
+    return e;
 }

@@ -9,9 +9,9 @@
 
 bool oc_evcfg_read(struct oc_cfgread *r, const cJSON *root, struct oc_evidence_cfg *ev)
 {
-    static const char *const keys[] = {"enabled",     "quality",      "ring_s",
-                                       "ring_max_mb", "tolerance_ms", "dir",
-                                       "font",        "codes",        NULL};
+    static const char *const keys[] = {"enabled",      "quality", "ring_s", "ring_max_mb",
+                                       "tolerance_ms", "dir",     "font",   "codes",
+                                       "public",       NULL};
     *ev = (struct oc_evidence_cfg){
         .enabled = true, .quality = 85, .ring_s = 20, .ring_max_mb = 64, .tolerance_ms = 200};
     const cJSON *o;
@@ -26,7 +26,8 @@ bool oc_evcfg_read(struct oc_cfgread *r, const cJSON *root, struct oc_evidence_c
             !oc_cfgread_int(r, o, "tolerance_ms", 0, 10000, &ev->tolerance_ms) ||
             !oc_cfgread_str(r, o, "dir", false, &ev->dir) ||
             !oc_cfgread_str(r, o, "font", false, &ev->font) ||
-            !oc_cfgread_str(r, o, "codes", false, &ev->codes_path))
+            !oc_cfgread_str(r, o, "codes", false, &ev->codes_path) ||
+            !oc_cfgread_bool(r, o, "public", &ev->public_))
             return false;
         oc_cfgread_pop(r, o1);
     }

@@ -1,12 +1,14 @@
 #include "ordercam/oc_evidence.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "ordercam/oc_class.h"
 #include "ordercam/oc_codes.h"
 #include "ordercam/oc_record.h"
 
@@ -23,6 +25,9 @@ struct held {
     int64_t key_sig_ms[OC_KEYS_MAX];
     char file[OC_EVIDENCE_FILE_MAX];
     char *caption[2];
+    char *public_caption[2]; /* NULL: no public variant */
+    int public_face;
+    uint64_t track_hash; /* the offender's id among the frames' detections */
 };
 
 struct oc_evidence {
@@ -32,7 +37,8 @@ struct oc_evidence {
     oc_evidence_ready_fn ready;
     void *ud;
     struct oc_ring *ring;
-    struct held **head; /* per camera, in the order established */
+    struct oc_boxring *boxes; /* NULL unless the public variant is made */
+    struct held **head;       /* per camera, in the order established */
     struct oc_evidence_stats st;
 };
 
@@ -42,6 +48,8 @@ void oc_evidence_job_free(struct oc_evidence_job *job)
         return;
     free(job->caption[0]);
     free(job->caption[1]);
+    free(job->public_caption[0]);
+    free(job->public_caption[1]);
     free(job);
 }
 
@@ -59,6 +67,8 @@ struct oc_evidence *oc_evidence_new(const struct oc_config *cfg, const struct oc
     ev->head = calloc(cfg->n_cameras + 1, sizeof *ev->head);
     ev->ring =
         oc_ring_new(cfg->n_cameras, (int64_t)set->ring_s * 1000, (size_t)set->ring_max_mb << 20);
+    if (set->public_ && !(ev->boxes = oc_boxring_new(cfg->n_cameras)))
+        ev->ring = (oc_ring_free(ev->ring), NULL);
     if (!ev->head || !ev->ring) {
         oc_evidence_free(ev);
         return NULL;
@@ -70,6 +80,8 @@ static void held_free(struct held *h)
 {
     free(h->caption[0]);
     free(h->caption[1]);
+    free(h->public_caption[0]);
+    free(h->public_caption[1]);
     free(h);
 }
 
@@ -84,6 +96,7 @@ void oc_evidence_free(struct oc_evidence *ev)
         }
     free(ev->head);
     oc_ring_free(ev->ring);
+    oc_boxring_free(ev->boxes);
     free(ev);
 }
 
@@ -142,6 +155,18 @@ static int describe(const struct oc_evidence *ev, const struct oc_violation *v, 
     h->caption[0] = dup_printf("%s   %s%s%s   %s   %s%s", when, ce ? ce->short_name : v->type,
                                v->code ? " " : "", v->code ? v->code : "",
                                v->plate ? v->plate : "no plate", v->cls ? v->cls : "", red);
+    if (ev->boxes) {
+        char masked[OC_PLATE_MAX * 2 + 8];
+        oc_evidence_mask_plate(v->plate, masked, sizeof masked);
+        h->public_caption[0] = dup_printf(
+            "%s   %s%s%s   %s   %s%s", when, ce ? ce->short_name : v->type, v->code ? " " : "",
+            v->code ? v->code : "", v->plate ? masked : "no plate", v->cls ? v->cls : "", red);
+        /* the record id stays off the public sheet */
+        h->public_caption[1] =
+            dup_printf("%s · %s · %s", box, v->camera_id, v->location ? v->location : "");
+        if (!h->public_caption[0] || !h->public_caption[1])
+            return -1;
+    }
     char id[OC_RECORD_ID_MAX + 1];
     if (oc_record_id_format(id, sizeof id, box, v->camera_id, v->seq) == 0)
         return -1;
@@ -149,6 +174,45 @@ static int describe(const struct oc_evidence *ev, const struct oc_violation *v, 
         dup_printf("%s · %s · %s · %s", box, v->camera_id, v->location ? v->location : "", id);
     int named = oc_evidence_file_name(box, v->camera_id, v->seq, v->ts, h->file, sizeof h->file);
     return h->caption[0] && h->caption[1] && named == 0 ? 0 : -1;
+}
+
+void oc_evidence_mask_plate(const char *plate, char *buf, size_t len)
+{
+    if (len == 0)
+        return;
+    buf[0] = '\0';
+    if (!plate)
+        return;
+    size_t n = 0; /* characters */
+    for (const unsigned char *p = (const unsigned char *)plate; *p; p++)
+        n += (*p & 0xC0) != 0x80;
+    size_t keep_head = n >= 7 ? 3 : n / 4, keep_tail = n >= 7 ? 2 : n / 4, k = 0, o = 0;
+    for (const unsigned char *p = (const unsigned char *)plate; *p;) {
+        size_t cl = 1;
+        while (p[cl] && (p[cl] & 0xC0) == 0x80)
+            cl++;
+        int keep = k < keep_head || k >= n - keep_tail;
+        size_t w = keep ? cl : 1;
+        if (o + w + 1 > len)
+            break;
+        if (keep)
+            memcpy(buf + o, p, cl);
+        else
+            buf[o] = '*';
+        o += w;
+        p += cl;
+        k++;
+    }
+    buf[o] = '\0';
+}
+
+int oc_evidence_public_name(const char *file, char *buf, size_t len)
+{
+    size_t n = strlen(file);
+    if (n < 4 || strcmp(file + n - 4, ".jpg") != 0)
+        return -1;
+    int w = snprintf(buf, len, "%.*s.public.jpg", (int)(n - 4), file);
+    return w > 0 && (size_t)w < len ? 0 : -1;
 }
 
 int oc_evidence_file_name(const char *box, const char *camera, uint64_t seq, int64_t ts, char *buf,
@@ -161,6 +225,32 @@ int oc_evidence_file_name(const char *box, const char *camera, uint64_t seq, int
     strftime(day, sizeof day, "%Y%m%d", &tm);
     int n = snprintf(buf, len, "%s/%s-%s-%" PRIu64 ".jpg", day, box, camera, seq);
     return n > 0 && (size_t)n < len ? 0 : -1;
+}
+
+/* The frame's other objects: every box of the detections at its time but
+ * the offender's (its tracker id, or exactly its key box when ids are not
+ * sent). Unknown when those detections are gone or lost objects. */
+static void bystanders(struct oc_evidence *ev, const struct held *h, struct oc_compose_frame *f,
+                       double (*out)[4])
+{
+    const struct oc_boxring_obj *objs;
+    int64_t at;
+    int n = oc_boxring_at(ev->boxes, h->camera, f->ts, OC_EVIDENCE_BOXES_TOL_MS, &objs, &at);
+    f->others = (const double(*)[4])out;
+    f->n_others = 0;
+    f->others_unknown = n < 0;
+    if (n < 0) {
+        ev->st.boxes_unknown++;
+        return;
+    }
+    for (int k = 0; k < n; k++) {
+        const double *b = objs[k].box;
+        int same_box = fabs(b[0] - f->box[0]) < 0.5 && fabs(b[1] - f->box[1]) < 0.5 &&
+                       fabs(b[2] - f->box[2]) < 0.5 && fabs(b[3] - f->box[3]) < 0.5;
+        if ((h->track_hash && objs[k].id_hash == h->track_hash) || same_box)
+            continue;
+        memcpy(out[f->n_others++], b, sizeof out[0]);
+    }
 }
 
 /* Copies the frames nearest to the key moments into one allocation. */
@@ -182,13 +272,16 @@ static struct oc_evidence_job *gather(struct oc_evidence *ev, struct held *h)
     if (n == 0)
         return NULL;
     size_t labels = 48 * n;
-    struct oc_evidence_job *job = malloc(sizeof *job + total + labels);
+    size_t others = ev->boxes ? n * OC_BOXRING_OBJS * sizeof(double[4]) : 0;
+    total = (total + 7) / 8 * 8; /* the boxes after the frames are doubles */
+    struct oc_evidence_job *job = malloc(sizeof *job + others + total + labels);
     if (!job) {
         ev->st.nomem++;
         return NULL;
     }
     memset(job, 0, sizeof *job);
-    unsigned char *p = (unsigned char *)(job + 1);
+    double(*boxes)[4] = (double(*)[4])(job + 1);
+    unsigned char *p = (unsigned char *)(job + 1) + others;
     char *lab = (char *)p + total;
     for (size_t i = 0; i < n; i++) {
         memcpy(p, src[i], len[i]);
@@ -203,11 +296,16 @@ static struct oc_evidence_job *gather(struct oc_evidence *ev, struct held *h)
                                                    lab + 48 * i,
                                                    h->has_lamp,
                                                    h->key_sig[key[i]],
-                                                   h->key_sig_ms[key[i]]};
+                                                   h->key_sig_ms[key[i]],
+                                                   NULL,
+                                                   0,
+                                                   0};
         p += len[i];
+        if (ev->boxes)
+            bystanders(ev, h, &job->frames[i], boxes + i * OC_BOXRING_OBJS);
     }
     job->n_frames = n;
-    job->bytes = sizeof *job + total + labels;
+    job->bytes = sizeof *job + others + total + labels;
     return job;
 }
 
@@ -221,6 +319,13 @@ static void release(struct oc_evidence *ev, struct held *h)
         job->caption[0] = h->caption[0];
         job->caption[1] = h->caption[1];
         h->caption[0] = h->caption[1] = NULL;
+        if (h->public_caption[0] &&
+            oc_evidence_public_name(h->file, job->public_file, sizeof job->public_file) == 0) {
+            job->public_caption[0] = h->public_caption[0];
+            job->public_caption[1] = h->public_caption[1];
+            h->public_caption[0] = h->public_caption[1] = NULL;
+            job->public_face = h->public_face;
+        }
         job->cam_w = cam->width;
         job->cam_h = cam->height;
     } else {
@@ -236,6 +341,12 @@ oc_err_t oc_evidence_frame(struct oc_evidence *ev, int camera, int64_t ts, const
                            size_t len)
 {
     return oc_ring_add(ev->ring, camera, ts, jpeg, len);
+}
+
+void oc_evidence_boxes(struct oc_evidence *ev, int camera, const struct oc_detections *d)
+{
+    if (ev->boxes)
+        oc_boxring_add(ev->boxes, camera, d);
 }
 
 void oc_evidence_keep(struct oc_evidence *ev, int camera, int64_t ts, int64_t until)
@@ -277,6 +388,14 @@ static void release_oldest(struct oc_evidence *ev)
     release(ev, h);
 }
 
+/* Persons and riders show a face in the top third of their box. */
+static int has_face(const char *cls)
+{
+    int id = cls ? oc_class_lookup(cls) : -1;
+    return id == OC_CLS_MOTORCYCLE || oc_class_group(id) == OC_GRP_NONMOTOR ||
+           oc_class_group(id) == OC_GRP_PEDESTRIAN;
+}
+
 void oc_evidence_violation(struct oc_evidence *ev, const struct oc_violation *v, void *tag)
 {
     struct held *h = calloc(1, sizeof *h);
@@ -293,6 +412,8 @@ void oc_evidence_violation(struct oc_evidence *ev, const struct oc_violation *v,
     h->camera = v->camera;
     h->n_keys = v->n_keys > OC_KEYS_MAX ? OC_KEYS_MAX : v->n_keys;
     h->has_lamp = v->signal != NULL;
+    h->track_hash = oc_boxring_hash(v->track);
+    h->public_face = has_face(v->cls);
     int64_t last = v->key_ts[0];
     for (size_t k = 0; k < h->n_keys; k++) {
         h->key_ts[k] = v->key_ts[k];
@@ -326,4 +447,8 @@ void oc_evidence_stats(const struct oc_evidence *ev, struct oc_evidence_stats *s
 {
     *s = ev->st;
     oc_ring_stats(ev->ring, &s->ring);
+    if (ev->boxes)
+        oc_boxring_stats(ev->boxes, &s->boxes);
+    else
+        memset(&s->boxes, 0, sizeof s->boxes);
 }

@@ -87,6 +87,13 @@ static void on_keep(void *ud, int camera, int64_t ts, int64_t until)
         rev_keep(r->rev, camera, ts, until);
 }
 
+static void on_boxes(void *ud, int camera, const struct oc_detections *d)
+{
+    struct replay *r = ud;
+    if (r->rev)
+        rev_boxes(r->rev, camera, d);
+}
+
 static void on_frame(void *ud, int camera, int64_t ts, const void *data, size_t len, int is_b64)
 {
     struct replay *r = ud;
@@ -455,7 +462,7 @@ int main(int argc, char **argv)
     }
     static const struct oc_engine_sink sink = {.violation = on_violation};
     static const struct oc_engine_sink sink_ev = {
-        .violation = on_violation, .frame = on_frame, .keep = on_keep};
+        .violation = on_violation, .frame = on_frame, .keep = on_keep, .detections = on_boxes};
     static const struct oc_adapt_sink asink = {.native = on_native,
                                                .detections = on_detections,
                                                .frame = on_adapt_frame,

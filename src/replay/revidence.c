@@ -146,6 +146,11 @@ void rev_frame(struct rev *r, int camera, int64_t ts, const void *jpeg, size_t l
     oc_evidence_frame(r->keeper, camera, ts, jpeg, len);
 }
 
+void rev_boxes(struct rev *r, int camera, const struct oc_detections *d)
+{
+    oc_evidence_boxes(r->keeper, camera, d);
+}
+
 void rev_keep(struct rev *r, int camera, int64_t ts, int64_t until)
 {
     oc_evidence_keep(r->keeper, camera, ts, until);

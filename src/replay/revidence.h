@@ -27,6 +27,7 @@ void rev_free(struct rev *r);
 void rev_violation(struct rev *r, const struct oc_violation *v, const char *rec, size_t len);
 void rev_frame(struct rev *r, int camera, int64_t ts, const void *jpeg, size_t len);
 void rev_keep(struct rev *r, int camera, int64_t ts, int64_t until);
+void rev_boxes(struct rev *r, int camera, const struct oc_detections *d);
 void rev_clock(struct rev *r, int camera, int64_t clock);
 /* Settles every held violation and emits the rest. */
 void rev_finish(struct rev *r);
