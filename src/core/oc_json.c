@@ -1,5 +1,6 @@
 #include "ordercam/oc_json.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,9 +147,10 @@ static const char *object_duplicate(const cJSON *obj, int *nomem)
     for (const cJSON *m = obj->child; m; m = m->next)
         n++;
     if (n <= 16) {
+        /* the first byte settles most pairs without a call */
         for (const cJSON *a = obj->child; a; a = a->next)
             for (const cJSON *b = a->next; b; b = b->next)
-                if (strcmp(a->string, b->string) == 0)
+                if (a->string[0] == b->string[0] && strcmp(a->string, b->string) == 0)
                     return a->string;
         return NULL;
     }
@@ -169,6 +171,24 @@ static const char *object_duplicate(const cJSON *obj, int *nomem)
     return dup;
 }
 
+/* Whether any object inside v names a key twice. The common case, no
+ * duplicate, walks the tree without building paths (formatting a path per
+ * member cost as much as the parse itself); describe_duplicate below walks
+ * again in the same order only to name the one found. */
+static bool has_duplicate(const cJSON *v, int *nomem)
+{
+    if (cJSON_IsObject(v)) {
+        if (object_duplicate(v, nomem) || *nomem)
+            return true;
+    } else if (!cJSON_IsArray(v)) {
+        return false;
+    }
+    for (const cJSON *c = v->child; c; c = c->next)
+        if (has_duplicate(c, nomem))
+            return true;
+    return false;
+}
+
 /* Appends ".key" or "[i]" to path (truncating safely). */
 static void path_push(char *path, size_t cap, const cJSON *parent, const cJSON *child, int idx)
 {
@@ -183,7 +203,7 @@ static void path_push(char *path, size_t cap, const cJSON *parent, const cJSON *
 
 /* Depth-first over the value; recursion is bounded by the depth check.
  * path holds the JSON path of v on entry and of the duplicate on return. */
-static const char *find_duplicate(const cJSON *v, char *path, size_t cap, int *nomem)
+static const char *describe_duplicate(const cJSON *v, char *path, size_t cap, int *nomem)
 {
     if (cJSON_IsObject(v)) {
         const char *d = object_duplicate(v, nomem);
@@ -201,7 +221,7 @@ static const char *find_duplicate(const cJSON *v, char *path, size_t cap, int *n
     int idx = 0;
     for (const cJSON *c = v->child; c; c = c->next, idx++) {
         path_push(path, cap, v, c, idx);
-        const char *d = find_duplicate(c, path, cap, nomem);
+        const char *d = describe_duplicate(c, path, cap, nomem);
         if (d || *nomem)
             return d;
         path[n] = '\0';
@@ -246,7 +266,9 @@ enum oc_json_status oc_json_parse(const char *buf, size_t len, size_t max_bytes,
         }
     int nomem = 0;
     char path[160] = "$";
-    const char *dup = find_duplicate(root, path, sizeof path, &nomem);
+    const char *dup = NULL;
+    if (has_duplicate(root, &nomem) && !nomem)
+        dup = describe_duplicate(root, path, sizeof path, &nomem);
     if (dup || nomem) {
         s = nomem ? refuse(err, OC_JSON_NOMEM, 0, NULL, NULL)
                   : refuse(err, OC_JSON_DUPLICATE_KEY, 0, dup, path);

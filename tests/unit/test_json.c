@@ -54,6 +54,15 @@ static void refuses_duplicate_keys(void **state)
     assert_string_equal(oc_json_describe(&e, msg, sizeof msg), "$.a: key given twice");
     assert_int_equal(parse("{\"x\":[0,{\"o\":{\"k\":1,\"k\":1}}]}", &e), OC_JSON_DUPLICATE_KEY);
     assert_string_equal(e.path, "$.x[1].o.k");
+    /* keys sharing their first byte are still told apart, and a repeated
+     * first byte alone is no duplicate */
+    assert_int_equal(parse("{\"box\":1,\"boy\":2,\"b\":3,\"\":4}", &e), OC_JSON_OK);
+    assert_int_equal(parse("{\"\":1,\"a\":2,\"\":3}", &e), OC_JSON_DUPLICATE_KEY);
+    assert_string_equal(e.path, "$.");
+    /* with two duplicates the first in document order is named */
+    assert_int_equal(parse("[{\"a\":[{\"q\":1,\"q\":2}]},{\"b\":1,\"b\":2}]", &e),
+                     OC_JSON_DUPLICATE_KEY);
+    assert_string_equal(e.path, "$[0].a[0].q");
 }
 
 static void refuses_trailing_data(void **state)
