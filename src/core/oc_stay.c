@@ -84,6 +84,11 @@ static struct oc_stay *find(struct oc_stays *s, uint32_t id)
     return NULL;
 }
 
+static size_t index_of(const struct oc_stays *s, const struct oc_stay *h)
+{
+    return (size_t)(h - s->v);
+}
+
 static void drop(struct oc_stays *s, size_t i)
 {
     s->v[i] = s->v[--s->n]; /* order is irrelevant: ties break on id */
@@ -328,6 +333,32 @@ static void hop_from(struct oc_engine *e, int ci, struct oc_stay *from, const st
         vacate(e, ci, from, t);
 }
 
+/* h, fed a full box at t and still for OC_STAY_SUPERSEDE_MS, shows a new
+ * object at the place of a stay that has been unboxed for longer than track_timeout_s since before
+ * h began: that stay's object left unseen and another took its place (a renumbered id of the
+ * newcomer must not continue it), so it is forgotten. Called last: the drop may move h. */
+static void supersede(struct oc_engine *e, int ci, const struct oc_stay *h, int64_t t)
+{
+    struct oc_stays *s = &e->cams[ci].stays;
+    int64_t timeout = e->cams[ci].cfg->track_timeout_ms;
+    uint32_t gone[OC_STAY_CANDS];
+    size_t n = 0;
+    for (size_t j = 0; j < s->n && n < OC_STAY_CANDS; j++) {
+        const struct oc_stay *a = &s->v[j];
+        if (a != h && a->zone == h->zone && same_kind(a->cls, h->cls) && a->last_ts < h->start &&
+            t - a->last_ts > timeout && t - h->start >= OC_STAY_SUPERSEDE_MS &&
+            iou(a->ref, h->ref) >= OC_STAY_DUP_IOU)
+            gone[n++] = a->id;
+    }
+    for (size_t k = 0; k < n; k++) {
+        struct oc_stay *a = find(s, gone[k]);
+        if (a) {
+            drop(s, index_of(s, a));
+            e->counters[OC_C_STAYS_SUPERSEDED]++;
+        }
+    }
+}
+
 static void feed(struct oc_engine *e, int ci, struct oc_stay *h, struct oc_track *tr, int how,
                  int64_t t)
 {
@@ -387,6 +418,8 @@ static void feed(struct oc_engine *e, int ci, struct oc_stay *h, struct oc_track
         clock = end;
     if (!h->emitted && class_in(z->classes, h->feed_cls) && clock - h->start >= z->dwell_ms)
         fire(e, ci, h, gap_ts, gap_box);
+    if (how == HOW_FULL)
+        supersede(e, ci, h, t);
 }
 
 /* tr stops feeding h: the object it follows is elsewhere. */
@@ -402,11 +435,6 @@ static void leave(struct oc_engine *e, int ci, struct oc_track *tr, size_t hi, i
         vacate(e, ci, h, t);
     zs->stay = 0;
     zs->has_out = false;
-}
-
-static size_t index_of(const struct oc_stays *s, const struct oc_stay *h)
-{
-    return (size_t)(h - s->v);
 }
 
 /* A box that fed no stay. Inside the zone: a track without a stay starts
@@ -426,6 +454,15 @@ static void unmatched(struct oc_engine *e, int ci, int zi, struct oc_track *tr, 
     }
     if (!zs->inside) {
         leave(e, ci, tr, index_of(s, h), t);
+        return;
+    }
+    /* its own box, still lying mostly inside the reference (a visible part
+     * a little out, a box cut by occlusion): the object poorly boxed, not
+     * a move */
+    if (inter(tr->box, h->ref) >= OC_STAY_HOLD_IN * area(tr->box)) {
+        zs->has_out = false;
+        if (h->last_ts < t)
+            feed(e, ci, h, tr, HOW_PART, t);
         return;
     }
     if (!zs->has_out) {
@@ -490,6 +527,33 @@ static int cmp_cand(const void *a, const void *b)
     return (x->stay > y->stay) - (x->stay < y->stay);
 }
 
+/* Another track of this frame than tr feeds b: b's object is boxed. */
+static bool boxed_now(const struct oc_engine *e, const struct oc_stay *b, const struct oc_track *tr)
+{
+    for (size_t k = 0; k < e->sframe.n; k++)
+        if (e->sframe.tr[k] != tr && e->sframe.tr[k]->z[b->zone].stay == b->id)
+            return true;
+    return false;
+}
+
+/* Another stay of the zone, begun after stale h was last observed and fed
+ * within track_timeout_s, whose last box is this box's object a frame ago
+ * (IoU >= OC_STAY_NEWER_IOU): the box belongs to that newer object (a car
+ * that drove in and was re-numbered as it stopped), not to h. */
+static bool newer_here(const struct oc_engine *e, int ci, const struct oc_stay *h,
+                       const struct oc_track *tr)
+{
+    const struct oc_stays *s = &e->cams[ci].stays;
+    int64_t t = e->sframe.t, timeout = e->cams[ci].cfg->track_timeout_ms;
+    for (size_t j = 0; j < s->n; j++) {
+        const struct oc_stay *b = &s->v[j];
+        if (b != h && b->zone == h->zone && b->start > h->last_ts && t - b->last_ts <= timeout &&
+            iou(b->last_box, tr->box) >= OC_STAY_NEWER_IOU && !boxed_now(e, b, tr))
+            return true;
+    }
+    return false;
+}
+
 /* Candidates of box i in zone zi: the best OC_STAY_CANDS stays it matches. */
 static size_t candidates(struct oc_engine *e, int ci, int zi, size_t i, struct oc_stay_cand *out)
 {
@@ -512,7 +576,7 @@ static size_t candidates(struct oc_engine *e, int ci, int zi, size_t i, struct o
          * track that appeared at it, not by one that drove in: its car may
          * have left unseen, and this is the next car at the place */
         if (h->id != tr->z[zi].stay && e->sframe.t - h->last_ts > timeout &&
-            !near_centre(z, h->ref, tr->z[zi].start_box))
+            (!near_centre(z, h->ref, tr->z[zi].start_box) || newer_here(e, ci, h, tr)))
             continue;
         bool full =
             vacated ? iou(tr->box, h->ref) >= OC_STAY_DUP_IOU : near_ref(z, h->ref, tr->box);

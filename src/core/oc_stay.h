@@ -25,6 +25,16 @@
 #define OC_STAY_SIZE_RATIO 1.5 /* a full re-detection: w and h within this factor */
 #define OC_STAY_OWN_BONUS 0.2  /* added to the IoU of a track's own stay */
 #define OC_STAY_CANDS 4        /* hypotheses considered per box */
+/* A track's own box that matched nothing but lies at least this much
+ * inside its stay's reference keeps the stay (a poorly drawn box). */
+#define OC_STAY_HOLD_IN 0.75
+/* A box whose object a newer stay followed a frame ago (IoU >= this, above
+ * the ~0.5 of neighbouring places) is that object's, not a stale stay's. */
+#define OC_STAY_NEWER_IOU 0.6
+/* A stay still this long at the place (IoU >= OC_STAY_DUP_IOU) of one
+ * unboxed for longer than track_timeout_s since before it began replaces
+ * it (a car merely driving over the place does not). */
+#define OC_STAY_SUPERSEDE_MS 2000
 
 /* One stationary-object hypothesis. */
 struct oc_stay {

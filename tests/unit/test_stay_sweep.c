@@ -37,6 +37,9 @@ static void on_violation(void *ud, const struct oc_violation *v)
     struct rec *r = &s->rec[s->n_rec++];
     r->ts = v->ts;
     r->ts_start = v->ts_start;
+    if (getenv("OC_SWEEP_TRACE"))
+        printf("RECORD ts %lld start %lld track %s\n", (long long)v->ts, (long long)v->ts_start,
+               v->track);
     memcpy(r->box, v->key_box[v->n_keys - 1], sizeof r->box);
 }
 
@@ -44,6 +47,10 @@ static int on_detections(void *ud, int64_t ts, const char *payload)
 {
     (void)ts;
     struct sweep *s = ud;
+    long long from, to; /* OC_SWEEP_TRACE=FROM,TO (ms): print the messages */
+    const char *tr = getenv("OC_SWEEP_TRACE");
+    if (tr && sscanf(tr, "%lld,%lld", &from, &to) == 2 && ts >= from && ts <= to)
+        printf("%s\n", payload);
     static const char topic[] = "ordercam/cameras/" GEN_STAYS_CAMERA "/detections";
     oc_engine_feed(s->eng, topic, sizeof topic - 1, payload, strlen(payload));
     return 0;
@@ -102,6 +109,12 @@ static struct score judge(const struct sweep *s)
             printf("  bad record slot %d start %lld ts %lld box %.0f,%.0f,%.0f,%.0f match %d\n",
                    slot, (long long)r->ts_start, (long long)r->ts, r->box[0], r->box[1], r->box[2],
                    r->box[3], match);
+        for (size_t i = 0; getenv("OC_SWEEP_DEBUG") && match < 0 && i < s->n_truth; i++) {
+            const struct gen_stay_truth *t = &s->truth[i];
+            if (t->slot == slot && t->depart + 120000 > r->ts_start && t->arrive < r->ts + 60000)
+                printf("    slot %d: %s stay %lld .. %lld\n", t->slot,
+                       t->long_stay ? "long" : "short", (long long)t->arrive, (long long)t->depart);
+        }
         if (match < 0)
             sc.stray++;
         else if (!s->truth[match].long_stay)
