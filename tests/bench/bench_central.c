@@ -2,6 +2,9 @@
  *   ingest URL CA N_CLIENTS RECORDS  concurrent boxes posting batches of records and tallies
  *   load DB VIOLATIONS               fills a store directly (30 days, 500 cameras, 10 types)
  *   query URL CA RUNS                the counts query by road x type over 30 days
+ *   page URL CA RUNS                 the violations page query (newest 50, then one type's)
+ * URL may list several centrals separated by commas (ingest: box i posts to
+ * the (i mod n)th). Every request gives up after 300 s.
  * Box i uses token "bench-box-token-<i>-0123456789", the viewer "bench-viewer-token-0123456789". */
 #include <curl/curl.h>
 #include <inttypes.h>
@@ -56,6 +59,7 @@ static long post(CURL *c, const char *url, const char *token, const char *body, 
     h = curl_slist_append(h, "Expect:");
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 300L);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
     long status = 0;
@@ -124,9 +128,19 @@ static int ingest(const char *url, const char *ca, int clients, int records)
     pthread_t th[64];
     if (clients > 64)
         clients = 64;
+    /* the centrals' URLs, box i posting to the (i mod n)th */
+    char urls[8][256];
+    int n_urls = 0;
+    for (const char *p = url; *p && n_urls < 8; n_urls++) {
+        size_t len = strcspn(p, ",");
+        snprintf(urls[n_urls], sizeof urls[n_urls], "%.*s", (int)len, p);
+        p += len + (p[len] == ',');
+    }
+    if (n_urls == 0)
+        return 2;
     double t0 = now_s();
     for (int i = 0; i < clients; i++) {
-        cl[i] = (struct client){url, ca, i, records / clients, 0, 0};
+        cl[i] = (struct client){urls[i % n_urls], ca, i, records / clients, 0, 0};
         pthread_create(&th[i], NULL, ingest_client, &cl[i]);
     }
     long failures = 0;
@@ -136,8 +150,8 @@ static int ingest(const char *url, const char *ca, int clients, int records)
     }
     double dt = now_s() - t0;
     double recs = (double)(records / clients / 1000 * 1000 * clients);
-    printf("ingest: %d clients, %.0f records + %.0f tally rows in %.2f s\n", clients, recs, recs,
-           dt);
+    printf("ingest: %d clients on %d central(s), %.0f records + %.0f tally rows in %.2f s\n",
+           clients, n_urls, recs, recs, dt);
     printf("ingest: %.0f records/s and %.0f tally rows/s together (target >= 20000 records/s); %ld "
            "failed requests\n",
            recs / dt, recs / dt, failures);
@@ -276,6 +290,70 @@ static int cmp_d(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Median and max of RUNS timed GETs of path on one connection (ms). */
+static long timed_gets(CURL *c, const char *url, const char *path, int runs, double *median,
+                       double *max)
+{
+    char full[512];
+    double t[256];
+    long status = 0;
+    if (runs > 256)
+        runs = 256;
+    snprintf(full, sizeof full, "%s%s", url, path);
+    curl_easy_setopt(c, CURLOPT_URL, full);
+    curl_easy_perform(c); /* connect and warm up */
+    for (int i = 0; i < runs; i++) {
+        double t0 = now_s();
+        curl_easy_perform(c);
+        t[i] = (now_s() - t0) * 1000;
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    }
+    qsort(t, (size_t)runs, sizeof *t, cmp_d);
+    *median = t[runs / 2];
+    *max = t[runs - 1];
+    return status;
+}
+
+static CURL *viewer(const char *ca, struct curl_slist **h)
+{
+    CURL *c = curl_easy_init();
+    *h = curl_slist_append(NULL, "Authorization: Bearer bench-viewer-token-0123456789");
+    curl_easy_setopt(c, CURLOPT_CAINFO, ca);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, *h);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 300L);
+    return c;
+}
+
+/* The violations page: the newest 50, the newest 50 of one type, and the
+ * newest 50 of one camera over one day in the middle of the 30. */
+static int page(const char *url, const char *ca, int runs)
+{
+    struct curl_slist *h;
+    CURL *c = viewer(ca, &h);
+    char path[256];
+    const char *names[] = {"newest 50", "newest 50 of one type", "one camera, one day"};
+    int bad = 0;
+    for (int k = 0; k < 3; k++) {
+        if (k == 0)
+            snprintf(path, sizeof path, "/api/v1/violations?limit=50");
+        else if (k == 1)
+            snprintf(path, sizeof path, "/api/v1/violations?limit=50&type=wrong_way");
+        else
+            snprintf(path, sizeof path,
+                     "/api/v1/violations?limit=50&camera=cam-123&from=%lld&to=%lld", T0 + 15 * DAY,
+                     T0 + 16 * DAY);
+        double med, max;
+        long status = timed_gets(c, url, path, runs, &med, &max);
+        printf("violations page (%s): median %.1f ms, max %.1f ms over %d runs (HTTP %ld)\n",
+               names[k], med, max, runs, status);
+        bad |= status != 200;
+    }
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    return bad;
+}
+
 static int query(const char *url, const char *ca, int runs)
 {
     char full[512];
@@ -283,6 +361,7 @@ static int query(const char *url, const char *ca, int runs)
     snprintf(full, sizeof full, "%s/api/v1/counts?group=road,type&from=%lld&to=%lld", url,
              T0 - 8 * 3600000LL, T0 - 8 * 3600000LL + 30 * DAY);
     CURL *c = curl_easy_init();
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 300L);
     struct curl_slist *h =
         curl_slist_append(NULL, "Authorization: Bearer bench-viewer-token-0123456789");
     curl_easy_setopt(c, CURLOPT_URL, full);
@@ -329,7 +408,11 @@ int main(int argc, char **argv)
         return load(argv[2], atol(argv[3]));
     if (argc == 5 && strcmp(argv[1], "query") == 0)
         return query(argv[2], argv[3], atoi(argv[4]));
-    fprintf(stderr,
-            "usage: bench_central ingest URL CA CLIENTS RECORDS | load DB N | query URL CA RUNS\n");
+    if (argc == 5 && strcmp(argv[1], "page") == 0)
+        return page(argv[2], argv[3], atoi(argv[4]));
+    fprintf(
+        stderr,
+        "usage: bench_central ingest URL[,URL...] CA CLIENTS RECORDS | load DB N | query URL CA "
+        "RUNS | page URL CA RUNS\n");
     return 2;
 }
