@@ -257,8 +257,11 @@ static oc_err_t store_put_tallies(struct oc_store *base, const char *box, const 
     oc_err_t e = s->d->begin(sl->c, box);
     for (size_t i = 0; e == OC_OK && i < nc; i++)
         e = put_camera(s, sl->c, box, &cams[i]);
-    for (size_t i = 0; e == OC_OK && i < n; i++)
-        e = put_tally(s, sl->c, box, &t[i], &n_stale);
+    if (e == OC_OK && s->d->put_tallies && n > 1)
+        e = s->d->put_tallies(sl->c, box, (int64_t)s->tz_offset_min * 60000, t, n, &n_stale);
+    else
+        for (size_t i = 0; e == OC_OK && i < n; i++)
+            e = put_tally(s, sl->c, box, &t[i], &n_stale);
     if (e == OC_OK)
         e = touch_box(s, sl->c, box, version, backlog, now);
     e = finish(s, sl->c, e);

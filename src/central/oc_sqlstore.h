@@ -69,6 +69,14 @@ struct oc_sql_dialect {
      * an id repeated in rows wins) in one statement; *inserted: how many. */
     oc_err_t (*insert_violations)(struct oc_sqlconn *c, const char *box, int64_t received,
                                   const struct oc_sql_vrow *rows, size_t n, int64_t *inserted);
+    /* Optional (NULL: one row at a time). Inside the box's write
+     * transaction (begin with the box as key), applies tally rows of one
+     * box exactly as one at a time would (oc_sqlstore.c, put_tally: the
+     * rev guard, the difference into every coarser grain, later rows of a
+     * key after earlier ones) in a few statements; city_ms: the day grain's
+     * offset; *stale: rows refused by their rev. */
+    oc_err_t (*put_tallies)(struct oc_sqlconn *c, const char *box, int64_t city_ms,
+                            const struct oc_tally_in *t, size_t n, size_t *stale);
     /* Optional (NULL: none). Inside a write transaction, removes at once
      * every stored period of violations that ends at or before `before`
      * (PostgreSQL: a month's partition dropped), their review skips too;

@@ -627,6 +627,273 @@ static oc_err_t pg_insert_violations(struct oc_sqlconn *c, const char *box, int6
     return e;
 }
 
+/* ---- tallies: a batch in six statements ---- */
+
+/* An array literal of n texts / integers, in a new buffer (NULL: no memory). */
+static char *texts_literal(const char *const *v, size_t n)
+{
+    struct abuf b = {0};
+    int bad = abuf_put(&b, "{", 1);
+    for (size_t i = 0; !bad && i < n; i++) {
+        bad |= i && abuf_put(&b, ",", 1);
+        bad |= abuf_put(&b, "\"", 1);
+        for (const char *p = v[i]; !bad && *p; p++) {
+            size_t run = strcspn(p, "\"\\");
+            bad |= abuf_put(&b, p, run);
+            p += run;
+            if (!*p)
+                break;
+            bad |= abuf_put(&b, "\\", 1) || abuf_put(&b, p, 1);
+        }
+        bad |= abuf_put(&b, "\"", 1);
+    }
+    bad |= abuf_put(&b, "}", 1);
+    if (bad) {
+        free(b.p);
+        return NULL;
+    }
+    return b.p;
+}
+
+static char *ints_literal(const int64_t *v, size_t n)
+{
+    struct abuf b = {0};
+    int bad = abuf_put(&b, "{", 1);
+    for (size_t i = 0; !bad && i < n; i++) {
+        char num[24];
+        int k = snprintf(num, sizeof num, "%s%" PRId64, i ? "," : "", v[i]);
+        bad |= abuf_put(&b, num, (size_t)k);
+    }
+    bad |= abuf_put(&b, "}", 1);
+    if (bad) {
+        free(b.p);
+        return NULL;
+    }
+    return b.p;
+}
+
+/* Runs sql with params, each literal freed here; NULL among them (out of
+ * memory) runs nothing. On success, the result is returned (caller
+ * clears), else NULL. */
+static PGresult *run_arrays(struct oc_sqlconn *c, const char *sql, const char *box, char **lit,
+                            int n)
+{
+    const char *v[8] = {box};
+    int ok = 1;
+    for (int i = 0; i < n; i++) {
+        v[1 + i] = lit[i];
+        ok &= lit[i] != NULL;
+    }
+    PGresult *r = ok ? PQexecParams(c->db, sql, 1 + n, NULL, v, NULL, NULL, 0) : NULL;
+    for (int i = 0; i < n; i++)
+        free(lit[i]);
+    ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+        PQclear(r);
+        return NULL;
+    }
+    return r;
+}
+
+struct tkey {
+    const char *camera, *type;
+    int64_t bucket;
+    size_t i; /* the row's place in the request */
+};
+
+static int tkey_cmp(const void *a, const void *b)
+{
+    const struct tkey *x = a, *y = b;
+    int d = strcmp(x->camera, y->camera);
+    if (!d)
+        d = strcmp(x->type, y->type);
+    if (!d)
+        d = x->bucket < y->bucket ? -1 : x->bucket > y->bucket;
+    if (!d)
+        d = x->i < y->i ? -1 : x->i > y->i;
+    return d;
+}
+
+/* What a batch does: the finest grain's final row per key (fine_*), and
+ * every applied row's difference for the coarser grains (co_*). */
+struct tplan {
+    const char **f_cam, **f_type, **c_cam, **c_type;
+    int64_t *f_bucket, *f_count, *f_rev, *c_hour, *c_day, *c_hod, *c_delta;
+    size_t nf, nc;
+};
+
+static void tplan_free(struct tplan *p)
+{
+    free(p->f_cam), free(p->f_type), free(p->c_cam), free(p->c_type);
+    free(p->f_bucket), free(p->f_count), free(p->f_rev);
+    free(p->c_hour), free(p->c_day), free(p->c_hod), free(p->c_delta);
+}
+
+static int64_t floor_to(int64_t t, int64_t unit, int64_t offset)
+{
+    int64_t x = t + offset, r = ((x % unit) + unit) % unit;
+    return x - r - offset;
+}
+
+/* The rows of one key, in request order, from the stored state: the rule
+ * of put_tally (oc_sqlstore.c) applied one after another. */
+static void plan_key(struct tplan *p, const struct oc_tally_in *t, const struct tkey *k, size_t nk,
+                     int known, int64_t cur, int64_t cur_rev, int64_t city_ms, size_t *stale)
+{
+    int dirty = 0;
+    for (size_t j = 0; j < nk; j++) {
+        const struct oc_tally_in *r = &t[k[j].i];
+        if (known && r->rev && r->rev <= cur_rev) {
+            (*stale)++;
+            continue;
+        }
+        int64_t delta = r->count - cur, rev = r->rev > cur_rev ? r->rev : cur_rev;
+        if (known && delta == 0 && rev == cur_rev)
+            continue;
+        if (!(known && delta == 0)) {
+            int64_t day = floor_to(r->bucket, 86400000LL, city_ms);
+            p->c_cam[p->nc] = r->camera;
+            p->c_type[p->nc] = r->type;
+            p->c_hour[p->nc] = floor_to(r->bucket, 3600000LL, 0);
+            p->c_day[p->nc] = day;
+            p->c_hod[p->nc] = (r->bucket - day) / 3600000LL;
+            p->c_delta[p->nc++] = delta;
+        }
+        known = dirty = 1;
+        cur = r->count;
+        cur_rev = rev;
+    }
+    if (dirty) {
+        p->f_cam[p->nf] = k[0].camera;
+        p->f_type[p->nf] = k[0].type;
+        p->f_bucket[p->nf] = k[0].bucket;
+        p->f_count[p->nf] = cur;
+        p->f_rev[p->nf++] = cur_rev;
+    }
+}
+
+static const char tally_read_sql[] =
+    "SELECT u.i, t.count, t.rev FROM unnest($2::text[], $3::text[], $4::int8[])"
+    " WITH ORDINALITY AS u(camera, type, bucket, i)"
+    " JOIN tallies t ON t.box=$1 AND t.camera=u.camera AND t.type=u.type AND t.bucket=u.bucket";
+
+/* The grains' upserts: the finest sets, the coarser add the summed
+ * differences (each key once per statement, as ON CONFLICT requires). */
+static const char *const tally_write_sql[] = {
+    "INSERT INTO tallies(box, camera, type, bucket, count, rev, road, unit)"
+    " SELECT $1, u.camera, u.type, u.bucket, u.count, u.rev, c.road, c.unit"
+    " FROM unnest($2::text[], $3::text[], $4::int8[], $5::int8[], $6::int8[])"
+    " AS u(camera, type, bucket, count, rev) LEFT JOIN cameras c ON c.box=$1 AND c.camera=u.camera"
+    " ON CONFLICT(bucket, box, camera, type) DO UPDATE SET count=excluded.count, rev=excluded.rev",
+    "INSERT INTO tallies_hour(box, camera, type, bucket, count, road, unit)"
+    " SELECT $1, u.camera, u.type, u.hour, SUM(u.delta), MIN(c.road), MIN(c.unit)"
+    " FROM unnest($2::text[], $3::text[], $4::int8[], $5::int8[], $6::int8[], $7::int8[])"
+    " AS u(camera, type, hour, day, hod, delta) LEFT JOIN cameras c ON c.box=$1 AND"
+    " c.camera=u.camera GROUP BY u.camera, u.type, u.hour"
+    " ON CONFLICT(bucket, box, camera, type) DO UPDATE SET count=tallies_hour.count+excluded.count",
+    "INSERT INTO tallies_day(box, camera, type, bucket, count, road, unit)"
+    " SELECT $1, u.camera, u.type, u.day, SUM(u.delta), MIN(c.road), MIN(c.unit)"
+    " FROM unnest($2::text[], $3::text[], $4::int8[], $5::int8[], $6::int8[], $7::int8[])"
+    " AS u(camera, type, hour, day, hod, delta) LEFT JOIN cameras c ON c.box=$1 AND"
+    " c.camera=u.camera GROUP BY u.camera, u.type, u.day"
+    " ON CONFLICT(bucket, box, camera, type) DO UPDATE SET count=tallies_day.count+excluded.count",
+    "INSERT INTO tallies_day_road(bucket, road, unit, type, count)"
+    " SELECT u.day, COALESCE(c.road,''), COALESCE(c.unit,''), u.type, SUM(u.delta)"
+    " FROM unnest($2::text[], $3::text[], $4::int8[], $5::int8[], $6::int8[], $7::int8[])"
+    " AS u(camera, type, hour, day, hod, delta) LEFT JOIN cameras c ON c.box=$1 AND"
+    " c.camera=u.camera GROUP BY 1, 2, 3, 4"
+    " ON CONFLICT(bucket, road, unit, type) DO UPDATE SET "
+    "count=tallies_day_road.count+excluded.count",
+    "INSERT INTO tallies_day_hod(bucket, hour_of_day, type, count)"
+    " SELECT u.day, u.hod, u.type, SUM(u.delta)"
+    " FROM unnest($2::text[], $3::text[], $4::int8[], $5::int8[], $6::int8[], $7::int8[])"
+    " AS u(camera, type, hour, day, hod, delta) WHERE $1::text IS NOT NULL GROUP BY 1, 2, 3"
+    " ON CONFLICT(bucket, hour_of_day, type) DO UPDATE SET "
+    "count=tallies_day_hod.count+excluded.count",
+};
+
+static oc_err_t tally_plan(struct oc_sqlconn *c, const char *box, int64_t city_ms,
+                           const struct oc_tally_in *t, size_t n, struct tplan *p, size_t *stale)
+{
+    struct tkey *k = calloc(n, sizeof *k);
+    int8_t *known = calloc(n, 1);
+    int64_t *cur = calloc(n, sizeof *cur), *cur_rev = calloc(n, sizeof *cur_rev);
+    const char **cam = calloc(n, sizeof *cam), **type = calloc(n, sizeof *type);
+    int64_t *bucket = calloc(n, sizeof *bucket);
+    oc_err_t e = k && known && cur && cur_rev && cam && type && bucket ? OC_OK : OC_ENOMEM;
+    for (size_t i = 0; e == OC_OK && i < n; i++) {
+        k[i] = (struct tkey){t[i].camera, t[i].type, t[i].bucket, i};
+        cam[i] = t[i].camera;
+        type[i] = t[i].type;
+        bucket[i] = t[i].bucket;
+    }
+    /* the stored state of every key asked for */
+    if (e == OC_OK) {
+        char *lit[] = {texts_literal(cam, n), texts_literal(type, n), ints_literal(bucket, n)};
+        PGresult *r = run_arrays(c, tally_read_sql, box, lit, 3);
+        for (int row = 0; r && row < PQntuples(r); row++) {
+            size_t i = (size_t)strtoll(PQgetvalue(r, row, 0), NULL, 10) - 1;
+            if (i < n) {
+                known[i] = 1;
+                cur[i] = strtoll(PQgetvalue(r, row, 1), NULL, 10);
+                cur_rev[i] = strtoll(PQgetvalue(r, row, 2), NULL, 10);
+            }
+        }
+        if (!r)
+            e = OC_EIO;
+        PQclear(r);
+    }
+    if (e == OC_OK) {
+        qsort(k, n, sizeof *k, tkey_cmp);
+        for (size_t a = 0, b; a < n; a = b) {
+            for (b = a + 1;
+                 b < n && k[b].bucket == k[a].bucket && strcmp(k[b].camera, k[a].camera) == 0 &&
+                 strcmp(k[b].type, k[a].type) == 0;
+                 b++)
+                ;
+            size_t first = k[a].i; /* any occurrence: they read the same row */
+            plan_key(p, t, k + a, b - a, known[first], cur[first], cur_rev[first], city_ms, stale);
+        }
+    }
+    free(k), free(known), free(cur), free(cur_rev), free(cam), free(type), free(bucket);
+    return e;
+}
+
+static oc_err_t pg_put_tallies(struct oc_sqlconn *c, const char *box, int64_t city_ms,
+                               const struct oc_tally_in *t, size_t n, size_t *stale)
+{
+    struct tplan p = {0};
+    p.f_cam = calloc(n, sizeof *p.f_cam), p.f_type = calloc(n, sizeof *p.f_type);
+    p.c_cam = calloc(n, sizeof *p.c_cam), p.c_type = calloc(n, sizeof *p.c_type);
+    p.f_bucket = calloc(n, 8), p.f_count = calloc(n, 8), p.f_rev = calloc(n, 8);
+    p.c_hour = calloc(n, 8), p.c_day = calloc(n, 8), p.c_hod = calloc(n, 8);
+    p.c_delta = calloc(n, 8);
+    oc_err_t e = p.f_cam && p.f_type && p.c_cam && p.c_type && p.f_bucket && p.f_count && p.f_rev &&
+                         p.c_hour && p.c_day && p.c_hod && p.c_delta
+                     ? OC_OK
+                     : OC_ENOMEM;
+    if (e == OC_OK)
+        e = tally_plan(c, box, city_ms, t, n, &p, stale);
+    if (e == OC_OK && p.nf) {
+        char *lit[] = {texts_literal(p.f_cam, p.nf), texts_literal(p.f_type, p.nf),
+                       ints_literal(p.f_bucket, p.nf), ints_literal(p.f_count, p.nf),
+                       ints_literal(p.f_rev, p.nf)};
+        PGresult *r = run_arrays(c, tally_write_sql[0], box, lit, 5);
+        e = r ? OC_OK : OC_EIO;
+        PQclear(r);
+    }
+    for (int g = 1; e == OC_OK && p.nc && g < 5; g++) {
+        char *lit[] = {texts_literal(p.c_cam, p.nc), texts_literal(p.c_type, p.nc),
+                       ints_literal(p.c_hour, p.nc), ints_literal(p.c_day, p.nc),
+                       ints_literal(p.c_hod, p.nc),  ints_literal(p.c_delta, p.nc)};
+        PGresult *r = run_arrays(c, tally_write_sql[g], box, lit, 6);
+        e = r ? OC_OK : OC_EIO;
+        PQclear(r);
+    }
+    tplan_free(&p);
+    return e;
+}
+
 static oc_err_t pg_drop_before(struct oc_sqlconn *c, int64_t before, int64_t *deleted)
 {
     char t[24];
@@ -659,6 +926,7 @@ static const struct oc_sql_dialect pg_dialect = {
     .done = pg_done,
     .insert_violations = pg_insert_violations,
     .drop_before = pg_drop_before,
+    .put_tallies = pg_put_tallies,
 };
 
 struct oc_store *oc_store_pg_open(const char *conninfo, int connections, int tz_offset_min,

@@ -178,6 +178,30 @@ static void batch_applies_newer_rows_only(void **state)
     expect(B + MIN_MS, 16, 26, 26);
 }
 
+/* One key several times in one batch: applied in request order, as one
+ * request each would be (a batched store must not keep only the last). */
+static void batch_with_a_key_twice_applies_in_order(void **state)
+{
+    (void)state;
+    ty = "rev_e";
+    struct oc_tally_in t[] = {
+        {.camera = "cam-r", .type = ty, .bucket = B, .count = 5, .rev = 1},
+        {.camera = "cam-r", .type = ty, .bucket = B + MIN_MS, .count = 4, .rev = 0},
+        {.camera = "cam-r", .type = ty, .bucket = B, .count = 7, .rev = 3},
+        {.camera = "cam-r", .type = ty, .bucket = B, .count = 6, .rev = 2}, /* stale */
+        {.camera = "cam-r", .type = ty, .bucket = B + MIN_MS, .count = 2, .rev = 0},
+    };
+    size_t stale = 0;
+    assert_int_equal(s->ops->put_tallies(s, "rev-box", NULL, -1, 1, t, 5, NULL, 0, &stale), OC_OK);
+    assert_int_equal(stale, 1);
+    expect(B, 7, 9, 9);
+    expect(B + MIN_MS, 2, 9, 9);
+    /* and again, all stale or unchanged: nothing moves */
+    assert_int_equal(s->ops->put_tallies(s, "rev-box", NULL, -1, 1, t, 5, NULL, 0, &stale), OC_OK);
+    assert_int_equal(stale, 3);
+    expect(B, 7, 9, 9);
+}
+
 /* What schemas 3 to 5 added (people: users, sessions, review, audit;
  * reports: plates, frozen reports; retention). */
 #define SCHEMA_3_UNDONE                                                                            \
@@ -337,6 +361,7 @@ int main(void)
         cmocka_unit_test(older_rev_after_newer_changes_nothing),
         cmocka_unit_test(rev_0_applies_as_before),
         cmocka_unit_test(batch_applies_newer_rows_only),
+        cmocka_unit_test(batch_with_a_key_twice_applies_in_order),
         cmocka_unit_test(schema_1_database_migrates_keeping_tallies),
         cmocka_unit_test(retention_drops_a_whole_month),
     };
