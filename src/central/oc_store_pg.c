@@ -176,6 +176,21 @@ static const char *const migrations[] = {
     " evidence_expired FROM violations_unpartitioned;"
     "INSERT INTO violation_ids(id, ts) SELECT id, ts FROM violations_unpartitioned;"
     "DROP TABLE violations_unpartitioned;",
+    /* 7: two creators of one month: the second, once it holds the lock,
+     * may still see the month missing (to_regclass reads a catalog cache
+     * that the lock does not refresh); it then finds it created */
+    "CREATE OR REPLACE FUNCTION ordercam_violations_month(t BIGINT) RETURNS void"
+    " LANGUAGE plpgsql AS $$"
+    " DECLARE lo timestamp := date_trunc('month', to_timestamp(t / 1000.0) AT TIME ZONE 'UTC');"
+    " part text := 'violations_' || to_char(lo, 'YYYY_MM');"
+    " BEGIN IF to_regclass(part) IS NOT NULL THEN RETURN; END IF;"
+    " PERFORM pg_advisory_xact_lock(7220615);"
+    " EXECUTE format('CREATE TABLE IF NOT EXISTS %I PARTITION OF violations"
+    " FOR VALUES FROM (%s) TO (%s)', part,"
+    " (extract(epoch FROM lo) * 1000)::bigint,"
+    " (extract(epoch FROM lo + interval '1 month') * 1000)::bigint);"
+    " EXCEPTION WHEN duplicate_table OR unique_violation THEN NULL;"
+    " END$$;",
 };
 
 /* Runs sql (several statements allowed when there are no parameters). */
