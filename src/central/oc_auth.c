@@ -188,8 +188,8 @@ int oc_auth_login_admit_user(struct oc_auth *a, const char *name, int64_t now)
     sha256(name, strlen(name), d);
     pthread_mutex_lock(&a->lock);
     struct addr_bucket *e =
-        addr_entry(a->names, d, OC_LOGIN_USER_BURST, OC_LOGIN_USER_REFILL_MS, now);
-    refill(&e->b, OC_LOGIN_USER_BURST, OC_LOGIN_USER_REFILL_MS, now);
+        addr_entry(a->names, d, OC_LOGIN_USER_BURST, a->cfg->login_user_refill_ms, now);
+    refill(&e->b, OC_LOGIN_USER_BURST, a->cfg->login_user_refill_ms, now);
     int ok = take(&e->b);
     pthread_mutex_unlock(&a->lock);
     return ok;

@@ -17,9 +17,9 @@
 #define OC_LOGIN_ADDR_REFILL_MS 3000
 #define OC_LOGIN_ID_BURST 30
 #define OC_LOGIN_ID_REFILL_MS 2000
-/* per user name (named accounts), tracked like addresses */
+/* per user name (named accounts), tracked like addresses; refilled one per
+ * limits.login_user_refill_s (oc_ccfg) */
 #define OC_LOGIN_USER_BURST 10
-#define OC_LOGIN_USER_REFILL_MS 3000
 #define OC_LOGIN_ADDRS 1024 /* addresses tracked; a fresh or refilled entry is reused first */
 #define OC_SESSION_TTL_MS (12LL * 3600 * 1000)
 #define OC_SESSION_ID_LEN 64 /* hex characters */

@@ -266,6 +266,7 @@ static bool parse_root(struct ctx *c, const cJSON *root, struct oc_ccfg *cfg)
                                              "request_total_s",
                                              "max_connections_per_ip",
                                              "max_buffered_mb",
+                                             "login_user_refill_s",
                                              NULL};
     if (!cJSON_IsObject(root))
         return fail(c, "$", "the config must be a JSON object");
@@ -312,7 +313,7 @@ static bool parse_root(struct ctx *c, const cJSON *root, struct oc_ccfg *cfg)
     cfg->request_timeout_s = 30;
     cfg->request_total_s = 60;
     cfg->max_connections_per_ip = -1; /* half of max_connections, below */
-    int json_kb = 8192, ev_mb = 32, buffered_mb = 256;
+    int json_kb = 8192, ev_mb = 32, buffered_mb = 256, user_refill_s = 3;
     if (!num(c, root, "silent_after_s", "$.silent_after_s", 1, 86400 * 30, &cfg->silent_after_s) ||
         !num(c, root, "tz_offset_min", "$.tz_offset_min", -720, 840, &cfg->tz_offset_min) ||
         !num(c, root, "max_future_s", "$.max_future_s", 0, 86400 * 366, &cfg->max_future_s))
@@ -333,9 +334,12 @@ static bool parse_root(struct ctx *c, const cJSON *root, struct oc_ccfg *cfg)
                  &cfg->request_total_s) ||
             !num(c, lim, "max_connections_per_ip", "$.limits.max_connections_per_ip", 1, 65536,
                  &cfg->max_connections_per_ip) ||
-            !num(c, lim, "max_buffered_mb", "$.limits.max_buffered_mb", 1, 1 << 16, &buffered_mb))
+            !num(c, lim, "max_buffered_mb", "$.limits.max_buffered_mb", 1, 1 << 16, &buffered_mb) ||
+            !num(c, lim, "login_user_refill_s", "$.limits.login_user_refill_s", 1, 86400,
+                 &user_refill_s))
             return false;
     }
+    cfg->login_user_refill_ms = user_refill_s * 1000;
     if (cfg->max_connections_per_ip < 0)
         cfg->max_connections_per_ip = cfg->max_connections / 2 + 1;
     if (cfg->request_total_s < cfg->request_timeout_s)

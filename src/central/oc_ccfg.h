@@ -41,6 +41,7 @@ struct oc_ccfg {
     int request_timeout_s; /* idle gap */
     int request_total_s;   /* a whole request, from its first byte to its answer */
     int max_connections_per_ip;
+    int login_user_refill_ms;  /* one wrong sign-in per this, per user name, after the burst */
     size_t max_buffered_bytes; /* bodies and their parses across all requests at once */
     size_t max_json_bytes;
     size_t max_evidence_bytes;

@@ -84,18 +84,21 @@ static void security_keys(void **state)
     assert_int_equal(c->request_total_s, 60);
     assert_int_equal(c->max_connections_per_ip, 256 / 2 + 1);
     assert_true(c->max_buffered_bytes == (size_t)256 << 20);
+    assert_int_equal(c->login_user_refill_ms, 3000);
     assert_string_equal(c->tls_priorities, OC_TLS_PRIORITIES);
     oc_ccfg_free(c);
     const char *set =
         "{\"tls\":{\"cert_file\":\"c\",\"key_file\":\"k\",\"priorities\":\"NORMAL\"},"
         "\"max_future_s\":0,\"limits\":{\"max_connections\":16,\"max_connections_per_ip\":16,"
-        "\"request_timeout_s\":5,\"request_total_s\":5,\"max_buffered_mb\":32}," TOK "}";
+        "\"request_timeout_s\":5,\"request_total_s\":5,\"max_buffered_mb\":32,"
+        "\"login_user_refill_s\":60}," TOK "}";
     c = oc_ccfg_parse(set, strlen(set), "central.json", err, sizeof err);
     assert_non_null(c);
     assert_string_equal(c->tls_priorities, "NORMAL");
     assert_int_equal(c->max_future_s, 0);
     assert_int_equal(c->max_connections_per_ip, 16);
     assert_int_equal(c->request_total_s, 5);
+    assert_int_equal(c->login_user_refill_ms, 60000);
     oc_ccfg_free(c);
     refused("{\"insecure_http\":true,\"max_future_s\":-1," TOK "}",
             "$.max_future_s: must be an integer");
@@ -107,6 +110,8 @@ static void security_keys(void **state)
             "$.limits.max_buffered_mb: must be at least max_evidence_mb");
     refused("{\"insecure_http\":true,\"limits\":{\"max_connections_per_ip\":0}," TOK "}",
             "$.limits.max_connections_per_ip");
+    refused("{\"insecure_http\":true,\"limits\":{\"login_user_refill_s\":0}," TOK "}",
+            "$.limits.login_user_refill_s");
     refused("{\"tls\":{\"cert_file\":\"c\",\"key_file\":\"k\",\"priorities\":\"\"}," TOK "}",
             "$.tls.priorities: must be a non-empty string");
 }
