@@ -184,6 +184,8 @@ enum MHD_Result oc_api_get_violations(struct oc_api *api, struct MHD_Connection 
 enum MHD_Result oc_api_get_counters(struct oc_api *api, struct MHD_Connection *c);
 
 /* oc_api_review.c */
+/* The evidence fields of a served record (evidence_url, evidence_expired). */
+void oc_api_evidence_fields(cJSON *rec, const struct oc_store_vrow *r);
 /* The oldest pending violation (filters: type, camera, road, unit),
  * leased to this reviewer, with the camera's other recent violations. */
 enum MHD_Result oc_api_get_review_next(struct oc_api *api, struct MHD_Connection *c,

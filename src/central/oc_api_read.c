@@ -39,27 +39,22 @@ enum MHD_Result oc_api_get_counts(struct oc_api *api, struct MHD_Connection *c)
 }
 
 /* A page of violations being written: each stored record with its
- * evidence_url, and the cursor ("<ts>|<id>") after the last one. */
+ * evidence_url (and "evidence_expired": true once retention deleted its
+ * image), and the cursor ("<ts>|<id>") after the last one. */
 struct page {
     cJSON *out, *arr;
     char cursor[256];
 };
 
-static void page_row(void *arg, const char *record, int64_t ts, const char *id, int has_evidence)
+static void page_row(void *arg, const struct oc_store_vrow *r)
 {
     struct page *pg = arg;
-    cJSON *rec = cJSON_Parse(record);
+    cJSON *rec = cJSON_Parse(r->record);
     if (!rec)
         return;
-    if (has_evidence) {
-        char url[512];
-        snprintf(url, sizeof url, "/api/v1/evidence/%s", id);
-        cJSON_AddStringToObject(rec, "evidence_url", url);
-    } else {
-        cJSON_AddNullToObject(rec, "evidence_url");
-    }
+    oc_api_evidence_fields(rec, r);
     cJSON_AddItemToArray(pg->arr, rec);
-    snprintf(pg->cursor, sizeof pg->cursor, "%lld|%s", (long long)ts, id);
+    snprintf(pg->cursor, sizeof pg->cursor, "%lld|%s", (long long)r->ts, r->id);
 }
 
 enum MHD_Result oc_api_get_violations(struct oc_api *api, struct MHD_Connection *c)
@@ -82,7 +77,7 @@ enum MHD_Result oc_api_get_violations(struct oc_api *api, struct MHD_Connection 
     struct page pg = {.out = cJSON_CreateObject()};
     pg.arr = cJSON_AddArrayToObject(pg.out, "violations");
     int more = 0;
-    if (api->store->ops->violations(api->store, &f, (int)limit, bts, bid, page_row, &pg, &more) !=
+    if (api->store->ops->vrows(api->store, &f, (int)limit, bts, bid, page_row, &pg, &more) !=
         OC_OK) {
         cJSON_Delete(pg.out);
         return oc_api_send_error(c, 503, "store busy or failing; retry");

@@ -6,13 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A stored violation as the API serves it: the record, its evidence URL
- * and its review state. */
-static cJSON *vrow_json(const struct oc_store_vrow *r)
+/* The evidence fields of a served record: its URL (null without an
+ * image) and "evidence_expired": true when retention deleted the image (the
+ * record keeps its evidence.sha256). */
+void oc_api_evidence_fields(cJSON *rec, const struct oc_store_vrow *r)
 {
-    cJSON *rec = cJSON_Parse(r->record);
-    if (!rec)
-        return NULL;
     if (r->has_evidence) {
         char url[512];
         snprintf(url, sizeof url, "/api/v1/evidence/%s", r->id);
@@ -22,6 +20,16 @@ static cJSON *vrow_json(const struct oc_store_vrow *r)
     }
     if (r->evidence_expired)
         cJSON_AddBoolToObject(rec, "evidence_expired", 1);
+}
+
+/* A stored violation as the API serves it: the record, its evidence URL
+ * and its review state. */
+static cJSON *vrow_json(const struct oc_store_vrow *r)
+{
+    cJSON *rec = cJSON_Parse(r->record);
+    if (!rec)
+        return NULL;
+    oc_api_evidence_fields(rec, r);
     cJSON *rv = cJSON_AddObjectToObject(rec, "review");
     cJSON_AddStringToObject(rv, "status", r->status);
     if (r->reason)

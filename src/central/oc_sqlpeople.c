@@ -105,38 +105,27 @@ oc_err_t oc_sqlp_user_set(struct oc_store *s, const char *name, const char *pwha
     return e;
 }
 
+static cJSON *user_json(const struct oc_sql_dialect *d, struct oc_sqlst *st)
+{
+    cJSON *u = cJSON_CreateObject();
+    cJSON_AddStringToObject(u, "name", d->col_text(st, 0));
+    cJSON_AddStringToObject(u, "role", d->col_text(st, 1));
+    cJSON_AddBoolToObject(u, "disabled", d->col_int(st, 2) != 0);
+    if (*d->col_text(st, 3))
+        cJSON_AddStringToObject(u, "locale", d->col_text(st, 3));
+    else
+        cJSON_AddNullToObject(u, "locale");
+    cJSON_AddNumberToObject(u, "created", (double)d->col_int(st, 4));
+    cJSON_AddNumberToObject(u, "changed", (double)d->col_int(st, 5));
+    return u;
+}
+
 cJSON *oc_sqlp_users(struct oc_store *s)
 {
-    const struct oc_sql_dialect *d = oc_sqls_dialect(s);
-    struct oc_sqls_slot *sl = oc_sqls_acquire(s);
-    struct oc_sqlst *st = oc_sqls_start(s, sl->c,
-                                        "SELECT name, role, disabled, COALESCE(locale,''),"
-                                        " created, changed FROM users ORDER BY name",
-                                        1, NULL, 0);
-    cJSON *out = st ? cJSON_CreateObject() : NULL;
-    cJSON *arr = cJSON_AddArrayToObject(out, "users");
-    enum oc_sql_step r = OC_SQL_ERROR;
-    while (st && (r = d->step(st)) == OC_SQL_ROW) {
-        cJSON *u = cJSON_CreateObject();
-        cJSON_AddStringToObject(u, "name", d->col_text(st, 0));
-        cJSON_AddStringToObject(u, "role", d->col_text(st, 1));
-        cJSON_AddBoolToObject(u, "disabled", d->col_int(st, 2) != 0);
-        if (*d->col_text(st, 3))
-            cJSON_AddStringToObject(u, "locale", d->col_text(st, 3));
-        else
-            cJSON_AddNullToObject(u, "locale");
-        cJSON_AddNumberToObject(u, "created", (double)d->col_int(st, 4));
-        cJSON_AddNumberToObject(u, "changed", (double)d->col_int(st, 5));
-        cJSON_AddItemToArray(arr, u);
-    }
-    if (st)
-        d->done(st);
-    oc_sqls_release(s, sl);
-    if (r != OC_SQL_DONE) {
-        cJSON_Delete(out);
-        return NULL;
-    }
-    return out;
+    return oc_sqls_json_rows(s,
+                             "SELECT name, role, disabled, COALESCE(locale,''),"
+                             " created, changed FROM users ORDER BY name",
+                             1, NULL, 0, "users", user_json);
 }
 
 /* ---- sessions ---- */
@@ -277,20 +266,6 @@ static void vrow_give(struct oc_store *s, struct oc_sqlst *st, oc_store_vrow_fn 
     fn(arg, &r);
 }
 
-/* The filter's parameters in placeholder order: from, [to], the texts. */
-static int filter_params(const struct oc_store_filter *f, struct oc_sqls_param *p)
-{
-    int n = 0;
-    p[n++] = I(f->from);
-    if (f->to)
-        p[n++] = I(f->to);
-    const char *vals[6];
-    size_t k = oc_sql_filter_values(f, vals);
-    for (size_t i = 0; i < k; i++)
-        p[n++] = T(vals[i]);
-    return n;
-}
-
 oc_err_t oc_sqlp_vrows(struct oc_store *s, const struct oc_store_filter *f, int limit,
                        int64_t before_ts, const char *before_id, oc_store_vrow_fn fn, void *arg,
                        int *more)
@@ -300,7 +275,7 @@ oc_err_t oc_sqlp_vrows(struct oc_store *s, const struct oc_store_filter *f, int 
     int param = 1;
     oc_sql_filter(sql, sizeof sql, f, "ts", &param);
     struct oc_sqls_param p[12];
-    int np = filter_params(f, p);
+    int np = oc_sqls_filter_params(f, p);
     size_t n = strlen(sql);
     if (before_id) {
         n += (size_t)snprintf(sql + n, sizeof sql - n, " AND (ts<?%d OR (ts=?%d AND id<?%d))",
@@ -338,7 +313,7 @@ static enum oc_sql_step queue_pick(struct oc_store *s, struct oc_sqlconn *c,
     int param = 1;
     oc_sql_filter(sql, sizeof sql, f, "ts", &param);
     struct oc_sqls_param p[16];
-    int np = filter_params(f, p);
+    int np = oc_sqls_filter_params(f, p);
     size_t n = strlen(sql);
     /* cond names its parameters ?A and ?B: numbered after the filter's */
     n += (size_t)snprintf(sql + n, sizeof sql - n, " AND status='pending' AND ");
@@ -533,9 +508,29 @@ static void stats_finish(cJSON *arr)
     }
 }
 
+struct stats {
+    cJSON *arr, *all;
+};
+
+static void stats_add(void *arg, const struct oc_sql_dialect *d, struct oc_sqlst *st)
+{
+    struct stats *x = arg;
+    cJSON *row = stats_row(x->arr, d->col_text(st, 0), d->col_text(st, 1));
+    const char *status = d->col_text(st, 2), *reason = d->col_text(st, 3);
+    double k = (double)d->col_int(st, 4);
+    add_to(row, "total", k);
+    add_to(x->all, "total", k);
+    if (strcmp(status, "pending") == 0 || strcmp(status, "confirmed") == 0 ||
+        strcmp(status, "rejected") == 0) {
+        add_to(row, status, k);
+        add_to(x->all, status, k);
+    }
+    if (strcmp(status, "rejected") == 0 && reason[0])
+        add_to(cJSON_GetObjectItem(row, "reasons"), reason, k);
+}
+
 cJSON *oc_sqlp_review_stats(struct oc_store *s, const struct oc_store_filter *f)
 {
-    const struct oc_sql_dialect *d = oc_sqls_dialect(s);
     char sql[1024] = "SELECT camera, type, status, COALESCE(reason,''), COUNT(*) FROM violations";
     int param = 1;
     oc_sql_filter(sql, sizeof sql, f, "ts", &param);
@@ -544,47 +539,35 @@ cJSON *oc_sqlp_review_stats(struct oc_store *s, const struct oc_store_filter *f)
              " GROUP BY camera, type, status, reason ORDER BY camera, type LIMIT %d",
              STATS_MAX_ROWS);
     struct oc_sqls_param p[12];
-    int np = filter_params(f, p);
-    struct oc_sqls_slot *sl = oc_sqls_acquire(s);
-    struct oc_sqlst *st = oc_sqls_start(s, sl->c, sql, 0, p, np);
-    cJSON *out = st ? cJSON_CreateObject() : NULL;
-    cJSON *arr = cJSON_AddArrayToObject(out, "rows");
-    cJSON *all = cJSON_AddObjectToObject(out, "all");
+    int np = oc_sqls_filter_params(f, p);
+    cJSON *out = cJSON_CreateObject();
+    struct stats x = {cJSON_AddArrayToObject(out, "rows"), cJSON_AddObjectToObject(out, "all")};
     static const char *const sums[] = {"total", "pending", "confirmed", "rejected"};
-    for (int k = 0; all && k < 4; k++)
-        cJSON_AddNumberToObject(all, sums[k], 0);
-    enum oc_sql_step r = OC_SQL_ERROR;
-    while (st && (r = d->step(st)) == OC_SQL_ROW) {
-        cJSON *row = stats_row(arr, d->col_text(st, 0), d->col_text(st, 1));
-        const char *status = d->col_text(st, 2), *reason = d->col_text(st, 3);
-        double k = (double)d->col_int(st, 4);
-        add_to(row, "total", k);
-        add_to(all, "total", k);
-        if (strcmp(status, "pending") == 0 || strcmp(status, "confirmed") == 0 ||
-            strcmp(status, "rejected") == 0) {
-            add_to(row, status, k);
-            add_to(all, status, k);
-        }
-        if (strcmp(status, "rejected") == 0 && reason[0])
-            add_to(cJSON_GetObjectItem(row, "reasons"), reason, k);
-    }
-    if (st)
-        d->done(st);
-    oc_sqls_release(s, sl);
-    if (r != OC_SQL_DONE) {
+    for (int k = 0; x.all && k < 4; k++)
+        cJSON_AddNumberToObject(x.all, sums[k], 0);
+    if (!x.arr || !x.all || oc_sqls_rows(s, sql, 0, p, np, stats_add, &x) != OC_OK) {
         cJSON_Delete(out);
         return NULL;
     }
-    stats_finish(arr);
+    stats_finish(x.arr);
     return out;
 }
 
 /* ---- reports ---- */
 
+static cJSON *plate_json(const struct oc_sql_dialect *d, struct oc_sqlst *st)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "plate", d->col_text(st, 0));
+    cJSON_AddNumberToObject(o, "count", (double)d->col_int(st, 1));
+    cJSON_AddNumberToObject(o, "first", (double)d->col_int(st, 2));
+    cJSON_AddNumberToObject(o, "last", (double)d->col_int(st, 3));
+    return o;
+}
+
 cJSON *oc_sqlp_plates(struct oc_store *s, int64_t from, int64_t to, const char *const *types,
                       size_t n_types, int limit)
 {
-    const struct oc_sql_dialect *d = oc_sqls_dialect(s);
     struct oc_sqls_param p[OC_SQL_MAX_PARAMS];
     char sql[1024] = "SELECT plate, COUNT(*), MIN(ts), MAX(ts) FROM violations"
                      " WHERE ts>=?1 AND ts<?2 AND plate IS NOT NULL AND plate<>''"
@@ -604,27 +587,7 @@ cJSON *oc_sqlp_plates(struct oc_store *s, int64_t from, int64_t to, const char *
     snprintf(sql + n, sizeof sql - n,
              ") GROUP BY plate HAVING COUNT(*)>=2 ORDER BY 2 DESC, 1 LIMIT ?%d", np + 1);
     p[np++] = I(limit);
-    struct oc_sqls_slot *sl = oc_sqls_acquire(s);
-    struct oc_sqlst *st = oc_sqls_start(s, sl->c, sql, 0, p, np);
-    cJSON *out = st ? cJSON_CreateObject() : NULL;
-    cJSON *arr = cJSON_AddArrayToObject(out, "plates");
-    enum oc_sql_step r = OC_SQL_ERROR;
-    while (st && (r = d->step(st)) == OC_SQL_ROW) {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "plate", d->col_text(st, 0));
-        cJSON_AddNumberToObject(o, "count", (double)d->col_int(st, 1));
-        cJSON_AddNumberToObject(o, "first", (double)d->col_int(st, 2));
-        cJSON_AddNumberToObject(o, "last", (double)d->col_int(st, 3));
-        cJSON_AddItemToArray(arr, o);
-    }
-    if (st)
-        d->done(st);
-    oc_sqls_release(s, sl);
-    if (r != OC_SQL_DONE) {
-        cJSON_Delete(out);
-        return NULL;
-    }
-    return out;
+    return oc_sqls_json_rows(s, sql, 0, p, np, "plates", plate_json);
 }
 
 oc_err_t oc_sqlp_report_get(struct oc_store *s, const char *key, char **body)

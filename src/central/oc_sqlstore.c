@@ -397,7 +397,7 @@ static oc_err_t store_evidence_stored(struct oc_store *base, const char *id, con
 /* ---- queries ---- */
 
 /* The filter's parameters in placeholder order: from, [to], the texts. */
-static int filter_params(const struct oc_store_filter *f, struct param *p)
+int oc_sqls_filter_params(const struct oc_store_filter *f, struct oc_sqls_param *p)
 {
     int n = 0;
     p[n++] = pi(f->from);
@@ -467,7 +467,7 @@ static cJSON *store_counts(struct oc_store *base, const struct oc_store_counts_q
     size_t n = strlen(sql);
     snprintf(sql + n, sizeof sql - n, "%s%s", group, q->n_group ? " ORDER BY 1" : "");
     struct param p[9];
-    int np = filter_params(&q->f, p);
+    int np = oc_sqls_filter_params(&q->f, p);
     struct slot *sl = acquire(s);
     struct oc_sqlst *st = start(s, sl->c, sql, 0, p, np);
     cJSON *out = st ? counts_rows(s, st, q) : NULL;
@@ -475,42 +475,6 @@ static cJSON *store_counts(struct oc_store *base, const struct oc_store_counts_q
         s->d->done(st);
     release(s, sl);
     return out;
-}
-
-static oc_err_t store_violations(struct oc_store *base, const struct oc_store_filter *f, int limit,
-                                 int64_t before_ts, const char *before_id, oc_store_violation_fn fn,
-                                 void *arg, int *more)
-{
-    struct sqlstore *s = (struct sqlstore *)base;
-    char sql[1024] = "SELECT record, evidence_path, ts, id FROM violations";
-    int param = 1;
-    oc_sql_filter(sql, sizeof sql, f, "ts", &param);
-    struct param p[12];
-    int np = filter_params(f, p);
-    size_t n = strlen(sql);
-    if (before_id) {
-        n += (size_t)snprintf(sql + n, sizeof sql - n, " AND (ts<?%d OR (ts=?%d AND id<?%d))",
-                              param, param, param + 1);
-        param += 2;
-        p[np++] = pi(before_ts);
-        p[np++] = pt(before_id);
-    }
-    snprintf(sql + n, sizeof sql - n, " ORDER BY ts DESC, id DESC LIMIT ?%d", param);
-    p[np++] = pi(limit + 1);
-    struct slot *sl = acquire(s);
-    struct oc_sqlst *st = start(s, sl->c, sql, 0, p, np);
-    enum oc_sql_step r = OC_SQL_ERROR;
-    int count = 0;
-    while (st && (r = s->d->step(st)) == OC_SQL_ROW && count < limit) {
-        fn(arg, s->d->col_text(st, 0), s->d->col_int(st, 2), s->d->col_text(st, 3),
-           !s->d->is_null(st, 1));
-        count++;
-    }
-    *more = r == OC_SQL_ROW; /* the (limit+1)th row exists */
-    if (st)
-        s->d->done(st);
-    release(s, sl);
-    return r == OC_SQL_ERROR ? OC_EIO : OC_OK;
 }
 
 static cJSON *box_row(struct sqlstore *s, struct oc_sqlst *st, int64_t now, int64_t silent_after)
@@ -610,6 +574,44 @@ oc_err_t oc_sqls_finish(struct oc_store *s, struct oc_sqlconn *c, oc_err_t e)
     return finish((struct sqlstore *)s, c, e);
 }
 
+oc_err_t oc_sqls_rows(struct oc_store *s, const char *sql, int sql_is_static,
+                      const struct oc_sqls_param *p, int n, oc_sqls_row_fn row, void *arg)
+{
+    const struct oc_sql_dialect *d = oc_sqls_dialect(s);
+    struct oc_sqls_slot *sl = oc_sqls_acquire(s);
+    struct oc_sqlst *st = oc_sqls_start(s, sl->c, sql, sql_is_static, p, n);
+    enum oc_sql_step r = OC_SQL_ERROR;
+    while (st && (r = d->step(st)) == OC_SQL_ROW)
+        row(arg, d, st);
+    if (st)
+        d->done(st);
+    oc_sqls_release(s, sl);
+    return r == OC_SQL_DONE ? OC_OK : OC_EIO;
+}
+
+struct json_rows {
+    cJSON *arr;
+    oc_sqls_json_fn fn;
+};
+
+static void json_row(void *arg, const struct oc_sql_dialect *d, struct oc_sqlst *st)
+{
+    struct json_rows *j = arg;
+    cJSON_AddItemToArray(j->arr, j->fn(d, st));
+}
+
+cJSON *oc_sqls_json_rows(struct oc_store *s, const char *sql, int sql_is_static,
+                         const struct oc_sqls_param *p, int n, const char *key, oc_sqls_json_fn row)
+{
+    cJSON *out = cJSON_CreateObject();
+    struct json_rows j = {.arr = cJSON_AddArrayToObject(out, key), .fn = row};
+    if (!j.arr || oc_sqls_rows(s, sql, sql_is_static, p, n, json_row, &j) != OC_OK) {
+        cJSON_Delete(out);
+        return NULL;
+    }
+    return out;
+}
+
 static const struct oc_store_ops sqlstore_ops = {.close = store_close,
                                                  .put_tallies = store_put_tallies,
                                                  .put_violations = store_put_violations,
@@ -617,7 +619,6 @@ static const struct oc_store_ops sqlstore_ops = {.close = store_close,
                                                  .evidence_stored = store_evidence_stored,
                                                  .counts = store_counts,
                                                  .boxes = store_boxes,
-                                                 .violations = store_violations,
                                                  OC_SQLPEOPLE_OPS};
 
 struct oc_store *oc_sqlstore_open(const struct oc_sql_dialect *d, const char *target,

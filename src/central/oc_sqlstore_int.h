@@ -56,5 +56,21 @@ enum oc_sql_step oc_sqls_first_row(struct oc_store *s, struct oc_sqlconn *c, con
                                    const struct oc_sqls_out *o, int no);
 /* Ends a write transaction: commits when e is OC_OK, else rolls back. */
 oc_err_t oc_sqls_finish(struct oc_store *s, struct oc_sqlconn *c, oc_err_t e);
+/* The parameters of oc_sql_filter's clause in placeholder order (at most
+ * 8 into p); returns how many. */
+int oc_sqls_filter_params(const struct oc_store_filter *f, struct oc_sqls_param *p);
+/* Called with each row of a result (the statement's columns readable). */
+typedef void (*oc_sqls_row_fn)(void *arg, const struct oc_sql_dialect *d, struct oc_sqlst *st);
+/* Runs a query on a pooled connection, each row to row(); OC_OK when it ran
+ * to its end, else OC_EIO. */
+oc_err_t oc_sqls_rows(struct oc_store *s, const char *sql, int sql_is_static,
+                      const struct oc_sqls_param *p, int n, oc_sqls_row_fn row, void *arg);
+/* One row of a result as a JSON object (the caller's array owns it). */
+typedef cJSON *(*oc_sqls_json_fn)(const struct oc_sql_dialect *d, struct oc_sqlst *st);
+/* Runs a query and returns {key: [row(r) for each row]} (the caller frees
+ * it), or NULL when the query failed. */
+cJSON *oc_sqls_json_rows(struct oc_store *s, const char *sql, int sql_is_static,
+                         const struct oc_sqls_param *p, int n, const char *key,
+                         oc_sqls_json_fn row);
 
 #endif

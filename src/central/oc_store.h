@@ -62,13 +62,6 @@ struct oc_insert_result {
     size_t inserted, duplicates;
 };
 
-/* One stored violation, for a page of them: the record (JSON text as
- * stored), its ts and id (what a page cursor is made of) and whether its
- * evidence image is stored. Borrowed for the call. The store gives data
- * only: the API makes the page cursor and the evidence URL of them. */
-typedef void (*oc_store_violation_fn)(void *arg, const char *record, int64_t ts, const char *id,
-                                      int has_evidence);
-
 /* ---- people: users, sessions, review, audit (docs/central.md) ---- */
 
 enum oc_user_role { OC_USER_NONE, OC_USER_VIEWER, OC_USER_REVIEWER, OC_USER_ADMIN };
@@ -138,12 +131,6 @@ struct oc_store_ops {
      * NULL when the store fails. */
     cJSON *(*counts)(struct oc_store *s, const struct oc_store_counts_q *q);
     cJSON *(*boxes)(struct oc_store *s, int64_t now_ms, int64_t silent_after_ms);
-    /* Up to limit violations matching f, newest first (ts, then id), older
-     * than (before_ts, before_id) when before_id is set, each given to fn;
-     * *more: another one follows the last given. */
-    oc_err_t (*violations)(struct oc_store *s, const struct oc_store_filter *f, int limit,
-                           int64_t before_ts, const char *before_id, oc_store_violation_fn fn,
-                           void *arg, int *more);
 
     /* Users. user_add: OC_EINVAL when the name exists. user_set changes
      * what is given (pwhash, locale non-NULL; disabled, role >= 0) and
@@ -177,8 +164,11 @@ struct oc_store_ops {
                               int64_t now_ms, enum oc_decide *out);
     /* Per camera and type: total, pending, confirmed, rejected, reasons. */
     cJSON *(*review_stats)(struct oc_store *s, const struct oc_store_filter *f);
-    /* Violations matching f newest first with their review state, older
-     * than (before_ts, before_id) when before_id is set; *more as above. */
+    /* Up to limit violations matching f (its status too), newest first (ts,
+     * then id), older than (before_ts, before_id) when before_id is set,
+     * each given to fn with its review state; *more: another one follows
+     * the last given. The store gives data only: the API makes the page
+     * cursor and the evidence URL of them. */
     oc_err_t (*vrows)(struct oc_store *s, const struct oc_store_filter *f, int limit,
                       int64_t before_ts, const char *before_id, oc_store_vrow_fn fn, void *arg,
                       int *more);

@@ -35,40 +35,10 @@ static char dir[256], base_url[128];
 static const char *src_ip; /* the client's source address when set (127.0.0.x) */
 static struct oc_proc central;
 
-struct resp {
-    long status;
-    char *body;
-    size_t len;
-    char headers[4096];
-};
-
-static size_t on_body(char *p, size_t sz, size_t n, void *ud)
-{
-    struct resp *r = ud;
-    char *b = realloc(r->body, r->len + sz * n + 1);
-    if (!b)
-        return 0;
-    memcpy(b + r->len, p, sz * n);
-    r->len += sz * n;
-    b[r->len] = '\0';
-    r->body = b;
-    return sz * n;
-}
-
-static size_t on_header(char *p, size_t sz, size_t n, void *ud)
-{
-    struct resp *r = ud;
-    size_t have = strlen(r->headers);
-    if (have + sz * n < sizeof r->headers) {
-        memcpy(r->headers + have, p, sz * n);
-        r->headers[have + sz * n] = '\0';
-    }
-    return sz * n;
-}
-
 /* One request; the response body is NUL-terminated. ca NULL = the test CA. */
 static CURLcode request(const char *method, const char *path, const char *token, const void *body,
-                        size_t len, const char *extra_header, const char *ca, struct resp *r)
+                        size_t len, const char *extra_header, const char *ca,
+                        struct oc_http_resp *r)
 {
     char url[1024], auth[256], cafile[512];
     memset(r, 0, sizeof *r);
@@ -96,9 +66,9 @@ static CURLcode request(const char *method, const char *path, const char *token,
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(c, CURLOPT_CAINFO, cafile);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, oc_http_on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, oc_http_on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
     if (body) {
@@ -115,7 +85,7 @@ static CURLcode request(const char *method, const char *path, const char *token,
 }
 
 static long call(const char *method, const char *path, const char *token, const char *body,
-                 struct resp *r)
+                 struct oc_http_resp *r)
 {
     CURLcode rc = request(method, path, token, body, body ? strlen(body) : 0, NULL, NULL, r);
     if (rc != CURLE_OK)
@@ -125,7 +95,7 @@ static long call(const char *method, const char *path, const char *token, const 
 
 static long status_of(const char *method, const char *path, const char *token, const char *body)
 {
-    struct resp r;
+    struct oc_http_resp r;
     long s = call(method, path, token, body, &r);
     if (s >= 400) {
         cJSON *j = cJSON_Parse(r.body);
@@ -139,7 +109,7 @@ static long status_of(const char *method, const char *path, const char *token, c
 
 static cJSON *get_json(const char *path)
 {
-    struct resp r;
+    struct oc_http_resp r;
     long s = call("GET", path, VIEWER_TOKEN, NULL, &r);
     if (s != 200)
         fail_msg("GET %s -> %ld %s", path, s, r.body);
@@ -279,7 +249,7 @@ static void auth_rules(void **state)
 static void tls_is_verified(void **state)
 {
     (void)state;
-    struct resp r;
+    struct oc_http_resp r;
     /* a client that trusts the test CA gets through, with HSTS */
     CURLcode rc = request("GET", "/api/v1/boxes", VIEWER_TOKEN, NULL, 0, NULL, NULL, &r);
     assert_int_equal(rc, CURLE_OK);
@@ -299,8 +269,8 @@ static void tls_is_verified(void **state)
     CURL *c = curl_easy_init();
     curl_easy_setopt(c, CURLOPT_URL, plain);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 5L);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    struct resp r2 = {0};
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, oc_http_on_body);
+    struct oc_http_resp r2 = {0};
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &r2);
     CURLcode rc2 = curl_easy_perform(c);
     long code = 0;
@@ -475,7 +445,7 @@ static void violations_insert_once_and_page(void **state)
              record(r1, sizeof r1, "edge-4", "cam-1", 1, 1763802001000, "red_light", NULL),
              record(r2, sizeof r2, "edge-4", "cam-1", 2, 1763802002000, "wrong_way", NULL),
              record(r3, sizeof r3, "edge-4", "cam-2", 1, 1763802002000, "littering", NULL));
-    struct resp r;
+    struct oc_http_resp r;
     assert_int_equal(call("POST", "/api/v1/violations", BOX4_TOKEN, body, &r), 200);
     assert_non_null(strstr(r.body, "\"inserted\":3"));
     free(r.body);
@@ -575,7 +545,7 @@ static void malformed_and_oversized(void **state)
     /* refused from its headers: with Expect: 100-continue the body is never
      * sent, so the answer cannot race a client still sending (a refusal
      * closes the connection) */
-    struct resp big_r;
+    struct oc_http_resp big_r;
     assert_int_equal(request("POST", "/api/v1/violations", BOX_TOKEN, huge, big,
                              "Expect: 100-continue", NULL, &big_r),
                      CURLE_OK);
@@ -706,7 +676,7 @@ static long put_image(const char *id, const void *img, size_t len, const char *c
     snprintf(hdr, sizeof hdr, "X-Content-SHA256: %s", claimed);
     char path[256];
     snprintf(path, sizeof path, "/api/v1/evidence/%s", id);
-    struct resp r;
+    struct oc_http_resp r;
     assert_int_equal(request("PUT", path, BOX_TOKEN, img, len, hdr, NULL, &r), CURLE_OK);
     free(r.body);
     return r.status;
@@ -728,7 +698,7 @@ static void evidence(void **state)
     assert_int_equal(status_of("POST", "/api/v1/violations", BOX_TOKEN, body), 200);
     /* digest mismatch, no digest */
     assert_int_equal(put_image("edge-1:cam-5:1", jpeg, jlen - 1, hex), 400);
-    struct resp r;
+    struct oc_http_resp r;
     request("PUT", "/api/v1/evidence/edge-1:cam-5:1", BOX_TOKEN, jpeg, jlen, NULL, NULL, &r);
     assert_int_equal(r.status, 400);
     free(r.body);
@@ -793,7 +763,7 @@ static void evidence_is_immutable_without_digest(void **state)
     assert_int_equal(put_image("edge-1:cam-im:1", a, alen, NULL), 200);
     assert_int_equal(put_image("edge-1:cam-im:1", a, alen, NULL), 200); /* the same again */
     assert_int_equal(put_image("edge-1:cam-im:1", b, blen, NULL), 409);
-    struct resp r;
+    struct oc_http_resp r;
     request("GET", "/api/v1/evidence/edge-1:cam-im:1", VIEWER_TOKEN, NULL, 0, NULL, NULL, &r);
     assert_int_equal(r.status, 200);
     assert_int_equal(r.len, alen);
@@ -821,7 +791,7 @@ static void bodies_are_read_only_after_auth(void **state)
     size_t big = 1u << 20;
     char *huge = malloc(big);
     memset(huge, 'a', big);
-    struct resp r;
+    struct oc_http_resp r;
     CURLcode rc = request("PUT", "/api/v1/evidence/edge-1:cam-1:1", NULL, huge, big,
                           "Expect: 100-continue", NULL, &r);
     free(r.body);
@@ -885,7 +855,7 @@ static void duplicate_keys_cannot_forge_records(void **state)
         "\"conf\":0.9,\"zone\":null,\"line\":null,\"signal\":null,\"location\":null,\"road\":null,"
         "\"unit\":null,\"evidence\":null,\"box\":\"edge-2\",\"camera\":\"cam-b1-forged\","
         "\"id\":\"edge-2:cam-b1:1\",\"type\":\"wrong_way\",\"plate\":\"FORGED\"}]}";
-    struct resp r;
+    struct oc_http_resp r;
     assert_int_equal(call("POST", "/api/v1/violations", BOX_TOKEN, forged, &r), 400);
     assert_non_null(strstr(r.body, "key given twice"));
     free(r.body);
@@ -927,7 +897,7 @@ static void refused_batch_item_has_index(void **state)
     record(r2, sizeof r2, "edge-1", "cam-ix", 2, 1763802001000, "Red Light!", NULL);
     record(r3, sizeof r3, "edge-1", "cam-ix", 3, 1763802001000, "red_light", NULL);
     snprintf(body, sizeof body, "{\"box\":\"edge-1\",\"violations\":[%s,%s,%s]}", r1, r2, r3);
-    struct resp r;
+    struct oc_http_resp r;
     assert_int_equal(call("POST", "/api/v1/violations", BOX_TOKEN, body, &r), 400);
     cJSON *j = cJSON_Parse(r.body);
     free(r.body);
@@ -1037,7 +1007,7 @@ static void own_origin(char *out, size_t cap)
  * the session id (or "") in session. */
 static long sign_in(const char *form, const char *headers, char session[65])
 {
-    struct resp r;
+    struct oc_http_resp r;
     assert_int_equal(request("POST", "/login", NULL, form, strlen(form), headers, NULL, &r),
                      CURLE_OK);
     session[0] = '\0';
@@ -1054,7 +1024,7 @@ static long with_session(const char *method, const char *path, const char *sessi
     char header[512];
     snprintf(header, sizeof header, "Cookie: oc_session=%s%s%s", session, more_headers ? "\n" : "",
              more_headers ? more_headers : "");
-    struct resp r;
+    struct oc_http_resp r;
     request(method, path, NULL, NULL, 0, header, NULL, &r);
     free(r.body);
     return r.status;
@@ -1066,7 +1036,7 @@ static void dashboard_session(void **state)
     src_ip = "127.0.0.2";
     char origin[200];
     own_origin(origin, sizeof origin);
-    struct resp r;
+    struct oc_http_resp r;
     assert_int_equal(call("GET", "/", NULL, NULL, &r), 303);
     assert_non_null(strstr(r.headers, "Location: /login"));
     free(r.body);

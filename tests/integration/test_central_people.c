@@ -28,41 +28,10 @@ static char dir[256], base_url[128], cfg[512], origin[200];
 static const char *src_ip;
 static struct oc_proc central;
 
-struct resp {
-    long status;
-    char *body;
-    size_t len;
-    char headers[4096];
-};
-
-static size_t on_body(char *p, size_t sz, size_t n, void *ud)
-{
-    struct resp *r = ud;
-    char *b = realloc(r->body, r->len + sz * n + 1);
-    if (!b)
-        return 0;
-    memcpy(b + r->len, p, sz * n);
-    r->len += sz * n;
-    b[r->len] = '\0';
-    r->body = b;
-    return sz * n;
-}
-
-static size_t on_header(char *p, size_t sz, size_t n, void *ud)
-{
-    struct resp *r = ud;
-    size_t have = strlen(r->headers);
-    if (have + sz * n < sizeof r->headers) {
-        memcpy(r->headers + have, p, sz * n);
-        r->headers[have + sz * n] = '\0';
-    }
-    return sz * n;
-}
-
 /* One request. auth: a bearer token, or "s:<session id>" for the cookie
  * (with this server's Origin on writes), or NULL. */
 static long req(const char *method, const char *path, const char *auth, const char *body,
-                size_t len, const char *extra, struct resp *r)
+                size_t len, const char *extra, struct oc_http_resp *r)
 {
     char url[1024], h1[256], cafile[512];
     memset(r, 0, sizeof *r);
@@ -86,9 +55,9 @@ static long req(const char *method, const char *path, const char *auth, const ch
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(c, CURLOPT_CAINFO, cafile);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, oc_http_on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, oc_http_on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
     if (body) {
@@ -108,7 +77,7 @@ static long req(const char *method, const char *path, const char *auth, const ch
 
 static long status(const char *method, const char *path, const char *auth, const char *body)
 {
-    struct resp r;
+    struct oc_http_resp r;
     long s = req(method, path, auth, body, body ? strlen(body) : 0, NULL, &r);
     free(r.body);
     return s;
@@ -117,7 +86,7 @@ static long status(const char *method, const char *path, const char *auth, const
 static cJSON *json(const char *method, const char *path, const char *auth, const char *body,
                    long want)
 {
-    struct resp r;
+    struct oc_http_resp r;
     long s = req(method, path, auth, body, body ? strlen(body) : 0, NULL, &r);
     if (s != want)
         fail_msg("%s %s -> %ld (want %ld): %s", method, path, s, want, r.body);
@@ -149,7 +118,7 @@ static long sign_in(const char *user, const char *pw, char session[65])
     for (char *p = form; *p; p++)
         if (*p == ' ')
             *p = '+';
-    struct resp r;
+    struct oc_http_resp r;
     req("POST", "/login", NULL, form, strlen(form), origin, &r);
     session[0] = '\0';
     char *sc = strstr(r.headers, "Set-Cookie: oc_session=");
@@ -230,11 +199,7 @@ static int setup(void **state)
     /* sun is locked out by the rate-limit case; no other case signs in as sun */
     assert_int_equal(cli("add sun --role reviewer --password-stdin"), 0);
     assert_int_equal(cli("add li --role reviewer --password-stdin") == 0, 0); /* exists */
-    char bin[512];
-    snprintf(bin, sizeof bin, "%s/ordercam-central", getenv("OC_BIN"));
-    char *argv[] = {bin, "-c", cfg, "--port-file", portfile, NULL};
-    assert_int_equal(oc_proc_start(&central, argv, log), 0);
-    int port = oc_proc_wait_port(portfile, 20000);
+    int port = oc_proc_start_central(&central, cfg, portfile, log, 20000);
     assert_true(port > 0);
     snprintf(base_url, sizeof base_url, "https://localhost:%d", port);
     snprintf(origin, sizeof origin, "Origin: %s", base_url);
@@ -455,7 +420,7 @@ static void export_is_confirmed_set(void **state)
     cJSON_Delete(cn);
     assert_int_equal(status("GET", "/api/v1/counts?status=maybe", VIEWER_TOKEN, NULL), 400);
     /* JSON Lines: one confirmed record a line, nothing else */
-    struct resp r;
+    struct oc_http_resp r;
     assert_int_equal(req("GET", "/api/v1/export?format=jsonl&camera=cam-exp", a, NULL, 0, NULL, &r),
                      200);
     int lines = 0;
@@ -541,7 +506,7 @@ static void upload_image(const char *id, int gray, char hex[65])
     pclose(p);
     snprintf(hdr, sizeof hdr, "X-Content-SHA256: %s", hex);
     snprintf(path, sizeof path, "/api/v1/evidence/%s", id);
-    struct resp r;
+    struct oc_http_resp r;
     assert_int_equal(req("PUT", path, BOX_TOKEN, (const char *)jpg, jl, hdr, &r), 200);
     free(r.body);
     tjFree(jpg);
@@ -604,7 +569,7 @@ static void audit_rows_for_every_action(void **state)
     }
     snprintf(hdr, sizeof hdr, "X-Content-SHA256: %s", hex);
     snprintf(path, sizeof path, "/api/v1/evidence/%s", x);
-    struct resp r;
+    struct oc_http_resp r;
     assert_int_equal(req("PUT", path, BOX_TOKEN, (const char *)jpg, jl, hdr, &r), 200);
     free(r.body);
     tjFree(jpg);
@@ -628,7 +593,7 @@ static void audit_rows_for_every_action(void **state)
     assert_int_equal(status("GET", "/api/v1/me", a, NULL), 200);
     assert_true(audit_rows(admin, "audit_read", NULL) >= 1);
     /* admins export it as CSV; that is a row too */
-    struct resp cr;
+    struct oc_http_resp cr;
     int exported = audit_rows(admin, "audit_export", NULL);
     assert_int_equal(req("GET", "/api/v1/audit?format=csv&limit=1000", admin, NULL, 0, NULL, &cr),
                      200);
@@ -737,7 +702,7 @@ static void locale_per_user(void **state)
     assert_string_equal(cJSON_GetObjectItem(j, "locale")->valuestring, "en");
     cJSON_Delete(j);
     /* a cookie write from another site is refused */
-    struct resp r;
+    struct oc_http_resp r;
     char cookie[120];
     snprintf(cookie, sizeof cookie, "Cookie: oc_session=%s", v + 2);
     assert_int_equal(req("POST", "/api/v1/me", NULL, "{\"locale\":\"zh-CN\"}", 18, cookie, &r),
@@ -844,7 +809,7 @@ static void periodic_report(void **state)
     assert_int_equal((long long)cJSON_GetObjectItem(r, "from")->valuedouble, mon - 16 * day);
     assert_int_equal((long long)cJSON_GetObjectItem(r, "to")->valuedouble, mon + 14 * day);
     cJSON_Delete(r);
-    struct resp c;
+    struct oc_http_resp c;
     assert_int_equal(req("GET", "/api/v1/report?period=week&date=2025-11-19&by=unit&format=csv", a,
                          NULL, 0, NULL, &c),
                      200);
@@ -894,12 +859,8 @@ static void retention_deletes_exactly_the_expired(void **state)
              "-e '/\"retention\": {\"evidence_days\": 0/d' '%s' > '%s'",
              cfg, cfg2);
     assert_int_equal(system(cmd), 0);
-    char bin[512];
-    snprintf(bin, sizeof bin, "%s/ordercam-central", getenv("OC_BIN"));
-    char *argv[] = {bin, "-c", cfg2, "--port-file", port2, NULL};
     struct oc_proc c2;
-    assert_int_equal(oc_proc_start(&c2, argv, log2), 0);
-    int port = oc_proc_wait_port(port2, 20000);
+    int port = oc_proc_start_central(&c2, cfg2, port2, log2, 20000);
     assert_true(port > 0);
     char saved[128];
     snprintf(saved, sizeof saved, "%s", base_url);
@@ -940,6 +901,9 @@ static void retention_deletes_exactly_the_expired(void **state)
         int kept = strcmp(id, "edge-1:cam-ret:3") == 0;
         assert_true(strcmp(id, "edge-1:cam-ret:1") != 0);
         assert_int_equal(cJSON_IsString(cJSON_GetObjectItem(it, "evidence_url")), kept);
+        /* GET /api/v1/violations says so too, for exactly the expired ones */
+        assert_int_equal(cJSON_IsTrue(cJSON_GetObjectItem(it, "evidence_expired")), !kept);
+        assert_int_equal(cJSON_GetObjectItem(it, "evidence_expired") != NULL, !kept);
     }
     cJSON_Delete(j);
     char *x = next_id(admin, "camera=cam-ret&type=red_light");

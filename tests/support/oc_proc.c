@@ -105,3 +105,27 @@ int oc_make_certs(const char *dir)
              dir);
     return system(cmd) == 0 ? 0 : -1;
 }
+
+size_t oc_http_on_body(char *p, size_t sz, size_t n, void *ud)
+{
+    struct oc_http_resp *r = ud;
+    char *b = realloc(r->body, r->len + sz * n + 1);
+    if (!b)
+        return 0;
+    memcpy(b + r->len, p, sz * n);
+    r->len += sz * n;
+    b[r->len] = '\0';
+    r->body = b;
+    return sz * n;
+}
+
+size_t oc_http_on_header(char *p, size_t sz, size_t n, void *ud)
+{
+    struct oc_http_resp *r = ud;
+    size_t have = strlen(r->headers);
+    if (have + sz * n < sizeof r->headers) {
+        memcpy(r->headers + have, p, sz * n);
+        r->headers[have + sz * n] = '\0';
+    }
+    return sz * n;
+}

@@ -25,6 +25,19 @@ int oc_proc_stop(struct oc_proc *p, int sig);
 int oc_proc_start_central(struct oc_proc *p, const char *cfg, const char *portfile, const char *log,
                           int timeout_ms);
 
+/* A response collected by libcurl: the status, the body (NUL-terminated,
+ * malloc'd: the caller frees it) and the header lines (cut at 4 KiB). */
+struct oc_http_resp {
+    long status;
+    char *body;
+    size_t len;
+    char headers[4096];
+};
+/* libcurl's CURLOPT_WRITEFUNCTION and CURLOPT_HEADERFUNCTION for an
+ * oc_http_resp (its address as the data). */
+size_t oc_http_on_body(char *p, size_t sz, size_t n, void *ud);
+size_t oc_http_on_header(char *p, size_t sz, size_t n, void *ud);
+
 /* Makes a fresh temporary directory (under $TMPDIR or /tmp) into dir. */
 int oc_tmpdir(char *dir, size_t len);
 /* Removes dir and everything below it. 0 or -1. */

@@ -203,7 +203,7 @@ async function refresh() {
     { title: t('plate'), render: (r) => el('span', { class: 'nowrap' }, label(r.plate)) },
     { title: t('unit'), key: 'unit' },
     { title: t('evidence'), render: (r) => {
-      if (!r.evidence_url) return el('span', { class: 'muted' }, t('none'));
+      if (!r.evidence_url) return el('span', { class: 'muted' }, r.evidence_expired ? t('image_expired') : t('none'));
       const img = el('img', { class: 'thumb', src: r.evidence_url, alt: `evidence ${r.id}`, loading: 'lazy' });
       img.addEventListener('click', () => openEvidence(r.evidence_url));
       return img;
