@@ -5,33 +5,44 @@
 # grain; then measures at the API (HTTP, loopback, a reviewer's session):
 # the next pending violation, a decision, a monthly report per road and
 # per unit, against the counts query of the dashboard in the same run.
-# Medians of 20 calls each.
-# usage: scripts/bench-review.sh [N] [BUILD_DIR]
-set -euo pipefail
+# Medians of 20 calls each. Every step is time-limited; any failure stops
+# the run with a message naming the step (exit 1).
+# usage: scripts/bench-review.sh [N] [BUILD_DIR]   (BUILD_DIR: a Release build)
+set -Eeuo pipefail
+shopt -s inherit_errexit
 n=${1:-10000000}
 bin=${2:-build}
 src=$(cd "$(dirname "$0")/.." && pwd)
 . "$src/tests/support/wait.sh"
-command -v sqlite3 >/dev/null || { echo "bench-review: needs sqlite3 (scripts/setup.sh)" >&2; exit 1; }
+step=setup
+trap 'echo "bench-review: FAILED during \"$step\" (line $LINENO: $BASH_COMMAND)" >&2' ERR
+die() { echo "bench-review: FAILED: $*" >&2; exit 1; }
+for c in sqlite3 jq curl timeout; do
+    command -v "$c" >/dev/null || die "needs $c (scripts/setup.sh)"
+done
+[ -x "$bin/ordercam-central" ] || die "no $bin/ordercam-central (build first)"
 work=$(mktemp -d)
 pid=
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
-cat >"$work/central.json" <<JSON
-{"listen": "127.0.0.1:0", "insecure_http": true, "db": "$work/c.sqlite", "tz_offset_min": 480,
- "retention": {"evidence_days": 0, "records_days": 0},
- "tokens": [{"token": "viewer-token-0123456789abcdef", "role": "viewer"}]}
-JSON
-echo 'bench password 1' | "$bin/ordercam-central" user add rev --role reviewer -c "$work/central.json" \
-    --password-stdin >/dev/null
+jq -n --arg db "$work/c.sqlite" '{listen: "127.0.0.1:0", insecure_http: true, db: $db,
+  tz_offset_min: 480, retention: {evidence_days: 0, records_days: 0},
+  tokens: [{token: "viewer-token-0123456789abcdef", role: "viewer"}]}' >"$work/central.json"
+step="user add"
+echo 'bench password 1' | timeout 120 "$bin/ordercam-central" user add rev --role reviewer \
+    -c "$work/central.json" --password-stdin >/dev/null
 # 2026-11-01 00:00 +08:00, 30 days; ten types of the code table
 t0=1793462400000
 ty="(CASE k % 10 WHEN 0 THEN 'red_light' WHEN 1 THEN 'stop_line_crossing' WHEN 2 THEN 'illegal_parking'
  WHEN 3 THEN 'wrong_way' WHEN 4 THEN 'no_helmet' WHEN 5 THEN 'jaywalking' WHEN 6 THEN 'street_vending'
  WHEN 7 THEN 'nonmotor_red_light' WHEN 8 THEN 'pedestrian_red_light' ELSE 'tactile_paving_occupied' END)"
+step="fill $n violations"
 echo "bench-review: filling $n violations..."
 start=$(date +%s)
-sqlite3 "$work/c.sqlite" <<SQL
-PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;
+# The review counts' triggers wait while review_tz is unset: central
+# counts them in one pass when it opens the store (as after an upgrade).
+timeout 7200 sqlite3 -bail "$work/c.sqlite" <<SQL
+PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF; PRAGMA cache_size=-262144;
+UPDATE review_tz SET tz_offset_min=NULL;
 BEGIN;
 WITH RECURSIVE i(k) AS (SELECT 0 UNION ALL SELECT k+1 FROM i WHERE k < $n - 1)
 INSERT INTO violations(id, box, camera, type, ts, road, unit, sha256, record, received)
@@ -54,40 +65,63 @@ SELECT ((ts + 28800000) / 86400000) * 86400000 - 28800000, ((ts + 28800000) / 36
 COMMIT;
 ANALYZE;
 SQL
-echo "bench-review: filled in $(( $(date +%s) - start )) s ($(du -sh "$work/c.sqlite" | cut -f1))"
+got=$(timeout 600 sqlite3 "$work/c.sqlite" 'SELECT COUNT(*) FROM violations')
+[ "$got" = "$n" ] || die "the store holds $got violations, not $n"
+echo "bench-review: filled in $(($(date +%s) - start)) s ($(du -sh "$work/c.sqlite" | cut -f1))"
+step="central start (counts the review states)"
+start=$(date +%s)
 "$bin/ordercam-central" -c "$work/central.json" --port-file "$work/port" 2>"$work/log" &
 pid=$!
-wait_for 60 test -s "$work/port"
+wait_for 3600 test -s "$work/port" || { cat "$work/log" >&2; die "central did not start"; }
+echo "bench-review: central open in $(($(date +%s) - start)) s"
 url="http://127.0.0.1:$(cat "$work/port")"
-curl -s -c "$work/jar" -o /dev/null -H "Origin: $url" "$url/login" -d 'user=rev&password=bench+password+1'
-median() { sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)] * 1000}'; }
-timed() { # method path [body]: 20 calls, the median in ms
-    for _ in $(seq 20); do
-        if [ "$1" = POST ]; then
-            curl -s -o /dev/null -w '%{time_total}\n' -b "$work/jar" -H "Origin: $url" "$url$2" -d "$3"
-        else
-            curl -s -o /dev/null -w '%{time_total}\n' -b "$work/jar" "$url$2"
-        fi
-    done | median
+step="sign in"
+code=$(curl -sS --max-time 60 -c "$work/jar" -o /dev/null -w '%{http_code}' -H "Origin: $url" \
+    "$url/login" -d 'user=rev&password=bench+password+1')
+[ "$code" = 303 ] || die "sign-in answered $code"
+# one call: its time in s; any status but 200 stops the run
+call() { # method path [body]
+    local out
+    if [ "$1" = POST ]; then
+        out=$(curl -sS --max-time 300 -o "$work/body" -w '%{http_code} %{time_total}' -b "$work/jar" \
+            -H "Origin: $url" "$url$2" -d "$3")
+    else
+        out=$(curl -sS --max-time 300 -o "$work/body" -w '%{http_code} %{time_total}' -b "$work/jar" "$url$2")
+    fi
+    [ "${out%% *}" = 200 ] || die "$1 $2 answered ${out%% *}: $(head -c 300 "$work/body")"
+    echo "${out#* }"
 }
+median() { sort -n | awk '{a[NR]=$1} END {if (NR == 0) exit 1; printf "%.1f", a[int((NR+1)/2)] * 1000}'; }
+timed() { for _ in $(seq 20); do call "$@"; done | median; }
 from=$t0
 to=$((t0 + 30 * 86400000))
+step="review next"
 next_ms=$(timed GET "/api/v1/review/next")
+step="decisions"
 # decisions: a new violation each time (next, then confirm it)
 dec=$(for _ in $(seq 20); do
-    id=$(curl -s -b "$work/jar" "$url/api/v1/review/next" | jq -r .violation.id)
-    curl -s -o /dev/null -w '%{time_total}\n' -b "$work/jar" -H "Origin: $url" "$url/api/v1/review/decision" \
-        -d "{\"id\":\"$id\",\"decision\":\"confirm\"}"
+    call GET "/api/v1/review/next" >/dev/null
+    id=$(jq -r '.violation.id // empty' "$work/body")
+    [ -n "$id" ] || die "no pending violation to decide"
+    call POST "/api/v1/review/decision" "{\"id\":\"$id\",\"decision\":\"confirm\"}"
 done | median)
 # a past period's report is made once and then served frozen: the first
 # call of each is the one that computes it
-once() { curl -s -o /dev/null -w '%{time_total}\n' -b "$work/jar" "$url$1" | median; }
-rep_road=$(once "/api/v1/report?period=month&date=2026-11-15&by=road")
-rep_unit=$(once "/api/v1/report?period=month&date=2026-11-15&by=unit")
+step="reports"
+rep_road=$(call GET "/api/v1/report?period=month&date=2026-11-15&by=road" | median)
+rep_unit=$(call GET "/api/v1/report?period=month&date=2026-11-15&by=unit" | median)
 rep_frozen=$(timed GET "/api/v1/report?period=month&date=2026-11-15&by=road")
+step="counts"
 counts=$(timed GET "/api/v1/counts?from=$from&to=$to&group=road,type")
-echo "bench-review: $n violations, median of 20 at the API (ms):"
-printf '  %-42s %8s\n' "GET /api/v1/review/next" "$next_ms" "POST /api/v1/review/decision" "$dec" \
-    "GET /api/v1/report (month, by road; made)" "$rep_road" "GET /api/v1/report (month, by unit; made)" "$rep_unit" \
-    "GET /api/v1/report (month, by road; frozen)" "$rep_frozen" \
-    "GET /api/v1/counts (month, road x type)" "$counts"
+confirmed=$(timed GET "/api/v1/counts?from=$from&to=$to&group=road&status=confirmed")
+ratio() { awk -v a="$1" -v b="$counts" 'BEGIN {printf "%.1f", b > 0 ? a / b : 0}'; }
+echo "bench-review: $n violations, median of 20 at the API (ms; x = times the counts query):"
+for row in "GET /api/v1/review/next|$next_ms" "POST /api/v1/review/decision|$dec" \
+    "GET /api/v1/report (month, by road; made)|$rep_road" \
+    "GET /api/v1/report (month, by unit; made)|$rep_unit" \
+    "GET /api/v1/report (month, by road; frozen)|$rep_frozen" \
+    "GET /api/v1/counts (month, road x status)|$confirmed" \
+    "GET /api/v1/counts (month, road x type)|$counts"; do
+    printf '  %-44s %9s  %6sx\n' "${row%|*}" "${row#*|}" "$(ratio "${row#*|}")"
+done
+echo "bench-review: $(uptime)"

@@ -532,8 +532,14 @@ static void stats_add(void *arg, const struct oc_sql_dialect *d, struct oc_sqlst
 cJSON *oc_sqlp_review_stats(struct oc_store *s, const struct oc_store_filter *f)
 {
     char sql[1024] = "SELECT camera, type, status, COALESCE(reason,''), COUNT(*) FROM violations";
+    struct oc_store_counts_q q = {.f = *f, .tz_offset_min = oc_sqls_tz(s)};
+    enum oc_sql_grain g = oc_sql_pick_grain(q.tz_offset_min, &q);
     int param = 1;
-    oc_sql_filter(sql, sizeof sql, f, "ts", &param);
+    if (g == OC_G_DAY || g == OC_G_DAY_ROAD) /* whole city days: the kept counts */
+        snprintf(sql, sizeof sql,
+                 "SELECT camera, type, status, reason, SUM(count) FROM review_counts");
+    oc_sql_filter(sql, sizeof sql, f, g == OC_G_DAY || g == OC_G_DAY_ROAD ? "bucket" : "ts",
+                  &param);
     size_t n = strlen(sql);
     snprintf(sql + n, sizeof sql - n,
              " GROUP BY camera, type, status, reason ORDER BY camera, type LIMIT %d",
@@ -689,6 +695,52 @@ oc_err_t oc_sqlp_records_delete_before(struct oc_store *s, int64_t before, int l
                         p, 2, deleted);
     e = oc_sqls_finish(s, sl->c, e);
     *deleted = e == OC_OK ? *deleted + dropped : 0;
+    oc_sqls_release(s, sl);
+    return e;
+}
+
+/* ---- status counts ---- */
+
+/* A statement made here (not static text) run to its end. */
+static oc_err_t run_made(struct oc_store *s, struct oc_sqlconn *c, const char *sql)
+{
+    struct oc_sqlst *st = oc_sqls_start(s, c, sql, 0, NULL, 0);
+    enum oc_sql_step r = st ? oc_sqls_dialect(s)->step(st) : OC_SQL_ERROR;
+    if (st)
+        oc_sqls_dialect(s)->done(st);
+    return r == OC_SQL_ERROR ? OC_EIO : OC_OK;
+}
+
+oc_err_t oc_sqlp_review_tz(struct oc_store *s, int tz_offset_min)
+{
+    char upd[160], fill[700];
+    long long tz = (long long)tz_offset_min * 60000;
+    snprintf(upd, sizeof upd,
+             "UPDATE review_tz SET tz_offset_min=%d"
+             " WHERE tz_offset_min IS NULL OR tz_offset_min<>%d",
+             tz_offset_min, tz_offset_min);
+    snprintf(fill, sizeof fill,
+             "INSERT INTO review_counts SELECT (ts+%lld) - (((ts+%lld) %% 86400000) + 86400000)"
+             " %% 86400000 - %lld, box, camera, type, COALESCE(road,''), COALESCE(unit,''),"
+             " status, COALESCE(reason,''), COUNT(*) FROM violations GROUP BY 1, 2, 3, 4, 5, 6,"
+             " 7, 8",
+             tz, tz, tz);
+    struct oc_sqls_slot *sl = oc_sqls_acquire(s);
+    oc_err_t e = oc_sqls_dialect(s)->begin(sl->c, REVIEW_KEY);
+    int64_t changed = 0;
+    struct oc_sqlst *st = e == OC_OK ? oc_sqls_start(s, sl->c, upd, 0, NULL, 0) : NULL;
+    if (e == OC_OK && (!st || oc_sqls_dialect(s)->step(st) == OC_SQL_ERROR))
+        e = OC_EIO;
+    if (st) {
+        changed = oc_sqls_dialect(s)->changes(st);
+        oc_sqls_dialect(s)->done(st);
+    }
+    /* a new day boundary (or none yet): counted again from the records */
+    if (e == OC_OK && changed)
+        e = oc_sqls_run(s, sl->c, "DELETE FROM review_counts", NULL, 0, NULL);
+    if (e == OC_OK && changed)
+        e = run_made(s, sl->c, fill);
+    e = oc_sqls_finish(s, sl->c, e);
     oc_sqls_release(s, sl);
     return e;
 }

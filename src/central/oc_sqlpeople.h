@@ -38,6 +38,10 @@ oc_err_t oc_sqlp_records_delete_before(struct oc_store *s, int64_t before, int l
                                        int64_t *deleted);
 
 /* The entries of struct oc_store_ops that this part fills. */
+/* Sets the city's day boundary of the review status counts
+ * (review_counts); when it is new, counts them again from the records. */
+oc_err_t oc_sqlp_review_tz(struct oc_store *s, int tz_offset_min);
+
 #define OC_SQLPEOPLE_OPS                                                                           \
     .user_add = oc_sqlp_user_add, .user_get = oc_sqlp_user_get, .user_set = oc_sqlp_user_set,      \
     .users = oc_sqlp_users, .session_put = oc_sqlp_session_put,                                    \

@@ -445,11 +445,19 @@ static cJSON *store_counts(struct oc_store *base, const struct oc_store_counts_q
 {
     struct sqlstore *s = (struct sqlstore *)base;
     int64_t tz = (int64_t)q->tz_offset_min * 60000;
-    /* a review status is known per violation only: count those */
-    enum oc_sql_grain g = q->f.status ? OC_G_BUCKET : oc_sql_pick_grain(s->tz_offset_min, q);
-    const char *from = q->f.status ? "(SELECT ts AS bucket, box, camera, type, road, unit, status,"
-                                     " 1 AS count FROM violations) v"
-                                   : oc_sql_grain_table[g];
+    enum oc_sql_grain g = oc_sql_pick_grain(s->tz_offset_min, q);
+    const char *from = oc_sql_grain_table[g];
+    if (q->f.status && (g == OC_G_DAY || g == OC_G_DAY_ROAD)) {
+        /* whole city days: the status counts kept per day (road and unit
+         * stored as '', as the road grain does) */
+        g = OC_G_DAY_ROAD;
+        from = "review_counts";
+    } else if (q->f.status) {
+        /* other ranges: counted from the violations */
+        g = OC_G_BUCKET;
+        from = "(SELECT ts AS bucket, box, camera, type, road, unit, status, 1 AS count"
+               " FROM violations) v";
+    }
     char select[1024] = "", group[256] = "";
     size_t ns = 0, ng = 0;
     for (size_t i = 0; i < q->n_group; i++) {
@@ -534,6 +542,11 @@ static void store_close(struct oc_store *base)
 }
 
 /* ---- for the store's other parts (oc_sqlstore_int.h) ---- */
+
+int oc_sqls_tz(struct oc_store *s)
+{
+    return ((struct sqlstore *)s)->tz_offset_min;
+}
 
 const struct oc_sql_dialect *oc_sqls_dialect(struct oc_store *s)
 {
@@ -647,6 +660,11 @@ struct oc_store *oc_sqlstore_open(const struct oc_sql_dialect *d, const char *ta
             store_close(&s->base);
             return NULL;
         }
+    }
+    if (oc_sqlp_review_tz(&s->base, tz_offset_min) != OC_OK) {
+        snprintf(err, errlen, "cannot set up the review status counts");
+        store_close(&s->base);
+        return NULL;
     }
     return &s->base;
 }

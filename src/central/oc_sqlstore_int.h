@@ -38,6 +38,8 @@ struct oc_sqls_out {
     int64_t *i;
 };
 
+/* The city's day boundary of store s (minutes east of UTC). */
+int oc_sqls_tz(struct oc_store *s);
 /* The dialect of store s. */
 const struct oc_sql_dialect *oc_sqls_dialect(struct oc_store *s);
 /* A pooled connection, held until oc_sqls_release. */

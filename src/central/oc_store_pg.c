@@ -191,6 +191,34 @@ static const char *const migrations[] = {
     " (extract(epoch FROM lo + interval '1 month') * 1000)::bigint);"
     " EXCEPTION WHEN duplicate_table OR unique_violation THEN NULL;"
     " END$$;",
+    /* 8: the review status counts per city day (oc_sqlpeople.c "status
+     * counts"), kept by a trigger once review_tz is set (at open), and the
+     * reviewer's lease found by index */
+    "CREATE TABLE review_tz(tz_offset_min BIGINT); INSERT INTO review_tz VALUES(NULL);"
+    " CREATE TABLE review_counts(bucket BIGINT NOT NULL, box TEXT NOT NULL, camera TEXT NOT"
+    " NULL, type TEXT NOT NULL, road TEXT NOT NULL, unit TEXT NOT NULL, status TEXT NOT"
+    " NULL, reason TEXT NOT NULL, count BIGINT NOT NULL, PRIMARY KEY(bucket, box, camera,"
+    " type, road, unit, status, reason)); CREATE FUNCTION ordercam_review_count() RETURNS"
+    " trigger LANGUAGE plpgsql AS $$ DECLARE tz bigint; BEGIN SELECT tz_offset_min INTO tz"
+    " FROM review_tz; IF tz IS NULL THEN RETURN NULL; END IF; IF TG_OP = 'UPDATE' THEN IF"
+    " OLD.status IS NOT DISTINCT FROM NEW.status AND OLD.reason IS NOT DISTINCT FROM"
+    " NEW.reason THEN RETURN NULL; END IF; UPDATE review_counts SET count=count-1 WHERE"
+    " bucket=(OLD.ts+tz*60000) - (((OLD.ts+tz*60000) % 86400000) + 86400000) % 86400000 -"
+    " tz*60000 AND box=OLD.box AND camera=OLD.camera AND type=OLD.type AND"
+    " road=COALESCE(OLD.road,'') AND unit=COALESCE(OLD.unit,'') AND status=OLD.status AND"
+    " reason=COALESCE(OLD.reason,''); DELETE FROM review_counts WHERE"
+    " bucket=(OLD.ts+tz*60000) - (((OLD.ts+tz*60000) % 86400000) + 86400000) % 86400000 -"
+    " tz*60000 AND box=OLD.box AND camera=OLD.camera AND type=OLD.type AND"
+    " road=COALESCE(OLD.road,'') AND unit=COALESCE(OLD.unit,'') AND status=OLD.status AND"
+    " reason=COALESCE(OLD.reason,'') AND count<=0; END IF; INSERT INTO review_counts"
+    " VALUES((NEW.ts+tz*60000) - (((NEW.ts+tz*60000) % 86400000) + 86400000) % 86400000 -"
+    " tz*60000, NEW.box, NEW.camera, NEW.type, COALESCE(NEW.road,''),"
+    " COALESCE(NEW.unit,''), NEW.status, COALESCE(NEW.reason,''), 1) ON CONFLICT(bucket,"
+    " box, camera, type, road, unit, status, reason) DO UPDATE SET"
+    " count=review_counts.count+1; RETURN NULL; END$$; CREATE TRIGGER"
+    " violations_review_count AFTER INSERT OR UPDATE OF status, reason ON violations FOR"
+    " EACH ROW EXECUTE FUNCTION ordercam_review_count(); CREATE INDEX violations_lease ON"
+    " violations(lease_user, lease_until) WHERE lease_user IS NOT NULL;",
 };
 
 /* Runs sql (several statements allowed when there are no parameters). */

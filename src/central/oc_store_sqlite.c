@@ -89,6 +89,41 @@ static const char *const migrations[] = {
     "CREATE TABLE reports(key TEXT PRIMARY KEY, body TEXT NOT NULL, made INTEGER NOT NULL);",
     /* 5: retention: a record whose image was deleted says so */
     "ALTER TABLE violations ADD COLUMN evidence_expired INTEGER NOT NULL DEFAULT 0;",
+    /* 6: the review status counts per city day (oc_sqlpeople.c "status
+     * counts"), kept by triggers once review_tz is set (at open), and the
+     * reviewer's lease found by index */
+    "CREATE TABLE review_tz(tz_offset_min INTEGER); INSERT INTO review_tz VALUES(NULL);"
+    " CREATE TABLE review_counts(bucket INTEGER NOT NULL, box TEXT NOT NULL, camera TEXT"
+    " NOT NULL, type TEXT NOT NULL, road TEXT NOT NULL, unit TEXT NOT NULL, status TEXT NOT"
+    " NULL, reason TEXT NOT NULL, count INTEGER NOT NULL, PRIMARY KEY(bucket, box, camera,"
+    " type, road, unit, status, reason)) WITHOUT ROWID; CREATE TRIGGER review_counts_insert"
+    " AFTER INSERT ON violations WHEN (SELECT tz_offset_min FROM review_tz) IS NOT NULL"
+    " BEGIN INSERT INTO review_counts SELECT (NEW.ts+(SELECT tz_offset_min FROM"
+    " review_tz)*60000) - (((NEW.ts+(SELECT tz_offset_min FROM review_tz)*60000) %"
+    " 86400000) + 86400000) % 86400000 - (SELECT tz_offset_min FROM review_tz)*60000,"
+    " NEW.box, NEW.camera, NEW.type, COALESCE(NEW.road,''), COALESCE(NEW.unit,''),"
+    " NEW.status, COALESCE(NEW.reason,''), 1 WHERE true ON CONFLICT(bucket, box, camera,"
+    " type, road, unit, status, reason) DO UPDATE SET count=count+1; END; CREATE TRIGGER"
+    " review_counts_decide AFTER UPDATE OF status, reason ON violations WHEN (SELECT"
+    " tz_offset_min FROM review_tz) IS NOT NULL AND (OLD.status IS NOT NEW.status OR"
+    " OLD.reason IS NOT NEW.reason) BEGIN UPDATE review_counts SET count=count-1 WHERE"
+    " bucket=(OLD.ts+(SELECT tz_offset_min FROM review_tz)*60000) - (((OLD.ts+(SELECT"
+    " tz_offset_min FROM review_tz)*60000) % 86400000) + 86400000) % 86400000 - (SELECT"
+    " tz_offset_min FROM review_tz)*60000 AND box=OLD.box AND camera=OLD.camera AND"
+    " type=OLD.type AND road=COALESCE(OLD.road,'') AND unit=COALESCE(OLD.unit,'') AND"
+    " status=OLD.status AND reason=COALESCE(OLD.reason,''); DELETE FROM review_counts WHERE"
+    " bucket=(OLD.ts+(SELECT tz_offset_min FROM review_tz)*60000) - (((OLD.ts+(SELECT"
+    " tz_offset_min FROM review_tz)*60000) % 86400000) + 86400000) % 86400000 - (SELECT"
+    " tz_offset_min FROM review_tz)*60000 AND box=OLD.box AND camera=OLD.camera AND"
+    " type=OLD.type AND road=COALESCE(OLD.road,'') AND unit=COALESCE(OLD.unit,'') AND"
+    " status=OLD.status AND reason=COALESCE(OLD.reason,'') AND count<=0; INSERT INTO"
+    " review_counts SELECT (NEW.ts+(SELECT tz_offset_min FROM review_tz)*60000) -"
+    " (((NEW.ts+(SELECT tz_offset_min FROM review_tz)*60000) % 86400000) + 86400000) %"
+    " 86400000 - (SELECT tz_offset_min FROM review_tz)*60000, NEW.box, NEW.camera,"
+    " NEW.type, COALESCE(NEW.road,''), COALESCE(NEW.unit,''), NEW.status,"
+    " COALESCE(NEW.reason,''), 1 WHERE true ON CONFLICT(bucket, box, camera, type, road,"
+    " unit, status, reason) DO UPDATE SET count=count+1; END; CREATE INDEX violations_lease"
+    " ON violations(lease_user, lease_until) WHERE lease_user IS NOT NULL;",
 };
 
 static int exec(sqlite3 *db, const char *sql, char *err, size_t errlen)

@@ -204,6 +204,9 @@ static void batch_with_a_key_twice_applies_in_order(void **state)
 
 /* What schemas 3 to 5 added (people: users, sessions, review, audit;
  * reports: plates, frozen reports; retention). */
+/* schema 6 (SQLite) / 7 (PostgreSQL): the review status counts */
+#define REVIEW_COUNTS_UNDONE                                                                       \
+    " DROP INDEX violations_lease; DROP TABLE review_counts; DROP TABLE review_tz;"
 #define SCHEMA_3_UNDONE                                                                            \
     " ALTER TABLE violations DROP COLUMN evidence_expired;"                                        \
     " DROP TABLE reports; ALTER TABLE violations DROP COLUMN plate;"                               \
@@ -255,10 +258,11 @@ static void downgrade_to_schema_1(void)
     if (pg) {
         PGconn *c = PQconnectdb(db);
         assert_int_equal(PQstatus(c), CONNECTION_OK);
-        PGresult *r =
-            PQexec(c, PG_SCHEMA_6_UNDONE "ALTER TABLE tallies DROP COLUMN rev;" SCHEMA_3_UNDONE
-                                         " DROP FUNCTION ordercam_audit_append_only;"
-                                         " DELETE FROM ordercam_schema WHERE version > 1");
+        PGresult *r = PQexec(c, REVIEW_COUNTS_UNDONE
+                             " DROP FUNCTION ordercam_review_count CASCADE;" PG_SCHEMA_6_UNDONE
+                             "ALTER TABLE tallies DROP COLUMN rev;" SCHEMA_3_UNDONE
+                             " DROP FUNCTION ordercam_audit_append_only;"
+                             " DELETE FROM ordercam_schema WHERE version > 1");
         assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
         PQclear(r);
         PQfinish(c);
@@ -267,7 +271,9 @@ static void downgrade_to_schema_1(void)
     sqlite3 *c;
     assert_int_equal(sqlite3_open(db, &c), SQLITE_OK);
     assert_int_equal(sqlite3_exec(c,
-                                  "ALTER TABLE tallies DROP COLUMN rev;" SCHEMA_3_UNDONE
+                                  "DROP TRIGGER review_counts_insert; DROP TRIGGER"
+                                  " review_counts_decide;" REVIEW_COUNTS_UNDONE
+                                  " ALTER TABLE tallies DROP COLUMN rev;" SCHEMA_3_UNDONE
                                   " PRAGMA user_version=1",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
