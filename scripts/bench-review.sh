@@ -114,7 +114,7 @@ rep_frozen=$(timed GET "/api/v1/report?period=month&date=2026-11-15&by=road")
 step="counts"
 counts=$(timed GET "/api/v1/counts?from=$from&to=$to&group=road,type")
 confirmed=$(timed GET "/api/v1/counts?from=$from&to=$to&group=road&status=confirmed")
-ratio() { awk -v a="$1" -v b="$counts" 'BEGIN {printf "%.1f", b > 0 ? a / b : 0}'; }
+ratio() { awk -v a="$1" -v b="$counts" 'BEGIN {printf "%.1f", (b > 0 ? a / b : 0)}'; }
 echo "bench-review: $n violations, median of 20 at the API (ms; x = times the counts query):"
 for row in "GET /api/v1/review/next|$next_ms" "POST /api/v1/review/decision|$dec" \
     "GET /api/v1/report (month, by road; made)|$rep_road" \
