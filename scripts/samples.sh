@@ -18,3 +18,9 @@ TZ=CST-8 "$bin/ordercam-replay" --config samples/scene.json --log "$tmp/sf.jsonl
     --evidence "$tmp/ev" --out "$tmp/v.jsonl" -q
 cp "$tmp/ev/20251122/edge-jc-0001-cam-e1-1.jpg" samples/evidence-red_light.jpg
 cp "$tmp/ev/20251122/edge-jc-0001-cam-s1-5.jpg" samples/evidence-illegal_parking.jpg
+# and the red light's public variant (evidence.public on)
+sed 's/"evidence": {"enabled": true,/"evidence": {"enabled": true, "public": true,/' \
+    samples/scene.json >"$tmp/scene-public.json"
+TZ=CST-8 "$bin/ordercam-replay" --config "$tmp/scene-public.json" --log "$tmp/sf.jsonl" \
+    --evidence "$tmp/evp" --out "$tmp/vp.jsonl" -q
+cp "$tmp/evp/20251122/edge-jc-0001-cam-e1-1.public.jpg" samples/evidence-red_light.public.jpg

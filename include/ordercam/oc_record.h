@@ -22,7 +22,8 @@ struct oc_record_evidence {
     const char *sha256; /* 64 hex characters */
     const int64_t *frames;
     size_t n_frames;
-    int evicted; /* the box deleted the image for its disk limit: "evicted": true */
+    int evicted;               /* the box deleted the image for its disk limit: "evicted": true */
+    const char *public_sha256; /* the public variant's digest (docs/evidence.md); NULL: none */
 };
 
 /* Writes v as one JSON object plus '\n' into buf (cap bytes, NUL-terminated)

@@ -63,7 +63,10 @@ static void put_evidence(struct out *o, const struct oc_record_evidence *ev)
     put(o, ",\"sha256\":\"%s\",\"frames\":[", ev->sha256);
     for (size_t i = 0; i < ev->n_frames; i++)
         put(o, "%s%" PRId64, i ? "," : "", ev->frames[i]);
-    put(o, "]%s}}\n", ev->evicted ? ",\"evicted\":true" : "");
+    put(o, "]");
+    if (ev->public_sha256)
+        put(o, ",\"public_sha256\":\"%s\"", ev->public_sha256);
+    put(o, "%s}}\n", ev->evicted ? ",\"evicted\":true" : "");
 }
 
 /* ,"signal_state":..,"red_elapsed_ms":..: the signal's state at the
@@ -228,7 +231,7 @@ static int evidence_ok(const cJSON *ev, char *err, size_t cap)
 {
     static const char msg[] =
         "\"evidence\" must be null or {\"file\", \"sha256\" (lower-case hex), "
-        "\"frames\" (at most 64 integer ms), \"evicted\"?}";
+        "\"frames\" (at most 64 integer ms), \"public_sha256\"?, \"evicted\"?}";
     if (cJSON_IsNull(ev))
         return 1;
     if (!cJSON_IsObject(ev) || !sha_hex_ok(str_of(ev, "sha256")))
@@ -237,6 +240,8 @@ static int evidence_ok(const cJSON *ev, char *err, size_t cap)
         int ok = 0;
         if (strcmp(f->string, "sha256") == 0)
             ok = 1;
+        else if (strcmp(f->string, "public_sha256") == 0)
+            ok = sha_hex_ok(cJSON_IsString(f) ? f->valuestring : NULL);
         else if (strcmp(f->string, "file") == 0)
             ok = cJSON_IsNull(f) || (cJSON_IsString(f) && strlen(f->valuestring) <= STR_MAX);
         else if (strcmp(f->string, "evicted") == 0)

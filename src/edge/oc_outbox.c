@@ -274,16 +274,18 @@ void oc_outbox_evidence_done(struct oc_outbox *ob, const char *id,
                              const struct oc_evidence_job *job, oc_err_t e, int errno_,
                              const struct oc_evbuild_result *res)
 {
-    struct oc_record_evidence ev = {job->file, res->sha256, res->frames, res->n_frames, 0};
+    struct oc_record_evidence ev = {job->file,   res->sha256,
+                                    res->frames, res->n_frames,
+                                    0,           res->public_size ? res->public_sha256 : NULL};
     if (e != OC_OK) {
         oc_dcount(ob->dc, e == OC_ENOTFOUND ? OC_D_EV_NO_FRAME : OC_D_EV_FAILED, 1);
         if (e != OC_ENOTFOUND)
             oc_dlog(ob->log, OC_LOG_ERR, "evidence for %s not written: %s", id, strerror(errno_));
     } else {
-        ob->ev_bytes += res->size;
+        ob->ev_bytes += res->size + res->public_size; /* both files go together */
     }
     if (oc_spool_evidence(ob->spool, id, e == OC_OK ? &ev : NULL,
-                          e == OC_OK ? (int64_t)res->size : 0) != OC_OK)
+                          e == OC_OK ? (int64_t)(res->size + res->public_size) : 0) != OC_OK)
         oc_dlog(ob->log, OC_LOG_ERR, "spool: cannot record the evidence of %s", id);
 }
 
@@ -304,6 +306,11 @@ static void remove_unrecorded_image(void *ud, const char *camera, uint64_t seq, 
     if (unlink(path) == 0)
         oc_dlog(c->ob->log, OC_LOG_NOTICE,
                 "removed %s: written just before the last stop but never recorded", file);
+    char pub[OC_EVIDENCE_FILE_MAX]; /* written before the private one */
+    if (oc_evidence_public_name(file, pub, sizeof pub) == 0) {
+        snprintf(path, sizeof path, "%s/%s", c->ob->evidence_dir, pub);
+        unlink(path);
+    }
 }
 
 uint64_t oc_outbox_settle_waiting(struct oc_outbox *ob, const char *box_id)
@@ -353,6 +360,12 @@ void oc_outbox_enforce_limit(struct oc_outbox *ob)
         if (unlink(path) != 0 && errno != ENOENT) {
             oc_dlog(ob->log, OC_LOG_ERR, "cannot evict %s: %s", path, strerror(errno));
             return;
+        }
+        /* the public variant, when there is one, goes with it */
+        char pub[OC_EVIDENCE_FILE_MAX];
+        if (oc_evidence_public_name(file, pub, sizeof pub) == 0) {
+            snprintf(path, sizeof path, "%s/%s", ob->evidence_dir, pub);
+            unlink(path);
         }
         if (oc_spool_evidence_evicted(ob->spool, id) != OC_OK)
             return;

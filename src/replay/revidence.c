@@ -59,7 +59,9 @@ static void on_ready(void *ud, void *tag, struct oc_evidence_job *job)
     r->rescaled += res.rep.rescaled;
     r->clipped += res.rep.box_clipped;
     if (err == OC_OK) {
-        struct oc_record_evidence ev = {job->file, res.sha256, res.frames, res.n_frames, 0};
+        struct oc_record_evidence ev = {job->file,  res.sha256,
+                                        res.frames, res.n_frames,
+                                        0,          res.public_size ? res.public_sha256 : NULL};
         size_t n = oc_record_set_evidence(e->rec, e->len, &ev, r->buf, sizeof r->buf);
         if (n > 0 && n <= e->len + 512) {
             memcpy(e->rec, r->buf, n);

@@ -45,6 +45,25 @@ replay --evidence "$tmp/ev2" --out "$tmp/out2.jsonl" -q
 cmp -s "$tmp/out.jsonl" "$tmp/out2.jsonl" || fail "two runs wrote different records"
 diff -r "$tmp/ev" "$tmp/ev2" >/dev/null || fail "two runs wrote different images"
 
+# evidence.public: the same private images and records, each with the
+# public variant's digest, which its file has
+sed 's/"evidence": {"enabled": true,/"evidence": {"enabled": true, "public": true,/' \
+    "$src/samples/scene.json" >"$tmp/scene-public.json"
+grep -q '"public": true' "$tmp/scene-public.json" || fail "could not switch evidence.public on"
+"$bin/ordercam-replay" --config "$tmp/scene-public.json" --log "$tmp/sf.jsonl" \
+    --evidence "$tmp/evp" --out "$tmp/outp.jsonl" -q
+for f in $(cd "$tmp/ev" && find . -name '*.jpg'); do
+    cmp -s "$tmp/ev/$f" "$tmp/evp/$f" || fail "$f differs with evidence.public on"
+done
+jq -c 'del(.evidence.public_sha256)' "$tmp/outp.jsonl" | cmp -s - "$tmp/out.jsonl" ||
+    fail "records differ with evidence.public on (beyond public_sha256)"
+jq -r '[.evidence.file, .evidence.public_sha256] | @tsv' "$tmp/outp.jsonl" |
+while IFS="$(printf '\t')" read -r file psha; do
+    pub="$tmp/evp/${file%.jpg}.public.jpg"
+    [ -f "$pub" ] || fail "$pub missing"
+    [ "$(sha256sum "$pub" | cut -d' ' -f1)" = "$psha" ] || fail "$pub: not the record's public_sha256"
+done
+
 # a truncated key frame is left out and counted; the record keeps the others
 f1=$(jq -r 'select(.type=="red_light") | .evidence.frames[0]' "$tmp/out.jsonl" | head -1)
 frame="$tmp/frames/cam-e1/$f1.jpg"

@@ -157,7 +157,7 @@ static void record_format(void **state)
     assert_non_null(j);
     cJSON_Delete(j);
     int64_t frames[] = {1, 2, 3};
-    struct oc_record_evidence ev = {"evidence/x.jpg", "ab12", frames, 3, 0};
+    struct oc_record_evidence ev = {"evidence/x.jpg", "ab12", frames, 3, 0, NULL};
     n = oc_record_format(cfg, &v, &ev, buf, sizeof buf);
     assert_non_null(strstr(
         buf,
@@ -174,6 +174,12 @@ static void record_format(void **state)
     assert_true(ne > nd);
     assert_non_null(strstr(later, "\"frames\":[1,2,3],\"evicted\":true}}\n"));
     assert_int_equal(oc_record_set_evidence("{\"id\":1}", 8, &ev, later, sizeof later), 0);
+    /* the public variant's digest after the frames (docs/outputs.md) */
+    static const char pub[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    ev.public_sha256 = pub;
+    oc_record_format(cfg, &v, &ev, buf, sizeof buf);
+    assert_non_null(strstr(buf, "\"frames\":[1,2,3],\"public_sha256\":\"0123456789abcdef"));
+    ev.public_sha256 = NULL;
     assert_int_equal(oc_record_format(cfg, &v, NULL, buf, 40), 0);
     /* another state has no red age; no signal deciding: both null */
     v.signal_state = OC_SIG_GREEN;

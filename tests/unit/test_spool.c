@@ -216,7 +216,7 @@ static void image(struct oc_spool *s, unsigned seq, const char *file, int64_t si
     char id[32];
     snprintf(id, sizeof id, "e:c1:%u", seq);
     int64_t frames[] = {1000, 2000};
-    struct oc_record_evidence ev = {file, "ab", frames, 2, 0};
+    struct oc_record_evidence ev = {file, "ab", frames, 2, 0, NULL};
     char sha[65];
     memset(sha, 'a', 64), sha[64] = '\0';
     ev.sha256 = sha;

@@ -203,10 +203,13 @@ async function refresh() {
     { title: t('plate'), render: (r) => el('span', { class: 'nowrap' }, label(r.plate)) },
     { title: t('unit'), key: 'unit' },
     { title: t('evidence'), render: (r) => {
-      if (!r.evidence_url) return el('span', { class: 'muted' }, r.evidence_expired ? t('image_expired') : t('none'));
+      // central verified the box's signature (docs/evidence.md): a mark next to the image
+      const mark = r.verified === true
+        ? el('span', { class: 'ok nowrap verified', title: t('verified_tip') }, `✓ ${t('verified')}`) : '';
+      if (!r.evidence_url) return el('span', {}, el('span', { class: 'muted' }, r.evidence_expired ? t('image_expired') : t('none')), ' ', mark);
       const img = el('img', { class: 'thumb', src: r.evidence_url, alt: `evidence ${r.id}`, loading: 'lazy' });
       img.addEventListener('click', () => openEvidence(r.evidence_url));
-      return img;
+      return mark ? el('span', {}, img, ' ', mark) : img;
     } }], recent.violations);
 
   // boxes
