@@ -38,7 +38,7 @@ static struct oc_proc central;
 /* One request; the response body is NUL-terminated. ca NULL = the test CA. */
 static CURLcode request(const char *method, const char *path, const char *token, const void *body,
                         size_t len, const char *extra_header, const char *ca,
-                        struct oc_http_resp *r)
+                        struct oc_test_resp *r)
 {
     char url[1024], auth[256], cafile[512];
     memset(r, 0, sizeof *r);
@@ -85,7 +85,7 @@ static CURLcode request(const char *method, const char *path, const char *token,
 }
 
 static long call(const char *method, const char *path, const char *token, const char *body,
-                 struct oc_http_resp *r)
+                 struct oc_test_resp *r)
 {
     CURLcode rc = request(method, path, token, body, body ? strlen(body) : 0, NULL, NULL, r);
     if (rc != CURLE_OK)
@@ -95,7 +95,7 @@ static long call(const char *method, const char *path, const char *token, const 
 
 static long status_of(const char *method, const char *path, const char *token, const char *body)
 {
-    struct oc_http_resp r;
+    struct oc_test_resp r;
     long s = call(method, path, token, body, &r);
     if (s >= 400) {
         cJSON *j = cJSON_Parse(r.body);
@@ -109,7 +109,7 @@ static long status_of(const char *method, const char *path, const char *token, c
 
 static cJSON *get_json(const char *path)
 {
-    struct oc_http_resp r;
+    struct oc_test_resp r;
     long s = call("GET", path, VIEWER_TOKEN, NULL, &r);
     if (s != 200)
         fail_msg("GET %s -> %ld %s", path, s, r.body);
@@ -249,7 +249,7 @@ static void auth_rules(void **state)
 static void tls_is_verified(void **state)
 {
     (void)state;
-    struct oc_http_resp r;
+    struct oc_test_resp r;
     /* a client that trusts the test CA gets through, with HSTS */
     CURLcode rc = request("GET", "/api/v1/boxes", VIEWER_TOKEN, NULL, 0, NULL, NULL, &r);
     assert_int_equal(rc, CURLE_OK);
@@ -270,7 +270,7 @@ static void tls_is_verified(void **state)
     curl_easy_setopt(c, CURLOPT_URL, plain);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 5L);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, oc_http_on_body);
-    struct oc_http_resp r2 = {0};
+    struct oc_test_resp r2 = {0};
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &r2);
     CURLcode rc2 = curl_easy_perform(c);
     long code = 0;
@@ -445,7 +445,7 @@ static void violations_insert_once_and_page(void **state)
              record(r1, sizeof r1, "edge-4", "cam-1", 1, 1763802001000, "red_light", NULL),
              record(r2, sizeof r2, "edge-4", "cam-1", 2, 1763802002000, "wrong_way", NULL),
              record(r3, sizeof r3, "edge-4", "cam-2", 1, 1763802002000, "littering", NULL));
-    struct oc_http_resp r;
+    struct oc_test_resp r;
     assert_int_equal(call("POST", "/api/v1/violations", BOX4_TOKEN, body, &r), 200);
     assert_non_null(strstr(r.body, "\"inserted\":3"));
     free(r.body);
@@ -545,7 +545,7 @@ static void malformed_and_oversized(void **state)
     /* refused from its headers: with Expect: 100-continue the body is never
      * sent, so the answer cannot race a client still sending (a refusal
      * closes the connection) */
-    struct oc_http_resp big_r;
+    struct oc_test_resp big_r;
     assert_int_equal(request("POST", "/api/v1/violations", BOX_TOKEN, huge, big,
                              "Expect: 100-continue", NULL, &big_r),
                      CURLE_OK);
@@ -676,7 +676,7 @@ static long put_image(const char *id, const void *img, size_t len, const char *c
     snprintf(hdr, sizeof hdr, "X-Content-SHA256: %s", claimed);
     char path[256];
     snprintf(path, sizeof path, "/api/v1/evidence/%s", id);
-    struct oc_http_resp r;
+    struct oc_test_resp r;
     assert_int_equal(request("PUT", path, BOX_TOKEN, img, len, hdr, NULL, &r), CURLE_OK);
     free(r.body);
     return r.status;
@@ -698,7 +698,7 @@ static void evidence(void **state)
     assert_int_equal(status_of("POST", "/api/v1/violations", BOX_TOKEN, body), 200);
     /* digest mismatch, no digest */
     assert_int_equal(put_image("edge-1:cam-5:1", jpeg, jlen - 1, hex), 400);
-    struct oc_http_resp r;
+    struct oc_test_resp r;
     request("PUT", "/api/v1/evidence/edge-1:cam-5:1", BOX_TOKEN, jpeg, jlen, NULL, NULL, &r);
     assert_int_equal(r.status, 400);
     free(r.body);
@@ -763,7 +763,7 @@ static void evidence_is_immutable_without_digest(void **state)
     assert_int_equal(put_image("edge-1:cam-im:1", a, alen, NULL), 200);
     assert_int_equal(put_image("edge-1:cam-im:1", a, alen, NULL), 200); /* the same again */
     assert_int_equal(put_image("edge-1:cam-im:1", b, blen, NULL), 409);
-    struct oc_http_resp r;
+    struct oc_test_resp r;
     request("GET", "/api/v1/evidence/edge-1:cam-im:1", VIEWER_TOKEN, NULL, 0, NULL, NULL, &r);
     assert_int_equal(r.status, 200);
     assert_int_equal(r.len, alen);
@@ -791,7 +791,7 @@ static void bodies_are_read_only_after_auth(void **state)
     size_t big = 1u << 20;
     char *huge = malloc(big);
     memset(huge, 'a', big);
-    struct oc_http_resp r;
+    struct oc_test_resp r;
     CURLcode rc = request("PUT", "/api/v1/evidence/edge-1:cam-1:1", NULL, huge, big,
                           "Expect: 100-continue", NULL, &r);
     free(r.body);
@@ -855,7 +855,7 @@ static void duplicate_keys_cannot_forge_records(void **state)
         "\"conf\":0.9,\"zone\":null,\"line\":null,\"signal\":null,\"location\":null,\"road\":null,"
         "\"unit\":null,\"evidence\":null,\"box\":\"edge-2\",\"camera\":\"cam-b1-forged\","
         "\"id\":\"edge-2:cam-b1:1\",\"type\":\"wrong_way\",\"plate\":\"FORGED\"}]}";
-    struct oc_http_resp r;
+    struct oc_test_resp r;
     assert_int_equal(call("POST", "/api/v1/violations", BOX_TOKEN, forged, &r), 400);
     assert_non_null(strstr(r.body, "key given twice"));
     free(r.body);
@@ -897,7 +897,7 @@ static void refused_batch_item_has_index(void **state)
     record(r2, sizeof r2, "edge-1", "cam-ix", 2, 1763802001000, "Red Light!", NULL);
     record(r3, sizeof r3, "edge-1", "cam-ix", 3, 1763802001000, "red_light", NULL);
     snprintf(body, sizeof body, "{\"box\":\"edge-1\",\"violations\":[%s,%s,%s]}", r1, r2, r3);
-    struct oc_http_resp r;
+    struct oc_test_resp r;
     assert_int_equal(call("POST", "/api/v1/violations", BOX_TOKEN, body, &r), 400);
     cJSON *j = cJSON_Parse(r.body);
     free(r.body);
@@ -1007,7 +1007,7 @@ static void own_origin(char *out, size_t cap)
  * the session id (or "") in session. */
 static long sign_in(const char *form, const char *headers, char session[65])
 {
-    struct oc_http_resp r;
+    struct oc_test_resp r;
     assert_int_equal(request("POST", "/login", NULL, form, strlen(form), headers, NULL, &r),
                      CURLE_OK);
     session[0] = '\0';
@@ -1024,7 +1024,7 @@ static long with_session(const char *method, const char *path, const char *sessi
     char header[512];
     snprintf(header, sizeof header, "Cookie: oc_session=%s%s%s", session, more_headers ? "\n" : "",
              more_headers ? more_headers : "");
-    struct oc_http_resp r;
+    struct oc_test_resp r;
     request(method, path, NULL, NULL, 0, header, NULL, &r);
     free(r.body);
     return r.status;
@@ -1036,7 +1036,7 @@ static void dashboard_session(void **state)
     src_ip = "127.0.0.2";
     char origin[200];
     own_origin(origin, sizeof origin);
-    struct oc_http_resp r;
+    struct oc_test_resp r;
     assert_int_equal(call("GET", "/", NULL, NULL, &r), 303);
     assert_non_null(strstr(r.headers, "Location: /login"));
     free(r.body);

@@ -31,7 +31,7 @@ static struct oc_proc central;
 /* One request. auth: a bearer token, or "s:<session id>" for the cookie
  * (with this server's Origin on writes), or NULL. */
 static long req(const char *method, const char *path, const char *auth, const char *body,
-                size_t len, const char *extra, struct oc_http_resp *r)
+                size_t len, const char *extra, struct oc_test_resp *r)
 {
     char url[1024], h1[256], cafile[512];
     memset(r, 0, sizeof *r);
@@ -77,7 +77,7 @@ static long req(const char *method, const char *path, const char *auth, const ch
 
 static long status(const char *method, const char *path, const char *auth, const char *body)
 {
-    struct oc_http_resp r;
+    struct oc_test_resp r;
     long s = req(method, path, auth, body, body ? strlen(body) : 0, NULL, &r);
     free(r.body);
     return s;
@@ -86,7 +86,7 @@ static long status(const char *method, const char *path, const char *auth, const
 static cJSON *json(const char *method, const char *path, const char *auth, const char *body,
                    long want)
 {
-    struct oc_http_resp r;
+    struct oc_test_resp r;
     long s = req(method, path, auth, body, body ? strlen(body) : 0, NULL, &r);
     if (s != want)
         fail_msg("%s %s -> %ld (want %ld): %s", method, path, s, want, r.body);
@@ -118,7 +118,7 @@ static long sign_in(const char *user, const char *pw, char session[65])
     for (char *p = form; *p; p++)
         if (*p == ' ')
             *p = '+';
-    struct oc_http_resp r;
+    struct oc_test_resp r;
     req("POST", "/login", NULL, form, strlen(form), origin, &r);
     session[0] = '\0';
     char *sc = strstr(r.headers, "Set-Cookie: oc_session=");
@@ -420,7 +420,7 @@ static void export_is_confirmed_set(void **state)
     cJSON_Delete(cn);
     assert_int_equal(status("GET", "/api/v1/counts?status=maybe", VIEWER_TOKEN, NULL), 400);
     /* JSON Lines: one confirmed record a line, nothing else */
-    struct oc_http_resp r;
+    struct oc_test_resp r;
     assert_int_equal(req("GET", "/api/v1/export?format=jsonl&camera=cam-exp", a, NULL, 0, NULL, &r),
                      200);
     int lines = 0;
@@ -506,7 +506,7 @@ static void upload_image(const char *id, int gray, char hex[65])
     pclose(p);
     snprintf(hdr, sizeof hdr, "X-Content-SHA256: %s", hex);
     snprintf(path, sizeof path, "/api/v1/evidence/%s", id);
-    struct oc_http_resp r;
+    struct oc_test_resp r;
     assert_int_equal(req("PUT", path, BOX_TOKEN, (const char *)jpg, jl, hdr, &r), 200);
     free(r.body);
     tjFree(jpg);
@@ -569,7 +569,7 @@ static void audit_rows_for_every_action(void **state)
     }
     snprintf(hdr, sizeof hdr, "X-Content-SHA256: %s", hex);
     snprintf(path, sizeof path, "/api/v1/evidence/%s", x);
-    struct oc_http_resp r;
+    struct oc_test_resp r;
     assert_int_equal(req("PUT", path, BOX_TOKEN, (const char *)jpg, jl, hdr, &r), 200);
     free(r.body);
     tjFree(jpg);
@@ -593,7 +593,7 @@ static void audit_rows_for_every_action(void **state)
     assert_int_equal(status("GET", "/api/v1/me", a, NULL), 200);
     assert_true(audit_rows(admin, "audit_read", NULL) >= 1);
     /* admins export it as CSV; that is a row too */
-    struct oc_http_resp cr;
+    struct oc_test_resp cr;
     int exported = audit_rows(admin, "audit_export", NULL);
     assert_int_equal(req("GET", "/api/v1/audit?format=csv&limit=1000", admin, NULL, 0, NULL, &cr),
                      200);
@@ -702,7 +702,7 @@ static void locale_per_user(void **state)
     assert_string_equal(cJSON_GetObjectItem(j, "locale")->valuestring, "en");
     cJSON_Delete(j);
     /* a cookie write from another site is refused */
-    struct oc_http_resp r;
+    struct oc_test_resp r;
     char cookie[120];
     snprintf(cookie, sizeof cookie, "Cookie: oc_session=%s", v + 2);
     assert_int_equal(req("POST", "/api/v1/me", NULL, "{\"locale\":\"zh-CN\"}", 18, cookie, &r),
@@ -809,7 +809,7 @@ static void periodic_report(void **state)
     assert_int_equal((long long)cJSON_GetObjectItem(r, "from")->valuedouble, mon - 16 * day);
     assert_int_equal((long long)cJSON_GetObjectItem(r, "to")->valuedouble, mon + 14 * day);
     cJSON_Delete(r);
-    struct oc_http_resp c;
+    struct oc_test_resp c;
     assert_int_equal(req("GET", "/api/v1/report?period=week&date=2025-11-19&by=unit&format=csv", a,
                          NULL, 0, NULL, &c),
                      200);

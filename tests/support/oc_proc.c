@@ -108,7 +108,7 @@ int oc_make_certs(const char *dir)
 
 size_t oc_http_on_body(char *p, size_t sz, size_t n, void *ud)
 {
-    struct oc_http_resp *r = ud;
+    struct oc_test_resp *r = ud;
     char *b = realloc(r->body, r->len + sz * n + 1);
     if (!b)
         return 0;
@@ -121,7 +121,7 @@ size_t oc_http_on_body(char *p, size_t sz, size_t n, void *ud)
 
 size_t oc_http_on_header(char *p, size_t sz, size_t n, void *ud)
 {
-    struct oc_http_resp *r = ud;
+    struct oc_test_resp *r = ud;
     size_t have = strlen(r->headers);
     if (have + sz * n < sizeof r->headers) {
         memcpy(r->headers + have, p, sz * n);

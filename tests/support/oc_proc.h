@@ -27,14 +27,14 @@ int oc_proc_start_central(struct oc_proc *p, const char *cfg, const char *portfi
 
 /* A response collected by libcurl: the status, the body (NUL-terminated,
  * malloc'd: the caller frees it) and the header lines (cut at 4 KiB). */
-struct oc_http_resp {
+struct oc_test_resp {
     long status;
     char *body;
     size_t len;
     char headers[4096];
 };
 /* libcurl's CURLOPT_WRITEFUNCTION and CURLOPT_HEADERFUNCTION for an
- * oc_http_resp (its address as the data). */
+ * oc_test_resp (its address as the data). */
 size_t oc_http_on_body(char *p, size_t sz, size_t n, void *ud);
 size_t oc_http_on_header(char *p, size_t sz, size_t n, void *ud);
 
