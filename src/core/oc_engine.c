@@ -373,12 +373,12 @@ static const char *best_plate(const struct oc_track *tr)
     return best < 0 ? "" : tr->plate[best];
 }
 
-void oc_engine__emit(struct oc_engine *e, int cam, const struct oc_track *tr, int vtype, int64_t ts,
-                     int64_t ts_start, int zone, int line)
+struct oc_pending *oc_engine__emit(struct oc_engine *e, int cam, const struct oc_track *tr,
+                                   int vtype, int64_t ts, int64_t ts_start, int zone, int line)
 {
     struct oc_pending *p = oc_engine__emit_raw(e, cam, vtype, ts, ts_start);
     if (!p)
-        return; /* out of memory: counted as a violation nowhere, so say so */
+        return NULL; /* out of memory: counted as a violation nowhere, so say so */
     p->has_track = true;
     memcpy(p->track, tr->id, sizeof p->track);
     p->cls = tr->cls;
@@ -387,6 +387,7 @@ void oc_engine__emit(struct oc_engine *e, int cam, const struct oc_track *tr, in
     p->conf = tr->conf;
     p->zone = zone;
     p->line = line;
+    return p;
 }
 
 static int cmp_pending(const void *a, const void *b, const struct oc_engine *e)

@@ -133,8 +133,10 @@ struct oc_engine {
 };
 
 /* oc_engine.c */
-void oc_engine__emit(struct oc_engine *e, int cam, const struct oc_track *tr, int vtype, int64_t ts,
-                     int64_t ts_start, int zone, int line);
+/* Makes a pending record for track tr and returns it for its key moments;
+ * NULL when out of memory (the engine's pending array, owned by e). */
+struct oc_pending *oc_engine__emit(struct oc_engine *e, int cam, const struct oc_track *tr,
+                                   int vtype, int64_t ts, int64_t ts_start, int zone, int line);
 struct oc_pending *oc_engine__emit_raw(struct oc_engine *e, int cam, int vtype, int64_t ts,
                                        int64_t ts_start);
 void oc_engine__end_track(struct oc_engine *e, struct oc_cam *cam, struct oc_track *tr);

@@ -2,6 +2,7 @@
  * windows, stays and dwell, jaywalking, wrong way, helmets, camera events.
  * Each type is decided here and nowhere else. */
 #include "oc_engine_int.h"
+#include "oc_rules_int.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -9,40 +10,7 @@
 
 #define EVENT_DEDUP_MS (24LL * 3600 * 1000)
 
-static bool class_in(oc_classmask_t mask, int cls)
-{
-    return cls >= 0 && cls < 64 && (mask & ((oc_classmask_t)1 << cls));
-}
-
-static void set_key(struct oc_pending *p, int64_t ts, const double box[4])
-{
-    if (!p || p->n_keys >= OC_KEYS_MAX)
-        return;
-    p->key_ts[p->n_keys] = ts;
-    memcpy(p->key_box[p->n_keys], box, sizeof p->key_box[0]);
-    p->n_keys++;
-}
-
-/* Emits for a track and returns the pending record for key moments. */
-static struct oc_pending *emit(struct oc_engine *e, int ci, const struct oc_track *tr, int vtype,
-                               int64_t ts, int64_t ts_start, int zone, int line)
-{
-    size_t before = e->n_pending;
-    oc_engine__emit(e, ci, tr, vtype, ts, ts_start, zone, line);
-    return e->n_pending > before ? &e->pending[e->n_pending - 1] : NULL;
-}
-
 /* ---- stop lines, exit lines ---- */
-
-static int line_group(int cls)
-{
-    switch (oc_class_group(cls)) {
-    case OC_GRP_MOTOR: return OC_LG_MOTOR;
-    case OC_GRP_NONMOTOR: return OC_LG_NONMOTOR;
-    case OC_GRP_PEDESTRIAN: return OC_LG_PEDESTRIAN;
-    default: return -1;
-    }
-}
 
 static int red_type(int lg)
 {
@@ -56,8 +24,8 @@ static void stop_crossing(struct oc_engine *e, int ci, struct oc_track *tr, int 
 {
     const struct oc_line_cfg *line = &e->cams[ci].cfg->lines[li];
     struct oc_lstate *ls = &tr->l[li];
-    int lg = line_group(tr->cls);
-    if (lg < 0 || !class_in(line->classes, tr->cls) || ls->done || ls->pending)
+    int lg = oc_rules__line_group(tr->cls);
+    if (lg < 0 || !oc_rules__class_in(line->classes, tr->cls) || ls->done || ls->pending)
         return;
     int64_t onset = 0;
     if (oc_signal_at(&e->signals[line->signal], tc, &onset) != OC_SIG_RED)
@@ -67,15 +35,11 @@ static void stop_crossing(struct oc_engine *e, int ci, struct oc_track *tr, int 
         return;
     }
     ls->group = lg;
-    ls->t_cross = tc;
-    ls->t_before = prev_ts;
-    ls->t_after = t;
-    memcpy(ls->box_before, prev_box, sizeof ls->box_before);
-    memcpy(ls->box_after, tr->box, sizeof ls->box_after);
+    oc_rules__note_crossing(ls, tc, prev_ts, prev_box, t, tr->box);
     if (lg == OC_LG_PEDESTRIAN || line->n_exits == 0) {
-        struct oc_pending *p = emit(e, ci, tr, red_type(lg), tc, tc, -1, li);
-        set_key(p, prev_ts, prev_box);
-        set_key(p, t, tr->box);
+        struct oc_pending *p = oc_engine__emit(e, ci, tr, red_type(lg), tc, tc, -1, li);
+        oc_rules__key(p, prev_ts, prev_box);
+        oc_rules__key(p, t, tr->box);
         ls->done = true;
         return;
     }
@@ -97,10 +61,11 @@ static void exit_crossing(struct oc_engine *e, int ci, struct oc_track *tr, int 
             listed = line->exits[k] == exit_li;
         if (!listed)
             continue;
-        struct oc_pending *p = emit(e, ci, tr, red_type(ls->group), tc, ls->t_cross, -1, (int)li);
-        set_key(p, ls->t_before, ls->box_before);
-        set_key(p, ls->t_after, ls->box_after);
-        set_key(p, t, tr->box); /* the observation past the line: its box is at its time */
+        struct oc_pending *p =
+            oc_engine__emit(e, ci, tr, red_type(ls->group), tc, ls->t_cross, -1, (int)li);
+        oc_rules__key(p, ls->t_before, ls->box_before);
+        oc_rules__key(p, ls->t_after, ls->box_after);
+        oc_rules__key(p, t, tr->box); /* the observation past the line: its box is at its time */
         ls->pending = false;
         ls->done = true;
     }
@@ -121,7 +86,7 @@ static void lines_observe(struct oc_engine *e, int ci, struct oc_track *tr, stru
             continue;
         int64_t tc = prev_ts + llround(f * (double)(t - prev_ts));
         if (line->kind == OC_LINE_STOP && line->n_movements &&
-            line_group(tr->cls) != OC_LG_PEDESTRIAN) {
+            oc_rules__line_group(tr->cls) != OC_LG_PEDESTRIAN) {
             oc_junction_stop(e, ci, tr, (int)li, tc, prev, prev_ts, prev_box, t);
         } else if (line->kind == OC_LINE_STOP) {
             stop_crossing(e, ci, tr, (int)li, tc, prev_ts, prev_box, t);
@@ -152,7 +117,7 @@ static void region_observe(struct oc_engine *e, int ci, struct oc_track *tr, int
         zs->start = t;
         memcpy(zs->start_box, tr->box, sizeof zs->start_box);
     }
-    if (zs->emitted || !class_in(zone->classes, tr->cls))
+    if (zs->emitted || !oc_rules__class_in(zone->classes, tr->cls))
         return;
     struct oc_pt d = {a.x - zs->entry.x, a.y - zs->entry.y};
     double len = hypot(d.x, d.y);
@@ -160,9 +125,9 @@ static void region_observe(struct oc_engine *e, int ci, struct oc_track *tr, int
         return;
     if (zone->kind == OC_ZONE_LANE && (d.x * zone->dir.x + d.y * zone->dir.y) / len > -0.5)
         return;
-    struct oc_pending *p = emit(e, ci, tr, zone->vtype, t, zs->start, zi, -1);
-    set_key(p, zs->start, zs->start_box);
-    set_key(p, t, tr->box);
+    struct oc_pending *p = oc_engine__emit(e, ci, tr, zone->vtype, t, zs->start, zi, -1);
+    oc_rules__key(p, zs->start, zs->start_box);
+    oc_rules__key(p, t, tr->box);
     zs->emitted = true; /* once per track and zone */
 }
 
@@ -196,9 +161,10 @@ static void helmet_observe(struct oc_engine *e, int ci, struct oc_track *tr, con
     if (tr->helmet_false < (uint32_t)min_frames ||
         (uint64_t)tr->helmet_false * 5 < (uint64_t)tr->helmet_obs * 3)
         return;
-    struct oc_pending *p = emit(e, ci, tr, OC_V_NO_HELMET, t, tr->helmet_first_false, zone, -1);
-    set_key(p, tr->helmet_first_false, tr->helmet_first_box);
-    set_key(p, t, tr->box);
+    struct oc_pending *p =
+        oc_engine__emit(e, ci, tr, OC_V_NO_HELMET, t, tr->helmet_first_false, zone, -1);
+    oc_rules__key(p, tr->helmet_first_false, tr->helmet_first_box);
+    oc_rules__key(p, t, tr->box);
     tr->helmet_done = true;
 }
 
@@ -265,11 +231,11 @@ void oc_rules_timers(struct oc_engine *e, int ci, struct oc_track *tr, int64_t b
             e->counters[OC_C_NONMOTOR_NO_EXIT]++; /* stop_line_crossing is for motor tracks */
             continue;
         }
-        struct oc_pending *p =
-            emit(e, ci, tr, OC_V_STOP_LINE_CROSSING, ls->deadline, ls->t_cross, -1, (int)li);
-        set_key(p, ls->t_before, ls->box_before);
-        set_key(p, ls->t_after, ls->box_after);
-        set_key(p, ls->deadline, tr->box);
+        struct oc_pending *p = oc_engine__emit(e, ci, tr, OC_V_STOP_LINE_CROSSING, ls->deadline,
+                                               ls->t_cross, -1, (int)li);
+        oc_rules__key(p, ls->t_before, ls->box_before);
+        oc_rules__key(p, ls->t_after, ls->box_after);
+        oc_rules__key(p, ls->deadline, tr->box);
     }
 }
 
@@ -350,5 +316,5 @@ void oc_rules_camera_event(struct oc_engine *e, int ci, const struct oc_cam_even
         box[2] = o->w;
         box[3] = o->h;
     }
-    set_key(p, ev->ts, box);
+    oc_rules__key(p, ev->ts, box);
 }

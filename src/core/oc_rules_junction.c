@@ -4,6 +4,7 @@
  * illegal_uturn, solid_line_crossing and fail_to_yield. Called from
  * oc_rules.c only for cameras that configure one of them. */
 #include "oc_engine_int.h"
+#include "oc_rules_int.h"
 
 #include <math.h>
 #include <string.h>
@@ -13,49 +14,23 @@
 /* A pedestrian counts as on the crosswalk when seen there this recently. */
 #define YIELD_PED_FRESH_MS 1000
 
-static bool class_in(oc_classmask_t mask, int cls)
-{
-    return cls >= 0 && cls < 64 && (mask & ((oc_classmask_t)1 << cls));
-}
-
-static void key(struct oc_pending *p, int64_t ts, const double box[4])
-{
-    if (!p || p->n_keys >= OC_KEYS_MAX)
-        return;
-    p->key_ts[p->n_keys] = ts;
-    memcpy(p->key_box[p->n_keys], box, sizeof p->key_box[0]);
-    p->n_keys++;
-}
-
+/* Emits for a track; signal names the record's signal (-1: the line's). */
 static struct oc_pending *emit(struct oc_engine *e, int ci, const struct oc_track *tr, int vtype,
                                int64_t ts, int64_t ts_start, int zone, int line, int signal)
 {
-    size_t before = e->n_pending;
-    oc_engine__emit(e, ci, tr, vtype, ts, ts_start, zone, line);
-    if (e->n_pending == before)
-        return NULL;
-    struct oc_pending *p = &e->pending[e->n_pending - 1];
-    p->signal1 = signal + 1;
+    struct oc_pending *p = oc_engine__emit(e, ci, tr, vtype, ts, ts_start, zone, line);
+    if (p)
+        p->signal1 = signal + 1;
     return p;
-}
-
-static int group_of(int cls)
-{
-    switch (oc_class_group(cls)) {
-    case OC_GRP_MOTOR: return OC_LG_MOTOR;
-    case OC_GRP_NONMOTOR: return OC_LG_NONMOTOR;
-    case OC_GRP_PEDESTRIAN: return OC_LG_PEDESTRIAN;
-    default: return -1;
-    }
 }
 
 /* The three stop-line keys: before the line, after it, and now. */
 static void line_keys(struct oc_pending *p, const struct oc_lstate *ls, int64_t t,
                       const double box[4])
 {
-    key(p, ls->t_before, ls->box_before);
-    key(p, ls->t_after, ls->box_after);
-    key(p, t, box);
+    oc_rules__key(p, ls->t_before, ls->box_before);
+    oc_rules__key(p, ls->t_after, ls->box_after);
+    oc_rules__key(p, t, box);
 }
 
 /* ---- movements ---- */
@@ -90,8 +65,8 @@ void oc_junction_stop(struct oc_engine *e, int ci, struct oc_track *tr, int li, 
     const struct oc_camera_cfg *cc = e->cams[ci].cfg;
     const struct oc_line_cfg *line = &cc->lines[li];
     struct oc_lstate *ls = &tr->l[li];
-    int g = group_of(tr->cls);
-    if (g < 0 || !class_in(line->classes, tr->cls) || ls->done)
+    int g = oc_rules__line_group(tr->cls);
+    if (g < 0 || !oc_rules__class_in(line->classes, tr->cls) || ls->done)
         return;
     uint8_t red = 0;
     bool in_grace = false, judge = false;
@@ -113,12 +88,8 @@ void oc_junction_stop(struct oc_engine *e, int ci, struct oc_track *tr, int li, 
     ls->all_red = red == (uint8_t)((1u << line->n_movements) - 1);
     ls->lane = (int16_t)lane;
     ls->group = g;
-    ls->t_cross = tc;
+    oc_rules__note_crossing(ls, tc, prev_ts, prev_box, t, tr->box);
     ls->deadline = tc + line->window_ms[g];
-    ls->t_before = prev_ts;
-    ls->t_after = t;
-    memcpy(ls->box_before, prev_box, sizeof ls->box_before);
-    memcpy(ls->box_after, tr->box, sizeof ls->box_after);
 }
 
 static int movement_of(const struct oc_line_cfg *line, int exit_li)
@@ -163,7 +134,7 @@ static void judge_lane(struct oc_engine *e, int ci, struct oc_track *tr, int li,
     if (ls->lane < 0)
         return;
     const struct oc_zone_cfg *lane = &cc->zones[ls->lane];
-    if (!class_in(lane->classes, tr->cls) ||
+    if (!oc_rules__class_in(lane->classes, tr->cls) ||
         (lane->mv_mask & (1u << cc->lines[li].movements[m].name)))
         return;
     struct oc_pending *p =
@@ -219,8 +190,8 @@ void oc_junction_track_end(struct oc_engine *e, int ci, struct oc_track *tr)
             const struct oc_line_cfg *line = &cc->lines[li];
             struct oc_pending *p = emit(e, ci, tr, OC_V_FAIL_TO_YIELD, tr->last_ts, ls->t_cross,
                                         line->crosswalk, (int)li, line->signal);
-            key(p, ls->t_before, ls->box_before);
-            key(p, ls->t_after, ls->box_after);
+            oc_rules__key(p, ls->t_before, ls->box_before);
+            oc_rules__key(p, ls->t_after, ls->box_after);
         }
         if (!ls->mv_open)
             continue;
@@ -287,7 +258,7 @@ static void solid_line(struct oc_engine *e, int ci, struct oc_track *tr, int li,
 {
     const struct oc_line_cfg *line = &e->cams[ci].cfg->lines[li];
     struct oc_lstate *ls = &tr->l[li];
-    if (ls->done || !class_in(line->classes, tr->cls))
+    if (ls->done || !oc_rules__class_in(line->classes, tr->cls))
         return;
     double f, d1 = side_dist(line, a);
     int s1 = d1 > 0 ? 1 : d1 < 0 ? -1 : 0;
@@ -295,11 +266,8 @@ static void solid_line(struct oc_engine *e, int ci, struct oc_track *tr, int li,
         oc_geom_cross(prev, a, line->p, line->q, &f)) {
         ls->s_pending = true;
         ls->reached = false;
-        ls->t_cross = prev_ts + llround(f * (double)(t - prev_ts));
-        ls->t_before = prev_ts;
-        ls->t_after = t;
-        memcpy(ls->box_before, prev_box, sizeof ls->box_before);
-        memcpy(ls->box_after, tr->box, sizeof ls->box_after);
+        oc_rules__note_crossing(ls, prev_ts + llround(f * (double)(t - prev_ts)), prev_ts, prev_box,
+                                t, tr->box);
     }
     if (!ls->s_pending) {
         if (s1)
@@ -347,7 +315,7 @@ void oc_junction_yield(struct oc_engine *e, int ci, struct oc_track *tr, int li,
     struct oc_cam *c = &e->cams[ci];
     const struct oc_line_cfg *line = &c->cfg->lines[li];
     struct oc_lstate *ls = &tr->l[li];
-    if (ls->done || !class_in(line->classes, tr->cls))
+    if (ls->done || !oc_rules__class_in(line->classes, tr->cls))
         return;
     int64_t onset = 0;
     if (line->signal >= 0 && oc_signal_at(&e->signals[line->signal], tc, &onset) == OC_SIG_RED)
@@ -368,11 +336,7 @@ void oc_junction_yield(struct oc_engine *e, int ci, struct oc_track *tr, int li,
         return;
     ls->done = true; /* once per track and line */
     ls->y_pending = true;
-    ls->t_cross = tc;
-    ls->t_before = prev_ts;
-    ls->t_after = t;
-    memcpy(ls->box_before, prev_box, sizeof ls->box_before);
-    memcpy(ls->box_after, tr->box, sizeof ls->box_after);
+    oc_rules__note_crossing(ls, tc, prev_ts, prev_box, t, tr->box);
 }
 
 /* ---- per observation ---- */

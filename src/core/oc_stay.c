@@ -4,6 +4,7 @@
  * best overlap first, so re-numbered tracks, id hops, duplicate and partial
  * boxes all feed the stay of the object they show (docs/violations.md). */
 #include "oc_engine_int.h"
+#include "oc_rules_int.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -14,11 +15,6 @@ enum { HOW_NONE, HOW_FULL, HOW_PART, HOW_DUP };
 static bool is_dwell(enum oc_zone_kind k)
 {
     return k == OC_ZONE_NO_PARKING || k == OC_ZONE_TACTILE_PAVING || k == OC_ZONE_NO_VENDING;
-}
-
-static bool class_in(oc_classmask_t mask, int cls)
-{
-    return cls >= 0 && cls < 64 && (mask & ((oc_classmask_t)1 << cls));
 }
 
 static bool same_kind(int a, int b)
@@ -117,15 +113,6 @@ void oc_stay_free(struct oc_stays *s)
 
 /* ---- reporting ---- */
 
-static void key(struct oc_pending *p, int64_t ts, const double box[4])
-{
-    if (p->n_keys >= OC_KEYS_MAX)
-        return;
-    p->key_ts[p->n_keys] = ts;
-    memcpy(p->key_box[p->n_keys], box, sizeof p->key_box[0]);
-    p->n_keys++;
-}
-
 /* Reports h at its deadline. gap_ts/gap_box: the last observation before a
  * gap the stay survived (gap_ts < 0: none); then the moment that ended the
  * gap is the third key. */
@@ -144,19 +131,19 @@ static void fire(struct oc_engine *e, int ci, struct oc_stay *h, int64_t gap_ts,
     memcpy(p->plate, h->plate, sizeof p->plate);
     p->conf = h->conf;
     p->zone = h->zone;
-    key(p, h->start, h->start_box);
+    oc_rules__key(p, h->start, h->start_box);
     if (gap_ts >= 0) {
-        key(p, gap_ts, gap_box);
-        key(p, h->last_ts, h->last_box);
+        oc_rules__key(p, gap_ts, gap_box);
+        oc_rules__key(p, h->last_ts, h->last_box);
     } else {
-        key(p, ts, h->last_box);
+        oc_rules__key(p, ts, h->last_box);
     }
 }
 
 static void keep(struct oc_engine *e, int ci, struct oc_stay *h, int64_t t)
 {
     const struct oc_zone_cfg *z = &e->cams[ci].cfg->zones[h->zone];
-    if (h->kept || h->emitted || !e->sink->keep || !class_in(z->classes, h->feed_cls) ||
+    if (h->kept || h->emitted || !e->sink->keep || !oc_rules__class_in(z->classes, h->feed_cls) ||
         t - h->start < OC_STAY_KEEP_MS || z->dwell_ms <= OC_STAY_KEEP_MS)
         return;
     h->kept = true;
@@ -416,7 +403,8 @@ static void feed(struct oc_engine *e, int ci, struct oc_stay *h, struct oc_track
     int64_t clock = e->cams[ci].clock, end = h->last_ts + e->cams[ci].cfg->track_timeout_ms;
     if (clock > end)
         clock = end;
-    if (!h->emitted && class_in(z->classes, h->feed_cls) && clock - h->start >= z->dwell_ms)
+    if (!h->emitted && oc_rules__class_in(z->classes, h->feed_cls) &&
+        clock - h->start >= z->dwell_ms)
         fire(e, ci, h, gap_ts, gap_box);
     if (how == HOW_FULL)
         supersede(e, ci, h, t);
@@ -776,7 +764,7 @@ void oc_stay_advance(struct oc_engine *e, int ci, int64_t now)
         if (h->forget_at < x)
             x = h->forget_at;
         if (!h->emitted && d < now && h->last_ts + timeout >= d &&
-            class_in(z->classes, h->feed_cls))
+            oc_rules__class_in(z->classes, h->feed_cls))
             fire(e, ci, h, -1, NULL);
         if (now > x) {
             drop(s, i);
