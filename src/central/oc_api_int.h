@@ -52,7 +52,9 @@ struct oc_web_asset;
     X(retention_images_deleted)                                                                    \
     X(retention_records_deleted)                                                                   \
     X(retention_errors)                                                                            \
-    X(signature_refused)
+    X(signature_refused)                                                                           \
+    X(public_refused)                                                                              \
+    X(retention_public_deleted)
 
 struct counters {
 #define X(name) atomic_ullong name;
@@ -172,11 +174,15 @@ enum MHD_Result oc_api_post_tallies(struct oc_api *api, struct MHD_Connection *c
 enum MHD_Result oc_api_post_violations(struct oc_api *api, struct MHD_Connection *c, struct req *rq,
                                        const char *token_box);
 
-/* oc_api_evidence.c */
+/* oc_api_evidence.c: rest is the URL after /api/v1/evidence/: "<id>" (the
+ * evidence) or "<id>/public" (its public variant). */
 enum MHD_Result oc_api_put_evidence(struct oc_api *api, struct MHD_Connection *c, struct req *rq,
-                                    const char *id, const char *token_box);
-enum MHD_Result oc_api_get_evidence(struct oc_api *api, struct MHD_Connection *c, const char *id,
+                                    const char *rest, const char *token_box);
+enum MHD_Result oc_api_get_evidence(struct oc_api *api, struct MHD_Connection *c, const char *rest,
                                     enum who who, const struct oc_user *u);
+/* Splits rest into the record id (idlen bytes) and *public_: 0, or -1
+ * when the id is not a record id. */
+int oc_api_evidence_id(const char *rest, char *id, size_t idlen, int *public_);
 
 /* oc_api_read.c */
 enum MHD_Result oc_api_get_counts(struct oc_api *api, struct MHD_Connection *c);

@@ -74,8 +74,12 @@ void *oc_api_retention_loop(void *arg)
         atomic_fetch_add(&api->n.retention_images_deleted, (unsigned long long)r.images_expired);
         atomic_fetch_add(&api->n.retention_records_deleted, (unsigned long long)r.records_deleted);
         atomic_fetch_add(&api->n.retention_errors, (unsigned long long)r.errors);
+        atomic_fetch_add(&api->n.retention_public_deleted, (unsigned long long)r.publics_deleted);
         if (r.images_expired)
             retention_audit(api, "evidence", r.images_expired,
+                            cfg->evidence_days ? cfg->evidence_days : cfg->records_days);
+        if (r.publics_deleted)
+            retention_audit(api, "public", r.publics_deleted,
                             cfg->evidence_days ? cfg->evidence_days : cfg->records_days);
         if (r.records_deleted)
             retention_audit(api, "records", r.records_deleted, cfg->records_days);

@@ -7,8 +7,9 @@
 #include <string.h>
 
 /* The evidence fields of a served record: its URL (null without an
- * image) and "evidence_expired": true when retention deleted the image (the
- * record keeps its evidence.sha256). */
+ * image), "evidence_expired": true when retention deleted the image (the
+ * record keeps its evidence.sha256) and "public_url" when central holds
+ * the public variant. */
 void oc_api_evidence_fields(cJSON *rec, const struct oc_store_vrow *r)
 {
     if (r->has_evidence) {
@@ -20,6 +21,11 @@ void oc_api_evidence_fields(cJSON *rec, const struct oc_store_vrow *r)
     }
     if (r->evidence_expired)
         cJSON_AddBoolToObject(rec, "evidence_expired", 1);
+    if (r->has_public) { /* only once central holds it */
+        char url[512];
+        snprintf(url, sizeof url, "/api/v1/evidence/%s/public", r->id);
+        cJSON_AddStringToObject(rec, "public_url", url);
+    }
 }
 
 /* A stored violation as the API serves it: the record, its evidence URL
@@ -215,6 +221,10 @@ static void export_row(void *arg, const struct oc_store_vrow *r)
         snprintf(url, sizeof url, "%s/api/v1/evidence/%s", x->base, r->id);
     cJSON_ReplaceItemInObject(j, "evidence_url",
                               r->has_evidence ? cJSON_CreateString(url) : cJSON_CreateNull());
+    if (r->has_public) {
+        snprintf(url, sizeof url, "%s/api/v1/evidence/%s/public", x->base, r->id);
+        cJSON_ReplaceItemInObject(j, "public_url", cJSON_CreateString(url));
+    }
     if (x->csv) {
         static const char *const cols[] = {"id",   "type", "code",  "camera", "location",
                                            "road", "unit", "plate", "class"};

@@ -177,21 +177,23 @@ int oc_api_admit(struct oc_api *api, struct MHD_Connection *c, const char *url, 
         const char *box = NULL;
         struct oc_user u;
         enum who who = oc_api_identify(api, c, &box, &u);
-        const char *id = url + 17;
+        char id[256];
+        int public_ = 0;
+        int id_ok =
+            kind == BODY_EVIDENCE && oc_api_evidence_id(url + 17, id, sizeof id, &public_) == 0;
         if (who == WHO_NOBODY) {
             COUNT(api, unauthenticated);
             *ret = oc_api_send_error(c, 401, "missing or unknown bearer token");
             return 0;
         }
-        if (who != WHO_BOX || (kind == BODY_EVIDENCE && oc_api_valid_record_id(id, NULL, NULL) &&
-                               !oc_api_valid_record_id(id, box, NULL))) {
+        if (who != WHO_BOX || (id_ok && !oc_api_valid_record_id(id, box, NULL))) {
             COUNT(api, forbidden);
             *ret = oc_api_send_error(c, 403,
                                      who != WHO_BOX ? "viewer tokens may only read"
                                                     : "a box token may only write its own box");
             return 0;
         }
-        if (kind == BODY_EVIDENCE && !oc_api_valid_record_id(id, NULL, NULL)) {
+        if (kind == BODY_EVIDENCE && !id_ok) {
             *ret = oc_api_send_error(c, 400, "bad violation id");
             return 0;
         }

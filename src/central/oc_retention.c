@@ -74,6 +74,50 @@ done:
     free(b.path);
 }
 
+/* The public variants of records older than cut go with their private
+ * images: the file (unless another record holds it) and the reference. */
+static void expire_publics(struct oc_store *s, int64_t cut, struct oc_retention_result *out)
+{
+    struct batch b = {calloc(OC_RETENTION_BATCH, sizeof *b.id),
+                      calloc(OC_RETENTION_BATCH, sizeof *b.path), 0};
+    if (!b.id || !b.path) {
+        out->errors++;
+        goto done;
+    }
+    for (;;) {
+        b.n = 0;
+        if (s->ops->publics_before(s, cut, OC_RETENTION_BATCH, take, &b) != OC_OK) {
+            out->errors++;
+            break;
+        }
+        if (b.n == 0)
+            break;
+        for (int i = 0; i < b.n; i++) {
+            int64_t users = 0;
+            struct stat st;
+            if (s->ops->public_users(s, b.path[i], b.id[i], &users) != OC_OK) {
+                out->errors++;
+                goto done;
+            }
+            if (users == 0 && stat(b.path[i], &st) == 0) {
+                if (unlink(b.path[i]) == 0) {
+                    out->publics_deleted++;
+                    out->bytes_freed += st.st_size;
+                } else {
+                    out->errors++;
+                }
+            }
+            if (s->ops->public_expire(s, b.id[i]) != OC_OK) {
+                out->errors++;
+                goto done;
+            }
+        }
+    }
+done:
+    free(b.id);
+    free(b.path);
+}
+
 void oc_retention_pass(struct oc_store *s, int64_t now, int evidence_days, int records_days,
                        struct oc_retention_result *out)
 {
@@ -81,8 +125,10 @@ void oc_retention_pass(struct oc_store *s, int64_t now, int evidence_days, int r
     int64_t img_cut = evidence_days ? now - evidence_days * DAY_MS : INT64_MIN;
     int64_t rec_cut = records_days ? now - records_days * DAY_MS : INT64_MIN;
     int64_t cut = img_cut > rec_cut ? img_cut : rec_cut; /* a deleted record's image goes too */
-    if (cut != INT64_MIN)
+    if (cut != INT64_MIN) {
+        expire_publics(s, cut, out);
         expire_images(s, cut, out);
+    }
     while (rec_cut != INT64_MIN && !out->errors) {
         int64_t n = 0;
         if (s->ops->records_delete_before(s, rec_cut, OC_RETENTION_BATCH, &n) != OC_OK) {

@@ -245,7 +245,7 @@ cJSON *oc_sqlp_audit_read(struct oc_store *s, int64_t from, int64_t to, int64_t 
 
 #define VROW_COLS                                                                                  \
     "record, id, ts, evidence_path, status, reason, note, reviewer, COALESCE(decided, 0),"         \
-    " lease_until, evidence_expired"
+    " lease_until, evidence_expired, public_path"
 
 static void vrow_give(struct oc_store *s, struct oc_sqlst *st, oc_store_vrow_fn fn, void *arg)
 {
@@ -262,6 +262,7 @@ static void vrow_give(struct oc_store *s, struct oc_sqlst *st, oc_store_vrow_fn 
         .decided = d->col_int(st, 8),
         .lease_until = d->col_int(st, 9),
         .evidence_expired = d->col_int(st, 10) != 0,
+        .has_public = !d->is_null(st, 11),
     };
     fn(arg, &r);
 }

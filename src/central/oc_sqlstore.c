@@ -394,6 +394,102 @@ static oc_err_t store_evidence_stored(struct oc_store *base, const char *id, con
     return e;
 }
 
+/* a stored record is central's re-serialisation of a checked record: its
+ * strings are bounded (docs/central.md), so it fits well within this */
+#define PUBLIC_RECORD_MAX (64 * 1024)
+
+/* The public variant's digest is read from the stored record (the
+ * record is what central checked), so no column repeats it. */
+static oc_err_t store_public_expected(struct oc_store *base, const char *id, char *box,
+                                      size_t boxlen, char *hex, size_t hexlen, char *path,
+                                      size_t pathlen, int *expired)
+{
+    struct sqlstore *s = (struct sqlstore *)base;
+    struct slot *sl = acquire(s);
+    char *rec = malloc(PUBLIC_RECORD_MAX);
+    int64_t exp = 0;
+    if (!rec) {
+        release(s, sl);
+        return OC_ENOMEM;
+    }
+    rec[0] = '\0';
+    const struct param p[] = {pt(id)};
+    const struct out o[] = {{box, boxlen, NULL},
+                            {rec, PUBLIC_RECORD_MAX, NULL},
+                            {path, pathlen, NULL},
+                            {NULL, 0, &exp}};
+    enum oc_sql_step r = first_row(s, sl->c,
+                                   "SELECT box, record, COALESCE(public_path,''), evidence_expired"
+                                   " FROM violations WHERE id=?1",
+                                   p, 1, o, 4);
+    release(s, sl);
+    *expired = exp != 0;
+    hex[0] = '\0';
+    if (r == OC_SQL_ROW) {
+        cJSON *j = cJSON_Parse(rec);
+        const cJSON *ev = cJSON_GetObjectItemCaseSensitive(j, "evidence");
+        const char *pub = cJSON_IsObject(ev) ? oc_sql_jstr(ev, "public_sha256") : NULL;
+        if (pub && hexlen)
+            snprintf(hex, hexlen, "%s", pub);
+        cJSON_Delete(j);
+    }
+    free(rec);
+    return r == OC_SQL_ROW ? OC_OK : r == OC_SQL_DONE ? OC_ENOTFOUND : OC_EIO;
+}
+
+static oc_err_t store_public_stored(struct oc_store *base, const char *id, const char *path)
+{
+    struct sqlstore *s = (struct sqlstore *)base;
+    struct slot *sl = acquire(s);
+    const struct param p[] = {pt(path), pt(id)};
+    oc_err_t e = run(s, sl->c, "UPDATE violations SET public_path=?1 WHERE id=?2", p, 2, NULL);
+    release(s, sl);
+    return e;
+}
+
+static oc_err_t store_publics_before(struct oc_store *base, int64_t before, int limit,
+                                     oc_store_image_fn fn, void *arg)
+{
+    struct sqlstore *s = (struct sqlstore *)base;
+    const struct param p[] = {pi(before), pi(limit)};
+    struct slot *sl = acquire(s);
+    struct oc_sqlst *st = start(s, sl->c,
+                                "SELECT id, public_path FROM violations WHERE ts<?1"
+                                " AND public_path IS NOT NULL ORDER BY ts, id LIMIT ?2",
+                                1, p, 2);
+    enum oc_sql_step r = OC_SQL_ERROR;
+    while (st && (r = s->d->step(st)) == OC_SQL_ROW)
+        fn(arg, s->d->col_text(st, 0), s->d->col_text(st, 1));
+    if (st)
+        s->d->done(st);
+    release(s, sl);
+    return r == OC_SQL_DONE ? OC_OK : OC_EIO;
+}
+
+static oc_err_t store_public_users(struct oc_store *base, const char *path, const char *id,
+                                   int64_t *n)
+{
+    struct sqlstore *s = (struct sqlstore *)base;
+    const struct param p[] = {pt(path), pt(id)};
+    const struct out o[] = {{NULL, 0, n}};
+    *n = 0;
+    struct slot *sl = acquire(s);
+    enum oc_sql_step r = first_row(
+        s, sl->c, "SELECT COUNT(*) FROM violations WHERE public_path=?1 AND id<>?2", p, 2, o, 1);
+    release(s, sl);
+    return r == OC_SQL_ROW ? OC_OK : OC_EIO;
+}
+
+static oc_err_t store_public_expire(struct oc_store *base, const char *id)
+{
+    struct sqlstore *s = (struct sqlstore *)base;
+    const struct param p[] = {pt(id)};
+    struct slot *sl = acquire(s);
+    oc_err_t e = run(s, sl->c, "UPDATE violations SET public_path=NULL WHERE id=?1", p, 1, NULL);
+    release(s, sl);
+    return e;
+}
+
 /* ---- queries ---- */
 
 /* The filter's parameters in placeholder order: from, [to], the texts. */
@@ -630,6 +726,11 @@ static const struct oc_store_ops sqlstore_ops = {.close = store_close,
                                                  .put_violations = store_put_violations,
                                                  .evidence_expected = store_evidence_expected,
                                                  .evidence_stored = store_evidence_stored,
+                                                 .public_expected = store_public_expected,
+                                                 .public_stored = store_public_stored,
+                                                 .publics_before = store_publics_before,
+                                                 .public_users = store_public_users,
+                                                 .public_expire = store_public_expire,
                                                  .counts = store_counts,
                                                  .boxes = store_boxes,
                                                  OC_SQLPEOPLE_OPS};

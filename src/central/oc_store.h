@@ -100,6 +100,7 @@ struct oc_store_vrow {
     int64_t ts, decided, lease_until;
     int has_evidence;
     int evidence_expired; /* the image was deleted by retention; the digest stays */
+    int has_public;       /* central holds the public variant (docs/evidence.md) */
 };
 
 /* A stored image, for retention: its record and file. Borrowed. */
@@ -127,6 +128,15 @@ struct oc_store_ops {
                                   char *sha256_hex, size_t hexlen, char *stored_path,
                                   size_t pathlen);
     oc_err_t (*evidence_stored)(struct oc_store *s, const char *id, const char *path, int64_t size);
+    /* The public variant (docs/evidence.md, "Public variant"): the sending
+     * box, the digest the record announced in evidence.public_sha256 (hex,
+     * "" when none), the stored public image's path ("" when none yet) and
+     * *expired: retention deleted the record's images. OC_ENOTFOUND: no
+     * such violation. public_stored: the path once stored. */
+    oc_err_t (*public_expected)(struct oc_store *s, const char *id, char *box, size_t boxlen,
+                                char *sha256_hex, size_t hexlen, char *stored_path, size_t pathlen,
+                                int *expired);
+    oc_err_t (*public_stored)(struct oc_store *s, const char *id, const char *path);
     /* Queries: return a new cJSON the caller frees with cJSON_Delete, or
      * NULL when the store fails. */
     cJSON *(*counts)(struct oc_store *s, const struct oc_store_counts_q *q);
@@ -195,6 +205,15 @@ struct oc_store_ops {
     oc_err_t (*image_expire)(struct oc_store *s, const char *id);
     oc_err_t (*records_delete_before)(struct oc_store *s, int64_t before, int limit,
                                       int64_t *deleted);
+    /* Retention of public images: up to limit stored public images of
+     * records older than before (oldest first), each given to fn;
+     * public_users: how many records other than id still hold path as
+     * their public image; public_expire: the record loses its public
+     * image's path (it keeps evidence.public_sha256). */
+    oc_err_t (*publics_before)(struct oc_store *s, int64_t before, int limit, oc_store_image_fn fn,
+                               void *arg);
+    oc_err_t (*public_users)(struct oc_store *s, const char *path, const char *id, int64_t *n);
+    oc_err_t (*public_expire)(struct oc_store *s, const char *id);
 };
 
 struct oc_store {

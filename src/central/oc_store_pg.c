@@ -219,6 +219,10 @@ static const char *const migrations[] = {
     " violations_review_count AFTER INSERT OR UPDATE OF status, reason ON violations FOR"
     " EACH ROW EXECUTE FUNCTION ordercam_review_count(); CREATE INDEX violations_lease ON"
     " violations(lease_user, lease_until) WHERE lease_user IS NOT NULL;",
+    /* 9: the public variant's stored image (docs/evidence.md; its digest
+     * stays in the record), found by path for retention */
+    "ALTER TABLE violations ADD COLUMN public_path TEXT;"
+    "CREATE INDEX violations_public ON violations(public_path) WHERE public_path IS NOT NULL;",
 };
 
 /* Runs sql (several statements allowed when there are no parameters). */

@@ -124,6 +124,10 @@ static const char *const migrations[] = {
     " COALESCE(NEW.reason,''), 1 WHERE true ON CONFLICT(bucket, box, camera, type, road,"
     " unit, status, reason) DO UPDATE SET count=count+1; END; CREATE INDEX violations_lease"
     " ON violations(lease_user, lease_until) WHERE lease_user IS NOT NULL;",
+    /* 7: the public variant's stored image (docs/evidence.md; its digest
+     * stays in the record), found by path for retention */
+    "ALTER TABLE violations ADD COLUMN public_path TEXT;"
+    "CREATE INDEX violations_public ON violations(public_path) WHERE public_path IS NOT NULL;",
 };
 
 static int exec(sqlite3 *db, const char *sql, char *err, size_t errlen)

@@ -134,6 +134,10 @@ static double count1(const char *query)
 }
 
 static cJSON *served_record(const char *camera, const char *id);
+static void own_origin(char *out, size_t cap);
+static long sign_in(const char *form, const char *headers, char session[65]);
+static long with_session(const char *method, const char *path, const char *session,
+                         const char *more_headers);
 
 /* One of central's counters (GET /api/v1/counters). Tests compare a
  * counter before and after their own requests, never its total (the
@@ -749,6 +753,101 @@ static void evidence(void **state)
     tjFree(other);
 }
 
+static long put_public(const char *id, const char *token, const void *img, size_t len)
+{
+    char hex[65], hdr[128], path[256];
+    sha_hex(img, len, hex);
+    snprintf(hdr, sizeof hdr, "X-Content-SHA256: %s", hex);
+    snprintf(path, sizeof path, "/api/v1/evidence/%s/public", id);
+    struct oc_test_resp r;
+    assert_int_equal(request("PUT", path, token, img, len, hdr, NULL, &r), CURLE_OK);
+    if (r.status >= 400 && !strstr(r.body, "\"error\""))
+        fail_msg("PUT %s -> %ld without a JSON error: %s", path, r.status, r.body);
+    free(r.body);
+    return r.status;
+}
+
+/* The public variant (docs/evidence.md): PUT by the record's own box only,
+ * the record's evidence.public_sha256 decides, immutable once stored; GET
+ * for every reader but boxes; the record then carries public_url. */
+static void public_variant(void **state)
+{
+    (void)state;
+    unsigned long plen = 0, qlen = 0, xlen = 0;
+    unsigned char *priv = make_jpeg(64, 48, 11, &xlen), *pub = make_jpeg(64, 48, 12, &plen),
+                  *other = make_jpeg(64, 48, 13, &qlen);
+    char ph[65], xh[65], rec[2048], rec2[2048], body[8192], extra[400];
+    sha_hex(pub, plen, ph);
+    sha_hex(priv, xlen, xh);
+    const char *id = "edge-1:cam-pub:1", *id2 = "edge-1:cam-pub:2";
+    assert_int_equal(put_public(id, BOX_TOKEN, pub, plen), 404); /* before its record */
+    snprintf(extra, sizeof extra,
+             "{\"file\":\"x.jpg\",\"sha256\":\"%s\",\"frames\":[1],\"public_sha256\":\"%s\"}", xh,
+             ph);
+    record(rec, sizeof rec, "edge-1", "cam-pub", 1, 1763802005000, "red_light", extra);
+    record(rec2, sizeof rec2, "edge-1", "cam-pub", 2, 1763802006000, "red_light", NULL);
+    snprintf(body, sizeof body, "{\"box\":\"edge-1\",\"violations\":[%s,%s]}", rec, rec2);
+    assert_int_equal(status_of("POST", "/api/v1/violations", BOX_TOKEN, body), 200);
+    char url[256];
+    snprintf(url, sizeof url, "/api/v1/evidence/%s/public", id);
+    /* not there yet: 404 for a reader, and no public_url */
+    assert_int_equal(status_of("GET", url, VIEWER_TOKEN, NULL), 404);
+    cJSON *j = get_json("/api/v1/violations?camera=cam-pub");
+    cJSON *v = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "violations"), 1);
+    assert_string_equal(cJSON_GetObjectItem(v, "id")->valuestring, id);
+    assert_null(cJSON_GetObjectItem(v, "public_url"));
+    cJSON_Delete(j);
+    /* writers: another box, a viewer, nobody */
+    assert_int_equal(put_public(id, BOX2_TOKEN, pub, plen), 403);
+    assert_int_equal(put_public(id, VIEWER_TOKEN, pub, plen), 403);
+    assert_int_equal(put_public(id, NULL, pub, plen), 401);
+    /* the record decides: another digest, or none announced, is 400 */
+    double refused = counter("public_refused");
+    assert_int_equal(put_public(id, BOX_TOKEN, other, qlen), 400);
+    assert_int_equal(put_public(id2, BOX_TOKEN, pub, plen), 400);
+    assert_true(counter("public_refused") == refused + 2);
+    assert_int_equal(put_public(id, BOX_TOKEN, "GIF89a", 6), 400); /* not a JPEG */
+    /* stored, and again: the same answer; other bytes now conflict */
+    assert_int_equal(put_public(id, BOX_TOKEN, pub, plen), 200);
+    assert_int_equal(put_public(id, BOX_TOKEN, pub, plen), 200);
+    assert_int_equal(put_public(id, BOX_TOKEN, other, qlen), 409);
+    /* readers: nobody 401, a box 403, a viewer token and a viewer's session 200 */
+    assert_int_equal(status_of("GET", url, NULL, NULL), 401);
+    assert_int_equal(status_of("GET", url, BOX_TOKEN, NULL), 403);
+    struct oc_test_resp r;
+    request("GET", url, VIEWER_TOKEN, NULL, 0, NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.len, plen);
+    assert_memory_equal(r.body, pub, plen);
+    assert_non_null(strstr(r.headers, "image/jpeg"));
+    free(r.body);
+    char origin[200], form[128], session[65];
+    own_origin(origin, sizeof origin);
+    snprintf(form, sizeof form, "token=%s", VIEWER_TOKEN);
+    assert_int_equal(sign_in(form, origin, session), 303);
+    assert_true(session[0]);
+    assert_int_equal(with_session("GET", url, session, NULL), 200);
+    /* the private image is still its own: not there yet */
+    snprintf(url, sizeof url, "/api/v1/evidence/%s", id);
+    assert_int_equal(status_of("GET", url, VIEWER_TOKEN, NULL), 404);
+    j = get_json("/api/v1/violations?camera=cam-pub");
+    v = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "violations"), 1);
+    snprintf(url, sizeof url, "/api/v1/evidence/%s/public", id);
+    assert_string_equal(cJSON_GetObjectItem(v, "public_url")->valuestring, url);
+    assert_null(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "violations"), 0),
+                                    "public_url"));
+    cJSON_Delete(j);
+    /* paths: only "<id>/public" */
+    assert_int_equal(
+        status_of("GET", "/api/v1/evidence/edge-1:cam-pub:1/other", VIEWER_TOKEN, NULL), 400);
+    assert_int_equal(
+        status_of("GET", "/api/v1/evidence/edge-1:cam-pub:1/public/public", VIEWER_TOKEN, NULL),
+        400);
+    tjFree(priv);
+    tjFree(pub);
+    tjFree(other);
+}
+
 /* Issue 13 finding 4: for a record that announced no digest, another image
  * replaced the stored one. */
 static void evidence_is_immutable_without_digest(void **state)
@@ -1246,6 +1345,7 @@ int main(void)
         cmocka_unit_test(refused_batch_item_has_index),
         cmocka_unit_test(record_time_bounds),
         cmocka_unit_test(evidence_is_immutable_without_digest),
+        cmocka_unit_test(public_variant),
         cmocka_unit_test(bodies_are_read_only_after_auth),
         cmocka_unit_test(tally_rollback_is_refused),
         cmocka_unit_test(dashboard_session),

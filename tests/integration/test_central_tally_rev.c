@@ -16,6 +16,7 @@
 #include <sqlite3.h>
 
 #include "oc_proc.h"
+#include "oc_retention.h"
 #include "oc_store.h"
 
 #define TZ 480 /* the city's offset and every query's */
@@ -206,6 +207,7 @@ static void batch_with_a_key_twice_applies_in_order(void **state)
  * reports: plates, frozen reports; retention). */
 /* schema 6 (SQLite) / 7 (PostgreSQL): the review status counts */
 #define REVIEW_COUNTS_UNDONE                                                                       \
+    " DROP INDEX violations_public; ALTER TABLE violations DROP COLUMN public_path;"               \
     " DROP INDEX violations_lease; DROP TABLE review_counts; DROP TABLE review_tz;"
 #define SCHEMA_3_UNDONE                                                                            \
     " ALTER TABLE violations DROP COLUMN evidence_expired;"                                        \
@@ -361,6 +363,68 @@ static void retention_drops_a_whole_month(void **state)
     assert_int_equal(put_record("m-box:c:4", feb20), 0);
 }
 
+/* The public variant's reference: its digest read from the record, its
+ * path once stored; retention deletes its file with the private image's
+ * (counted apart) and forgets the path; the record keeps its digest. */
+static void retention_takes_the_public_variant(void **state)
+{
+    (void)state;
+    ty = "rev_p";
+    const char *ph = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    char text[512];
+    snprintf(text, sizeof text,
+             "[{\"id\": \"p-box:c:1\", \"camera\": \"c\", \"type\": \"rev_p\", \"ts\": %lld,"
+             " \"evidence\": {\"file\": \"f.jpg\", \"sha256\": null, \"frames\": [1],"
+             " \"public_sha256\": \"%s\"}}]",
+             (long long)B, ph);
+    cJSON *r = cJSON_Parse(text);
+    struct oc_insert_result res = {0};
+    assert_int_equal(s->ops->put_violations(s, "p-box", 1, r, &res), OC_OK);
+    cJSON_Delete(r);
+    assert_int_equal(res.inserted, 1);
+    assert_int_equal(put_record("p-box:c:2", B), 1); /* no public variant */
+    char box[64], hex[80], path[600], file[600];
+    int expired = 1;
+    assert_int_equal(s->ops->public_expected(s, "p-box:c:1", box, sizeof box, hex, sizeof hex, path,
+                                             sizeof path, &expired),
+                     OC_OK);
+    assert_string_equal(box, "p-box");
+    assert_string_equal(hex, ph);
+    assert_string_equal(path, "");
+    assert_int_equal(expired, 0);
+    assert_int_equal(s->ops->public_expected(s, "p-box:c:2", box, sizeof box, hex, sizeof hex, path,
+                                             sizeof path, &expired),
+                     OC_OK);
+    assert_string_equal(hex, "");
+    assert_int_equal(s->ops->public_expected(s, "p-box:c:9", box, sizeof box, hex, sizeof hex, path,
+                                             sizeof path, &expired),
+                     OC_ENOTFOUND);
+    snprintf(file, sizeof file, "%s/public.jpg", dir);
+    FILE *f = fopen(file, "w");
+    assert_non_null(f);
+    fputs("jpeg", f);
+    fclose(f);
+    assert_int_equal(s->ops->public_stored(s, "p-box:c:1", file), OC_OK);
+    assert_int_equal(s->ops->public_expected(s, "p-box:c:1", box, sizeof box, hex, sizeof hex, path,
+                                             sizeof path, &expired),
+                     OC_OK);
+    assert_string_equal(path, file);
+    struct oc_retention_result rr;
+    oc_retention_pass(s, B + 10 * DAY_MS, 5, 0, &rr);
+    assert_int_equal(rr.errors, 0);
+    assert_int_equal(rr.publics_deleted, 1);
+    assert_int_equal(rr.bytes_freed >= 4, 1);
+    FILE *gone = fopen(file, "r");
+    assert_null(gone);
+    assert_int_equal(s->ops->public_expected(s, "p-box:c:1", box, sizeof box, hex, sizeof hex, path,
+                                             sizeof path, &expired),
+                     OC_OK);
+    assert_string_equal(path, "");
+    assert_string_equal(hex, ph);                     /* the record keeps its digest */
+    oc_retention_pass(s, B + 10 * DAY_MS, 5, 0, &rr); /* nothing left to take */
+    assert_int_equal(rr.publics_deleted, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -370,6 +434,7 @@ int main(void)
         cmocka_unit_test(batch_with_a_key_twice_applies_in_order),
         cmocka_unit_test(schema_1_database_migrates_keeping_tallies),
         cmocka_unit_test(retention_drops_a_whole_month),
+        cmocka_unit_test(retention_takes_the_public_variant),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
