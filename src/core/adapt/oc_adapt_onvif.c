@@ -617,13 +617,14 @@ static int ov_feed(void *st, const struct oc_adapt_io *io, const struct oc_adapt
     if (!h.initialized)
         h = sax_handler();
     if (!s->ctxt) {
-        s->ctxt = xmlCreatePushParserCtxt(&h, s, NULL, 0, "onvif.xml");
+        /* no file name: libxml2 would getcwd() for it on every reset */
+        s->ctxt = xmlCreatePushParserCtxt(&h, s, NULL, 0, NULL);
         if (!s->ctxt) {
             oc_adapt__drop(io, cam, OC_C_DROP_TOO_LARGE); /* out of memory */
             return cam;
         }
     } else {
-        xmlCtxtResetPush(s->ctxt, NULL, 0, "onvif.xml", NULL);
+        xmlCtxtResetPush(s->ctxt, NULL, 0, NULL, NULL);
     }
     xmlCtxtUseOptions(s->ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     s->io = io;
