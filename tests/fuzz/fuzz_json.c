@@ -2,14 +2,18 @@
  * Checks, besides memory safety: a refusal returns no tree; the byte scan
  * and the parser agree (a text the byte rules refuse is never parsed); what
  * the policy accepts, printed again by cJSON, is accepted again and equal
- * (no duplicate key survives into a tree). The first byte picks the depth
- * limit and, with its high bit, a size limit of half the text. */
+ * (no duplicate key survives into a tree); the input formats' fast reader
+ * (src/core/adapt/oc_adapt_json.h) accepts only what oc_event_parse
+ * accepts, with the same tree. The first byte picks the depth limit and,
+ * with its high bit, a size limit of half the text. */
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "oc_adapt_json.h"
+#include "ordercam/oc_event.h"
 #include "ordercam/oc_json.h"
 
 /* A number beyond a double's range parses as infinity and prints as null:
@@ -25,8 +29,40 @@ static int has_nonfinite(const cJSON *v)
     return 0;
 }
 
+static void same_tree(const cJSON *a, const cJSON *b)
+{
+    for (; a || b; a = a->next, b = b->next) {
+        if (!a || !b || a->type != b->type || (a->string == NULL) != (b->string == NULL) ||
+            (a->string && strcmp(a->string, b->string) != 0) ||
+            (a->valuestring == NULL) != (b->valuestring == NULL) ||
+            (a->valuestring && strcmp(a->valuestring, b->valuestring) != 0) ||
+            a->valueint != b->valueint ||
+            memcmp(&a->valuedouble, &b->valuedouble, sizeof a->valuedouble) != 0)
+            abort();
+        same_tree(a->child, b->child);
+    }
+}
+
+/* The fast reader against the policy on the whole input. */
+static void fast_reader(const char *buf, size_t len)
+{
+    static struct oc_ajson *arena;
+    if (!arena && !(arena = malloc(sizeof *arena)))
+        abort();
+    const cJSON *fast = oc_ajson_parse(arena, buf, len);
+    if (!fast)
+        return;
+    enum oc_counter why;
+    cJSON *slow = oc_event_parse(buf, len, &why);
+    if (!slow)
+        abort();
+    same_tree(fast, slow);
+    cJSON_Delete(slow);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    fast_reader((const char *)data, size);
     if (size == 0)
         return 0;
     int depth = 1 + data[0] % 70;

@@ -1,6 +1,7 @@
 /* The dispatcher: routes a message to the format module of the camera(s)
  * whose topic filters match, and counts what the modules drop. */
 #include "oc_adapt_int.h"
+#include "oc_adapt_json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,7 @@ struct oc_adapt {
     size_t n_filters;
     int *cams; /* scratch: matching cameras of one message */
     size_t plen;
+    struct oc_ajson *fast; /* the JSON formats' reader (NULL: none in use) */
 };
 
 const char *oc_format_name(enum oc_format f)
@@ -123,6 +125,8 @@ struct oc_adapt *oc_adapt_new(const struct oc_config *cfg, const struct oc_adapt
         if (a->uses[f] && modules[f]) {
             a->st[f] = modules[f]->create(cfg);
             ok = a->st[f] != NULL;
+            if (ok && modules[f]->json && !a->fast)
+                ok = (a->fast = malloc(sizeof *a->fast)) != NULL;
         }
     if (!ok) {
         oc_adapt_free(a);
@@ -140,6 +144,7 @@ void oc_adapt_free(struct oc_adapt *a)
             modules[f]->destroy(a->st[f]);
     free(a->filters);
     free(a->cams);
+    free(a->fast);
     free(a);
 }
 
@@ -289,12 +294,17 @@ static int feed(struct oc_adapt *a, const char *topic, size_t topic_len, const v
                 oc_adapt__drop(&io, one, OC_C_DROP_TOO_LARGE);
                 return one;
             }
-            root = oc_event_parse(payload, len, &why);
-            if (!root) {
-                oc_adapt__drop(&io, one, why);
-                return one;
+            /* the common payload without a tree of allocations; the rest
+             * (and every bad one) as the engine parses its own */
+            json = oc_ajson_parse(a->fast, payload, len);
+            if (!json) {
+                root = oc_event_parse(payload, len, &why);
+                if (!root) {
+                    oc_adapt__drop(&io, one, why);
+                    return one;
+                }
+                json = root;
             }
-            json = root;
         }
         in.json = json;
     } else if (json) {
