@@ -13,6 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "oc_adapt_int.h"
 #include "oc_adapt_json.h"
 #include "ordercam/oc_event.h"
 
@@ -290,6 +291,71 @@ static void fuzz_seeds(void **state)
     }
 }
 
+/* oc_adapt__decimal (the ONVIF adapter's numbers) is strtod's value or
+ * declines. */
+static void decimals_as_strtod_reads_them(void **state)
+{
+    (void)state;
+    static const char *const yes[] = {"0",         "-0",        "+0",
+                                      "0.0",       "1",         "+1.5",
+                                      "-1.5",      "0.0010416", "85",
+                                      "0.72",      "1e0",       "007",
+                                      "1920.0000", "-0.25",     "123456789012345",
+                                      "0.1",       "0.7",       "99999999999999.9"};
+    static const char *const no[] = {"",
+                                     "-",
+                                     ".5",
+                                     "5.",
+                                     "1e5",
+                                     "0x10",
+                                     "inf",
+                                     "nan",
+                                     " 1",
+                                     "1 ",
+                                     "1234567890123456",
+                                     "0.0010416666666666667",
+                                     "1..2",
+                                     "--1"};
+    for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) {
+        double d = -1, want = strtod(yes[i], NULL);
+        bool ok = oc_adapt__decimal(yes[i], strlen(yes[i]), &d);
+        if (strchr(yes[i], 'e'))
+            assert_false(ok);
+        else
+            assert_true(ok), assert_memory_equal(&d, &want, sizeof d);
+    }
+    for (size_t i = 0; i < sizeof no / sizeof *no; i++) {
+        double d;
+        assert_false(oc_adapt__decimal(no[i], strlen(no[i]), &d));
+    }
+    /* many random decimals of up to 15 digits, bit for bit */
+    srand(7);
+    char buf[40];
+    for (int i = 0; i < 200000; i++) {
+        int intd = 1 + rand() % 10, fracd = rand() % (16 - intd);
+        size_t k = 0;
+        if (rand() % 3 == 0)
+            buf[k++] = '-';
+        for (int j = 0; j < intd; j++)
+            buf[k++] = (char)('0' + rand() % 10);
+        if (fracd) {
+            buf[k++] = '.';
+            for (int j = 0; j < fracd; j++)
+                buf[k++] = (char)('0' + rand() % 10);
+        }
+        buf[k] = '\0';
+        double d, want = strtod(buf, NULL);
+        assert_true(oc_adapt__decimal(buf, k, &d));
+        if (memcmp(&d, &want, sizeof d) != 0)
+            fail_msg("%s: %.17g, strtod %.17g", buf, d, want);
+        if (i % 8 == 0) { /* and the JSON reader's own conversion */
+            char doc[64];
+            snprintf(doc, sizeof doc, "{\"n\":%s}", buf);
+            check_str(doc);
+        }
+    }
+}
+
 int main(void)
 {
     arena = malloc(sizeof *arena);
@@ -299,6 +365,7 @@ int main(void)
         cmocka_unit_test(leaves_the_rest_to_the_policy),
         cmocka_unit_test(mutations_never_disagree),
         cmocka_unit_test(fuzz_seeds),
+        cmocka_unit_test(decimals_as_strtod_reads_them),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     free(arena);

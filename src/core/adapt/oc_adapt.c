@@ -390,6 +390,34 @@ void oc_adapt_flush(struct oc_adapt *a)
         }
 }
 
+bool oc_adapt__decimal(const char *s, size_t n, double *out)
+{
+    static const double pow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                   1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    size_t i = 0;
+    bool neg = n > 0 && s[0] == '-';
+    if (n > 0 && (s[0] == '-' || s[0] == '+'))
+        i++;
+    uint64_t m = 0;
+    int digits = 0, frac = 0;
+    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++, digits++)
+        m = m * 10 + (uint64_t)(s[i] - '0');
+    if (digits == 0 || digits > 15)
+        return false;
+    if (i < n && s[i] == '.') {
+        i++;
+        for (; i < n && s[i] >= '0' && s[i] <= '9' && digits <= 15; i++, digits++, frac++)
+            m = m * 10 + (uint64_t)(s[i] - '0');
+        if (frac == 0 || digits > 15)
+            return false;
+    }
+    if (i != n)
+        return false;
+    double d = (double)m / pow10[frac];
+    *out = neg ? -d : d;
+    return true;
+}
+
 /* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
 static int64_t days_from_civil(int64_t y, int m, int d)
 {

@@ -68,6 +68,11 @@ int oc_adapt__pick(const struct oc_adapt_io *io, const struct oc_adapt_in *in, c
 const char *oc_adapt__class(const struct oc_adapt_io *io, const char *const (*tab)[2],
                             const char *name);
 
+/* s[0..n) as strtod reads it, when it is [+-]digits[.digits] of at most 15
+ * digits (then m / 10^k, both exact doubles, rounds as strtod does);
+ * false for anything else (the caller asks strtod). */
+bool oc_adapt__decimal(const char *s, size_t n, double *out);
+
 extern const struct oc_adapt_format oc_adapt_fmt_deepstream;
 extern const struct oc_adapt_format oc_adapt_fmt_deepstream_minimal;
 extern const struct oc_adapt_format oc_adapt_fmt_onvif;

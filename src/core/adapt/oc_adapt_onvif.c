@@ -93,11 +93,24 @@ struct ov_frame {
     size_t first, n; /* objects objs[first .. first + n) */
 };
 
+/* The names the adapter looks for, interned in the parser context's
+ * dictionary when it is made: libxml2 gives SAX2 callbacks element and
+ * attribute names and namespace URIs from that dictionary, where a string
+ * has exactly one copy, so a name is recognised by its pointer (no
+ * string compare per element). Remade with the context. */
+struct ov_names {
+    const xmlChar *tt, *MetadataStream, *VideoAnalytics, *Frame, *Transformation, *Object,
+        *Translate, *Scale, *Appearance, *Shape, *Class, *VehicleInfo, *LicensePlateInfo,
+        *BoundingBox, *Type, *ClassCandidate, *Likelihood, *PlateNumber, *UtcTime, *x, *y,
+        *ObjectId, *Parent, *left, *top, *right, *bottom;
+};
+
 struct ov {
     const struct oc_config *cfg;
     const struct oc_adapt_io *io;
     int cam;
     xmlParserCtxtPtr ctxt;
+    struct ov_names nm;
     /* one document */
     enum el stack[OC_ADAPT_XML_MAX_DEPTH + 1];
     int depth;
@@ -129,6 +142,8 @@ static bool number(const char *s, size_t n, double *out)
         n--;
     if (n == 0 || n >= sizeof buf)
         return false;
+    if (oc_adapt__decimal(s, n, out))
+        return true;
     memcpy(buf, s, n);
     buf[n] = '\0';
     char *e;
@@ -159,19 +174,19 @@ static void fail(struct ov *s, enum oc_counter why)
     xmlStopParser(s->ctxt);
 }
 
-/* The value of attribute name among SAX2's (localname, prefix, URI,
- * value, end) quintuples; *len its length. */
-static const char *attr(int n, const xmlChar **a, const char *name, size_t *len)
+/* The value of attribute name (interned) among SAX2's (localname,
+ * prefix, URI, value, end) quintuples; *len its length. */
+static const char *attr(int n, const xmlChar **a, const xmlChar *name, size_t *len)
 {
     for (int i = 0; i < n; i++, a += 5)
-        if (!a[2] && strcmp((const char *)a[0], name) == 0) {
+        if (!a[2] && a[0] == name) {
             *len = (size_t)(a[4] - a[3]);
             return (const char *)a[3];
         }
     return NULL;
 }
 
-static bool attr_num(int n, const xmlChar **a, const char *name, double *out, bool *present)
+static bool attr_num(int n, const xmlChar **a, const xmlChar *name, double *out, bool *present)
 {
     size_t len;
     const char *v = attr(n, a, name, &len);
@@ -179,31 +194,30 @@ static bool attr_num(int n, const xmlChar **a, const char *name, double *out, bo
     return !v || number(v, len, out);
 }
 
-static enum el classify(enum el parent, const char *name)
+static enum el classify(const struct ov_names *nm, enum el parent, const xmlChar *name)
 {
-#define IS(x) (strcmp(name, x) == 0)
     switch (parent) {
-    case E_ROOT: return IS("VideoAnalytics") ? E_VA : E_OTHER;
-    case E_VA: return IS("Frame") ? E_FRAME : E_OTHER;
-    case E_FRAME: return IS("Transformation") ? E_FXF : IS("Object") ? E_OBJ : E_OTHER;
+    case E_ROOT: return name == nm->VideoAnalytics ? E_VA : E_OTHER;
+    case E_VA: return name == nm->Frame ? E_FRAME : E_OTHER;
+    case E_FRAME: return name == nm->Transformation ? E_FXF : name == nm->Object ? E_OBJ : E_OTHER;
     case E_FXF:
-    case E_OXF: return IS("Translate") || IS("Scale") ? E_XF_PART : E_OTHER;
-    case E_OBJ: return IS("Appearance") ? E_APP : E_OTHER;
+    case E_OXF: return name == nm->Translate || name == nm->Scale ? E_XF_PART : E_OTHER;
+    case E_OBJ: return name == nm->Appearance ? E_APP : E_OTHER;
     case E_APP:
-        return IS("Transformation")     ? E_OXF
-               : IS("Shape")            ? E_SHAPE
-               : IS("Class")            ? E_CLASS
-               : IS("VehicleInfo")      ? E_VINFO
-               : IS("LicensePlateInfo") ? E_LPI
-                                        : E_OTHER;
-    case E_SHAPE: return IS("BoundingBox") ? E_BBOX : E_OTHER;
-    case E_CLASS: return IS("Type") ? E_CTYPE : IS("ClassCandidate") ? E_CAND : E_OTHER;
-    case E_CAND: return IS("Type") ? E_CAND_TYPE : IS("Likelihood") ? E_CAND_LK : E_OTHER;
-    case E_VINFO: return IS("Type") ? E_VTYPE : E_OTHER;
-    case E_LPI: return IS("PlateNumber") ? E_PLATE : E_OTHER;
+        return name == nm->Transformation     ? E_OXF
+               : name == nm->Shape            ? E_SHAPE
+               : name == nm->Class            ? E_CLASS
+               : name == nm->VehicleInfo      ? E_VINFO
+               : name == nm->LicensePlateInfo ? E_LPI
+                                              : E_OTHER;
+    case E_SHAPE: return name == nm->BoundingBox ? E_BBOX : E_OTHER;
+    case E_CLASS: return name == nm->Type ? E_CTYPE : name == nm->ClassCandidate ? E_CAND : E_OTHER;
+    case E_CAND:
+        return name == nm->Type ? E_CAND_TYPE : name == nm->Likelihood ? E_CAND_LK : E_OTHER;
+    case E_VINFO: return name == nm->Type ? E_VTYPE : E_OTHER;
+    case E_LPI: return name == nm->PlateNumber ? E_PLATE : E_OTHER;
     default: return E_OTHER;
     }
-#undef IS
 }
 
 /* A transformation becomes the new top-most system: inner = outer ∘ new. */
@@ -241,21 +255,21 @@ static void on_start(void *ud, const xmlChar *local, const xmlChar *prefix, cons
     struct ov *s = ud;
     if (s->failed)
         return;
-    const char *name = (const char *)local;
-    bool tt = uri && strcmp((const char *)uri, TT_NS) == 0;
+    const struct ov_names *nm = &s->nm;
+    bool tt = uri == nm->tt;
     if (s->depth == OC_ADAPT_XML_MAX_DEPTH) {
         fail(s, OC_C_DROP_TOO_DEEP);
         return;
     }
     enum el e;
     if (s->depth == 0) {
-        if (!tt || strcmp(name, "MetadataStream") != 0) {
+        if (!tt || local != nm->MetadataStream) {
             fail(s, OC_C_DROP_NOT_OBJECT);
             return;
         }
         e = E_ROOT;
     } else {
-        e = tt ? classify(s->stack[s->depth - 1], name) : E_OTHER;
+        e = tt ? classify(nm, s->stack[s->depth - 1], local) : E_OTHER;
     }
     s->stack[s->depth++] = e;
     s->text_len = 0;
@@ -269,7 +283,7 @@ static void on_start(void *ud, const xmlChar *local, const xmlChar *prefix, cons
             fail(s, OC_C_DROP_TOO_LARGE);
             return;
         }
-        v = attr(nattr, a, "UtcTime", &len);
+        v = attr(nattr, a, nm->UtcTime, &len);
         if (!v) {
             fail(s, OC_C_DROP_MISSING_FIELD);
             return;
@@ -289,9 +303,9 @@ static void on_start(void *ud, const xmlChar *local, const xmlChar *prefix, cons
     case E_FXF:
     case E_OXF: s->part = (struct xf){1, 1, 0, 0}; break;
     case E_XF_PART: {
-        bool scale = strcmp(name, "Scale") == 0, px, py;
+        bool scale = local == nm->Scale, px, py;
         double x = scale ? 1 : 0, y = x;
-        if (!attr_num(nattr, a, "x", &x, &px) || !attr_num(nattr, a, "y", &y, &py)) {
+        if (!attr_num(nattr, a, nm->x, &x, &px) || !attr_num(nattr, a, nm->y, &y, &py)) {
             if (s->stack[s->depth - 2] == E_FXF)
                 fail(s, OC_C_DROP_BAD_VALUE);
             else if (s->obj)
@@ -315,7 +329,7 @@ static void on_start(void *ud, const xmlChar *local, const xmlChar *prefix, cons
         o->cls_lk = -1;
         o->xf = s->fxf;
         s->obj = o;
-        v = attr(nattr, a, "ObjectId", &len);
+        v = attr(nattr, a, nm->ObjectId, &len);
         if (!v) {
             o->bad = true;
             o->why = OC_C_DROP_MISSING_FIELD;
@@ -323,13 +337,13 @@ static void on_start(void *ud, const xmlChar *local, const xmlChar *prefix, cons
             o->bad = true;
             o->why = OC_C_DROP_BAD_VALUE;
         }
-        v = attr(nattr, a, "Parent", &len);
+        v = attr(nattr, a, nm->Parent, &len);
         if (v && !(o->has_parent = integer(v, len, &o->parent)))
             s->dropped++;
         break;
     }
     case E_BBOX: {
-        static const char *const k[] = {"left", "top", "right", "bottom"};
+        const xmlChar *const k[] = {nm->left, nm->top, nm->right, nm->bottom};
         for (int i = 0; i < 4; i++)
             if (!attr_num(nattr, a, k[i], &s->obj->box[i], &present) || !present) {
                 s->obj->bad = true;
@@ -341,7 +355,7 @@ static void on_start(void *ud, const xmlChar *local, const xmlChar *prefix, cons
     }
     case E_CTYPE:
         s->cand_lk = 1;
-        if (!attr_num(nattr, a, "Likelihood", &s->cand_lk, &present) || s->cand_lk < 0 ||
+        if (!attr_num(nattr, a, nm->Likelihood, &s->cand_lk, &present) || s->cand_lk < 0 ||
             s->cand_lk > 1) {
             s->dropped++;
             s->cand_lk = 1;
@@ -386,6 +400,22 @@ static const char *trimmed(struct ov *s, size_t *n)
         len--;
     *n = len;
     return t;
+}
+
+/* "%lld" of v (|v| < 1e15, so it fits buf) without printf's machinery. */
+static void id_text(char buf[24], long long v)
+{
+    char tmp[24];
+    size_t n = 0, k = 0;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do
+        tmp[n++] = (char)('0' + u % 10);
+    while ((u /= 10) != 0);
+    if (v < 0)
+        buf[k++] = '-';
+    while (n)
+        buf[k++] = tmp[--n];
+    buf[k] = '\0';
 }
 
 static void end_object(struct ov *s)
@@ -441,7 +471,7 @@ static void end_object(struct ov *s)
         }
         o->o.cls = name && name != o->cls && name != o->vtype ? name : NULL;
     }
-    snprintf(o->idbuf, sizeof o->idbuf, "%lld", o->id);
+    id_text(o->idbuf, o->id);
     s->n_objs++;
     fr->n++;
 }
@@ -550,6 +580,46 @@ static xmlSAXHandler sax_handler(void)
     return h;
 }
 
+static bool intern_names(xmlDictPtr d, struct ov_names *nm)
+{
+    static const char *const words[] = {TT_NS,
+                                        "MetadataStream",
+                                        "VideoAnalytics",
+                                        "Frame",
+                                        "Transformation",
+                                        "Object",
+                                        "Translate",
+                                        "Scale",
+                                        "Appearance",
+                                        "Shape",
+                                        "Class",
+                                        "VehicleInfo",
+                                        "LicensePlateInfo",
+                                        "BoundingBox",
+                                        "Type",
+                                        "ClassCandidate",
+                                        "Likelihood",
+                                        "PlateNumber",
+                                        "UtcTime",
+                                        "x",
+                                        "y",
+                                        "ObjectId",
+                                        "Parent",
+                                        "left",
+                                        "top",
+                                        "right",
+                                        "bottom"};
+    const xmlChar **slot = &nm->tt;
+    _Static_assert(sizeof words / sizeof *words == sizeof(struct ov_names) / sizeof(xmlChar *),
+                   "one word per name");
+    if (!d)
+        return false;
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+        if (!(slot[i] = xmlDictLookup(d, (const xmlChar *)words[i], -1)))
+            return false;
+    return true;
+}
+
 static void *ov_create(const struct oc_config *cfg)
 {
     xmlInitParser();
@@ -619,6 +689,10 @@ static int ov_feed(void *st, const struct oc_adapt_io *io, const struct oc_adapt
     if (!s->ctxt) {
         /* no file name: libxml2 would getcwd() for it on every reset */
         s->ctxt = xmlCreatePushParserCtxt(&h, s, NULL, 0, NULL);
+        if (s->ctxt && !intern_names(s->ctxt->dict, &s->nm)) {
+            xmlFreeParserCtxt(s->ctxt);
+            s->ctxt = NULL;
+        }
         if (!s->ctxt) {
             oc_adapt__drop(io, cam, OC_C_DROP_TOO_LARGE); /* out of memory */
             return cam;
