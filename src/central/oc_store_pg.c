@@ -570,12 +570,25 @@ static int abuf_put(struct abuf *b, const char *s, size_t n)
     return 0;
 }
 
-static char *text_array(const struct oc_sql_vrow *rows, size_t n, size_t field)
+/* PostgreSQL array literals, in a new buffer (NULL: no memory): element i
+ * is at base + i * stride (a column of an array of structs, or an array).
+ * Texts are quoted with \ before " and \; a NULL text is NULL. */
+static char *array_end(struct abuf *b, int bad)
+{
+    bad |= abuf_put(b, "}", 1);
+    if (bad) {
+        free(b->p);
+        return NULL;
+    }
+    return b->p;
+}
+
+static char *texts_at(const void *base, size_t stride, size_t n)
 {
     struct abuf b = {0};
     int bad = abuf_put(&b, "{", 1);
     for (size_t i = 0; !bad && i < n; i++) {
-        const char *v = *(const char *const *)((const char *)&rows[i] + field);
+        const char *v = *(const char *const *)((const char *)base + i * stride);
         bad |= i && abuf_put(&b, ",", 1);
         if (!v) {
             bad |= abuf_put(&b, "NULL", 4);
@@ -592,29 +605,32 @@ static char *text_array(const struct oc_sql_vrow *rows, size_t n, size_t field)
         }
         bad |= abuf_put(&b, "\"", 1);
     }
-    bad |= abuf_put(&b, "}", 1);
-    if (bad) {
-        free(b.p);
-        return NULL;
-    }
-    return b.p;
+    return array_end(&b, bad);
 }
 
-static char *ts_array(const struct oc_sql_vrow *rows, size_t n)
+static char *ints_at(const void *base, size_t stride, size_t n)
 {
     struct abuf b = {0};
     int bad = abuf_put(&b, "{", 1);
     for (size_t i = 0; !bad && i < n; i++) {
+        int64_t v;
+        memcpy(&v, (const char *)base + i * stride, sizeof v);
         char num[24];
-        int k = snprintf(num, sizeof num, "%s%" PRId64, i ? "," : "", rows[i].ts);
+        int k = snprintf(num, sizeof num, "%s%" PRId64, i ? "," : "", v);
         bad |= abuf_put(&b, num, (size_t)k);
     }
-    bad |= abuf_put(&b, "}", 1);
-    if (bad) {
-        free(b.p);
-        return NULL;
-    }
-    return b.p;
+    return array_end(&b, bad);
+}
+
+/* A column of the violation rows (no offset taken from NULL when empty). */
+static char *text_array(const struct oc_sql_vrow *rows, size_t n, size_t field)
+{
+    return texts_at(n ? (const char *)rows + field : NULL, sizeof *rows, n);
+}
+
+static char *ts_array(const struct oc_sql_vrow *rows, size_t n)
+{
+    return ints_at(n ? &rows[0].ts : NULL, sizeof *rows, n);
 }
 
 /* One statement for the whole batch: the rows as arrays, unnested; the
@@ -676,47 +692,14 @@ static oc_err_t pg_insert_violations(struct oc_sqlconn *c, const char *box, int6
 
 /* ---- tallies: a batch in six statements ---- */
 
-/* An array literal of n texts / integers, in a new buffer (NULL: no memory). */
 static char *texts_literal(const char *const *v, size_t n)
 {
-    struct abuf b = {0};
-    int bad = abuf_put(&b, "{", 1);
-    for (size_t i = 0; !bad && i < n; i++) {
-        bad |= i && abuf_put(&b, ",", 1);
-        bad |= abuf_put(&b, "\"", 1);
-        for (const char *p = v[i]; !bad && *p; p++) {
-            size_t run = strcspn(p, "\"\\");
-            bad |= abuf_put(&b, p, run);
-            p += run;
-            if (!*p)
-                break;
-            bad |= abuf_put(&b, "\\", 1) || abuf_put(&b, p, 1);
-        }
-        bad |= abuf_put(&b, "\"", 1);
-    }
-    bad |= abuf_put(&b, "}", 1);
-    if (bad) {
-        free(b.p);
-        return NULL;
-    }
-    return b.p;
+    return texts_at(v, sizeof *v, n);
 }
 
 static char *ints_literal(const int64_t *v, size_t n)
 {
-    struct abuf b = {0};
-    int bad = abuf_put(&b, "{", 1);
-    for (size_t i = 0; !bad && i < n; i++) {
-        char num[24];
-        int k = snprintf(num, sizeof num, "%s%" PRId64, i ? "," : "", v[i]);
-        bad |= abuf_put(&b, num, (size_t)k);
-    }
-    bad |= abuf_put(&b, "}", 1);
-    if (bad) {
-        free(b.p);
-        return NULL;
-    }
-    return b.p;
+    return ints_at(v, sizeof *v, n);
 }
 
 /* Runs sql with params, each literal freed here; NULL among them (out of

@@ -32,14 +32,21 @@ static void keep(void *ud, const struct oc_violation *v)
 
 static const struct oc_engine_sink sink = {.violation = keep};
 
+struct oc_config *t_config(const char *cfg_json)
+{
+    char err[512];
+    struct oc_config *cfg =
+        oc_config_parse(cfg_json, strlen(cfg_json), "test.json", err, sizeof err);
+    if (!cfg)
+        fail_msg("config refused: %s", err);
+    return cfg;
+}
+
 struct t_env *t_env_new(const char *cfg_json)
 {
     struct t_env *env = calloc(1, sizeof *env);
     assert_non_null(env);
-    char err[512];
-    env->cfg = oc_config_parse(cfg_json, strlen(cfg_json), "test.json", err, sizeof err);
-    if (!env->cfg)
-        fail_msg("config refused: %s", err);
+    env->cfg = t_config(cfg_json);
     env->eng = oc_engine_new(env->cfg, &sink, env);
     assert_non_null(env->eng);
     return env;

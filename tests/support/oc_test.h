@@ -32,6 +32,13 @@ struct t_env {
     size_t n;
 };
 
+/* Parses cfg_json, failing the test if it is refused; the caller frees
+ * (oc_config_free). */
+struct oc_config *t_config(const char *cfg_json);
+/* One 1920x1080 camera "c" on box "edge-1". */
+#define T_CFG_ONE_CAMERA                                                                           \
+    "{\"box_id\":\"edge-1\",\"cameras\":[{\"id\":\"c\",\"width\":1920,\"height\":1080}]}"
+
 /* Parses cfg_json (asserting it is valid) and makes an engine over it. */
 struct t_env *t_env_new(const char *cfg_json);
 void t_env_free(struct t_env *env);

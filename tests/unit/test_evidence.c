@@ -3,6 +3,7 @@
  * its digest checked against the file, and every kind of bad frame is left
  * out and counted. Also the keeper that gathers key frames from the ring. */
 #include "oc_test.h"
+#include "oc_testimg.h"
 
 /* the frames are written positionally; the public variant's fields at
  * their end stay zero */
@@ -41,22 +42,12 @@ static unsigned char *frame(int w, int h, const int box[4], size_t *len)
             p[1] = in ? 40 : 110;
             p[2] = in ? 230 : 110;
         }
-    struct oc_jpeg *j = oc_jpeg_new();
-    unsigned char *out;
-    assert_int_equal(oc_jpeg_encode(j, &img, 90, &out, len), OC_OK);
-    oc_jpeg_free(j);
-    free(img.px);
-    return out;
+    return oc_testimg_encode(&img, 90, len);
 }
 
 static struct oc_image decode(const unsigned char *jpeg, size_t len)
 {
-    struct oc_jpeg *j = oc_jpeg_new();
-    struct oc_image img;
-    int ax, ay;
-    assert_int_equal(oc_jpeg_decode(j, jpeg, len, 8, NULL, &img, &ax, &ay), OC_OK);
-    oc_jpeg_free(j);
-    return img;
+    return oc_testimg_decode(jpeg, len);
 }
 
 static const unsigned char *px(const struct oc_image *img, int x, int y)
@@ -498,13 +489,7 @@ static const struct oc_evidence_cfg EVSET = {
 
 static struct oc_config *keeper_cfg(void)
 {
-    char err[256];
-    static const char text[] =
-        "{\"box_id\":\"edge-1\",\"cameras\":[{\"id\":\"c\",\"width\":1920,\"height\":1080}]}";
-    struct oc_config *cfg = oc_config_parse(text, strlen(text), "test", err, sizeof err);
-    if (!cfg)
-        fail_msg("%s", err);
-    return cfg;
+    return t_config(T_CFG_ONE_CAMERA);
 }
 
 static void keeper_waits_then_takes_nearest_frames(void **state)

@@ -6,6 +6,7 @@
  * from the frame's detections (the offender left out) and the builder
  * writes both files. */
 #include "oc_test.h"
+#include "oc_testimg.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -36,22 +37,12 @@ static unsigned char *textured(unsigned seed, size_t *len)
             unsigned char *p = img.px + ((size_t)y * W + x) * 3;
             p[0] = p[1] = p[2] = (unsigned char)(40 + (h >> 24) % 180);
         }
-    struct oc_jpeg *j = oc_jpeg_new();
-    unsigned char *out;
-    assert_int_equal(oc_jpeg_encode(j, &img, 92, &out, len), OC_OK);
-    oc_jpeg_free(j);
-    free(img.px);
-    return out;
+    return oc_testimg_encode(&img, 92, len);
 }
 
 static struct oc_image decode(const unsigned char *jpeg, size_t len)
 {
-    struct oc_jpeg *j = oc_jpeg_new();
-    struct oc_image img;
-    int ax, ay;
-    assert_int_equal(oc_jpeg_decode(j, jpeg, len, 8, NULL, &img, &ax, &ay), OC_OK);
-    oc_jpeg_free(j);
-    return img;
+    return oc_testimg_decode(jpeg, len);
 }
 
 struct area {
@@ -313,13 +304,7 @@ static void on_ready(void *ud, void *tag, struct oc_evidence_job *job)
 
 static struct oc_config *keeper_cfg(void)
 {
-    char err[256];
-    static const char text[] =
-        "{\"box_id\":\"edge-1\",\"cameras\":[{\"id\":\"c\",\"width\":1920,\"height\":1080}]}";
-    struct oc_config *cfg = oc_config_parse(text, strlen(text), "test", err, sizeof err);
-    if (!cfg)
-        fail_msg("%s", err);
-    return cfg;
+    return t_config(T_CFG_ONE_CAMERA);
 }
 
 static void keeper_gives_bystanders(void **state)
