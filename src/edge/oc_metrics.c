@@ -192,12 +192,15 @@ static void put_outbound(struct text *t, const struct oc_metrics_src *s)
             "# TYPE ordercam_uplink_evidence_total counter\n"
             "ordercam_uplink_evidence_total{result=\"sent\"} %" PRIu64 "\n"
             "ordercam_uplink_evidence_total{result=\"rejected\"} %" PRIu64 "\n"
+            "# TYPE ordercam_uplink_public_evidence_total counter\n"
+            "ordercam_uplink_public_evidence_total{result=\"sent\"} %" PRIu64 "\n"
+            "ordercam_uplink_public_evidence_total{result=\"rejected\"} %" PRIu64 "\n"
             "# TYPE ordercam_uplink_auth_failures_total counter\n"
             "ordercam_uplink_auth_failures_total %" PRIu64 "\n"
             "# TYPE ordercam_uplink_last_status gauge\nordercam_uplink_last_status %ld\n",
             us.requests_ok, us.requests_failed, us.records_sent, us.records_rejected,
-            us.tally_rows_sent, us.evidence_sent, us.evidence_rejected, us.auth_failures,
-            us.last_status);
+            us.tally_rows_sent, us.evidence_sent, us.evidence_rejected, us.public_sent,
+            us.public_rejected, us.auth_failures, us.last_status);
     }
     put(t,
         "# HELP ordercam_spool_backlog Records in the spool that central has not accepted yet.\n"

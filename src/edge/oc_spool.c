@@ -11,6 +11,7 @@ struct oc_spool {
     sqlite3 *db;
     sqlite3_stmt *add, *tally, *next, *pending, *mark, *backlog, *dirty, *sent;
     sqlite3_stmt *ev_get, *ev_set, *ev_todo, *ev_mark, *ev_bytes, *ev_oldest, *ev_evict;
+    sqlite3_stmt *pub_todo, *pub_mark;
 };
 
 /* The SQL spells the states as numbers: these names keep them equal to
@@ -20,10 +21,14 @@ struct oc_spool {
 #define EV_TO_SEND "1"
 #define EV_ON_DISK "1,2,3" /* TO_SEND, SENT, PARKED: the image is on disk */
 #define EV_EVICTED "4"
+#define EV_SENT "2"
+#define PUB_TO_SEND "1"
+#define PUB_GONE "4"
 _Static_assert(OC_SPOOL_PENDING == 0 && OC_SPOOL_ACCEPTED == 1, "ST_* match oc_spool_state");
 _Static_assert(OC_SPOOL_EV_TO_SEND == 1 && OC_SPOOL_EV_SENT == 2 && OC_SPOOL_EV_PARKED == 3 &&
                    OC_SPOOL_EV_EVICTED == 4,
                "EV_* match OC_SPOOL_EV_*");
+_Static_assert(OC_SPOOL_PUB_TO_SEND == 1 && OC_SPOOL_PUB_GONE == 4, "PUB_* match OC_SPOOL_PUB_*");
 
 static const char SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS records(camera TEXT NOT NULL, seq INTEGER NOT NULL,"
@@ -46,6 +51,20 @@ static const char *const MIGRATE_1[] = {
     "CREATE INDEX IF NOT EXISTS records_ev ON records(ev_state)",
     "PRAGMA user_version=1"};
 
+/* The public variant (version 2): its digest and upload state
+ * (OC_SPOOL_PUB_*); images a version-1 box made and has not evicted are
+ * sent too. One transaction. */
+static const char MIGRATE_2[] =
+    "BEGIN;"
+    "ALTER TABLE records ADD COLUMN pub_sha TEXT;"
+    "ALTER TABLE records ADD COLUMN pub_state INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE records SET pub_sha=json_extract(record, '$.evidence.public_sha256'),"
+    " pub_state=1 WHERE ev_state IN (1, 2)"
+    " AND json_extract(record, '$.evidence.public_sha256') IS NOT NULL;"
+    "CREATE INDEX IF NOT EXISTS records_pub ON records(pub_state) WHERE pub_state=1;"
+    "PRAGMA user_version=2;"
+    "COMMIT;";
+
 static int migrate(sqlite3 *db)
 {
     sqlite3_stmt *st;
@@ -55,11 +74,13 @@ static int migrate(sqlite3 *db)
     if (sqlite3_step(st) == SQLITE_ROW)
         version = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
-    if (version >= 1)
-        return 0;
-    for (size_t i = 0; i < sizeof MIGRATE_1 / sizeof *MIGRATE_1; i++)
+    for (size_t i = 0; version < 1 && i < sizeof MIGRATE_1 / sizeof *MIGRATE_1; i++)
         if (sqlite3_exec(db, MIGRATE_1[i], NULL, NULL, NULL) != SQLITE_OK)
             return -1;
+    if (version < 2 && sqlite3_exec(db, MIGRATE_2, NULL, NULL, NULL) != SQLITE_OK) {
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
     return 0;
 }
 
@@ -67,9 +88,10 @@ void oc_spool_close(struct oc_spool *s)
 {
     if (!s)
         return;
-    sqlite3_stmt *all[] = {s->add,     s->tally,   s->next,     s->pending,   s->mark,
-                           s->backlog, s->dirty,   s->sent,     s->ev_get,    s->ev_set,
-                           s->ev_todo, s->ev_mark, s->ev_bytes, s->ev_oldest, s->ev_evict};
+    sqlite3_stmt *all[] = {s->add,      s->tally,   s->next,     s->pending,   s->mark,
+                           s->backlog,  s->dirty,   s->sent,     s->ev_get,    s->ev_set,
+                           s->ev_todo,  s->ev_mark, s->ev_bytes, s->ev_oldest, s->ev_evict,
+                           s->pub_todo, s->pub_mark};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         sqlite3_finalize(all[i]);
     sqlite3_close_v2(s->db);
@@ -117,7 +139,7 @@ struct oc_spool *oc_spool_open(const char *dir, char *err, size_t errlen)
         {&s->ev_get, "SELECT record FROM records WHERE id=?"},
         {&s->ev_set, "UPDATE records SET record=COALESCE(?2, record), ev_wait=0, ev_file=?3, "
                      "ev_sha=?4, ev_size=?5,"
-                     " ev_state=?6 WHERE id=?1"},
+                     " ev_state=?6, pub_sha=?7, pub_state=(?7 IS NOT NULL) WHERE id=?1"},
         {&s->ev_todo, "SELECT id, ev_file, ev_sha FROM records WHERE ev_state=" EV_TO_SEND
                       " AND state=" ST_ACCEPTED " ORDER BY rowid LIMIT ?"},
         {&s->ev_mark, "UPDATE records SET ev_state=?2 WHERE id=?1"},
@@ -127,9 +149,13 @@ struct oc_spool *oc_spool_open(const char *dir, char *err, size_t errlen)
          "SELECT id, ev_file, ev_size FROM records WHERE ev_state IN (" EV_ON_DISK ")"
          " ORDER BY rowid LIMIT 1"},
         {&s->ev_evict,
-         "UPDATE records SET ev_state=" EV_EVICTED ", record=CASE WHEN state=" ST_PENDING " AND"
-         " substr(record, -3) = ']}}' THEN substr(record, 1, length(record) - 2)"
+         "UPDATE records SET ev_state=" EV_EVICTED ", pub_state=CASE WHEN pub_state=" PUB_TO_SEND
+         " THEN " PUB_GONE " ELSE pub_state END, record=CASE WHEN state=" ST_PENDING " AND"
+         " substr(record, -3) IN (']}}', '\"}}') THEN substr(record, 1, length(record) - 2)"
          " || ',\"evicted\":true}}' ELSE record END WHERE id=?1"},
+        {&s->pub_todo, "SELECT id, ev_file, pub_sha FROM records WHERE pub_state=" PUB_TO_SEND
+                       " AND ev_state=" EV_SENT " ORDER BY rowid LIMIT ?"},
+        {&s->pub_mark, "UPDATE records SET pub_state=?2 WHERE id=?1"},
     };
     for (size_t i = 0; i < sizeof stmts / sizeof *stmts; i++)
         if (sqlite3_prepare_v2(s->db, stmts[i].sql, -1, stmts[i].st, NULL) != SQLITE_OK) {
@@ -290,10 +316,15 @@ static oc_err_t set_evidence(struct oc_spool *s, const char *id,
         sqlite3_bind_text(s->ev_set, 2, rec, (int)len - 1, SQLITE_STATIC);
         sqlite3_bind_text(s->ev_set, 3, ev->file, -1, SQLITE_STATIC);
         sqlite3_bind_text(s->ev_set, 4, ev->sha256, -1, SQLITE_STATIC);
+        if (ev->public_sha256)
+            sqlite3_bind_text(s->ev_set, 7, ev->public_sha256, -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(s->ev_set, 7);
     } else {
         sqlite3_bind_null(s->ev_set, 2);
         sqlite3_bind_null(s->ev_set, 3);
         sqlite3_bind_null(s->ev_set, 4);
+        sqlite3_bind_null(s->ev_set, 7);
     }
     sqlite3_bind_int64(s->ev_set, 5, size);
     sqlite3_bind_int(s->ev_set, 6, ev_state);
@@ -376,7 +407,31 @@ oc_err_t oc_spool_evidence_oldest(struct oc_spool *s, char *id, size_t idlen, ch
 oc_err_t oc_spool_evidence_evicted(struct oc_spool *s, const char *id)
 {
     /* a record central has not got yet says so itself: its evidence object
-     * (the record's last field, ending "]}}") gains "evicted": true */
+     * (the record's last field, ending "]}}", or '"}}' after its
+     * public_sha256) gains "evicted": true */
     sqlite3_bind_text(s->ev_evict, 1, id, -1, SQLITE_STATIC);
     return step(s->ev_evict) ? OC_EIO : OC_OK;
+}
+
+size_t oc_spool_public_todo(struct oc_spool *s, size_t limit,
+                            void (*fn)(void *ud, const char *id, const char *file, const char *sha),
+                            void *ud)
+{
+    size_t n = 0;
+    sqlite3_bind_int64(s->pub_todo, 1, (sqlite3_int64)limit);
+    while (sqlite3_step(s->pub_todo) == SQLITE_ROW) {
+        fn(ud, (const char *)sqlite3_column_text(s->pub_todo, 0),
+           (const char *)sqlite3_column_text(s->pub_todo, 1),
+           (const char *)sqlite3_column_text(s->pub_todo, 2));
+        n++;
+    }
+    sqlite3_reset(s->pub_todo);
+    return n;
+}
+
+oc_err_t oc_spool_public_mark(struct oc_spool *s, const char *id, int pub_state)
+{
+    sqlite3_bind_text(s->pub_mark, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s->pub_mark, 2, pub_state);
+    return step(s->pub_mark) ? OC_EIO : OC_OK;
 }

@@ -99,4 +99,24 @@ oc_err_t oc_spool_evidence_oldest(struct oc_spool *s, char *id, size_t idlen, ch
  * if central has not got it yet, says "evicted": true in its evidence. */
 oc_err_t oc_spool_evidence_evicted(struct oc_spool *s, const char *id);
 
+/* The public variant's upload (records.pub_state; docs/evidence.md): set
+ * to TO_SEND when the evidence is settled with a public_sha256, sent after
+ * the private image (only once that is SENT), GONE when it was evicted or
+ * missing before it was sent. It leaves the disk with the private image
+ * (one ev_size counts both). */
+enum {
+    OC_SPOOL_PUB_NONE = 0,    /* no public variant */
+    OC_SPOOL_PUB_TO_SEND = 1, /* on disk, central does not have it yet */
+    OC_SPOOL_PUB_SENT = 2,    /* central stored it */
+    OC_SPOOL_PUB_PARKED = 3,  /* central refused it for good */
+    OC_SPOOL_PUB_GONE = 4     /* deleted before it was sent */
+};
+/* Public variants to upload (their private images sent), oldest first: fn
+ * gets the id, the private image's file (the public one is named from it,
+ * oc_evidence_public_name) and the public variant's digest. */
+size_t oc_spool_public_todo(struct oc_spool *s, size_t limit,
+                            void (*fn)(void *ud, const char *id, const char *file, const char *sha),
+                            void *ud);
+oc_err_t oc_spool_public_mark(struct oc_spool *s, const char *id, int pub_state);
+
 #endif

@@ -11,6 +11,7 @@
 #include "oc_dlog.h"
 #include "oc_spool.h"
 #include "ordercam/oc_event.h"
+#include "ordercam/oc_evidence.h"
 #include "ordercam/oc_io.h"
 #include "ordercam/oc_record.h"
 #include "ordercam/oc_sign.h"
@@ -325,11 +326,67 @@ static int send_evidence(struct oc_uplink *u, const char *token)
             pthread_mutex_unlock(&u->lock);
         } else if (k < 0) {
             oc_spool_evidence_mark(u->spool, it->id, OC_SPOOL_EV_PARKED);
+            oc_spool_public_mark(u->spool, it->id, OC_SPOOL_PUB_PARKED); /* never after it */
             logf_(u, OC_LOG_ERR,
                   "uplink: central rejected evidence of %s for good (HTTP %ld): %.200s; parked",
                   it->id, status, u->resp.p ? u->resp.p : "");
             pthread_mutex_lock(&u->lock);
             u->st.evidence_rejected++;
+            pthread_mutex_unlock(&u->lock);
+        } else {
+            rc = -1;
+        }
+    }
+    free(l);
+    return rc;
+}
+
+/* After the private images: the public variants of records whose private
+ * image central stored (docs/evidence.md). A repeat after a restart or a
+ * lost answer is harmless: central answers the same bytes with 200. 400
+ * and 409 (central holds another, or the record announced another) park
+ * it: no retry can make it right. 1: none left, 0: progress, -1: back
+ * off. */
+static int send_public(struct oc_uplink *u, const char *token)
+{
+    if (!u->evdir)
+        return 1;
+    struct ev_list *l = calloc(1, sizeof *l);
+    if (!l)
+        return -1;
+    oc_spool_public_todo(u->spool, EVIDENCE_PER_CYCLE, add_evidence, l);
+    int rc = l->n < EVIDENCE_PER_CYCLE ? 1 : 0;
+    for (size_t i = 0; i < l->n && rc >= 0; i++) {
+        struct ev_item *it = &l->items[i];
+        char pub[300];
+        size_t len = 0;
+        unsigned char *img = oc_evidence_public_name(it->file, pub, sizeof pub) == 0
+                                 ? read_image(u->evdir, pub, &len)
+                                 : NULL;
+        if (!img) { /* evicted with its private image, or deleted behind our back */
+            oc_spool_public_mark(u->spool, it->id, OC_SPOOL_PUB_GONE);
+            logf_(u, OC_LOG_WARNING,
+                  "uplink: public evidence of %s is gone from the disk; not sent", it->id);
+            continue;
+        }
+        char path[420];
+        snprintf(path, sizeof path, "/api/v1/evidence/%s/public", it->id);
+        long status = request(u, path, token, img, len, it->sha);
+        free(img);
+        int k = status == 409 ? -1 : classify(u, status);
+        if (k == 1) {
+            oc_spool_public_mark(u->spool, it->id, OC_SPOOL_PUB_SENT);
+            pthread_mutex_lock(&u->lock);
+            u->st.public_sent++;
+            pthread_mutex_unlock(&u->lock);
+        } else if (k < 0) {
+            oc_spool_public_mark(u->spool, it->id, OC_SPOOL_PUB_PARKED);
+            logf_(u, OC_LOG_ERR,
+                  "uplink: central rejected the public evidence of %s for good (HTTP %ld): "
+                  "%.200s; parked",
+                  it->id, status, u->resp.p ? u->resp.p : "");
+            pthread_mutex_lock(&u->lock);
+            u->st.public_rejected++;
             pthread_mutex_unlock(&u->lock);
         } else {
             rc = -1;
@@ -481,6 +538,8 @@ static int cycle(struct oc_uplink *u)
     }
     if (rc == 1) /* evidence last: counts and records matter first */
         rc = send_evidence(u, token);
+    if (rc == 1) /* the public variants after every private image */
+        rc = send_public(u, token);
     free(token);
     return rc;
 }

@@ -1,7 +1,8 @@
 /* The uplink: a thread that sends the spool's tallies and records to
  * ordercam-central over HTTPS (libcurl, one kept-alive connection), oldest
  * first, then the evidence images of accepted records (PUT with their
- * SHA-256), and marks what central accepted. Retries with capped exponential
+ * SHA-256), then their public variants (PUT .../public, once the private
+ * image is stored), and marks what central accepted. Retries with capped exponential
  * backoff and full jitter, honouring Retry-After on 429/503; a 4xx other
  * than 401/403/408/409/429 rejects the item for good (parked, counted,
  * logged) and the rest goes on. 401/403 are retried: the token file is
@@ -30,6 +31,7 @@ struct oc_uplink_opts {
 struct oc_uplink_stats {
     uint64_t requests_ok, requests_failed, records_sent, records_rejected, tally_rows_sent;
     uint64_t evidence_sent, evidence_rejected;
+    uint64_t public_sent, public_rejected; /* public variants (docs/evidence.md) */
     uint64_t auth_failures;
     long last_status;       /* HTTP status of the last attempt, 0: no response */
     double request_seconds; /* wall time spent in requests, in all */

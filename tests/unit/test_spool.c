@@ -332,7 +332,7 @@ static void migrates_previous_version(void **state)
     sqlite3_close(db);
     assert_int_equal(user_version(), 0);
     struct oc_spool *s = open_s();
-    assert_int_equal(user_version(), 1);
+    assert_int_equal(user_version(), 2);
     /* what was there is still there, in its state */
     assert_int_equal(oc_spool_backlog(s), 1);
     struct got *g = pending(s, 10);
@@ -352,8 +352,105 @@ static void migrates_previous_version(void **state)
     oc_spool_close(s);
     /* opening a migrated spool again changes nothing */
     s = open_s();
-    assert_int_equal(user_version(), 1);
+    assert_int_equal(user_version(), 2);
     assert_int_equal(oc_spool_backlog(s), 2);
+    oc_spool_close(s);
+}
+
+/* A record settled with a public variant (both files' size in one). */
+static void public_image(struct oc_spool *s, unsigned seq, int64_t size)
+{
+    char id[32], file[32], sha[65], pub[65];
+    snprintf(id, sizeof id, "e:c1:%u", seq);
+    snprintf(file, sizeof file, "d/e-c1-%u.jpg", seq);
+    memset(sha, 'a', 64), sha[64] = '\0';
+    memset(pub, 'b', 64), pub[64] = '\0';
+    int64_t frames[] = {1000};
+    struct oc_record_evidence ev = {file, sha, frames, 1, 0, pub};
+    assert_int_equal(oc_spool_evidence(s, id, &ev, size), OC_OK);
+}
+
+/* The public variant goes up after its private image was stored, is
+ * marked sent, gone with an eviction before it was sent, never without its
+ * private image; the spool counts both files as one size. */
+static void public_variant_states(void **state)
+{
+    (void)state;
+    struct oc_spool *s = open_s();
+    for (unsigned i = 1; i <= 3; i++)
+        add(s, "c1", i, 1000 * i, "red_light", 0, 1);
+    public_image(s, 1, 150);
+    public_image(s, 2, 250);
+    assert_int_equal(oc_spool_evidence(s, "e:c1:3", NULL, 0), OC_OK);
+    assert_int_equal(oc_spool_evidence_bytes(s), 400);
+    struct got *g = pending(s, 10);
+    assert_true(strstr(g->recs[0], "\"public_sha256\":\"bbbb") != NULL);
+    const char *ids[] = {"e:c1:1", "e:c1:2", "e:c1:3"};
+    oc_spool_mark(s, ids, 3, OC_SPOOL_ACCEPTED);
+    struct todo t = {0};
+    assert_int_equal(oc_spool_public_todo(s, 10, on_todo, &t), 0); /* private images first */
+    assert_int_equal(oc_spool_evidence_mark(s, "e:c1:1", OC_SPOOL_EV_SENT), OC_OK);
+    assert_int_equal(oc_spool_public_todo(s, 10, on_todo, &t), 1);
+    assert_string_equal(t.ids[0], "e:c1:1");
+    assert_int_equal(oc_spool_public_mark(s, "e:c1:1", OC_SPOOL_PUB_SENT), OC_OK);
+    memset(&t, 0, sizeof t);
+    assert_int_equal(oc_spool_public_todo(s, 10, on_todo, &t), 0);
+    /* record 2's images are evicted before its public variant went up */
+    assert_int_equal(oc_spool_evidence_mark(s, "e:c1:2", OC_SPOOL_EV_SENT), OC_OK);
+    assert_int_equal(oc_spool_evidence_evicted(s, "e:c1:1"), OC_OK);
+    assert_int_equal(oc_spool_evidence_evicted(s, "e:c1:2"), OC_OK);
+    assert_int_equal(oc_spool_evidence_bytes(s), 0);
+    assert_int_equal(oc_spool_public_todo(s, 10, on_todo, &t), 0);
+    oc_spool_close(s);
+    char path[300];
+    snprintf(path, sizeof path, "%s/spool.sqlite", dir);
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(db, "SELECT id, pub_state FROM records ORDER BY id", -1, &st, NULL),
+        SQLITE_OK);
+    int want[] = {OC_SPOOL_PUB_SENT, OC_SPOOL_PUB_GONE, OC_SPOOL_PUB_NONE};
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        assert_int_equal(sqlite3_column_int(st, 1), want[i]);
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
+/* A spool of version 1 (public variants made, none sent) migrates: the
+ * public variants of images still on disk are to be sent. */
+static void public_variant_migrates_from_version_1(void **state)
+{
+    (void)state;
+    struct oc_spool *s = open_s();
+    add(s, "c1", 1, 1000, "red_light", 0, 1);
+    add(s, "c1", 2, 2000, "red_light", 0, 1);
+    public_image(s, 1, 100);
+    public_image(s, 2, 100);
+    const char *ids[] = {"e:c1:1", "e:c1:2"};
+    oc_spool_mark(s, ids, 2, OC_SPOOL_ACCEPTED);
+    oc_spool_evidence_mark(s, "e:c1:1", OC_SPOOL_EV_SENT);
+    oc_spool_evidence_evicted(s, "e:c1:2");
+    oc_spool_close(s);
+    char path[300];
+    snprintf(path, sizeof path, "%s/spool.sqlite", dir);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "DROP INDEX records_pub; ALTER TABLE records DROP COLUMN pub_sha;"
+                                  " ALTER TABLE records DROP COLUMN pub_state;"
+                                  " PRAGMA user_version=1",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(user_version(), 1);
+    s = open_s();
+    assert_int_equal(user_version(), 2);
+    struct todo t = {0};
+    assert_int_equal(oc_spool_public_todo(s, 10, on_todo, &t), 1);
+    assert_string_equal(t.ids[0], "e:c1:1");
     oc_spool_close(s);
 }
 
@@ -384,6 +481,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(tally_revisions, setup, teardown),
         cmocka_unit_test_setup_teardown(evidence_and_eviction_order, setup, teardown),
         cmocka_unit_test_setup_teardown(migrates_previous_version, setup, teardown),
+        cmocka_unit_test_setup_teardown(public_variant_states, setup, teardown),
+        cmocka_unit_test_setup_teardown(public_variant_migrates_from_version_1, setup, teardown),
         cmocka_unit_test_setup_teardown(refuses_what_it_cannot_open, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
