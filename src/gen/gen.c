@@ -2,6 +2,7 @@
  * waypoints, each meant to exercise one rule (or to be innocent), plus
  * seeded background traffic that never breaks a rule. */
 #include "gen.h"
+#include "junction.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -616,13 +617,21 @@ int oc_gen_sample(FILE *log, FILE *manifest, uint64_t seed, struct gen_frames *f
 
 /* ---------------- synthetic logs for benchmarks ---------------- */
 
-static void bench_scene(FILE *s, int cameras)
+static void bench_scene(FILE *s, int cameras, bool junction)
 {
     fprintf(s, "{\n  \"box_id\": \"edge-bench\",\n  \"signals\": [");
-    for (int c = 0; c < cameras; c++)
-        fprintf(s, "%s{\"id\": \"sig-%03d\"}", c ? ", " : "", c);
+    for (int c = 0; c < cameras; c++) {
+        if (junction)
+            gen_jb_signals(s, c, c == 0);
+        else
+            fprintf(s, "%s{\"id\": \"sig-%03d\"}", c ? ", " : "", c);
+    }
     fprintf(s, "],\n  \"cameras\": [\n");
-    for (int c = 0; c < cameras; c++)
+    for (int c = 0; c < cameras; c++) {
+        if (junction) {
+            gen_jb_camera(s, c, c + 1 == cameras);
+            continue;
+        }
         fprintf(
             s,
             "    {\"id\": \"cam-%03d\", \"width\": 1920, \"height\": 1080, \"road\": \"Road %d\", "
@@ -644,6 +653,7 @@ static void bench_scene(FILE *s, int cameras)
             "       {\"id\": \"exit\", \"kind\": \"exit_line\", \"points\": "
             "[[1500,300],[1500,700]], \"direction\": [1,0]}]}%s\n",
             c, c / 4, c % 4, c, c + 1 < cameras ? "," : "");
+    }
     fprintf(s, "  ]\n}\n");
 }
 
@@ -652,6 +662,7 @@ struct walker {
     const char *cls;
     double x, y, vx, vy, w, h;
     int64_t end;
+    int turn; /* bench --junction: 0 straight, 1 left, 2 right, 3 U-turn */
 };
 
 static void walker_spawn(struct walker *wk, struct rng *r, int64_t now, long serial)
@@ -666,27 +677,68 @@ static void walker_spawn(struct walker *wk, struct rng *r, int64_t now, long ser
     wk->vx = rng_int(r, 60, 220);
     wk->vy = rng_int(r, -10, 10);
     wk->end = now + rng_int(r, 8000, 20000);
+    wk->turn = 0;
 }
 
-int oc_gen_bench(FILE *log, FILE *scene, uint64_t seed, int cameras, long messages, int objects)
+/* bench --junction: a pedestrian crosses the road on the crosswalk; a
+ * vehicle turns as its guide lane says, one in ten any way (a U-turn
+ * included). */
+static void walker_junction(struct walker *wk, struct rng *r)
+{
+    if (wk->cls[0] == 'p') {
+        bool down = rng_int(r, 0, 1);
+        wk->x = rng_int(r, GEN_JB_CW_X0 + 10, GEN_JB_CW_X1 - 10);
+        wk->y = down ? 255 : 745;
+        wk->vx = rng_int(r, -5, 5);
+        wk->vy = (down ? 1 : -1) * rng_int(r, 60, 120);
+        return;
+    }
+    int lane = wk->y < GEN_JB_LANE_LEFT_Y ? 1 : wk->y >= GEN_JB_LANE_RIGHT_Y ? 2 : 0;
+    wk->turn = rng_int(r, 0, 9) == 0 ? rng_int(r, 0, 3) : lane;
+}
+
+/* bench --junction: a turning vehicle leaves north or south past its turn;
+ * a U-turn goes back west just past the stop line. */
+static void walker_turn(struct walker *w)
+{
+    if ((w->turn == 1 && w->x > GEN_JB_LEFT_TURN_X) ||
+        (w->turn == 2 && w->x > GEN_JB_RIGHT_TURN_X)) {
+        w->vx = 60;
+        w->vy = w->turn == 1 ? -150 : 150;
+        w->turn = 0;
+    } else if (w->turn == 3 && w->x > GEN_JB_UTURN_X) {
+        w->vx = -100;
+        w->vy = -(w->y - 150) / 0.8; /* north of the approach while back over the exit */
+        w->turn = 0;
+    }
+}
+
+int oc_gen_bench(FILE *log, FILE *scene, uint64_t seed, int cameras, long messages, int objects,
+                 bool junction)
 {
     struct rng r = {seed * 0x9E3779B97F4A7C15ull + 7};
     static char buf[1 << 16];
-    bench_scene(scene, cameras);
+    bench_scene(scene, cameras, junction);
     struct walker *wk = calloc((size_t)cameras * (size_t)objects, sizeof *wk);
     if (!wk)
         return -1;
     long serial = 1, sent = 0;
-    for (int c = 0; c < cameras * objects; c++)
+    for (int c = 0; c < cameras * objects; c++) {
         walker_spawn(&wk[c], &r, -rng_int(&r, 0, 8000), serial++);
+        if (junction)
+            walker_junction(&wk[c], &r);
+    }
     for (int64_t ms = 0; sent < messages; ms += 100) {
         if (ms % 1000 == 0)
-            for (int c = 0; c < cameras; c++)
+            for (int c = 0; c < cameras; c++) {
+                bool green = fmod(ms / 1000.0, 60) < 30;
                 fprintf(log,
                         "{\"ts\":%" PRId64 ",\"topic\":\"ordercam/signals/sig-%03d\","
                         "\"payload\":{\"ts\":%" PRId64 ",\"state\":\"%s\"}}\n",
-                        OC_GEN_T0 + ms + 1, c, OC_GEN_T0 + ms,
-                        fmod(ms / 1000.0, 60) < 30 ? "green" : "red");
+                        OC_GEN_T0 + ms + 1, c, OC_GEN_T0 + ms, green ? "green" : "red");
+                if (junction)
+                    gen_jb_heartbeats(log, OC_GEN_T0, c, ms, green);
+            }
         for (int c = 0; c < cameras && sent < messages; c++, sent++) {
             size_t len = (size_t)snprintf(
                 buf, sizeof buf,
@@ -695,8 +747,13 @@ int oc_gen_bench(FILE *log, FILE *scene, uint64_t seed, int cameras, long messag
                 OC_GEN_T0 + ms + 3, c, OC_GEN_T0 + ms, ms / 100);
             for (int k = 0; k < objects; k++) {
                 struct walker *w = &wk[c * objects + k];
-                if (ms >= w->end || w->x > 1900)
+                if (ms >= w->end || w->x > 1900 || (junction && (w->y < 0 || w->y > 1080))) {
                     walker_spawn(w, &r, ms, serial++);
+                    if (junction)
+                        walker_junction(w, &r);
+                }
+                if (junction)
+                    walker_turn(w);
                 w->x += w->vx / 10;
                 w->y += w->vy / 10;
                 len +=

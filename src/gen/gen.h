@@ -3,6 +3,7 @@
 #ifndef OC_GEN_H
 #define OC_GEN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -20,7 +21,11 @@ int oc_gen_sample(FILE *log, FILE *manifest, uint64_t seed, struct gen_frames *f
 
 /* Writes a synthetic scene (cameras copies of one intersection) to scene
  * and a log of `messages` detection messages (about `objects` objects each,
- * spread over `cameras` cameras at 10 fps) to log. Returns 0 or -1. */
-int oc_gen_bench(FILE *log, FILE *scene, uint64_t seed, int cameras, long messages, int objects);
+ * spread over `cameras` cameras at 10 fps) to log. With junction, every
+ * camera is the junction of junction.h (movements, arrows, a waiting area,
+ * guide lanes, solid lines, a crosswalk with its yield line), vehicles turn
+ * and pedestrians cross. Returns 0 or -1. */
+int oc_gen_bench(FILE *log, FILE *scene, uint64_t seed, int cameras, long messages, int objects,
+                 bool junction);
 
 #endif

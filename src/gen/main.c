@@ -21,7 +21,9 @@ static void usage(FILE *f)
             "         --frames: also draw frames near each key moment (and one a second)\n"
             "         under frames/ beside LOG, for evidence\n"
             "       ordercam-gen bench --out LOG --scene SCENE.json [--cameras N]\n"
-            "                          [--messages N] [--objects N] [--seed N]\n"
+            "                          [--messages N] [--objects N] [--seed N] [--junction]\n"
+            "         --junction: every camera a junction (movements, arrows, a waiting area,\n"
+            "         guide lanes, solid lines, a yield line); vehicles turn, pedestrians cross\n"
             "       ordercam-gen convert --in LOG --out LOG --format FORMAT [--scene SCENE.json]\n"
             "                          [--ids FILE]\n"
             "         renders a native log's detections as deepstream, deepstream-minimal, onvif\n"
@@ -154,15 +156,23 @@ static int write_stays(FILE *log, const char *scene, const char *manifest, uint6
 
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"out", required_argument, NULL, 'o'},     {"manifest", required_argument, NULL, 'm'},
-        {"scene", required_argument, NULL, 's'},   {"seed", required_argument, NULL, 'S'},
-        {"cameras", required_argument, NULL, 'c'}, {"messages", required_argument, NULL, 'n'},
-        {"objects", required_argument, NULL, 'k'}, {"help", no_argument, NULL, 'h'},
-        {"frames", no_argument, NULL, 'F'},        {"format", required_argument, NULL, 'f'},
-        {"in", required_argument, NULL, 'i'},      {"ids", required_argument, NULL, 'I'},
-        {"frames", no_argument, NULL, 'F'},        {"tracker", required_argument, NULL, 'T'},
-        {"stays", required_argument, NULL, 'N'},   {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"out", required_argument, NULL, 'o'},
+                                         {"manifest", required_argument, NULL, 'm'},
+                                         {"scene", required_argument, NULL, 's'},
+                                         {"seed", required_argument, NULL, 'S'},
+                                         {"cameras", required_argument, NULL, 'c'},
+                                         {"messages", required_argument, NULL, 'n'},
+                                         {"objects", required_argument, NULL, 'k'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {"frames", no_argument, NULL, 'F'},
+                                         {"format", required_argument, NULL, 'f'},
+                                         {"in", required_argument, NULL, 'i'},
+                                         {"ids", required_argument, NULL, 'I'},
+                                         {"frames", no_argument, NULL, 'F'},
+                                         {"tracker", required_argument, NULL, 'T'},
+                                         {"stays", required_argument, NULL, 'N'},
+                                         {"junction", no_argument, NULL, 'J'},
+                                         {NULL, 0, NULL, 0}};
     if (argc < 2) {
         usage(stderr);
         return 2;
@@ -170,11 +180,11 @@ int main(int argc, char **argv)
     const char *mode = argv[1], *out = NULL, *manifest = NULL, *scene = NULL;
     const char *format = "ordercam", *in = NULL, *ids = NULL;
     uint64_t seed = 1;
-    int cameras = 16, objects = 4, ch, with_frames = 0, stays = 1000;
+    int cameras = 16, objects = 4, ch, with_frames = 0, stays = 1000, junction = 0;
     double level = 0;
     long messages = 1000000;
     optind = 2;
-    while ((ch = getopt_long(argc, argv, "o:m:s:S:c:n:k:hFf:i:I:T:N:", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "o:m:s:S:c:n:k:hFf:i:I:T:N:J", opts, NULL)) != -1) {
         switch (ch) {
         case 'o': out = optarg; break;
         case 'm': manifest = optarg; break;
@@ -190,6 +200,7 @@ int main(int argc, char **argv)
         case 'I': ids = optarg; break;
         case 'T': level = atof(optarg); break;
         case 'N': stays = atoi(optarg); break;
+        case 'J': junction = 1; break;
         default: usage(stderr); return 2;
         }
     }
@@ -267,7 +278,7 @@ int main(int argc, char **argv)
             perror(scene);
             return 1;
         }
-        rc = oc_gen_bench(log, s, seed, cameras, messages, objects);
+        rc = oc_gen_bench(log, s, seed, cameras, messages, objects, junction);
         if (fclose(s) != 0)
             rc = -1;
     } else {
