@@ -1,13 +1,15 @@
 #!/bin/bash
 # The review queue and the reports at scale (issue 17, "Speed"): fills a
 # SQLite store with N violations (default 10,000,000) over 30 days, 200
-# cameras on 50 roads of 10 units, 10 types, and their tallies at every
+# cameras on 50 roads of 10 units, 10 types on every camera, and their tallies at every
 # grain; then measures at the API (HTTP, loopback, a reviewer's session):
 # the next pending violation, a decision, a monthly report per road and
 # per unit, against the counts query of the dashboard in the same run.
 # Medians of 20 calls each. Every step is time-limited; any failure stops
 # the run with a message naming the step (exit 1).
 # usage: scripts/bench-review.sh [N] [BUILD_DIR]   (BUILD_DIR: a Release build)
+# REUSE=1 keeps the filled store in BUILD_DIR/review-bench/ for the next
+# run with the same N (its frozen reports are dropped before measuring).
 set -Eeuo pipefail
 shopt -s inherit_errexit
 n=${1:-10000000}
@@ -21,28 +23,44 @@ for c in sqlite3 jq curl timeout; do
     command -v "$c" >/dev/null || die "needs $c (scripts/setup.sh)"
 done
 [ -x "$bin/ordercam-central" ] || die "no $bin/ordercam-central (build first)"
-work=$(mktemp -d)
 pid=
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
+if [ "${REUSE:-0}" = 1 ]; then
+    work=$bin/review-bench
+    mkdir -p "$work"
+    trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null' EXIT
+else
+    work=$(mktemp -d)
+    trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
+fi
 jq -n --arg db "$work/c.sqlite" '{listen: "127.0.0.1:0", insecure_http: true, db: $db,
   tz_offset_min: 480, retention: {evidence_days: 0, records_days: 0},
   tokens: [{token: "viewer-token-0123456789abcdef", role: "viewer"}]}' >"$work/central.json"
+reused=0
+if [ "${REUSE:-0}" = 1 ] && [ -s "$work/c.sqlite" ] &&
+    [ "$(timeout 600 sqlite3 "$work/c.sqlite" 'SELECT COUNT(*) FROM violations')" = "$n" ]; then
+    reused=1
+    timeout 600 sqlite3 "$work/c.sqlite" 'DELETE FROM reports'
+    echo "bench-review: reusing the store of $n violations in $work"
+else
+    rm -f "$work/c.sqlite" "$work/c.sqlite-wal" "$work/c.sqlite-shm"
+fi
 step="user add"
-echo 'bench password 1' | timeout 120 "$bin/ordercam-central" user add rev --role reviewer \
+[ "$reused" = 1 ] || echo 'bench password 1' | timeout 120 "$bin/ordercam-central" user add rev --role reviewer \
     -c "$work/central.json" --password-stdin >/dev/null
 # 2026-11-01 00:00 +08:00, 30 days; ten types of the code table
 t0=1793462400000
-ty="(CASE k % 10 WHEN 0 THEN 'red_light' WHEN 1 THEN 'stop_line_crossing' WHEN 2 THEN 'illegal_parking'
+ty="(CASE (k / 200) % 10 WHEN 0 THEN 'red_light' WHEN 1 THEN 'stop_line_crossing' WHEN 2 THEN 'illegal_parking'
  WHEN 3 THEN 'wrong_way' WHEN 4 THEN 'no_helmet' WHEN 5 THEN 'jaywalking' WHEN 6 THEN 'street_vending'
  WHEN 7 THEN 'nonmotor_red_light' WHEN 8 THEN 'pedestrian_red_light' ELSE 'tactile_paving_occupied' END)"
 step="fill $n violations"
+if [ "$reused" = 0 ]; then
 echo "bench-review: filling $n violations..."
 start=$(date +%s)
 # The review counts' triggers wait while review_tz is unset: central
 # counts them in one pass when it opens the store (as after an upgrade).
 timeout 7200 sqlite3 -bail "$work/c.sqlite" <<SQL
 PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF; PRAGMA cache_size=-262144;
-UPDATE review_tz SET tz_offset_min=NULL;
+UPDATE review_tz SET tz_offset_min=NULL; UPDATE plate_cfg SET types=NULL;
 BEGIN;
 WITH RECURSIVE i(k) AS (SELECT 0 UNION ALL SELECT k+1 FROM i WHERE k < $n - 1)
 INSERT INTO violations(id, box, camera, type, ts, road, unit, sha256, record, received)
@@ -68,8 +86,10 @@ SQL
 got=$(timeout 600 sqlite3 "$work/c.sqlite" 'SELECT COUNT(*) FROM violations')
 [ "$got" = "$n" ] || die "the store holds $got violations, not $n"
 echo "bench-review: filled in $(($(date +%s) - start)) s ($(du -sh "$work/c.sqlite" | cut -f1))"
+fi
 step="central start (counts the review states)"
 start=$(date +%s)
+rm -f "$work/port" "$work/jar"
 "$bin/ordercam-central" -c "$work/central.json" --port-file "$work/port" 2>"$work/log" &
 pid=$!
 wait_for 3600 test -s "$work/port" || { cat "$work/log" >&2; die "central did not start"; }

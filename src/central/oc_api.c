@@ -2,6 +2,7 @@
  * collection within the shared memory budget) and the connection list the
  * watchdog reads. Every response to an API error is {"error": "..."}. */
 #include "oc_api_int.h"
+#include "oc_report.h"
 
 #include <errno.h>
 #include <malloc.h>
@@ -161,7 +162,20 @@ struct oc_api *oc_api_start(const struct oc_ccfg *cfg, struct oc_store *store, s
     api->auth = auth;
     pthread_mutex_init(&api->lock, NULL);
     pthread_cond_init(&api->wake, NULL);
-    if (oc_api_load_codes(api, err, errlen) != 0) {
+    const char *plate_types[12];
+    size_t n_plate_types = 0;
+    int failed = 0;
+    if (oc_api_load_codes(api, err, errlen) == 0)
+        n_plate_types = oc_report_plate_types(api->codes[0], plate_types, 12);
+    else
+        failed = 1;
+    /* the repeat plates kept for the reports: counted again when the
+     * enforcement types changed */
+    if (!failed && store->ops->plates_setup(store, plate_types, n_plate_types) != OC_OK) {
+        snprintf(err, errlen, "cannot set up the repeat plate counts");
+        failed = 1;
+    }
+    if (failed) {
         oc_codes_free(api->codes[0]);
         oc_codes_free(api->codes[1]);
         free(api);

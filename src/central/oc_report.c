@@ -265,13 +265,10 @@ static cJSON *cameras_part(struct oc_store *s, const cJSON *cams, int64_t from, 
     return arr;
 }
 
-/* Repeat plates among the enforcement types: those with an offence code. */
-static cJSON *plates_part(struct oc_store *s, const struct oc_codes *codes, int64_t from,
-                          int64_t to)
+size_t oc_report_plate_types(const struct oc_codes *codes, const char **types, size_t max)
 {
-    const char *types[12];
     size_t nt = 0;
-    for (size_t i = 0; codes && i < oc_codes_count(codes) && nt < 12; i++) {
+    for (size_t i = 0; codes && i < oc_codes_count(codes) && nt < max; i++) {
         const struct oc_code_entry *e = oc_codes_at(codes, i);
         int seen = 0;
         for (size_t k = 0; k < nt; k++)
@@ -279,6 +276,15 @@ static cJSON *plates_part(struct oc_store *s, const struct oc_codes *codes, int6
         if (e->code && !seen)
             types[nt++] = e->type;
     }
+    return nt;
+}
+
+/* Repeat plates among the enforcement types: those with an offence code. */
+static cJSON *plates_part(struct oc_store *s, const struct oc_codes *codes, int64_t from,
+                          int64_t to)
+{
+    const char *types[12];
+    size_t nt = oc_report_plate_types(codes, types, 12);
     cJSON *p = s->ops->plates(s, from, to, types, nt, TOP_PLATES);
     cJSON *arr = p ? cJSON_DetachItemFromObject(p, "plates") : NULL;
     cJSON_Delete(p);

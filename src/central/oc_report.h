@@ -22,6 +22,11 @@ void oc_report_bounds(enum oc_report_period p, int64_t day_ms, int tz_min, int64
  * in ms into *ms. 0, or -1 when s is no such date (years 1970..2099). */
 int oc_report_parse_date(const char *s, int tz_min, int64_t *ms);
 
+/* The enforcement types (those with an offence code in codes, each once,
+ * in the table's order, at most max) into types (borrowed from codes):
+ * the types whose repeat plates a report lists. Returns how many. */
+size_t oc_report_plate_types(const struct oc_codes *codes, const char **types, size_t max);
+
 /* The report as JSON (a new cJSON the caller frees), or NULL when the
  * store failed. codes (borrowed) names the enforcement types (those with
  * an offence code) whose repeat plates are listed. */

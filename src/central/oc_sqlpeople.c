@@ -3,6 +3,7 @@
  * oc_sqlstore.c. Every value is a bound parameter. */
 #include "oc_sqlpeople.h"
 #include "oc_sqlstore_int.h"
+#include "oc_report.h"
 #include "oc_store_sql.h"
 
 #include <stdio.h>
@@ -572,9 +573,135 @@ static cJSON *plate_json(const struct oc_sql_dialect *d, struct oc_sqlst *st)
     return o;
 }
 
+/* ---- repeat plates ----
+ * plate_counts keeps, per week and per month of the city's days (kind 0
+ * and 1, start: the period's first ms), each plate's count, first and
+ * last ts among the records of the enforcement types (plate_cfg.types)
+ * that were not rejected — what the raw query below counts. Triggers keep
+ * it as records arrive and as reviewers decide (a rejection takes the
+ * record out; its period's first or last is found again through the
+ * index violations_plate). Retention does not lower it: like the tallies,
+ * a period's repeat plates stay what was counted. */
+enum { PLATE_WEEK = 0, PLATE_MONTH = 1 };
+
+static int str_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* types sorted, each once, joined by ',' into buf; 0 when they do not fit */
+static int plate_key(const char *const *types, size_t n, char *buf, size_t len)
+{
+    const char *v[12];
+    size_t o = 0;
+    if (n > 12)
+        n = 12;
+    memcpy(v, types, n * sizeof *v);
+    qsort(v, n, sizeof *v, str_cmp);
+    buf[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        if (i && strcmp(v[i], v[i - 1]) == 0)
+            continue;
+        int k = snprintf(buf + o, len - o, "%s%s", o ? "," : "", v[i]);
+        if (k < 0 || (size_t)k >= len - o || strchr(v[i], ','))
+            return 0;
+        o += (size_t)k;
+    }
+    return 1;
+}
+
+/* The kind of period [from, to) is in the city's time, or -1. */
+static int plate_period(int tz, int64_t from, int64_t to)
+{
+    int64_t f, t, prev;
+    oc_report_bounds(OC_REPORT_WEEK, from, tz, &f, &t, &prev);
+    if (f == from && t == to)
+        return PLATE_WEEK;
+    oc_report_bounds(OC_REPORT_MONTH, from, tz, &f, &t, &prev);
+    return f == from && t == to ? PLATE_MONTH : -1;
+}
+
+/* Counts the plate counts again from the records (in the caller's
+ * transaction), both kinds in one pass each over the violations. */
+static oc_err_t plates_fill(struct oc_store *s, struct oc_sqlconn *c, const char *const *types,
+                            size_t n_types)
+{
+    const struct oc_sql_dialect *d = oc_sqls_dialect(s);
+    long long z = (long long)oc_sqls_tz(s) * 60000;
+    struct oc_sqls_param p[12];
+    char in[160] = "", sql[1536];
+    size_t n = 0;
+    for (size_t i = 0; i < n_types && i < 12; i++) {
+        n += (size_t)snprintf(in + n, sizeof in - n, "%s?%zu", i ? "," : "", i + 1);
+        p[i] = T(types[i]);
+    }
+    oc_err_t e = oc_sqls_run(s, c, "DELETE FROM plate_counts", NULL, 0, NULL);
+    for (int kind = 0; e == OC_OK && n_types && kind < 2; kind++) {
+        char start[600];
+        if (kind == PLATE_WEEK) { /* the Monday of the city day (1970-01-01 was a Thursday) */
+            char day[200];
+            snprintf(day, sizeof day,
+                     "(((ts+%lld)-(((ts+%lld)%%86400000)+86400000)%%86400000)/86400000)", z, z);
+            snprintf(start, sizeof start, "((%s-((%s+3)%%7+7)%%7)*86400000-%lld)", day, day, z);
+        } else {
+            snprintf(start, sizeof start, "(%s(ts+%lld)%s-%lld)", d->month_pre, z, d->month_post,
+                     z);
+        }
+        snprintf(sql, sizeof sql,
+                 "INSERT INTO plate_counts(kind, start, plate, n, first, last) SELECT %d, %s,"
+                 " plate, COUNT(*), MIN(ts), MAX(ts) FROM violations WHERE plate IS NOT NULL"
+                 " AND plate<>'' AND status<>'rejected' AND type IN (%s) GROUP BY 2, 3",
+                 kind, start, in);
+        struct oc_sqlst *st = oc_sqls_start(s, c, sql, 0, p, (int)(n_types > 12 ? 12 : n_types));
+        if (!st || d->step(st) == OC_SQL_ERROR)
+            e = OC_EIO;
+        if (st)
+            d->done(st);
+    }
+    return e;
+}
+
+oc_err_t oc_sqlp_plates_setup(struct oc_store *s, const char *const *types, size_t n_types)
+{
+    char key[OC_SQLS_PLATE_TYPES];
+    if (n_types > 12)
+        n_types = 12;
+    if (!plate_key(types, n_types, key, sizeof key))
+        return OC_EINVAL;
+    const struct oc_sql_dialect *d = oc_sqls_dialect(s);
+    const struct oc_sqls_param p[] = {I(oc_sqls_tz(s)), T(key)};
+    struct oc_sqls_slot *sl = oc_sqls_acquire(s);
+    int64_t changed = 0;
+    oc_err_t e = d->begin(sl->c, REVIEW_KEY);
+    if (e == OC_OK)
+        e = oc_sqls_run(s, sl->c,
+                        "UPDATE plate_cfg SET tz_offset_min=?1, types=?2 WHERE tz_offset_min IS"
+                        " NULL OR types IS NULL OR tz_offset_min<>?1 OR types<>?2",
+                        p, 2, &changed);
+    /* new types or a new day boundary (or none yet): counted again */
+    if (e == OC_OK && changed)
+        e = plates_fill(s, sl->c, types, n_types);
+    e = oc_sqls_finish(s, sl->c, e);
+    oc_sqls_release(s, sl);
+    if (e == OC_OK)
+        snprintf(oc_sqls_plate_types(s), OC_SQLS_PLATE_TYPES, "%s", key);
+    return e;
+}
+
 cJSON *oc_sqlp_plates(struct oc_store *s, int64_t from, int64_t to, const char *const *types,
                       size_t n_types, int limit)
 {
+    char key[OC_SQLS_PLATE_TYPES];
+    int kind = plate_period(oc_sqls_tz(s), from, to);
+    if (kind >= 0 && plate_key(types, n_types, key, sizeof key) &&
+        strcmp(key, oc_sqls_plate_types(s)) == 0 && oc_sqls_plate_types(s)[0]) {
+        /* a whole week or month of the kept types: the kept counts */
+        const struct oc_sqls_param k[] = {I(kind), I(from), I(limit)};
+        return oc_sqls_json_rows(s,
+                                 "SELECT plate, n, first, last FROM plate_counts WHERE kind=?1"
+                                 " AND start=?2 AND n>=2 ORDER BY n DESC, plate LIMIT ?3",
+                                 1, k, 3, "plates", plate_json);
+    }
     struct oc_sqls_param p[OC_SQL_MAX_PARAMS];
     char sql[1024] = "SELECT plate, COUNT(*), MIN(ts), MAX(ts) FROM violations"
                      " WHERE ts>=?1 AND ts<?2 AND plate IS NOT NULL AND plate<>''"

@@ -28,6 +28,7 @@ oc_err_t oc_sqlp_vrows(struct oc_store *s, const struct oc_store_filter *f, int 
                        int *more);
 cJSON *oc_sqlp_plates(struct oc_store *s, int64_t from, int64_t to, const char *const *types,
                       size_t n_types, int limit);
+oc_err_t oc_sqlp_plates_setup(struct oc_store *s, const char *const *types, size_t n_types);
 oc_err_t oc_sqlp_report_get(struct oc_store *s, const char *key, char **body);
 oc_err_t oc_sqlp_report_put(struct oc_store *s, const char *key, const char *body, int64_t now);
 oc_err_t oc_sqlp_images_before(struct oc_store *s, int64_t before, int limit, oc_store_image_fn fn,
@@ -48,9 +49,9 @@ oc_err_t oc_sqlp_review_tz(struct oc_store *s, int tz_offset_min);
     .session_user = oc_sqlp_session_user, .session_end = oc_sqlp_session_end,                      \
     .audit = oc_sqlp_audit, .audit_read = oc_sqlp_audit_read, .review_next = oc_sqlp_review_next,  \
     .review_decide = oc_sqlp_review_decide, .review_stats = oc_sqlp_review_stats,                  \
-    .vrows = oc_sqlp_vrows, .plates = oc_sqlp_plates, .report_get = oc_sqlp_report_get,            \
-    .report_put = oc_sqlp_report_put, .images_before = oc_sqlp_images_before,                      \
-    .image_users = oc_sqlp_image_users, .image_expire = oc_sqlp_image_expire,                      \
-    .records_delete_before = oc_sqlp_records_delete_before,
+    .vrows = oc_sqlp_vrows, .plates = oc_sqlp_plates, .plates_setup = oc_sqlp_plates_setup,        \
+    .report_get = oc_sqlp_report_get, .report_put = oc_sqlp_report_put,                            \
+    .images_before = oc_sqlp_images_before, .image_users = oc_sqlp_image_users,                    \
+    .image_expire = oc_sqlp_image_expire, .records_delete_before = oc_sqlp_records_delete_before,
 
 #endif

@@ -26,6 +26,9 @@ struct sqlstore {
     unsigned next; /* round robin start */
     pthread_mutex_t next_lock;
     int tz_offset_min; /* the city's day boundary, for the day grain */
+    /* the enforcement types the repeat plate counts are kept for (sorted,
+     * joined by ','), set once at start by plates_setup; "" before */
+    char plate_types[OC_SQLS_PLATE_TYPES];
 };
 
 #define param oc_sqls_param
@@ -642,6 +645,11 @@ static void store_close(struct oc_store *base)
 int oc_sqls_tz(struct oc_store *s)
 {
     return ((struct sqlstore *)s)->tz_offset_min;
+}
+
+char *oc_sqls_plate_types(struct oc_store *s)
+{
+    return ((struct sqlstore *)s)->plate_types;
 }
 
 const struct oc_sql_dialect *oc_sqls_dialect(struct oc_store *s)

@@ -82,6 +82,9 @@ struct oc_sql_dialect {
      * (PostgreSQL: a month's partition dropped), their review skips too;
      * *deleted: the records it held. */
     oc_err_t (*drop_before)(struct oc_sqlconn *c, int64_t before, int64_t *deleted);
+    /* The first ms of the UTC month of an integer ms expression L, as SQL:
+     * month_pre, L, month_post (the repeat plates' months). */
+    const char *month_pre, *month_post;
 };
 
 /* Opens the store over dialect d with a pool of `connections` connections

@@ -40,6 +40,11 @@ struct oc_sqls_out {
 
 /* The city's day boundary of store s (minutes east of UTC). */
 int oc_sqls_tz(struct oc_store *s);
+/* The enforcement types whose repeat plates store s keeps (sorted, each
+ * once, joined by ','; "" before oc_sqlp_plates_setup): a buffer of
+ * OC_SQLS_PLATE_TYPES bytes, written only while the store starts. */
+#define OC_SQLS_PLATE_TYPES 1024
+char *oc_sqls_plate_types(struct oc_store *s);
 /* The dialect of store s. */
 const struct oc_sql_dialect *oc_sqls_dialect(struct oc_store *s);
 /* A pooled connection, held until oc_sqls_release. */

@@ -187,6 +187,13 @@ struct oc_store_ops {
      * {"plates": [{"plate", "count", "first", "last"}]}. */
     cJSON *(*plates)(struct oc_store *s, int64_t from, int64_t to, const char *const *types,
                      size_t n_types, int limit);
+    /* The repeat plates the store keeps (the plate counts): for the given
+     * types (at most 12; the enforcement types), per week and per month of
+     * the city's days. When the types or the city's offset differ from what
+     * the kept counts were made for, they are counted again from the stored
+     * records (at start). plates() reads them for a whole week or month of
+     * these types and counts the records otherwise. */
+    oc_err_t (*plates_setup)(struct oc_store *s, const char *const *types, size_t n_types);
     /* Frozen reports: the body stored under key (a new string the caller
      * frees; OC_ENOTFOUND), and storing one (the first stored stays). */
     oc_err_t (*report_get)(struct oc_store *s, const char *key, char **body);

@@ -223,6 +223,56 @@ static const char *const migrations[] = {
      * stays in the record), found by path for retention */
     "ALTER TABLE violations ADD COLUMN public_path TEXT;"
     "CREATE INDEX violations_public ON violations(public_path) WHERE public_path IS NOT NULL;",
+    /* 10: the repeat plates per week and month of the city (oc_sqlpeople.c
+     * "repeat plates"): kept by a trigger once plate_cfg is set (at start,
+     * which counts them from the records), never lowered by retention */
+    "CREATE TABLE plate_cfg(tz_offset_min BIGINT, types TEXT);"
+    "INSERT INTO plate_cfg VALUES(NULL, NULL);"
+    "CREATE TABLE plate_counts(kind INTEGER NOT NULL, start BIGINT NOT NULL, plate TEXT NOT NULL,"
+    " n BIGINT NOT NULL, first BIGINT NOT NULL, last BIGINT NOT NULL,"
+    " PRIMARY KEY(kind, start, plate));"
+    "CREATE INDEX plate_counts_top ON plate_counts(kind, start, n DESC, plate);"
+    "CREATE INDEX violations_plate ON violations(plate, ts);"
+    "CREATE FUNCTION ordercam_plate_count() RETURNS trigger LANGUAGE plpgsql AS $$"
+    " DECLARE z bigint; ty text; r record; d bigint; ws bigint; ms bigint; me bigint;"
+    " BEGIN SELECT tz_offset_min * 60000, ',' || types || ',' INTO z, ty FROM plate_cfg;"
+    " IF z IS NULL OR ty IS NULL THEN RETURN NULL; END IF;"
+    " IF TG_OP = 'INSERT' THEN r := NEW; ELSE r := OLD; END IF;"
+    " IF r.plate IS NULL OR r.plate = '' OR strpos(ty, ',' || r.type || ',') = 0 THEN"
+    " RETURN NULL; END IF;"
+    " IF TG_OP = 'INSERT' THEN IF NEW.status = 'rejected' THEN RETURN NULL; END IF;"
+    " ELSIF (OLD.status = 'rejected') = (NEW.status = 'rejected') THEN RETURN NULL; END IF;"
+    " d := ((r.ts + z) - (((r.ts + z) % 86400000) + 86400000) % 86400000) / 86400000;"
+    " ws := (d - ((d + 3) % 7 + 7) % 7) * 86400000 - z;"
+    " ms := (extract(epoch FROM date_trunc('month', to_timestamp((r.ts + z) / 1000.0)"
+    " AT TIME ZONE 'UTC')) * 1000)::bigint - z;"
+    " IF TG_OP = 'INSERT' OR NEW.status <> 'rejected' THEN"
+    " INSERT INTO plate_counts VALUES(0, ws, r.plate, 1, r.ts, r.ts), (1, ms, r.plate, 1, r.ts,"
+    " r.ts) ON CONFLICT(kind, start, plate) DO UPDATE SET n = plate_counts.n + 1,"
+    " first = LEAST(plate_counts.first, EXCLUDED.first),"
+    " last = GREATEST(plate_counts.last, EXCLUDED.last);"
+    " RETURN NULL; END IF;"
+    " me := (extract(epoch FROM date_trunc('month', to_timestamp((r.ts + z) / 1000.0)"
+    " AT TIME ZONE 'UTC') + interval '1 month') * 1000)::bigint - z;"
+    " UPDATE plate_counts SET n = n - 1 WHERE plate = r.plate AND ((kind = 0 AND start = ws)"
+    " OR (kind = 1 AND start = ms));"
+    " DELETE FROM plate_counts WHERE plate = r.plate AND ((kind = 0 AND start = ws)"
+    " OR (kind = 1 AND start = ms)) AND n <= 0;"
+    /* the first or last of a period that lost r: found again among the
+     * records still counted (index violations_plate) */
+    " UPDATE plate_counts c SET first = COALESCE(x.lo, c.first), last = COALESCE(x.hi, c.last)"
+    " FROM (SELECT MIN(v.ts) AS lo, MAX(v.ts) AS hi FROM violations v WHERE v.plate = r.plate"
+    " AND v.ts >= ws AND v.ts < ws + 604800000 AND v.status <> 'rejected'"
+    " AND strpos(ty, ',' || v.type || ',') > 0) x WHERE c.kind = 0 AND c.start = ws"
+    " AND c.plate = r.plate AND (c.first = r.ts OR c.last = r.ts);"
+    " UPDATE plate_counts c SET first = COALESCE(x.lo, c.first), last = COALESCE(x.hi, c.last)"
+    " FROM (SELECT MIN(v.ts) AS lo, MAX(v.ts) AS hi FROM violations v WHERE v.plate = r.plate"
+    " AND v.ts >= ms AND v.ts < me AND v.status <> 'rejected'"
+    " AND strpos(ty, ',' || v.type || ',') > 0) x WHERE c.kind = 1 AND c.start = ms"
+    " AND c.plate = r.plate AND (c.first = r.ts OR c.last = r.ts);"
+    " RETURN NULL; END$$;"
+    "CREATE TRIGGER violations_plate_count AFTER INSERT OR UPDATE OF status ON violations"
+    " FOR EACH ROW EXECUTE FUNCTION ordercam_plate_count();",
 };
 
 /* Runs sql (several statements allowed when there are no parameters). */
@@ -957,6 +1007,8 @@ static const struct oc_sql_dialect pg_dialect = {
     .insert_violations = pg_insert_violations,
     .drop_before = pg_drop_before,
     .put_tallies = pg_put_tallies,
+    .month_pre = "((extract(epoch FROM date_trunc('month', to_timestamp((",
+    .month_post = ")/1000.0) AT TIME ZONE 'UTC'))*1000)::bigint)",
 };
 
 struct oc_store *oc_store_pg_open(const char *conninfo, int connections, int tz_offset_min,

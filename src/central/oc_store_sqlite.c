@@ -28,6 +28,40 @@ struct oc_sqlconn {
     } cache[STMT_CACHE];
 };
 
+/* The repeat plate counts' period keys (schema 7) of a record's ts T in
+ * the city's time (plate_cfg): the first ms of its week (Monday) and of
+ * its month, as oc_report_bounds makes them; ADD moves the month on. */
+#define PZ "(SELECT tz_offset_min*60000 FROM plate_cfg)"
+#define PTY "(SELECT ','||types||',' FROM plate_cfg)"
+#define PLOCAL(T) "(" T "+" PZ ")"
+#define PDAY(T) "((" PLOCAL(T) "-((" PLOCAL(T) "%86400000)+86400000)%86400000)/86400000)"
+#define PWEEK(T) "((" PDAY(T) "-((" PDAY(T) "+3)%7+7)%7)*86400000-" PZ ")"
+#define PMONTH(T, ADD)                                                                             \
+    "(CAST(strftime('%s'," PLOCAL(T) "/1000,'unixepoch','start of month'" ADD ") AS INTEGER)"      \
+                                     "*1000-" PZ ")"
+/* an enforcement type's record with a plate */
+#define PCOUNTED(R) R ".plate<>'' AND instr(" PTY ",','||" R ".type||',')>0"
+#define PADD(R)                                                                                    \
+    "INSERT INTO plate_counts(kind, start, plate, n, first, last) SELECT * FROM (SELECT 0," PWEEK( \
+        R ".ts") "," R ".plate, 1," R ".ts," R                                                     \
+                 ".ts UNION ALL SELECT 1," PMONTH(                                                 \
+                     R ".ts", "") "," R ".plate, 1," R ".ts," R                                    \
+                                  ".ts) WHERE true ON CONFLICT(kind, start, plate) DO UPDATE"      \
+                                  " SET n=n+1, first=min(first, excluded.first), last=max(last, "  \
+                                  "excluded.last);"
+/* the first or last of a period that lost OLD: found again among the
+ * records still counted (index violations_plate) */
+#define PREFIND(KIND, START, END)                                                                  \
+    "UPDATE plate_counts SET first=COALESCE((SELECT MIN(v.ts) FROM violations v WHERE"             \
+    " v.plate=OLD.plate AND v.ts>=" START " AND v.ts<" END " AND v.status<>'rejected' AND"         \
+    " instr(" PTY ",','||v.type||',')>0), first), last=COALESCE((SELECT MAX(v.ts) FROM"            \
+    " violations v WHERE v.plate=OLD.plate AND v.ts>=" START " AND v.ts<" END " AND"               \
+    " v.status<>'rejected' AND instr(" PTY ",','||v.type||',')>0), last) WHERE kind=" KIND         \
+    " AND start=" START " AND plate=OLD.plate AND (first=OLD.ts OR last=OLD.ts);"
+#define POLD_PERIODS                                                                               \
+    "plate=OLD.plate AND ((kind=0 AND start=" PWEEK("OLD.ts") ") OR (kind=1 AND start=" PMONTH(    \
+        "OLD.ts", "") "))"
+
 /* The grains of tallies: oc_store_sql.h. */
 static const char *const migrations[] = {
     /* 1: the first schema */
@@ -128,6 +162,29 @@ static const char *const migrations[] = {
      * stays in the record), found by path for retention */
     "ALTER TABLE violations ADD COLUMN public_path TEXT;"
     "CREATE INDEX violations_public ON violations(public_path) WHERE public_path IS NOT NULL;",
+    /* 8: the repeat plates per week and month of the city (oc_sqlpeople.c
+     * "repeat plates"): kept by triggers once plate_cfg is set (at start,
+     * which counts them from the records), never lowered by retention */
+    // clang-format off
+    "CREATE TABLE plate_cfg(tz_offset_min INTEGER, types TEXT);"
+    "INSERT INTO plate_cfg VALUES(NULL, NULL);"
+    "CREATE TABLE plate_counts(kind INTEGER NOT NULL, start INTEGER NOT NULL, plate TEXT NOT NULL,"
+    " n INTEGER NOT NULL, first INTEGER NOT NULL, last INTEGER NOT NULL,"
+    " PRIMARY KEY(kind, start, plate)) WITHOUT ROWID;"
+    "CREATE INDEX plate_counts_top ON plate_counts(kind, start, n DESC, plate);"
+    "CREATE INDEX violations_plate ON violations(plate, ts);"
+    "CREATE TRIGGER plate_counts_insert AFTER INSERT ON violations"
+    " WHEN NEW.status<>'rejected' AND " PCOUNTED("NEW") " BEGIN " PADD("NEW") " END;"
+    "CREATE TRIGGER plate_counts_unreject AFTER UPDATE OF status ON violations"
+    " WHEN OLD.status='rejected' AND NEW.status<>'rejected' AND " PCOUNTED("NEW")
+    " BEGIN " PADD("NEW") " END;"
+    "CREATE TRIGGER plate_counts_reject AFTER UPDATE OF status ON violations"
+    " WHEN OLD.status<>'rejected' AND NEW.status='rejected' AND " PCOUNTED("OLD")
+    " BEGIN UPDATE plate_counts SET n=n-1 WHERE " POLD_PERIODS ";"
+    " DELETE FROM plate_counts WHERE " POLD_PERIODS " AND n<=0;"
+    PREFIND("0", PWEEK("OLD.ts"), "(" PWEEK("OLD.ts") "+604800000)")
+    PREFIND("1", PMONTH("OLD.ts", ""), PMONTH("OLD.ts", ",'+1 month'")) " END;",
+    // clang-format on
 };
 
 static int exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
@@ -314,6 +371,8 @@ static const struct oc_sql_dialect sqlite_dialect = {
     .col_int = lite_col_int,
     .col_text = lite_col_text,
     .done = lite_done,
+    .month_pre = "(CAST(strftime('%s',(",
+    .month_post = ")/1000,'unixepoch','start of month') AS INTEGER)*1000)",
 };
 
 struct oc_store *oc_store_sqlite_open(const char *path, int connections, int tz_offset_min,

@@ -4,14 +4,17 @@
 # trust authentication on 127.0.0.1 only), stopped at the end. The store
 # tests (REV_TEST_BINARY, the tally revision guard) run in a database of
 # their own on the same server.
-# The accounts, review and audit tests (PEOPLE_TEST_BINARY) run in a third.
-# usage: central_api_pg.sh SOURCE_DIR BUILD_DIR TEST_BINARY [REV_TEST_BINARY [PEOPLE_TEST_BINARY]]
+# The accounts, review and audit tests (PEOPLE_TEST_BINARY) run in a third,
+# the report's kept aggregates (REPORT_TEST_BINARY) in a fourth.
+# usage: central_api_pg.sh SOURCE_DIR BUILD_DIR TEST_BINARY [REV_TEST_BINARY [PEOPLE_TEST_BINARY
+#        [REPORT_TEST_BINARY]]]
 set -euo pipefail
 src=$1
 bin=$2
 test_bin=$3
 rev_bin=${4:-}
 people_bin=${5:-}
+report_bin=${6:-}
 . "$src/tests/support/broker.sh" # free_port
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 [ -x "$pgbin/initdb" ] || { echo "central_api_pg: PostgreSQL server not installed (scripts/setup.sh)" >&2; exit 1; }
@@ -36,6 +39,10 @@ OC_TEST_DB="postgresql://postgres@127.0.0.1:$port/ordercam" OC_BIN="$bin" "$test
 if [ -n "$rev_bin" ]; then
     as_pg "$pgbin/createdb" -h 127.0.0.1 -p "$port" -U postgres ordercam_rev
     OC_TEST_DB="postgresql://postgres@127.0.0.1:$port/ordercam_rev" "$rev_bin"
+fi
+if [ -n "$report_bin" ]; then
+    as_pg "$pgbin/createdb" -h 127.0.0.1 -p "$port" -U postgres ordercam_report
+    OC_TEST_DB="postgresql://postgres@127.0.0.1:$port/ordercam_report" "$report_bin"
 fi
 if [ -n "$people_bin" ]; then
     as_pg "$pgbin/createdb" -h 127.0.0.1 -p "$port" -U postgres ordercam_people

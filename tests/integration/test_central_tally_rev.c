@@ -206,6 +206,7 @@ static void batch_with_a_key_twice_applies_in_order(void **state)
 /* What schemas 3 to 5 added (people: users, sessions, review, audit;
  * reports: plates, frozen reports; retention). */
 /* schema 6 (SQLite) / 7 (PostgreSQL): the review status counts */
+#define PLATES_UNDONE " DROP TABLE plate_counts; DROP TABLE plate_cfg;"
 #define REVIEW_COUNTS_UNDONE                                                                       \
     " DROP INDEX violations_public; ALTER TABLE violations DROP COLUMN public_path;"               \
     " DROP INDEX violations_lease; DROP TABLE review_counts; DROP TABLE review_tz;"
@@ -260,11 +261,12 @@ static void downgrade_to_schema_1(void)
     if (pg) {
         PGconn *c = PQconnectdb(db);
         assert_int_equal(PQstatus(c), CONNECTION_OK);
-        PGresult *r = PQexec(c, REVIEW_COUNTS_UNDONE
-                             " DROP FUNCTION ordercam_review_count CASCADE;" PG_SCHEMA_6_UNDONE
-                             "ALTER TABLE tallies DROP COLUMN rev;" SCHEMA_3_UNDONE
-                             " DROP FUNCTION ordercam_audit_append_only;"
-                             " DELETE FROM ordercam_schema WHERE version > 1");
+        PGresult *r = PQexec(c, " DROP FUNCTION ordercam_plate_count CASCADE;" PLATES_UNDONE
+                                " DROP INDEX violations_plate;" REVIEW_COUNTS_UNDONE
+                                " DROP FUNCTION ordercam_review_count CASCADE;" PG_SCHEMA_6_UNDONE
+                                "ALTER TABLE tallies DROP COLUMN rev;" SCHEMA_3_UNDONE
+                                " DROP FUNCTION ordercam_audit_append_only;"
+                                " DELETE FROM ordercam_schema WHERE version > 1");
         assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
         PQclear(r);
         PQfinish(c);
@@ -273,7 +275,10 @@ static void downgrade_to_schema_1(void)
     sqlite3 *c;
     assert_int_equal(sqlite3_open(db, &c), SQLITE_OK);
     assert_int_equal(sqlite3_exec(c,
-                                  "DROP TRIGGER review_counts_insert; DROP TRIGGER"
+                                  "DROP TRIGGER plate_counts_insert; DROP TRIGGER"
+                                  " plate_counts_unreject; DROP TRIGGER plate_counts_reject;"
+                                  " DROP INDEX violations_plate;" PLATES_UNDONE
+                                  " DROP TRIGGER review_counts_insert; DROP TRIGGER"
                                   " review_counts_decide;" REVIEW_COUNTS_UNDONE
                                   " ALTER TABLE tallies DROP COLUMN rev;" SCHEMA_3_UNDONE
                                   " PRAGMA user_version=1",
