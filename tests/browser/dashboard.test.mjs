@@ -2,11 +2,13 @@
 // live ordercam-central over HTTPS. Loads the sample's records and tallies
 // as an edge box would, signs in as a viewer, checks that the charts and
 // tables show the sample's counts, opens an evidence image, and takes a
-// screenshot of the dashboard.
+// screenshot of the dashboard. A record signed by a box with a registered
+// key, with its public variant uploaded, shows ✓ 已验签 and a 公开版 link
+// that opens the public image, and the page says what it does not mask.
 // usage: node dashboard.test.mjs BASE_URL SAMPLES_DIR SCREENSHOT_PATH
 import { chromium } from 'playwright-core';
 import { readFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { createHash, createPrivateKey, sign } from 'node:crypto';
 import assert from 'node:assert/strict';
 
 const [base, samples, shot] = process.argv.slice(2);
@@ -29,6 +31,33 @@ async function post(path, body, token = BOX, headers = {}) {
   const text = await r.text();
   assert.equal(r.status, 200, `${path}: ${r.status} ${text}`);
   return JSON.parse(text);
+}
+
+// The canonical form of docs/evidence.md ("Signatures"), signed with the
+// box key run.sh made (OC_TEST_BOX_KEY).
+function signRecord(r) {
+  const s = (v) => {
+    if (v === null || v === undefined) return Buffer.from('null');
+    if (typeof v === 'number') return Buffer.from(String(v));
+    const out = [0x22];
+    for (const b of Buffer.from(v, 'utf8')) {
+      if (b === 0x22) out.push(0x5c, 0x22);
+      else if (b === 0x5c) out.push(0x5c, 0x5c);
+      else if (b < 0x20) out.push(...Buffer.from(`\\u${b.toString(16).padStart(4, '0')}`));
+      else out.push(b);
+    }
+    out.push(0x22);
+    return Buffer.from(out);
+  };
+  const keys = ['id', 'box', 'camera', 'type', 'code', 'ts', 'ts_start', 'track', 'class', 'plate',
+    'zone', 'line', 'signal', 'signal_state', 'red_elapsed_ms', 'location', 'road', 'unit'];
+  const parts = [Buffer.from('ordercam-sig/1\n')];
+  for (const k of keys) parts.push(Buffer.from(`${k}=`), s(r[k]), Buffer.from('\n'));
+  const ev = r.evidence || {};
+  parts.push(Buffer.from('sha256='), s(ev.sha256), Buffer.from('\n'));
+  parts.push(Buffer.from(`frames=${ev.frames ? `[${ev.frames.join(',')}]` : 'null'}\n`));
+  const key = createPrivateKey(readFileSync(process.env.OC_TEST_BOX_KEY));
+  return sign(null, Buffer.concat(parts), key).toString('base64');
 }
 
 const browser = await chromium.launch({
@@ -123,6 +152,42 @@ try {
     if (!line) continue;
     assert.ok(!/^[=+\-@\t\r]/.test(line), `unescaped cell: ${JSON.stringify(line)}`);
   }
+  // a signed record with a public variant (docs/evidence.md): ✓ 已验签 and
+  // 公开版 beside its evidence; the link opens the public image
+  const pubJpeg = readFileSync(`${samples}/evidence-red_light.public.jpg`);
+  const hex = (b) => createHash('sha256').update(b).digest('hex');
+  const latest = Math.max(...records.map((r) => r.ts));
+  const { evidence: _ev, ...fields } = { ...red, id: 'edge-sg-0001:cam-e1:1', box: 'edge-sg-0001', ts: latest + 1000, ts_start: latest };
+  const ev = { file: 'x/edge-sg-0001-cam-e1-1.jpg', sha256: hex(jpeg), frames: [latest], public_sha256: hex(pubJpeg) };
+  const signed = { ...fields, sig: signRecord({ ...fields, evidence: ev }), evidence: ev };
+  const SIGNBOX = 'signbox-token-0123456789abcdef';
+  await post('/api/v1/violations', { box: 'edge-sg-0001', violations: [signed] }, SIGNBOX);
+  await post(`/api/v1/evidence/${signed.id}`, jpeg, SIGNBOX, { 'X-Content-SHA256': hex(jpeg), 'Content-Type': 'image/jpeg' });
+  await post(`/api/v1/evidence/${signed.id}/public`, pubJpeg, SIGNBOX, { 'X-Content-SHA256': hex(pubJpeg), 'Content-Type': 'image/jpeg' });
+  await page.reload();
+  await page.waitForSelector('body[data-loaded="1"]', { timeout: 15000 });
+  const row = page.locator('#recent tr', { hasText: '✓ 已验签' }).filter({ has: page.locator('a.public-link') });
+  assert.equal(await row.count(), 1);
+  const link = row.locator('a.public-link');
+  assert.ok(await link.isVisible());
+  assert.equal((await link.textContent()).trim(), '公开版');
+  assert.ok(await row.locator('.verified', { hasText: '✓ 已验签' }).isVisible());
+  assert.equal(await page.locator('a.public-link').count(), 1); // only where central holds one
+  const note = page.locator('#public-note');
+  assert.ok(await note.isVisible());
+  assert.ok((await note.textContent()).includes('未框出的旁人') && (await note.textContent()).includes('未打码'));
+  const href = await link.getAttribute('href');
+  assert.equal(href, `/api/v1/evidence/${signed.id}/public`);
+  const [tab] = await Promise.all([context.waitForEvent('page'), link.click()]);
+  await tab.waitForLoadState();
+  assert.ok(tab.url().endsWith(href), tab.url());
+  assert.equal(await tab.evaluate(() => document.contentType), 'image/jpeg');
+  await tab.waitForFunction(() => document.images.length === 1 && document.images[0].naturalWidth === 1920);
+  await tab.close();
+  const served = await context.request.get(`${base}${href}`); // with the viewer's session
+  assert.equal(served.status(), 200);
+  assert.ok((await served.body()).equals(pubJpeg));
+
   assert.deepEqual(errors, []);
   console.log(`browser: ok (${records.length} violations, ${Object.keys(want).length} types, screenshot ${shot})`);
 } finally {

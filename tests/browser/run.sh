@@ -35,10 +35,16 @@ cp "$here/package.json" "$here/package-lock.json" "$here/$script" "$bin/browser/
 cd "$work"
 openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -days 2 \
     -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 >/dev/null 2>&1
+# a second box that signs its records (docs/evidence.md, "Signatures"): its
+# key pair made now, the private key handed to the test in OC_TEST_BOX_KEY
+openssl genpkey -algorithm ed25519 -out signbox.pem 2>/dev/null
+signkey=$(openssl pkey -in signbox.pem -pubout -outform DER | tail -c 32 | base64 -w0)
 cat >central.json <<JSON
 {"listen": "127.0.0.1:0", "tls": {"cert_file": "cert.pem", "key_file": "key.pem"}, "db": "central.sqlite",
  "tokens": [{"token": "box-token-0123456789abcdef", "box": "edge-jc-0001"},
-            {"token": "viewer-token-0123456789abcdef", "role": "viewer"}]}
+            {"token": "signbox-token-0123456789abcdef", "box": "edge-sg-0001"},
+            {"token": "viewer-token-0123456789abcdef", "role": "viewer"}],
+ "box_keys": {"edge-sg-0001": [{"key": "$signkey"}]}}
 JSON
 for u in "li reviewer" "zhao viewer"; do
     set -- $u
@@ -50,5 +56,5 @@ pid=$!
 wait_for 60 test -s port || { cat central.log; exit 1; }
 port=$(cat port)
 shot=${OC_SCREENSHOT:-$bin/browser/${script%.test.mjs}.png}
-NODE_EXTRA_CA_CERTS="$work/cert.pem" node "$bin/browser/$script" \
+OC_TEST_BOX_KEY="$work/signbox.pem" NODE_EXTRA_CA_CERTS="$work/cert.pem" node "$bin/browser/$script" \
     "https://localhost:$port" "$src/samples" "$shot"

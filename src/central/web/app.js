@@ -209,8 +209,14 @@ async function refresh() {
       if (!r.evidence_url) return el('span', {}, el('span', { class: 'muted' }, r.evidence_expired ? t('image_expired') : t('none')), ' ', mark);
       const img = el('img', { class: 'thumb', src: r.evidence_url, alt: `evidence ${r.id}`, loading: 'lazy' });
       img.addEventListener('click', () => openEvidence(r.evidence_url));
-      return mark ? el('span', {}, img, ' ', mark) : img;
+      // the public ("exposure") variant central holds (docs/evidence.md): its own link
+      const pub = r.public_url
+        ? el('a', { class: 'public-link nowrap', href: r.public_url, target: '_blank', rel: 'noopener', title: t('public_tip') }, t('public_version'))
+        : '';
+      return mark || pub ? el('span', {}, img, ' ', mark, pub ? ' ' : '', pub) : img;
     } }], recent.violations);
+  // what the public variant does not mask, said where it is linked
+  document.getElementById('public-note').hidden = !recent.violations.some((r) => r.public_url);
 
   // boxes
   table(document.getElementById('boxes'), [
