@@ -28,6 +28,22 @@ static const char *const frigate_topics[] = {"frigate/events", "frigate/tracked_
                                              NULL};
 static const char *const onvif_topics[] = {"onvif/{source}", NULL};
 
+/* route()'s answers for recent topics (the config never changes under an
+ * adapter, so a topic always routes alike): direct-mapped by a hash of the
+ * topic, for topics of at most ROUTE_TOPIC bytes matching at most
+ * ROUTE_CAMS cameras; anything else is routed afresh every time. */
+#define ROUTE_SLOTS 64
+#define ROUTE_TOPIC 96
+#define ROUTE_CAMS 32
+
+struct route_slot {
+    uint16_t len1; /* the topic's length + 1; 0: empty */
+    int8_t fmt;
+    uint8_t n;
+    int cams[ROUTE_CAMS];
+    char topic[ROUTE_TOPIC];
+};
+
 struct oc_adapt {
     const struct oc_config *cfg;
     const struct oc_adapt_sink *sink;
@@ -40,7 +56,8 @@ struct oc_adapt {
     size_t n_filters;
     int *cams; /* scratch: matching cameras of one message */
     size_t plen;
-    struct oc_ajson *fast; /* the JSON formats' reader (NULL: none in use) */
+    struct oc_ajson *fast;     /* the JSON formats' reader (NULL: none in use) */
+    struct route_slot *routes; /* NULL: every camera is native */
 };
 
 const char *oc_format_name(enum oc_format f)
@@ -115,6 +132,9 @@ struct oc_adapt *oc_adapt_new(const struct oc_config *cfg, const struct oc_adapt
     a->cams = calloc(cfg->n_cameras + 1, sizeof *a->cams);
     a->uses[OC_FORMAT_ORDERCAM] = true;
     bool ok = a->cams != NULL;
+    for (size_t c = 0; ok && c < cfg->n_cameras && !a->routes; c++)
+        if (cfg->cameras[c].format != OC_FORMAT_ORDERCAM)
+            ok = (a->routes = calloc(ROUTE_SLOTS, sizeof *a->routes)) != NULL;
     for (size_t c = 0; ok && c < cfg->n_cameras; c++) {
         const struct oc_camera_cfg *cam = &cfg->cameras[c];
         a->uses[cam->format] = true;
@@ -145,6 +165,7 @@ void oc_adapt_free(struct oc_adapt *a)
     free(a->filters);
     free(a->cams);
     free(a->fast);
+    free(a->routes);
     free(a);
 }
 
@@ -231,7 +252,7 @@ const char *oc_adapt__class(const struct oc_adapt_io *io, const char *const (*ta
 
 /* Collects the cameras whose filters match topic; all of the first
  * matching camera's format. Returns that format, or -1. */
-static int route(struct oc_adapt *a, const char *topic, size_t len, size_t *n)
+static int route_scan(struct oc_adapt *a, const char *topic, size_t len, size_t *n)
 {
     int fmt = -1;
     *n = 0;
@@ -245,6 +266,31 @@ static int route(struct oc_adapt *a, const char *topic, size_t len, size_t *n)
                 a->cams[(*n)++] = (int)c;
                 break;
             }
+    }
+    return fmt;
+}
+
+/* route_scan, remembered per topic. */
+static int route(struct oc_adapt *a, const char *topic, size_t len, size_t *n)
+{
+    if (!a->routes || len > ROUTE_TOPIC)
+        return route_scan(a, topic, len, n);
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)topic[i]) * 16777619u;
+    struct route_slot *r = &a->routes[h % ROUTE_SLOTS];
+    if (r->len1 == len + 1 && memcmp(r->topic, topic, len) == 0) {
+        memcpy(a->cams, r->cams, r->n * sizeof *r->cams);
+        *n = r->n;
+        return r->fmt;
+    }
+    int fmt = route_scan(a, topic, len, n);
+    if (*n <= ROUTE_CAMS) {
+        r->len1 = (uint16_t)(len + 1);
+        r->fmt = (int8_t)fmt;
+        r->n = (uint8_t)*n;
+        memcpy(r->cams, a->cams, *n * sizeof *r->cams);
+        memcpy(r->topic, topic, len);
     }
     return fmt;
 }

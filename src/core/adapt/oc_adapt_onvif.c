@@ -157,6 +157,18 @@ static bool integer(const char *s, size_t n, long long *out)
     char buf[32];
     if (n == 0 || n >= sizeof buf)
         return false;
+    /* [+-]digits of at most 15 digits: strtoll's value, in range */
+    size_t i = s[0] == '-' || s[0] == '+';
+    long long v = 0;
+    if (n > i && n - i <= 15) {
+        size_t k = i;
+        while (k < n && s[k] >= '0' && s[k] <= '9')
+            v = v * 10 + (s[k++] - '0');
+        if (k == n) {
+            *out = s[0] == '-' ? -v : v;
+            return true;
+        }
+    }
     memcpy(buf, s, n);
     buf[n] = '\0';
     char *e;
