@@ -22,7 +22,17 @@ trap 'stop_broker; [ -n "${DPID:-}" ] && kill -9 "$DPID" 2>/dev/null; true' EXIT
 "$bin/ordercam-gen" bench --out "$WORK/stream.jsonl" --scene "$WORK/scene.json" --cameras 16 \
     --objects 4 --messages "$messages" --seed 3
 total=$(wc -l <"$WORK/stream.jsonl")
-split -n l/"$publishers" -d "$WORK/stream.jsonl" "$WORK/part."
+# one publisher per group of cameras and signals, each keeping its share of
+# the stream in order: a device's messages arrive in the order it sent them,
+# as from real cameras (a split into contiguous chunks would have each
+# publisher start at another time of the same cameras: their clocks would
+# jump back and forth, dropped as drop_clock_jump)
+awk -v n="$publishers" -v dir="$WORK" '
+    { if (match($0, /"topic": *"[^"]*\/(cameras|signals)\/[^\/"]+/)) {
+          dev = substr($0, RSTART, RLENGTH)
+          if (!(dev in group)) group[dev] = seen++ % n
+          print > sprintf("%s/part.%02d", dir, group[dev])
+      } else print > sprintf("%s/part.%02d", dir, 0) }' "$WORK/stream.jsonl"
 start_broker
 
 now() { date +%s.%N; } # wall clock, as the daemon's last-message timestamp
@@ -48,22 +58,29 @@ publish_all
 wait_for 600 eval '! kill -0 "$SUB" 2>/dev/null' || { echo "mosquitto_sub did not get all $total messages" >&2; exit 1; }
 t1=$(now)
 sub_rate=$(echo "$total / ($t1 - $t0)" | bc -l)
+# end the reference's persistent session: the broker would otherwise queue
+# every later message for it (hundreds of MB) while ordercamd is measured
+mosquitto_sub -h 127.0.0.1 -p "$BROKER_PORT" -t 'ordercam/#' -q 1 -i bench-sub -E
 
 # 2. ordercamd on the same stream; 3. again, with three live-view watchers
 # (docs/daemon.md "Live view") asking for a camera's scene and frame 5 times
 # a second each, on three cameras
 mport=$(free_port)
-received() { # processed + dropped (parallel publishers deliver some signal heartbeats out of order: dropped as signal_out_of_order, counted)
+received() { # processed + dropped (counted)
     curl -s "http://127.0.0.1:$mport/metrics" |
         awk '/^ordercam_(messages_total|drops_total)/ {s += $2} END {print s + 0}'
 }
 metric() { curl -s "http://127.0.0.1:$mport/metrics" | grep -v '^#' | grep -F "$1 " | awk '{print $2}'; }
-watch_camera() { # camera: scene and frame at 5 fps until killed
-    while :; do
-        curl -s -o /dev/null "http://127.0.0.1:$mport/api/v1/cameras/$1/scene"
-        curl -s -o /dev/null "http://127.0.0.1:$mport/api/v1/cameras/$1/frame.jpg"
-        sleep 0.2
-    done
+watch_camera() { # camera: scene and frame at 5 fps until killed, from one
+    # curl process as a browser tab would (a curl spawned per request costs
+    # the 2-core box more CPU than the live view itself)
+    local k="$WORK/watch-$1.curl"
+    : >"$k"
+    for _ in $(seq 100); do
+        printf 'url = "http://127.0.0.1:%s/api/v1/cameras/%s/scene"\noutput = "/dev/null"\n' "$mport" "$1"
+        printf 'url = "http://127.0.0.1:%s/api/v1/cameras/%s/frame.jpg"\noutput = "/dev/null"\n' "$mport" "$1"
+    done >>"$k"
+    while :; do curl -s --rate 10/s -K "$k" || true; done
 }
 run_daemon() { # spool-name watchers(0|1): sets d_rate, drops, late, got, rss, load
     scene_jq "$WORK/scene.json" '.mqtt = {port: $broker, qos: 1} | .spool = {dir: $spool} |
@@ -82,7 +99,11 @@ run_daemon() { # spool-name watchers(0|1): sets d_rate, drops, late, got, rss, l
         { echo "ordercamd received $(received) of $total messages in 10 minutes" >&2; exit 1; }
     t1=$(metric ordercam_last_message_timestamp_seconds)
     load=$(cut -d' ' -f1-3 /proc/loadavg)
-    for w in "${watchers[@]}"; do kill "$w"; done
+    for w in "${watchers[@]}"; do # the loop, then the curl it was waiting for
+        c=$(pgrep -P "$w" || true)
+        kill "$w"
+        [ -z "$c" ] || kill $c 2>/dev/null || true
+    done
     d_rate=$(echo "$total / ($t1 - $t0)" | bc -l)
     drops=$(curl -s "http://127.0.0.1:$mport/metrics" | awk '/^ordercam_drops_total/ && !/signal_out_of_order/ {s += $2} END {print s}')
     late=$(metric 'ordercam_drops_total{reason="signal_out_of_order"}')
