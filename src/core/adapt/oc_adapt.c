@@ -459,7 +459,7 @@ bool oc_adapt__decimal(const char *s, size_t n, double *out)
     }
     if (i != n)
         return false;
-    double d = (double)m / pow10[frac];
+    double d = frac ? (double)m / pow10[frac] : (double)m;
     *out = neg ? -d : d;
     return true;
 }

@@ -105,8 +105,19 @@ struct ov_names {
         *ObjectId, *Parent, *left, *top, *right, *bottom;
 };
 
+/* strtod's answers for recent number texts of up to 31 bytes (a camera
+ * sends the same long Scale values in every frame). */
+#define NUM_MEMO 16
+struct num_memo {
+    uint8_t len; /* 0: empty */
+    bool ok;
+    double v;
+    char text[31];
+};
+
 struct ov {
     const struct oc_config *cfg;
+    struct num_memo memo[NUM_MEMO];
     const struct oc_adapt_io *io;
     int cam;
     xmlParserCtxtPtr ctxt;
@@ -133,7 +144,7 @@ struct ov {
     struct oc_obj out[OC_MAX_OBJECTS];
 };
 
-static bool number(const char *s, size_t n, double *out)
+static bool number(struct num_memo *memo, const char *s, size_t n, double *out)
 {
     char buf[64];
     while (n && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r'))
@@ -144,12 +155,31 @@ static bool number(const char *s, size_t n, double *out)
         return false;
     if (oc_adapt__decimal(s, n, out))
         return true;
+    struct num_memo *m = NULL;
+    if (n <= sizeof m->text) {
+        unsigned h = 2166136261u;
+        for (size_t i = 0; i < n; i++)
+            h = (h ^ (unsigned char)s[i]) * 16777619u;
+        m = &memo[h % NUM_MEMO];
+        if (m->len == n && memcmp(m->text, s, n) == 0) {
+            *out = m->v;
+            return m->ok;
+        }
+    }
     memcpy(buf, s, n);
     buf[n] = '\0';
     char *e;
     errno = 0;
-    *out = strtod(buf, &e);
-    return *e == '\0' && errno == 0 && isfinite(*out);
+    double v = strtod(buf, &e);
+    bool ok = *e == '\0' && errno == 0 && isfinite(v);
+    *out = v;
+    if (m) {
+        m->len = (uint8_t)n;
+        m->ok = ok;
+        m->v = v;
+        memcpy(m->text, s, n);
+    }
+    return ok;
 }
 
 static bool integer(const char *s, size_t n, long long *out)
@@ -198,12 +228,13 @@ static const char *attr(int n, const xmlChar **a, const xmlChar *name, size_t *l
     return NULL;
 }
 
-static bool attr_num(int n, const xmlChar **a, const xmlChar *name, double *out, bool *present)
+static bool attr_num(struct ov *s, int n, const xmlChar **a, const xmlChar *name, double *out,
+                     bool *present)
 {
     size_t len;
     const char *v = attr(n, a, name, &len);
     *present = v != NULL;
-    return !v || number(v, len, out);
+    return !v || number(s->memo, v, len, out);
 }
 
 static enum el classify(const struct ov_names *nm, enum el parent, const xmlChar *name)
@@ -317,7 +348,7 @@ static void on_start(void *ud, const xmlChar *local, const xmlChar *prefix, cons
     case E_XF_PART: {
         bool scale = local == nm->Scale, px, py;
         double x = scale ? 1 : 0, y = x;
-        if (!attr_num(nattr, a, nm->x, &x, &px) || !attr_num(nattr, a, nm->y, &y, &py)) {
+        if (!attr_num(s, nattr, a, nm->x, &x, &px) || !attr_num(s, nattr, a, nm->y, &y, &py)) {
             if (s->stack[s->depth - 2] == E_FXF)
                 fail(s, OC_C_DROP_BAD_VALUE);
             else if (s->obj)
@@ -357,7 +388,7 @@ static void on_start(void *ud, const xmlChar *local, const xmlChar *prefix, cons
     case E_BBOX: {
         const xmlChar *const k[] = {nm->left, nm->top, nm->right, nm->bottom};
         for (int i = 0; i < 4; i++)
-            if (!attr_num(nattr, a, k[i], &s->obj->box[i], &present) || !present) {
+            if (!attr_num(s, nattr, a, k[i], &s->obj->box[i], &present) || !present) {
                 s->obj->bad = true;
                 s->obj->why = OC_C_DROP_BAD_VALUE;
                 return;
@@ -367,7 +398,7 @@ static void on_start(void *ud, const xmlChar *local, const xmlChar *prefix, cons
     }
     case E_CTYPE:
         s->cand_lk = 1;
-        if (!attr_num(nattr, a, nm->Likelihood, &s->cand_lk, &present) || s->cand_lk < 0 ||
+        if (!attr_num(s, nattr, a, nm->Likelihood, &s->cand_lk, &present) || s->cand_lk < 0 ||
             s->cand_lk > 1) {
             s->dropped++;
             s->cand_lk = 1;
@@ -525,7 +556,7 @@ static void on_end(void *ud, const xmlChar *local, const xmlChar *prefix, const 
         }
         break;
     case E_CAND_LK:
-        if ((t = trimmed(s, &n)) && number(t, n, &v) && v >= 0 && v <= 1)
+        if ((t = trimmed(s, &n)) && number(s->memo, t, n, &v) && v >= 0 && v <= 1)
             s->cand_lk = v;
         else
             s->dropped++;
