@@ -145,6 +145,9 @@ static int cli(const char *args)
     return system(cmd);
 }
 
+static unsigned char *tiny_jpeg_of(unsigned long *len, int gray);
+static int audit_rows(const char *admin, const char *action, const char *target);
+
 static void post_records(const char *camera, int from, int n, long long ts0)
 {
     char *body = malloc(2048 * (size_t)n + 64);
@@ -257,11 +260,16 @@ static void role_matrix(void **state)
          {401, 200, 403, 403, 403, 403}},
         {"GET", "/review", NULL, {303, 303, 303, 403, 200, 200}},
         {"GET", "/api/v1/evidence/edge-1:cam-matrix:1", NULL, {401, 403, 404, 404, 404, 404}},
+        {"GET",
+         "/api/v1/evidence/edge-1:cam-matrix:1/public",
+         NULL,
+         {401, 403, 404, 404, 404, 404}},
         {"POST",
          "/api/v1/violations",
          "{\"box\":\"edge-1\",\"violations\":[]}",
          {401, 200, 403, 403, 403, 403}},
         {"PUT", "/api/v1/evidence/edge-1:cam-matrix:1", "x", {401, 400, 403, 403, 403, 403}},
+        {"PUT", "/api/v1/evidence/edge-1:cam-matrix:1/public", "x", {401, 400, 403, 403, 403, 403}},
         {"GET", "/api/v1/audit?format=csv", NULL, {401, 403, 403, 403, 403, 200}},
         {"GET", "/", NULL, {303, 303, 303, 200, 200, 200}},
     };
@@ -273,6 +281,42 @@ static void role_matrix(void **state)
                 fail_msg("%s %s as role %d: %ld, want %ld", m[i].method, m[i].path, k, s,
                          m[i].want[k]);
         }
+    /* the public variant, once stored: every reader, no box; a reviewer's
+     * and an admin's look audited (detail "public") */
+    unsigned long jl;
+    unsigned char *jpg = tiny_jpeg_of(&jl, 77);
+    char file[600], cmd[700], hex[65] = "", hdr[128], body[2048];
+    snprintf(file, sizeof file, "%s/pub.jpg", dir);
+    FILE *f = fopen(file, "wb");
+    fwrite(jpg, 1, jl, f);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "openssl dgst -sha256 -r '%s' | cut -c1-64", file);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(fgets(hex, sizeof hex, p));
+    pclose(p);
+    long long ts = wall_ms() - 500000;
+    snprintf(body, sizeof body,
+             "{\"box\":\"edge-1\",\"violations\":[{\"id\":\"edge-1:cam-matrix-p:1\","
+             "\"box\":\"edge-1\",\"camera\":\"cam-matrix-p\",\"type\":\"red_light\","
+             "\"code\":null,\"ts\":%lld,\"ts_start\":%lld,\"track\":\"t1\",\"class\":\"car\","
+             "\"plate\":null,\"conf\":0.9,\"zone\":null,\"line\":null,\"signal\":null,"
+             "\"location\":\"x\",\"road\":\"r\",\"unit\":\"u\",\"evidence\":{\"file\":\"x.jpg\","
+             "\"sha256\":\"%064d\",\"frames\":[1],\"public_sha256\":\"%s\"}}]}",
+             ts, ts - 1000, 0, hex);
+    cJSON_Delete(json("POST", "/api/v1/violations", BOX_TOKEN, body, 200));
+    snprintf(hdr, sizeof hdr, "X-Content-SHA256: %s", hex);
+    struct oc_test_resp r;
+    assert_int_equal(req("PUT", "/api/v1/evidence/edge-1:cam-matrix-p:1/public", BOX_TOKEN,
+                         (const char *)jpg, jl, hdr, &r),
+                     200);
+    free(r.body);
+    tjFree(jpg);
+    const long pub_want[6] = {401, 403, 200, 200, 200, 200};
+    for (int k = 0; k < 6; k++)
+        if (status("GET", "/api/v1/evidence/edge-1:cam-matrix-p:1/public", who[k], NULL) !=
+            pub_want[k])
+            fail_msg("GET the public variant as role %d: want %ld", k, pub_want[k]);
+    assert_int_equal(audit_rows(admin, "evidence_view", "edge-1:cam-matrix-p:1"), 2);
     /* no endpoint deletes or changes the audit log */
     assert_true(status("DELETE", "/api/v1/audit", admin, NULL) >= 404);
     assert_true(status("POST", "/api/v1/audit", admin, "{}") >= 403);
