@@ -221,11 +221,10 @@ static cJSON *ranking_part(const cJSON *cur_by_type, const cJSON *prev, const cJ
     return arr;
 }
 
-/* The cameras with the most violations, with their rejection rate. */
-static cJSON *cameras_part(struct oc_store *s, const cJSON *cams, int64_t from, int64_t to)
+/* The cameras with the most violations, with their rejection rate from
+ * groups (the records per place, camera and review status). */
+static cJSON *cameras_part(const cJSON *cams, const cJSON *groups)
 {
-    struct oc_store_filter f = {.from = from, .to = to};
-    cJSON *stats = s->ops->review_stats(s, &f);
     size_t n = (size_t)cJSON_GetArraySize(cams), i = 0;
     const cJSON **v = calloc(n + 1, sizeof *v);
     const cJSON *r;
@@ -247,11 +246,13 @@ static cJSON *cameras_part(struct oc_store *s, const cJSON *cams, int64_t from, 
         cJSON *e = cJSON_Duplicate(v[i], 1);
         double c = 0, rj = 0;
         const cJSON *row;
-        cJSON_ArrayForEach(row, cJSON_GetObjectItem(stats, "rows"))
+        cJSON_ArrayForEach(row, groups)
         {
             if (strcmp(key_of(row, "camera"), key_of(e, "camera")) == 0) {
-                c += cJSON_GetObjectItem(row, "confirmed")->valuedouble;
-                rj += cJSON_GetObjectItem(row, "rejected")->valuedouble;
+                const char *st = key_of(row, "status");
+                double k = cJSON_GetObjectItem(row, "count")->valuedouble;
+                c += strcmp(st, "confirmed") == 0 ? k : 0;
+                rj += strcmp(st, "rejected") == 0 ? k : 0;
             }
         }
         if (c + rj > 0)
@@ -261,7 +262,6 @@ static cJSON *cameras_part(struct oc_store *s, const cJSON *cams, int64_t from, 
         cJSON_AddItemToArray(arr, e);
     }
     free(v);
-    cJSON_Delete(stats);
     return arr;
 }
 
@@ -302,23 +302,32 @@ cJSON *oc_report_make(struct oc_store *s, const struct oc_codes *codes, enum oc_
     cJSON *t_prev = counts(s, prev_from, from, tz, NULL, OC_DIM_TYPE, -1);
     cJSON *u_cur = counts(s, from, to, tz, NULL, dim, OC_DIM_TYPE);
     cJSON *u_prev = counts(s, prev_from, from, tz, NULL, dim, -1);
-    cJSON *u_conf = counts(s, from, to, tz, "confirmed", dim, -1);
-    cJSON *u_all = NULL;
+    /* the records of each unit (or road) and camera by review state, in
+     * one pass over the status counts: the confirmed and all records per
+     * unit, the cameras' rejection rates */
+    cJSON *groups = s->ops->review_groups(s, from, to, dim);
+    cJSON *u_conf = NULL, *u_all = NULL;
     cJSON *cams = counts(s, from, to, tz, NULL, OC_DIM_CAMERA, OC_DIM_BOX);
     cJSON *hours = counts(s, from, to, tz, NULL, OC_DIM_HOUR_OF_DAY, -1);
     cJSON *out = NULL;
-    if (t_cur && t_prev && u_cur && u_prev && u_conf && cams && hours) {
-        /* the records of each unit whatever their review state: counted
-         * from the violations, as the confirmed ones are */
+    if (t_cur && t_prev && u_cur && u_prev && groups && cams && hours) {
+        u_conf = cJSON_CreateObject();
         u_all = cJSON_CreateObject();
-        cJSON *arr = cJSON_AddArrayToObject(u_all, "rows");
-        static const char *const st[] = {"pending", "confirmed", "rejected"};
-        for (int i = 0; i < 3; i++) {
-            cJSON *c = counts(s, from, to, tz, st[i], dim, -1);
-            const cJSON *r;
-            cJSON_ArrayForEach(r, cJSON_GetObjectItem(c, "rows"))
-                cJSON_AddItemToArray(arr, cJSON_Duplicate(r, 1));
-            cJSON_Delete(c);
+        cJSON *conf_rows = cJSON_AddArrayToObject(u_conf, "rows");
+        cJSON *all_rows = cJSON_AddArrayToObject(u_all, "rows");
+        const cJSON *r;
+        cJSON_ArrayForEach(r, cJSON_GetObjectItem(groups, "rows"))
+        {
+            const char *st = key_of(r, "status");
+            int confirmed = strcmp(st, "confirmed") == 0;
+            if (!confirmed && strcmp(st, "pending") != 0 && strcmp(st, "rejected") != 0)
+                continue;
+            cJSON *row = cJSON_CreateObject();
+            cJSON_AddItemToObject(row, k, cJSON_Duplicate(cJSON_GetObjectItem(r, k), 1));
+            cJSON_AddNumberToObject(row, "count", cJSON_GetObjectItem(r, "count")->valuedouble);
+            if (confirmed)
+                cJSON_AddItemToArray(conf_rows, cJSON_Duplicate(row, 1));
+            cJSON_AddItemToArray(all_rows, row);
         }
         out = cJSON_CreateObject();
         cJSON_AddStringToObject(out, "period", p == OC_REPORT_WEEK ? "week" : "month");
@@ -344,8 +353,9 @@ cJSON *oc_report_make(struct oc_store *s, const struct oc_codes *codes, enum oc_
                                            cJSON_GetObjectItem(u_prev, "rows"),
                                            cJSON_GetObjectItem(u_conf, "rows"),
                                            cJSON_GetObjectItem(u_all, "rows"), k));
-        cJSON_AddItemToObject(out, "cameras",
-                              cameras_part(s, cJSON_GetObjectItem(cams, "rows"), from, to));
+        cJSON_AddItemToObject(
+            out, "cameras",
+            cameras_part(cJSON_GetObjectItem(cams, "rows"), cJSON_GetObjectItem(groups, "rows")));
         cJSON_AddItemToObject(out, "hours", cJSON_DetachItemFromObject(hours, "rows"));
         cJSON *pl = plates_part(s, codes, from, to);
         cJSON_AddItemToObject(out, "plates", pl ? pl : cJSON_CreateArray());
@@ -356,6 +366,7 @@ cJSON *oc_report_make(struct oc_store *s, const struct oc_codes *codes, enum oc_
     cJSON_Delete(u_prev);
     cJSON_Delete(u_conf);
     cJSON_Delete(u_all);
+    cJSON_Delete(groups);
     cJSON_Delete(cams);
     cJSON_Delete(hours);
     return out;

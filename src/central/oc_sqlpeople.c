@@ -561,6 +561,51 @@ cJSON *oc_sqlp_review_stats(struct oc_store *s, const struct oc_store_filter *f)
     return out;
 }
 
+struct groups {
+    cJSON *arr;
+    const char *key;
+};
+
+static void groups_add(void *arg, const struct oc_sql_dialect *d, struct oc_sqlst *st)
+{
+    struct groups *g = arg;
+    cJSON *o = cJSON_CreateObject();
+    if (d->is_null(st, 0))
+        cJSON_AddNullToObject(o, g->key);
+    else
+        cJSON_AddStringToObject(o, g->key, d->col_text(st, 0));
+    cJSON_AddStringToObject(o, "camera", d->col_text(st, 1));
+    cJSON_AddStringToObject(o, "status", d->col_text(st, 2));
+    cJSON_AddNumberToObject(o, "count", (double)d->col_int(st, 3));
+    cJSON_AddItemToArray(g->arr, o);
+}
+
+cJSON *oc_sqlp_review_groups(struct oc_store *s, int64_t from, int64_t to, enum oc_store_dim dim)
+{
+    struct oc_store_counts_q q = {.f = {.from = from, .to = to}, .tz_offset_min = oc_sqls_tz(s)};
+    enum oc_sql_grain g = oc_sql_pick_grain(q.tz_offset_min, &q);
+    const char *col = dim == OC_DIM_UNIT ? "unit" : "road";
+    char sql[400];
+    if (g == OC_G_DAY || g == OC_G_DAY_ROAD) /* whole city days: the kept counts */
+        snprintf(sql, sizeof sql,
+                 "SELECT NULLIF(%s,''), camera, status, SUM(count) FROM review_counts"
+                 " WHERE bucket>=?1 AND bucket<?2 GROUP BY 1, 2, 3",
+                 col);
+    else
+        snprintf(sql, sizeof sql,
+                 "SELECT %s, camera, status, COUNT(*) FROM violations"
+                 " WHERE ts>=?1 AND ts<?2 GROUP BY 1, 2, 3",
+                 col);
+    const struct oc_sqls_param p[] = {I(from), I(to)};
+    cJSON *out = cJSON_CreateObject();
+    struct groups x = {cJSON_AddArrayToObject(out, "rows"), col};
+    if (!x.arr || oc_sqls_rows(s, sql, 0, p, 2, groups_add, &x) != OC_OK) {
+        cJSON_Delete(out);
+        return NULL;
+    }
+    return out;
+}
+
 /* ---- reports ---- */
 
 static cJSON *plate_json(const struct oc_sql_dialect *d, struct oc_sqlst *st)

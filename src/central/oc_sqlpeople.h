@@ -23,6 +23,7 @@ oc_err_t oc_sqlp_review_decide(struct oc_store *s, const char *id, const char *u
                                const char *decision, const char *reason, const char *note,
                                int64_t now, enum oc_decide *out);
 cJSON *oc_sqlp_review_stats(struct oc_store *s, const struct oc_store_filter *f);
+cJSON *oc_sqlp_review_groups(struct oc_store *s, int64_t from, int64_t to, enum oc_store_dim dim);
 oc_err_t oc_sqlp_vrows(struct oc_store *s, const struct oc_store_filter *f, int limit,
                        int64_t before_ts, const char *before_id, oc_store_vrow_fn fn, void *arg,
                        int *more);
@@ -49,9 +50,10 @@ oc_err_t oc_sqlp_review_tz(struct oc_store *s, int tz_offset_min);
     .session_user = oc_sqlp_session_user, .session_end = oc_sqlp_session_end,                      \
     .audit = oc_sqlp_audit, .audit_read = oc_sqlp_audit_read, .review_next = oc_sqlp_review_next,  \
     .review_decide = oc_sqlp_review_decide, .review_stats = oc_sqlp_review_stats,                  \
-    .vrows = oc_sqlp_vrows, .plates = oc_sqlp_plates, .plates_setup = oc_sqlp_plates_setup,        \
-    .report_get = oc_sqlp_report_get, .report_put = oc_sqlp_report_put,                            \
-    .images_before = oc_sqlp_images_before, .image_users = oc_sqlp_image_users,                    \
-    .image_expire = oc_sqlp_image_expire, .records_delete_before = oc_sqlp_records_delete_before,
+    .review_groups = oc_sqlp_review_groups, .vrows = oc_sqlp_vrows, .plates = oc_sqlp_plates,      \
+    .plates_setup = oc_sqlp_plates_setup, .report_get = oc_sqlp_report_get,                        \
+    .report_put = oc_sqlp_report_put, .images_before = oc_sqlp_images_before,                      \
+    .image_users = oc_sqlp_image_users, .image_expire = oc_sqlp_image_expire,                      \
+    .records_delete_before = oc_sqlp_records_delete_before,
 
 #endif

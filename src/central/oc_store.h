@@ -174,6 +174,11 @@ struct oc_store_ops {
                               int64_t now_ms, enum oc_decide *out);
     /* Per camera and type: total, pending, confirmed, rejected, reasons. */
     cJSON *(*review_stats)(struct oc_store *s, const struct oc_store_filter *f);
+    /* The records of [from, to) per value of dim (OC_DIM_ROAD or
+     * OC_DIM_UNIT), camera and review status, in one pass (the reports):
+     * {"rows": [{"<road|unit>": name or null, "camera", "status", "count"}]};
+     * whole city days read the status counts, as counts with a status do. */
+    cJSON *(*review_groups)(struct oc_store *s, int64_t from, int64_t to, enum oc_store_dim dim);
     /* Up to limit violations matching f (its status too), newest first (ts,
      * then id), older than (before_ts, before_id) when before_id is set,
      * each given to fn with its review state; *more: another one follows

@@ -120,6 +120,18 @@ static int64_t some_ts(void)
     return edge + (int64_t)(rnd() % 3) - 1;
 }
 
+/* The test's cameras c0, c1, c2: roads R0..R2, units U0, U1, U1. */
+static const char *road_of(const char *cam)
+{
+    static const char *const r[] = {"R0", "R1", "R2"};
+    return r[cam[1] - '0'];
+}
+
+static const char *unit_of(const char *cam)
+{
+    return cam[1] == '0' ? "U0" : "U1";
+}
+
 /* Stores n new random records. */
 static void add_records(size_t n)
 {
@@ -143,6 +155,8 @@ static void add_records(size_t n)
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "id", r->id);
         cJSON_AddStringToObject(o, "camera", cam);
+        cJSON_AddStringToObject(o, "road", road_of(cam));
+        cJSON_AddStringToObject(o, "unit", unit_of(cam));
         cJSON_AddStringToObject(o, "type", r->type);
         cJSON_AddNumberToObject(o, "ts", (double)r->ts);
         if (strcmp(r->plate, "-") != 0)
@@ -294,6 +308,111 @@ static cJSON *report(enum oc_report_period p, enum oc_report_by by, int64_t day)
     return r;
 }
 
+static void camera_of(const struct rec *r, char *cam)
+{
+    cam[0] = 'c';
+    cam[1] = strchr(r->id, ':')[2];
+    cam[2] = '\0';
+}
+
+/* The records of [from, to) whose camera's place is name (a unit or a
+ * road; NULL: all, cam: that camera only) with status st (-1: any). */
+static double model_count(int64_t from, int64_t to, int by_road, const char *name,
+                          const char *only_cam, int st)
+{
+    double n = 0;
+    for (size_t i = 0; i < n_recs; i++) {
+        char cam[4];
+        camera_of(&recs[i], cam);
+        const char *place = by_road ? road_of(cam) : unit_of(cam);
+        if (recs[i].ts >= from && recs[i].ts < to && (!name || strcmp(place, name) == 0) &&
+            (!only_cam || strcmp(cam, only_cam) == 0) && (st < 0 || recs[i].status == st))
+            n++;
+    }
+    return n;
+}
+
+static double num(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItem(o, k);
+    assert_true(cJSON_IsNumber(v));
+    return v->valuedouble;
+}
+
+/* With tallies for every record, each week's and month's report counts
+ * the records, the confirmed ones and the cameras' rejection rates as the
+ * test stored and decided them. */
+static void report_counts_equal_the_records(void **state)
+{
+    (void)state;
+    if (n_recs == 0) { /* run alone */
+        add_records(400);
+        assert_int_equal(s->ops->plates_setup(s, enf, n_enf), OC_OK);
+        decide_some();
+    }
+    struct oc_tally_in t[N_RECORDS];
+    char cams[N_RECORDS][4];
+    size_t nt = 0;
+    for (size_t i = 0; i < n_recs; i++) {
+        camera_of(&recs[i], cams[nt]);
+        int64_t b = recs[i].ts - recs[i].ts % 3600000;
+        size_t k = 0;
+        while (k < nt && !(t[k].bucket == b && strcmp(t[k].type, recs[i].type) == 0 &&
+                           strcmp(t[k].camera, cams[nt]) == 0))
+            k++;
+        if (k == nt)
+            t[nt++] = (struct oc_tally_in){
+                .camera = cams[k], .type = recs[i].type, .bucket = b, .count = 0};
+        t[k].count++;
+    }
+    struct oc_camera_in places[3];
+    static const char *const ids[] = {"c0", "c1", "c2"};
+    for (int i = 0; i < 3; i++)
+        places[i] = (struct oc_camera_in){
+            .id = ids[i], .location = "x", .road = road_of(ids[i]), .unit = unit_of(ids[i])};
+    size_t stale = 0;
+    assert_int_equal(s->ops->put_tallies(s, "pbox", NULL, -1, 1, t, nt, places, 3, &stale), OC_OK);
+    for (int p = 0; p < 2; p++) {
+        for (int by_road = 0; by_road < 2; by_road++) {
+            int64_t day = T0;
+            for (int k = 0; k < (p ? 3 : WEEKS); k++) {
+                int64_t from, to, prev;
+                enum oc_report_period per = p ? OC_REPORT_MONTH : OC_REPORT_WEEK;
+                oc_report_bounds(per, day, TZ, &from, &to, &prev);
+                day = to;
+                cJSON *r = report(per, by_road ? OC_REPORT_ROAD : OC_REPORT_UNIT, from);
+                cJSON *tot = cJSON_GetObjectItem(r, "total");
+                if (p) /* a month has every camera */
+                    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "cameras")), 3);
+                assert_true(num(tot, "count") == model_count(from, to, by_road, NULL, NULL, -1));
+                assert_true(num(tot, "records") == model_count(from, to, by_road, NULL, NULL, -1));
+                assert_true(num(tot, "confirmed") == model_count(from, to, by_road, NULL, NULL, 1));
+                const cJSON *e;
+                cJSON_ArrayForEach(e, cJSON_GetObjectItem(r, "ranking"))
+                {
+                    const char *name = cJSON_GetObjectItem(e, "name")->valuestring;
+                    assert_true(num(e, "records") ==
+                                model_count(from, to, by_road, name, NULL, -1));
+                    assert_true(num(e, "confirmed") ==
+                                model_count(from, to, by_road, name, NULL, 1));
+                }
+                cJSON_ArrayForEach(e, cJSON_GetObjectItem(r, "cameras"))
+                {
+                    const char *cam = cJSON_GetObjectItem(e, "camera")->valuestring;
+                    double c = model_count(from, to, 0, NULL, cam, 1),
+                           rj = model_count(from, to, 0, NULL, cam, 2);
+                    const cJSON *rate = cJSON_GetObjectItem(e, "rejection_rate");
+                    if (c + rj > 0)
+                        assert_true(cJSON_IsNumber(rate) && rate->valuedouble == rj / (c + rj));
+                    else
+                        assert_true(cJSON_IsNull(rate));
+                }
+                cJSON_Delete(r);
+            }
+        }
+    }
+}
+
 static void reports_stay_after_retention(void **state)
 {
     (void)state;
@@ -357,6 +476,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(plates_from_kept_counts_equal_the_records),
+        cmocka_unit_test(report_counts_equal_the_records),
         cmocka_unit_test(reports_stay_after_retention),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
