@@ -150,10 +150,15 @@ try {
     });
     return held.tracks.length > 0 && hits.length * 2 > held.tracks.length ? held : null;
   }
-  const first = await poll('a track drawn at its box', trackDrawn);
+  // against the scene drawn before, not the first one: the first may hold
+  // only parked cars (they never move) or tracks that end before the next
+  let prev = await poll('a track drawn at its box', trackDrawn);
   await poll('the track followed', async () => {
     const now = await trackDrawn();
-    return now && now.tracks.some((t) => first.tracks.some((f) => f.id === t.id && (f.box[0] !== t.box[0] || f.box[1] !== t.box[1])));
+    if (!now) return false;
+    const moved = now.tracks.some((t) => prev.tracks.some((f) => f.id === t.id && (f.box[0] !== t.box[0] || f.box[1] !== t.box[1])));
+    prev = now;
+    return moved;
   });
 
   // 3. violations appear (list and scene)
