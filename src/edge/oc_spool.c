@@ -155,7 +155,7 @@ struct oc_spool *oc_spool_open(const char *dir, char *err, size_t errlen)
          " || ',\"evicted\":true}}' ELSE record END WHERE id=?1"},
         {&s->pub_todo, "SELECT id, ev_file, pub_sha FROM records WHERE pub_state=" PUB_TO_SEND
                        " AND ev_state=" EV_SENT " ORDER BY rowid LIMIT ?"},
-        {&s->pub_mark, "UPDATE records SET pub_state=?2 WHERE id=?1"},
+        {&s->pub_mark, "UPDATE records SET pub_state=?2 WHERE id=?1 AND pub_sha IS NOT NULL"},
     };
     for (size_t i = 0; i < sizeof stmts / sizeof *stmts; i++)
         if (sqlite3_prepare_v2(s->db, stmts[i].sql, -1, stmts[i].st, NULL) != SQLITE_OK) {

@@ -117,6 +117,8 @@ enum {
 size_t oc_spool_public_todo(struct oc_spool *s, size_t limit,
                             void (*fn)(void *ud, const char *id, const char *file, const char *sha),
                             void *ud);
+/* Sets the state of id's public variant; a record without one stays
+ * OC_SPOOL_PUB_NONE. */
 oc_err_t oc_spool_public_mark(struct oc_spool *s, const char *id, int pub_state);
 
 #endif

@@ -310,6 +310,7 @@ static int send_evidence(struct oc_uplink *u, const char *token)
         unsigned char *img = read_image(u->evdir, it->file, &len);
         if (!img) { /* deleted behind our back (or evicted meanwhile) */
             oc_spool_evidence_mark(u->spool, it->id, OC_SPOOL_EV_EVICTED);
+            oc_spool_public_mark(u->spool, it->id, OC_SPOOL_PUB_GONE); /* went with it */
             logf_(u, OC_LOG_WARNING, "uplink: evidence %s is gone from the disk; not sent",
                   it->file);
             continue;

@@ -401,6 +401,8 @@ static void public_variant_states(void **state)
     assert_int_equal(oc_spool_evidence_evicted(s, "e:c1:2"), OC_OK);
     assert_int_equal(oc_spool_evidence_bytes(s), 0);
     assert_int_equal(oc_spool_public_todo(s, 10, on_todo, &t), 0);
+    /* a record without a public variant keeps none, whatever is marked */
+    assert_int_equal(oc_spool_public_mark(s, "e:c1:3", OC_SPOOL_PUB_PARKED), OC_OK);
     oc_spool_close(s);
     char path[300];
     snprintf(path, sizeof path, "%s/spool.sqlite", dir);
