@@ -108,7 +108,7 @@ scene_jq samples/scene.json '
   .central = {url: $url, token_file: "\($c)/box.token", ca_file: "\($c)/central.crt", push_interval_s: 1}' \
     --argjson broker "$BROKER_PORT" --arg spool "$WORK/spool" --arg metrics "127.0.0.1:$metrics_port" \
     --arg url "$url" --arg c "$c" >"$WORK/edge.json"
-# the sample with camera frames for evidence, drawn once (about 5 s, 76 MB);
+# the sample with camera frames for evidence, drawn once (about 10 s, 108 MB);
 # captions and frame overlays in the scene's time zone (Jincheng: UTC+8)
 export TZ=${TZ:-CST-8}
 frames=$out/sample-frames

@@ -390,6 +390,172 @@ static const struct actor script[] = {
      0,
      0,
      0},
+    /* ---- cam-j1: the junction (overhead; docs/violations.md "Junctions").
+     * Eastbound lanes y 540..740 (guide lanes: left+uturn y 573, straight
+     * y 640, right y 707) over stop-e x = 600; westbound y 340..540 over
+     * stop-w x = 1320. cam-j1 frames fall at whole tenths; crossings are
+     * placed between them. */
+    /* leaves its right-turn lane over a solid line into the straight lane,
+     * then straight on green: solid_line_crossing only */
+    {"cam-j1",
+     "j-306",
+     "car",
+     CAR,
+     {{5.02, 100, 707}, {7.02, 350, 707}, {8.02, 450, 640}, {10.52, 1300, 640}},
+     4,
+     "晋E30601",
+     NULL,
+     "solid_line_crossing",
+     8.6,
+     7.5,
+     0.1},
+    /* U-turn on green where U-turns are forbidden: illegal_uturn */
+    {"cam-j1",
+     "j-305",
+     "car",
+     CAR,
+     {{66.02, 200, 573},
+      {70.02, 600, 573},
+      {71.52, 860, 573},
+      {72.52, 860, 440},
+      {74.52, 500, 440}},
+     5,
+     "晋E30501",
+     NULL,
+     "illegal_uturn",
+     73.2,
+     70.0,
+     0.1},
+    /* right turn on the round red, no right arrow: free, counted
+     * free_right_on_red, no violation */
+    {"cam-j1",
+     "j-301",
+     "car",
+     CAR,
+     {{91.02, 200, 707}, {96.02, 700, 707}, {97.02, 820, 740}, {98.52, 860, 900}},
+     4,
+     "晋E30101",
+     NULL,
+     NULL,
+     0,
+     0,
+     0},
+    /* westbound right turn against its red right arrow: red_light */
+    {"cam-j1",
+     "j-302",
+     "car",
+     CAR,
+     {{150.02, 1800, 373}, {154.82, 1240, 373}, {155.82, 1120, 330}, {157.02, 1080, 200}},
+     4,
+     "晋E30201",
+     NULL,
+     "red_light",
+     155.9,
+     154.1,
+     0.1},
+    /* free right turn on red through a pedestrian walking towards its path
+     * (the near half) on the pedestrians' green: fail_to_yield */
+    {"cam-j1",
+     "j-307",
+     "car",
+     CAR,
+     {{156.02, 200, 707}, {161.02, 700, 707}, {162.02, 820, 740}, {163.52, 860, 900}},
+     4,
+     "晋E30701",
+     NULL,
+     "fail_to_yield",
+     161.2,
+     160.2,
+     0.1},
+    {"cam-j1",
+     "j-308",
+     "person",
+     PERSON,
+     {{154.02, 680, 300}, {163.02, 680, 750}},
+     2,
+     NULL,
+     NULL,
+     NULL,
+     0,
+     0,
+     0},
+    /* into the left-turn waiting area on the round green, over its front
+     * line on the left arrow's green: nothing */
+    {"cam-j1",
+     "j-303",
+     "car",
+     CAR,
+     {{196.02, 200, 573},
+      {200.02, 600, 573},
+      {202.52, 860, 573},
+      {211.02, 860, 573},
+      {212.02, 960, 540},
+      {214.02, 1000, 250}},
+     6,
+     "晋E30301",
+     NULL,
+     NULL,
+     0,
+     0,
+     0},
+    /* free right turn on red with a pedestrian already past its path
+     * (walking away from it): nothing */
+    {"cam-j1",
+     "j-309",
+     "car",
+     CAR,
+     {{216.02, 200, 707}, {221.02, 700, 707}, {222.02, 820, 740}, {223.52, 860, 900}},
+     4,
+     NULL,
+     NULL,
+     NULL,
+     0,
+     0,
+     0},
+    {"cam-j1",
+     "j-310",
+     "person",
+     PERSON,
+     {{216.02, 700, 780}, {226.02, 700, 300}},
+     2,
+     NULL,
+     NULL,
+     NULL,
+     0,
+     0,
+     0},
+    /* into the waiting area while the round signal and the left arrow are
+     * both red: red_light at the stop line at once */
+    {"cam-j1",
+     "j-304",
+     "car",
+     CAR,
+     {{286.02, 200, 573},
+      {290.02, 600, 573},
+      {292.52, 860, 573},
+      {331.02, 860, 573},
+      {332.02, 960, 540},
+      {334.02, 1000, 250}},
+     6,
+     "晋E30401",
+     NULL,
+     "red_light",
+     291.8,
+     290.0,
+     0.1},
+    /* straight on green from the left-turn lane: wrong_lane_movement */
+    {"cam-j1",
+     "j-311",
+     "car",
+     CAR,
+     {{311.02, 200, 573}, {315.02, 600, 573}, {316.02, 760, 640}, {318.02, 1300, 640}},
+     4,
+     "晋E31101",
+     NULL,
+     "wrong_lane_movement",
+     317.6,
+     315.0,
+     0.1},
 };
 
 #define N_SCRIPT (sizeof script / sizeof *script)
@@ -408,6 +574,16 @@ static enum sig ped_at(double t)
 {
     double ph = fmod(t, 60.0);
     return ph >= 30 && ph < 57 ? GREEN : RED;
+}
+
+/* cam-j1's left arrow (eastbound): green 30-42 s of each minute, after
+ * the round green, yellow 42-45, red otherwise. Its round signal
+ * (sig-j-ew) and the westbound right arrow (sig-j-wr) follow straight_at;
+ * its pedestrians (sig-j-pw) ped_at. */
+static enum sig left_arrow_at(double t)
+{
+    double ph = fmod(t, 60.0);
+    return ph >= 30 && ph < 42 ? GREEN : ph >= 42 && ph < 45 ? YELLOW : RED;
 }
 
 static const char *sig_name(enum sig s)
@@ -573,18 +749,39 @@ static void bad_messages(FILE *log, int64_t ms)
         fprintf(log, "this line is not JSON\n");
 }
 
+/* cam-j1's four signals at ms. */
+static void junction_signals(FILE *log, int64_t ms)
+{
+    double t = ms / 1000.0;
+    const struct {
+        const char *id;
+        enum sig state;
+    } sig[] = {{"sig-j-ew", straight_at(t)},
+               {"sig-j-el", left_arrow_at(t)},
+               {"sig-j-wr", straight_at(t)},
+               {"sig-j-pw", ped_at(t)}};
+    for (size_t i = 0; i < sizeof sig / sizeof *sig; i++)
+        fprintf(log,
+                "{\"ts\":%" PRId64 ",\"topic\":\"ordercam/signals/%s\","
+                "\"payload\":{\"ts\":%" PRId64 ",\"state\":\"%s\"}}\n",
+                OC_GEN_T0 + ms + 4, sig[i].id, OC_GEN_T0 + ms, sig_name(sig[i].state));
+}
+
 int oc_gen_sample(FILE *log, FILE *manifest, uint64_t seed, struct gen_frames *frames)
 {
     static struct actor a[MAX_ACTORS];
     static int obs[MAX_ACTORS];
     memset(obs, 0, sizeof obs);
     struct rng r = {seed * 0x9E3779B97F4A7C15ull + 1};
+    /* cam-j1 draws from its own stream: the other cameras' bytes stay as
+     * they were before it was added */
+    struct rng rj = {seed * 0x9E3779B97F4A7C15ull + 3};
     size_t n = N_SCRIPT;
     memcpy(a, script, sizeof script);
     n = background(a, n, &r);
     if (manifest && write_manifest(manifest, a, N_SCRIPT) != 0)
         return -1;
-    long fe = 0, fs = 0;
+    long fe = 0, fs = 0, fj = 0;
     for (int64_t ms = 0; ms <= DURATION_S * 1000; ms += 50) {
         if (ms % 1000 == 0) {
             fprintf(log,
@@ -595,10 +792,13 @@ int oc_gen_sample(FILE *log, FILE *manifest, uint64_t seed, struct gen_frames *f
                     "{\"ts\":%" PRId64 ",\"topic\":\"ordercam/signals/sig-e-ped\","
                     "\"payload\":{\"ts\":%" PRId64 ",\"state\":\"%s\"}}\n",
                     OC_GEN_T0 + ms + 3, OC_GEN_T0 + ms, sig_name(ped_at(ms / 1000.0)));
+            junction_signals(log, ms);
         }
         if (ms % 100 == 50 && camera_frame(log, a, obs, n, "cam-e1", ms, fe++, &r, frames) != 0)
             return -1;
         if (ms % 100 == 0 && camera_frame(log, a, obs, n, "cam-s1", ms, fs++, &r, frames) != 0)
+            return -1;
+        if (ms % 100 == 0 && camera_frame(log, a, obs, n, "cam-j1", ms, fj++, &rj, frames) != 0)
             return -1;
         if (ms == 50000)
             camera_event(log, ms, "littering", "ev-1", "p-1", "person");

@@ -101,8 +101,12 @@ try {
   // the box page first
   await page.goto(`${base}/live/?token=${TOKEN}`);
   await page.waitForSelector('body[data-loaded="1"]', { timeout: 30000 });
-  assert.equal(await page.locator('#cams tbody tr').count(), 2);
-  assert.ok((await page.textContent('#cams')).includes('cam-e1'));
+  // one row per camera of the config (the sample's three), each named
+  const camIds = JSON.parse(readFileSync(configPath, 'utf8')).cameras.map((c) => c.id);
+  assert.ok(camIds.length >= 3, `the sample has ${camIds.length} cameras`);
+  assert.equal(await page.locator('#cams tbody tr').count(), camIds.length);
+  const camsText = await page.textContent('#cams');
+  for (const id of camIds) assert.ok(camsText.includes(id), `${id} not listed`);
 
   await page.goto(`${base}/live/?token=${TOKEN}&zoom=1#cam-e1`);
   const cv = page.locator('#canvas');

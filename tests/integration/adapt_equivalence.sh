@@ -48,9 +48,11 @@ check() { # FORMAT TYPES_IT_CANNOT_EXPRESS(jq array)
 # support"): every stop-line rule is left out (on both sides: they may fire,
 # but are not sound); the rest must match by
 # camera, type and track (Frigate's ids are <start time>-<native id>), the
-# dwell rules and the cameras' own events within one frame, wrong way,
-# jaywalking and helmets within FRIGATE_LATE_MS (their decision waits for
-# the next reported position).
+# dwell rules, the cameras' own events and the junction's movement rules
+# (illegal_uturn, wrong_lane_movement) within one frame; wrong way,
+# jaywalking, helmets, solid lines and yielding within FRIGATE_LATE_MS
+# (their decision waits for a later reported position: solid_line_crossing
+# for its confirm_s, fail_to_yield for the observation 1 s after the line).
 FRIGATE_LATE_MS=3000
 check_frigate() {
     f=frigate
@@ -62,7 +64,8 @@ check_frigate() {
         def key: [.camera, .type, .track];
         def skip: .type | IN("red_light", "nonmotor_red_light", "pedestrian_red_light",
                              "stop_line_crossing");
-        def tol: if .type | IN("wrong_way", "jaywalking", "no_helmet") then $late else 100 end;
+        def tol: if .type | IN("wrong_way", "jaywalking", "no_helmet", "solid_line_crossing",
+                               "fail_to_yield") then $late else 100 end;
         def norm: {camera, type, ts, track: ((.track // "") | sub("^[0-9]+[.][0-9]+-"; ""))};
         (map(select(skip | not) | norm) | sort_by(key)) as $want |
         ($got | map(select(skip | not) | norm) | sort_by(key)) as $have |

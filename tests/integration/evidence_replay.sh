@@ -14,8 +14,11 @@ export TZ=CST-8
 
 "$bin/ordercam-gen" sample --frames --scene "$src/samples/scene.json" --out "$tmp/sf.jsonl"
 replay() { "$bin/ordercam-replay" --config "$src/samples/scene.json" --log "$tmp/sf.jsonl" "$@"; }
+# the sample's records (samples/expected): one image each
+want=$(wc -l <"$src/samples/expected/sample.violations.jsonl")
+[ "$want" -ge 21 ] || fail "the expected sample has $want records (its three cameras make 21)"
 replay --evidence "$tmp/ev" --out "$tmp/out.jsonl" 2>"$tmp/summary.txt" || fail "replay failed"
-grep -q "evidence: 15 images; without: 0 no frame near, 0 no usable frame, 0 not written" \
+grep -q "evidence: $want images; without: 0 no frame near, 0 no usable frame, 0 not written" \
     "$tmp/summary.txt" || fail "summary: $(cat "$tmp/summary.txt")"
 
 # the same violations as the golden run (frames move no clock past a detection)
@@ -74,14 +77,14 @@ jq -se "[.[] | .evidence.frames[] | select(. == $f1)] | length == 0" "$tmp/out3.
     >/dev/null || fail "the corrupt frame is still listed"
 jq -se "[.[] | .evidence.frames[] | select(. == $f1)] | length == 1" "$tmp/out.jsonl" \
     >/dev/null || fail "the frame was not listed before it was damaged"
-[ "$(wc -l <"$tmp/out3.jsonl")" -eq 15 ] || fail "records lost with a corrupt frame"
+[ "$(wc -l <"$tmp/out3.jsonl")" -eq "$want" ] || fail "records lost with a corrupt frame"
 
 # frames gone: evidence null, every record still there, both counted
 rm -rf "$tmp/frames"
 replay --evidence "$tmp/ev4" --out "$tmp/out4.jsonl" 2>"$tmp/summary4.txt"
 [ "$(jq -r '.evidence' "$tmp/out4.jsonl" | sort -u)" = null ] || fail "evidence without frames"
-[ "$(wc -l <"$tmp/out4.jsonl")" -eq 15 ] || fail "records lost without frames"
-grep -q "without: 15 no frame near" "$tmp/summary4.txt" || fail "no-frame not counted"
+[ "$(wc -l <"$tmp/out4.jsonl")" -eq "$want" ] || fail "records lost without frames"
+grep -q "without: $want no frame near" "$tmp/summary4.txt" || fail "no-frame not counted"
 grep -q "frame files could not be read" "$tmp/summary4.txt" || fail "unreadable frames not reported"
 
 # an evidence folder that cannot be made: exit 1, clear message

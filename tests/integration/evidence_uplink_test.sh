@@ -149,7 +149,14 @@ echo "   resends the broker made after the last kill, dropped: $(metric 'orderca
 stop_daemon; stop_central
 
 echo "== b. the evidence disk is full, then has room"
-if mkdir -p "$WORK/small" && mount -t tmpfs -o size=2m tmpfs "$WORK/small" 2>/dev/null; then
+# "room" is room for every image of the sample: a tmpfs twice the size of
+# offline replay's images (2 MiB held the two-camera sample's 15 but not
+# the 21 of three cameras: the daemon's own images filled it again and
+# evidence paused for good) and at least 2 MiB; the filler fills it whatever
+# its size
+small_kb=$(($(du -sk offline | cut -f1) * 2))
+[ "$small_kb" -ge 2048 ] || small_kb=2048
+if mkdir -p "$WORK/small" && mount -t tmpfs -o size=${small_kb}k tmpfs "$WORK/small" 2>/dev/null; then
     edge_config spool-b "\"dir\": \"$WORK/small/ev\", "
     start_central b.sqlite
     start_daemon
@@ -172,8 +179,14 @@ else
 fi
 
 echo "== c. spool.max_mb reached: oldest images evicted, records and counts kept"
+# a limit that holds the spool's database and about half the sample's images:
+# some are evicted, the newest kept (case d needs one). 1 MB did for the
+# two-camera sample; with cam-j1's records and tallies the database and one
+# image no longer fit in it and every image went.
+max_mb=$((1 + $(du -sk offline | cut -f1) / 2048))
 edge_config spool-c "" "" nocentral
-sed -i 's/"max_mb": 2048/"max_mb": 1/' edge.json
+sed -i "s/\"max_mb\": 2048/\"max_mb\": $max_mb/" edge.json
+grep -q "\"max_mb\": $max_mb" edge.json || fail "could not set spool.max_mb"
 start_daemon
 publish
 wait_for 120 metric_is 'ordercam_evidence_images_total{result="written"}' "$want_total" || true
@@ -181,7 +194,7 @@ wait_for 120 metric_is 'ordercam_evidence_images_total{result="written"}' "$want
 # the limit is enforced once a second
 wait_for 60 eval '[ "$(metric '"'"'ordercam_engine_events_total{event="evidence_evicted_for_spool_limit"}'"'"')" -gt 0 ]' || true
 evicted=$(metric 'ordercam_engine_events_total{event="evidence_evicted_for_spool_limit"}')
-[ "$evicted" -gt 0 ] || fail "nothing evicted under a 1 MB limit"
+[ "$evicted" -gt 0 ] || fail "nothing evicted under a $max_mb MB limit"
 stop_daemon
 db="$WORK/spool-c/spool.sqlite"
 [ "$(sqlite3 "$db" 'SELECT COUNT(*) FROM records')" = "$want_total" ] || fail "records lost to eviction"

@@ -26,13 +26,13 @@ publish() { # log -> number of messages published
 
 b64() { printf '%s' "$1" | base64 -w0; }
 
-# The hostile log: the sample with attack A after its 200th line (10 s in,
-# before every violation of the sample) and attack B after its 4100th
-# (early in part 2).
+# The hostile log: the sample with attack A after its 200th line (5 s in,
+# before every violation of the sample) and attack B 130 lines after its
+# middle (early in part 2, whatever the sample's length).
 gzip -dc "$src/samples/sample.jsonl.gz" >"$WORK/all.jsonl"
 at=200
 ts=$(sed -n "${at}p" "$WORK/all.jsonl" | sed 's/^{"ts":\([0-9]*\),.*/\1/')
-at2=4100
+at2=$(($(wc -l <"$WORK/all.jsonl") / 2 + 130))
 ts2=$(sed -n "${at2}p" "$WORK/all.jsonl" | sed 's/^{"ts":\([0-9]*\),.*/\1/')
 {
     head -n $at "$WORK/all.jsonl"

@@ -21,6 +21,11 @@ for run in 1 2; do
         { cat "$dir/out.$run"; exit 1; }
     grep -Eq "^total +$want\$" "$dir/out.$run" || { cat "$dir/out.$run"; echo "run $run: total is not $want"; exit 1; }
     grep -q "^dashboard: *https://localhost:" "$dir/out.$run" || { echo "no dashboard address"; exit 1; }
+    # a row per camera and type of the expected records (cam-j1's junction types too), with its count
+    jq -r '"\(.camera) \(.type)"' "$src/samples/expected/sample.violations.jsonl" | sort | uniq -c |
+    while read -r n cam type; do
+        grep -Eq "^$cam +$type +$n\$" "$dir/out.$run" || { cat "$dir/out.$run"; echo "run $run: no row $cam $type $n"; exit 1; }
+    done
     cmp "$dir/run/spool/violations.jsonl" "$src/samples/expected/sample.violations.jsonl"
     grep -Eq "^evidence images at central: $want of $want" "$dir/out.$run" || { cat "$dir/out.$run"; echo "run $run: evidence missing"; exit 1; }
 done

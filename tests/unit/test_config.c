@@ -425,7 +425,7 @@ static void sample_scene_loads(void **state)
     struct oc_ecfg *cfg = oc_ecfg_load(path, err, sizeof err);
     if (!cfg)
         fail_msg("%s", err);
-    assert_int_equal(cfg->scene->n_cameras, 2);
+    assert_int_equal(cfg->scene->n_cameras, 3); /* cam-e1, cam-s1, cam-j1 */
     oc_ecfg_free(cfg);
     cfg = oc_ecfg_load("/nonexistent/edge.json", err, sizeof err);
     assert_null(cfg);

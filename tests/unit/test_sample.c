@@ -96,7 +96,11 @@ static void every_scripted_actor_as_written(void **state)
                                       "jaywalking",
                                       "wrong_way",
                                       "no_helmet",
-                                      "littering"};
+                                      "littering",
+                                      "illegal_uturn",
+                                      "wrong_lane_movement",
+                                      "solid_line_crossing",
+                                      "fail_to_yield"};
     for (size_t k = 0; k < sizeof all / sizeof *all; k++) {
         int seen = 0;
         for (size_t j = 0; j < nr; j++)
