@@ -83,6 +83,12 @@ records() { api "/api/v1/violations?limit=1000"; }
 announced() { records | jq '[.violations[] | select(.evidence.public_sha256)] | length'; }
 served() { records | jq '[.violations[] | select(.public_url)] | length'; }
 all_served() { [ "$(announced)" -gt 0 ] && [ "$(served)" = "$(announced)" ]; }
+# the box has nothing left to make or send (records, images, public
+# variants), central has every record and serves every public variant
+spool_done() { [ "$(sqlite3 "$WORK/$1/spool.sqlite" 'SELECT COUNT(*) FROM records WHERE state=0 OR ev_wait=1 OR ev_state=1 OR pub_state=1')" = 0 ]; }
+settled() { # spool
+    [ "$(records | jq '.violations | length')" = "$want_total" ] && spool_done "$1" && all_served
+}
 
 # Every public variant central serves, checked against the record and the
 # box's file; then exactly one copy of each at central.
@@ -109,7 +115,7 @@ edge_config spool-a
 start_central a
 start_daemon
 "$bin/ordercam-replay" --config edge.json --log sf.jsonl --publish "127.0.0.1:$BROKER_PORT" --speed 0 2>>pub.log
-wait_for 600 all_served || fail "a: $(served) of $(announced) public variants served"
+wait_for 600 settled spool-a || fail "a: $(served) of $(announced) public variants served"
 [ "$(announced)" = "$want_total" ] || fail "a: $(announced) of $want_total records announce a public variant"
 check_public spool-a a
 wait_for 60 metric_is 'ordercam_uplink_public_evidence_total{result="sent"}' "$want_total" ||
@@ -158,7 +164,7 @@ done
 wait "$PUBK"
 # records whose image was being made at a kill go without one (counted);
 # every record that announces a public variant gets it, once
-wait_for 600 all_served || fail "c: $(served) of $(announced) public variants served"
+wait_for 600 settled spool-c || fail "c: $(served) of $(announced) public variants served"
 check_public spool-c c
 stop_daemon
 # central's answer lost: the spool says "to send" again for what was sent
@@ -167,6 +173,7 @@ resent=$(sqlite3 "$WORK/spool-c/spool.sqlite" 'SELECT COUNT(*) FROM records WHER
 start_daemon
 wait_for 120 metric_is 'ordercam_uplink_public_evidence_total{result="sent"}' "$resent" ||
     fail "c: resent $(metric 'ordercam_uplink_public_evidence_total{result="sent"}') of $resent"
+wait_for 120 settled spool-c || fail "c: not settled after the resend"
 [ "$(sqlite3 "$WORK/spool-c/spool.sqlite" 'SELECT COUNT(*) FROM records WHERE pub_state=1')" = 0 ] || fail "c: left to send"
 check_public spool-c c
 stop_daemon; stop_central
