@@ -28,55 +28,20 @@ static void take(void *arg, const char *id, const char *path)
     b->n++;
 }
 
-/* Expires the images of records older than cut, a batch at a time. */
-static void expire_images(struct oc_store *s, int64_t cut, struct oc_retention_result *out)
-{
-    struct batch b = {calloc(OC_RETENTION_BATCH, sizeof *b.id),
-                      calloc(OC_RETENTION_BATCH, sizeof *b.path), 0};
-    if (!b.id || !b.path) {
-        out->errors++;
-        free(b.id);
-        free(b.path);
-        return;
-    }
-    for (;;) {
-        b.n = 0;
-        if (s->ops->images_before(s, cut, OC_RETENTION_BATCH, take, &b) != OC_OK) {
-            out->errors++;
-            break;
-        }
-        if (b.n == 0)
-            break;
-        for (int i = 0; i < b.n; i++) {
-            int64_t users = 0;
-            if (s->ops->image_users(s, b.path[i], b.id[i], &users) != OC_OK) {
-                out->errors++;
-                goto done;
-            }
-            struct stat st;
-            if (users == 0 && stat(b.path[i], &st) == 0) {
-                if (unlink(b.path[i]) == 0) {
-                    out->images_deleted++;
-                    out->bytes_freed += st.st_size;
-                } else {
-                    out->errors++;
-                }
-            }
-            if (s->ops->image_expire(s, b.id[i]) != OC_OK) {
-                out->errors++;
-                goto done;
-            }
-            out->images_expired++;
-        }
-    }
-done:
-    free(b.id);
-    free(b.path);
-}
+/* One kind of image file a record holds: the private image or its public
+ * variant, with the store's calls for it and what is counted. */
+struct kind {
+    oc_err_t (*before)(struct oc_store *s, int64_t before, int limit, oc_store_image_fn fn,
+                       void *arg);
+    oc_err_t (*users)(struct oc_store *s, const char *path, const char *id, int64_t *n);
+    oc_err_t (*expire)(struct oc_store *s, const char *id);
+    int64_t *deleted, *expired; /* expired: NULL when not counted */
+};
 
-/* The public variants of records older than cut go with their private
- * images: the file (unless another record holds it) and the reference. */
-static void expire_publics(struct oc_store *s, int64_t cut, struct oc_retention_result *out)
+/* The files of records older than cut, a batch at a time: each file is
+ * unlinked unless another record holds it, and the record loses it. */
+static void expire_files(struct oc_store *s, int64_t cut, const struct kind *k,
+                         struct oc_retention_result *out)
 {
     struct batch b = {calloc(OC_RETENTION_BATCH, sizeof *b.id),
                       calloc(OC_RETENTION_BATCH, sizeof *b.path), 0};
@@ -86,7 +51,7 @@ static void expire_publics(struct oc_store *s, int64_t cut, struct oc_retention_
     }
     for (;;) {
         b.n = 0;
-        if (s->ops->publics_before(s, cut, OC_RETENTION_BATCH, take, &b) != OC_OK) {
+        if (k->before(s, cut, OC_RETENTION_BATCH, take, &b) != OC_OK) {
             out->errors++;
             break;
         }
@@ -95,22 +60,24 @@ static void expire_publics(struct oc_store *s, int64_t cut, struct oc_retention_
         for (int i = 0; i < b.n; i++) {
             int64_t users = 0;
             struct stat st;
-            if (s->ops->public_users(s, b.path[i], b.id[i], &users) != OC_OK) {
+            if (k->users(s, b.path[i], b.id[i], &users) != OC_OK) {
                 out->errors++;
                 goto done;
             }
             if (users == 0 && stat(b.path[i], &st) == 0) {
                 if (unlink(b.path[i]) == 0) {
-                    out->publics_deleted++;
+                    (*k->deleted)++;
                     out->bytes_freed += st.st_size;
                 } else {
                     out->errors++;
                 }
             }
-            if (s->ops->public_expire(s, b.id[i]) != OC_OK) {
+            if (k->expire(s, b.id[i]) != OC_OK) {
                 out->errors++;
                 goto done;
             }
+            if (k->expired)
+                (*k->expired)++;
         }
     }
 done:
@@ -126,8 +93,14 @@ void oc_retention_pass(struct oc_store *s, int64_t now, int evidence_days, int r
     int64_t rec_cut = records_days ? now - records_days * DAY_MS : INT64_MIN;
     int64_t cut = img_cut > rec_cut ? img_cut : rec_cut; /* a deleted record's image goes too */
     if (cut != INT64_MIN) {
-        expire_publics(s, cut, out);
-        expire_images(s, cut, out);
+        /* the public variants first: they go with their private images */
+        const struct kind publics = {s->ops->publics_before, s->ops->public_users,
+                                     s->ops->public_expire, &out->publics_deleted, NULL};
+        const struct kind images = {s->ops->images_before, s->ops->image_users,
+                                    s->ops->image_expire, &out->images_deleted,
+                                    &out->images_expired};
+        expire_files(s, cut, &publics, out);
+        expire_files(s, cut, &images, out);
     }
     while (rec_cut != INT64_MIN && !out->errors) {
         int64_t n = 0;
