@@ -47,7 +47,6 @@ enum oc_dcounter {
     OC_D_EV_LOST_RESTART,
     OC_D_EV_EVICTED,
     OC_D_EV_OVER_LIMIT,
-    OC_D_REDELIVERED,
     OC_D__COUNT
 };
 
