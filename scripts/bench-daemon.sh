@@ -4,6 +4,7 @@
 # PUBLISHERS parallel publishers (default 4), then the rate at which ordercamd
 # receives and classifies the same stream at QoS 1, its losses and peak RSS.
 #   MESSAGES  stream length (default 400000), 16 cameras, 4 objects each
+#   ROUNDS    drain pairs (alone, 3 live views) measured, order swapped each round (default 3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh >/dev/null
@@ -129,10 +130,26 @@ run_daemon() {
     rss=$(awk '/VmHWM/ {print $2}' "/proc/$DPID/status")
     kill -TERM "$DPID"; wait "$DPID"; DPID=
 }
-run_daemon spool-drain-watched 1 drain
-dw_rate=$d_rate dw_cpu=$d_cpu dw_drops=$drops dw_load=$load
-run_daemon spool-drain 0 drain
-dd_rate=$d_rate dd_cpu=$d_cpu dd_load=$load
+# drain pairs, ROUNDS of them (default 3), the order swapped each round
+# (watched first, then alone first): a single pair moved by a quarter
+# between two runs minutes apart; the median of the pairs' ratios is the figure
+rounds=${ROUNDS:-3}
+pair_rates=() pair_cpus=() dd_rate=0 dw_rate=0 dd_cpu=0 dw_cpu=0 dw_drops=0
+for r in $(seq "$rounds"); do
+    for w in $([ $((r % 2)) = 1 ] && echo "1 0" || echo "0 1"); do
+        run_daemon "spool-drain-$r-$w" "$w" drain
+        if [ "$w" = 1 ]; then
+            dw_rate=$d_rate dw_cpu=$d_cpu dw_drops=$((dw_drops + drops)) dw_load=$load
+        else
+            dd_rate=$d_rate dd_cpu=$d_cpu dd_load=$load
+        fi
+    done
+    pair_rates+=("$(echo "$dw_rate / $dd_rate" | bc -l)")
+    pair_cpus+=("$(echo "$dd_cpu / $dw_cpu" | bc -l)")
+    printf 'drain round %d: alone %8.0f messages/s in %.1f CPU s; 3 live views %8.0f messages/s in %.1f CPU s: rate %.2f, messages per CPU s %.2f (load %s)\n' \
+        "$r" "$dd_rate" "$dd_cpu" "$dw_rate" "$dw_cpu" "${pair_rates[-1]}" "${pair_cpus[-1]}" "$load"
+done
+med() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {printf "%.2f", a[int((NR+1)/2)]}'; }
 run_daemon spool-watched 1 live
 w_rate=$d_rate w_load=$load w_drops=$drops
 run_daemon spool 0 live
@@ -140,7 +157,7 @@ printf 'stream: %d messages (16 cameras, ~4 objects per detection message), %d Q
 printf 'mosquitto_sub alone: %8.0f messages/s\n' "$sub_rate"
 printf 'ordercamd:           %8.0f messages/s  (ratio %.2f; target >= 0.90)\n' "$d_rate" "$(echo "$d_rate / $sub_rate" | bc -l)"
 printf 'ordercamd, 3 live views at 5 fps: %8.0f messages/s  (%.2f of ordercamd alone, live; the watchers compete with the publishers for the cores), %d lost or dropped\n' "$w_rate" "$(echo "$w_rate / $d_rate" | bc -l)" "$w_drops"
-printf 'draining the stream held by the broker: alone %8.0f messages/s in %.1f CPU s; 3 live views at 5 fps %8.0f messages/s in %.1f CPU s: %.2f of the rate (target >= 0.95), %.2f of the messages per CPU second, %d lost or dropped\n' \
-    "$dd_rate" "$dd_cpu" "$dw_rate" "$dw_cpu" "$(echo "$dw_rate / $dd_rate" | bc -l)" "$(echo "$dd_cpu / $dw_cpu" | bc -l)" "$dw_drops"
+printf 'draining the stream held by the broker, 3 live views at 5 fps vs alone, median of %d rounds: %s of the rate (target >= 0.95), %s of the messages per CPU second, %d lost or dropped\n' \
+    "$rounds" "$(med "${pair_rates[@]}")" "$(med "${pair_cpus[@]}")" "$dw_drops"
 printf 'load average (1, 5, 15 min) at the end: live alone %s, watched %s; drain alone %s, watched %s\n' "$load" "$w_load" "$dd_load" "$dw_load"
 printf 'ordercamd: %d received, %d lost or dropped (plus %d signal heartbeats reordered by the parallel publishers), peak RSS %d kB (target < 32768 kB)\n' "$got" "$drops" "$late" "$rss"
