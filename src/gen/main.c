@@ -147,7 +147,7 @@ static int write_stays(FILE *log, const char *scene, const char *manifest, uint6
     }
     fprintf(s, "%s\n", gen_stays_scene());
     struct stays_files f = {log, m};
-    struct gen_stays_out out = {&f, OC_GEN_T0, stays_line, stays_truth, 0};
+    struct gen_stays_out out = {&f, OC_GEN_T0, stays_line, stays_truth, 0, NULL};
     int rc = gen_stays(seed, level, n, &out) == 0 ? 0 : -1;
     if (fclose(s) != 0 || (m && fclose(m) != 0))
         rc = -1;

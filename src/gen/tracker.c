@@ -306,7 +306,7 @@ int gen_stays(uint64_t seed, double level, int n_stays, const struct gen_stays_o
         for (int k = 0; k < GEN_SLOTS; k++) {
             struct slot *s = &slots[k];
             if (s->busy && ts > s->depart + MOVE_MS) {
-                struct gen_stay_truth truth = {k, s->arrive, s->depart, s->long_stay};
+                struct gen_stay_truth truth = {k, s->arrive, s->depart, s->long_stay, s->obj};
                 if (out->truth && (rc = out->truth(out->ud, &truth)) != 0)
                     break;
                 made++;
@@ -339,6 +339,8 @@ int gen_stays(uint64_t seed, double level, int n_stays, const struct gen_stays_o
             }
         }
         size_t m = gen_tracker_frame(t, clean, n, noisy, sizeof noisy / sizeof *noisy);
+        if (out->boxes)
+            out->boxes(out->ud, ts, noisy, m);
         if (frame_json(buf, sizeof buf, out->t0 + ts, noisy, m) != 0 ||
             (rc = out->detections(out->ud, ts, buf)) != 0)
             break;

@@ -60,6 +60,7 @@ struct gen_stay_truth {
     int slot;
     int64_t arrive, depart; /* ms from T0: stopped .. starts to leave */
     bool long_stay;         /* longer than the dwell time: must be reported once */
+    int obj;                /* the car's object key (gen_det.obj of its boxes) */
 };
 
 struct gen_stays_out {
@@ -70,6 +71,10 @@ struct gen_stays_out {
     /* Each generated stay, once it is known. Optional. */
     int (*truth)(void *ud, const struct gen_stay_truth *s);
     unsigned skip; /* artefacts left off (GEN_ART_*), 0: every one on */
+    /* The degraded boxes of each message, with the object each shows
+     * (before the message goes to detections), for sweeps that judge
+     * what the observations could tell. Optional. */
+    void (*boxes)(void *ud, int64_t ts, const struct gen_det *d, size_t n);
 };
 
 /* The scene JSON (one camera, dwell GEN_STAYS_DWELL_S). */
