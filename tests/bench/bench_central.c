@@ -140,7 +140,8 @@ static int ingest(const char *url, const char *ca, int clients, int records)
         return 2;
     double t0 = now_s();
     for (int i = 0; i < clients; i++) {
-        cl[i] = (struct client){urls[i % n_urls], ca, i, records / clients, 0, 0};
+        /* whole batches of 1000: what is posted is what is counted below */
+        cl[i] = (struct client){urls[i % n_urls], ca, i, records / clients / 1000 * 1000, 0, 0};
         pthread_create(&th[i], NULL, ingest_client, &cl[i]);
     }
     long failures = 0;
@@ -159,27 +160,109 @@ static int ingest(const char *url, const char *ca, int clients, int records)
 }
 
 /* Fills the store directly through SQLite with the server's own schema:
- * violations spread over 30 days, 500 cameras on 50 roads and 10 units,
- * and the matching tallies at all three grains. */
+ * N violations over 30 days, 500 cameras on 50 roads and 10 units, the
+ * matching tallies at every grain and the review status counts. Made to be
+ * fast at 100 M: the rows come in time order (each violation a little after
+ * the one before), so every b-tree grows at its end (the records' key,
+ * box:camera:sequence zero-padded, at one end per camera; the tallies',
+ * bucket first, at theirs); the tallies and status counts are summed in
+ * memory and written once per key; the violations' indexes and triggers are
+ * dropped and made again at the end (the sums do the status counts
+ * trigger's work; the records carry no plate, so the plate trigger has
+ * none); one transaction without a rollback journal. */
+#define LOAD_DAYS 32 /* day buckets of the 30 days in any time zone */
+struct load_sums {
+    int64_t minute[CAMERAS][NTYPES], hour[CAMERAS][NTYPES];
+    int64_t day[LOAD_DAYS][CAMERAS][NTYPES], hod[LOAD_DAYS][24][NTYPES];
+};
+
+static char cam_box[CAMERAS][16], cam_name[CAMERAS][16], cam_road[CAMERAS][16],
+    cam_unit[CAMERAS][16];
+
+static int load_exec(sqlite3 *s, const char *sql)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(s, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        fprintf(stderr, "load: %s: %s\n", sql, msg ? msg : sqlite3_errmsg(s));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* Writes the non-zero sums of one bucket (box, camera, type order) and
+ * clears them. */
+static int flush_grain(sqlite3_stmt *st, int64_t bucket, int64_t (*sum)[NTYPES])
+{
+    int bad = 0;
+    for (int c = 0; c < CAMERAS; c++)
+        for (int t = 0; t < NTYPES; t++) {
+            if (!sum[c][t])
+                continue;
+            sqlite3_bind_text(st, 1, cam_box[c], -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 2, cam_name[c], -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 3, TYPES[t], -1, SQLITE_STATIC);
+            sqlite3_bind_int64(st, 4, bucket);
+            sqlite3_bind_int64(st, 5, sum[c][t]);
+            sqlite3_bind_text(st, 6, cam_road[c], -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 7, cam_unit[c], -1, SQLITE_STATIC);
+            bad |= sqlite3_step(st) != SQLITE_DONE;
+            sqlite3_reset(st);
+            sum[c][t] = 0;
+        }
+    return bad;
+}
+
+static int64_t floor_ms(int64_t t, int64_t unit, int64_t offset)
+{
+    int64_t x = t + offset, r = ((x % unit) + unit) % unit;
+    return x - r - offset;
+}
+
 static int load(const char *db, long n)
 {
     sqlite3 *s;
-    if (sqlite3_open(db, &s) != SQLITE_OK)
+    if (n <= 0 || sqlite3_open(db, &s) != SQLITE_OK)
         return 1;
-    sqlite3_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF; BEGIN", NULL, NULL, NULL);
-    sqlite3_stmt *cam, *vio, *tal[3], *road_st, *hod_st;
-    /* secondary indexes are rebuilt once at the end: much faster than
-     * keeping them up to date row by row */
-    sqlite3_exec(s,
-                 "DROP INDEX IF EXISTS violations_ts; DROP INDEX IF EXISTS violations_camera_ts;"
-                 " DROP INDEX IF EXISTS violations_type_ts",
-                 NULL, NULL, NULL);
-    sqlite3_prepare_v2(
-        s, "INSERT INTO tallies_day_road VALUES(?,?,?,?,1) ON CONFLICT DO UPDATE SET count=count+1",
-        -1, &road_st, NULL);
-    sqlite3_prepare_v2(
-        s, "INSERT INTO tallies_day_hod VALUES(?,?,?,1) ON CONFLICT DO UPDATE SET count=count+1",
-        -1, &hod_st, NULL);
+    struct load_sums *sum = calloc(1, sizeof *sum);
+    char *saved[64];
+    int nsaved = 0, bad = !sum;
+    bad |= load_exec(s, "PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=OFF;"
+                        " PRAGMA synchronous=OFF; PRAGMA cache_size=-1048576;"
+                        " PRAGMA threads=2;");
+    /* the city's day (review_tz, set by central at open; +8 h before) */
+    sqlite3_stmt *q;
+    int tz_set = 0;
+    int64_t tz = 480 * 60000LL;
+    if (!bad &&
+        sqlite3_prepare_v2(s, "SELECT tz_offset_min FROM review_tz", -1, &q, NULL) == SQLITE_OK) {
+        if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL) {
+            tz = sqlite3_column_int64(q, 0) * 60000;
+            tz_set = 1;
+        }
+        sqlite3_finalize(q);
+    }
+    /* the violations' indexes and triggers, made again after the load */
+    if (!bad && sqlite3_prepare_v2(s,
+                                   "SELECT type, name, sql FROM sqlite_master WHERE"
+                                   " tbl_name='violations' AND type IN ('index', 'trigger')"
+                                   " AND sql IS NOT NULL",
+                                   -1, &q, NULL) == SQLITE_OK) {
+        char *drops[64];
+        while (nsaved < 64 && sqlite3_step(q) == SQLITE_ROW) {
+            drops[nsaved] = sqlite3_mprintf("DROP %s \"%w\"", sqlite3_column_text(q, 0),
+                                            sqlite3_column_text(q, 1));
+            saved[nsaved++] = strdup((const char *)sqlite3_column_text(q, 2));
+        }
+        sqlite3_finalize(q);
+        for (int k = 0; k < nsaved; k++) {
+            bad |= !drops[k] || load_exec(s, drops[k]);
+            sqlite3_free(drops[k]);
+        }
+    }
+    bad |= load_exec(s, "BEGIN");
+    sqlite3_stmt *cam = NULL, *vio = NULL, *tal[3] = {0}, *road_st = NULL, *hod_st = NULL,
+                 *rev = NULL;
     sqlite3_prepare_v2(s, "INSERT OR REPLACE INTO cameras VALUES(?,?,?,?,?)", -1, &cam, NULL);
     sqlite3_prepare_v2(
         s,
@@ -191,97 +274,160 @@ static int load(const char *db, long n)
         char sql[256];
         snprintf(sql, sizeof sql,
                  "INSERT INTO %s(box, camera, type, bucket, count, road, unit)"
-                 " VALUES(?,?,?,?,1,?,?) ON CONFLICT DO UPDATE SET count=count+1",
+                 " VALUES(?,?,?,?,?,?,?) ON CONFLICT DO UPDATE SET count=count+excluded.count",
                  tables[g]);
         sqlite3_prepare_v2(s, sql, -1, &tal[g], NULL);
     }
-    char box[32], camera[32], road[32], unit[32], id[96], rec[512];
-    for (int c = 0; c < CAMERAS; c++) {
-        snprintf(box, sizeof box, "box-%03d", c / 10);
-        snprintf(camera, sizeof camera, "cam-%03d", c);
-        snprintf(road, sizeof road, "Road %02d", c % 50);
-        snprintf(unit, sizeof unit, "Brigade %d", c % 10);
-        sqlite3_bind_text(cam, 1, box, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(cam, 2, camera, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(cam, 3, road, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(cam, 4, road, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(cam, 5, unit, -1, SQLITE_TRANSIENT);
-        sqlite3_step(cam);
+    sqlite3_prepare_v2(s,
+                       "INSERT INTO tallies_day_road VALUES(?,?,?,?,?)"
+                       " ON CONFLICT DO UPDATE SET count=count+excluded.count",
+                       -1, &road_st, NULL);
+    sqlite3_prepare_v2(s,
+                       "INSERT INTO tallies_day_hod VALUES(?,?,?,?)"
+                       " ON CONFLICT DO UPDATE SET count=count+excluded.count",
+                       -1, &hod_st, NULL);
+    sqlite3_prepare_v2(s,
+                       "INSERT INTO review_counts(bucket, box, camera, type, road, unit, status,"
+                       " reason, count) VALUES(?,?,?,?,?,?,'pending','',?)"
+                       " ON CONFLICT DO UPDATE SET count=count+excluded.count",
+                       -1, &rev, NULL);
+    bad |= !cam || !vio || !tal[0] || !tal[1] || !tal[2] || !road_st || !hod_st || !rev;
+    for (int c = 0; !bad && c < CAMERAS; c++) {
+        snprintf(cam_box[c], sizeof cam_box[c], "box-%03d", c / 10);
+        snprintf(cam_name[c], sizeof cam_name[c], "cam-%03d", c);
+        snprintf(cam_road[c], sizeof cam_road[c], "Road %02d", c % 50);
+        snprintf(cam_unit[c], sizeof cam_unit[c], "Brigade %d", c % 10);
+        sqlite3_bind_text(cam, 1, cam_box[c], -1, SQLITE_STATIC);
+        sqlite3_bind_text(cam, 2, cam_name[c], -1, SQLITE_STATIC);
+        sqlite3_bind_text(cam, 3, cam_road[c], -1, SQLITE_STATIC);
+        sqlite3_bind_text(cam, 4, cam_road[c], -1, SQLITE_STATIC);
+        sqlite3_bind_text(cam, 5, cam_unit[c], -1, SQLITE_STATIC);
+        bad |= sqlite3_step(cam) != SQLITE_DONE;
         sqlite3_reset(cam);
     }
     double t0 = now_s();
     uint64_t x = 88172645463325252ull;
-    for (long i = 0; i < n; i++) {
+    const int64_t span = 30 * DAY, step = span / n, day0 = floor_ms(T0, DAY, tz);
+    int64_t minute = INT64_MIN, hour = INT64_MIN;
+    char id[64], rec[512];
+    for (long i = 0; !bad && i < n; i++) {
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
-        int c = (int)(x % CAMERAS);
-        const char *type = TYPES[(x >> 20) % NTYPES];
-        long long ts = T0 + (long long)((x >> 24) % (uint64_t)(30 * DAY));
-        snprintf(box, sizeof box, "box-%03d", c / 10);
-        snprintf(camera, sizeof camera, "cam-%03d", c);
-        snprintf(road, sizeof road, "Road %02d", c % 50);
-        snprintf(unit, sizeof unit, "Brigade %d", c % 10);
-        snprintf(id, sizeof id, "%s:%s:%ld", box, camera, i + 1);
+        int c = (int)(x % CAMERAS), t = (int)((x >> 20) % NTYPES);
+        int64_t ts = T0 + (int64_t)((uint64_t)i * (uint64_t)span / (uint64_t)n) +
+                     (step ? (int64_t)((x >> 24) % (uint64_t)step) : 0);
+        int64_t m = floor_ms(ts, 60000, 0), h = floor_ms(ts, 3600000, 0);
+        if (m != minute) {
+            bad |= minute != INT64_MIN && flush_grain(tal[0], minute, sum->minute);
+            minute = m;
+        }
+        if (h != hour) {
+            bad |= hour != INT64_MIN && flush_grain(tal[1], hour, sum->hour);
+            hour = h;
+        }
+        int64_t d = floor_ms(ts, DAY, tz);
+        int di = (int)((d - day0) / DAY);
+        sum->minute[c][t]++;
+        sum->hour[c][t]++;
+        sum->day[di][c][t]++;
+        sum->hod[di][(ts - d) / 3600000][t]++;
+        snprintf(id, sizeof id, "%s:%s:%09ld", cam_box[c], cam_name[c], i + 1);
         snprintf(rec, sizeof rec,
                  "{\"id\":\"%s\",\"box\":\"%s\",\"camera\":\"%s\",\"type\":\"%s\",\"ts\":%lld,"
                  "\"ts_start\":%lld,\"road\":\"%s\",\"unit\":\"%s\",\"evidence\":null}",
-                 id, box, camera, type, ts, ts, road, unit);
-        sqlite3_bind_text(vio, 1, id, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(vio, 2, box, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(vio, 3, camera, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(vio, 4, type, -1, SQLITE_STATIC);
+                 id, cam_box[c], cam_name[c], TYPES[t], (long long)ts, (long long)ts, cam_road[c],
+                 cam_unit[c]);
+        sqlite3_bind_text(vio, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(vio, 2, cam_box[c], -1, SQLITE_STATIC);
+        sqlite3_bind_text(vio, 3, cam_name[c], -1, SQLITE_STATIC);
+        sqlite3_bind_text(vio, 4, TYPES[t], -1, SQLITE_STATIC);
         sqlite3_bind_int64(vio, 5, ts);
-        sqlite3_bind_text(vio, 6, road, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(vio, 7, unit, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(vio, 8, rec, -1, SQLITE_TRANSIENT);
-        sqlite3_step(vio);
+        sqlite3_bind_text(vio, 6, cam_road[c], -1, SQLITE_STATIC);
+        sqlite3_bind_text(vio, 7, cam_unit[c], -1, SQLITE_STATIC);
+        sqlite3_bind_text(vio, 8, rec, -1, SQLITE_STATIC);
+        bad |= sqlite3_step(vio) != SQLITE_DONE;
         sqlite3_reset(vio);
-        long long grain[3] = {ts - ts % 60000, ts - ts % 3600000, ts - (ts + 8 * 3600000) % DAY};
-        for (int g = 0; g < 3; g++) {
-            sqlite3_bind_text(tal[g], 1, box, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_text(tal[g], 2, camera, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_text(tal[g], 3, type, -1, SQLITE_STATIC);
-            sqlite3_bind_int64(tal[g], 4, grain[g]);
-            sqlite3_bind_text(tal[g], 5, road, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_text(tal[g], 6, unit, -1, SQLITE_TRANSIENT);
-            sqlite3_step(tal[g]);
-            sqlite3_reset(tal[g]);
-        }
-        sqlite3_bind_int64(road_st, 1, grain[2]);
-        sqlite3_bind_text(road_st, 2, road, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(road_st, 3, unit, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(road_st, 4, type, -1, SQLITE_STATIC);
-        sqlite3_step(road_st);
-        sqlite3_reset(road_st);
-        sqlite3_bind_int64(hod_st, 1, grain[2]);
-        sqlite3_bind_int64(hod_st, 2, (ts - grain[2]) / 3600000);
-        sqlite3_bind_text(hod_st, 3, type, -1, SQLITE_STATIC);
-        sqlite3_step(hod_st);
-        sqlite3_reset(hod_st);
-        if ((i + 1) % 1000000 == 0) {
-            sqlite3_exec(s, "COMMIT; BEGIN", NULL, NULL, NULL);
+        if ((i + 1) % 10000000 == 0)
             fprintf(stderr, "load: %ld violations (%.0f/s)\n", i + 1,
                     (double)(i + 1) / (now_s() - t0));
-        }
     }
-    sqlite3_exec(s, "COMMIT", NULL, NULL, NULL);
-    fprintf(stderr, "load: rebuilding indexes\n");
-    sqlite3_exec(s,
-                 "CREATE INDEX violations_ts ON violations(ts, id);"
-                 "CREATE INDEX violations_camera_ts ON violations(camera, ts);"
-                 "CREATE INDEX violations_type_ts ON violations(type, ts);",
-                 NULL, NULL, NULL);
-    sqlite3_finalize(road_st);
-    sqlite3_finalize(hod_st);
+    if (!bad && minute != INT64_MIN)
+        bad |= flush_grain(tal[0], minute, sum->minute) | flush_grain(tal[1], hour, sum->hour);
+    static int64_t road[LOAD_DAYS][50][10][NTYPES];
+    memset(road, 0, sizeof road);
+    for (int di = 0; !bad && di < LOAD_DAYS; di++) {
+        int64_t d = day0 + di * DAY;
+        for (int c = 0; c < CAMERAS; c++)
+            for (int t = 0; t < NTYPES; t++) {
+                int64_t k = sum->day[di][c][t];
+                road[di][c % 50][c % 10][t] += k;
+                if (!k || !tz_set) /* no status counts yet: central counts them at open */
+                    continue;
+                sqlite3_bind_int64(rev, 1, d);
+                sqlite3_bind_text(rev, 2, cam_box[c], -1, SQLITE_STATIC);
+                sqlite3_bind_text(rev, 3, cam_name[c], -1, SQLITE_STATIC);
+                sqlite3_bind_text(rev, 4, TYPES[t], -1, SQLITE_STATIC);
+                sqlite3_bind_text(rev, 5, cam_road[c], -1, SQLITE_STATIC);
+                sqlite3_bind_text(rev, 6, cam_unit[c], -1, SQLITE_STATIC);
+                sqlite3_bind_int64(rev, 7, k);
+                bad |= sqlite3_step(rev) != SQLITE_DONE;
+                sqlite3_reset(rev);
+            }
+        bad |= flush_grain(tal[2], d, sum->day[di]);
+        for (int r = 0; r < 50; r++)
+            for (int u = 0; u < 10; u++)
+                for (int t = 0; t < NTYPES; t++) {
+                    if (!road[di][r][u][t])
+                        continue;
+                    char rn[16], un[16];
+                    snprintf(rn, sizeof rn, "Road %02d", r);
+                    snprintf(un, sizeof un, "Brigade %d", u);
+                    sqlite3_bind_int64(road_st, 1, d);
+                    sqlite3_bind_text(road_st, 2, rn, -1, SQLITE_TRANSIENT);
+                    sqlite3_bind_text(road_st, 3, un, -1, SQLITE_TRANSIENT);
+                    sqlite3_bind_text(road_st, 4, TYPES[t], -1, SQLITE_STATIC);
+                    sqlite3_bind_int64(road_st, 5, road[di][r][u][t]);
+                    bad |= sqlite3_step(road_st) != SQLITE_DONE;
+                    sqlite3_reset(road_st);
+                }
+        for (int h = 0; h < 24; h++)
+            for (int t = 0; t < NTYPES; t++) {
+                if (!sum->hod[di][h][t])
+                    continue;
+                sqlite3_bind_int64(hod_st, 1, d);
+                sqlite3_bind_int64(hod_st, 2, h);
+                sqlite3_bind_text(hod_st, 3, TYPES[t], -1, SQLITE_STATIC);
+                sqlite3_bind_int64(hod_st, 4, sum->hod[di][h][t]);
+                bad |= sqlite3_step(hod_st) != SQLITE_DONE;
+                sqlite3_reset(hod_st);
+            }
+    }
     sqlite3_finalize(cam);
     sqlite3_finalize(vio);
     for (int g = 0; g < 3; g++)
         sqlite3_finalize(tal[g]);
-    sqlite3_exec(s, "PRAGMA wal_checkpoint(TRUNCATE); ANALYZE", NULL, NULL, NULL);
+    sqlite3_finalize(road_st);
+    sqlite3_finalize(hod_st);
+    sqlite3_finalize(rev);
+    if (bad) {
+        fprintf(stderr, "load: failed: %s\n", sqlite3_errmsg(s));
+        load_exec(s, "ROLLBACK");
+    } else {
+        bad |= load_exec(s, "COMMIT");
+        fprintf(stderr, "load: rows in %.1f s; making the indexes and triggers\n", now_s() - t0);
+    }
+    for (int k = 0; k < nsaved; k++) { /* indexes before triggers (the catalog's order) */
+        bad |= saved[k] && load_exec(s, saved[k]);
+        free(saved[k]);
+    }
+    /* statistics from a sample of each index (a full ANALYZE reads them all) */
+    bad |= load_exec(s, "PRAGMA journal_mode=WAL; PRAGMA analysis_limit=1000; ANALYZE");
     sqlite3_close(s);
-    printf("load: %ld violations in %.1f s\n", n, now_s() - t0);
-    return 0;
+    free(sum);
+    if (!bad)
+        printf("load: %ld violations in %.1f s\n", n, now_s() - t0);
+    return bad;
 }
 
 static int cmp_d(const void *a, const void *b)
