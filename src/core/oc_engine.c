@@ -7,6 +7,7 @@
 
 #include "ordercam/oc_geom.h"
 #include "ordercam/oc_tally.h"
+#include "adapt/oc_adapt_json.h"
 
 static uint32_t hash_str(const char *s)
 {
@@ -97,6 +98,7 @@ void oc_engine_free(struct oc_engine *e)
     free(e->signals);
     free(e->sig_guards);
     free(e->pending);
+    free(e->fast);
     free(e);
 }
 
@@ -749,13 +751,18 @@ int oc_engine_feed(struct oc_engine *e, const char *topic, size_t topic_len, con
         oc_engine_feed_frame(e, &t, payload, len);
         return t.camera;
     }
-    cJSON *root = oc_event_parse(payload, len, &why);
+    /* the fast reader for the common payload (no allocation), else the
+     * policy parser: the same tree, the same refusals (oc_adapt_json.h) */
+    if (!e->fast)
+        e->fast = malloc(sizeof *e->fast); /* NULL: the policy parser alone */
+    cJSON *owned;
+    const cJSON *root = oc_ajson_event(e->fast, payload, len, &owned, &why);
     if (!root) {
         e->counters[why]++;
         return t.camera;
     }
     oc_engine_feed_json(e, &t, root);
-    cJSON_Delete(root);
+    cJSON_Delete(owned);
     return t.camera;
 }
 

@@ -130,6 +130,7 @@ struct oc_engine {
     size_t n_pending, cap_pending;
     uint64_t counters[OC_C__COUNT];
     struct oc_stay_frame sframe; /* the detection message being judged */
+    struct oc_ajson *fast;       /* oc_engine_feed's JSON reader, made on first use */
 };
 
 /* oc_engine.c */

@@ -17,8 +17,8 @@ struct oc_log {
     gzFile gz;
     char *buf;
     size_t cap;
-    cJSON *root;            /* the line's tree: in ajson's arena or, when owned, cJSON's */
-    bool root_owned;        /* from oc_json_parse: cJSON_Delete it */
+    const cJSON *root;      /* the line's tree: in ajson's arena or, when owned, cJSON's */
+    cJSON *root_owned;      /* root when oc_json_parse made it: cJSON_Delete it */
     struct oc_ajson *ajson; /* the fast reader (oc_adapt_json.h), reused per line */
     struct oc_json_error jerr;
     char why[200]; /* the last line's refusal, for *why */
@@ -64,10 +64,8 @@ struct oc_log *oc_log_open(const char *path)
 
 static void drop_root(struct oc_log *log)
 {
-    if (log->root_owned)
-        cJSON_Delete(log->root);
-    log->root = NULL;
-    log->root_owned = false;
+    cJSON_Delete(log->root_owned);
+    log->root = log->root_owned = NULL;
 }
 
 void oc_log_close(struct oc_log *log)
@@ -164,13 +162,9 @@ oc_err_t oc_log_next(struct oc_log *log, struct oc_log_msg *msg, const char **wh
      * accepts, decoded to the same tree) without allocating; anything else,
      * accepted or refused, goes to oc_json_parse as before. The envelope
      * adds one level above the payload. */
-    log->root = (cJSON *)oc_ajson_parse(log->ajson, log->buf, len);
-    if (!log->root) {
-        if (oc_json_parse(log->buf, len, SIZE_MAX, OC_JSON_MAX_DEPTH + 1, &log->root, &log->jerr) !=
-            OC_JSON_OK)
-            return bad(why, oc_json_describe(&log->jerr, log->why, sizeof log->why));
-        log->root_owned = true;
-    }
+    if (oc_ajson_read(log->ajson, log->buf, len, SIZE_MAX, OC_JSON_MAX_DEPTH + 1, &log->root,
+                      &log->root_owned, &log->jerr) != OC_JSON_OK)
+        return bad(why, oc_json_describe(&log->jerr, log->why, sizeof log->why));
     if (!cJSON_IsObject(log->root))
         return bad(why, "not a JSON object");
     /* one pass over the envelope's members instead of a lookup per key */

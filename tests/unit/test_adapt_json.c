@@ -356,6 +356,44 @@ static void decimals_as_strtod_reads_them(void **state)
     }
 }
 
+/* oc_ajson_event is oc_event_parse with the fast reader first: the same
+ * tree, the same refusals and reasons, the arena's tree never owned. */
+static void event_read_is_event_parse(void **state)
+{
+    (void)state;
+    static const char *const docs[] = {
+        DS,        "{\"a\":1}",   "{\"a\":\"\\u00e9\"}",
+        "[1,2]",   "7",           "{\"a\":1,\"a\":2}",
+        "{\"a\":", "{\"a\":1} x", "  {\"b\":[true,false,null,{\"c\":-0.5e3}]}  "};
+    for (size_t i = 0; i < sizeof docs / sizeof *docs; i++) {
+        size_t len = strlen(docs[i]);
+        enum oc_counter why = OC_C__COUNT, why_slow = OC_C__COUNT;
+        cJSON *slow = oc_event_parse(docs[i], len, &why_slow);
+        for (int with_arena = 0; with_arena < 2; with_arena++) {
+            cJSON *owned = NULL;
+            const cJSON *got =
+                oc_ajson_event(with_arena ? arena : NULL, docs[i], len, &owned, &why);
+            assert_true((got == NULL) == (slow == NULL));
+            if (got) {
+                same_tree(got, slow);
+                assert_true(owned == NULL || owned == got);
+                if (!with_arena)
+                    assert_ptr_equal(owned, got);
+            } else {
+                assert_null(owned);
+                assert_int_equal(why, why_slow);
+            }
+            cJSON_Delete(owned);
+        }
+        cJSON_Delete(slow);
+    }
+    /* the common payload comes from the arena */
+    cJSON *owned = NULL;
+    enum oc_counter why;
+    assert_non_null(oc_ajson_event(arena, DS, strlen(DS), &owned, &why));
+    assert_null(owned);
+}
+
 int main(void)
 {
     arena = malloc(sizeof *arena);
@@ -366,6 +404,7 @@ int main(void)
         cmocka_unit_test(mutations_never_disagree),
         cmocka_unit_test(fuzz_seeds),
         cmocka_unit_test(decimals_as_strtod_reads_them),
+        cmocka_unit_test(event_read_is_event_parse),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     free(arena);

@@ -342,14 +342,10 @@ static int feed(struct oc_adapt *a, const char *topic, size_t topic_len, const v
             }
             /* the common payload without a tree of allocations; the rest
              * (and every bad one) as the engine parses its own */
-            json = oc_ajson_parse(a->fast, payload, len);
+            json = oc_ajson_event(a->fast, payload, len, &root, &why);
             if (!json) {
-                root = oc_event_parse(payload, len, &why);
-                if (!root) {
-                    oc_adapt__drop(&io, one, why);
-                    return one;
-                }
-                json = root;
+                oc_adapt__drop(&io, one, why);
+                return one;
             }
         }
         in.json = json;

@@ -274,3 +274,40 @@ const cJSON *oc_ajson_parse(struct oc_ajson *a, const char *buf, size_t len)
     skip_ws(a);
     return a->p == a->end ? root : NULL;
 }
+
+enum oc_json_status oc_ajson_read(struct oc_ajson *a, const char *buf, size_t len, size_t max_bytes,
+                                  int max_depth, const cJSON **root, cJSON **owned,
+                                  struct oc_json_error *err)
+{
+    *owned = NULL;
+    if (a && len <= max_bytes && max_depth >= OC_JSON_MAX_DEPTH &&
+        (*root = oc_ajson_parse(a, buf, len)) != NULL)
+        return OC_JSON_OK;
+    cJSON *tree = NULL;
+    enum oc_json_status s = oc_json_parse(buf, len, max_bytes, max_depth, &tree, err);
+    if (s != OC_JSON_OK) {
+        cJSON_Delete(tree);
+        tree = NULL;
+    }
+    *root = *owned = tree;
+    return s;
+}
+
+const cJSON *oc_ajson_event(struct oc_ajson *a, const char *payload, size_t len, cJSON **owned,
+                            enum oc_counter *why)
+{
+    const cJSON *root;
+    enum oc_json_status s =
+        oc_ajson_read(a, payload, len, OC_JSON_MAX_BYTES, OC_JSON_MAX_DEPTH, &root, owned, NULL);
+    if (s != OC_JSON_OK) {
+        *why = oc_event_json_reason(s);
+        return NULL;
+    }
+    if (!cJSON_IsObject(root)) {
+        cJSON_Delete(*owned);
+        *owned = NULL;
+        *why = OC_C_DROP_NOT_OBJECT;
+        return NULL;
+    }
+    return root;
+}
