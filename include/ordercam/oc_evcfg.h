@@ -16,12 +16,15 @@ struct oc_codes;
 /* Debian's fonts-wqy-zenhei: Chinese place names and plates in captions */
 #define OC_EVIDENCE_FONT_DEFAULT "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
 
+#define OC_EVIDENCE_WORKERS_MAX 8 /* evidence.workers' bound */
+
 struct oc_evidence_cfg {
     bool enabled;
     int quality;
     int ring_s;
     int ring_max_mb;
     int tolerance_ms;
+    int workers;            /* ordercamd's evidence worker threads, 1..8 */
     char *dir;              /* NULL: <spool.dir>/evidence */
     char *font;             /* never NULL after a successful read: the default unless configured */
     char *codes_path;       /* "codes": the offence code table; NULL: the built-in zh-CN */

@@ -185,8 +185,8 @@ static int start_evidence_worker(struct daemon *d)
 {
     const struct oc_evidence_cfg *ec = &d->ecfg->evidence;
     char err[512];
-    d->evwork = oc_evwork_start(d->evidence_dir, ec->font, ec->quality, EV_QUEUE_JOBS,
-                                EV_QUEUE_BYTES, err, sizeof err);
+    d->evwork = oc_evwork_start(d->evidence_dir, ec->font, ec->quality, (size_t)ec->workers,
+                                EV_QUEUE_JOBS, EV_QUEUE_BYTES, err, sizeof err);
     if (!d->evwork) {
         LOG(d, ERR, "evidence: %s (or set evidence.enabled false)", err);
         return -1;

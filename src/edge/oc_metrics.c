@@ -165,13 +165,16 @@ static void put_gauges(struct text *t, const struct oc_metrics_src *s)
         "ordercam_evidence_boxes_clipped_total %" PRIu64 "\n"
         "# TYPE ordercam_evidence_waiting gauge\nordercam_evidence_waiting %" PRIu64 "\n"
         "# TYPE ordercam_evidence_queue_jobs gauge\nordercam_evidence_queue_jobs %" PRIu64 "\n"
+        "# HELP ordercam_evidence_queue_high_water The most jobs the evidence queue has held.\n"
+        "# TYPE ordercam_evidence_queue_high_water gauge\n"
+        "ordercam_evidence_queue_high_water %" PRIu64 "\n"
         "# HELP ordercam_evidence_paused 1 while the disk is full and evidence waits for space.\n"
         "# TYPE ordercam_evidence_paused gauge\nordercam_evidence_paused %d\n"
         "# TYPE ordercam_evidence_bytes gauge\nordercam_evidence_bytes %" PRIu64 "\n"
         "# TYPE ordercam_ring_kept_frames_total counter\n"
         "ordercam_ring_kept_frames_total %" PRIu64 "\n",
         ws.built, ws.unusable, ws.failed, ws.corrupt, ws.wrong_size, ws.rescaled, ws.box_clipped,
-        es.pending, ws.queued_jobs, ws.paused, s->evidence_bytes, rs.kept);
+        es.pending, ws.queued_jobs, ws.high_water_jobs, ws.paused, s->evidence_bytes, rs.kept);
 }
 
 static void put_outbound(struct text *t, const struct oc_metrics_src *s)

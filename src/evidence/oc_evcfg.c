@@ -11,9 +11,13 @@ bool oc_evcfg_read(struct oc_cfgread *r, const cJSON *root, struct oc_evidence_c
 {
     static const char *const keys[] = {"enabled",      "quality", "ring_s", "ring_max_mb",
                                        "tolerance_ms", "dir",     "font",   "codes",
-                                       "public",       NULL};
-    *ev = (struct oc_evidence_cfg){
-        .enabled = true, .quality = 85, .ring_s = 20, .ring_max_mb = 64, .tolerance_ms = 200};
+                                       "public",       "workers", NULL};
+    *ev = (struct oc_evidence_cfg){.enabled = true,
+                                   .quality = 85,
+                                   .ring_s = 20,
+                                   .ring_max_mb = 64,
+                                   .tolerance_ms = 200,
+                                   .workers = 1};
     const cJSON *o;
     if (!oc_cfgread_object(r, root, "evidence", &o))
         return false;
@@ -24,6 +28,7 @@ bool oc_evcfg_read(struct oc_cfgread *r, const cJSON *root, struct oc_evidence_c
             !oc_cfgread_int(r, o, "ring_s", 10, 3600, &ev->ring_s) ||
             !oc_cfgread_int(r, o, "ring_max_mb", 1, 65536, &ev->ring_max_mb) ||
             !oc_cfgread_int(r, o, "tolerance_ms", 0, 10000, &ev->tolerance_ms) ||
+            !oc_cfgread_int(r, o, "workers", 1, OC_EVIDENCE_WORKERS_MAX, &ev->workers) ||
             !oc_cfgread_str(r, o, "dir", false, &ev->dir) ||
             !oc_cfgread_str(r, o, "font", false, &ev->font) ||
             !oc_cfgread_str(r, o, "codes", false, &ev->codes_path) ||

@@ -116,6 +116,16 @@ wait_metric 'ordercam_uplink_evidence_total{result="sent"}' "$want_total"
 wait_metric 'ordercam_evidence_images_total{result="written"}' "$want_total"
 stop_daemon; stop_central
 
+echo "== a1. two evidence workers: every image arrives, identical to offline replay's"
+edge_config spool-a1 '"workers": 2, '
+start_central a1.sqlite
+start_daemon
+publish
+wait_images a1
+wait_metric 'ordercam_uplink_evidence_total{result="sent"}' "$want_total"
+wait_metric 'ordercam_evidence_images_total{result="written"}' "$want_total"
+stop_daemon; stop_central
+
 echo "== a2. SIGKILLed while images are made and uploaded"
 edge_config spool-a2
 start_central a2.sqlite

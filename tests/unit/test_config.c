@@ -108,6 +108,8 @@ static void required_and_unknown_keys(void **state)
     refused(doc("", "\"mqtt\":{\"tls\":{\"ca\":\"x\"}}"), "$.mqtt.tls.ca: unknown key");
     refused(doc("", "\"evidence\":{\"enabled\":\"yes\"}"),
             "$.evidence.enabled: must be true or false");
+    refused(doc("", "\"evidence\":{\"workers\":0}"), "$.evidence.workers: must be between 1 and 8");
+    refused(doc("", "\"evidence\":{\"workers\":9}"), "$.evidence.workers: must be between 1 and 8");
     refused(doc("", "\"central\":\"https://x\""), "$.central: must be an object");
     refused(doc("", "\"metrics\":{\"port\":1}"), "$.metrics.port: unknown key");
     refused(doc("", "\"limits\":{\"rx_queue_msgs\":1}"),
@@ -322,6 +324,7 @@ static void daemon_layer(void **state)
     assert_int_equal(e->rx_queue_bytes, 64u << 20);
     assert_true(e->evidence.enabled);
     assert_int_equal(e->evidence.quality, 85);
+    assert_int_equal(e->evidence.workers, 1);
     assert_string_equal(e->evidence.font, OC_EVIDENCE_FONT_DEFAULT);
     oc_ecfg_free(e);
     /* core reads the scene and mqtt.topic_prefix; a scene-only reader does
@@ -330,6 +333,11 @@ static void daemon_layer(void **state)
     assert_non_null(cfg);
     assert_string_equal(cfg->topic_prefix, "t/");
     oc_config_free(cfg);
+    text = doc("", "\"evidence\":{\"workers\":2}");
+    e = oc_ecfg_parse(text, strlen(text), "edge.json", err, sizeof err);
+    assert_non_null(e);
+    assert_int_equal(e->evidence.workers, 2);
+    oc_ecfg_free(e);
     text = doc("", "\"spool\":{\"dir\":\"/x\"}");
     assert_null(oc_config_parse(text, strlen(text), "edge.json", err, sizeof err));
     assert_non_null(strstr(err, "$.spool: unknown key"));
