@@ -410,12 +410,32 @@ static void feed(struct oc_engine *e, int ci, struct oc_stay *h, struct oc_track
         supersede(e, ci, h, t);
 }
 
+/* tr, moving off, was first boxed (within track_timeout_s) on the object
+ * of a stay's last box (IoU >= OC_STAY_DUP_IOU) that no box fed since: it
+ * is that car re-numbered as it drove off, so the stay ends. */
+static void left_renumbered(struct oc_engine *e, int ci, int zi, const struct oc_track *tr)
+{
+    struct oc_stays *s = &e->cams[ci].stays;
+    int64_t timeout = e->cams[ci].cfg->track_timeout_ms;
+    for (size_t j = 0; j < s->n; j++) {
+        const struct oc_stay *h = &s->v[j];
+        if (h->zone == zi && h->id != tr->z[zi].stay && h->last_ts < tr->first_ts &&
+            tr->first_ts - h->last_ts <= timeout && same_kind(h->cls, tr->cls) &&
+            iou(h->last_box, tr->z[zi].start_box) >= OC_STAY_DUP_IOU) {
+            drop(s, j);
+            e->counters[OC_C_STAYS_LEFT_RENUMBERED]++;
+            return;
+        }
+    }
+}
+
 /* tr stops feeding h: the object it follows is elsewhere. */
 static void leave(struct oc_engine *e, int ci, struct oc_track *tr, size_t hi, int64_t t)
 {
     struct oc_stays *s = &e->cams[ci].stays;
     struct oc_stay *h = &s->v[hi];
-    struct oc_zstate *zs = &tr->z[h->zone];
+    int zi = h->zone;
+    struct oc_zstate *zs = &tr->z[zi];
     bool last = h->last_ts < t && strcmp(h->track, tr->id) == 0;
     if (last && (!h->shared || t - zs->bind_ts >= OC_STAY_OWN_MS))
         drop(s, hi);
@@ -423,6 +443,7 @@ static void leave(struct oc_engine *e, int ci, struct oc_track *tr, size_t hi, i
         vacate(e, ci, h, t);
     zs->stay = 0;
     zs->has_out = false;
+    left_renumbered(e, ci, zi, tr);
 }
 
 /* A box that fed no stay. Inside the zone: a track without a stay starts
@@ -438,6 +459,8 @@ static void unmatched(struct oc_engine *e, int ci, int zi, struct oc_track *tr, 
         zs->has_out = false;
         if (zs->inside)
             create(e, ci, zi, tr, t, tr->box);
+        else
+            left_renumbered(e, ci, zi, tr);
         return;
     }
     if (!zs->inside) {
@@ -724,6 +747,8 @@ static void judge_zone(struct oc_engine *e, int ci, int zi, int64_t t)
     }
     for (size_t i = 0; i < f->n; i++) {
         struct oc_track *tr = f->tr[i];
+        if (!ids[i] && !tr->z[zi].inside && !tr->z[zi].stay)
+            left_renumbered(e, ci, zi, tr);
         if (ids[i] || (!tr->z[zi].inside && !tr->z[zi].stay))
             continue;
         struct oc_stay *h = tr->z[zi].stay ? NULL : born_here(e, ci, zi, i, ids, t);

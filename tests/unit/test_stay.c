@@ -526,6 +526,58 @@ static void stays_of_one_object_merge(void **state)
     t_env_free(env);
 }
 
+/* The start of the record of track id's stay, or -1. */
+static int64_t start_of(const struct t_env *env, const char *id)
+{
+    for (size_t i = 0; i < env->n; i++)
+        if (strcmp(env->rec[i].track, id) == 0)
+            return env->rec[i].ts_start;
+    return -1;
+}
+
+/* n parked at 440 all along; a parked at 400, its last box (20 s) at
+ * a_last; from 20.5 s a new id b, first boxed at 425 (on n's box: IoU
+ * 0.74, so n's duplicate), drives off; c appears at 400 at 30 s, after a
+ * gap as long as a miss run, and stands there until 95 s. */
+static void drive_off_renumbered(struct t_env *env, double a_last)
+{
+    for (int64_t t = 0; t <= 95000; t += 500) {
+        struct box b[2] = {{"n", 440, 400, 100, 100},
+                           {"a", t < 20000 ? 400 : a_last, 400, 100, 100}};
+        if (t == 20500)
+            b[1] = (struct box){"b", 425, 400, 100, 100};
+        else if (t == 21000)
+            b[1] = (struct box){"b", 485, 440, 100, 100};
+        else if (t >= 30000)
+            b[1] = (struct box){"c", 400, 400, 100, 100};
+        frame(env, t, b, t <= 20000 || t == 20500 || t == 21000 || t >= 30000 ? 2 : 1);
+    }
+}
+
+static void a_car_driving_off_renumbered_ends_its_stay(void **state)
+{
+    (void)state;
+    /* a's last box at 420: b's first box is it a frame later (IoU 0.9),
+     * though it fed n's stay as a duplicate: a drove off under a new id,
+     * so c is the next car, with its own stay */
+    struct t_env *env = env_with("", "");
+    drive_off_renumbered(env, 420);
+    assert_int_equal(t_count(env, NULL), 2);
+    assert_int_equal(start_of(env, "n"), 0);
+    assert_int_equal(start_of(env, "c"), 30000);
+    assert_int_equal(t_counter(env, OC_C_STAYS_LEFT_RENUMBERED), 1);
+    t_env_free(env);
+    /* a's last box at 400: b's first box is 25 px off it (IoU 0.6), a car
+     * passing in front, not a; a's stay stands and c, appearing at a's
+     * place, continues it */
+    env = env_with("", "");
+    drive_off_renumbered(env, 400);
+    assert_int_equal(t_count(env, NULL), 2);
+    assert_int_equal(start_of(env, "c"), 0);
+    assert_int_equal(t_counter(env, OC_C_STAYS_LEFT_RENUMBERED), 0);
+    t_env_free(env);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -547,6 +599,7 @@ int main(void)
         cmocka_unit_test(own_box_mostly_inside_keeps_the_stay),
         cmocka_unit_test(duplicate_never_takes_the_stay_over),
         cmocka_unit_test(stays_of_one_object_merge),
+        cmocka_unit_test(a_car_driving_off_renumbered_ends_its_stay),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
