@@ -8,6 +8,7 @@
 set -eu
 src=$1
 . "$src/tests/support/wait.sh"
+. "$src/tests/support/tls.sh"
 bin=$2
 here=$src/tests/browser
 work=$(mktemp -d)
@@ -33,8 +34,7 @@ cp "$here/package.json" "$here/package-lock.json" "$here/$script" "$bin/browser/
 (cd "$bin/browser" && { [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund >/dev/null; })
 
 cd "$work"
-openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -days 2 \
-    -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 >/dev/null 2>&1
+tls_self_signed key.pem cert.pem
 # a second box that signs its records (docs/evidence.md, "Signatures"): its
 # key pair made now, the private key handed to the test in OC_TEST_BOX_KEY
 openssl genpkey -algorithm ed25519 -out signbox.pem 2>/dev/null

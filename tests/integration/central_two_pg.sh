@@ -12,6 +12,7 @@ src=$1
 bin=$2
 . "$src/tests/support/broker.sh" # free_port
 . "$src/tests/support/wait.sh"
+. "$src/tests/support/tls.sh"
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 [ -x "$pgbin/initdb" ] || { echo "central_two_pg: PostgreSQL server not installed (scripts/setup.sh)" >&2; exit 1; }
 tmp=$(mktemp -d)
@@ -38,8 +39,7 @@ db="postgresql://postgres@127.0.0.1:$port/ordercam"
 psql() { as_pg "$pgbin/psql" -h 127.0.0.1 -p "$port" -U postgres -d ordercam -tAc "$1"; }
 
 cd "$tmp"
-openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -days 2 \
-    -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 >/dev/null 2>&1
+tls_self_signed key.pem cert.pem || fail "cannot make the test certificate"
 VIEWER=viewer-token-0123456789abcdef
 tok() { echo "box-token-$1-0123456789abcdef"; }
 cports=()
@@ -55,7 +55,7 @@ JSON
     pids+=($!)
     cports+=("$p")
     # the first one migrates; the second starts once the schema is there
-    wait_for 60 eval "(exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null" || fail "central $k did not start"
+    wait_for 60 port_open "$p" || fail "central $k did not start"
 done
 
 now=$(($(date +%s) * 1000))

@@ -13,6 +13,7 @@ src=$1
 bin=$2
 TEST_NAME=daemon_test
 . "$src/tests/support/daemon.sh"
+. "$src/tests/support/tls.sh"
 expected=$src/samples/expected/sample.violations.jsonl
 sample=$src/samples/sample.jsonl.gz
 
@@ -128,12 +129,7 @@ stop_daemon
 stop_broker
 
 echo "== 4. TLS to the broker"
-mkdir -p "$WORK/tls"
-(cd "$WORK/tls" &&
-    openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj '/CN=test CA' >/dev/null 2>&1 &&
-    openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj '/CN=localhost' >/dev/null 2>&1 &&
-    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >san.ext &&
-    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile san.ext >/dev/null 2>&1)
+tls_certs "$WORK/tls" || fail "cannot make the test certificates"
 BROKER_PORT= # a new broker with TLS, on a port of its own
 start_broker "cafile $WORK/tls/ca.pem" "certfile $WORK/tls/server.pem" "keyfile $WORK/tls/server.key"
 edge_config "$WORK/spool4" '.mqtt.host = "localhost" | .mqtt.tls = {ca_file: $ca}' --arg ca "$WORK/tls/ca.pem"

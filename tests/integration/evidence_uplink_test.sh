@@ -27,6 +27,7 @@ trap cleanup EXIT
 [ -n "${KEEP:-}" ] && trap - EXIT
 . "$src/tests/support/broker.sh"
 . "$src/tests/support/wait.sh"
+. "$src/tests/support/tls.sh"
 fail() { echo "evidence_uplink_test: FAIL: $*" >&2; for f in "$WORK"/*.log; do echo "== $f"; tail -15 "$f"; done >&2; exit 1; }
 export TZ=CST-8
 cd "$WORK"
@@ -41,10 +42,7 @@ want_detections=$(sed -n 's/^messages: \([0-9]*\) detections.*/\1/p' offline.sum
 [ -n "$want_detections" ] || fail "no message summary from offline replay"
 expected=$(jq -r '[.id, .evidence.sha256] | @tsv' offline.jsonl | sort)
 
-openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj '/CN=test CA' >/dev/null 2>&1
-openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj '/CN=localhost' >/dev/null 2>&1
-printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >san.ext
-openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile san.ext >/dev/null 2>&1
+tls_certs || fail "cannot make the test certificates"
 echo "box-token-0123456789abcdef" >box.token
 VIEWER=viewer-token-0123456789abcdef
 CPORT=$(free_port)
@@ -52,17 +50,14 @@ METRICS_PORT=$(free_port)
 start_broker
 
 start_central() { # db
-    cat >central.json <<JSON
-{"listen": "127.0.0.1:$CPORT", "tls": {"cert_file": "server.pem", "key_file": "server.key"},
+    central_config central.json "$CPORT" <<JSON
  "db": "$1", "evidence_dir": "$WORK/central-evidence-$1",
  "tokens": [{"token": "box-token-0123456789abcdef", "box": "edge-jc-0001"},
-            {"token": "$VIEWER", "role": "viewer"}]}
+            {"token": "$VIEWER", "role": "viewer"}]
 JSON
-    "$bin/ordercam-central" -c central.json >>central.log 2>&1 &
-    CPID=$!
-    wait_for 60 port_open "$CPORT" || fail "central did not start"
+    central_start central.json "$CPORT" || fail "central did not start"
 }
-stop_central() { kill "$CPID"; wait "$CPID" || true; CPID=; }
+stop_central() { central_stop; }
 
 edge_config() { # spool [extra evidence keys] [extra top-level keys]
     local central="\"central\": {\"url\": \"https://localhost:$CPORT\", \"token_file\": \"$WORK/box.token\", \"ca_file\": \"$WORK/ca.pem\", \"push_interval_s\": 1},"
@@ -80,7 +75,6 @@ start_daemon() {
     DPID=$!
     wait_for 60 log_since "$from" "broker.*connected" || fail "daemon did not connect"
 }
-port_open() { (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null; }
 log_since() { tail -c +"$1" daemon.log | grep -q "$2"; }
 images_match() { [ "$(central_images)" = "$expected" ]; }
 stop_daemon() { kill -TERM "$DPID"; wait "$DPID" || fail "daemon exit $?"; DPID=; }

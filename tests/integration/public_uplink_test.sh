@@ -28,6 +28,7 @@ trap cleanup EXIT
 [ -n "${KEEP:-}" ] && trap - EXIT
 . "$src/tests/support/broker.sh"
 . "$src/tests/support/wait.sh"
+. "$src/tests/support/tls.sh"
 fail() { echo "public_uplink_test: FAIL: $*" >&2; for f in "$WORK"/*.log; do echo "== $f"; tail -15 "$f"; done >&2; exit 1; }
 export TZ=CST-8
 cd "$WORK"
@@ -36,10 +37,7 @@ cd "$WORK"
 "$bin/ordercam-replay" --config "$src/samples/scene.json" --log sf.jsonl --out offline.jsonl 2>/dev/null
 want_total=$(wc -l <offline.jsonl)
 
-openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj '/CN=test CA' >/dev/null 2>&1
-openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj '/CN=localhost' >/dev/null 2>&1
-printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >san.ext
-openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile san.ext >/dev/null 2>&1
+tls_certs || fail "cannot make the test certificates"
 BOX=box-token-0123456789abcdef
 echo "$BOX" >box.token
 VIEWER=viewer-token-0123456789abcdef
@@ -48,16 +46,13 @@ METRICS_PORT=$(free_port)
 start_broker
 
 start_central() { # name
-    cat >central.json <<JSON
-{"listen": "127.0.0.1:$CPORT", "tls": {"cert_file": "server.pem", "key_file": "server.key"},
+    central_config central.json "$CPORT" <<JSON
  "db": "$WORK/$1.sqlite", "evidence_dir": "$WORK/central-$1",
- "tokens": [{"token": "$BOX", "box": "edge-jc-0001"}, {"token": "$VIEWER", "role": "viewer"}]}
+ "tokens": [{"token": "$BOX", "box": "edge-jc-0001"}, {"token": "$VIEWER", "role": "viewer"}]
 JSON
-    "$bin/ordercam-central" -c central.json >>central.log 2>&1 &
-    CPID=$!
-    wait_for 60 port_open "$CPORT" || fail "central did not start"
+    central_start central.json "$CPORT" || fail "central did not start"
 }
-stop_central() { kill "$CPID"; wait "$CPID" || true; CPID=; }
+stop_central() { central_stop; }
 edge_config() { # spool
     sed -e "s#\"port\": 1883#\"port\": $BROKER_PORT#" \
         -e "s#\"dir\": \"/var/lib/ordercam\"#\"dir\": \"$WORK/$1\", \"snapshot_s\": 1#" \
@@ -72,7 +67,6 @@ start_daemon() {
     DPID=$!
     wait_for 60 log_since "$from" "broker.*connected" || fail "daemon did not connect"
 }
-port_open() { (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null; }
 log_since() { tail -c +"$1" daemon.log | grep -q "$2"; }
 stop_daemon() { kill -TERM "$DPID"; wait "$DPID" || fail "daemon exit $?"; DPID=; }
 metric() { curl -s "http://127.0.0.1:$METRICS_PORT/metrics" | grep -v '^#' | grep -F "$1 " | awk '{print $2}'; }

@@ -18,8 +18,8 @@ cleanup() {
 }
 trap cleanup EXIT
 . "$src/tests/support/wait.sh"
+. "$src/tests/support/tls.sh"
 fail() { echo "signature_test: FAIL: $*" >&2; tail -20 "$WORK/central.log" >&2 || true; exit 1; }
-port_open() { (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 cd "$WORK"
 
@@ -28,22 +28,16 @@ openssl genpkey -algorithm ed25519 -out box.pem 2>/dev/null
 KEY=$(openssl pkey -in box.pem -pubout -outform DER | tail -c 32 | base64 -w0)
 [ ${#KEY} = 44 ] || fail "public key is not 44 base64 characters: $KEY"
 
-openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj '/CN=test CA' >/dev/null 2>&1
-openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj '/CN=localhost' >/dev/null 2>&1
-printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >san.ext
-openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile san.ext >/dev/null 2>&1
+tls_certs || fail "cannot make the test certificates"
 BOX=box-token-0123456789abcdef
 VIEWER=viewer-token-0123456789abcdef
 CPORT=$(free_port)
-cat >central.json <<JSON
-{"listen": "127.0.0.1:$CPORT", "tls": {"cert_file": "server.pem", "key_file": "server.key"},
+central_config central.json "$CPORT" <<JSON
  "db": "$WORK/central.db",
  "tokens": [{"token": "$BOX", "box": "edge-jc-0001"}, {"token": "$VIEWER", "role": "viewer"}],
- "box_keys": {"edge-jc-0001": [{"key": "$KEY"}]}}
+ "box_keys": {"edge-jc-0001": [{"key": "$KEY"}]}
 JSON
-"$bin/ordercam-central" -c central.json >>central.log 2>&1 &
-CPID=$!
-wait_for 60 port_open "$CPORT" || fail "central did not start"
+central_start central.json "$CPORT" || fail "central did not start"
 api() { curl -sS --cacert ca.pem -o "$WORK/resp" -w '%{http_code}' "$@"; }
 
 # The canonical form of docs/evidence.md, written from the record's fields

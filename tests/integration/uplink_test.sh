@@ -26,6 +26,7 @@ cleanup() {
 trap cleanup EXIT
 . "$src/tests/support/broker.sh"
 . "$src/tests/support/wait.sh"
+. "$src/tests/support/tls.sh"
 fail() { echo "uplink_test: FAIL: $*" >&2; for f in "$WORK"/*.log; do echo "== $f"; tail -15 "$f"; done >&2; exit 1; }
 sample=$src/samples/sample.jsonl.gz
 want_total=$(wc -l <"$src/samples/expected/sample.violations.jsonl")
@@ -37,11 +38,8 @@ expected_counts=$(sed -E 's/.*"camera":"([^"]*)","type":"([^"]*)","bucket":[0-9]
 expected_ids=$(grep -o '"id":"[^"]*"' "$src/samples/expected/sample.violations.jsonl" | sort)
 
 cd "$WORK"
-openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj '/CN=test CA' >/dev/null 2>&1
-openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj '/CN=localhost' >/dev/null 2>&1
-printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >san.ext
-openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile san.ext >/dev/null 2>&1
-openssl req -x509 -newkey rsa:2048 -nodes -keyout other.key -out other-ca.pem -days 2 -subj '/CN=other CA' >/dev/null 2>&1
+tls_certs || fail "cannot make the test certificates"
+tls_ca other.key other-ca.pem 'other CA'
 echo "box-token-0123456789abcdef" >box.token
 VIEWER=viewer-token-0123456789abcdef
 CPORT=$(free_port)
@@ -51,17 +49,14 @@ start_broker
 start_central() { # db [fault rate]
     local faults=""
     [ -n "${2:-}" ] && faults=", \"faults\": {\"write_error_rate\": $2}"
-    cat >central.json <<JSON
-{"listen": "127.0.0.1:$CPORT", "tls": {"cert_file": "server.pem", "key_file": "server.key"},
+    central_config central.json "$CPORT" <<JSON
  "db": "$1"$faults,
  "tokens": [{"token": "box-token-0123456789abcdef", "box": "edge-jc-0001"},
-            {"token": "$VIEWER", "role": "viewer"}]}
+            {"token": "$VIEWER", "role": "viewer"}]
 JSON
-    "$bin/ordercam-central" -c central.json >>central.log 2>&1 &
-    CPID=$!
-    wait_for 60 port_open "$CPORT" || fail "central did not start"
+    central_start central.json "$CPORT" || fail "central did not start"
 }
-stop_central() { kill "$CPID"; wait "$CPID" || true; CPID=; }
+stop_central() { central_stop; }
 
 edge_config() { # spool [ca]
     sed -e "s#\"port\": 1883#\"port\": $BROKER_PORT#" \
@@ -75,7 +70,6 @@ start_daemon() {
     DPID=$!
     wait_for 60 eval 'tail -c +$from daemon.log | grep -q "broker.*connected"' || fail "daemon did not connect"
 }
-port_open() { (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null; }
 metric_is() { [ "$(metric "$1")" = "$2" ]; }
 metric_gt() { [ "$(metric "$1")" -gt "$2" ] 2>/dev/null; }
 stop_daemon() { kill -TERM "$DPID"; wait "$DPID" || fail "daemon exit $?"; DPID=; }
