@@ -173,6 +173,16 @@ static oc_err_t put_camera(struct sqlstore *s, struct oc_sqlconn *c, const char 
         " SELECT bucket, COALESCE(?3,''), COALESCE(?4,''), type, count FROM tallies_day"
         " WHERE box=?1 AND camera=?2 ON CONFLICT(bucket, road, unit, type)"
         " DO UPDATE SET count=tallies_day_road.count+excluded.count",
+        /* the review status counts follow the records to the new place:
+         * counted again from the camera's records (a move is rare; this
+         * also mends counts that an earlier move had left behind) */
+        "DELETE FROM review_counts WHERE box=?1 AND camera=?2",
+        "INSERT INTO review_counts(bucket, box, camera, type, road, unit, status, reason, count)"
+        " SELECT (v.ts+z.tz*60000) - (((v.ts+z.tz*60000) % 86400000) + 86400000) % 86400000"
+        " - z.tz*60000, v.box, v.camera, v.type, COALESCE(v.road,''), COALESCE(v.unit,''),"
+        " v.status, COALESCE(v.reason,''), COUNT(*)"
+        " FROM violations v, (SELECT tz_offset_min AS tz FROM review_tz) z"
+        " WHERE z.tz IS NOT NULL AND v.box=?1 AND v.camera=?2 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8",
     };
     for (size_t i = 0; e == OC_OK && i < sizeof moves / sizeof *moves; i++)
         e = run(s, c, moves[i], v, 6, NULL);

@@ -120,16 +120,19 @@ static int64_t some_ts(void)
     return edge + (int64_t)(rnd() % 3) - 1;
 }
 
-/* The test's cameras c0, c1, c2: roads R0..R2, units U0, U1, U1. */
+/* The test's cameras c0, c1, c2: roads R0..R2, units U0, U1, U1; once
+ * c2_moved, c2 stands on R0 of U0. */
+static int c2_moved;
+
 static const char *road_of(const char *cam)
 {
     static const char *const r[] = {"R0", "R1", "R2"};
-    return r[cam[1] - '0'];
+    return c2_moved && cam[1] == '2' ? "R0" : r[cam[1] - '0'];
 }
 
 static const char *unit_of(const char *cam)
 {
-    return cam[1] == '0' ? "U0" : "U1";
+    return cam[1] == '0' || (c2_moved && cam[1] == '2') ? "U0" : "U1";
 }
 
 /* Stores n new random records. */
@@ -472,11 +475,22 @@ static void reports_stay_after_retention(void **state)
     }
 }
 
+/* A camera moved to another road and unit takes its decided records'
+ * status counts along: the reports count them at the new place. */
+static void reports_follow_a_moved_camera(void **state)
+{
+    c2_moved = 1;
+    report_counts_equal_the_records(state); /* its places sent again: c2 moves */
+    c2_moved = 0;
+    report_counts_equal_the_records(state); /* and back */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(plates_from_kept_counts_equal_the_records),
         cmocka_unit_test(report_counts_equal_the_records),
+        cmocka_unit_test(reports_follow_a_moved_camera),
         cmocka_unit_test(reports_stay_after_retention),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
