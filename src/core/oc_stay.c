@@ -573,6 +573,10 @@ static size_t candidates(struct oc_engine *e, int ci, int zi, size_t i, struct o
     const struct oc_track *tr = e->sframe.tr[i];
     int64_t timeout = e->cams[ci].cfg->track_timeout_ms;
     size_t n = 0;
+    bool arriving = false;
+    for (size_t j = 0; j < s->n; j++)
+        if (tr->z[zi].stay && s->v[j].id == tr->z[zi].stay)
+            arriving = !s->v[j].settled;
     for (size_t j = 0; j < s->n; j++) {
         const struct oc_stay *h = &s->v[j];
         if (h->zone != zi || (!same_kind(h->cls, tr->cls) && h->id != tr->z[zi].stay) ||
@@ -589,10 +593,19 @@ static size_t candidates(struct oc_engine *e, int ci, int zi, size_t i, struct o
         if (h->id != tr->z[zi].stay && e->sframe.t - h->last_ts > timeout &&
             (!near_centre(z, h->ref, tr->z[zi].start_box) || newer_here(e, ci, h, tr)))
             continue;
-        bool full =
-            vacated ? iou(tr->box, h->ref) >= OC_STAY_DUP_IOU : near_ref(z, h->ref, tr->box);
-        if (!full && !part_of(tr->box, h->ref, OC_STAY_PART_MIN))
+        /* a track still rolling in (its own stay not settled) moves to
+         * another stay only with a full box of the same object at the
+         * same place: within the scale tolerance of a neighbour's stay,
+         * or a part of its box, it is a car arriving beside it, not an id
+         * hop */
+        bool arrival = arriving && h->id != tr->z[zi].stay;
+        bool full = vacated || arrival ? iou(tr->box, h->ref) >= OC_STAY_DUP_IOU
+                                       : near_ref(z, h->ref, tr->box);
+        if (!full && (arrival || !part_of(tr->box, h->ref, OC_STAY_PART_MIN))) {
+            if (arrival && near_ref(z, h->ref, tr->box))
+                e->counters[OC_C_STAYS_ARRIVAL_KEPT]++;
             continue;
+        }
         /* a track's own stay is preferred by a margin, so a box passing
          * over a parked car does not take its stay from the car's own box */
         double own = h->id == tr->z[zi].stay ? OC_STAY_OWN_BONUS : 0;

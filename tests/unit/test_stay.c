@@ -578,6 +578,45 @@ static void a_car_driving_off_renumbered_ends_its_stay(void **state)
     t_env_free(env);
 }
 
+/* a parked at 400 from 0 s, unboxed from 58 s to 62 s (its deadline, 60 s,
+ * falls in the gap); b drives in from 300 px right from 57 s and stops at
+ * b_x at 60 s; both boxed from 62.5 s to 130 s */
+static void arrive_beside(struct t_env *env, double b_x)
+{
+    for (int64_t t = 0; t <= 130000; t += 500) {
+        struct box b[2] = {{"a", 400, 400, 100, 100}, {"b", b_x, 400, 100, 100}};
+        if (t >= 57000 && t < 60000)
+            b[1].x = b_x + 300 - 100.0 * (double)(t - 57000) / 1000;
+        size_t n = t < 57000 ? 1 : 2;
+        frame(env, t, t >= 58000 && t < 62500 ? &b[1] : b, t >= 58000 && t < 62500 ? 1 : n);
+    }
+}
+
+static void a_car_arriving_beside_a_parked_one_keeps_its_own_stay(void **state)
+{
+    (void)state;
+    /* b stops 35 px from a (IoU 0.48, within a's 45-px tolerance) while a
+     * is unboxed: a car arriving beside it, not an id hop. a's stay fires
+     * at its deadline naming a; b has its own stay, from where it stopped */
+    struct t_env *env = env_with("", "");
+    arrive_beside(env, 435);
+    assert_int_equal(t_count(env, NULL), 2);
+    assert_int_equal(env->rec[0].ts_start, 0);
+    assert_string_equal(env->rec[0].track, "a");
+    assert_string_equal(env->rec[1].track, "b");
+    assert_true(env->rec[1].ts_start >= 59000);
+    assert_true(t_counter(env, OC_C_STAYS_ARRIVAL_KEPT) > 0);
+    t_env_free(env);
+    /* b stops 10 px from a (IoU 0.82): the same object at the same place,
+     * so b continues a's stay (and a, back, is its duplicate): one record */
+    env = env_with("", "");
+    arrive_beside(env, 410);
+    assert_int_equal(t_count(env, NULL), 1);
+    assert_int_equal(env->rec[0].ts_start, 0);
+    assert_string_equal(env->rec[0].track, "b");
+    t_env_free(env);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -600,6 +639,7 @@ int main(void)
         cmocka_unit_test(duplicate_never_takes_the_stay_over),
         cmocka_unit_test(stays_of_one_object_merge),
         cmocka_unit_test(a_car_driving_off_renumbered_ends_its_stay),
+        cmocka_unit_test(a_car_arriving_beside_a_parked_one_keeps_its_own_stay),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
