@@ -9,6 +9,11 @@
  * sensor-like noise added and re-encoded until they are about --frame-kb
  * each (a few variants, sent in turn).
  *
+ * Messages carry their scheduled capture time, as a camera stamps a frame
+ * when it takes it: a publisher thread that the shared machine stalls sends
+ * late, never with squeezed timestamps (which would make a second of frames
+ * look like a few milliseconds of the camera's clock).
+ *
  * Threads: one per group of cameras, each with its own MQTT connection.
  * Messages in flight per connection are bounded (the broker's socket
  * pushes back): a publisher that cannot keep up falls behind its schedule
@@ -224,7 +229,7 @@ static void *run(void *arg)
             for (int s = 0; s < n_cameras; s++) {
                 char topic[64], buf[96];
                 snprintf(topic, sizeof topic, "ordercam/signals/sig-%03d", s);
-                int n = snprintf(buf, sizeof buf, "{\"ts\":%" PRId64 ",\"state\":\"red\"}", now);
+                int n = snprintf(buf, sizeof buf, "{\"ts\":%" PRId64 ",\"state\":\"red\"}", due);
                 if (send(p, topic, buf, (size_t)n, qos) == 0)
                     p->sig++;
             }
@@ -238,7 +243,7 @@ static void *run(void *arg)
             burst_done = 1;
         }
         for (int i = 0; i < p->count; i++)
-            camera_tick(p, &cams[i], rel, now_ms());
+            camera_tick(p, &cams[i], rel, due + i % TICK_MS);
     }
     free(cams);
     return NULL;
