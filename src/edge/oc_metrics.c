@@ -25,6 +25,7 @@ static const char *const dcounter_names[OC_D__COUNT] = {
     [OC_D_WRITE_ERR] = "violation_write_errors",
     [OC_D_RECOVERED] = "journal_messages_replayed",
     [OC_D_SUPPRESSED] = "violations_already_written",
+    [OC_D_COPY_MENDED] = "violations_copied_from_spool",
     [OC_D_LOST_DISK_FULL] = "violations_lost_spool_unwritable",
     [OC_D_EV_NO_FRAME] = "evidence_none_no_frame",
     [OC_D_EV_QUEUE_FULL] = "evidence_none_queue_full",

@@ -39,6 +39,7 @@ enum oc_dcounter {
     OC_D_WRITE_ERR,
     OC_D_RECOVERED,
     OC_D_SUPPRESSED,
+    OC_D_COPY_MENDED,
     OC_D_LOST_DISK_FULL,
     OC_D_EV_NO_FRAME,
     OC_D_EV_QUEUE_FULL,

@@ -58,6 +58,18 @@ static void note_line(struct oc_outbox *ob, const struct oc_config *cfg, const c
     cJSON_Delete(j);
 }
 
+/* A spooled record missing from violations.jsonl, appended to it. */
+static void copy_line(void *ud, uint64_t seq, const char *record)
+{
+    struct oc_outbox *ob = ud;
+    (void)seq;
+    if (oc_io_write_all(ob->vfd, record, strlen(record)) != 0 ||
+        oc_io_write_all(ob->vfd, "\n", 1) != 0)
+        oc_dcount(ob->dc, OC_D_WRITE_ERR, 1);
+    else
+        oc_dcount(ob->dc, OC_D_COPY_MENDED, 1);
+}
+
 /* Reads violations.jsonl: the next seq per camera, and cuts a last line
  * that a crash left half written. */
 static int open_violations(struct oc_outbox *ob, const struct oc_config *cfg)
@@ -83,13 +95,19 @@ static int open_violations(struct oc_outbox *ob, const struct oc_config *cfg)
         if (truncate(path, good) != 0 && errno != ENOENT)
             return -1;
     }
+    ob->vfd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (ob->vfd < 0)
+        return -1;
+    /* A crash between the spool's commit and the copy's write left records
+     * in the spool only: the copy gets them now (the engine will not make
+     * them again: their seqs are taken). */
     for (size_t c = 0; c < cfg->n_cameras; c++) {
+        oc_spool_records_from(ob->spool, cfg->cameras[c].id, ob->next[c], copy_line, ob);
         uint64_t n = oc_spool_next_seq(ob->spool, cfg->cameras[c].id);
         if (n > ob->next[c])
             ob->next[c] = n;
     }
-    ob->vfd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    return ob->vfd < 0 ? -1 : 0;
+    return 0;
 }
 
 struct oc_outbox *oc_outbox_open(const struct oc_outbox_opts *o, const struct oc_config *cfg)

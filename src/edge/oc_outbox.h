@@ -5,8 +5,9 @@
  *    in order, up to OC_OUTBOX_HELD_MAX (beyond: lost, counted, logged) and
  *    written as soon as the spool takes writes again;
  *  - violations.jsonl gets a copy for people; on open, a last line a crash
- *    left half written is cut, and the next seq per camera is read back so
- *    that violations written before a crash are not written twice;
+ *    left half written is cut, records a crash left in the spool only are
+ *    appended, and the next seq per camera is read back so that violations
+ *    written before a crash are not written twice;
  *  - evidence settling: the record learns its image (or that there is none);
  *  - spool.max_mb: the oldest images are evicted; records and tallies never.
  * The outbox borrows the spool, the log and the counters (owned by main);

@@ -209,6 +209,25 @@ uint64_t oc_spool_next_seq(struct oc_spool *s, const char *camera)
     return n;
 }
 
+size_t oc_spool_records_from(struct oc_spool *s, const char *camera, uint64_t from,
+                             void (*fn)(void *ud, uint64_t seq, const char *record), void *ud)
+{
+    sqlite3_stmt *st;
+    size_t n = 0;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT seq, record FROM records WHERE camera=?1 AND seq>=?2 ORDER BY seq",
+                           -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_text(st, 1, camera, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)from);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        fn(ud, (uint64_t)sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1));
+        n++;
+    }
+    sqlite3_finalize(st);
+    return n;
+}
+
 size_t oc_spool_pending(struct oc_spool *s, size_t limit,
                         void (*fn)(void *ud, const char *id, const char *record), void *ud)
 {

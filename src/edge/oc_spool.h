@@ -29,6 +29,12 @@ oc_err_t oc_spool_add(struct oc_spool *s, const char *camera, uint64_t seq, cons
 /* The seq after the highest stored for camera (1 when none). */
 uint64_t oc_spool_next_seq(struct oc_spool *s, const char *camera);
 
+/* Calls fn with every stored record (borrowed, as stored: the JSON line
+ * without newline) of camera whose seq is from or later, in seq order.
+ * Returns how many; OC_EIO errors stop early. */
+size_t oc_spool_records_from(struct oc_spool *s, const char *camera, uint64_t from,
+                             void (*fn)(void *ud, uint64_t seq, const char *record), void *ud);
+
 /* Up to limit records not yet accepted by central, oldest first: calls fn
  * with each (borrowed) id and record. Returns how many. */
 size_t oc_spool_pending(struct oc_spool *s, size_t limit,
