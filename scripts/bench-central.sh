@@ -74,10 +74,14 @@ start_pg() {
         [ "$(id -u)" = 0 ] && chown -R postgres "$work/pg"
         as_pg "$pgbin/initdb" -D "$work/pg/data" --auth=trust -U postgres >"$work/pg/initdb.log" 2>&1
     fi
+    # pg_ctl runs the server through a shell: its options on one line (until 2026-12-02 they
+    # spanned three, the newline ended the command, and every setting after the first line
+    # was lost: the server ran with 128 MB of shared buffers and logged to the terminal)
+    local opts=(-p "$pgport" -k "$work/pg" -c listen_addresses=127.0.0.1 -c synchronous_commit=off
+        -c shared_buffers=512MB -c max_connections=200 -c max_wal_size=4GB -c wal_level=minimal
+        -c max_wal_senders=0)
     as_pg timeout "$limit" "$pgbin/pg_ctl" -D "$work/pg/data" -l "$work/pg/pg.log" -w -t 120 \
-        -o "-p $pgport -k $work/pg -c listen_addresses=127.0.0.1 -c synchronous_commit=off
-            -c shared_buffers=512MB -c max_connections=200 -c max_wal_size=4GB
-            -c wal_level=minimal -c max_wal_senders=0" start >/dev/null
+        -o "${opts[*]}" start >/dev/null
     pg_up=1
     echo "== PostgreSQL: $("$pgbin/postgres" --version)"
 }
