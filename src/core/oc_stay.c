@@ -753,11 +753,14 @@ static void judge_zone(struct oc_engine *e, int ci, int zi, int64_t t)
     uint32_t ids[OC_MAX_OBJECTS];
     for (size_t i = 0; i < f->n; i++)
         ids[i] = f->box_stay[i] >= 0 ? s->v[f->box_stay[i]].id : 0;
-    for (size_t i = 0; i < f->n; i++) {
-        struct oc_stay *h = find(s, ids[i]);
-        if (h)
-            feed(e, ci, h, f->tr[i], f->box_how[i], t);
-    }
+    /* a stay's own box before its duplicates: it fires with its object's
+     * box and track */
+    for (int dup = 0; dup < 2; dup++)
+        for (size_t i = 0; i < f->n; i++) {
+            struct oc_stay *h = (f->box_how[i] == HOW_DUP) == dup ? find(s, ids[i]) : NULL;
+            if (h)
+                feed(e, ci, h, f->tr[i], f->box_how[i], t);
+        }
     for (size_t i = 0; i < f->n; i++) {
         struct oc_track *tr = f->tr[i];
         if (!ids[i] && !tr->z[zi].inside && !tr->z[zi].stay)

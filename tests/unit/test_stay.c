@@ -617,6 +617,36 @@ static void a_car_arriving_beside_a_parked_one_keeps_its_own_stay(void **state)
     t_env_free(env);
 }
 
+/* a parked at 400 from 0 s to 70 s; in the message at its deadline (60 s)
+ * a second track d boxes it too (IoU 0.9), listed first; with_a: whether
+ * a's own box is in that message */
+static void duplicate_at_the_deadline(struct t_env *env, bool with_a)
+{
+    park(env, "a", 400, 0, 59500);
+    struct box b[2] = {{"d", 405, 400, 100, 100}, {"a", 400, 400, 100, 100}};
+    frame(env, 60000, b, with_a ? 2 : 1);
+    park(env, "a", 400, 60500, 70000);
+}
+
+static void a_stay_fires_with_its_own_box_not_a_duplicate(void **state)
+{
+    (void)state;
+    /* the duplicate comes first in the message, the object's own box
+     * second: the record names a, with a's box as its last key */
+    struct t_env *env = env_with("", "");
+    duplicate_at_the_deadline(env, true);
+    assert_int_equal(t_count(env, NULL), 1);
+    assert_string_equal(t_find(env, "illegal_parking")->track, "a");
+    assert_true(t_counter(env, OC_C_STAYS_MERGED_DUPLICATE) > 0);
+    t_env_free(env);
+    /* d alone at the deadline is the object's only box: it is named */
+    env = env_with("", "");
+    duplicate_at_the_deadline(env, false);
+    assert_int_equal(t_count(env, NULL), 1);
+    assert_string_equal(t_find(env, "illegal_parking")->track, "d");
+    t_env_free(env);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -640,6 +670,7 @@ int main(void)
         cmocka_unit_test(stays_of_one_object_merge),
         cmocka_unit_test(a_car_driving_off_renumbered_ends_its_stay),
         cmocka_unit_test(a_car_arriving_beside_a_parked_one_keeps_its_own_stay),
+        cmocka_unit_test(a_stay_fires_with_its_own_box_not_a_duplicate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
