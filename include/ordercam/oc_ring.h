@@ -22,6 +22,8 @@ struct oc_ring_stats {
     uint64_t too_large;               /* frames larger than the whole ring */
     uint64_t kept, kept_evicted;      /* frames kept since start; kept ones dropped for bytes */
     uint64_t kept_bytes;              /* held in the kept list now */
+    int64_t span_ms; /* how far back the ring reaches now: the oldest frame held, behind its
+                      * camera's newest (0 when empty); evidence needs about 2.5 s */
 };
 
 /* NULL when out of memory. */

@@ -140,6 +140,8 @@ static void put_gauges(struct text *t, const struct oc_metrics_src *s)
         "ordercam_ring_dropped_total{reason=\"age\"} %" PRIu64 "\n"
         "ordercam_ring_dropped_total{reason=\"bytes\"} %" PRIu64 "\n"
         "ordercam_ring_dropped_total{reason=\"too_large\"} %" PRIu64 "\n"
+        "# HELP ordercam_ring_span_seconds How far back the frame ring reaches now.\n"
+        "# TYPE ordercam_ring_span_seconds gauge\nordercam_ring_span_seconds %.3f\n"
         "# TYPE ordercam_mqtt_connected gauge\nordercam_mqtt_connected %d\n"
         "# TYPE ordercam_mqtt_connect_failures_total counter\n"
         "ordercam_mqtt_connect_failures_total %lu\n"
@@ -147,7 +149,8 @@ static void put_gauges(struct text *t, const struct oc_metrics_src *s)
         "# TYPE ordercam_last_message_timestamp_seconds gauge\n"
         "ordercam_last_message_timestamp_seconds %.3f\n",
         qm, qb, oc_engine_live_tracks(s->eng), rs.bytes, rs.frames, rs.expired, rs.evicted,
-        rs.too_large, s->mqtt_up, s->mqtt_failures, s->applied, s->last_apply);
+        rs.too_large, (double)rs.span_ms / 1000.0, s->mqtt_up, s->mqtt_failures, s->applied,
+        s->last_apply);
     struct oc_evwork_stats ws = {0};
     if (s->evwork)
         oc_evwork_stats(s->evwork, &ws);

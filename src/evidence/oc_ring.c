@@ -178,4 +178,5 @@ void oc_ring_stats(const struct oc_ring *r, struct oc_ring_stats *s)
 {
     *s = r->st;
     s->kept_bytes = r->kept_bytes;
+    s->span_ms = r->head ? r->newest[r->head->camera] - r->head->ts : 0;
 }

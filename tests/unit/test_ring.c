@@ -18,6 +18,7 @@ static void bounded_by_age(void **state)
     oc_ring_stats(r, &s);
     assert_int_equal(s.frames, 21); /* 10 s .. 30 s */
     assert_int_equal(s.expired, 10);
+    assert_int_equal(s.span_ms, 20000);
     size_t len;
     int64_t ts;
     assert_null(oc_ring_nearest(r, 0, 5000, 200, &len, &ts));
@@ -40,6 +41,7 @@ static void bounded_by_bytes_across_cameras(void **state)
     oc_ring_stats(r, &s);
     assert_int_equal(s.bytes, 3000);
     assert_int_equal(s.evicted, 1);
+    assert_int_equal(s.span_ms, 100); /* the oldest held (cam 1 @0) is 100 ms behind cam 1 */
     size_t len;
     int64_t ts;
     assert_non_null(oc_ring_nearest(r, 0, 0, 200, &len, &ts));
