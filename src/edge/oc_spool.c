@@ -214,9 +214,9 @@ size_t oc_spool_records_from(struct oc_spool *s, const char *camera, uint64_t fr
 {
     sqlite3_stmt *st;
     size_t n = 0;
-    if (sqlite3_prepare_v2(s->db,
-                           "SELECT seq, record FROM records WHERE camera=?1 AND seq>=?2 ORDER BY seq",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(
+            s->db, "SELECT seq, record FROM records WHERE camera=?1 AND seq>=?2 ORDER BY seq", -1,
+            &st, NULL) != SQLITE_OK)
         return 0;
     sqlite3_bind_text(st, 1, camera, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)from);

@@ -74,9 +74,10 @@ static void spooled_but_not_copied_is_copied_once(void **state)
         add_to_spool(s, q);
     struct oc_outbox *ob = oc_outbox_open(&o, cfg);
     assert_non_null(ob);
-    assert_string_equal(copy_text(), "{\"id\":\"edge-1:c:1\",\"camera\":\"c\",\"type\":\"red_light\"}\n"
-                                     "{\"id\":\"edge-1:c:2\",\"camera\":\"c\",\"type\":\"red_light\"}\n"
-                                     "{\"id\":\"edge-1:c:3\",\"camera\":\"c\",\"type\":\"red_light\"}\n");
+    assert_string_equal(copy_text(),
+                        "{\"id\":\"edge-1:c:1\",\"camera\":\"c\",\"type\":\"red_light\"}\n"
+                        "{\"id\":\"edge-1:c:2\",\"camera\":\"c\",\"type\":\"red_light\"}\n"
+                        "{\"id\":\"edge-1:c:3\",\"camera\":\"c\",\"type\":\"red_light\"}\n");
     assert_int_equal(atomic_load(&dc.v[OC_D_COPY_MENDED]), 2);
     assert_int_equal(oc_outbox_next_seq(ob, 0), 4);
     oc_outbox_close(ob);
