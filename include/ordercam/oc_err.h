@@ -11,7 +11,8 @@ typedef enum {
     OC_ENOTFOUND,
     OC_EIO,    /* reading or writing a file failed; errno says more */
     OC_EPARSE, /* input could not be parsed */
-    OC_ELIMIT  /* input exceeded a size or depth limit */
+    OC_ELIMIT, /* input exceeded a size or depth limit */
+    OC_EEXIST  /* the thing was there already (a redelivered message) */
 } oc_err_t;
 
 /* Returns a static English description of err; never NULL. */

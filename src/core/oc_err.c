@@ -15,6 +15,7 @@ const char *oc_strerror(oc_err_t err)
     case OC_EIO: return "input/output error";
     case OC_EPARSE: return "parse error";
     case OC_ELIMIT: return "size or depth limit exceeded";
+    case OC_EEXIST: return "already there";
     }
     return "unknown error";
 }

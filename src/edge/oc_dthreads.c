@@ -8,10 +8,11 @@
 
 #include "ordercam/oc_wire.h"
 
-static void on_mqtt_message(void *ud, const char *topic, const void *payload, size_t len)
+static void on_mqtt_message(void *ud, unsigned mid, const char *topic, const void *payload,
+                            size_t len)
 {
     struct oc_daemon *d = ud;
-    oc_recv_message(d->recv, topic, strlen(topic), payload, len);
+    oc_recv_mqtt(d->recv, mid, topic, strlen(topic), payload, len);
 }
 
 /* A snapshot-URL frame (snapshot thread): enters as a frames-topic message,

@@ -19,6 +19,8 @@
 #include "ordercam/oc_text.h"
 
 #define MAX_GENERATIONS 64
+#define MID_SLOTS 65536 /* MQTT packet ids are 16 bits */
+#define MIDS_MAGIC "OCMIDS1"
 
 struct oc_journal {
     pthread_mutex_t lock;
@@ -31,6 +33,9 @@ struct oc_journal {
     size_t n_gens;
     char *buf;
     size_t cap;
+    /* per packet id, the digest of the last message journaled with it
+     * (0: none); mids.bin holds them as of message mids_upto */
+    uint64_t *mids;
 };
 
 static int gen_path(const struct oc_journal *j, uint64_t gen, char *out, size_t len)
@@ -82,6 +87,108 @@ static int open_gen(struct oc_journal *j, uint64_t gen)
     return 0;
 }
 
+/* A message's digest for redelivery: topic and every payload byte (a
+ * frame's too, though the journal keeps none of them). Never 0, which
+ * marks an empty slot. Not cryptographic: it only has to tell apart two
+ * messages that share a packet id, which the broker hands out in turn. */
+static uint64_t digest(const char *topic, size_t tlen, const unsigned char *p, size_t len)
+{
+    uint64_t h = 0x9e3779b97f4a7c15u ^ (uint64_t)len;
+    const unsigned char *parts[2] = {(const unsigned char *)topic, p};
+    size_t lens[2] = {tlen, len};
+    for (int k = 0; k < 2; k++) {
+        size_t i = 0, n = lens[k];
+        for (; i + 8 <= n; i += 8) {
+            uint64_t w;
+            memcpy(&w, parts[k] + i, 8);
+            h = (h ^ w) * 0xff51afd7ed558ccdu;
+            h ^= h >> 32;
+        }
+        for (; i < n; i++)
+            h = (h ^ parts[k][i]) * 0x100000001b3u;
+        h = (h ^ 0xffu) * 0xc4ceb9fe1a85ec53u; /* ends the part: "ab"+"c" != "a"+"bc" */
+    }
+    h ^= h >> 29;
+    return h ? h : 1;
+}
+
+static int mids_path(const struct oc_journal *j, const char *name, char *out, size_t len)
+{
+    int n = snprintf(out, len, "%s/%s", j->dir, name);
+    return n > 0 && (size_t)n < len ? 0 : -1;
+}
+
+/* The digests of lines after upto, in journal order, on top of mids.bin. */
+static void scan_mids(struct oc_journal *j, uint64_t upto)
+{
+    for (size_t g = 0; g < j->n_gens; g++) {
+        char path[PATH_MAX];
+        if (gen_path(j, j->gens[g], path, sizeof path))
+            continue;
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        char *line = NULL;
+        size_t cap = 0;
+        while (getline(&line, &cap, f) > 0) {
+            /* "mid" and "h" come before the (quoted) topic: the first match is ours */
+            const char *sq = strstr(line, "\"seq\":"), *m = strstr(line, "\"mid\":"),
+                       *h = strstr(line, "\"h\":\"");
+            if (!sq || !m || !h || strtoull(sq + 6, NULL, 10) <= upto)
+                continue;
+            unsigned long mid = strtoul(m + 6, NULL, 10);
+            uint64_t d = strtoull(h + 5, NULL, 16);
+            if (mid > 0 && mid < MID_SLOTS && d)
+                j->mids[mid] = d;
+        }
+        free(line);
+        fclose(f);
+    }
+}
+
+/* mids.bin: magic, the seq it is complete up to, MID_SLOTS digests (host
+ * byte order: the file never leaves the box). Missing or short: start
+ * from the generations alone. */
+static void load_mids(struct oc_journal *j)
+{
+    char path[PATH_MAX];
+    uint64_t upto = 0;
+    FILE *f = mids_path(j, "mids.bin", path, sizeof path) == 0 ? fopen(path, "rb") : NULL;
+    if (f) {
+        char magic[8];
+        if (fread(magic, 1, 8, f) != 8 || memcmp(magic, MIDS_MAGIC, 8) != 0 ||
+            fread(&upto, sizeof upto, 1, f) != 1 ||
+            fread(j->mids, sizeof *j->mids, MID_SLOTS, f) != MID_SLOTS) {
+            memset(j->mids, 0, MID_SLOTS * sizeof *j->mids);
+            upto = 0;
+        }
+        fclose(f);
+    }
+    scan_mids(j, upto);
+}
+
+/* Written whole to a temporary file and renamed: a crash leaves the old
+ * one, whose gap the kept generations fill (nothing is deleted unless this
+ * succeeded). Called with the lock held. */
+static int save_mids(struct oc_journal *j)
+{
+    char tmp[PATH_MAX], path[PATH_MAX];
+    if (mids_path(j, "mids.bin.tmp", tmp, sizeof tmp) ||
+        mids_path(j, "mids.bin", path, sizeof path))
+        return -1;
+    FILE *f = fopen(tmp, "wb");
+    if (!f)
+        return -1;
+    uint64_t upto = j->next_seq - 1;
+    int ok = fwrite(MIDS_MAGIC, 1, 8, f) == 8 && fwrite(&upto, sizeof upto, 1, f) == 1 &&
+             fwrite(j->mids, sizeof *j->mids, MID_SLOTS, f) == MID_SLOTS;
+    if (fclose(f) != 0 || !ok || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
 struct oc_journal *oc_journal_open(const char *dir, char *err, size_t errlen)
 {
     struct oc_journal *j = calloc(1, sizeof *j);
@@ -121,6 +228,13 @@ struct oc_journal *oc_journal_open(const char *dir, char *err, size_t errlen)
             max = j->gen_max[i];
     }
     j->next_seq = max + 1;
+    j->mids = calloc(MID_SLOTS, sizeof *j->mids);
+    if (!j->mids) {
+        snprintf(err, errlen, "out of memory");
+        oc_journal_close(j);
+        return NULL;
+    }
+    load_mids(j);
     uint64_t gen = j->n_gens ? j->gens[j->n_gens - 1] : 1;
     if (!j->n_gens) {
         j->gens[0] = gen;
@@ -142,6 +256,7 @@ void oc_journal_close(struct oc_journal *j)
         close(j->fd);
     pthread_mutex_destroy(&j->lock);
     free(j->buf);
+    free(j->mids);
     free(j);
 }
 
@@ -158,43 +273,66 @@ static int reserve(struct oc_journal *j, size_t need)
     return 0;
 }
 
+/* One line; called with the lock held. */
+static oc_err_t write_message(struct oc_journal *j, int64_t wall_ms, unsigned mid, uint64_t d,
+                              const char *topic, size_t topic_len, const void *payload, size_t len,
+                              uint64_t seq)
+{
+    size_t need = 160 + topic_len * 6 + oc_text_b64_encoded_len(len);
+    if (reserve(j, need) != 0)
+        return OC_ENOMEM;
+    char *tq = malloc(topic_len + 1);
+    if (!tq)
+        return OC_ENOMEM;
+    memcpy(tq, topic, topic_len);
+    tq[topic_len] = '\0';
+    int n = mid ? snprintf(j->buf, j->cap,
+                           "{\"ts\":%" PRId64 ",\"seq\":%" PRIu64 ",\"mid\":%u,\"h\":\"%016" PRIx64
+                           "\",\"topic\":",
+                           wall_ms, seq, mid, d)
+                : snprintf(j->buf, j->cap,
+                           "{\"ts\":%" PRId64 ",\"seq\":%" PRIu64 ",\"topic\":", wall_ms, seq);
+    size_t o = (size_t)n;
+    o += oc_text_json_quote(j->buf + o, j->cap - o, tq);
+    free(tq);
+    memcpy(j->buf + o, ",\"payload_b64\":\"", 16);
+    o += 16;
+    o += oc_text_b64_encode(payload, len, j->buf + o);
+    memcpy(j->buf + o, "\"}\n", 3);
+    o += 3;
+    return oc_io_write_all(j->fd, j->buf, o) == 0 ? OC_OK : OC_EIO;
+}
+
+oc_err_t oc_journal_mqtt(struct oc_journal *j, int64_t wall_ms, unsigned mid, const char *topic,
+                         size_t topic_len, const void *payload, size_t len, int is_frame,
+                         uint64_t *seq)
+{
+    if (mid >= MID_SLOTS)
+        mid = 0;
+    uint64_t d = mid ? digest(topic, topic_len, payload, len) : 0;
+    if (is_frame)
+        len = 0;
+    pthread_mutex_lock(&j->lock);
+    if (mid && j->mids[mid] == d) {
+        pthread_mutex_unlock(&j->lock);
+        *seq = 0;
+        return OC_EEXIST;
+    }
+    *seq = j->next_seq++;
+    oc_err_t e = write_message(j, wall_ms, mid, d, topic, topic_len, payload, len, *seq);
+    if (e == OC_OK)
+        j->gen_max[j->n_gens - 1] = *seq;
+    if (mid) /* applied even when the line failed: only a crash would forget it */
+        j->mids[mid] = d;
+    pthread_mutex_unlock(&j->lock);
+    return e;
+}
+
 oc_err_t oc_journal_message(struct oc_journal *j, int64_t wall_ms, const char *topic,
                             size_t topic_len, const void *payload, size_t len, int is_frame,
                             uint64_t *seq)
 {
-    if (is_frame)
-        len = 0;
-    pthread_mutex_lock(&j->lock);
-    *seq = j->next_seq++;
-    oc_err_t e = OC_OK;
-    size_t need = 128 + topic_len * 6 + oc_text_b64_encoded_len(len);
-    if (reserve(j, need) != 0) {
-        e = OC_ENOMEM;
-    } else {
-        char *tq = malloc(topic_len + 1);
-        if (!tq) {
-            e = OC_ENOMEM;
-        } else {
-            memcpy(tq, topic, topic_len);
-            tq[topic_len] = '\0';
-            int n = snprintf(j->buf, j->cap,
-                             "{\"ts\":%" PRId64 ",\"seq\":%" PRIu64 ",\"topic\":", wall_ms, *seq);
-            size_t o = (size_t)n;
-            o += oc_text_json_quote(j->buf + o, j->cap - o, tq);
-            free(tq);
-            memcpy(j->buf + o, ",\"payload_b64\":\"", 16);
-            o += 16;
-            o += oc_text_b64_encode(payload, len, j->buf + o);
-            memcpy(j->buf + o, "\"}\n", 3);
-            o += 3;
-            if (oc_io_write_all(j->fd, j->buf, o) != 0)
-                e = OC_EIO;
-        }
-    }
-    if (e == OC_OK)
-        j->gen_max[j->n_gens - 1] = *seq;
-    pthread_mutex_unlock(&j->lock);
-    return e;
+    return oc_journal_mqtt(j, wall_ms, 0, topic, topic_len, payload, len, is_frame, seq);
 }
 
 oc_err_t oc_journal_tick(struct oc_journal *j, int64_t wall_ms, const char *camera,
@@ -224,8 +362,13 @@ oc_err_t oc_journal_rotate(struct oc_journal *j, uint64_t applied)
         j->gen_max[j->n_gens] = 0;
         j->n_gens++;
     }
-    /* drop fully applied generations, oldest first, never the current one */
+    /* drop fully applied generations, oldest first, never the current one;
+     * only once mids.bin has their packet ids */
     size_t keep = 0;
+    if (save_mids(j) != 0) {
+        pthread_mutex_unlock(&j->lock);
+        return OC_EIO;
+    }
     for (size_t i = 0; i < j->n_gens; i++) {
         char path[PATH_MAX];
         if (i + 1 < j->n_gens && j->gen_max[i] <= applied && keep == 0 &&

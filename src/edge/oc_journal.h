@@ -4,7 +4,14 @@
  * restarted daemon rebuild exactly the state it had. Files are event logs
  * (docs/events.md) in <spool>/journal/<generation>.jsonl with two extra
  * fields: "seq" on messages and, on ticks, "after" (the seq of the last
- * message applied before the tick). Thread-safe. */
+ * message applied before the tick). Thread-safe.
+ *
+ * It also remembers, for each MQTT packet id, a digest of the last message
+ * received with it ("mid" and "h" on the line; <spool>/journal/mids.bin at
+ * each rotation), so that a QoS 1 message the broker sends again after a
+ * crash (its PUBACK died with the process: libmosquitto queues it, the
+ * kernel drops it) is known as one already journaled and applied. Bounded:
+ * 65,536 packet ids x 8 bytes. */
 #ifndef OC_JOURNAL_H
 #define OC_JOURNAL_H
 
@@ -26,10 +33,19 @@ void oc_journal_close(struct oc_journal *j);
 oc_err_t oc_journal_message(struct oc_journal *j, int64_t wall_ms, const char *topic,
                             size_t topic_len, const void *payload, size_t len, int is_frame,
                             uint64_t *seq);
+/* The same for a message that came with an MQTT packet id (mid 1..65535;
+ * 0 = none, as for QoS 0 or a snapshot-URL frame: then exactly
+ * oc_journal_message). OC_EEXIST, with nothing written and *seq 0, when the
+ * last message journaled with this packet id had the same topic and
+ * payload: the broker's redelivery of a message already journaled. */
+oc_err_t oc_journal_mqtt(struct oc_journal *j, int64_t wall_ms, unsigned mid, const char *topic,
+                         size_t topic_len, const void *payload, size_t len, int is_frame,
+                         uint64_t *seq);
 oc_err_t oc_journal_tick(struct oc_journal *j, int64_t wall_ms, const char *camera,
                          int64_t camera_ts, uint64_t after);
 
-/* Starts a new generation and deletes generations whose every message is
+/* Starts a new generation, writes the packet-id digests (mids.bin: what the
+ * deleted generations held) and deletes generations whose every message is
  * at most `applied` (already in a durable snapshot). */
 oc_err_t oc_journal_rotate(struct oc_journal *j, uint64_t applied);
 

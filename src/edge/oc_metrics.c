@@ -34,6 +34,7 @@ static const char *const dcounter_names[OC_D__COUNT] = {
     [OC_D_EV_LOST_RESTART] = "evidence_none_lost_at_restart",
     [OC_D_EV_EVICTED] = "evidence_evicted_for_spool_limit",
     [OC_D_EV_OVER_LIMIT] = "spool_over_limit_nothing_to_evict",
+    [OC_D_REDELIVERED] = "mqtt_redelivered_dropped",
 };
 
 const char *oc_dcounter_name(enum oc_dcounter k)

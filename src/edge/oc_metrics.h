@@ -48,6 +48,7 @@ enum oc_dcounter {
     OC_D_EV_LOST_RESTART,
     OC_D_EV_EVICTED,
     OC_D_EV_OVER_LIMIT,
+    OC_D_REDELIVERED,
     OC_D__COUNT
 };
 

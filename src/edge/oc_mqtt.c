@@ -52,8 +52,8 @@ static void on_message(struct mosquitto *mosq, void *obj, const struct mosquitto
 {
     (void)mosq;
     struct oc_mqtt *m = obj;
-    m->on_message(m->ud, msg->topic, msg->payload,
-                  msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0);
+    m->on_message(m->ud, msg->qos > 0 && msg->mid > 0 ? (unsigned)msg->mid : 0, msg->topic,
+                  msg->payload, msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0);
 }
 
 static void report_down(struct oc_mqtt *m, const char *why)

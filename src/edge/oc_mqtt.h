@@ -22,8 +22,10 @@ struct oc_mqtt_opts {
     int backoff_min_ms, backoff_max_ms;
 };
 
-/* Called on the MQTT thread; topic and payload are borrowed for the call. */
-typedef void (*oc_mqtt_message_fn)(void *ud, const char *topic, const void *payload, size_t len);
+/* Called on the MQTT thread; topic and payload are borrowed for the call.
+ * mid: the message's MQTT packet id, 0 for QoS 0 (no redelivery). */
+typedef void (*oc_mqtt_message_fn)(void *ud, unsigned mid, const char *topic, const void *payload,
+                                   size_t len);
 /* Called on the MQTT thread when the connection comes up (up=1) or goes
  * down (up=0); why is a static English reason. */
 typedef void (*oc_mqtt_state_fn)(void *ud, int up, const char *why);

@@ -52,8 +52,8 @@ static int is_frame_topic(const char *prefix, const char *topic, size_t tlen)
     return oc_event_topic_kind(prefix, topic, tlen, &kind) && kind == OC_MSG_FRAME;
 }
 
-int oc_recv_message(struct oc_recv *r, const char *topic, size_t tlen, const void *payload,
-                    size_t len)
+int oc_recv_mqtt(struct oc_recv *r, unsigned mid, const char *topic, size_t tlen,
+                 const void *payload, size_t len)
 {
     size_t msgs, bytes;
     int rc = 0;
@@ -74,8 +74,17 @@ int oc_recv_message(struct oc_recv *r, const char *topic, size_t tlen, const voi
     int frame = is_frame_topic(r->prefix, topic, tlen);
     int jpeg = frame && len <= OC_JPEG_MAX_BYTES && oc_event_is_jpeg(payload, len);
     int64_t rx_ms = oc_recv_now();
-    if (oc_journal_message(r->o.journal, rx_ms, topic, tlen, frame && !jpeg ? "-" : payload,
-                           frame && !jpeg ? 1 : len, jpeg, &seq) != OC_OK) {
+    oc_err_t je =
+        oc_journal_mqtt(r->o.journal, rx_ms, mid, topic, tlen, frame && !jpeg ? "-" : payload,
+                        frame && !jpeg ? 1 : len, jpeg, &seq);
+    if (je == OC_EEXIST) {
+        /* the broker's resend of a message journaled (and applied) before
+         * a crash: taking it again would count its violations twice */
+        oc_dcount(r->o.dc, OC_D_REDELIVERED, 1);
+        pthread_mutex_unlock(&r->lock);
+        return 0;
+    }
+    if (je != OC_OK) {
         oc_dcount(r->o.dc, OC_D_JOURNAL_ERR, 1);
         seq = 0;
     }
@@ -89,6 +98,12 @@ int oc_recv_message(struct oc_recv *r, const char *topic, size_t tlen, const voi
     }
     pthread_mutex_unlock(&r->lock);
     return rc;
+}
+
+int oc_recv_message(struct oc_recv *r, const char *topic, size_t tlen, const void *payload,
+                    size_t len)
+{
+    return oc_recv_mqtt(r, 0, topic, tlen, payload, len);
 }
 
 bool oc_recv_tick(struct oc_recv *r, const char *camera, int64_t camera_ts, int64_t *rx_ms)

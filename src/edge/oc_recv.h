@@ -45,6 +45,14 @@ void oc_recv_set_prefix(struct oc_recv *r, const char *prefix);
 int oc_recv_message(struct oc_recv *r, const char *topic, size_t tlen, const void *payload,
                     size_t len);
 
+/* The same for an MQTT message with its packet id (0 when it has none,
+ * QoS 0): a message the broker sends again with the packet id, topic and
+ * payload of the last one journaled under that id is the redelivery of a
+ * message received before a crash (oc_journal_mqtt): it is dropped and
+ * counted (OC_D_REDELIVERED) and 0 is returned. */
+int oc_recv_mqtt(struct oc_recv *r, unsigned mid, const char *topic, size_t tlen,
+                 const void *payload, size_t len);
+
 /* A snapshot-URL frame of a camera: enters as <prefix>cameras/<id>/frames/<ts>,
  * like any MQTT frame. 0 or -1 as oc_recv_message. */
 int oc_recv_frame(struct oc_recv *r, const char *camera, int64_t ts, const void *jpeg, size_t len);

@@ -148,6 +148,7 @@ pending=$(pending_images)
 central_images >/dev/null # checks every served image against its record
 with=$(api "/api/v1/violations?limit=1000" | jq '[.violations[] | select(.evidence_url)] | length')
 echo "   $with of $want_total with evidence after 3 kills"
+echo "   resends the broker made after the last kill, dropped: $(metric 'ordercam_engine_events_total{event="mqtt_redelivered_dropped"}')"
 [ "$with" -gt 0 ] || fail "a2: no evidence at all"
 stop_daemon; stop_central
 

@@ -1,7 +1,9 @@
 /* oc_journal on real files in a temporary directory: numbering, replay of
  * what follows a cut (messages and the ticks between them, in order),
  * frames without their bytes, a line torn by a crash, rotation and what it
- * deletes, numbering across a restart after rotation (oc_journal_continue_after). */
+ * deletes, numbering across a restart after rotation (oc_journal_continue_after),
+ * and the MQTT packet-id memory that recognises a broker's redelivery after a
+ * crash, across restarts and rotations and with mids.bin damaged. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -223,6 +225,96 @@ static void numbering_survives_rotation_and_restart(void **state)
     oc_journal_close(j);
 }
 
+static oc_err_t mq(struct oc_journal *j, unsigned mid, const char *topic, const char *payload,
+                   int frame, uint64_t *seq)
+{
+    return oc_journal_mqtt(j, 1000, mid, topic, strlen(topic), payload, strlen(payload), frame,
+                           seq);
+}
+
+static void redelivery_is_recognised_by_packet_id_and_content(void **state)
+{
+    const char *dir = *state;
+    struct oc_journal *j = open_j(dir);
+    uint64_t seq = 99;
+    assert_int_equal(mq(j, 5, "a", "x", 0, &seq), OC_OK);
+    assert_int_equal(seq, 1);
+    assert_int_equal(mq(j, 5, "a", "x", 0, &seq), OC_EEXIST); /* the resend */
+    assert_int_equal(seq, 0);
+    /* the broker gave id 5 to a new message: taken, and it is id 5's now */
+    assert_int_equal(mq(j, 5, "a", "y", 0, &seq), OC_OK);
+    assert_int_equal(seq, 2);
+    assert_int_equal(mq(j, 5, "a", "x", 0, &seq), OC_OK);
+    assert_int_equal(mq(j, 6, "a", "x", 0, &seq), OC_OK); /* another id: another message */
+    assert_int_equal(mq(j, 5, "b", "x", 0, &seq), OC_OK); /* another topic */
+    /* without a packet id (QoS 0) nothing is ever a resend */
+    assert_int_equal(mq(j, 0, "a", "x", 0, &seq), OC_OK);
+    assert_int_equal(mq(j, 0, "a", "x", 0, &seq), OC_OK);
+    /* frames are journaled without bytes, but their bytes tell them apart */
+    assert_int_equal(mq(j, 7, "c1/frames/1", "JPEG-A", 1, &seq), OC_OK);
+    assert_int_equal(mq(j, 7, "c1/frames/1", "JPEG-B", 1, &seq), OC_OK);
+    assert_int_equal(mq(j, 7, "c1/frames/1", "JPEG-B", 1, &seq), OC_EEXIST);
+    /* the topic/payload boundary counts: "ab"+"c" is not "a"+"bc" */
+    assert_int_equal(mq(j, 8, "ab", "c", 0, &seq), OC_OK);
+    assert_int_equal(mq(j, 8, "a", "bc", 0, &seq), OC_OK);
+    uint64_t msgs, bad;
+    replay(j, 0, &msgs, &bad);
+    assert_int_equal(msgs, 11); /* the two resends were not journaled */
+    assert_int_equal(bad, 0);
+    oc_journal_close(j);
+}
+
+static void redelivery_is_recognised_after_restart_and_rotation(void **state)
+{
+    const char *dir = *state;
+    struct oc_journal *j = open_j(dir);
+    uint64_t seq;
+    assert_int_equal(mq(j, 1, "a", "1", 0, &seq), OC_OK);
+    assert_int_equal(mq(j, 2, "a", "2", 0, &seq), OC_OK);
+    oc_journal_close(j); /* the crash: the broker still has 1 and 2 unacknowledged */
+    j = open_j(dir);
+    assert_int_equal(mq(j, 1, "a", "1", 0, &seq), OC_EEXIST);
+    assert_int_equal(mq(j, 2, "a", "2", 0, &seq), OC_EEXIST);
+    assert_int_equal(mq(j, 3, "a", "3", 0, &seq), OC_OK);
+    /* a snapshot of everything deletes every generation with a message;
+     * mids.bin keeps what they knew */
+    assert_int_equal(oc_journal_rotate(j, 3), OC_OK);
+    assert_int_equal(oc_journal_rotate(j, 3), OC_OK);
+    assert_int_equal(mq(j, 4, "a", "4", 0, &seq), OC_OK); /* after mids.bin: in the journal */
+    oc_journal_close(j);
+    j = open_j(dir);
+    assert_int_equal(mq(j, 3, "a", "3", 0, &seq), OC_EEXIST);
+    assert_int_equal(mq(j, 4, "a", "4", 0, &seq), OC_EEXIST);
+    assert_int_equal(mq(j, 1, "a", "1", 0, &seq), OC_EEXIST);
+    assert_int_equal(mq(j, 2, "a", "9", 0, &seq), OC_OK);
+    oc_journal_close(j);
+    /* the newer line wins over mids.bin for the same id */
+    j = open_j(dir);
+    assert_int_equal(mq(j, 2, "a", "2", 0, &seq), OC_OK);
+    oc_journal_close(j);
+}
+
+static void damaged_mids_file_falls_back_to_the_journal(void **state)
+{
+    const char *dir = *state;
+    struct oc_journal *j = open_j(dir);
+    uint64_t seq;
+    assert_int_equal(mq(j, 1, "a", "1", 0, &seq), OC_OK);
+    assert_int_equal(oc_journal_rotate(j, 0), OC_OK); /* nothing applied: generation kept */
+    assert_int_equal(mq(j, 2, "a", "2", 0, &seq), OC_OK);
+    oc_journal_close(j);
+    char path[512];
+    snprintf(path, sizeof path, "%s/journal/mids.bin", dir);
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    fputs("garbage!", f); /* a torn or foreign file */
+    fclose(f);
+    j = open_j(dir);
+    assert_int_equal(mq(j, 1, "a", "1", 0, &seq), OC_EEXIST); /* from the kept generation */
+    assert_int_equal(mq(j, 2, "a", "2", 0, &seq), OC_EEXIST);
+    oc_journal_close(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -230,6 +322,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(torn_line_is_counted, setup, teardown),
         cmocka_unit_test_setup_teardown(rotation_deletes_only_applied_generations, setup, teardown),
         cmocka_unit_test_setup_teardown(numbering_survives_rotation_and_restart, setup, teardown),
+        cmocka_unit_test_setup_teardown(redelivery_is_recognised_by_packet_id_and_content, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(redelivery_is_recognised_after_restart_and_rotation, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(damaged_mids_file_falls_back_to_the_journal, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -191,6 +191,47 @@ static void queue_limit_in_bytes(void **state)
     fx_free(f);
 }
 
+/* A QoS 1 message the broker sends again after a crash of the daemon (its
+ * PUBACK was lost with the process) was journaled and applied already: it
+ * must not reach the queue, the journal or the recording again. */
+static void redelivered_message_is_dropped_and_counted(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(16, 1 << 20);
+    const char *det = "{\"ts\":5,\"objects\":[]}", *topic = "oc/cameras/c1/detections";
+    assert_int_equal(oc_recv_mqtt(f->r, 42, topic, strlen(topic), det, strlen(det)), 0);
+    oc_recv_free(f->r);
+    oc_journal_close(f->j); /* the crash, and a new daemon on the same spool */
+    char err[256];
+    assert_non_null(f->j = oc_journal_open(f->dir, err, sizeof err));
+    struct oc_recv_opts o = {.journal = f->j,
+                             .rxq = f->q,
+                             .max_msgs = 16,
+                             .max_bytes = 1 << 20,
+                             .record = f->record,
+                             .dc = &f->dc};
+    assert_non_null(f->r = oc_recv_new(&o));
+    oc_recv_set_prefix(f->r, "oc/");
+    assert_int_equal(oc_recv_mqtt(f->r, 42, topic, strlen(topic), det, strlen(det)), 0);
+    assert_int_equal(f->dc.v[OC_D_REDELIVERED], 1);
+    assert_int_equal(oc_journal_next_seq(f->j), 2);
+    /* a new message under the same packet id is taken */
+    const char *det2 = "{\"ts\":6,\"objects\":[]}";
+    assert_int_equal(oc_recv_mqtt(f->r, 42, topic, strlen(topic), det2, strlen(det2)), 0);
+    assert_int_equal(f->dc.v[OC_D_REDELIVERED], 1);
+    struct oc_rxmsg *m[3] = {oc_rxq_pop(f->q, 0), oc_rxq_pop(f->q, 0), oc_rxq_pop(f->q, 0)};
+    assert_non_null(m[0]);
+    assert_non_null(m[1]);
+    assert_null(m[2]);
+    assert_int_equal(m[0]->seq, 1);
+    assert_int_equal(m[1]->seq, 2);
+    free(m[0]);
+    free(m[1]);
+    char lines[8][512];
+    assert_int_equal(record_lines(f, lines, 8), 2);
+    fx_free(f);
+}
+
 static void empty_payload_is_empty(void **state)
 {
     (void)state;
@@ -251,6 +292,7 @@ int main(void)
         cmocka_unit_test(one_order_one_time),
         cmocka_unit_test(queue_limit_in_messages),
         cmocka_unit_test(queue_limit_in_bytes),
+        cmocka_unit_test(redelivered_message_is_dropped_and_counted),
         cmocka_unit_test(empty_payload_is_empty),
         cmocka_unit_test(tick_only_while_nothing_waits),
         cmocka_unit_test(snapshot_frames_under_the_prefix),
