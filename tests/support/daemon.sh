@@ -17,7 +17,8 @@ cleanup() {
     if declare -F cleanup_extra >/dev/null; then cleanup_extra || true; fi
     [ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null || true
     stop_broker || true
-    rm -rf "$WORK"
+    # OC_KEEP_WORK=1 keeps the test's files for a post-mortem
+    if [ -n "${OC_KEEP_WORK:-}" ]; then echo "$TEST_NAME: files kept in $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 
