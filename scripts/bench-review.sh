@@ -67,8 +67,9 @@ INSERT INTO violations(id, box, camera, type, ts, road, unit, sha256, record, re
 SELECT 'edge-' || (k % 20) || ':cam-' || (k % 200) || ':' || (k + 1), 'edge-' || (k % 20),
        'cam-' || (k % 200), $ty, $t0 + (k * 2591999999 / $n), 'road-' || (k % 50),
        'unit-' || (k % 10), NULL,
-       '{"id":"edge-' || (k % 20) || ':cam-' || (k % 200) || ':' || (k + 1) || '","type":"t' || (k % 10)
-         || '","camera":"cam-' || (k % 200) || '","plate":"P' || (k % 100000) || '"}', 0
+       '{"id":"edge-' || (k % 20) || ':cam-' || (k % 200) || ':' || (k + 1) || '","box":"edge-'
+         || (k % 20) || '","type":"t' || (k % 10) || '","camera":"cam-' || (k % 200)
+         || '","plate":"P' || (k % 100000) || '"}', 0
 FROM i;
 INSERT INTO cameras(box, camera, location, road, unit)
 SELECT DISTINCT box, camera, 'x', road, unit FROM violations;

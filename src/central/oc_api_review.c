@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ordercam/oc_record.h"
+
 /* The evidence fields of a served record: its URL (null without an
  * image), "evidence_expired": true when retention deleted the image (the
  * record keeps its evidence.sha256) and "public_url" when central holds
@@ -87,10 +89,13 @@ static void next_row(void *arg, const struct oc_store_vrow *r)
     struct next_out *n = arg;
     n->v = vrow_json(r);
     n->lease_until = r->lease_until;
-    const char *cam = n->v ? oc_api_jstr(n->v, "camera") : NULL,
-               *box = n->v ? oc_api_jstr(n->v, "box") : NULL;
-    snprintf(n->camera, sizeof n->camera, "%s", cam ? cam : "");
-    snprintf(n->box, sizeof n->box, "%s", box ? box : "");
+    /* the camera's other violations are found by the id's box and camera
+     * (indexed columns), not by the record's text */
+    struct oc_record_id rid;
+    if (oc_record_id_parse(r->id, &rid) == 0) {
+        snprintf(n->camera, sizeof n->camera, "%s", rid.camera);
+        snprintf(n->box, sizeof n->box, "%s", rid.box);
+    }
 }
 
 /* The oldest pending violation (filters: type, camera, road, unit),
@@ -114,7 +119,8 @@ enum MHD_Result oc_api_get_review_next(struct oc_api *api, struct MHD_Connection
         struct oc_store_filter cf = {.camera = n.camera, .box = n.box};
         struct vlist l = {.arr = recent, .skip_id = oc_api_jstr(n.v, "id")};
         int more = 0;
-        api->store->ops->vrows(api->store, &cf, 8, 0, NULL, vlist_row, &l, &more);
+        if (n.camera[0])
+            api->store->ops->vrows(api->store, &cf, 8, 0, NULL, vlist_row, &l, &more);
         cJSON_AddItemToObject(out, "violation", n.v);
         cJSON_AddNumberToObject(out, "lease_until", (double)n.lease_until);
     } else {
