@@ -118,6 +118,7 @@ run_daemon() {
     t1=$(metric ordercam_last_message_timestamp_seconds)
     d_cpu=$(cpu_s)
     load=$(cut -d' ' -f1-3 /proc/loadavg)
+    local w
     for w in "${watchers[@]}"; do # the loop, then the curl it was waiting for
         c=$(pgrep -P "$w" || true)
         kill "$w"
@@ -136,9 +137,9 @@ run_daemon() {
 rounds=${ROUNDS:-3}
 pair_rates=() pair_cpus=() dd_rate=0 dw_rate=0 dd_cpu=0 dw_cpu=0 dw_drops=0
 for r in $(seq "$rounds"); do
-    for w in $([ $((r % 2)) = 1 ] && echo "1 0" || echo "0 1"); do
-        run_daemon "spool-drain-$r-$w" "$w" drain
-        if [ "$w" = 1 ]; then
+    for watched in $([ $((r % 2)) = 1 ] && echo "1 0" || echo "0 1"); do
+        run_daemon "spool-drain-$r-$watched" "$watched" drain
+        if [ "$watched" = 1 ]; then
             dw_rate=$d_rate dw_cpu=$d_cpu dw_drops=$((dw_drops + drops)) dw_load=$load
         else
             dd_rate=$d_rate dd_cpu=$d_cpu dd_load=$load
