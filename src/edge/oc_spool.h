@@ -31,7 +31,7 @@ uint64_t oc_spool_next_seq(struct oc_spool *s, const char *camera);
 
 /* Calls fn with every stored record (borrowed, as stored: the JSON line
  * without newline) of camera whose seq is from or later, in seq order.
- * Returns how many; OC_EIO errors stop early. */
+ * Returns how many it gave; a read error ends the walk there. */
 size_t oc_spool_records_from(struct oc_spool *s, const char *camera, uint64_t from,
                              void (*fn)(void *ud, uint64_t seq, const char *record), void *ud);
 
