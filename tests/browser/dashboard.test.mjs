@@ -181,6 +181,10 @@ try {
   assert.ok((await note.textContent()).includes('未框出的旁人') && (await note.textContent()).includes('未打码'));
   const href = await link.getAttribute('href');
   assert.equal(href, `/api/v1/evidence/${signed.id}/public`);
+  // the thumbnail beside the link keeps its box while it loads: the link does not move
+  const before = await link.boundingBox();
+  await page.waitForFunction(() => [...document.querySelectorAll('#recent img.thumb')].every((i) => i.complete));
+  assert.deepEqual(await link.boundingBox(), before);
   const [tab] = await Promise.all([context.waitForEvent('page'), link.click()]);
   await tab.waitForLoadState();
   assert.ok(tab.url().endsWith(href), tab.url());
