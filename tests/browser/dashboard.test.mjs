@@ -182,8 +182,10 @@ try {
   const href = await link.getAttribute('href');
   assert.equal(href, `/api/v1/evidence/${signed.id}/public`);
   // the thumbnail beside the link keeps its box while it loads: the link does not move
+  // (lazy images load only near the viewport: the row is scrolled to first)
+  await link.scrollIntoViewIfNeeded();
   const before = await link.boundingBox();
-  await page.waitForFunction(() => [...document.querySelectorAll('#recent img.thumb')].every((i) => i.complete));
+  await row.locator('img.thumb').evaluate((img) => img.decode());
   assert.deepEqual(await link.boundingBox(), before);
   const [tab] = await Promise.all([context.waitForEvent('page'), link.click()]);
   await tab.waitForLoadState();
