@@ -120,6 +120,9 @@ try {
   assert.equal(recent, records.length);
   const thumb = page.locator('#recent img.thumb');
   assert.equal(await thumb.count(), 1);
+  // the thumbnail loads lazily, near the viewport only: scrolled to first
+  // (the oldest record's row is at the bottom of a long page)
+  await thumb.scrollIntoViewIfNeeded();
   await page.waitForFunction(() => document.querySelector('#recent img.thumb').naturalWidth > 0);
   await page.screenshot({ path: shot, fullPage: true });
   await thumb.click();
