@@ -134,9 +134,9 @@ static void fire(struct oc_engine *e, int ci, struct oc_stay *h, int64_t gap_ts,
     oc_rules__key(p, h->start, h->start_box);
     if (gap_ts >= 0) {
         oc_rules__key(p, gap_ts, gap_box);
-        oc_rules__key(p, h->last_ts, h->last_box);
+        oc_rules__key(p, h->last_ts, h->full_box);
     } else {
-        oc_rules__key(p, ts, h->last_box);
+        oc_rules__key(p, ts, h->full_box);
     }
 }
 
@@ -280,6 +280,7 @@ static struct oc_stay *create(struct oc_engine *e, int ci, int zi, struct oc_tra
     h->start = h->last_ts = h->born = t;
     memcpy(h->start_box, box, sizeof h->start_box);
     memcpy(h->last_box, box, sizeof h->last_box);
+    memcpy(h->full_box, box, sizeof h->full_box);
     memcpy(h->sum, box, sizeof h->sum);
     memcpy(h->ref, box, sizeof h->ref);
     h->n = 1;
@@ -384,6 +385,7 @@ static void feed(struct oc_engine *e, int ci, struct oc_stay *h, struct oc_track
     if (!h->settled && t - h->born >= OC_STAY_KEEP_MS)
         h->settled = true;
     if (how == HOW_FULL) {
+        memcpy(h->full_box, tr->box, sizeof h->full_box);
         for (int k = 0; k < 4; k++) {
             h->sum[k] += tr->box[k];
             h->ref[k] = h->sum[k] / (h->n + 1);

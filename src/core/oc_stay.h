@@ -44,6 +44,10 @@ struct oc_stay {
     bool emitted, kept, shared;
     int64_t start, last_ts;
     double start_box[4], last_box[4];
+    /* the last box of the object itself, in full (not a visible part nor a
+     * duplicate): the record's last key box, so evidence frames the whole
+     * object even when its last observation was a part */
+    double full_box[4];
     double sum[4]; /* of the full boxes fed; the reference is their mean */
     double ref[4];
     uint32_t n;

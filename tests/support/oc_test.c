@@ -23,6 +23,7 @@ static void keep(void *ud, const struct oc_violation *v)
     r->seq = v->seq;
     r->n_keys = v->n_keys;
     memcpy(r->key_ts, v->key_ts, sizeof r->key_ts);
+    memcpy(r->key_box, v->key_box, sizeof r->key_box);
     r->signal_state = v->signal_state;
     r->red_elapsed_ms = v->red_elapsed_ms;
     memcpy(r->key_sig, v->key_sig, sizeof r->key_sig);

@@ -20,6 +20,7 @@ struct t_rec {
     uint64_t seq;
     size_t n_keys;
     int64_t key_ts[OC_KEYS_MAX];
+    double key_box[OC_KEYS_MAX][4];
     enum oc_sig_state signal_state, key_sig[OC_KEYS_MAX];
     int64_t red_elapsed_ms, key_sig_ms[OC_KEYS_MAX];
     char signal[72];

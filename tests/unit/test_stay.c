@@ -647,6 +647,42 @@ static void a_stay_fires_with_its_own_box_not_a_duplicate(void **state)
     t_env_free(env);
 }
 
+/* a parked at 400 until 58 s, its last full box at 58.5 s (403, 401);
+ * then up to the deadline (60 s) boxes of the car's left part only, or
+ * (part = false) full boxes at 404 */
+static void last_boxes_before_the_deadline(struct t_env *env, bool part)
+{
+    park(env, "a", 400, 0, 58000);
+    frame(env, 58500, &(struct box){"a", 403, 401, 100, 100}, 1);
+    for (int64_t t = 59000; t <= 60000; t += 500)
+        frame(env, t, &(struct box){"a", part ? 403 : 404, 400, part ? 60 : 100, part ? 95 : 100},
+              1);
+}
+
+static void the_record_frames_the_whole_object(void **state)
+{
+    (void)state;
+    /* the last observations show a part: the last key box is the object's
+     * last full box, not the part */
+    struct t_env *env = env_with("", "");
+    last_boxes_before_the_deadline(env, true);
+    assert_int_equal(t_count(env, NULL), 1);
+    const struct t_rec *v = t_find(env, "illegal_parking");
+    assert_int_equal(v->ts, 60000);
+    assert_true(t_counter(env, OC_C_STAYS_PARTIAL_BOX) >= 3);
+    const double full[4] = {403, 401, 100, 100};
+    assert_memory_equal(v->key_box[v->n_keys - 1], full, sizeof full);
+    t_env_free(env);
+    /* full boxes to the end: the last one is the key box */
+    env = env_with("", "");
+    last_boxes_before_the_deadline(env, false);
+    v = t_find(env, "illegal_parking");
+    assert_non_null(v);
+    const double last[4] = {404, 400, 100, 100};
+    assert_memory_equal(v->key_box[v->n_keys - 1], last, sizeof last);
+    t_env_free(env);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -671,6 +707,7 @@ int main(void)
         cmocka_unit_test(a_car_driving_off_renumbered_ends_its_stay),
         cmocka_unit_test(a_car_arriving_beside_a_parked_one_keeps_its_own_stay),
         cmocka_unit_test(a_stay_fires_with_its_own_box_not_a_duplicate),
+        cmocka_unit_test(the_record_frames_the_whole_object),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -310,8 +310,8 @@ static void sweep_levels(void **state)
                   {0, 300, 1.0, 1.0},
                   {0.25, 300, 0.99, 0.99},
                   {0.5, 300, 0.97, 0.975},
-                  {0.75, 300, 0.96, 0.975},
-                  {1, 1000, 0.93, 0.925}};
+                  {0.75, 300, 0.97, 0.98},
+                  {1, 1000, 0.94, 0.935}};
     for (size_t i = 0; i < sizeof levels / sizeof *levels; i++) {
         int n = big > 0 ? big : levels[i].n;
         struct score sc = run(levels[i].level, 1 + i, n, 0);
