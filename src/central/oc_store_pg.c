@@ -273,6 +273,10 @@ static const char *const migrations[] = {
     " RETURN NULL; END$$;"
     "CREATE TRIGGER violations_plate_count AFTER INSERT OR UPDATE OF status ON violations"
     " FOR EACH ROW EXECUTE FUNCTION ordercam_plate_count();",
+    /* 11: retention asks, per expired image, whether another record still
+     * uses its file: found by index (every month's), not by a scan */
+    "CREATE INDEX violations_evidence ON violations(evidence_path)"
+    " WHERE evidence_path IS NOT NULL;",
 };
 
 /* Runs sql (several statements allowed when there are no parameters). */
