@@ -308,6 +308,9 @@ static bool parse_root(struct ctx *c, const cJSON *root, struct oc_ccfg *cfg)
     }
     cfg->silent_after_s = 300;
     cfg->max_future_s = 300;
+    /* China Standard Time (the whole country, no summer time): the cities
+     * ordercam serves, and the web pages' own assumption before /me */
+    cfg->tz_offset_min = 480;
     cfg->threads = 4;
     cfg->max_connections = 256;
     cfg->request_timeout_s = 30;

@@ -177,12 +177,30 @@ static void people_keys(void **state)
     refused("{\"insecure_http\":true," TOK ",\"retention\":{\"keep\":1}}", "unknown key \"keep\"");
 }
 
+/* Days start at the city's midnight: China Standard Time unless told. */
+static void city_offset(void **state)
+{
+    (void)state;
+    char err[256];
+    const char *unset = "{\"insecure_http\":true," TOK "}";
+    const char *utc = "{\"insecure_http\":true,\"tz_offset_min\":0," TOK "}";
+    struct oc_ccfg *a = oc_ccfg_parse(unset, strlen(unset), "a", err, sizeof err);
+    struct oc_ccfg *b = oc_ccfg_parse(utc, strlen(utc), "b", err, sizeof err);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_int_equal(a->tz_offset_min, 480);
+    assert_int_equal(b->tz_offset_min, 0);
+    oc_ccfg_free(a);
+    oc_ccfg_free(b);
+    refused("{\"insecure_http\":true,\"tz_offset_min\":-721," TOK "}", "$.tz_offset_min");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(tls_required),  cmocka_unit_test(tokens),
         cmocka_unit_test(security_keys), cmocka_unit_test(other_mistakes),
-        cmocka_unit_test(people_keys),
+        cmocka_unit_test(people_keys),   cmocka_unit_test(city_offset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
