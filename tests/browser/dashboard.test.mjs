@@ -77,6 +77,8 @@ try {
   await post(`/api/v1/evidence/${red.id}`, jpeg, BOX, { 'X-Content-SHA256': sha, 'Content-Type': 'image/jpeg' });
 
   const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1400, height: 900 } });
+  // generous: a CI machine under load runs this beside an ASan build
+  context.setDefaultTimeout(120000);
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
@@ -84,7 +86,7 @@ try {
   assert.match(page.url(), /\/login$/);
   await page.fill('#token', VIEWER);
   await Promise.all([page.waitForURL(`${base}/`), page.click('#signin-token')]);
-  await page.waitForSelector('body[data-loaded="1"]', { timeout: 15000 });
+  await page.waitForSelector('body[data-loaded="1"]', { timeout: 120000 });
 
   // totals: the cards show the sample's tallies per type and in all
   const want = {};
@@ -142,7 +144,7 @@ try {
   await post('/api/v1/tallies', { box: 'edge-jc-0001', cameras: hcams,
     tallies: hcams.map((c) => ({ camera: c.id, type: 'littering', bucket, count: 1 })) });
   await page.reload();
-  await page.waitForSelector('body[data-loaded="1"]', { timeout: 15000 });
+  await page.waitForSelector('body[data-loaded="1"]', { timeout: 120000 });
   await page.waitForFunction((r) => document.getElementById('roads').textContent.includes(r), evil);
   const [download] = await Promise.all([page.waitForEvent('download'),
     page.click('button.csv[data-view="roads"]')]);
@@ -171,7 +173,7 @@ try {
   await post(`/api/v1/evidence/${signed.id}`, jpeg, SIGNBOX, { 'X-Content-SHA256': hex(jpeg), 'Content-Type': 'image/jpeg' });
   await post(`/api/v1/evidence/${signed.id}/public`, pubJpeg, SIGNBOX, { 'X-Content-SHA256': hex(pubJpeg), 'Content-Type': 'image/jpeg' });
   await page.reload();
-  await page.waitForSelector('body[data-loaded="1"]', { timeout: 15000 });
+  await page.waitForSelector('body[data-loaded="1"]', { timeout: 120000 });
   const row = page.locator('#recent tr', { hasText: '✓ 已验签' }).filter({ has: page.locator('a.public-link') });
   assert.equal(await row.count(), 1);
   const link = row.locator('a.public-link');

@@ -94,13 +94,15 @@ const browser = await chromium.launch({
 });
 try {
   const context = await browser.newContext({ viewport: { width: 2400, height: 1300 }, acceptDownloads: true });
+  // generous: a CI machine under load runs this beside an ASan build
+  context.setDefaultTimeout(120000);
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
 
   // the box page first
   await page.goto(`${base}/live/?token=${TOKEN}`);
-  await page.waitForSelector('body[data-loaded="1"]', { timeout: 30000 });
+  await page.waitForSelector('body[data-loaded="1"]', { timeout: 120000 });
   // one row per camera of the config (the sample's three), each named
   const camIds = JSON.parse(readFileSync(configPath, 'utf8')).cameras.map((c) => c.id);
   assert.ok(camIds.length >= 3, `the sample has ${camIds.length} cameras`);

@@ -62,6 +62,8 @@ try {
 
   // a viewer cannot reach the review page
   const vctx = await browser.newContext({ ignoreHTTPSErrors: true });
+  // generous: a CI machine under load runs this beside an ASan build
+  vctx.setDefaultTimeout(120000);
   const vpage = await vctx.newPage();
   await signIn(vpage, 'zhao');
   assert.equal(new URL(vpage.url()).pathname, '/');
@@ -72,13 +74,14 @@ try {
 
   // a reviewer: keyboard only
   const ctx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1400, height: 1000 } });
+  ctx.setDefaultTimeout(120000);
   const page = await ctx.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   await signIn(page, 'li');
   assert.equal(new URL(page.url()).pathname, '/review');
   const ready = async () => {
-    await page.waitForFunction(() => document.body.dataset.ready, null, { timeout: 15000 });
+    await page.waitForFunction(() => document.body.dataset.ready, null, { timeout: 120000 });
     return page.evaluate(() => document.body.dataset.ready);
   };
   const stat = async (id) => page.textContent(`#stat-${id}`);
@@ -102,7 +105,7 @@ try {
   for (const k of keys) {
     await page.keyboard.press(k);
     await page.waitForFunction((prev) => document.body.dataset.ready && document.body.dataset.ready !== prev,
-      id, { timeout: 15000 });
+      id, { timeout: 120000 });
     id = await ready();
     if (id !== 'empty') {
       assert.ok(!seen.has(id), `violation ${id} came twice`);
@@ -124,7 +127,7 @@ try {
   const want = Object.entries(byUnit).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   const day = new Date(records[0].ts + 8 * 3600000).toISOString().slice(0, 10);
   await page.goto(`${base}/report?period=week&by=unit&date=${day}`);
-  await page.waitForFunction(() => document.body.dataset.loaded, null, { timeout: 15000 });
+  await page.waitForFunction(() => document.body.dataset.loaded, null, { timeout: 120000 });
   const ranking = await page.$$eval('#r-ranking tbody tr', (rs) => rs.map((r) => [...r.children].map((c) => c.textContent)));
   assert.deepEqual(ranking.map((r) => [r[1], Number(r[2])]), want);
   assert.ok((await page.textContent('#r-title')).includes('通报'));
