@@ -277,7 +277,7 @@ static struct oc_stay *create(struct oc_engine *e, int ci, int zi, struct oc_tra
     h->id = s->next_id;
     h->zone = zi;
     h->cls = tr->cls;
-    h->start = h->last_ts = h->born = t;
+    h->start = h->last_ts = h->born = h->solid_ts = t;
     memcpy(h->start_box, box, sizeof h->start_box);
     memcpy(h->last_box, box, sizeof h->last_box);
     memcpy(h->full_box, box, sizeof h->full_box);
@@ -384,6 +384,8 @@ static void feed(struct oc_engine *e, int ci, struct oc_stay *h, struct oc_track
         run_observe(z, h, t, tr->box);
     if (!h->settled && t - h->born >= OC_STAY_KEEP_MS)
         h->settled = true;
+    if (how == HOW_FULL && iou(tr->box, h->ref) >= OC_STAY_DUP_IOU && t > h->solid_ts)
+        h->solid_ts = t;
     if (how == HOW_FULL) {
         memcpy(h->full_box, tr->box, sizeof h->full_box);
         for (int k = 0; k < 4; k++) {
@@ -589,10 +591,12 @@ static size_t candidates(struct oc_engine *e, int ci, int zi, size_t i, struct o
          * place, not one within the scale tolerance (a car arriving at
          * the neighbouring place) */
         bool vacated = h->forget_at != NO_DEADLINE && strcmp(h->track, tr->id) != 0;
-        /* a stay unboxed for longer than track_timeout_s is taken up by a
-         * track that appeared at it, not by one that drove in: its car may
-         * have left unseen, and this is the next car at the place */
-        if (h->id != tr->z[zi].stay && e->sframe.t - h->last_ts > timeout &&
+        /* a stay whose object was not seen whole for longer than
+         * track_timeout_s (unboxed, or fed only by other objects' boxes:
+         * a neighbour's part, a passing car) is taken up by a track that
+         * appeared at it, not by one that drove in: its car may have left
+         * unseen, and this is the next car at the place */
+        if (h->id != tr->z[zi].stay && e->sframe.t - h->solid_ts > timeout &&
             (!near_centre(z, h->ref, tr->z[zi].start_box) || newer_here(e, ci, h, tr)))
             continue;
         /* a track still rolling in (its own stay not settled) moves to

@@ -43,6 +43,11 @@ struct oc_stay {
     int cls; /* class of the track that started it (group decides) */
     bool emitted, kept, shared;
     int64_t start, last_ts;
+    /* the last time its object was seen whole at its place (a full box at
+     * IoU >= OC_STAY_DUP_IOU with the reference): boxes of other objects
+     * that fed it since (a neighbour's part, a passing car) do not count
+     * when a track that drove in would take it up */
+    int64_t solid_ts;
     double start_box[4], last_box[4];
     /* the last box of the object itself, in full (not a visible part nor a
      * duplicate): the record's last key box, so evidence frames the whole

@@ -391,6 +391,34 @@ static void gap_then_a_car_that_drove_in(void **state)
     t_env_free(env);
 }
 
+/* Boxes of other objects that fed a stay after its car was last seen whole
+ * (here a visible part of something in front, every second) do not keep
+ * its place taken for a car that drives in: the object was not seen
+ * whole for longer than track_timeout_s. */
+static void others_boxes_do_not_keep_the_place_taken(void **state)
+{
+    (void)state;
+    struct t_env *env = env_with("", "");
+    park(env, "a", 400, 0, 20000);
+    for (int64_t t = 21000; t <= 33000; t += 1000)
+        frame(env, t, &(struct box){"n", 430, 430, 40, 60}, 1);
+    drive_in(env, "c", 105, 405, 34000, 100000);
+    assert_int_equal(t_count(env, NULL), 1);
+    assert_true(t_find(env, "illegal_parking")->ts_start >= 34000);
+    assert_string_equal(t_find(env, "illegal_parking")->track, "c");
+    t_env_free(env);
+    /* a box that appears at the place instead (a re-numbered id after a
+     * miss run) is the same car: the stay goes on */
+    env = env_with("", "");
+    park(env, "a", 400, 0, 20000);
+    for (int64_t t = 21000; t <= 33000; t += 1000)
+        frame(env, t, &(struct box){"n", 430, 430, 40, 60}, 1);
+    park(env, "c", 405, 34000, 70000);
+    assert_int_equal(t_count(env, NULL), 1);
+    assert_int_equal(t_find(env, "illegal_parking")->ts_start, 0);
+    t_env_free(env);
+}
+
 static void the_next_car_supersedes_a_stale_stay(void **state)
 {
     (void)state;
@@ -699,6 +727,7 @@ int main(void)
         cmocka_unit_test(still_frac_config),
         cmocka_unit_test(vacated_stay_and_the_next_car),
         cmocka_unit_test(gap_then_a_car_that_drove_in),
+        cmocka_unit_test(others_boxes_do_not_keep_the_place_taken),
         cmocka_unit_test(the_next_car_supersedes_a_stale_stay),
         cmocka_unit_test(a_newer_stay_claims_its_object),
         cmocka_unit_test(own_box_mostly_inside_keeps_the_stay),

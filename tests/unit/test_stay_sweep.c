@@ -291,9 +291,10 @@ static bool dev_modes(int n)
     return true;
 }
 
-/* CI runs level 1 (every artefact on) over 1,000 stays and the lower levels
- * over 300 each, in a few seconds; OC_SWEEP_STAYS=N makes every level N
- * stays and only prints (the bigger sweep of docs/bench.md). */
+/* CI runs level 1 (every artefact on) over 1,000 stays for each of three
+ * seeds and the lower levels over 300 each, in a few seconds;
+ * OC_SWEEP_STAYS=N makes every run N stays and only prints (the bigger
+ * sweep of docs/bench.md). */
 static void sweep_levels(void **state)
 {
     (void)state;
@@ -303,21 +304,32 @@ static void sweep_levels(void **state)
         return;
     static const struct {
         double level;
-        int n;
+        int n, seeds; /* stays per run; runs (seeds 1 + i + 10 k), pooled */
         double recall, precision;
     } levels[] = {/* floors just under what the engine measures now (docs/bench.md);
-                   * the issue's aim is 1.0 everywhere */
-                  {0, 300, 1.0, 1.0},
-                  {0.25, 300, 0.99, 0.99},
-                  {0.5, 300, 0.97, 0.975},
-                  {0.75, 300, 0.97, 0.98},
-                  {1, 1000, 0.94, 0.935}};
+                   * the issue's aim is 1.0 everywhere. Level 1 pools three
+                   * seeds: one seed's figures move by 0.02 from seed to seed */
+                  {0, 300, 1, 1.0, 1.0},
+                  {0.25, 300, 1, 0.99, 0.99},
+                  {0.5, 300, 1, 0.97, 0.975},
+                  {0.75, 300, 1, 0.97, 0.98},
+                  {1, 1000, 3, 0.91, 0.905}};
     for (size_t i = 0; i < sizeof levels / sizeof *levels; i++) {
         int n = big > 0 ? big : levels[i].n;
-        struct score sc = run(levels[i].level, 1 + i, n, 0);
-        assert_true(sc.long_stays + sc.short_stays >= (size_t)n);
-        double recall = (double)sc.found / (double)sc.long_stays;
-        double precision = sc.records ? (double)sc.correct / (double)sc.records : 1.0;
+        size_t found = 0, long_stays = 0, correct = 0, records = 0;
+        for (int k = 0; k < levels[i].seeds; k++) {
+            struct score sc = run(levels[i].level, (uint64_t)(1 + i + 10 * k), n, 0);
+            assert_true(sc.long_stays + sc.short_stays >= (size_t)n);
+            found += sc.found;
+            long_stays += sc.long_stays;
+            correct += sc.correct;
+            records += sc.records;
+        }
+        double recall = (double)found / (double)long_stays;
+        double precision = records ? (double)correct / (double)records : 1.0;
+        if (levels[i].seeds > 1)
+            printf("level %.2f over %d seeds: recall %.4f, precision %.4f\n", levels[i].level,
+                   levels[i].seeds, recall, precision);
         if (big > 0 || getenv("OC_SWEEP_ALL"))
             continue; /* print every level */
         if (recall < levels[i].recall || precision < levels[i].precision)
