@@ -569,6 +569,14 @@ static bool newer_here(const struct oc_engine *e, int ci, const struct oc_stay *
     return false;
 }
 
+/* A track's first box shows the object of a stay's reference: the same
+ * object (IoU >= OC_STAY_DUP_IOU) or a visible part of it. The tolerance
+ * would take in the neighbouring place, 30-35 px away in a row of cars. */
+static bool appeared_at(const double ref[4], const double first[4])
+{
+    return iou(ref, first) >= OC_STAY_DUP_IOU || part_of(first, ref, OC_STAY_PART_MIN);
+}
+
 /* Candidates of box i in zone zi: the best OC_STAY_CANDS stays it matches. */
 static size_t candidates(struct oc_engine *e, int ci, int zi, size_t i, struct oc_stay_cand *out)
 {
@@ -597,7 +605,7 @@ static size_t candidates(struct oc_engine *e, int ci, int zi, size_t i, struct o
          * appeared at it, not by one that drove in: its car may have left
          * unseen, and this is the next car at the place */
         if (h->id != tr->z[zi].stay && e->sframe.t - h->solid_ts > timeout &&
-            (!near_centre(z, h->ref, tr->z[zi].start_box) || newer_here(e, ci, h, tr)))
+            (!appeared_at(h->ref, tr->z[zi].start_box) || newer_here(e, ci, h, tr)))
             continue;
         /* a track still rolling in (its own stay not settled) moves to
          * another stay only with a full box of the same object at the

@@ -389,6 +389,16 @@ static void gap_then_a_car_that_drove_in(void **state)
     assert_true(t_find(env, "illegal_parking")->ts_start >= 30000);
     assert_int_equal(t_counter(env, OC_C_STAYS_GAP_BRIDGED), 0);
     t_env_free(env);
+    /* a new id that appears 30 px away (within the tolerance, IoU 0.54:
+     * the neighbouring place of a row) is another car, not a seen whole
+     * again: its own stay */
+    env = env_with("", "");
+    park(env, "a", 400, 0, 20000);
+    park(env, "d", 430, 30000, 100000);
+    assert_int_equal(t_count(env, NULL), 1);
+    assert_int_equal(t_find(env, "illegal_parking")->ts_start, 30000);
+    assert_int_equal(t_counter(env, OC_C_STAYS_GAP_BRIDGED), 0);
+    t_env_free(env);
 }
 
 /* Boxes of other objects that fed a stay after its car was last seen whole
