@@ -401,6 +401,14 @@ static void gap_then_a_car_that_drove_in(void **state)
     t_env_free(env);
 }
 
+/* A visible part of something in front of the place (40x60 inside a's
+ * reference) every second from t0 to t1. */
+static void part_in_front(struct t_env *env, int64_t t0, int64_t t1)
+{
+    for (int64_t t = t0; t <= t1; t += 1000)
+        frame(env, t, &(struct box){"n", 430, 430, 40, 60}, 1);
+}
+
 /* Boxes of other objects that fed a stay after its car was last seen whole
  * (here a visible part of something in front, every second) do not keep
  * its place taken for a car that drives in: the object was not seen
@@ -410,8 +418,7 @@ static void others_boxes_do_not_keep_the_place_taken(void **state)
     (void)state;
     struct t_env *env = env_with("", "");
     park(env, "a", 400, 0, 20000);
-    for (int64_t t = 21000; t <= 33000; t += 1000)
-        frame(env, t, &(struct box){"n", 430, 430, 40, 60}, 1);
+    part_in_front(env, 21000, 33000);
     drive_in(env, "c", 105, 405, 34000, 100000);
     assert_int_equal(t_count(env, NULL), 1);
     assert_true(t_find(env, "illegal_parking")->ts_start >= 34000);
@@ -421,8 +428,7 @@ static void others_boxes_do_not_keep_the_place_taken(void **state)
      * miss run) is the same car: the stay goes on */
     env = env_with("", "");
     park(env, "a", 400, 0, 20000);
-    for (int64_t t = 21000; t <= 33000; t += 1000)
-        frame(env, t, &(struct box){"n", 430, 430, 40, 60}, 1);
+    part_in_front(env, 21000, 33000);
     park(env, "c", 405, 34000, 70000);
     assert_int_equal(t_count(env, NULL), 1);
     assert_int_equal(t_find(env, "illegal_parking")->ts_start, 0);
