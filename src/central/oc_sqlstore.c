@@ -753,6 +753,46 @@ static const struct oc_store_ops sqlstore_ops = {.close = store_close,
                                                  .boxes = store_boxes,
                                                  OC_SQLPEOPLE_OPS};
 
+/* The day grains (per camera, per road and unit, per hour of day) are cut
+ * at the city's midnight. When the store's were cut at another offset (or
+ * at one unknown: a store from before tally_tz), they are counted again
+ * from the finest grain, which is kept in the box's own UTC buckets, so a
+ * change of tz_offset_min never mixes two kinds of day. */
+static oc_err_t day_grains_tz(struct sqlstore *s, int tz_offset_min)
+{
+#define DAY_OF(b) "((" b "+?1) - ((((" b "+?1) % 86400000) + 86400000) % 86400000) - ?1)"
+    static const char *const fill[] = {
+        "DELETE FROM tallies_day",
+        "DELETE FROM tallies_day_road",
+        "DELETE FROM tallies_day_hod",
+        "INSERT INTO tallies_day(bucket, box, camera, type, count, road, unit)"
+        " SELECT " DAY_OF("bucket") ", box, camera, type, SUM(count), MAX(road), MAX(unit)"
+        " FROM tallies GROUP BY 1, box, camera, type",
+        "INSERT INTO tallies_day_road(bucket, road, unit, type, count)"
+        " SELECT " DAY_OF("bucket") ", COALESCE(road,''), COALESCE(unit,''), type, SUM(count)"
+        " FROM tallies GROUP BY 1, 2, 3, 4",
+        "INSERT INTO tallies_day_hod(bucket, hour_of_day, type, count)"
+        " SELECT " DAY_OF("bucket") ", (bucket - " DAY_OF("bucket") ") / 3600000, type,"
+        " SUM(count) FROM tallies GROUP BY 1, 2, 3",
+    };
+#undef DAY_OF
+    const struct param tz[] = {pi((int64_t)tz_offset_min * 60000)};
+    const struct param set[] = {pi(tz_offset_min)};
+    struct slot *sl = acquire(s);
+    oc_err_t e = s->d->begin(sl->c, "ordercam-tally-tz");
+    int64_t changed = 0;
+    if (e == OC_OK)
+        e = run(s, sl->c,
+                "UPDATE tally_tz SET tz_offset_min=?1 WHERE tz_offset_min IS NULL"
+                " OR tz_offset_min<>?1",
+                set, 1, &changed);
+    for (size_t i = 0; e == OC_OK && changed && i < sizeof fill / sizeof *fill; i++)
+        e = run(s, sl->c, fill[i], tz, i < 3 ? 0 : 1, NULL);
+    e = finish(s, sl->c, e);
+    release(s, sl);
+    return e;
+}
+
 struct oc_store *oc_sqlstore_open(const struct oc_sql_dialect *d, const char *target,
                                   int connections, int tz_offset_min, char *err, size_t errlen)
 {
@@ -779,6 +819,11 @@ struct oc_store *oc_sqlstore_open(const struct oc_sql_dialect *d, const char *ta
             store_close(&s->base);
             return NULL;
         }
+    }
+    if (day_grains_tz(s, tz_offset_min) != OC_OK) {
+        snprintf(err, errlen, "cannot count the tallies' day grains by the city's offset");
+        store_close(&s->base);
+        return NULL;
     }
     if (oc_sqlp_review_tz(&s->base, tz_offset_min) != OC_OK) {
         snprintf(err, errlen, "cannot set up the review status counts");

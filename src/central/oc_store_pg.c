@@ -277,6 +277,9 @@ static const char *const migrations[] = {
      * uses its file: found by index (every month's), not by a scan */
     "CREATE INDEX violations_evidence ON violations(evidence_path)"
     " WHERE evidence_path IS NOT NULL;",
+    /* 12: the offset the tallies' day grains were cut at (NULL: unknown,
+     * so counted again at the next start; oc_sqlstore.c day_grains_tz) */
+    "CREATE TABLE tally_tz(tz_offset_min BIGINT); INSERT INTO tally_tz VALUES(NULL);",
 };
 
 /* Runs sql (several statements allowed when there are no parameters). */

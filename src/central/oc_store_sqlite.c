@@ -189,6 +189,9 @@ static const char *const migrations[] = {
      * uses its file: found by index, not by a scan of every record */
     "CREATE INDEX violations_evidence ON violations(evidence_path)"
     " WHERE evidence_path IS NOT NULL;",
+    /* 10: the offset the tallies' day grains were cut at (NULL: unknown,
+     * so counted again at the next start; oc_sqlstore.c day_grains_tz) */
+    "CREATE TABLE tally_tz(tz_offset_min INTEGER); INSERT INTO tally_tz VALUES(NULL);",
 };
 
 static int exec(sqlite3 *db, const char *sql, char *err, size_t errlen)

@@ -33,13 +33,18 @@ static int pg;
 static struct oc_store *s;
 static const char *ty; /* each test's own type: no test sees another's counts */
 
-static void open_store(void)
+static void open_store_at(int tz)
 {
     char err[256] = "";
-    s = pg ? oc_store_pg_open(db, 2, TZ, err, sizeof err)
-           : oc_store_sqlite_open(db, 2, TZ, err, sizeof err);
+    s = pg ? oc_store_pg_open(db, 2, tz, err, sizeof err)
+           : oc_store_sqlite_open(db, 2, tz, err, sizeof err);
     if (!s)
         fail_msg("open %s: %s", pg ? "PostgreSQL" : db, err);
+}
+
+static void open_store(void)
+{
+    open_store_at(TZ);
 }
 
 static void close_store(void)
@@ -62,10 +67,11 @@ static size_t put(int64_t bucket, int64_t count, int64_t rev)
 
 enum grain { G_BUCKET, G_HOUR, G_DAY, G_DAY_ROAD, G_DAY_HOD, G__COUNT };
 
-/* The count a query answered by grain g gives for the test's tallies. */
-static int64_t count_at(enum grain g, int64_t from, int64_t to)
+/* The count a query at offset tz answered by grain g gives for the test's
+ * tallies. */
+static int64_t count_at_tz(enum grain g, int64_t from, int64_t to, int tz)
 {
-    struct oc_store_counts_q q = {.f = {.from = from, .to = to, .type = ty}, .tz_offset_min = TZ};
+    struct oc_store_counts_q q = {.f = {.from = from, .to = to, .type = ty}, .tz_offset_min = tz};
     if (g == G_DAY)
         q.group[q.n_group++] = OC_DIM_CAMERA; /* the camera: not the road grain */
     if (g == G_DAY_ROAD)
@@ -82,6 +88,11 @@ static int64_t count_at(enum grain g, int64_t from, int64_t to)
         (int64_t)cJSON_GetObjectItem(row, "count")->valuedouble;
     cJSON_Delete(out);
     return sum;
+}
+
+static int64_t count_at(enum grain g, int64_t from, int64_t to)
+{
+    return count_at_tz(g, from, to, TZ);
 }
 
 /* Bucket b's count at the bucket grain, and the hour and day totals at
@@ -207,7 +218,8 @@ static void batch_with_a_key_twice_applies_in_order(void **state)
  * reports: plates, frozen reports; retention). */
 /* schema 6 (SQLite) / 7 (PostgreSQL): the review status counts */
 #define PLATES_UNDONE                                                                              \
-    " DROP INDEX violations_evidence; DROP TABLE plate_counts; DROP TABLE plate_cfg;"
+    " DROP TABLE tally_tz; DROP INDEX violations_evidence; DROP TABLE plate_counts;"               \
+    " DROP TABLE plate_cfg;"
 #define REVIEW_COUNTS_UNDONE                                                                       \
     " DROP INDEX violations_public; ALTER TABLE violations DROP COLUMN public_path;"               \
     " DROP INDEX violations_lease; DROP TABLE review_counts; DROP TABLE review_tz;"
@@ -487,6 +499,33 @@ static void an_images_users_are_found_by_index(void **state)
     assert_int_equal(users_query_scans(), 0);
 }
 
+/* The day grains follow the offset central starts with: cut at the city's
+ * midnight, counted again from the UTC buckets when the offset changes, so
+ * a day of another offset never mixes in (B: 10:05 UTC, 18:05 in the city,
+ * whose day began at D, 16:00 UTC the day before). */
+static void day_grains_follow_the_offset(void **state)
+{
+    (void)state;
+    ty = "rev_z";
+    const int64_t utc_day = D + 8 * HOUR_MS;
+    assert_int_equal(put(B, 7, 1), 0);
+    for (enum grain g = G_DAY; g < G__COUNT; g++)
+        assert_int_equal(count_at_tz(g, D, D + DAY_MS, TZ), 7);
+    close_store();
+    open_store_at(0);
+    for (enum grain g = G_DAY; g < G__COUNT; g++) {
+        assert_int_equal(count_at_tz(g, utc_day, utc_day + DAY_MS, 0), 7);
+        /* the UTC day before: the city day's row (at D) no longer in it */
+        assert_int_equal(count_at_tz(g, utc_day - DAY_MS, utc_day, 0), 0);
+    }
+    assert_int_equal(put(B + 1 * MIN_MS, 3, 1), 0); /* written at the new offset */
+    assert_int_equal(count_at_tz(G_DAY_ROAD, utc_day, utc_day + DAY_MS, 0), 10);
+    close_store();
+    open_store();
+    for (enum grain g = G_DAY; g < G__COUNT; g++)
+        assert_int_equal(count_at_tz(g, D, D + DAY_MS, TZ), 10);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -498,6 +537,7 @@ int main(void)
         cmocka_unit_test(retention_drops_a_whole_month),
         cmocka_unit_test(retention_takes_the_public_variant),
         cmocka_unit_test(an_images_users_are_found_by_index),
+        cmocka_unit_test(day_grains_follow_the_offset),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
