@@ -761,6 +761,7 @@ static const struct oc_store_ops sqlstore_ops = {.close = store_close,
 static oc_err_t day_grains_tz(struct sqlstore *s, int tz_offset_min)
 {
 #define DAY_OF(b) "((" b "+?1) - ((((" b "+?1) % 86400000) + 86400000) % 86400000) - ?1)"
+    // clang-format off
     static const char *const fill[] = {
         "DELETE FROM tallies_day",
         "DELETE FROM tallies_day_road",
@@ -775,6 +776,7 @@ static oc_err_t day_grains_tz(struct sqlstore *s, int tz_offset_min)
         " SELECT " DAY_OF("bucket") ", (bucket - " DAY_OF("bucket") ") / 3600000, type,"
         " SUM(count) FROM tallies GROUP BY 1, 2, 3",
     };
+    // clang-format on
 #undef DAY_OF
     const struct param tz[] = {pi((int64_t)tz_offset_min * 60000)};
     const struct param set[] = {pi(tz_offset_min)};
