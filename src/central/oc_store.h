@@ -234,8 +234,9 @@ struct oc_store {
 
 /* Opens (creating and migrating) the SQLite store at path with a pool of
  * `connections` connections. tz_offset_min is the city's UTC offset: the
- * day grain's days start at local midnight. NULL with a message in err on
- * failure. The caller closes it with s->ops->close(s). */
+ * day grains' days start at local midnight (a store whose day grains were
+ * cut at another offset counts them again at open). NULL with a message in
+ * err on failure. The caller closes it with s->ops->close(s). */
 struct oc_store *oc_store_sqlite_open(const char *path, int connections, int tz_offset_min,
                                       char *err, size_t errlen);
 
