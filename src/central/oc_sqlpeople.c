@@ -874,46 +874,19 @@ oc_err_t oc_sqlp_records_delete_before(struct oc_store *s, int64_t before, int l
 
 /* ---- status counts ---- */
 
-/* A statement made here (not static text) run to its end. */
-static oc_err_t run_made(struct oc_store *s, struct oc_sqlconn *c, const char *sql)
-{
-    struct oc_sqlst *st = oc_sqls_start(s, c, sql, 0, NULL, 0);
-    enum oc_sql_step r = st ? oc_sqls_dialect(s)->step(st) : OC_SQL_ERROR;
-    if (st)
-        oc_sqls_dialect(s)->done(st);
-    return r == OC_SQL_ERROR ? OC_EIO : OC_OK;
-}
-
 oc_err_t oc_sqlp_review_tz(struct oc_store *s, int tz_offset_min)
 {
-    char upd[160], fill[700];
-    long long tz = (long long)tz_offset_min * 60000;
-    snprintf(upd, sizeof upd,
-             "UPDATE review_tz SET tz_offset_min=%d"
-             " WHERE tz_offset_min IS NULL OR tz_offset_min<>%d",
-             tz_offset_min, tz_offset_min);
-    snprintf(fill, sizeof fill,
-             "INSERT INTO review_counts SELECT (ts+%lld) - (((ts+%lld) %% 86400000) + 86400000)"
-             " %% 86400000 - %lld, box, camera, type, COALESCE(road,''), COALESCE(unit,''),"
-             " status, COALESCE(reason,''), COUNT(*) FROM violations GROUP BY 1, 2, 3, 4, 5, 6,"
-             " 7, 8",
-             tz, tz, tz);
-    struct oc_sqls_slot *sl = oc_sqls_acquire(s);
-    oc_err_t e = oc_sqls_dialect(s)->begin(sl->c, REVIEW_KEY);
-    int64_t changed = 0;
-    struct oc_sqlst *st = e == OC_OK ? oc_sqls_start(s, sl->c, upd, 0, NULL, 0) : NULL;
-    if (e == OC_OK && (!st || oc_sqls_dialect(s)->step(st) == OC_SQL_ERROR))
-        e = OC_EIO;
-    if (st) {
-        changed = oc_sqls_dialect(s)->changes(st);
-        oc_sqls_dialect(s)->done(st);
-    }
     /* a new day boundary (or none yet): counted again from the records */
-    if (e == OC_OK && changed)
-        e = oc_sqls_run(s, sl->c, "DELETE FROM review_counts", NULL, 0, NULL);
-    if (e == OC_OK && changed)
-        e = run_made(s, sl->c, fill);
-    e = oc_sqls_finish(s, sl->c, e);
-    oc_sqls_release(s, sl);
-    return e;
+    // clang-format off
+    static const struct oc_sqls_recount fill[] = {
+        {"DELETE FROM review_counts", 0},
+        {"INSERT INTO review_counts SELECT " OC_SQLS_DAY_OF("ts") ", box, camera, type,"
+         " COALESCE(road,''), COALESCE(unit,''), status, COALESCE(reason,''), COUNT(*)"
+         " FROM violations GROUP BY 1, 2, 3, 4, 5, 6, 7, 8", 1},
+    };
+    // clang-format on
+    return oc_sqls_follow_tz(s, REVIEW_KEY,
+                             "UPDATE review_tz SET tz_offset_min=?1 WHERE tz_offset_min IS NULL"
+                             " OR tz_offset_min<>?1",
+                             tz_offset_min, fill, sizeof fill / sizeof *fill);
 }

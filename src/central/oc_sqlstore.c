@@ -701,6 +701,24 @@ oc_err_t oc_sqls_finish(struct oc_store *s, struct oc_sqlconn *c, oc_err_t e)
     return finish((struct sqlstore *)s, c, e);
 }
 
+oc_err_t oc_sqls_follow_tz(struct oc_store *base, const char *key, const char *set_tz,
+                           int tz_offset_min, const struct oc_sqls_recount *r, size_t n)
+{
+    struct sqlstore *s = (struct sqlstore *)base;
+    const struct param tz[] = {pi((int64_t)tz_offset_min * 60000)};
+    const struct param set[] = {pi(tz_offset_min)};
+    struct slot *sl = acquire(s);
+    oc_err_t e = s->d->begin(sl->c, key);
+    int64_t changed = 0;
+    if (e == OC_OK)
+        e = run(s, sl->c, set_tz, set, 1, &changed);
+    for (size_t i = 0; e == OC_OK && changed && i < n; i++)
+        e = run(s, sl->c, r[i].sql, tz, r[i].uses_tz ? 1 : 0, NULL);
+    e = finish(s, sl->c, e);
+    release(s, sl);
+    return e;
+}
+
 oc_err_t oc_sqls_rows(struct oc_store *s, const char *sql, int sql_is_static,
                       const struct oc_sqls_param *p, int n, oc_sqls_row_fn row, void *arg)
 {
@@ -760,39 +778,28 @@ static const struct oc_store_ops sqlstore_ops = {.close = store_close,
  * change of tz_offset_min never mixes two kinds of day. */
 static oc_err_t day_grains_tz(struct sqlstore *s, int tz_offset_min)
 {
-#define DAY_OF(b) "((" b "+?1) - ((((" b "+?1) % 86400000) + 86400000) % 86400000) - ?1)"
+#define DAY_OF OC_SQLS_DAY_OF
     // clang-format off
-    static const char *const fill[] = {
-        "DELETE FROM tallies_day",
-        "DELETE FROM tallies_day_road",
-        "DELETE FROM tallies_day_hod",
-        "INSERT INTO tallies_day(bucket, box, camera, type, count, road, unit)"
-        " SELECT " DAY_OF("bucket") ", box, camera, type, SUM(count), MAX(road), MAX(unit)"
-        " FROM tallies GROUP BY 1, box, camera, type",
-        "INSERT INTO tallies_day_road(bucket, road, unit, type, count)"
-        " SELECT " DAY_OF("bucket") ", COALESCE(road,''), COALESCE(unit,''), type, SUM(count)"
-        " FROM tallies GROUP BY 1, 2, 3, 4",
-        "INSERT INTO tallies_day_hod(bucket, hour_of_day, type, count)"
-        " SELECT " DAY_OF("bucket") ", (bucket - " DAY_OF("bucket") ") / 3600000, type,"
-        " SUM(count) FROM tallies GROUP BY 1, 2, 3",
+    static const struct oc_sqls_recount fill[] = {
+        {"DELETE FROM tallies_day", 0},
+        {"DELETE FROM tallies_day_road", 0},
+        {"DELETE FROM tallies_day_hod", 0},
+        {"INSERT INTO tallies_day(bucket, box, camera, type, count, road, unit)"
+         " SELECT " DAY_OF("bucket") ", box, camera, type, SUM(count), MAX(road), MAX(unit)"
+         " FROM tallies GROUP BY 1, box, camera, type", 1},
+        {"INSERT INTO tallies_day_road(bucket, road, unit, type, count)"
+         " SELECT " DAY_OF("bucket") ", COALESCE(road,''), COALESCE(unit,''), type, SUM(count)"
+         " FROM tallies GROUP BY 1, 2, 3, 4", 1},
+        {"INSERT INTO tallies_day_hod(bucket, hour_of_day, type, count)"
+         " SELECT " DAY_OF("bucket") ", (bucket - " DAY_OF("bucket") ") / 3600000, type,"
+         " SUM(count) FROM tallies GROUP BY 1, 2, 3", 1},
     };
     // clang-format on
 #undef DAY_OF
-    const struct param tz[] = {pi((int64_t)tz_offset_min * 60000)};
-    const struct param set[] = {pi(tz_offset_min)};
-    struct slot *sl = acquire(s);
-    oc_err_t e = s->d->begin(sl->c, "ordercam-tally-tz");
-    int64_t changed = 0;
-    if (e == OC_OK)
-        e = run(s, sl->c,
-                "UPDATE tally_tz SET tz_offset_min=?1 WHERE tz_offset_min IS NULL"
-                " OR tz_offset_min<>?1",
-                set, 1, &changed);
-    for (size_t i = 0; e == OC_OK && changed && i < sizeof fill / sizeof *fill; i++)
-        e = run(s, sl->c, fill[i], tz, i < 3 ? 0 : 1, NULL);
-    e = finish(s, sl->c, e);
-    release(s, sl);
-    return e;
+    return oc_sqls_follow_tz(&s->base, "ordercam-tally-tz",
+                             "UPDATE tally_tz SET tz_offset_min=?1 WHERE tz_offset_min IS NULL"
+                             " OR tz_offset_min<>?1",
+                             tz_offset_min, fill, sizeof fill / sizeof *fill);
 }
 
 struct oc_store *oc_sqlstore_open(const struct oc_sql_dialect *d, const char *target,

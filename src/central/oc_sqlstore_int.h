@@ -63,6 +63,21 @@ enum oc_sql_step oc_sqls_first_row(struct oc_store *s, struct oc_sqlconn *c, con
                                    const struct oc_sqls_out *o, int no);
 /* Ends a write transaction: commits when e is OC_OK, else rolls back. */
 oc_err_t oc_sqls_finish(struct oc_store *s, struct oc_sqlconn *c, oc_err_t e);
+/* The start of the city day holding ms time x (SQL text; ?1: the city's
+ * offset in ms), whatever the sign of x + ?1. */
+#define OC_SQLS_DAY_OF(x) "((" x "+?1) - ((((" x "+?1) % 86400000) + 86400000) % 86400000) - ?1)"
+/* One statement that counts again what is kept per city day; it reads the
+ * offset in ms as ?1 when uses_tz. */
+struct oc_sqls_recount {
+    const char *sql;
+    int uses_tz;
+};
+/* Counts kept per city day follow the offset central starts with: in one
+ * write transaction (serialised by key), set_tz (static SQL setting the
+ * remembered offset to ?1 where it is unset or another, in minutes) runs,
+ * and when it changed a row the n recounts run in order. */
+oc_err_t oc_sqls_follow_tz(struct oc_store *s, const char *key, const char *set_tz,
+                           int tz_offset_min, const struct oc_sqls_recount *r, size_t n);
 /* The parameters of oc_sql_filter's clause in placeholder order (at most
  * 8 into p); returns how many. */
 int oc_sqls_filter_params(const struct oc_store_filter *f, struct oc_sqls_param *p);
