@@ -384,9 +384,9 @@ static void feed(struct oc_engine *e, int ci, struct oc_stay *h, struct oc_track
         run_observe(z, h, t, tr->box);
     if (!h->settled && t - h->born >= OC_STAY_KEEP_MS)
         h->settled = true;
-    if (how == HOW_FULL && iou(tr->box, h->ref) >= OC_STAY_DUP_IOU && t > h->solid_ts)
-        h->solid_ts = t;
     if (how == HOW_FULL) {
+        if (iou(tr->box, h->ref) >= OC_STAY_DUP_IOU && t > h->solid_ts)
+            h->solid_ts = t; /* judged against the reference before this box moves it */
         memcpy(h->full_box, tr->box, sizeof h->full_box);
         for (int k = 0; k < 4; k++) {
             h->sum[k] += tr->box[k];
