@@ -365,6 +365,7 @@ static void feed(struct oc_engine *e, int ci, struct oc_stay *h, struct oc_track
     }
     zs->has_out = false;
     h->forget_at = NO_DEADLINE;
+    h->held = false;
     if (how == HOW_PART)
         e->counters[OC_C_STAYS_PARTIAL_BOX]++;
     int64_t gap_ts = -1;
@@ -433,6 +434,15 @@ static void left_renumbered(struct oc_engine *e, int ci, int zi, const struct oc
     }
 }
 
+/* tr's box left h's place faster than a car starting off from rest can:
+ * its id jumped to another object (a passing car), and h's object may
+ * still stand there. */
+static bool jumped(const struct oc_stay *h, const struct oc_track *tr, int64_t t)
+{
+    return t - h->last_ts <= OC_STAY_JUMP_MS && iou(h->last_box, h->ref) >= OC_STAY_DUP_IOU &&
+           iou(tr->box, h->last_box) < OC_STAY_JUMP_IOU;
+}
+
 /* tr stops feeding h: the object it follows is elsewhere. */
 static void leave(struct oc_engine *e, int ci, struct oc_track *tr, size_t hi, int64_t t)
 {
@@ -441,7 +451,11 @@ static void leave(struct oc_engine *e, int ci, struct oc_track *tr, size_t hi, i
     int zi = h->zone;
     struct oc_zstate *zs = &tr->z[zi];
     bool last = h->last_ts < t && strcmp(h->track, tr->id) == 0;
-    if (last && (!h->shared || t - zs->bind_ts >= OC_STAY_OWN_MS))
+    if (last && jumped(h, tr, t)) {
+        vacate(e, ci, h, t);
+        h->held = true;
+        e->counters[OC_C_STAYS_ID_JUMPED]++;
+    } else if (last && (!h->shared || t - zs->bind_ts >= OC_STAY_OWN_MS))
         drop(s, hi);
     else if (last)
         vacate(e, ci, h, t);
@@ -818,7 +832,7 @@ void oc_stay_advance(struct oc_engine *e, int ci, int64_t now)
         int64_t d = h->start + z->dwell_ms, x = h->last_ts + absent_ms(e, ci, z);
         if (h->forget_at < x)
             x = h->forget_at;
-        if (!h->emitted && d < now && h->last_ts + timeout >= d &&
+        if (!h->emitted && !h->held && d < now && h->last_ts + timeout >= d &&
             oc_rules__class_in(z->classes, h->feed_cls))
             fire(e, ci, h, -1, NULL);
         if (now > x) {

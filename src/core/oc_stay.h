@@ -21,10 +21,12 @@
 #define OC_STAY_DUP_IOU 0.7
 #define OC_STAY_PART_IN 0.9
 #define OC_STAY_PART_AREA 0.8
-#define OC_STAY_PART_MIN 0.15  /* a visible part covers at least this of the reference */
-#define OC_STAY_SIZE_RATIO 1.5 /* a full re-detection: w and h within this factor */
-#define OC_STAY_OWN_BONUS 0.2  /* added to the IoU of a track's own stay */
-#define OC_STAY_CANDS 4        /* hypotheses considered per box */
+#define OC_STAY_PART_MIN 0.15 /* a visible part covers at least this of the reference */
+/* A full re-detection: w and h within this factor (a visible part, 0.6 of
+ * a car, is a part: near a neighbour's place it must not pass for its box). */
+#define OC_STAY_SIZE_RATIO 1.2
+#define OC_STAY_OWN_BONUS 0.2 /* added to the IoU of a track's own stay */
+#define OC_STAY_CANDS 4       /* hypotheses considered per box */
 /* A track's own box that matched nothing but lies at least this much
  * inside its stay's reference keeps the stay (a poorly drawn box). */
 #define OC_STAY_HOLD_IN 0.75
@@ -35,6 +37,11 @@
  * unboxed for longer than track_timeout_s since before it began replaces
  * it (a car merely driving over the place does not). */
 #define OC_STAY_SUPERSEDE_MS 2000
+/* A track whose box, within OC_STAY_JUMP_MS of its stay's last box (on the
+ * place), overlaps that box by less than this IoU jumped to another object:
+ * no car starting off from rest covers its own length that fast. */
+#define OC_STAY_JUMP_IOU 0.2
+#define OC_STAY_JUMP_MS 1000
 
 /* One stationary-object hypothesis. */
 struct oc_stay {
@@ -66,6 +73,9 @@ struct oc_stay {
      * have left with it, so the stay is forgotten unless fed again within
      * track_timeout_s (NO_DEADLINE: not vacated). */
     int64_t forget_at;
+    /* Vacated by an id that jumped off it (OC_STAY_JUMP_*): whether its
+     * object is still there is unknown, so it fires only once fed again. */
+    bool held;
     /* Until settled (OC_STAY_KEEP_MS after it was born, fed by one track
      * without a gap), the start follows the still run of anchors within
      * still_px, so a clean track's stay starts where it stopped, not where
