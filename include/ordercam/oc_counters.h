@@ -59,6 +59,8 @@
       "boxes of a car still arriving kept from a neighbour's stay")                                \
     X(STAYS_ID_JUMPED, "stays_id_jumped",                                                          \
       "stays held: the id feeding them jumped to another object")                                  \
+    X(STAYS_STITCHED, "stays_stitched",                                                            \
+      "stays passed from a lost track to the new id boxed where it was")                           \
     X(CLASSES_OVERFLOW, "classes_overflow", "class names beyond the class table, kept as 'other'") \
     X(RED_IN_GRACE, "red_within_grace", "red crossings inside the grace period (no violation)")    \
     X(UNCONFIRMED, "unconfirmed_crossings", "red crossings whose track was lost before exit_s")    \

@@ -805,11 +805,64 @@ static void judge_zone(struct oc_engine *e, int ci, int zi, int64_t t)
     merge_same(e, ci, zi, ids);
 }
 
+/* The live track, unobserved in this frame, last boxed within
+ * OC_STAY_STITCH_MS where tr is first boxed now (IoU >= OC_STAY_STITCH_IOU),
+ * or NULL: tr is that object re-numbered. */
+static struct oc_track *predecessor(const struct oc_cam *c, const struct oc_track *tr, int64_t t)
+{
+    struct oc_track *best = NULL;
+    double best_iou = OC_STAY_STITCH_IOU;
+    for (struct oc_track *p = c->newest; p; p = p->prev) {
+        if (p->last_ts >= t)
+            continue;
+        if (t - p->last_ts > OC_STAY_STITCH_MS)
+            break;
+        double v = iou(p->box, tr->box);
+        if (v >= best_iou && same_kind(p->cls, tr->cls)) {
+            best = p;
+            best_iou = v;
+        }
+    }
+    return best;
+}
+
+/* A track first boxed in this frame where a lost track was boxed a frame
+ * ago continues that track's stays: the feeder of a stay, a far box held
+ * back, where it was first seen. */
+static void stitch(struct oc_engine *e, int ci, int64_t t)
+{
+    struct oc_cam *c = &e->cams[ci];
+    struct oc_stay_frame *f = &e->sframe;
+    for (size_t i = 0; i < f->n; i++) {
+        struct oc_track *tr = f->tr[i];
+        struct oc_track *p = tr->first_ts == t ? predecessor(c, tr, t) : NULL;
+        for (size_t zi = 0; p && zi < c->cfg->n_zones; zi++) {
+            struct oc_zstate *from = &p->z[zi], *to = &tr->z[zi];
+            struct oc_stay *h = find(&c->stays, from->stay);
+            if (!h)
+                continue;
+            to->stay = from->stay;
+            to->bind_ts = from->bind_ts;
+            to->has_out = from->has_out;
+            to->out_ts = from->out_ts;
+            memcpy(to->out_box, from->out_box, sizeof to->out_box);
+            memcpy(to->start_box, from->start_box, sizeof to->start_box);
+            from->stay = 0;
+            from->has_out = false;
+            if (strcmp(h->track, p->id) == 0)
+                memcpy(h->track, tr->id, sizeof h->track);
+            e->counters[OC_C_STAYS_STITCHED]++;
+        }
+    }
+}
+
 void oc_stay_frame(struct oc_engine *e, int ci, int64_t t)
 {
     struct oc_cam *c = &e->cams[ci];
     struct oc_stay_frame *f = &e->sframe;
     f->t = t;
+    if (f->n)
+        stitch(e, ci, t);
     for (size_t zi = 0; f->n && zi < c->cfg->n_zones; zi++)
         if (is_dwell(c->cfg->zones[zi].kind))
             judge_zone(e, ci, (int)zi, t);

@@ -42,6 +42,10 @@
  * no car starting off from rest covers its own length that fast. */
 #define OC_STAY_JUMP_IOU 0.2
 #define OC_STAY_JUMP_MS 1000
+/* A track first boxed where a track lost at most OC_STAY_STITCH_MS ago was
+ * boxed last (IoU >= OC_STAY_STITCH_IOU) is that object re-numbered. */
+#define OC_STAY_STITCH_MS 500
+#define OC_STAY_STITCH_IOU 0.65
 
 /* One stationary-object hypothesis. */
 struct oc_stay {

@@ -612,7 +612,9 @@ static void a_car_driving_off_renumbered_ends_its_stay(void **state)
     assert_int_equal(t_count(env, NULL), 2);
     assert_int_equal(start_of(env, "n"), 0);
     assert_int_equal(start_of(env, "c"), 30000);
-    assert_int_equal(t_counter(env, OC_C_STAYS_LEFT_RENUMBERED), 1);
+    /* b, first boxed where a was boxed last a frame before, continues a
+     * (its stay passes to b, which then drives off with it) */
+    assert_int_equal(t_counter(env, OC_C_STAYS_STITCHED), 1);
     t_env_free(env);
     /* a's last box at 400: b's first box is 25 px off it (IoU 0.6), a car
      * passing in front, not a; a's stay stands and c, appearing at a's
@@ -798,6 +800,40 @@ static void an_id_jumping_off_a_parked_car_keeps_its_stay(void **state)
     t_env_free(env);
 }
 
+/* a parked at 400 from 0 to 20 s, then drives off to the right, its id
+ * re-numbered at every box (every 500 ms, or with a frame unboxed between
+ * ids when gapped); g stops at 400 at 35 s and stands there until 100 s. */
+static void drive_off_under_new_ids(struct t_env *env, bool gapped)
+{
+    park(env, "a", 400, 0, 20000);
+    static const char *const ids[] = {"b", "c", "d", "e", "f", "h", "i", "j"};
+    int64_t step = gapped ? 1000 : 500, t = 20000 + step;
+    for (int k = 0; k < 8; k++, t += step)
+        frame(env, t, &(struct box){ids[k], 410 + 15.0 * k, 400, 100, 100}, 1);
+    park(env, "g", 400, 35000, 100000);
+}
+
+static void a_new_id_where_a_lost_track_was_continues_it(void **state)
+{
+    (void)state;
+    /* each new id first boxed where the last one was boxed a frame
+     * before: one car driving off, its stay ends; g's stay is its own */
+    struct t_env *env = env_with("", "");
+    drive_off_under_new_ids(env, false);
+    assert_int_equal(t_count(env, NULL), 1);
+    assert_int_equal(t_find(env, "illegal_parking")->ts_start, 35000);
+    assert_true(t_counter(env, OC_C_STAYS_STITCHED) >= 3);
+    t_env_free(env);
+    /* a frame unboxed between ids (1 s): nothing ties the ids together,
+     * no id was seen leaving a's stay, and g, appearing at a's place
+     * within reacquire_s, continues it as a re-acquisition of a */
+    env = env_with("", "");
+    drive_off_under_new_ids(env, true);
+    assert_int_equal(t_counter(env, OC_C_STAYS_STITCHED), 0);
+    assert_int_equal(t_find(env, "illegal_parking")->ts_start, 0);
+    t_env_free(env);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -826,6 +862,7 @@ int main(void)
         cmocka_unit_test(the_record_frames_the_whole_object),
         cmocka_unit_test(a_narrow_box_is_a_part_not_a_redetection),
         cmocka_unit_test(an_id_jumping_off_a_parked_car_keeps_its_stay),
+        cmocka_unit_test(a_new_id_where_a_lost_track_was_continues_it),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

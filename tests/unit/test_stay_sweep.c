@@ -312,8 +312,8 @@ static void sweep_levels(void **state)
                   {0, 300, 1, 1.0, 1.0},
                   {0.25, 300, 1, 0.99, 0.99},
                   {0.5, 300, 1, 0.97, 0.975},
-                  {0.75, 300, 1, 0.98, 0.99},
-                  {1, 1000, 3, 0.915, 0.925}};
+                  {0.75, 300, 1, 0.975, 0.99},
+                  {1, 1000, 3, 0.915, 0.935}};
     for (size_t i = 0; i < sizeof levels / sizeof *levels; i++) {
         int n = big > 0 ? big : levels[i].n;
         size_t found = 0, long_stays = 0, correct = 0, records = 0;
