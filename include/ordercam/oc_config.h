@@ -48,6 +48,7 @@ struct oc_zone_cfg {
     int vtype;        /* violation type this zone decides, -1 for crosswalk/helmet zones */
     oc_classmask_t classes;
     int64_t dwell_ms, reacquire_ms;
+    int64_t vacate_ms; /* dwell zones: how long a vacated stay waits for its object */
     double still_px, min_travel_px;
     double still_frac; /* dwell zones: stillness tolerance as a fraction of box height */
     int min_frames;

@@ -190,6 +190,7 @@ enum param {
     P_STILL,
     P_STILL_FRAC,
     P_REACQUIRE,
+    P_VACATE,
     P_GRACE,
     P_EXIT,
     P_TRAVEL,
@@ -205,23 +206,17 @@ static const struct {
     double lo, hi;
     bool integer;
 } params[P__COUNT] = {
-    [P_DWELL] = {"dwell_s", 0.001, 1e7, false},
-    [P_STILL] = {"still_px", 0.001, 1e5, false},
-    [P_STILL_FRAC] = {"still_frac", 0, 5, false},
-    [P_REACQUIRE] = {"reacquire_s", 0, 86400, false},
-    [P_GRACE] = {"grace_s", 0, 60, false},
-    [P_EXIT] = {"exit_s", 0.001, 3600, false},
-    [P_TRAVEL] = {"min_travel_px", 0.001, 1e5, false},
-    [P_FRAMES] = {"min_frames", 1, 1e6, true},
-    [P_OVERLAP] = {"min_overlap_px", 0, 1e5, false},
-    [P_CONFIRM] = {"confirm_s", 0, 60, false},
-    [P_YIELD] = {"yield_px", 0, 1e5, false},
+    [P_DWELL] = {"dwell_s", 0.001, 1e7, false},   [P_STILL] = {"still_px", 0.001, 1e5, false},
+    [P_STILL_FRAC] = {"still_frac", 0, 5, false}, [P_REACQUIRE] = {"reacquire_s", 0, 86400, false},
+    [P_VACATE] = {"vacate_s", 0, 86400, false},   [P_GRACE] = {"grace_s", 0, 60, false},
+    [P_EXIT] = {"exit_s", 0.001, 3600, false},    [P_TRAVEL] = {"min_travel_px", 0.001, 1e5, false},
+    [P_FRAMES] = {"min_frames", 1, 1e6, true},    [P_OVERLAP] = {"min_overlap_px", 0, 1e5, false},
+    [P_CONFIRM] = {"confirm_s", 0, 60, false},    [P_YIELD] = {"yield_px", 0, 1e5, false},
 };
 
 static const char *const param_keys[] = {
-    "dwell_s",  "still_px",      "still_frac", "reacquire_s",    "grace_s",
-    "exit_s",   "min_travel_px", "min_frames", "min_overlap_px", "confirm_s",
-    "yield_px", "classes",       NULL};
+    "dwell_s",       "still_px",   "still_frac",     "reacquire_s", "vacate_s", "grace_s", "exit_s",
+    "min_travel_px", "min_frames", "min_overlap_px", "confirm_s",   "yield_px", "classes", NULL};
 
 /* Resolves parameter p for violation type vt from obj, else defaults. */
 static bool param(struct ctx *c, const cJSON *obj, int vt, enum param p, double def, double *out)
@@ -294,9 +289,9 @@ static const char *const zone_kind_names[OC_ZONE__COUNT] = {
 static bool parse_zone(struct ctx *c, const cJSON *z, struct oc_zone_cfg *zone)
 {
     static const char *const keys[] = {
-        "id",         "kind",         "polygon",       "direction",  "dwell_s", "still_px",
-        "still_frac", "reacquire_s",  "min_travel_px", "min_frames", "classes", "stop_line",
-        "front_line", "entry_signal", "movement",      "movements",  NULL};
+        "id",         "kind",        "polygon",      "direction",     "dwell_s",    "still_px",
+        "still_frac", "reacquire_s", "vacate_s",     "min_travel_px", "min_frames", "classes",
+        "stop_line",  "front_line",  "entry_signal", "movement",      "movements",  NULL};
     if (!cJSON_IsObject(z))
         return fail(c, "must be an object");
     if (!check_keys(c, z, keys))
@@ -370,6 +365,7 @@ static bool parse_zone(struct ctx *c, const cJSON *z, struct oc_zone_cfg *zone)
     double frames = 3;
     if (!param_ms(c, z, vt, P_DWELL, dwell ? dwell : 1, &zone->dwell_ms) ||
         !param_ms(c, z, vt, P_REACQUIRE, 30, &zone->reacquire_ms) ||
+        !param_ms(c, z, vt, P_VACATE, 8, &zone->vacate_ms) ||
         !param(c, z, vt, P_STILL, 15, &zone->still_px) ||
         !param(c, z, vt, P_STILL_FRAC, 0.45, &zone->still_frac) ||
         !param(c, z, vt, P_TRAVEL, travel ? travel : 1, &zone->min_travel_px) ||

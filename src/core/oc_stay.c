@@ -300,10 +300,10 @@ static struct oc_stay *create(struct oc_engine *e, int ci, int zi, struct oc_tra
 }
 
 /* The track that fed h last went elsewhere: h is forgotten unless fed
- * again within track_timeout_s. */
+ * again within its zone's vacate_s (a miss run of its object's boxes). */
 static void vacate(struct oc_engine *e, int ci, struct oc_stay *h, int64_t t)
 {
-    h->forget_at = t + e->cfg->track_timeout_ms; /* the box-wide one: its track left */
+    h->forget_at = t + e->cams[ci].cfg->zones[h->zone].vacate_ms;
     struct oc_stays *s = &e->cams[ci].stays;
     if (h->forget_at < s->next_expiry)
         s->next_expiry = h->forget_at;

@@ -267,7 +267,8 @@ static void resolved_values(void **state)
     (void)state;
     struct oc_config *cfg = accepted(doc(
         ",\"zones\":[{\"id\":\"np\",\"kind\":\"no_parking\",\"polygon\":" POLY "},"
-        "{\"id\":\"tp\",\"kind\":\"tactile_paving\",\"polygon\":" POLY ",\"dwell_s\":12},"
+        "{\"id\":\"tp\",\"kind\":\"tactile_paving\",\"polygon\":" POLY
+        ",\"dwell_s\":12,\"vacate_s\":3},"
         "{\"id\":\"ln\",\"kind\":\"lane\",\"polygon\":" POLY ",\"direction\":[0,-2]}],"
         "\"lines\":[" STOP ",\"signal\":\"s\"}],\"events\":[\"fly_tipping\"]",
         "\"codes\":{\"red_light\":\"X1\",\"wrong_way\":null,\"littering\":\"L9\"},"
@@ -278,6 +279,8 @@ static void resolved_values(void **state)
     assert_int_equal(c->zones[1].dwell_ms, 12000);
     assert_true(c->zones[0].still_px == 15);
     assert_int_equal(c->zones[0].reacquire_ms, 30000);
+    assert_int_equal(c->zones[0].vacate_ms, 8000);
+    assert_int_equal(c->zones[1].vacate_ms, 3000);
     assert_true(c->zones[2].dir.y == -1.0);
     assert_int_equal(c->lines[0].grace_ms[OC_LG_MOTOR], 300);
     assert_int_equal(c->lines[0].grace_ms[OC_LG_PEDESTRIAN], 0);

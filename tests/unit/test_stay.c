@@ -834,6 +834,40 @@ static void a_new_id_where_a_lost_track_was_continues_it(void **state)
     t_env_free(env);
 }
 
+/* a parked from 0 to 30 s; b feeds its stay for 0.5 s and leaves the
+ * zone (the stay is vacated at 31 s); the car is boxed again as c at the
+ * place from 31 s + gap_ms. */
+static void vacated_then_boxed_again(struct t_env *env, int64_t gap_ms)
+{
+    park(env, "a", 400, 0, 30000);
+    frame(env, 30500, &(struct box){"b", 400, 400, 100, 100}, 1);
+    frame(env, 31000, &(struct box){"b", 400, 600, 100, 100}, 1);
+    park(env, "c", 405, 31000 + gap_ms, 110000);
+}
+
+static void a_vacated_stay_waits_vacate_s(void **state)
+{
+    (void)state;
+    /* boxed again 7 s later, within vacate_s (8): the stay goes on (a
+     * detector's miss run of a few seconds) */
+    struct t_env *env = env_with("", "");
+    vacated_then_boxed_again(env, 7000);
+    assert_int_equal(t_count(env, NULL), 1);
+    assert_int_equal(t_find(env, "illegal_parking")->ts_start, 0);
+    t_env_free(env);
+    /* 9 s later: forgotten, the car starts a new stay */
+    env = env_with("", "");
+    vacated_then_boxed_again(env, 9000);
+    assert_int_equal(t_count(env, NULL), 1);
+    assert_int_equal(t_find(env, "illegal_parking")->ts_start, 40000);
+    t_env_free(env);
+    /* vacate_s 10 keeps it 9 s */
+    env = env_with(",\"vacate_s\":10", "");
+    vacated_then_boxed_again(env, 9000);
+    assert_int_equal(t_find(env, "illegal_parking")->ts_start, 0);
+    t_env_free(env);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -863,6 +897,7 @@ int main(void)
         cmocka_unit_test(a_narrow_box_is_a_part_not_a_redetection),
         cmocka_unit_test(an_id_jumping_off_a_parked_car_keeps_its_stay),
         cmocka_unit_test(a_new_id_where_a_lost_track_was_continues_it),
+        cmocka_unit_test(a_vacated_stay_waits_vacate_s),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

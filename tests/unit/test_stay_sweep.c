@@ -312,21 +312,21 @@ static void sweep_levels(void **state)
                   {0, 300, 1, 1.0, 1.0},
                   {0.25, 300, 1, 0.99, 0.99},
                   {0.5, 300, 1, 0.97, 0.975},
-                  {0.75, 300, 1, 0.975, 0.99},
-                  {1, 1000, 3, 0.915, 0.935}};
+                  {0.75, 300, 1, 0.98, 0.99},
+                  {1, 1000, 3, 0.935, 0.93}};
     for (size_t i = 0; i < sizeof levels / sizeof *levels; i++) {
         int n = big > 0 ? big : levels[i].n;
         size_t found = 0, long_stays = 0, correct = 0, records = 0;
         for (int k = 0; k < levels[i].seeds; k++) {
             struct score sc = run(levels[i].level, (uint64_t)(1 + i + 10 * k), n, 0);
             assert_true(sc.long_stays + sc.short_stays >= (size_t)n);
-            /* the first seed alone keeps the floors it had before the
-             * pooling (level 1, seed 5: 0.94 / 0.935) */
+            /* the first seed alone keeps floors of its own (level 1,
+             * seed 5: 0.955 / 0.945; it measures 0.9624 / 0.9548) */
             if (k == 0 && levels[i].seeds > 1 && big <= 0 && !getenv("OC_SWEEP_ALL") &&
-                ((double)sc.found < 0.94 * (double)sc.long_stays ||
-                 (double)sc.correct < 0.935 * (double)sc.records))
-                fail_msg("level %.2f, seed %zu: recall %zu/%zu, precision %zu/%zu (floors 0.94,"
-                         " 0.935)",
+                ((double)sc.found < 0.955 * (double)sc.long_stays ||
+                 (double)sc.correct < 0.945 * (double)sc.records))
+                fail_msg("level %.2f, seed %zu: recall %zu/%zu, precision %zu/%zu (floors 0.955,"
+                         " 0.945)",
                          levels[i].level, 1 + i, sc.found, sc.long_stays, sc.correct, sc.records);
             found += sc.found;
             long_stays += sc.long_stays;
