@@ -206,12 +206,20 @@ static const struct {
     double lo, hi;
     bool integer;
 } params[P__COUNT] = {
-    [P_DWELL] = {"dwell_s", 0.001, 1e7, false},   [P_STILL] = {"still_px", 0.001, 1e5, false},
-    [P_STILL_FRAC] = {"still_frac", 0, 5, false}, [P_REACQUIRE] = {"reacquire_s", 0, 86400, false},
-    [P_VACATE] = {"vacate_s", 0, 86400, false},   [P_GRACE] = {"grace_s", 0, 60, false},
-    [P_EXIT] = {"exit_s", 0.001, 3600, false},    [P_TRAVEL] = {"min_travel_px", 0.001, 1e5, false},
-    [P_FRAMES] = {"min_frames", 1, 1e6, true},    [P_OVERLAP] = {"min_overlap_px", 0, 1e5, false},
-    [P_CONFIRM] = {"confirm_s", 0, 60, false},    [P_YIELD] = {"yield_px", 0, 1e5, false},
+    // clang-format off
+    [P_DWELL] = {"dwell_s", 0.001, 1e7, false},
+    [P_STILL] = {"still_px", 0.001, 1e5, false},
+    [P_STILL_FRAC] = {"still_frac", 0, 5, false},
+    [P_REACQUIRE] = {"reacquire_s", 0, 86400, false},
+    [P_VACATE] = {"vacate_s", 0, 86400, false},
+    [P_GRACE] = {"grace_s", 0, 60, false},
+    [P_EXIT] = {"exit_s", 0.001, 3600, false},
+    [P_TRAVEL] = {"min_travel_px", 0.001, 1e5, false},
+    [P_FRAMES] = {"min_frames", 1, 1e6, true},
+    [P_OVERLAP] = {"min_overlap_px", 0, 1e5, false},
+    [P_CONFIRM] = {"confirm_s", 0, 60, false},
+    [P_YIELD] = {"yield_px", 0, 1e5, false},
+    // clang-format on
 };
 
 static const char *const param_keys[] = {

@@ -826,9 +826,9 @@ static struct oc_track *predecessor(const struct oc_cam *c, const struct oc_trac
     return best;
 }
 
-/* A track first boxed in this frame where a lost track was boxed a frame
- * ago continues that track's stays: the feeder of a stay, a far box held
- * back, where it was first seen. */
+/* A track first boxed in this frame where a lost track had its last box
+ * (predecessor) continues that track's stays: the feeder of a stay, a far
+ * box held back, where it was first seen. */
 static void stitch(struct oc_engine *e, int ci, int64_t t)
 {
     struct oc_cam *c = &e->cams[ci];
@@ -861,8 +861,7 @@ void oc_stay_frame(struct oc_engine *e, int ci, int64_t t)
     struct oc_cam *c = &e->cams[ci];
     struct oc_stay_frame *f = &e->sframe;
     f->t = t;
-    if (f->n)
-        stitch(e, ci, t);
+    stitch(e, ci, t);
     for (size_t zi = 0; f->n && zi < c->cfg->n_zones; zi++)
         if (is_dwell(c->cfg->zones[zi].kind))
             judge_zone(e, ci, (int)zi, t);

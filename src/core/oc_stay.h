@@ -75,7 +75,7 @@ struct oc_stay {
     int32_t frame_box; /* while a frame is judged: the box feeding it, -1 none */
     /* The track that fed it last hopped to another stay: the object may
      * have left with it, so the stay is forgotten unless fed again within
-     * track_timeout_s (NO_DEADLINE: not vacated). */
+     * its zone's vacate_s (NO_DEADLINE: not vacated). */
     int64_t forget_at;
     /* Vacated by an id that jumped off it (OC_STAY_JUMP_*): whether its
      * object is still there is unknown, so it fires only once fed again. */
