@@ -386,14 +386,19 @@ static void feed(struct oc_engine *e, int ci, struct oc_stay *h, struct oc_track
     if (!h->settled && t - h->born >= OC_STAY_KEEP_MS)
         h->settled = true;
     if (how == HOW_FULL) {
-        if (iou(tr->box, h->ref) >= OC_STAY_DUP_IOU && t > h->solid_ts)
+        /* a full match off the place (a neighbour's box, a car passing in
+         * front) keeps the stay observed but is not its object's box */
+        bool solid = iou(tr->box, h->ref) >= OC_STAY_DUP_IOU;
+        if (solid && t > h->solid_ts)
             h->solid_ts = t; /* judged against the reference before this box moves it */
-        memcpy(h->full_box, tr->box, sizeof h->full_box);
-        for (int k = 0; k < 4; k++) {
-            h->sum[k] += tr->box[k];
-            h->ref[k] = h->sum[k] / (h->n + 1);
+        if (solid || !h->settled) {
+            memcpy(h->full_box, tr->box, sizeof h->full_box);
+            for (int k = 0; k < 4; k++) {
+                h->sum[k] += tr->box[k];
+                h->ref[k] = h->sum[k] / (h->n + 1);
+            }
+            h->n++;
         }
-        h->n++;
     }
     /* a duplicate box never takes the stay over from its object's own box
      * in the same message: the feeder stays the one the car's leaving ends */

@@ -61,10 +61,13 @@ struct oc_stay {
     int64_t solid_ts;
     double start_box[4], last_box[4];
     /* the last box of the object itself, in full (not a visible part nor a
-     * duplicate): the record's last key box, so evidence frames the whole
-     * object even when its last observation was a part */
+     * duplicate, nor a box within the tolerance but off the place, as a
+     * passing car's): the record's last key box, so evidence frames the
+     * whole object even when its last observation was a part */
     double full_box[4];
-    double sum[4]; /* of the full boxes fed; the reference is their mean */
+    /* of the full boxes at its place (IoU >= OC_STAY_DUP_IOU with the
+     * reference, or any before the stay settled); the reference is their mean */
+    double sum[4];
     double ref[4];
     uint32_t n;
     /* who fed it last: the record's track, class, plate and conf */

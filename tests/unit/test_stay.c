@@ -732,6 +732,40 @@ static void the_record_frames_the_whole_object(void **state)
     t_env_free(env);
 }
 
+/* a parked at 400 until 58 s; at 58.5 s only another car's box, dx px to
+ * the right (a full match within the tolerance); then a's left part only
+ * up to the deadline (60 s) */
+static void passing_box_before_the_deadline(struct t_env *env, double dx)
+{
+    park(env, "a", 400, 0, 58000);
+    frame(env, 58500, &(struct box){"p", 400 + dx, 400, 100, 100}, 1);
+    for (int64_t t = 59000; t <= 60000; t += 500)
+        frame(env, t, &(struct box){"a", 403, 405, 60, 95}, 1);
+}
+
+static void the_record_frames_its_car_not_a_passing_one(void **state)
+{
+    (void)state;
+    /* 30 px off (IoU 0.54 with the reference, as a neighbouring place):
+     * it keeps the stay observed but is not its car's box */
+    struct t_env *env = env_with("", "");
+    passing_box_before_the_deadline(env, 30);
+    assert_int_equal(t_count(env, NULL), 1);
+    const struct t_rec *v = t_find(env, "illegal_parking");
+    assert_int_equal(v->ts_start, 0);
+    const double own[4] = {400, 400, 100, 100};
+    assert_memory_equal(v->key_box[v->n_keys - 1], own, sizeof own);
+    t_env_free(env);
+    /* 10 px off (IoU 0.82): the object at its place, re-detected */
+    env = env_with("", "");
+    passing_box_before_the_deadline(env, 10);
+    v = t_find(env, "illegal_parking");
+    assert_non_null(v);
+    const double near[4] = {410, 400, 100, 100};
+    assert_memory_equal(v->key_box[v->n_keys - 1], near, sizeof near);
+    t_env_free(env);
+}
+
 /* A's box narrowed to its left part of width w for 2 s at 20 s. */
 static void narrowed_box(struct t_env *env, double w)
 {
@@ -898,6 +932,7 @@ int main(void)
         cmocka_unit_test(an_id_jumping_off_a_parked_car_keeps_its_stay),
         cmocka_unit_test(a_new_id_where_a_lost_track_was_continues_it),
         cmocka_unit_test(a_vacated_stay_waits_vacate_s),
+        cmocka_unit_test(the_record_frames_its_car_not_a_passing_one),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,8 +22,17 @@ struct rec {
     double box[4]; /* the last key moment's box */
 };
 
+/* One degraded box as the engine received it, with the object it shows. */
+struct obs {
+    int64_t ts;
+    float box[4];
+    int obj;
+};
+
 struct sweep {
     struct oc_engine *eng;
+    struct obs *obs; /* every box of the run, in time order */
+    size_t n_obs, cap_obs;
     struct gen_stay_truth truth[MAX_TRUTH];
     size_t n_truth;
     struct rec rec[MAX_RECS];
@@ -68,6 +77,17 @@ static void on_boxes(void *ud, int64_t ts, const struct gen_det *d, size_t n)
                    d[i].y + d[i].h, d[i].w, d[i].h);
         printf("\n");
     }
+    if (s->n_obs + n > s->cap_obs) {
+        size_t cap = 2 * (s->n_obs + n);
+        struct obs *o = realloc(s->obs, cap * sizeof *o);
+        if (!o)
+            fail_msg("out of memory");
+        s->obs = o;
+        s->cap_obs = cap;
+    }
+    for (size_t i = 0; i < n; i++)
+        s->obs[s->n_obs++] = (struct obs){
+            ts, {(float)d[i].x, (float)d[i].y, (float)d[i].w, (float)d[i].h}, d[i].obj};
     for (size_t i = 0; i < n; i++)
         if (d[i].obj >= 0 && d[i].obj < MAX_OBJ) {
             if (s->first[d[i].obj] < 0)
@@ -131,8 +151,34 @@ static bool unseen_handover(const struct sweep *s, size_t i)
            came - gone <= BRIDGE_MS;
 }
 
-/* Each record goes to the place its last box shows best, and to the stay
- * of that place whose time it falls in. */
+/* The object the record's last key box shows: the latest box received at
+ * or before the record that is that box, or -1 (none within two dwell
+ * periods). */
+static int shown(const struct sweep *s, const struct rec *r)
+{
+    size_t lo = 0, hi = s->n_obs; /* first box after r->ts */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->obs[mid].ts <= r->ts)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo; i-- > 0 && s->obs[i].ts >= r->ts - 2 * GEN_STAYS_DWELL_S * 1000;) {
+        const struct obs *o = &s->obs[i];
+        bool same = true;
+        for (int k = 0; k < 4; k++)
+            same = same && fabs(o->box[k] - r->box[k]) < 0.1;
+        if (same)
+            return o->obj;
+    }
+    return -1;
+}
+
+/* Each record goes to the stay of the car its last key box shows (the car
+ * the evidence frames), when its time fits that stay; a record whose box
+ * is no car's goes to the place the box shows best, and to the stay of that
+ * place whose time it falls in. */
 static struct score judge(const struct sweep *s)
 {
     struct score sc = {0};
@@ -152,10 +198,14 @@ static struct score judge(const struct sweep *s)
                 slot = k;
             }
         }
-        int match = -1;
+        int match = -1, car = shown(s, r);
+        for (size_t i = 0; car >= 0 && i < s->n_truth; i++)
+            if (s->truth[i].obj == car)
+                slot = s->truth[i].slot;
         for (size_t i = 0; i < s->n_truth && match < 0; i++) {
             const struct gen_stay_truth *t = &s->truth[i];
-            if (t->slot == slot && r->ts_start >= t->arrive - 10000 && r->ts <= t->depart + 6000)
+            if (t->slot == slot && (car < 0 || t->obj == car) && r->ts_start >= t->arrive - 10000 &&
+                r->ts <= t->depart + 6000)
                 match = (int)i;
         }
         if (getenv("OC_SWEEP_DEBUG") && atoi(getenv("OC_SWEEP_DEBUG")) > 1)
@@ -260,6 +310,7 @@ static struct score run(double level, uint64_t seed, int n_stays, unsigned skip)
                : 1.0);
     oc_engine_free(s.eng);
     oc_config_free(cfg);
+    free(s.obs);
     return sc;
 }
 
@@ -313,7 +364,7 @@ static void sweep_levels(void **state)
                   {0.25, 300, 1, 0.99, 0.99},
                   {0.5, 300, 1, 0.97, 0.975},
                   {0.75, 300, 1, 0.98, 0.99},
-                  {1, 1000, 3, 0.935, 0.93}};
+                  {1, 1000, 3, 0.95, 0.95}};
     for (size_t i = 0; i < sizeof levels / sizeof *levels; i++) {
         int n = big > 0 ? big : levels[i].n;
         size_t found = 0, long_stays = 0, correct = 0, records = 0;
@@ -321,12 +372,12 @@ static void sweep_levels(void **state)
             struct score sc = run(levels[i].level, (uint64_t)(1 + i + 10 * k), n, 0);
             assert_true(sc.long_stays + sc.short_stays >= (size_t)n);
             /* the first seed alone keeps floors of its own (level 1,
-             * seed 5: 0.955 / 0.945; it measures 0.9624 / 0.9548) */
+             * seed 5: 0.965 / 0.96; it measures 0.9743 / 0.9704) */
             if (k == 0 && levels[i].seeds > 1 && big <= 0 && !getenv("OC_SWEEP_ALL") &&
-                ((double)sc.found < 0.955 * (double)sc.long_stays ||
-                 (double)sc.correct < 0.945 * (double)sc.records))
-                fail_msg("level %.2f, seed %zu: recall %zu/%zu, precision %zu/%zu (floors 0.955,"
-                         " 0.945)",
+                ((double)sc.found < 0.965 * (double)sc.long_stays ||
+                 (double)sc.correct < 0.96 * (double)sc.records))
+                fail_msg("level %.2f, seed %zu: recall %zu/%zu, precision %zu/%zu (floors 0.965,"
+                         " 0.96)",
                          levels[i].level, 1 + i, sc.found, sc.long_stays, sc.correct, sc.records);
             found += sc.found;
             long_stays += sc.long_stays;
