@@ -622,8 +622,14 @@ static size_t candidates(struct oc_engine *e, int ci, int zi, size_t i, struct o
          * track_timeout_s (unboxed, or fed only by other objects' boxes:
          * a neighbour's part, a passing car) is taken up by a track that
          * appeared at it, not by one that drove in: its car may have left
-         * unseen, and this is the next car at the place */
+         * unseen, and this is the next car at the place. Except a reported
+         * stay unboxed for at most vacate_s, boxed again as the same object
+         * at the same place: that is the car already reported (an id that
+         * hopped onto it), not a next car, which a second record would
+         * report twice */
         if (h->id != tr->z[zi].stay && e->sframe.t - h->solid_ts > timeout &&
+            !(h->emitted && e->sframe.t - h->last_ts <= z->vacate_ms &&
+              iou(tr->box, h->ref) >= OC_STAY_DUP_IOU) &&
             (!appeared_at(h->ref, tr->z[zi].start_box) || newer_here(e, ci, h, tr)))
             continue;
         /* a track still rolling in (its own stay not settled) moves to

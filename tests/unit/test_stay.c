@@ -766,6 +766,33 @@ static void the_record_frames_its_car_not_a_passing_one(void **state)
     t_env_free(env);
 }
 
+/* a parked at 400 from 0 (reported at 60 s), last boxed at 65 s; then
+ * unboxed for gap_ms; b, first boxed at 560 (another place), is boxed at
+ * a's place from the next frame on (its id hopped onto the car) */
+static void reported_then_hopped_onto(struct t_env *env, int64_t gap_ms)
+{
+    park(env, "a", 400, 0, 65000);
+    frame(env, 65000 + gap_ms, &(struct box){"b", 560, 400, 100, 100}, 1);
+    park(env, "b", 400, 65500 + gap_ms, 140000);
+}
+
+static void a_reported_car_boxed_again_is_not_reported_again(void **state)
+{
+    (void)state;
+    /* boxed again at its place 6.5 s later (within vacate_s, 8 s), by an
+     * id that did not appear there: still the car already reported */
+    struct t_env *env = env_with("", "");
+    reported_then_hopped_onto(env, 6000);
+    assert_int_equal(t_count(env, NULL), 1);
+    assert_int_equal(t_find(env, "illegal_parking")->ts_start, 0);
+    t_env_free(env);
+    /* 9 s later: the car may have left unseen, and b's car is another */
+    env = env_with("", "");
+    reported_then_hopped_onto(env, 8500);
+    assert_int_equal(t_count(env, NULL), 2);
+    t_env_free(env);
+}
+
 /* A's box narrowed to its left part of width w for 2 s at 20 s. */
 static void narrowed_box(struct t_env *env, double w)
 {
@@ -933,6 +960,7 @@ int main(void)
         cmocka_unit_test(a_new_id_where_a_lost_track_was_continues_it),
         cmocka_unit_test(a_vacated_stay_waits_vacate_s),
         cmocka_unit_test(the_record_frames_its_car_not_a_passing_one),
+        cmocka_unit_test(a_reported_car_boxed_again_is_not_reported_again),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

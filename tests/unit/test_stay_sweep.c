@@ -213,9 +213,10 @@ static struct score judge(const struct sweep *s)
                    (long long)r->ts, match);
         if (getenv("OC_SWEEP_DEBUG") &&
             (match < 0 || !s->truth[match].long_stay || hits[match] > 0))
-            printf("  bad record slot %d start %lld ts %lld box %.0f,%.0f,%.0f,%.0f match %d", slot,
-                   (long long)r->ts_start, (long long)r->ts, r->box[0], r->box[1], r->box[2],
-                   r->box[3], match),
+            printf(
+                "  bad record slot %d start %lld ts %lld box %.0f,%.0f,%.0f,%.0f car o%d match %d",
+                slot, (long long)r->ts_start, (long long)r->ts, r->box[0], r->box[1], r->box[2],
+                r->box[3], car, match),
                 printf(match >= 0 ? " (arrive %lld depart %lld o%d)\n" : "\n",
                        match >= 0 ? (long long)s->truth[match].arrive : 0LL,
                        match >= 0 ? (long long)s->truth[match].depart : 0LL,
@@ -364,7 +365,7 @@ static void sweep_levels(void **state)
                   {0.25, 300, 1, 0.99, 0.99},
                   {0.5, 300, 1, 0.97, 0.975},
                   {0.75, 300, 1, 0.98, 0.99},
-                  {1, 1000, 3, 0.95, 0.95}};
+                  {1, 1000, 3, 0.95, 0.96}};
     for (size_t i = 0; i < sizeof levels / sizeof *levels; i++) {
         int n = big > 0 ? big : levels[i].n;
         size_t found = 0, long_stays = 0, correct = 0, records = 0;
@@ -372,12 +373,12 @@ static void sweep_levels(void **state)
             struct score sc = run(levels[i].level, (uint64_t)(1 + i + 10 * k), n, 0);
             assert_true(sc.long_stays + sc.short_stays >= (size_t)n);
             /* the first seed alone keeps floors of its own (level 1,
-             * seed 5: 0.965 / 0.96; it measures 0.9743 / 0.9704) */
+             * seed 5: 0.97 / 0.975; it measures 0.9762 / 0.9821) */
             if (k == 0 && levels[i].seeds > 1 && big <= 0 && !getenv("OC_SWEEP_ALL") &&
-                ((double)sc.found < 0.965 * (double)sc.long_stays ||
-                 (double)sc.correct < 0.96 * (double)sc.records))
-                fail_msg("level %.2f, seed %zu: recall %zu/%zu, precision %zu/%zu (floors 0.965,"
-                         " 0.96)",
+                ((double)sc.found < 0.97 * (double)sc.long_stays ||
+                 (double)sc.correct < 0.975 * (double)sc.records))
+                fail_msg("level %.2f, seed %zu: recall %zu/%zu, precision %zu/%zu (floors 0.97,"
+                         " 0.975)",
                          levels[i].level, 1 + i, sc.found, sc.long_stays, sc.correct, sc.records);
             found += sc.found;
             long_stays += sc.long_stays;
