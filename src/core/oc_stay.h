@@ -19,7 +19,7 @@
 /* Two boxes in one frame are one object when IoU >= this, or when the
  * smaller (<= OC_STAY_PART_AREA of the larger) lies >= OC_STAY_PART_IN inside. */
 #define OC_STAY_DUP_IOU 0.7
-#define OC_STAY_PART_IN 0.9
+#define OC_STAY_PART_IN 0.85
 #define OC_STAY_PART_AREA 0.8
 #define OC_STAY_PART_MIN 0.15 /* a visible part covers at least this of the reference */
 /* A full re-detection: w and h within this factor (a visible part, 0.6 of

@@ -793,6 +793,36 @@ static void a_reported_car_boxed_again_is_not_reported_again(void **state)
     t_env_free(env);
 }
 
+/* a parked at 400 from 0 to 20 s; then only a new track p's box of its
+ * right part, 50x95, its left edge at 400 + left (456: 88 % of it inside
+ * a's box, a part drawn a little wide), until 40 s; then p's full box at
+ * a's place until 90 s */
+static void part_drawn_wide(struct t_env *env, double left)
+{
+    park(env, "a", 400, 0, 20000);
+    for (int64_t t = 20500; t < 40000; t += 500)
+        frame(env, t, &(struct box){"p", 400 + left, 405, 50, 95}, 1);
+    park(env, "p", 400, 40000, 90000);
+}
+
+static void a_part_a_little_outside_is_still_a_part(void **state)
+{
+    (void)state;
+    /* 88 % inside (>= 85 %): a visible part of a's car, which feeds its
+     * stay; a is reported once, from 0 */
+    struct t_env *env = env_with("", "");
+    part_drawn_wide(env, 56);
+    assert_int_equal(t_count(env, NULL), 1);
+    assert_int_equal(t_find(env, "illegal_parking")->ts_start, 0);
+    assert_true(t_counter(env, OC_C_STAYS_PARTIAL_BOX) >= 39);
+    t_env_free(env);
+    /* 80 % inside: not a part of a's box */
+    env = env_with("", "");
+    part_drawn_wide(env, 60);
+    assert_int_equal(t_counter(env, OC_C_STAYS_PARTIAL_BOX), 0);
+    t_env_free(env);
+}
+
 /* A's box narrowed to its left part of width w for 2 s at 20 s. */
 static void narrowed_box(struct t_env *env, double w)
 {
@@ -961,6 +991,7 @@ int main(void)
         cmocka_unit_test(a_vacated_stay_waits_vacate_s),
         cmocka_unit_test(the_record_frames_its_car_not_a_passing_one),
         cmocka_unit_test(a_reported_car_boxed_again_is_not_reported_again),
+        cmocka_unit_test(a_part_a_little_outside_is_still_a_part),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

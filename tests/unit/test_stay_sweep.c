@@ -344,7 +344,7 @@ static bool dev_modes(int n)
 }
 
 /* CI runs level 1 (every artefact on) over 1,000 stays for each of three
- * seeds and the lower levels over 300 each, in a few seconds;
+ * seeds, levels 0.5 and 0.75 over 1,000 and 0 and 0.25 over 300, in a few seconds;
  * OC_SWEEP_STAYS=N makes every run N stays and only prints (the bigger
  * sweep of docs/bench.md). */
 static void sweep_levels(void **state)
@@ -363,9 +363,9 @@ static void sweep_levels(void **state)
                    * seeds: one seed's figures move by 0.02 from seed to seed */
                   {0, 300, 1, 1.0, 1.0},
                   {0.25, 300, 1, 0.99, 0.99},
-                  {0.5, 300, 1, 0.97, 0.975},
-                  {0.75, 300, 1, 0.98, 0.99},
-                  {1, 1000, 3, 0.95, 0.96}};
+                  {0.5, 1000, 1, 0.975, 0.975},
+                  {0.75, 1000, 1, 0.975, 0.98},
+                  {1, 1000, 3, 0.955, 0.96}};
     for (size_t i = 0; i < sizeof levels / sizeof *levels; i++) {
         int n = big > 0 ? big : levels[i].n;
         size_t found = 0, long_stays = 0, correct = 0, records = 0;
@@ -373,12 +373,12 @@ static void sweep_levels(void **state)
             struct score sc = run(levels[i].level, (uint64_t)(1 + i + 10 * k), n, 0);
             assert_true(sc.long_stays + sc.short_stays >= (size_t)n);
             /* the first seed alone keeps floors of its own (level 1,
-             * seed 5: 0.97 / 0.975; it measures 0.9762 / 0.9821) */
+             * seed 5: 0.975 / 0.97; it measures 0.9802 / 0.9763) */
             if (k == 0 && levels[i].seeds > 1 && big <= 0 && !getenv("OC_SWEEP_ALL") &&
-                ((double)sc.found < 0.97 * (double)sc.long_stays ||
-                 (double)sc.correct < 0.975 * (double)sc.records))
-                fail_msg("level %.2f, seed %zu: recall %zu/%zu, precision %zu/%zu (floors 0.97,"
-                         " 0.975)",
+                ((double)sc.found < 0.975 * (double)sc.long_stays ||
+                 (double)sc.correct < 0.97 * (double)sc.records))
+                fail_msg("level %.2f, seed %zu: recall %zu/%zu, precision %zu/%zu (floors 0.975,"
+                         " 0.97)",
                          levels[i].level, 1 + i, sc.found, sc.long_stays, sc.correct, sc.records);
             found += sc.found;
             long_stays += sc.long_stays;
