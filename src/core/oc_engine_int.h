@@ -33,6 +33,7 @@ struct oc_zstate {
     double out_box[4];
     uint32_t stay;   /* dwell zones: the oc_stay id this track feeds, 0 none */
     int64_t bind_ts; /* since when */
+    bool hopped;     /* it came to that stay from another (an id hop or a car driving off) */
 };
 
 /* Per track and stop line: once per track and line, and the exit window. */

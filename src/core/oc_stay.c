@@ -289,6 +289,7 @@ static struct oc_stay *create(struct oc_engine *e, int ci, int zi, struct oc_tra
     struct oc_zstate *zs = &tr->z[zi];
     zs->stay = h->id;
     zs->bind_ts = t;
+    zs->hopped = false;
     zs->has_out = false;
     const struct oc_zone_cfg *z = &c->cfg->zones[zi];
     if (t + z->dwell_ms < s->next_deadline)
@@ -362,6 +363,7 @@ static void feed(struct oc_engine *e, int ci, struct oc_stay *h, struct oc_track
             e->counters[OC_C_TRACKS_REACQUIRED]++;
         zs->stay = h->id;
         zs->bind_ts = t;
+        zs->hopped = bound != NULL;
     }
     zs->has_out = false;
     h->forget_at = NO_DEADLINE;
@@ -392,7 +394,11 @@ static void feed(struct oc_engine *e, int ci, struct oc_stay *h, struct oc_track
         if (solid && t > h->solid_ts)
             h->solid_ts = t; /* judged against the reference before this box moves it */
         if (solid || !h->settled) {
-            memcpy(h->full_box, tr->box, sizeof h->full_box);
+            /* the record's key box does not come from a track that came
+             * from another stay less than OC_STAY_KEY_MS ago: a neighbour
+             * driving off crosses the place in a moment */
+            if (!h->settled || !zs->hopped || t - zs->bind_ts >= OC_STAY_KEY_MS)
+                memcpy(h->full_box, tr->box, sizeof h->full_box);
             for (int k = 0; k < 4; k++) {
                 h->sum[k] += tr->box[k];
                 h->ref[k] = h->sum[k] / (h->n + 1);
@@ -854,6 +860,7 @@ static void stitch(struct oc_engine *e, int ci, int64_t t)
                 continue;
             to->stay = from->stay;
             to->bind_ts = from->bind_ts;
+            to->hopped = from->hopped;
             to->has_out = from->has_out;
             to->out_ts = from->out_ts;
             memcpy(to->out_box, from->out_box, sizeof to->out_box);

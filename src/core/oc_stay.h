@@ -37,6 +37,9 @@
  * unboxed for longer than track_timeout_s since before it began replaces
  * it (a car merely driving over the place does not). */
 #define OC_STAY_SUPERSEDE_MS 2000
+/* A full box at the place becomes the record's key box only once a track
+ * that came to the stay from another has fed it this long. */
+#define OC_STAY_KEY_MS 1000
 /* A track whose box, within OC_STAY_JUMP_MS of its stay's last box (on the
  * place), overlaps that box by less than this IoU jumped to another object:
  * no car starting off from rest covers its own length that fast. */
@@ -61,8 +64,9 @@ struct oc_stay {
     int64_t solid_ts;
     double start_box[4], last_box[4];
     /* the last box of the object itself, in full (not a visible part nor a
-     * duplicate, nor a box within the tolerance but off the place, as a
-     * passing car's): the record's last key box, so evidence frames the
+     * duplicate, nor a box within the tolerance but off the place, nor one
+     * of a track that hopped to it less than OC_STAY_KEY_MS ago, as a
+     * neighbour's driving off): the record's last key box, so evidence frames the
      * whole object even when its last observation was a part */
     double full_box[4];
     /* of the full boxes at its place (IoU >= OC_STAY_DUP_IOU with the

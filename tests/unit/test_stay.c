@@ -823,6 +823,45 @@ static void a_part_a_little_outside_is_still_a_part(void **state)
     t_env_free(env);
 }
 
+/* a parked at 400 until 1 s before p_from (a gap: p is not a re-numbered
+ * a, stitched to it); p parked at 600 from 30 s (a stay of its own), and
+ * from p_from to the deadline of a (60 s) boxed 5 px off a's place (IoU
+ * 0.9): it came from its own stay, as a neighbour driving off does */
+static void another_id_at_the_deadline(struct t_env *env, int64_t p_from)
+{
+    for (int64_t t = 0; t < p_from; t += 500) {
+        struct box b[2] = {{"a", 400, 400, 100, 100}, {"p", 600, 400, 100, 100}};
+        bool a_on = t <= p_from - 1000, p_on = t >= 30000;
+        frame(env, t, a_on ? b : b + 1, (size_t)a_on + p_on);
+    }
+    for (int64_t t = p_from; t <= 60000; t += 500)
+        frame(env, t, &(struct box){"p", 405, 400, 100, 100}, 1);
+}
+
+static void the_key_box_comes_from_a_track_that_stayed(void **state)
+{
+    (void)state;
+    /* p on the place only in the deadline's message (a car from another
+     * place passing over it): the key box is a's last */
+    struct t_env *env = env_with("", "");
+    another_id_at_the_deadline(env, 60000);
+    const struct t_rec *v = t_find(env, "illegal_parking");
+    assert_non_null(v);
+    const double own[4] = {400, 400, 100, 100};
+    assert_memory_equal(v->key_box[v->n_keys - 1], own, sizeof own);
+    t_env_free(env);
+    /* p on it for 1.5 s (>= 1 s): an id hop onto a's car; its box is the
+     * key */
+    env = env_with("", "");
+    another_id_at_the_deadline(env, 58500);
+    v = t_find(env, "illegal_parking");
+    assert_non_null(v);
+    const double p_box[4] = {405, 400, 100, 100};
+    assert_memory_equal(v->key_box[v->n_keys - 1], p_box, sizeof p_box);
+    assert_int_equal(v->ts_start, 0);
+    t_env_free(env);
+}
+
 /* A's box narrowed to its left part of width w for 2 s at 20 s. */
 static void narrowed_box(struct t_env *env, double w)
 {
@@ -992,6 +1031,7 @@ int main(void)
         cmocka_unit_test(the_record_frames_its_car_not_a_passing_one),
         cmocka_unit_test(a_reported_car_boxed_again_is_not_reported_again),
         cmocka_unit_test(a_part_a_little_outside_is_still_a_part),
+        cmocka_unit_test(the_key_box_comes_from_a_track_that_stayed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
