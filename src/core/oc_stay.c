@@ -748,6 +748,55 @@ static bool keeps_over(const struct oc_stay *a, const struct oc_stay *b)
     return a->id < b->id;
 }
 
+/* gone, a stay of keep's object, is dropped; what it observed last
+ * carries over when it is newer. */
+static void merge_into(struct oc_engine *e, int ci, int zi, uint32_t *ids, struct oc_stay *keep,
+                       struct oc_stay *gone)
+{
+    struct oc_stay_frame *f = &e->sframe;
+    struct oc_stays *s = &e->cams[ci].stays;
+    if (gone->last_ts > keep->last_ts) {
+        keep->last_ts = gone->last_ts;
+        memcpy(keep->last_box, gone->last_box, sizeof keep->last_box);
+        memcpy(keep->track, gone->track, sizeof keep->track);
+        memcpy(keep->plate, gone->plate, sizeof keep->plate);
+        keep->feed_cls = gone->feed_cls;
+        keep->conf = gone->conf;
+        keep->forget_at = NO_DEADLINE;
+        keep->held = false;
+    }
+    if (gone->solid_ts > keep->solid_ts)
+        keep->solid_ts = gone->solid_ts;
+    uint32_t kid = keep->id, gid = gone->id;
+    drop(s, index_of(s, gone));
+    e->counters[OC_C_STAYS_MERGED_DUPLICATE]++;
+    for (size_t j = 0; j < f->n; j++)
+        if (ids[j] == gid) {
+            ids[j] = kid;
+            f->tr[j]->z[zi].stay = kid;
+        }
+}
+
+/* A track that moved in this message from a stay to another of the same
+ * object (a duplicate track on the car started a stay of its own, and took
+ * the car's own track along as its duplicate): the two become one. */
+static void merge_moved(struct oc_engine *e, int ci, int zi, uint32_t *ids, const uint32_t *was)
+{
+    struct oc_stay_frame *f = &e->sframe;
+    struct oc_stays *s = &e->cams[ci].stays;
+    int64_t timeout = e->cams[ci].cfg->track_timeout_ms;
+    for (size_t i = 0; i < f->n; i++) {
+        if (!was[i] || !ids[i] || was[i] == ids[i])
+            continue;
+        struct oc_stay *a = find(s, was[i]), *b = find(s, ids[i]);
+        if (!a || !b || a->zone != b->zone || b->last_ts != f->t || f->t - a->last_ts > timeout ||
+            !same_object(a->ref, b->ref))
+            continue;
+        struct oc_stay *keep = keeps_over(a, b) ? a : b;
+        merge_into(e, ci, zi, ids, keep, keep == a ? b : a);
+    }
+}
+
 /* Two stays fed in this message by boxes of one object (a duplicate track
  * that started its own stay while the car was still moving) become one. */
 static void merge_same(struct oc_engine *e, int ci, int zi, uint32_t *ids)
@@ -763,15 +812,8 @@ static void merge_same(struct oc_engine *e, int ci, int zi, uint32_t *ids)
             if (!a || !b || a->last_ts != f->t || b->last_ts != f->t || a->zone != b->zone ||
                 !same_object(a->ref, b->ref))
                 continue;
-            struct oc_stay *keep = keeps_over(a, b) ? a : b, *gone = keep == a ? b : a;
-            uint32_t kid = keep->id, gid = gone->id;
-            drop(s, index_of(s, gone));
-            e->counters[OC_C_STAYS_MERGED_DUPLICATE]++;
-            for (size_t j = 0; j < f->n; j++)
-                if (ids[j] == gid) {
-                    ids[j] = kid;
-                    f->tr[j]->z[zi].stay = kid;
-                }
+            struct oc_stay *keep = keeps_over(a, b) ? a : b;
+            merge_into(e, ci, zi, ids, keep, keep == a ? b : a);
         }
 }
 
@@ -795,9 +837,11 @@ static void judge_zone(struct oc_engine *e, int ci, int zi, int64_t t)
         return;
     /* Indexes into s->v hold until the first create or drop below. */
     assign(e, ci, nc);
-    uint32_t ids[OC_MAX_OBJECTS];
-    for (size_t i = 0; i < f->n; i++)
+    uint32_t ids[OC_MAX_OBJECTS], was[OC_MAX_OBJECTS];
+    for (size_t i = 0; i < f->n; i++) {
         ids[i] = f->box_stay[i] >= 0 ? s->v[f->box_stay[i]].id : 0;
+        was[i] = f->tr[i]->z[zi].stay;
+    }
     /* a stay's own box before its duplicates: it fires with its object's
      * box and track */
     for (int dup = 0; dup < 2; dup++)
@@ -820,6 +864,7 @@ static void judge_zone(struct oc_engine *e, int ci, int zi, int64_t t)
         ids[i] = tr->z[zi].stay;
     }
     merge_same(e, ci, zi, ids);
+    merge_moved(e, ci, zi, ids, was);
 }
 
 /* The live track, unobserved in this frame, last boxed within

@@ -862,6 +862,35 @@ static void the_key_box_comes_from_a_track_that_stayed(void **state)
     t_env_free(env);
 }
 
+/* a parked at 400 from 0; at 20 s a's box is drawn off (390, 390) and a
+ * duplicate track d appears at (404, 396) (IoU 0.68 with a's box: not a
+ * duplicate there, so d starts a stay of its own); from 20.5 s d, first in
+ * each message, sits on its stay's reference and a's box (400, 400) is a
+ * duplicate of d's (IoU 0.86), until 85 s */
+static void duplicate_track_with_a_stay(struct t_env *env)
+{
+    park(env, "a", 400, 0, 19500);
+    struct box first[2] = {{"a", 390, 390, 100, 100}, {"d", 404, 396, 100, 100}};
+    frame(env, 20000, first, 2);
+    for (int64_t t = 20500; t <= 85000; t += 500) {
+        struct box b[2] = {{"d", 404, 396, 100, 100}, {"a", 400, 400, 100, 100}};
+        frame(env, t, b, 2);
+    }
+}
+
+static void a_track_taken_into_a_duplicates_stay_merges_them(void **state)
+{
+    (void)state;
+    /* a's track moved to d's stay, a stay of the same object (references
+     * IoU 0.86): one stay, the older, reported from 0 */
+    struct t_env *env = env_with("", "");
+    duplicate_track_with_a_stay(env);
+    assert_int_equal(t_count(env, NULL), 1);
+    assert_int_equal(t_find(env, "illegal_parking")->ts_start, 0);
+    assert_true(t_counter(env, OC_C_STAYS_MERGED_DUPLICATE) >= 1);
+    t_env_free(env);
+}
+
 /* A's box narrowed to its left part of width w for 2 s at 20 s. */
 static void narrowed_box(struct t_env *env, double w)
 {
@@ -1032,6 +1061,7 @@ int main(void)
         cmocka_unit_test(a_reported_car_boxed_again_is_not_reported_again),
         cmocka_unit_test(a_part_a_little_outside_is_still_a_part),
         cmocka_unit_test(the_key_box_comes_from_a_track_that_stayed),
+        cmocka_unit_test(a_track_taken_into_a_duplicates_stay_merges_them),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -209,8 +209,8 @@ static struct score judge(const struct sweep *s)
                 match = (int)i;
         }
         if (getenv("OC_SWEEP_DEBUG") && atoi(getenv("OC_SWEEP_DEBUG")) > 1)
-            printf("  record slot %d start %lld ts %lld match %d\n", slot, (long long)r->ts_start,
-                   (long long)r->ts, match);
+            printf("  record slot %d start %lld ts %lld car o%d match %d\n", slot,
+                   (long long)r->ts_start, (long long)r->ts, car, match);
         if (getenv("OC_SWEEP_DEBUG") &&
             (match < 0 || !s->truth[match].long_stay || hits[match] > 0))
             printf(
@@ -365,7 +365,7 @@ static void sweep_levels(void **state)
                   {0.25, 300, 1, 0.99, 0.99},
                   {0.5, 1000, 1, 0.975, 0.975},
                   {0.75, 1000, 1, 0.975, 0.98},
-                  {1, 1000, 3, 0.955, 0.96}};
+                  {1, 1000, 3, 0.96, 0.975}};
     for (size_t i = 0; i < sizeof levels / sizeof *levels; i++) {
         int n = big > 0 ? big : levels[i].n;
         size_t found = 0, long_stays = 0, correct = 0, records = 0;
@@ -373,12 +373,12 @@ static void sweep_levels(void **state)
             struct score sc = run(levels[i].level, (uint64_t)(1 + i + 10 * k), n, 0);
             assert_true(sc.long_stays + sc.short_stays >= (size_t)n);
             /* the first seed alone keeps floors of its own (level 1,
-             * seed 5: 0.975 / 0.97; it measures 0.9802 / 0.9763) */
+             * seed 5: 0.975 / 0.98; it measures 0.9822 / 0.9861) */
             if (k == 0 && levels[i].seeds > 1 && big <= 0 && !getenv("OC_SWEEP_ALL") &&
                 ((double)sc.found < 0.975 * (double)sc.long_stays ||
-                 (double)sc.correct < 0.97 * (double)sc.records))
+                 (double)sc.correct < 0.98 * (double)sc.records))
                 fail_msg("level %.2f, seed %zu: recall %zu/%zu, precision %zu/%zu (floors 0.975,"
-                         " 0.97)",
+                         " 0.98)",
                          levels[i].level, 1 + i, sc.found, sc.long_stays, sc.correct, sc.records);
             found += sc.found;
             long_stays += sc.long_stays;
