@@ -466,7 +466,8 @@ static void leave(struct oc_engine *e, int ci, struct oc_track *tr, size_t hi, i
         vacate(e, ci, h, t);
         h->held = true;
         e->counters[OC_C_STAYS_ID_JUMPED]++;
-    } else if (last && (!h->shared || t - zs->bind_ts >= OC_STAY_OWN_MS))
+    } else if (last && t - h->last_ts <= OC_STAY_JUMP_MS && /* after a gap: vacated */
+               (!h->shared || t - zs->bind_ts >= OC_STAY_OWN_MS))
         drop(s, hi);
     else if (last)
         vacate(e, ci, h, t);
