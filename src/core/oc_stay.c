@@ -136,7 +136,10 @@ static void fire(struct oc_engine *e, int ci, struct oc_stay *h, int64_t gap_ts,
         oc_rules__key(p, gap_ts, gap_box);
         oc_rules__key(p, h->last_ts, h->full_box);
     } else {
-        oc_rules__key(p, ts, h->full_box);
+        /* fired on an observation after the deadline (the stay was unboxed
+         * across it, for less than track_timeout_s): the key is that
+         * observation, not the deadline with a box seen after it */
+        oc_rules__key(p, h->full_ts > ts ? h->full_ts : ts, h->full_box);
     }
 }
 
@@ -281,6 +284,7 @@ static struct oc_stay *create(struct oc_engine *e, int ci, int zi, struct oc_tra
     memcpy(h->start_box, box, sizeof h->start_box);
     memcpy(h->last_box, box, sizeof h->last_box);
     memcpy(h->full_box, box, sizeof h->full_box);
+    h->full_ts = t;
     memcpy(h->sum, box, sizeof h->sum);
     memcpy(h->ref, box, sizeof h->ref);
     h->n = 1;
@@ -397,8 +401,10 @@ static void feed(struct oc_engine *e, int ci, struct oc_stay *h, struct oc_track
             /* the record's key box does not come from a track that came
              * from another stay less than OC_STAY_KEY_MS ago: a neighbour
              * driving off crosses the place in a moment */
-            if (!h->settled || !zs->hopped || t - zs->bind_ts >= OC_STAY_KEY_MS)
+            if (!h->settled || !zs->hopped || t - zs->bind_ts >= OC_STAY_KEY_MS) {
                 memcpy(h->full_box, tr->box, sizeof h->full_box);
+                h->full_ts = t;
+            }
             for (int k = 0; k < 4; k++) {
                 h->sum[k] += tr->box[k];
                 h->ref[k] = h->sum[k] / (h->n + 1);

@@ -69,6 +69,7 @@ struct oc_stay {
      * neighbour's driving off): the record's last key box, so evidence frames the
      * whole object even when its last observation was a part */
     double full_box[4];
+    int64_t full_ts; /* when full_box was observed */
     /* of the full boxes at its place (IoU >= OC_STAY_DUP_IOU with the
      * reference, or any before the stay settled); the reference is their mean */
     double sum[4];

@@ -958,6 +958,21 @@ static void an_id_jumping_off_a_parked_car_keeps_its_stay(void **state)
     t_empty(env, "c", 70000);
     assert_int_equal(t_count(env, NULL), 0);
     t_env_free(env);
+    /* boxed again at 61 s, after its deadline: reported then, the last key
+     * being that observation (not the deadline with a box seen after it) */
+    env = env_with("", "");
+    park(env, "a", 400, 0, 58000);
+    frame(env, 58500, &(struct box){"a", 400, 520, 100, 100}, 1);
+    t_empty(env, "c", 60000);
+    park(env, "a", 403, 61000, 62000);
+    assert_int_equal(t_count(env, NULL), 1);
+    const struct t_rec *v = t_find(env, "illegal_parking");
+    assert_int_equal(v->ts, 60000);
+    assert_int_equal(v->ts_start, 0);
+    assert_int_equal(v->key_ts[v->n_keys - 1], 61000);
+    const double again[4] = {403, 400, 100, 100};
+    assert_memory_equal(v->key_box[v->n_keys - 1], again, sizeof again);
+    t_env_free(env);
 }
 
 /* a parked at 400 from 0 to 20 s, then drives off to the right, its id

@@ -19,7 +19,8 @@
 
 struct rec {
     int64_t ts, ts_start;
-    double box[4]; /* the last key moment's box */
+    int64_t key_ts; /* the last key moment */
+    double box[4];  /* its box */
 };
 
 /* One degraded box as the engine received it, with the object it shows. */
@@ -54,6 +55,7 @@ static void on_violation(void *ud, const struct oc_violation *v)
         printf("RECORD ts %lld start %lld track %s\n", (long long)v->ts, (long long)v->ts_start,
                v->track);
     memcpy(r->box, v->key_box[v->n_keys - 1], sizeof r->box);
+    r->key_ts = v->key_ts[v->n_keys - 1];
 }
 
 static int on_detections(void *ud, int64_t ts, const char *payload)
@@ -152,19 +154,19 @@ static bool unseen_handover(const struct sweep *s, size_t i)
 }
 
 /* The object the record's last key box shows: the latest box received at
- * or before the record that is that box, or -1 (none within two dwell
+ * or before that key's time that is that box, or -1 (none within two dwell
  * periods). */
 static int shown(const struct sweep *s, const struct rec *r)
 {
-    size_t lo = 0, hi = s->n_obs; /* first box after r->ts */
+    size_t lo = 0, hi = s->n_obs; /* first box after the key */
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (s->obs[mid].ts <= r->ts)
+        if (s->obs[mid].ts <= r->key_ts)
             lo = mid + 1;
         else
             hi = mid;
     }
-    for (size_t i = lo; i-- > 0 && s->obs[i].ts >= r->ts - 2 * GEN_STAYS_DWELL_S * 1000;) {
+    for (size_t i = lo; i-- > 0 && s->obs[i].ts >= r->key_ts - 2 * GEN_STAYS_DWELL_S * 1000;) {
         const struct obs *o = &s->obs[i];
         bool same = true;
         for (int k = 0; k < 4; k++)
