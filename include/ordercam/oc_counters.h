@@ -54,7 +54,7 @@
     X(STAYS_SUPERSEDED, "stays_superseded",                                                        \
       "unboxed stays forgotten: a newer stay took their place")                                    \
     X(STAYS_LEFT_RENUMBERED, "stays_left_renumbered",                                              \
-      "stays ended by their car driving off under a new id")                                       \
+      "stays ended or vacated by their car driving off under a new id")                            \
     X(STAYS_ARRIVAL_KEPT, "stays_arrival_kept",                                                    \
       "boxes of a car still arriving kept from a neighbour's stay")                                \
     X(STAYS_ID_JUMPED, "stays_id_jumped",                                                          \

@@ -451,6 +451,38 @@ static void left_renumbered(struct oc_engine *e, int ci, int zi, const struct oc
     }
 }
 
+static double centre_gap(const double a[4], const double b[4])
+{
+    return hypot(a[0] + a[2] / 2 - b[0] - b[2] / 2, a[1] + a[3] / 2 - b[1] - b[3] / 2);
+}
+
+/* tr, on its OC_STAY_AWAY_OBS-th box, was first boxed near the place of a
+ * stay whose object was last boxed on its place at most track_timeout_s
+ * before, and not since, and has been moving away from it: that car drove
+ * off, its first metres in a miss run, and came back under a new id (too
+ * late and too far for stitch). The stay is vacated: its car, if it is
+ * still there after all, has vacate_s to be boxed again. */
+static void drove_off_unseen(struct oc_engine *e, int ci, int zi, const struct oc_track *tr)
+{
+    struct oc_stays *s = &e->cams[ci].stays;
+    const double *first = tr->z[zi].start_box;
+    int64_t timeout = e->cams[ci].cfg->track_timeout_ms;
+    if (tr->n_obs != OC_STAY_AWAY_OBS)
+        return;
+    for (size_t j = 0; j < s->n; j++) {
+        struct oc_stay *h = &s->v[j];
+        double d0 = centre_gap(first, h->ref);
+        if (h->zone != zi || !same_kind(h->cls, tr->cls) || h->forget_at != NO_DEADLINE ||
+            h->last_ts >= tr->first_ts || tr->first_ts - h->last_ts > timeout ||
+            iou(h->last_box, h->ref) < OC_STAY_DUP_IOU || iou(first, h->ref) >= OC_STAY_AWAY_OFF ||
+            d0 > OC_STAY_AWAY_NEAR * h->ref[2] ||
+            centre_gap(tr->box, h->ref) < d0 + OC_STAY_AWAY_GAIN * h->ref[3])
+            continue;
+        vacate(e, ci, h, tr->last_ts);
+        e->counters[OC_C_STAYS_LEFT_RENUMBERED]++;
+    }
+}
+
 /* tr's box left h's place faster than a car starting off from rest can:
  * its id jumped to another object (a passing car), and h's object may
  * still stand there. */
@@ -830,6 +862,8 @@ static void judge_zone(struct oc_engine *e, int ci, int zi, int64_t t)
     struct oc_stays *s = &e->cams[ci].stays;
     size_t nc = 0;
     bool any = false;
+    for (size_t i = 0; i < f->n; i++)
+        drove_off_unseen(e, ci, zi, f->tr[i]);
     for (size_t i = 0; i < f->n; i++) {
         f->box_stay[i] = -1;
         f->box_how[i] = HOW_NONE;

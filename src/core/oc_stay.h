@@ -37,6 +37,15 @@
  * unboxed for longer than track_timeout_s since before it began replaces
  * it (a car merely driving over the place does not). */
 #define OC_STAY_SUPERSEDE_MS 2000
+/* A new track first boxed off a stay's place (IoU < OC_STAY_AWAY_OFF) but
+ * near it (centres within OC_STAY_AWAY_NEAR reference widths), at most
+ * track_timeout_s after the stay's last box there, whose centre by its
+ * OC_STAY_AWAY_OBS-th box is OC_STAY_AWAY_GAIN reference heights farther
+ * from the place, is that stay's car driving off (drove_off_unseen). */
+#define OC_STAY_AWAY_OBS 3
+#define OC_STAY_AWAY_OFF 0.5
+#define OC_STAY_AWAY_NEAR 2.5
+#define OC_STAY_AWAY_GAIN 0.3
 /* A full box at the place becomes the record's key box only once a track
  * that came to the stay from another has fed it this long. */
 #define OC_STAY_KEY_MS 1000

@@ -891,6 +891,40 @@ static void a_track_taken_into_a_duplicates_stay_merges_them(void **state)
     t_env_free(env);
 }
 
+/* a parked at 400 until 30 s; a new track n first boxed at 31.5 s beside
+ * the place (480, 420), then at 32 and 32.5 s moving away by step px a
+ * frame (or standing, step 0); b boxed at the place from 45 s, its first
+ * box there (as a car whose approach fell in a miss run), until 130 s */
+static void new_track_beside_a_stay(struct t_env *env, double step)
+{
+    park(env, "a", 400, 0, 30000);
+    for (int k = 0; k < 3; k++)
+        frame(env, 31500 + 500 * k,
+              &(struct box){"n", 480 + step * k, 420 + step / 3 * k, 100, 100}, 1);
+    park(env, "b", 400, 45000, 130000);
+}
+
+static void a_car_seen_driving_off_under_a_new_id_ends_its_stay(void **state)
+{
+    (void)state;
+    /* n moves away 60 px a frame: a's car driving off after a miss run;
+     * a's stay is vacated and forgotten, b is reported from its own start */
+    struct t_env *env = env_with("", "");
+    new_track_beside_a_stay(env, 60);
+    assert_int_equal(t_count(env, NULL), 1);
+    assert_int_equal(t_find(env, "illegal_parking")->ts_start, 45000);
+    assert_int_equal(t_counter(env, OC_C_STAYS_LEFT_RENUMBERED), 1);
+    t_env_free(env);
+    /* n stands beside the place: nothing says a's car left, and b, first
+     * boxed at the place within reacquire_s, continues a's stay */
+    env = env_with("", "");
+    new_track_beside_a_stay(env, 0);
+    assert_int_equal(t_count(env, NULL), 1);
+    assert_int_equal(t_find(env, "illegal_parking")->ts_start, 0);
+    assert_int_equal(t_counter(env, OC_C_STAYS_LEFT_RENUMBERED), 0);
+    t_env_free(env);
+}
+
 /* A's box narrowed to its left part of width w for 2 s at 20 s. */
 static void narrowed_box(struct t_env *env, double w)
 {
@@ -1078,6 +1112,7 @@ int main(void)
         cmocka_unit_test(a_part_a_little_outside_is_still_a_part),
         cmocka_unit_test(the_key_box_comes_from_a_track_that_stayed),
         cmocka_unit_test(a_track_taken_into_a_duplicates_stay_merges_them),
+        cmocka_unit_test(a_car_seen_driving_off_under_a_new_id_ends_its_stay),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -367,7 +367,7 @@ static void sweep_levels(void **state)
                   {0.25, 300, 1, 0.99, 0.99},
                   {0.5, 1000, 1, 0.975, 0.975},
                   {0.75, 1000, 1, 0.975, 0.98},
-                  {1, 1000, 3, 0.96, 0.975}};
+                  {1, 1000, 3, 0.965, 0.98}};
     for (size_t i = 0; i < sizeof levels / sizeof *levels; i++) {
         int n = big > 0 ? big : levels[i].n;
         size_t found = 0, long_stays = 0, correct = 0, records = 0;
@@ -375,12 +375,12 @@ static void sweep_levels(void **state)
             struct score sc = run(levels[i].level, (uint64_t)(1 + i + 10 * k), n, 0);
             assert_true(sc.long_stays + sc.short_stays >= (size_t)n);
             /* the first seed alone keeps floors of its own (level 1,
-             * seed 5: 0.975 / 0.98; it measures 0.9822 / 0.9861) */
+             * seed 5: 0.98 / 0.985; it measures 0.9842 / 0.9881) */
             if (k == 0 && levels[i].seeds > 1 && big <= 0 && !getenv("OC_SWEEP_ALL") &&
-                ((double)sc.found < 0.975 * (double)sc.long_stays ||
-                 (double)sc.correct < 0.98 * (double)sc.records))
-                fail_msg("level %.2f, seed %zu: recall %zu/%zu, precision %zu/%zu (floors 0.975,"
-                         " 0.98)",
+                ((double)sc.found < 0.98 * (double)sc.long_stays ||
+                 (double)sc.correct < 0.985 * (double)sc.records))
+                fail_msg("level %.2f, seed %zu: recall %zu/%zu, precision %zu/%zu (floors 0.98,"
+                         " 0.985)",
                          levels[i].level, 1 + i, sc.found, sc.long_stays, sc.correct, sc.records);
             found += sc.found;
             long_stays += sc.long_stays;
