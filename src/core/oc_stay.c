@@ -457,8 +457,8 @@ static double centre_gap(const double a[4], const double b[4])
 }
 
 /* tr, on its OC_STAY_AWAY_OBS-th box, was first boxed near the place of a
- * stay whose object was last boxed on its place at most track_timeout_s
- * before, and not since, and has been moving away from it: that car drove
+ * stay whose object was last boxed at its place (in full or a visible part)
+ * at most track_timeout_s before, and not since, and has been moving away from it: that car drove
  * off, its first metres in a miss run, and came back under a new id (too
  * late and too far for stitch). The stay is vacated: its car, if it is
  * still there after all, has vacate_s to be boxed again. */
@@ -474,8 +474,9 @@ static void drove_off_unseen(struct oc_engine *e, int ci, int zi, const struct o
         double d0 = centre_gap(first, h->ref);
         if (h->zone != zi || !same_kind(h->cls, tr->cls) || h->forget_at != NO_DEADLINE ||
             h->last_ts >= tr->first_ts || tr->first_ts - h->last_ts > timeout ||
-            iou(h->last_box, h->ref) < OC_STAY_DUP_IOU || iou(first, h->ref) >= OC_STAY_AWAY_OFF ||
-            d0 > OC_STAY_AWAY_NEAR * h->ref[2] ||
+            !(iou(h->last_box, h->ref) >= OC_STAY_DUP_IOU ||
+              part_of(h->last_box, h->ref, OC_STAY_PART_MIN)) ||
+            iou(first, h->ref) >= OC_STAY_AWAY_OFF || d0 > OC_STAY_AWAY_NEAR * h->ref[2] ||
             centre_gap(tr->box, h->ref) < d0 + OC_STAY_AWAY_GAIN * h->ref[3])
             continue;
         vacate(e, ci, h, tr->last_ts);

@@ -375,11 +375,11 @@ static void sweep_levels(void **state)
             struct score sc = run(levels[i].level, (uint64_t)(1 + i + 10 * k), n, 0);
             assert_true(sc.long_stays + sc.short_stays >= (size_t)n);
             /* the first seed alone keeps floors of its own (level 1,
-             * seed 5: 0.98 / 0.985; it measures 0.9842 / 0.9881) */
+             * seed 5: 0.975 / 0.985; it measures 0.9802 / 0.9900) */
             if (k == 0 && levels[i].seeds > 1 && big <= 0 && !getenv("OC_SWEEP_ALL") &&
-                ((double)sc.found < 0.98 * (double)sc.long_stays ||
+                ((double)sc.found < 0.975 * (double)sc.long_stays ||
                  (double)sc.correct < 0.985 * (double)sc.records))
-                fail_msg("level %.2f, seed %zu: recall %zu/%zu, precision %zu/%zu (floors 0.98,"
+                fail_msg("level %.2f, seed %zu: recall %zu/%zu, precision %zu/%zu (floors 0.975,"
                          " 0.985)",
                          levels[i].level, 1 + i, sc.found, sc.long_stays, sc.correct, sc.records);
             found += sc.found;
