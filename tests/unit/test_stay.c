@@ -41,6 +41,21 @@ static void frame(struct t_env *env, int64_t ts, const struct box *b, size_t n)
     t_feed(env, "cameras/c/detections", "{\"ts\":%lld,\"objects\":[%s]}", (long long)ts, objs);
 }
 
+/* env made one record, of a stay that started at start; frees env. */
+static void one_from(struct t_env *env, int64_t start)
+{
+    assert_int_equal(t_count(env, NULL), 1);
+    assert_int_equal(t_find(env, "illegal_parking")->ts_start, start);
+    t_env_free(env);
+}
+
+/* The same, having counted n of c. */
+static void one_record(struct t_env *env, int64_t start, enum oc_counter c, uint64_t n)
+{
+    assert_int_equal(t_counter(env, c), n);
+    one_from(env, start);
+}
+
 /* id's 100x100 box with top-left (x, 400) from t0 to t1 every 500 ms. */
 static void park(struct t_env *env, const char *id, double x, int64_t t0, int64_t t1)
 {
@@ -783,9 +798,7 @@ static void a_reported_car_boxed_again_is_not_reported_again(void **state)
      * id that did not appear there: still the car already reported */
     struct t_env *env = env_with("", "");
     reported_then_hopped_onto(env, 6000);
-    assert_int_equal(t_count(env, NULL), 1);
-    assert_int_equal(t_find(env, "illegal_parking")->ts_start, 0);
-    t_env_free(env);
+    one_from(env, 0);
     /* 9 s later: the car may have left unseen, and b's car is another */
     env = env_with("", "");
     reported_then_hopped_onto(env, 8500);
@@ -911,18 +924,12 @@ static void a_car_seen_driving_off_under_a_new_id_ends_its_stay(void **state)
      * a's stay is vacated and forgotten, b is reported from its own start */
     struct t_env *env = env_with("", "");
     new_track_beside_a_stay(env, 60);
-    assert_int_equal(t_count(env, NULL), 1);
-    assert_int_equal(t_find(env, "illegal_parking")->ts_start, 45000);
-    assert_int_equal(t_counter(env, OC_C_STAYS_LEFT_RENUMBERED), 1);
-    t_env_free(env);
+    one_record(env, 45000, OC_C_STAYS_LEFT_RENUMBERED, 1);
     /* n stands beside the place: nothing says a's car left, and b, first
      * boxed at the place within reacquire_s, continues a's stay */
     env = env_with("", "");
     new_track_beside_a_stay(env, 0);
-    assert_int_equal(t_count(env, NULL), 1);
-    assert_int_equal(t_find(env, "illegal_parking")->ts_start, 0);
-    assert_int_equal(t_counter(env, OC_C_STAYS_LEFT_RENUMBERED), 0);
-    t_env_free(env);
+    one_record(env, 0, OC_C_STAYS_LEFT_RENUMBERED, 0);
 }
 
 /* A's box narrowed to its left part of width w for 2 s at 20 s. */
@@ -971,19 +978,13 @@ static void an_id_jumping_off_a_parked_car_keeps_its_stay(void **state)
      * jumped; A's stay lives on */
     struct t_env *env = env_with("", "");
     id_jumps_off(env, 500);
-    assert_int_equal(t_count(env, NULL), 1);
-    assert_int_equal(t_find(env, "illegal_parking")->ts_start, 0);
-    assert_int_equal(t_counter(env, OC_C_STAYS_ID_JUMPED), 1);
-    t_env_free(env);
+    one_record(env, 0, OC_C_STAYS_ID_JUMPED, 1);
     /* after 1.5 s unboxed: not a jump (the car may have driven off), but
      * after a gap the stay is vacated, not ended: the car boxed again at
      * its place within vacate_s continues it */
     env = env_with("", "");
     id_jumps_off(env, 1500);
-    assert_int_equal(t_count(env, NULL), 1);
-    assert_int_equal(t_find(env, "illegal_parking")->ts_start, 0);
-    assert_int_equal(t_counter(env, OC_C_STAYS_ID_JUMPED), 0);
-    t_env_free(env);
+    one_record(env, 0, OC_C_STAYS_ID_JUMPED, 0);
     /* jumped off 2 s before the deadline and never boxed again: held,
      * not reported (a car merely unboxed then is: gap_across_the_deadline) */
     env = env_with("", "");
@@ -1061,15 +1062,11 @@ static void a_vacated_stay_waits_vacate_s(void **state)
      * detector's miss run of a few seconds) */
     struct t_env *env = env_with("", "");
     vacated_then_boxed_again(env, 7000);
-    assert_int_equal(t_count(env, NULL), 1);
-    assert_int_equal(t_find(env, "illegal_parking")->ts_start, 0);
-    t_env_free(env);
+    one_from(env, 0);
     /* 9 s later: forgotten, the car starts a new stay */
     env = env_with("", "");
     vacated_then_boxed_again(env, 9000);
-    assert_int_equal(t_count(env, NULL), 1);
-    assert_int_equal(t_find(env, "illegal_parking")->ts_start, 40000);
-    t_env_free(env);
+    one_from(env, 40000);
     /* vacate_s 10 keeps it 9 s */
     env = env_with(",\"vacate_s\":10", "");
     vacated_then_boxed_again(env, 9000);
