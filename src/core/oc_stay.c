@@ -49,6 +49,20 @@ static bool part_of(const double small[4], const double large[4], double min_sha
            inter(small, large) >= OC_STAY_PART_IN * as;
 }
 
+/* Box b shows the object of a stay's reference: the same object at its
+ * place (IoU >= OC_STAY_DUP_IOU) or a visible part of it. The tolerance
+ * would take in the neighbouring place, 30-35 px away in a row of cars. */
+static bool shows_object(const double ref[4], const double b[4])
+{
+    return iou(ref, b) >= OC_STAY_DUP_IOU || part_of(b, ref, OC_STAY_PART_MIN);
+}
+
+/* The distance between the centres of two boxes. */
+static double centre_gap(const double a[4], const double b[4])
+{
+    return hypot(a[0] + a[2] / 2 - b[0] - b[2] / 2, a[1] + a[3] / 2 - b[1] - b[3] / 2);
+}
+
 static int64_t absent_ms(const struct oc_engine *e, int ci, const struct oc_zone_cfg *z)
 {
     int64_t timeout = e->cams[ci].cfg->track_timeout_ms; /* per camera: frigate's is long */
@@ -451,11 +465,6 @@ static void left_renumbered(struct oc_engine *e, int ci, int zi, const struct oc
     }
 }
 
-static double centre_gap(const double a[4], const double b[4])
-{
-    return hypot(a[0] + a[2] / 2 - b[0] - b[2] / 2, a[1] + a[3] / 2 - b[1] - b[3] / 2);
-}
-
 /* tr, on its OC_STAY_AWAY_OBS-th box, was first boxed near the place of a
  * stay whose object was last boxed at its place (in full or a visible part)
  * at most track_timeout_s before, and not since, and has been moving away from it: that car drove
@@ -474,9 +483,8 @@ static void drove_off_unseen(struct oc_engine *e, int ci, int zi, const struct o
         double d0 = centre_gap(first, h->ref);
         if (h->zone != zi || !same_kind(h->cls, tr->cls) || h->forget_at != NO_DEADLINE ||
             h->last_ts >= tr->first_ts || tr->first_ts - h->last_ts > timeout ||
-            !(iou(h->last_box, h->ref) >= OC_STAY_DUP_IOU ||
-              part_of(h->last_box, h->ref, OC_STAY_PART_MIN)) ||
-            iou(first, h->ref) >= OC_STAY_AWAY_OFF || d0 > OC_STAY_AWAY_NEAR * h->ref[2] ||
+            !shows_object(h->ref, h->last_box) || iou(first, h->ref) >= OC_STAY_AWAY_OFF ||
+            d0 > OC_STAY_AWAY_NEAR * h->ref[2] ||
             centre_gap(tr->box, h->ref) < d0 + OC_STAY_AWAY_GAIN * h->ref[3])
             continue;
         vacate(e, ci, h, tr->last_ts);
@@ -634,14 +642,6 @@ static bool newer_here(const struct oc_engine *e, int ci, const struct oc_stay *
     return false;
 }
 
-/* A track's first box shows the object of a stay's reference: the same
- * object (IoU >= OC_STAY_DUP_IOU) or a visible part of it. The tolerance
- * would take in the neighbouring place, 30-35 px away in a row of cars. */
-static bool appeared_at(const double ref[4], const double first[4])
-{
-    return iou(ref, first) >= OC_STAY_DUP_IOU || part_of(first, ref, OC_STAY_PART_MIN);
-}
-
 /* Candidates of box i in zone zi: the best OC_STAY_CANDS stays it matches. */
 static size_t candidates(struct oc_engine *e, int ci, int zi, size_t i, struct oc_stay_cand *out)
 {
@@ -676,7 +676,7 @@ static size_t candidates(struct oc_engine *e, int ci, int zi, size_t i, struct o
         if (h->id != tr->z[zi].stay && e->sframe.t - h->solid_ts > timeout &&
             !(h->emitted && e->sframe.t - h->last_ts <= z->vacate_ms &&
               iou(tr->box, h->ref) >= OC_STAY_DUP_IOU) &&
-            (!appeared_at(h->ref, tr->z[zi].start_box) || newer_here(e, ci, h, tr)))
+            (!shows_object(h->ref, tr->z[zi].start_box) || newer_here(e, ci, h, tr)))
             continue;
         /* a track still rolling in (its own stay not settled) moves to
          * another stay only with a full box of the same object at the
